@@ -1,0 +1,165 @@
+"""The command line: a thin click layer over ``corpus_tui.core``.
+
+Every failure a user can cause ends as one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from click_default_group import DefaultGroup
+
+from .core import Corpus, CorpusError
+from .core.corpus import check_folder, find_documents
+from .core.discovery import DEFAULT_INCLUDE
+from .core.stats import format_stats
+from .core.store import DEFAULT_TIMEOUT
+
+PROGRESS_THRESHOLD = 200  # files: below this a scan is quick enough to stay silent
+
+
+def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--db, --annotator and --timeout, shared by every command that opens a corpus."""
+    command = click.option(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+        help="Seconds to wait for a database another process is writing.",
+    )(command)
+    command = click.option(
+        "--annotator", metavar="NAME", envvar="CORPUS_TUI_ANNOTATOR",
+        help="Who is annotating (default: $CORPUS_TUI_ANNOTATOR, else the OS user).",
+    )(command)
+    command = click.option(
+        "--db", "db", metavar="PATH", type=click.Path(dir_okay=False),
+        help="Database file (default: FOLDER/annotations.db).",
+    )(command)
+    return command
+
+
+FOLDER = click.argument("folder", type=click.Path(file_okay=True, dir_okay=True), default=".")
+
+
+@click.group(cls=DefaultGroup, default="open", default_if_no_args=True)
+@click.version_option(package_name="corpus-tui")
+def cli() -> None:
+    """Read, tag, annotate and mark boilerplate in a folder of text documents.
+
+    \b
+    corpus-tui FOLDER            open the app on FOLDER (same as 'open')
+    corpus-tui scan FOLDER       index new and changed files
+    corpus-tui stats FOLDER      progress, tags, boilerplate share
+
+    Annotations live in FOLDER/annotations.db (SQLite); originals are never modified.
+    """
+
+
+@cli.command("open")
+@FOLDER
+@corpus_options
+def open_command(folder: str, db: str | None, annotator: str | None, timeout: float) -> None:
+    """Open the terminal app on FOLDER (default: the current folder).
+
+    Example: corpus-tui open seeds
+    """
+    from .tui.launch import run_app  # Textual is imported only for the app
+
+    check_folder(folder)
+    run_app(folder, db=db, annotator=annotator, timeout=timeout)
+
+
+@cli.command()
+@FOLDER
+@click.option("--include", multiple=True, metavar="GLOB", help=f"Files to index (default: {' '.join(DEFAULT_INCLUDE)}).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Files to leave out.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@corpus_options
+def scan(folder: str, include: tuple[str, ...], exclude: tuple[str, ...], as_json: bool,
+         db: str | None, annotator: str | None, timeout: float) -> None:
+    """Index new and changed documents of FOLDER into its database.
+
+    Unchanged files (same size and mtime) are not re-read; changed files are
+    re-anchored; removed files are marked missing and keep their annotations.
+
+    Example: corpus-tui scan seeds --include '*.txt' --exclude 'drafts/*'
+    """
+    found = find_documents(folder, include, exclude, db)
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout) as corpus:
+        summary = corpus.scan(progress=_progress_printer(len(found)), found=found)
+    for problem in summary.problems:
+        click.echo(f"warning: {problem}", err=True)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+    else:
+        click.echo(summary.line())
+
+
+@cli.command()
+@FOLDER
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@corpus_options
+def stats(folder: str, as_json: bool, db: str | None, annotator: str | None, timeout: float) -> None:
+    """Show documents by status, reviewed share, tags, boilerplate share, labels.
+
+    Example: corpus-tui stats seeds --json
+    """
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        result = corpus.stats()
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_stats(result))
+
+
+@cli.command("set-encoding")
+@click.argument("folder", type=click.Path())
+@click.argument("path")
+@click.argument("encoding", required=False)
+@corpus_options
+def set_encoding(folder: str, path: str, encoding: str | None, db: str | None, annotator: str | None,
+                 timeout: float) -> None:
+    """Decode one file with ENCODING instead of the guessed fallback.
+
+    Leave ENCODING out to go back to automatic detection.
+
+    Example: corpus-tui set-encoding seeds notes/old.txt latin-1
+    """
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        doc = corpus.set_encoding(path, encoding)
+    if doc.state == "unreadable":
+        raise CorpusError(f"{doc.path}: {doc.problem}")
+    click.echo(f"{doc.path}: decoded as {doc.encoding}")
+
+
+def _progress_printer(total: int) -> Callable[[int, int], None] | None:
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        click.echo(f"\rscanning {done}/{total} files ({done * 100 // max(total, 1)}%)", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+    return show
+
+
+def main() -> None:
+    """Console entry point: run the CLI, turning known failures into one line."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("corpus-tui: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except CorpusError as error:
+        click.echo(f"corpus-tui: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except sqlite3.Error as error:
+        click.echo(f"corpus-tui: database error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("corpus-tui: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,66 @@
+"""State and primitives every part of ``Corpus`` shares: the connection, the
+write transaction, the event log and reading single documents."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import DocumentNotFound
+from .models import Document
+from .store import now, translate, write_transaction
+
+
+class CorpusBase:
+    def __init__(self, folder: Path, db_path: Path, db: sqlite_utils.Database, annotator: str):
+        self.folder = folder
+        self.db_path = db_path
+        self.db = db
+        self.annotator = annotator
+
+    # -- transactions and the event log -------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic change (BEGIN IMMEDIATE ... COMMIT)."""
+        with write_transaction(self.db, self.db_path) as db:
+            yield db
+
+    def log_event(self, action: str, document_id: int | None, payload: dict[str, Any]) -> int:
+        """Append to the events log; call inside ``write()``."""
+        cursor = self.db.execute(
+            "INSERT INTO events (at, annotator, action, document_id, payload) VALUES (?, ?, ?, ?, ?)",
+            [now(), self.annotator, action, document_id, json.dumps(payload, ensure_ascii=False)],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """Read rows as dicts, turning lock/corruption errors into CorpusErrors."""
+        try:
+            return list(self.db.query(sql, list(params)))
+        except sqlite3.Error as error:
+            raise translate(error, self.db_path) from None
+
+    def document(self, document_id: int) -> Document:
+        rows = self.query("SELECT * FROM documents WHERE id = ?", [document_id])
+        if not rows:
+            raise DocumentNotFound(f"no document with id {document_id}")
+        return Document.from_row(rows[0])
+
+    def document_by_path(self, path: str) -> Document:
+        rows = self.query("SELECT * FROM documents WHERE path = ?", [path])
+        if not rows:
+            raise DocumentNotFound(f"{path}: not a document of this corpus")
+        return Document.from_row(rows[0])
+
+    def text(self, document_id: int) -> str:
+        """The decoded text that offsets index ('' when the file was never readable)."""
+        rows = self.query("SELECT text FROM document_texts WHERE document_id = ?", [document_id])
+        return rows[0]["text"] if rows else ""
+

@@ -1,0 +1,148 @@
+"""``Corpus``: a folder of originals plus the SQLite database beside them.
+
+This is the whole library surface the CLI and the TUI use; it imports no
+Textual. Example::
+
+    from corpus_tui import Corpus
+    with Corpus.open("seeds") as corpus:
+        corpus.scan()
+        doc = corpus.document_by_path("000_017fdcef885307d4.txt")
+        corpus.mark_boilerplate(doc.id, 0, 10, reason="navigation")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import scanner, schema, stats
+from .annotator import resolve_annotator
+from .discovery import DEFAULT_INCLUDE, FoundFile, discover
+from .errors import FolderNotFound, NoDocuments, NotAFolder
+from .history import HistoryMixin
+from .models import Document
+from .review import ReviewMixin
+from .spans import SpansMixin
+from .store import DEFAULT_TIMEOUT, connect, write_transaction
+from .tags import TagsMixin
+
+DEFAULT_DB_NAME = "annotations.db"
+
+
+def check_folder(folder: str | Path) -> Path:
+    path = Path(folder)
+    if not path.exists():
+        raise FolderNotFound(f"{path}: no such folder")
+    if not path.is_dir():
+        raise NotAFolder(f"{path}: is a file, not a folder")
+    return path
+
+
+def database_path(folder: Path, db: str | Path | None) -> Path:
+    return Path(db) if db is not None else folder / DEFAULT_DB_NAME
+
+
+def find_documents(
+    folder: str | Path,
+    include: Iterable[str] = DEFAULT_INCLUDE,
+    exclude: Iterable[str] = (),
+    db: str | Path | None = None,
+) -> list[FoundFile]:
+    """The folder's documents sorted by path; NoDocuments when there are none.
+
+    Runs before any database is opened, so a wrong folder creates nothing.
+    """
+    folder_path = check_folder(folder)
+    include = tuple(include) or DEFAULT_INCLUDE
+    found = sorted(discover(folder_path, include, exclude, database_path(folder_path, db)), key=lambda f: f.path)
+    if not found:
+        raise NoDocuments(f"{folder_path}: no documents found (patterns: {', '.join(include)})")
+    return found
+
+
+class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
+    """A corpus folder and its annotation database. Use ``Corpus.open``."""
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | Path,
+        db: str | Path | None = None,
+        annotator: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        create: bool = True,
+    ) -> "Corpus":
+        """Open the corpus in ``folder``; the database defaults to ``folder/annotations.db``.
+
+        ``create=False`` refuses to create a database that does not exist yet.
+        A database written by a newer corpus-tui is refused, never rewritten.
+        """
+        folder_path = check_folder(folder)
+        db_path = database_path(folder_path, db)
+        database = connect(db_path, timeout=timeout, create=create)
+        try:
+            schema.check_version(database, db_path)  # refuse before writing anything
+            if schema.read_version(database) < schema.SCHEMA_VERSION:
+                with write_transaction(database, db_path):
+                    schema.ensure_schema(database, db_path)
+        except BaseException:
+            database.close()
+            raise
+        return cls(folder_path, db_path, database, resolve_annotator(annotator))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Corpus":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- scanning ----------------------------------------------------------------
+
+    def scan(
+        self,
+        include: Iterable[str] = DEFAULT_INCLUDE,
+        exclude: Iterable[str] = (),
+        progress: Callable[[int, int], None] | None = None,
+        found: list[FoundFile] | None = None,
+    ) -> scanner.ScanSummary:
+        """Index new and changed files; see ``scanner`` for the rules."""
+        if found is None:
+            found = find_documents(self.folder, include, exclude, self.db_path)
+        return scanner.scan(self, found, progress)
+
+    def set_encoding(self, path: str, encoding: str | None) -> Document:
+        """Override (or with None, clear) the encoding of one file, then re-decode it."""
+        doc = self.document_by_path(path)
+        with self.write():
+            self.db.execute("UPDATE documents SET encoding_override = ?, mtime_ns = -1 WHERE id = ?", [encoding, doc.id])
+            self.log_event("document.encoding", doc.id, {"before": doc.encoding_override, "after": encoding})
+        file = next((f for f in discover(self.folder, ("*",), (), self.db_path) if f.path == doc.path), None)
+        if file is not None:
+            scanner.scan(self, [file], None, partial=True)
+        return self.document(doc.id)
+
+    # -- reading documents ---------------------------------------------------------
+
+    def documents(self) -> list[Document]:
+        return [Document.from_row(row) for row in self.query("SELECT * FROM documents ORDER BY path")]
+
+    def stats(self) -> dict[str, Any]:
+        return stats.corpus_stats(self)
+
+    # -- small persistent UI state (last document, cursor) ----------------------
+
+    def get_state(self, key: str, default: str | None = None) -> str | None:
+        rows = self.query("SELECT value FROM corpus_state WHERE key = ?", [key])
+        return rows[0]["value"] if rows else default
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.write():
+            self.db.execute(
+                "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )

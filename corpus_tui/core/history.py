@@ -1,0 +1,110 @@
+"""Undo and redo, read from the append-only events log (so they survive restarts).
+
+Each annotator has their own history: their undoable events, in order, with
+``undo``/``redo`` events (payload ``{"target": id}``) moving a pointer through
+it, as in an editor. A new action after an undo drops what could be redone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .base import CorpusBase
+
+UNDOABLE = frozenset({
+    "span.add", "span.remove", "span.update", "boilerplate.mark", "boilerplate.unmark",
+    "tag.add", "tag.remove", "status.set", "note.set",
+})
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: str
+    annotator: str
+    action: str
+    document_id: int | None
+    payload: dict[str, Any]
+
+
+class HistoryMixin(CorpusBase):
+    def events(self, document_id: int | None = None, limit: int = 100) -> list[Event]:
+        """Most recent first."""
+        where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
+        rows = self.query(f"SELECT * FROM events {where} ORDER BY id DESC LIMIT ?", params + [limit])
+        return [_event(row) for row in rows]
+
+    def _stacks(self) -> tuple[list[Event], list[Event]]:
+        rows = self.query(
+            "SELECT * FROM events WHERE annotator = ? AND (action IN ({}) OR action IN ('undo', 'redo')) ORDER BY id".format(
+                ", ".join("?" for _ in UNDOABLE)
+            ),
+            [self.annotator, *sorted(UNDOABLE)],
+        )
+        done: list[Event] = []
+        undone: list[Event] = []
+        for event in map(_event, rows):
+            if event.action == "undo":
+                if done and done[-1].id == event.payload.get("target"):
+                    undone.append(done.pop())
+            elif event.action == "redo":
+                if undone and undone[-1].id == event.payload.get("target"):
+                    done.append(undone.pop())
+            else:
+                done.append(event)
+                undone.clear()
+        return done, undone
+
+    def undo(self) -> Event | None:
+        """Revert this annotator's last action; returns it, or None when nothing is left."""
+        with self.write():
+            done, _ = self._stacks()
+            if not done:
+                return None
+            event = done[-1]
+            self._apply(event, forward=False)
+            self.log_event("undo", event.document_id, {"target": event.id, "action": event.action})
+        return event
+
+    def redo(self) -> Event | None:
+        """Re-apply the last undone action; returns it, or None."""
+        with self.write():
+            _, undone = self._stacks()
+            if not undone:
+                return None
+            event = undone[-1]
+            self._apply(event, forward=True)
+            self.log_event("redo", event.document_id, {"target": event.id, "action": event.action})
+        return event
+
+    def _apply(self, event: Event, forward: bool) -> None:
+        payload, doc_id = event.payload, event.document_id
+        action = event.action
+        if action.startswith(("span.", "boilerplate.")):
+            remove, insert = ("before", "after") if forward else ("after", "before")
+            for row in payload[remove]:
+                self.db.execute("DELETE FROM spans WHERE id = ?", [row["id"]])
+            self.insert_span_rows(payload[insert])  # type: ignore[attr-defined]
+        elif action in ("tag.add", "tag.remove"):
+            adding = (action == "tag.add") == forward
+            if adding:
+                link = payload.get("link") or {"annotator": event.annotator, "created_at": event.at}
+                self.db.execute(
+                    "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [doc_id, payload["tag_id"], link["annotator"], link["created_at"]],
+                )
+            else:
+                self.db.execute(
+                    "DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, payload["tag_id"]]
+                )
+        elif action in ("status.set", "note.set"):
+            column = "status" if action == "status.set" else "note"
+            value = payload["after"] if forward else payload["before"]
+            self.db.execute(f"UPDATE documents SET {column} = ? WHERE id = ?", [value, doc_id])
+
+
+def _event(row: dict[str, Any]) -> Event:
+    return Event(row["id"], row["at"], row["annotator"], row["action"], row["document_id"], json.loads(row["payload"]))

@@ -1,0 +1,48 @@
+"""Arithmetic on half-open character ranges [start, end)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+Range = tuple[int, int]
+
+
+def merge(ranges: Iterable[Range]) -> list[Range]:
+    """Sorted union; touching ranges are joined."""
+    merged: list[list[int]] = []
+    for start, end in sorted(r for r in ranges if r[1] > r[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def subtract(ranges: Iterable[Range], cut: Range) -> list[Range]:
+    """``ranges`` minus ``cut``."""
+    cut_start, cut_end = cut
+    kept: list[Range] = []
+    for start, end in ranges:
+        if end <= cut_start or start >= cut_end:
+            kept.append((start, end))
+            continue
+        if start < cut_start:
+            kept.append((start, cut_start))
+        if end > cut_end:
+            kept.append((cut_end, end))
+    return kept
+
+
+def covers(ranges: Iterable[Range], target: Range) -> bool:
+    """True when the union of ``ranges`` contains all of ``target``."""
+    position, end = target
+    for start, stop in merge(ranges):
+        if start <= position < stop:
+            position = stop
+        if position >= end:
+            return True
+    return position >= end
+
+
+def total_length(ranges: Iterable[Range]) -> int:
+    return sum(end - start for start, end in merge(ranges))

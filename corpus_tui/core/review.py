@@ -1,0 +1,31 @@
+"""Per-document review status and note."""
+
+from __future__ import annotations
+
+from .base import CorpusBase
+from .errors import InvalidValue
+from .schema import STATUSES
+
+
+class ReviewMixin(CorpusBase):
+    def set_status(self, document_id: int, status: str) -> bool:
+        """Set the review status; False when it already was that."""
+        if status not in STATUSES:
+            raise InvalidValue(f"unknown status {status!r} (one of: {', '.join(STATUSES)})")
+        with self.write():
+            before = self.document(document_id).status
+            if before == status:
+                return False
+            self.db.execute("UPDATE documents SET status = ? WHERE id = ?", [status, document_id])
+            self.log_event("status.set", document_id, {"before": before, "after": status})
+        return True
+
+    def set_note(self, document_id: int, note: str) -> bool:
+        """Replace the document note; False when unchanged."""
+        with self.write():
+            before = self.document(document_id).note
+            if before == note:
+                return False
+            self.db.execute("UPDATE documents SET note = ? WHERE id = ?", [note, document_id])
+            self.log_event("note.set", document_id, {"before": before, "after": note})
+        return True

@@ -1,0 +1,317 @@
+"""Scan and rescan a corpus folder into the database.
+
+Incremental: a file whose size and mtime match the database is not read. A
+changed file is re-read; if its hash differs, its spans are re-anchored by quote
+and context (or flagged stale). A file that vanished is marked ``missing`` and
+keeps everything; a new file with the hash of a vanished or missing document is
+that document moved, and keeps its annotations too. Work is committed in
+batches, each one transaction: a crash loses at most the batch in flight and
+the next scan picks it up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import ranges
+from .anchoring import Anchor, anchor_for, locate
+from .decoding import Decoded, decode
+from .discovery import FoundFile
+from .front_matter import FrontMatter, parse_front_matter
+from .store import now
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
+
+BATCH_SIZE = 500
+TITLE_MAX_CHARS = 200
+_NON_BLANK = re.compile(r"\S")
+
+
+@dataclass
+class ScanSummary:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    renamed: int = 0
+    missing: int = 0
+    unreadable: int = 0
+    reanchored_spans: int = 0
+    stale_spans: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [f"{self.added} added", f"{self.changed} changed", f"{self.unchanged} unchanged"]
+        if self.renamed:
+            parts.append(f"{self.renamed} renamed")
+        parts += [f"{self.missing} missing", f"{self.unreadable} unreadable"]
+        if self.reanchored_spans or self.stale_spans:
+            parts.append(f"{self.reanchored_spans} spans re-anchored, {self.stale_spans} stale")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """What one read of a file yields; ``text`` is None when unreadable."""
+
+    sha256: str | None
+    decoded: Decoded
+    front: FrontMatter
+    title: str | None
+    problem: str | None
+
+    @property
+    def text(self) -> str | None:
+        return self.decoded.text
+
+
+def read_file(folder: Path, found: FoundFile, override: str | None) -> FileContent:
+    try:
+        with open(folder / found.path, "rb") as handle:  # originals are only ever read
+            data = handle.read()
+    except OSError as error:
+        reason = f"cannot read file: {error.strerror or error}"
+        return FileContent(None, Decoded(None, None, problem=reason), FrontMatter(), None, reason)
+    digest = hashlib.sha256(data).hexdigest()
+    decoded = decode(data, override)
+    if decoded.text is None:
+        return FileContent(digest, decoded, FrontMatter(), None, decoded.problem)
+    front = parse_front_matter(decoded.text) if decoded.text.startswith("---") else FrontMatter()
+    return FileContent(digest, decoded, front, _title(decoded.text, front), front.problem)
+
+
+def _title(text: str, front: FrontMatter) -> str | None:
+    title = front.meta.get("title")
+    if isinstance(title, (str, int, float)) and str(title).strip():
+        return str(title).strip()[:TITLE_MAX_CHARS]
+    match = _NON_BLANK.search(text, front.body_start)
+    if not match:
+        return None
+    line_end = text.find("\n", match.start())
+    line = text[match.start() : line_end if line_end != -1 else len(text)]
+    return line.strip()[:TITLE_MAX_CHARS]
+
+
+def _line_count(text: str) -> int:
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def _document_fields(found: FoundFile, content: FileContent) -> dict[str, Any]:
+    text = content.text
+    return {
+        "path": found.path,
+        "state": "ok" if text is not None else "unreadable",
+        "problem": content.problem,
+        "size": found.size,
+        "mtime_ns": found.mtime_ns,
+        "sha256": content.sha256,
+        "encoding": content.decoded.encoding,
+        "encoding_guessed": int(content.decoded.guessed),
+        "char_count": len(text) if text is not None else 0,
+        "line_count": _line_count(text) if text is not None else 0,
+        "body_start": content.front.body_start,
+        "title": content.title,
+        "meta": _json(content.front.meta),
+    }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class _Scan:
+    def __init__(self, corpus: "Corpus", found: list[FoundFile], partial: bool):
+        self.corpus = corpus
+        self.db = corpus.db
+        self.found = found
+        self.summary = ScanSummary()
+        self.known = {
+            row["path"]: row
+            for row in corpus.query(
+                "SELECT id, path, state, size, mtime_ns, sha256, encoding_override FROM documents"
+            )
+        }
+        found_paths = {f.path for f in found}
+        # Whole-folder scans only: a partial scan cannot tell what vanished.
+        self.vanished = {} if partial else {
+            path: row for path, row in self.known.items() if path not in found_paths and row["state"] != "missing"
+        }
+        self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if not partial:
+            for path, row in self.known.items():
+                if path not in found_paths and row["sha256"]:
+                    self.movable[row["sha256"]].append(row)
+
+    def run(self, progress: Callable[[int, int], None] | None) -> ScanSummary:
+        total = len(self.found)
+        for start in range(0, total, BATCH_SIZE):
+            with self.corpus.write():
+                for found in self.found[start : start + BATCH_SIZE]:
+                    self._one(found)
+            if progress:
+                progress(min(start + BATCH_SIZE, total), total)
+        with self.corpus.write():
+            if self.vanished:
+                ids = [row["id"] for row in self.vanished.values()]
+                for chunk in range(0, len(ids), 500):
+                    part = ids[chunk : chunk + 500]
+                    self.db.execute(
+                        f"UPDATE documents SET state = 'missing' WHERE id IN ({', '.join('?' for _ in part)})", part
+                    )
+            self.summary.missing = self.db.execute(
+                "SELECT COUNT(*) FROM documents WHERE state = 'missing'"
+            ).fetchone()[0]
+            counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
+            self.corpus.log_event("scan", None, counts)
+        return self.summary
+
+    def _one(self, found: FoundFile) -> None:
+        row = self.known.get(found.path)
+        if row and row["state"] != "missing" and (row["size"], row["mtime_ns"]) == (found.size, found.mtime_ns):
+            if row["state"] == "unreadable":
+                self.summary.unreadable += 1
+            else:
+                self.summary.unchanged += 1
+            return
+        content = read_file(self.corpus.folder, found, row["encoding_override"] if row else None)
+        if content.problem:
+            self.summary.problems.append(f"{found.path}: {content.problem}")
+        if content.text is None:
+            self.summary.unreadable += 1
+        if row is None:
+            moved = self._moved_from(content.sha256)
+            if moved is not None:
+                self._update(moved, found, content, renamed=True)
+                self.summary.renamed += 1
+            else:
+                self._insert(found, content)
+                if content.text is not None:
+                    self.summary.added += 1
+            return
+        same = content.sha256 == row["sha256"] and row["state"] != "unreadable" and content.text is not None
+        self._update(row, found, content, renamed=False, same_content=same)
+        if content.text is not None:
+            if same:
+                self.summary.unchanged += 1
+            else:
+                self.summary.changed += 1
+
+    def _moved_from(self, sha256: str | None) -> dict[str, Any] | None:
+        candidates = self.movable.get(sha256 or "")
+        if not candidates:
+            return None
+        row = candidates.pop(0)
+        self.vanished.pop(row["path"], None)
+        return row
+
+    def _insert(self, found: FoundFile, content: FileContent) -> None:
+        fields = _document_fields(found, content)
+        stamp = now()
+        fields.update(added_at=stamp, scanned_at=stamp)
+        columns = ", ".join(fields)
+        cursor = self.db.execute(
+            f"INSERT INTO documents ({columns}) VALUES ({', '.join('?' for _ in fields)})", list(fields.values())
+        )
+        if content.text is not None:
+            self.db.execute(
+                "INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [cursor.lastrowid, content.text]
+            )
+
+    def _update(
+        self, row: dict[str, Any], found: FoundFile, content: FileContent, renamed: bool, same_content: bool = True
+    ) -> None:
+        doc_id = row["id"]
+        if content.text is None:
+            # Keep the last readable text and its spans; just say why it cannot be read now.
+            self.db.execute(
+                "UPDATE documents SET path = ?, state = 'unreadable', problem = ?, size = ?, mtime_ns = ?, "
+                "sha256 = ?, scanned_at = ? WHERE id = ?",
+                [found.path, content.problem, found.size, found.mtime_ns, content.sha256, now(), doc_id],
+            )
+            return
+        fields = _document_fields(found, content)
+        fields["scanned_at"] = now()
+        if not same_content and not renamed:
+            fields["changed_at"] = fields["scanned_at"]
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(f"UPDATE documents SET {assignments} WHERE id = ?", [*fields.values(), doc_id])
+        if renamed:
+            self.corpus.log_event("document.moved", doc_id, {"from": row["path"], "to": found.path})
+        if same_content and not renamed and row["state"] != "unreadable":
+            return
+        old_text = self.corpus.text(doc_id)
+        if old_text == content.text:
+            return
+        self.db.execute(
+            "INSERT INTO document_texts (document_id, text) VALUES (?, ?) "
+            "ON CONFLICT (document_id) DO UPDATE SET text = excluded.text",
+            [doc_id, content.text],
+        )
+        self._reanchor(doc_id, content.text, row["sha256"], content.sha256)
+
+    def _reanchor(self, doc_id: int, text: str, sha_before: str | None, sha_after: str | None) -> None:
+        reanchored, stale = [], []
+        for span in self.corpus.spans(doc_id):
+            anchor = Anchor(span.quote, span.prefix, span.suffix)
+            start = locate(text, anchor, span.start)
+            if start is None:
+                if span.anchor != "stale":
+                    self.db.execute("UPDATE spans SET anchor = 'stale' WHERE id = ?", [span.id])
+                stale.append(span.id)
+                continue
+            end = start + len(span.quote)
+            fresh = anchor_for(text, start, end)
+            state = "ok" if (start, fresh.prefix, fresh.suffix) == (span.start, span.prefix, span.suffix) else "reanchored"
+            if state == "reanchored":
+                reanchored.append(span.id)
+            self.db.execute(
+                'UPDATE spans SET start = ?, "end" = ?, prefix = ?, suffix = ?, anchor = ? WHERE id = ?',
+                [start, end, fresh.prefix, fresh.suffix, state, span.id],
+            )
+        self._remerge_boilerplate(doc_id, text)
+        self.summary.reanchored_spans += len(reanchored)
+        self.summary.stale_spans += len(stale)
+        self.corpus.log_event(
+            "document.changed", doc_id,
+            {"sha256_before": sha_before, "sha256_after": sha_after, "reanchored": reanchored, "stale": stale},
+        )
+
+    def _remerge_boilerplate(self, doc_id: int, text: str) -> None:
+        """Re-anchored boilerplate may now overlap; keep the disjoint-ranges invariant."""
+        live = [s for s in self.corpus.spans(doc_id, "boilerplate") if not s.stale]
+        merged = ranges.merge((s.start, s.end) for s in live)
+        if len(merged) == len(live):
+            return
+        self.db.execute(
+            f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in live)})", [s.id for s in live]
+        )
+        first = live[0]
+        rows = []
+        for start, end in merged:
+            anchor = anchor_for(text, start, end)
+            reason = next((s.reason for s in live if s.start < end and s.end > start and s.reason), None)
+            rows.append(first.as_row() | {
+                "id": None, "start": start, "end": end, "reason": reason, "anchor": "reanchored",
+                "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
+            })
+        self.corpus.insert_span_rows(rows)
+
+
+def scan(
+    corpus: "Corpus",
+    found: list[FoundFile],
+    progress: Callable[[int, int], None] | None = None,
+    partial: bool = False,
+) -> ScanSummary:
+    """Bring the database up to date with ``found`` (see the module docstring)."""
+    return _Scan(corpus, found, partial).run(progress)

@@ -1,0 +1,157 @@
+"""The database schema, its version, and forward migrations.
+
+The database is meant to be read by people too (sqlite3 shell, sqlite-utils,
+Datasette): plain table and column names, foreign keys, indexes, FTS5.
+Offsets (``spans.start``/``spans.end``) are code-point offsets into the whole
+decoded text of the document (BOM removed, front matter included, no newline
+translation); ``documents.body_start`` says where the body after front matter
+begins. ``tags.key`` is the case-folded name: tag names match
+case-insensitively and the first spelling is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import NewerSchema
+
+SCHEMA_VERSION = 1
+STATUSES = ("new", "in_progress", "reviewed", "skipped")
+DOCUMENT_STATES = ("ok", "missing", "unreadable")
+SPAN_KINDS = ("annotation", "boilerplate")
+ANCHOR_STATES = ("ok", "reanchored", "stale")
+
+_V1 = f"""
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL DEFAULT 'ok' CHECK (state IN {DOCUMENT_STATES}),
+    problem TEXT,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    encoding TEXT,
+    encoding_guessed INTEGER NOT NULL DEFAULT 0,
+    encoding_override TEXT,
+    char_count INTEGER NOT NULL DEFAULT 0,
+    line_count INTEGER NOT NULL DEFAULT 0,
+    body_start INTEGER NOT NULL DEFAULT 0,
+    title TEXT,
+    meta TEXT NOT NULL DEFAULT '{{}}',
+    status TEXT NOT NULL DEFAULT 'new' CHECK (status IN {STATUSES}),
+    note TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    scanned_at TEXT NOT NULL,
+    changed_at TEXT
+);
+CREATE INDEX documents_status ON documents (status);
+CREATE INDEX documents_sha256 ON documents (sha256);
+
+CREATE TABLE document_texts (
+    document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+);
+
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    color TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    hotkey INTEGER UNIQUE CHECK (hotkey BETWEEN 1 AND 9),
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE document_tags (
+    document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (document_id, tag_id)
+);
+CREATE INDEX document_tags_tag ON document_tags (tag_id);
+
+CREATE TABLE spans (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN {SPAN_KINDS}),
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    label TEXT,
+    note TEXT,
+    reason TEXT,
+    quote TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    suffix TEXT NOT NULL,
+    anchor TEXT NOT NULL DEFAULT 'ok' CHECK (anchor IN {ANCHOR_STATES}),
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    CHECK (start >= 0 AND "end" > start),
+    CHECK (kind = 'boilerplate' OR label IS NOT NULL)
+);
+CREATE INDEX spans_document ON spans (document_id, kind, start);
+CREATE INDEX spans_label ON spans (label);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    action TEXT NOT NULL,
+    document_id INTEGER,
+    payload TEXT NOT NULL DEFAULT '{{}}'
+);
+CREATE INDEX events_document ON events (document_id);
+
+CREATE TABLE corpus_state (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+"""
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    for statement in _V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db["document_texts"].enable_fts(["text"], create_triggers=True)
+    db.execute("INSERT INTO schema_version (version) VALUES (1)")
+
+
+# MIGRATIONS[n] upgrades a database from version n to n + 1.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {}
+
+
+def read_version(db: sqlite_utils.Database) -> int:
+    """0 for a database with no corpus-tui tables yet."""
+    if not db["schema_version"].exists():
+        return 0
+    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def check_version(db: sqlite_utils.Database, path: Path) -> int:
+    version = read_version(db)
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{path}: database schema version {version} is newer than this corpus-tui "
+            f"supports ({SCHEMA_VERSION}); upgrade corpus-tui to open it"
+        )
+    return version
+
+
+def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
+    """Create or upgrade the schema. Call inside a write transaction."""
+    version = check_version(db, path)
+    if version == 0:
+        _create_v1(db)
+        version = 1
+    while version < SCHEMA_VERSION:
+        MIGRATIONS[version](db)
+        version += 1
+        db.execute("UPDATE schema_version SET version = ?", [version])

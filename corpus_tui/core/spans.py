@@ -1,0 +1,186 @@
+"""Annotation spans (label + optional note) and boilerplate spans (optional reason).
+
+Boilerplate is kept as disjoint, merged ranges per document: marking unions,
+unmarking cuts, so "share of the document that is boilerplate" is a plain SUM.
+Every change is one transaction with one event whose payload holds the full
+rows removed (``before``) and inserted (``after``): that is all undo needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ranges
+from .anchoring import CONTEXT_CHARS, Anchor
+from .base import CorpusBase
+from .errors import InvalidSpan
+from .models import Document, Span
+from .store import now
+
+SPAN_COLUMNS = tuple(Span.__dataclass_fields__)
+_INSERT_SQL = (
+    "INSERT INTO spans ({}) VALUES ({})".format(
+        ", ".join(f'"{c}"' for c in SPAN_COLUMNS), ", ".join("?" for _ in SPAN_COLUMNS)
+    )
+)
+
+
+class SpansMixin(CorpusBase):
+    # -- reading -----------------------------------------------------------------
+
+    def spans(self, document_id: int, kind: str | None = None) -> list[Span]:
+        sql = "SELECT * FROM spans WHERE document_id = ?"
+        params: list[Any] = [document_id]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [Span.from_row(r) for r in self.query(sql + ' ORDER BY start, "end", id', params)]
+
+    def span(self, span_id: int) -> Span:
+        rows = self.query("SELECT * FROM spans WHERE id = ?", [span_id])
+        if not rows:
+            raise InvalidSpan(f"no span with id {span_id}")
+        return Span.from_row(rows[0])
+
+    def spans_at(self, document_id: int, offset: int) -> list[Span]:
+        """Live (not stale) spans that contain ``offset``, innermost first."""
+        rows = self.query(
+            'SELECT * FROM spans WHERE document_id = ? AND start <= ? AND "end" > ? '
+            "AND anchor != 'stale' ORDER BY (\"end\" - start), id DESC",
+            [document_id, offset, offset],
+        )
+        return [Span.from_row(r) for r in rows]
+
+    # -- annotations ---------------------------------------------------------------
+
+    def add_annotation(self, document_id: int, start: int, end: int, label: str, note: str | None = None) -> Span:
+        label = (label or "").strip()
+        if not label:
+            raise InvalidSpan("an annotation needs a label")
+        with self.write():
+            doc = self._span_target(document_id, start, end)
+            row = self._new_row(doc, "annotation", start, end, label=label, note=note or None)
+            (span,) = self._replace_spans(doc.id, "span.add", [], [row])
+        return span
+
+    def update_annotation(self, span_id: int, label: str | None = None, note: str | None = None) -> Span:
+        with self.write():
+            old = self.span(span_id)
+            changes: dict[str, Any] = {}
+            if label is not None and label.strip():
+                changes["label"] = label.strip()
+            if note is not None:
+                changes["note"] = note or None
+            new = old.as_row() | changes
+            self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
+            (span,) = self._replace_spans(old.document_id, "span.update", [old], [new], delete=False)
+        return span
+
+    def remove_span(self, span_id: int) -> Span:
+        with self.write():
+            old = self.span(span_id)
+            self._replace_spans(old.document_id, "span.remove", [old], [])
+        return old
+
+    # -- boilerplate -------------------------------------------------------------------
+
+    def boilerplate_covers(self, document_id: int, start: int, end: int) -> bool:
+        live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
+        return ranges.covers(live, (start, end))
+
+    def mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None) -> list[Span]:
+        """Union [start, end) into the document's boilerplate; returns what changed."""
+        with self.write():
+            doc = self._span_target(document_id, start, end)
+            touching = [
+                s for s in self.spans(doc.id, "boilerplate")
+                if not s.stale and s.start <= end and s.end >= start
+            ]
+            new_start = min([start] + [s.start for s in touching])
+            new_end = max([end] + [s.end for s in touching])
+            if len(touching) == 1 and (touching[0].start, touching[0].end) == (new_start, new_end) and (
+                reason is None or touching[0].reason == reason
+            ):
+                return []  # already marked exactly so
+            kept_reason = reason or next((s.reason for s in touching if s.reason), None)
+            row = self._new_row(doc, "boilerplate", new_start, new_end, reason=kept_reason)
+            return self._replace_spans(doc.id, "boilerplate.mark", touching, [row])
+
+    def unmark_boilerplate(self, document_id: int, start: int, end: int) -> list[Span]:
+        """Cut [start, end) out of the document's boilerplate; returns the pieces left."""
+        with self.write():
+            doc = self._span_target(document_id, start, end)
+            hit = [
+                s for s in self.spans(doc.id, "boilerplate")
+                if not s.stale and s.start < end and s.end > start
+            ]
+            if not hit:
+                return []
+            rows = []
+            for span in hit:
+                for piece_start, piece_end in ranges.subtract([(span.start, span.end)], (start, end)):
+                    row = self._new_row(doc, "boilerplate", piece_start, piece_end, reason=span.reason)
+                    row.update(annotator=span.annotator, created_at=span.created_at)
+                    rows.append(row)
+            return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
+
+    def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None) -> bool:
+        """Unmark when [start, end) is already all boilerplate, else mark. True if now marked."""
+        if self.boilerplate_covers(document_id, start, end):
+            self.unmark_boilerplate(document_id, start, end)
+            return False
+        self.mark_boilerplate(document_id, start, end, reason)
+        return True
+
+    # -- shared machinery --------------------------------------------------------------
+
+    def _span_target(self, document_id: int, start: int, end: int) -> Document:
+        doc = self.document(document_id)
+        if doc.state == "unreadable":
+            raise InvalidSpan(f"{doc.path}: unreadable documents cannot be annotated")
+        if not (0 <= start < end <= doc.char_count):
+            raise InvalidSpan(f"{doc.path}: span [{start}, {end}) is outside the text (0-{doc.char_count})")
+        return doc
+
+    def _anchor(self, document_id: int, start: int, end: int) -> Anchor:
+        """Quote and context read with SQL substr, so a 10 MB text is not copied per keypress."""
+        lead = min(start, CONTEXT_CHARS)
+        (row,) = self.db.execute(
+            "SELECT substr(text, ?, ?) FROM document_texts WHERE document_id = ?",
+            [start - lead + 1, lead + (end - start) + CONTEXT_CHARS, document_id],
+        ).fetchall()
+        chunk = row[0]
+        return Anchor(chunk[lead : lead + end - start], chunk[:lead], chunk[lead + end - start :])
+
+    def _new_row(self, doc: Document, kind: str, start: int, end: int, **fields: Any) -> dict[str, Any]:
+        anchor = self._anchor(doc.id, start, end)
+        row: dict[str, Any] = {
+            "id": None, "document_id": doc.id, "kind": kind, "start": start, "end": end,
+            "label": None, "note": None, "reason": None,
+            "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
+            "anchor": "ok", "annotator": self.annotator, "created_at": now(),
+        }
+        row.update(fields)
+        return row
+
+    def insert_span_rows(self, rows: list[dict[str, Any]]) -> list[Span]:
+        """Insert full span rows (an ``id`` of None gets a fresh one). Inside ``write()``."""
+        inserted = []
+        for row in rows:
+            cursor = self.db.execute(_INSERT_SQL, [row[c] for c in SPAN_COLUMNS])
+            inserted.append(Span.from_row(row | {"id": cursor.lastrowid}))
+        return inserted
+
+    def _replace_spans(
+        self, document_id: int, action: str, removed: list[Span], rows: list[dict[str, Any]], delete: bool = True
+    ) -> list[Span]:
+        if delete and removed:
+            self.db.execute(
+                f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in removed)})", [s.id for s in removed]
+            )
+        added = self.insert_span_rows(rows)
+        self.log_event(
+            action, document_id,
+            {"before": [s.as_row() for s in removed], "after": [s.as_row() for s in added]},
+        )
+        return added
