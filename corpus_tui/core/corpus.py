@@ -12,6 +12,7 @@ Textual. Example::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,23 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
         if file is not None:
             scanner.scan(self, [file], None, partial=True)
         return self.document(doc.id)
+
+    def refresh_document(self, document_id: int) -> scanner.ScanSummary | None:
+        """Re-read one document if its file changed on disk (re-anchoring its spans).
+
+        Returns None when nothing changed. A file that disappeared is marked missing.
+        """
+        doc = self.document(document_id)
+        try:
+            stat = os.stat(self.folder / doc.path)
+        except OSError:
+            if doc.state != "missing":
+                with self.write():
+                    self.db.execute("UPDATE documents SET state = 'missing' WHERE id = ?", [doc.id])
+            return None
+        if doc.state != "missing" and (stat.st_size, stat.st_mtime_ns) == (doc.size, doc.mtime_ns):
+            return None
+        return scanner.scan(self, [FoundFile(doc.path, stat.st_size, stat.st_mtime_ns)], partial=True)
 
     # -- reading documents ---------------------------------------------------------
 

@@ -132,6 +132,7 @@ def _json(value: Any) -> str:
 class _Scan:
     def __init__(self, corpus: "Corpus", found: list[FoundFile], partial: bool):
         self.corpus = corpus
+        self.partial = partial
         self.db = corpus.db
         self.found = found
         self.summary = ScanSummary()
@@ -171,8 +172,9 @@ class _Scan:
             self.summary.missing = self.db.execute(
                 "SELECT COUNT(*) FROM documents WHERE state = 'missing'"
             ).fetchone()[0]
-            counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
-            self.corpus.log_event("scan", None, counts)
+            if not self.partial:
+                counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
+                self.corpus.log_event("scan", None, counts)
         return self.summary
 
     def _one(self, found: FoundFile) -> None:

@@ -42,6 +42,13 @@ class SpansMixin(CorpusBase):
             raise InvalidSpan(f"no span with id {span_id}")
         return Span.from_row(rows[0])
 
+    def labels(self) -> list[str]:
+        """Annotation labels in use, most used first."""
+        rows = self.query(
+            "SELECT label FROM spans WHERE kind = 'annotation' GROUP BY label ORDER BY COUNT(*) DESC, label"
+        )
+        return [row["label"] for row in rows]
+
     def spans_at(self, document_id: int, offset: int) -> list[Span]:
         """Live (not stale) spans that contain ``offset``, innermost first."""
         rows = self.query(

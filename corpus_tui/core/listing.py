@@ -1,0 +1,136 @@
+"""The document list: one light row per document, filtered and sorted in SQL.
+
+Filter syntax (space separated, all must hold): ``tag:NAME`` (``-tag:NAME`` to
+exclude), ``status:reviewed`` (new, in_progress, reviewed, skipped; several
+``status:`` terms mean any of them), ``state:missing|unreadable|ok``, and any
+other word matches the path or title, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidValue
+from .schema import DOCUMENT_STATES, STATUSES
+
+if TYPE_CHECKING:
+    from .base import CorpusBase
+
+SORTS = {
+    "path": "d.path",
+    "title": "COALESCE(d.title, d.path) COLLATE NOCASE, d.path",
+    "status": "CASE d.status WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'skipped' THEN 2 ELSE 3 END, d.path",
+    "boilerplate": "bp.chars * 1.0 / MAX(d.char_count, 1) DESC, d.path",
+}
+
+
+@dataclass(frozen=True)
+class DocRow:
+    id: int
+    path: str
+    title: str | None
+    status: str
+    state: str
+    char_count: int
+    tags: tuple[str, ...]
+    boilerplate_share: float
+
+
+@dataclass
+class DocFilter:
+    words: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    not_tags: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+
+
+def parse_filter(text: str) -> DocFilter:
+    try:
+        terms = shlex.split(text)
+    except ValueError:
+        terms = text.split()
+    result = DocFilter()
+    for term in terms:
+        key, _, value = term.partition(":")
+        key = key.lower()
+        if value and key in ("tag", "-tag"):
+            (result.tags if key == "tag" else result.not_tags).append(value)
+        elif value and key == "status":
+            if value not in STATUSES:
+                raise InvalidValue(f"unknown status {value!r} (one of: {', '.join(STATUSES)})")
+            result.statuses.append(value)
+        elif value and key == "state":
+            if value not in DOCUMENT_STATES:
+                raise InvalidValue(f"unknown state {value!r} (one of: {', '.join(DOCUMENT_STATES)})")
+            result.states.append(value)
+        else:
+            result.words.append(term)
+    return result
+
+
+def _where(doc_filter: DocFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for word in doc_filter.words:
+        clauses.append("(d.path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')")
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [pattern, pattern]
+    for names, negate in ((doc_filter.tags, False), (doc_filter.not_tags, True)):
+        for name in names:
+            clauses.append(
+                ("NOT " if negate else "")
+                + "EXISTS (SELECT 1 FROM document_tags dt JOIN tags t ON t.id = dt.tag_id "
+                "WHERE dt.document_id = d.id AND t.key = ?)"
+            )
+            params.append(name.strip().casefold())
+    for column, values in (("d.status", doc_filter.statuses), ("d.state", doc_filter.states)):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params += values
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def list_documents(corpus: "CorpusBase", filter_text: str = "", sort: str = "path") -> list[DocRow]:
+    """Rows for the document list; two indexed queries, joined in Python."""
+    if sort not in SORTS:
+        raise InvalidValue(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
+    where, params = _where(parse_filter(filter_text))
+    return _rows(corpus, where, params, SORTS[sort])
+
+
+def document_row(corpus: "CorpusBase", document_id: int) -> DocRow | None:
+    """One document's list row, after an action changed its tags or status."""
+    rows = _rows(corpus, " WHERE d.id = ?", [document_id], "d.id", document_id)
+    return rows[0] if rows else None
+
+
+def _rows(corpus: "CorpusBase", where: str, params: list[Any], order: str, only: int | None = None) -> list[DocRow]:
+    tags: dict[int, list[str]] = {}
+    tag_sql = "SELECT dt.document_id, t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id"
+    tag_params: list[Any] = []
+    if only is not None:
+        tag_sql += " WHERE dt.document_id = ?"
+        tag_params.append(only)
+    for row in corpus.db.execute(tag_sql + " ORDER BY t.key", tag_params):
+        tags.setdefault(row[0], []).append(row[1])
+    sql = (
+        "SELECT d.id, d.path, d.title, d.status, d.state, d.char_count, COALESCE(bp.chars, 0) "
+        "FROM documents d LEFT JOIN (SELECT document_id, SUM(\"end\" - start) AS chars FROM spans "
+        "WHERE kind = 'boilerplate' AND anchor != 'stale' GROUP BY document_id) bp ON bp.document_id = d.id"
+        f"{where} ORDER BY {order}"
+    )
+    return [
+        DocRow(doc_id, path, title, status, state, chars, tuple(tags.get(doc_id, ())), bp / chars if chars else 0.0)
+        for doc_id, path, title, status, state, chars, bp in corpus.db.execute(sql, params)
+    ]
+
+
+def progress(corpus: "CorpusBase") -> tuple[int, int]:
+    """(reviewed, total) for the header."""
+    row = corpus.db.execute(
+        "SELECT SUM(status = 'reviewed'), COUNT(*) FROM documents"
+    ).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)

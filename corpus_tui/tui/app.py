@@ -1,0 +1,393 @@
+"""The corpus-tui terminal app: document list, reader, inspector.
+
+The app holds no annotation state of its own: every action is one committed
+transaction in the corpus database, after which the screen re-reads what it
+shows. Slow work (scanning, filtering 100k rows, corpus search) runs in thread
+workers, each with its own SQLite connection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from ..core import Corpus, CorpusError
+from ..core.listing import SORTS, document_row, list_documents, progress
+from ..core.models import Document
+from ..core.search import find_all, search_corpus
+from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
+from .editing import EditingMixin
+from .safe_text import one_line
+from .screens.help import HelpScreen
+from .screens.search import SearchScreen
+from .widgets.document_list import DocumentList
+from .widgets.find_bar import FindBar
+from .widgets.inspector import Inspector
+from .widgets.reader import Reader
+
+NARROW_WIDTH = 110  # below this the inspector folds away
+TINY_WIDTH = 70  # below this the list folds away too
+LIST_RELOAD_SECONDS = 1.0  # while a first scan fills the list
+
+
+class CorpusApp(EditingMixin, App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "corpus-tui"
+    BINDINGS = DOCUMENT_BINDINGS + APP_BINDINGS
+
+    def __init__(self, corpus: Corpus, *, scan_on_open: bool = True) -> None:
+        super().__init__()
+        self.corpus = corpus
+        self.scan_on_open = scan_on_open
+        self.doc: Document | None = None
+        self.filter_text = ""
+        self.sort = "path"
+        self._list_request = 0
+        self._list_loaded_at = 0.0
+        self._user_panels: dict[str, bool] = {}
+
+    # -- layout -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield ProgressBar(id="scan-progress", show_eta=False)
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter: words tag:X status:new", id="filter")
+                yield DocumentList(id="doclist")
+            with Vertical(id="center"):
+                yield Static(id="banner")
+                yield Reader(id="reader")
+                yield FindBar(id="find")
+            yield Inspector(id="inspector")
+        yield Footer()
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one(Reader)
+
+    @property
+    def doclist(self) -> DocumentList:
+        return self.query_one(DocumentList)
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self._fit_panels(self.size.width)
+        self.doclist.set_rows(list_documents(self.corpus, self.filter_text, self.sort))
+        last = self.corpus.get_state("last_document")
+        row_ids = {row.id for row in self.doclist.rows}
+        if last and last.isdigit() and int(last) in row_ids:
+            self.open_document(int(last))
+        elif self.doclist.rows:
+            self.open_document(self.doclist.rows[0].id)
+        else:
+            self.show_nothing()
+        self.reader.focus()
+        self.update_topbar()
+        if self.scan_on_open:
+            self.scan_folder(first=not self.doclist.rows)
+
+    def on_resize(self) -> None:
+        self._fit_panels(self.size.width)
+
+    def _fit_panels(self, width: int) -> None:
+        self.screen.set_class(self._user_panels.get("inspector", width < NARROW_WIDTH), "-hide-inspector")
+        self.screen.set_class(self._user_panels.get("list", width < TINY_WIDTH), "-hide-list")
+
+    def update_topbar(self) -> None:
+        reviewed, total = progress(self.corpus)
+        parts = [Content.styled("corpus-tui", "bold"), Content(f" · {one_line(self.corpus.folder.name or str(self.corpus.folder), 40)}"),
+                 Content(f" · reviewed {reviewed}/{total}")]
+        if self.doc is not None:
+            parts.append(Content(f" · {one_line(self.doc.path, 80)}"))
+        self.query_one("#topbar", Static).update(Content("").join(parts))
+
+    def set_banner(self, message: str | None, error: bool = False) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(Content(one_line(message or "", 500)))
+        banner.set_class(bool(message), "shown")
+
+    # -- documents ------------------------------------------------------------------
+
+    def show_nothing(self) -> None:
+        self.doc = None
+        self.reader.show("", [])
+        self.query_one(Inspector).show(None, [], [])
+        self.set_banner("No documents yet." if self.scan_on_open else "No documents in this corpus.")
+
+    def open_document(self, document_id: int, cursor: int | None = None) -> None:
+        """Show a document, re-reading it first if its file changed on disk."""
+        self.remember_position()
+        try:
+            changes = self.corpus.refresh_document(document_id)
+            doc = self.corpus.document(document_id)
+        except CorpusError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.doc = doc
+        if cursor is None:
+            saved = self.corpus.get_state(f"cursor:{doc.id}")
+            cursor = int(saved) if saved and saved.isdigit() else 0
+        spans = self.corpus.spans(doc.id)
+        self.reader.show(self.corpus.text(doc.id), spans, cursor)
+        self._show_banner_for(doc, spans, changes)
+        self.doclist.set_current(doc.id)
+        self.refresh_panels(spans=spans)
+
+    def _show_banner_for(self, doc: Document, spans: list, changes) -> None:  # type: ignore[no-untyped-def,type-arg]
+        stale = sum(1 for span in spans if span.stale)
+        notes = []
+        if doc.state == "missing":
+            notes.append("The file is missing on disk: showing the text as last scanned.")
+        elif doc.state == "unreadable":
+            notes.append(f"Unreadable: {doc.problem}.")
+        if changes is not None and (changes.changed or changes.reanchored_spans):
+            notes.append(f"The file changed on disk: {changes.reanchored_spans} span(s) re-anchored.")
+        if stale:
+            notes.append(f"{stale} span(s) could not be re-anchored after the file changed; "
+                         "they are listed in the inspector, not drawn.")
+        self.set_banner(" ".join(notes) or None)
+
+    def refresh_panels(self, spans: list | None = None) -> None:  # type: ignore[type-arg]
+        """Re-read the current document's annotations and redraw what shows them."""
+        if self.doc is None:
+            return
+        self.doc = self.corpus.document(self.doc.id)
+        spans = spans if spans is not None else self.corpus.spans(self.doc.id)
+        self.reader.set_spans(spans)
+        self.query_one(Inspector).show(self.doc, self.corpus.document_tags(self.doc.id), spans, self.reader.cursor)
+        self._refresh_list_row()
+        self.update_topbar()
+
+    def _refresh_list_row(self) -> None:
+        if self.doc is None:
+            return
+        row = document_row(self.corpus, self.doc.id)
+        if row is not None:
+            self.doclist.update_row(row)
+
+    def remember_position(self) -> None:
+        """Save the current document and cursor, so reopening returns here."""
+        if self.doc is None:
+            return
+        try:
+            with self.corpus.write():
+                for key, value in (("last_document", str(self.doc.id)), (f"cursor:{self.doc.id}", str(self.reader.cursor))):
+                    self.corpus.db.execute(
+                        "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        [key, value],
+                    )
+        except CorpusError:
+            pass  # losing a cursor position is not worth interrupting the analyst
+
+    def step_document(self, step: int) -> None:
+        row = self.doclist.neighbour(self.doc.id if self.doc else None, step)
+        if row is None:
+            self.notify("No more documents in this list." if step > 0 else "This is the first document.",
+                        markup=False)
+            return
+        self.open_document(row.id)
+
+    def action_next_document(self) -> None:
+        self.step_document(+1)
+
+    def action_previous_document(self) -> None:
+        self.step_document(-1)
+
+    @on(DocumentList.Opened)
+    def _list_opened(self, event: DocumentList.Opened) -> None:
+        self.open_document(event.document_id)
+
+    # -- the list: filter, sort, reload -------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.reload_list()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.doclist.focus()
+
+    def action_focus_filter(self) -> None:
+        self.screen.remove_class("-hide-list")
+        self._user_panels["list"] = False
+        self.query_one("#filter", Input).focus()
+
+    def action_cycle_sort(self) -> None:
+        names = list(SORTS)
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self.notify(f"Sorted by {self.sort}", markup=False)
+        self.reload_list()
+
+    def reload_list(self) -> None:
+        self._list_request += 1
+        self._load_rows(self._list_request, self.filter_text, self.sort)
+
+    @work(thread=True, exclusive=True, group="list")
+    def _load_rows(self, request: int, filter_text: str, sort: str) -> None:
+        try:
+            with self.worker_corpus() as corpus:
+                rows = list_documents(corpus, filter_text, sort)
+        except CorpusError as error:
+            self.call_from_thread(self._filter_error, request, str(error))
+            return
+        self.call_from_thread(self._apply_rows, request, rows)
+
+    def _apply_rows(self, request: int, rows: list) -> None:  # type: ignore[type-arg]
+        if request != self._list_request:
+            return  # a newer filter is on its way
+        self._list_loaded_at = time.monotonic()
+        self.query_one("#filter", Input).border_subtitle = f"{len(rows)} docs"
+        self.doclist.set_rows(rows)
+        if self.doc is None and rows:
+            self.open_document(rows[0].id)
+
+    def _filter_error(self, request: int, message: str) -> None:
+        if request == self._list_request:
+            self.query_one("#filter", Input).border_subtitle = one_line(message, 60)
+
+    def worker_corpus(self) -> Corpus:
+        """A Corpus with its own connection, for use inside one worker thread."""
+        return Corpus.open(self.corpus.folder, db=self.corpus.db_path, annotator=self.corpus.annotator,
+                           create=False)
+
+    # -- scanning ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="scan")
+    def scan_folder(self, first: bool) -> None:
+        bar_shown = False
+
+        def report(done: int, total: int) -> None:
+            nonlocal bar_shown
+            if first or total > 2000:
+                bar_shown = True
+                self.call_from_thread(self._scan_progress, done, total)
+
+        try:
+            with self.worker_corpus() as corpus:
+                summary = corpus.scan(progress=report)
+        except CorpusError as error:
+            self.call_from_thread(self._scan_done, None, str(error))
+            return
+        self.call_from_thread(self._scan_done, summary, None)
+
+    def _scan_progress(self, done: int, total: int) -> None:
+        bar = self.query_one("#scan-progress", ProgressBar)
+        bar.add_class("busy")
+        bar.update(total=total, progress=done)
+        if time.monotonic() - self._list_loaded_at > LIST_RELOAD_SECONDS:
+            self._list_loaded_at = time.monotonic()
+            self.reload_list()
+
+    def _scan_done(self, summary, error: str | None) -> None:  # type: ignore[no-untyped-def]
+        self.query_one("#scan-progress", ProgressBar).remove_class("busy")
+        if error:
+            self.set_banner(error, error=True)
+            return
+        changed = summary.added or summary.changed or summary.renamed or summary.missing
+        if changed:
+            self.notify(f"Scan: {summary.line()}", markup=False)
+            self.reload_list()
+            if self.doc is not None:
+                self.open_document(self.doc.id, cursor=self.reader.cursor)
+        self.update_topbar()
+
+    def action_reload(self) -> None:
+        """Pick up changes other processes made (imports, another analyst)."""
+        self.reload_list()
+        if self.doc is not None:
+            self.open_document(self.doc.id, cursor=self.reader.cursor)
+        self.notify("Refreshed from the database.", markup=False)
+
+    # -- find and search ---------------------------------------------------------------
+
+    def action_find(self) -> None:
+        find = self.query_one(FindBar)
+        find.add_class("shown")
+        find.focus()
+
+    @on(Input.Changed, "#find")
+    def _find_changed(self, event: Input.Changed) -> None:
+        matches = find_all(self.reader.text, event.value)
+        self.reader.set_matches(matches)
+        find = self.query_one(FindBar)
+        find.border_subtitle = f"{len(matches)} match(es)" if event.value else ""
+        if matches:
+            self.reader.goto_match(+1)
+
+    @on(FindBar.Step)
+    def _find_step(self, event: FindBar.Step) -> None:
+        self.reader.goto_match(event.step)
+        self.query_one(FindBar).border_subtitle = (
+            f"{self.reader.current_match + 1}/{len(self.reader.matches)}" if self.reader.matches else "no match"
+        )
+
+    @on(FindBar.Closed)
+    def _find_closed(self) -> None:
+        self.query_one(FindBar).remove_class("shown")
+        self.reader.focus()
+
+    def action_search_corpus(self) -> None:
+        def run(query: str) -> list:  # type: ignore[type-arg]
+            with self.worker_corpus() as corpus:
+                return search_corpus(corpus, query)
+
+        def chosen(hit) -> None:  # type: ignore[no-untyped-def]
+            if hit is None:
+                return
+            self.open_document(hit.document_id, cursor=max(hit.offset, 0))
+            self.reader.focus()
+
+        self.push_screen(SearchScreen(run), chosen)
+
+    # -- panels, help, palette, quit ----------------------------------------------------
+
+    def action_toggle_list(self) -> None:
+        hidden = not self.screen.has_class("-hide-list")
+        self._user_panels["list"] = hidden
+        self.screen.set_class(hidden, "-hide-list")
+
+    def action_toggle_inspector(self) -> None:
+        hidden = not self.screen.has_class("-hide-inspector")
+        self._user_panels["inspector"] = hidden
+        self.screen.set_class(hidden, "-hide-inspector")
+
+    def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        hotkeys = [b for b in DOCUMENT_BINDINGS if b.action.startswith("hotkey_tag")]
+        document = [b for b in DOCUMENT_BINDINGS if b not in hotkeys]
+        document.append(Binding("1-9", "", "Toggle the tag with that hotkey (set hotkeys with corpus-tui tags)"))
+        return [("Document", document), ("Corpus and app", APP_BINDINGS), ("Moving and selecting", NAVIGATION_HELP)]
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in DOCUMENT_BINDINGS + APP_BINDINGS:
+            if binding.action.startswith("hotkey_tag") or binding.action == "quit":
+                continue
+            key = self.get_key_display(binding)
+            yield SystemCommand(binding.description, f"{binding.description} ({key})",
+                                lambda action=binding.action: self.run_action(action))
+
+    async def action_quit(self) -> None:
+        self.remember_position()
+        self.exit()
+
+
+def make_app(folder: str | Path, db: str | Path | None = None, annotator: str | None = None,
+             timeout: float = 5.0, scan_on_open: bool = True) -> CorpusApp:
+    """Build the app the way the CLI and the tests do."""
+    corpus = Corpus.open(folder, db=db, annotator=annotator, timeout=timeout)
+    return CorpusApp(corpus, scan_on_open=scan_on_open)

@@ -1,0 +1,185 @@
+"""The document actions of the app: boilerplate, tags, spans, notes, review, undo.
+
+Each action is one library call (one transaction) followed by a redraw from
+the database, so what the screen shows is what was committed. A failed write
+(for example a database locked by another process for too long) is reported
+and nothing is shown as done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..core import CorpusError
+from ..core.history import Event
+from .safe_text import one_line
+from .screens.annotate import AnnotateDialog, AnnotationInput
+from .screens.note import NoteDialog
+from .screens.tag_picker import TagPicker
+
+if TYPE_CHECKING:
+    from .app import CorpusApp
+
+ACTION_NAMES = {
+    "span.add": "annotation", "span.remove": "span removal", "span.update": "annotation edit",
+    "boilerplate.mark": "boilerplate mark", "boilerplate.unmark": "boilerplate unmark",
+    "tag.add": "tag", "tag.remove": "tag removal", "status.set": "status change", "note.set": "note edit",
+}
+
+
+class EditingMixin:
+    def check_action(self: "CorpusApp", action: str, parameters: tuple[object, ...]) -> bool | None:  # type: ignore[misc]
+        document_actions = {
+            "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
+            "edit_note", "toggle_reviewed", "review_and_next", "find", "hotkey_tag",
+        }
+        if action in document_actions and self.doc is None:
+            return None  # shown dimmed in the footer
+        return True
+
+    def _write(self: "CorpusApp", change: Callable[[], Any], done: str | None = None) -> bool:  # type: ignore[misc]
+        """Run one library write; redraw from the database; say so only once committed."""
+        try:
+            change()
+        except CorpusError as error:
+            self.notify(f"Not saved: {error}", severity="error", markup=False)
+            return False
+        self.refresh_panels()
+        if done:
+            self.notify(done, markup=False, timeout=2)
+        return True
+
+    # -- boilerplate -----------------------------------------------------------------
+
+    def action_toggle_boilerplate(self: "CorpusApp") -> None:  # type: ignore[misc]
+        target = self.reader.target()
+        if self.doc is None or target is None:
+            self.notify("Nothing to mark here: select text or move to a paragraph.", markup=False)
+            return
+        doc_id = self.doc.id
+        self._write(lambda: self.corpus.toggle_boilerplate(doc_id, *target))
+        self.reader.action_clear_selection()
+
+    def action_boilerplate_to_end(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None or self.reader.cursor >= len(self.reader.text):
+            return
+        doc_id, start, end = self.doc.id, self.reader.cursor, len(self.reader.text)
+        self._write(lambda: self.corpus.mark_boilerplate(doc_id, start, end), "Marked to the end as boilerplate")
+
+    # -- tags ---------------------------------------------------------------------------
+
+    def action_tag_picker(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+
+        def toggle(name: str) -> None:
+            self._write(lambda: self.corpus.toggle_tag(doc_id, name))
+
+        self.push_screen(TagPicker(self.corpus.tags, lambda: {t.id for t in self.corpus.document_tags(doc_id)}, toggle))
+
+    def action_hotkey_tag(self: "CorpusApp", hotkey: int) -> None:  # type: ignore[misc]
+        if self.doc is None:
+            return
+        tag = self.corpus.tag_for_hotkey(hotkey)
+        if tag is None:
+            self.notify(f"No tag has hotkey {hotkey} (corpus-tui tags hotkey NAME {hotkey})", markup=False)
+            return
+        doc_id = self.doc.id
+        result: list[bool] = []
+        if self._write(lambda: result.append(self.corpus.toggle_tag(doc_id, tag.name))):
+            self.notify(f"{'Tagged' if result[0] else 'Untagged'} #{one_line(tag.name, 40)}", markup=False, timeout=2)
+
+    # -- annotation spans -----------------------------------------------------------------
+
+    def action_annotate(self: "CorpusApp") -> None:  # type: ignore[misc]
+        target = self.reader.target()
+        if self.doc is None or target is None:
+            self.notify("Nothing to annotate here: select text or move to a paragraph.", markup=False)
+            return
+        doc_id = self.doc.id
+        labels = self.corpus.labels()
+        quote = self.reader.text[target[0] : target[1]]
+
+        def save(answer: AnnotationInput | None) -> None:
+            if answer is None:
+                return
+            self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label, answer.note),
+                        f"Annotated as {one_line(answer.label, 40)}")
+            self.reader.action_clear_selection()
+
+        self.push_screen(AnnotateDialog(quote, labels), save)
+
+    def action_remove_span(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None:
+            return
+        annotations = [s for s in self.corpus.spans_at(self.doc.id, self.reader.cursor) if s.kind == "annotation"]
+        if annotations:
+            span = annotations[0]
+            self._write(lambda: self.corpus.remove_span(span.id), f"Removed {one_line(span.label or '', 40)} span")
+            return
+        if self.corpus.spans_at(self.doc.id, self.reader.cursor):
+            doc_id, cursor = self.doc.id, self.reader.cursor
+            target = self.reader.selection() or (cursor, cursor + 1)
+            self._write(lambda: self.corpus.unmark_boilerplate(doc_id, *target), "Unmarked boilerplate here")
+            return
+        self.notify("No span under the cursor.", markup=False)
+
+    # -- note and review status --------------------------------------------------------------
+
+    def action_edit_note(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+
+        def keep(note: str | None) -> None:
+            if note is not None:
+                self._write(lambda: self.corpus.set_note(doc_id, note))
+
+        self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60)), keep)
+
+    def action_toggle_reviewed(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+        status = "in_progress" if self.doc.status == "reviewed" else "reviewed"
+        self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
+
+    def action_review_and_next(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+        if not self._write(lambda: self.corpus.set_status(doc_id, "reviewed")):
+            return
+        rows = self.doclist.rows
+        start = self.doclist.index_of(doc_id, -1)
+        for step in range(1, len(rows) + 1):
+            row = rows[(start + step) % len(rows)]
+            if row.status != "reviewed" and row.id != doc_id:
+                self.open_document(row.id)
+                return
+        self.notify("Every document in this list is reviewed.", markup=False)
+
+    # -- undo and redo -----------------------------------------------------------------------
+
+    def action_undo(self: "CorpusApp") -> None:  # type: ignore[misc]
+        self._history(self.corpus.undo, "Undid")
+
+    def action_redo(self: "CorpusApp") -> None:  # type: ignore[misc]
+        self._history(self.corpus.redo, "Redid")
+
+    def _history(self: "CorpusApp", step: Callable[[], Event | None], verb: str) -> None:  # type: ignore[misc]
+        try:
+            event = step()
+        except CorpusError as error:
+            self.notify(f"Not done: {error}", severity="error", markup=False)
+            return
+        if event is None:
+            self.notify("Nothing to undo." if verb == "Undid" else "Nothing to redo.", markup=False)
+            return
+        if event.document_id is not None and (self.doc is None or event.document_id != self.doc.id):
+            self.open_document(event.document_id)
+        else:
+            self.refresh_panels()
+        self.notify(f"{verb} {ACTION_NAMES.get(event.action, event.action)}", markup=False, timeout=2)

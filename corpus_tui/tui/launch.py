@@ -1,0 +1,16 @@
+"""Start the app for the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .app import make_app
+
+
+def run_app(folder: str | Path, db: str | Path | None = None, annotator: str | None = None,
+            timeout: float = 5.0) -> None:
+    app = make_app(folder, db=db, annotator=annotator, timeout=timeout)
+    try:
+        app.run()
+    finally:
+        app.corpus.close()

@@ -1,0 +1,55 @@
+"""Make untrusted text safe to put on a terminal, one character for one character.
+
+Control characters (C0, DEL, C1) become the Unicode "control pictures" or a
+replacement glyph, and invisible format characters (bidi overrides, zero-width
+characters, soft hyphens, line/paragraph separators) become a visible box.
+Nothing is dropped or added, so character offsets into the document stay valid.
+Text is never parsed as markup: callers build ``rich.segment.Segment``s or
+``textual.content.Content`` from plain strings.
+"""
+
+from __future__ import annotations
+
+TAB_GLYPH = "→"
+FORMAT_GLYPH = "▯"
+C1_GLYPH = "�"
+
+# Format (Cf) characters of Unicode 15, plus U+2028/U+2029, which terminals may
+# treat as line breaks. Hard-coded: scanning the whole code space at start-up costs time.
+_FORMAT_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
+    table[0x09] = TAB_GLYPH
+    table[0x7F] = "\u2421"
+    for code in range(0x80, 0xA0):
+        table[code] = C1_GLYPH
+    for low, high in _FORMAT_RANGES:
+        for code in range(low, high + 1):
+            table[code] = FORMAT_GLYPH
+    return table
+
+
+_TABLE = _build_table()
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or format character replaced by a visible glyph.
+
+    >>> visible("a\\tb\\x1b[31m")
+    'a→b␛[31m'
+    """
+    return text.translate(_TABLE)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """A short single-line rendering (names, notes, tags in lists)."""
+    flat = visible(text.replace("\n", " ").replace("\r", " "))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

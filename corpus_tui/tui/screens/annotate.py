@@ -1,0 +1,74 @@
+"""Annotate dialog: a label (existing ones suggested) and an optional note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Static
+
+from ..safe_text import one_line
+
+
+@dataclass(frozen=True)
+class AnnotationInput:
+    label: str
+    note: str
+
+
+class AnnotateDialog(ModalScreen[AnnotationInput | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    AnnotateDialog { align: center middle; }
+    AnnotateDialog > Vertical {
+        width: 64; max-width: 100%; height: auto;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    AnnotateDialog .quote { color: $text-muted; margin-bottom: 1; }
+    AnnotateDialog .hint { color: $text-muted; }
+    AnnotateDialog .error { color: $error; }
+    """
+
+    def __init__(self, quote: str, labels: list[str], label: str = "", note: str = "") -> None:
+        super().__init__()
+        self.quote = quote
+        self.labels = labels
+        self.initial_label = label
+        self.initial_note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Annotate"
+            yield Static(Content(f"“{one_line(self.quote, 180)}”"), classes="quote")
+            yield Input(self.initial_label, placeholder="label (tab completes)", id="label",
+                        suggester=SuggestFromList(self.labels, case_sensitive=False))
+            yield Input(self.initial_note, placeholder="note (optional)", id="note")
+            known = ", ".join(one_line(label, 20) for label in self.labels[:8])
+            yield Static(Content(f"labels: {known}" if known else "no labels yet: type one"), classes="hint")
+            yield Static(Content("enter saves · esc cancels"), classes="hint")
+            yield Static("", id="error", classes="error")
+
+    @on(Input.Submitted, "#label")
+    def _label_done(self) -> None:
+        if self.query_one("#label", Input).value.strip():
+            self.query_one("#note", Input).focus()
+        else:
+            self.query_one("#error", Static).update(Content("a label is required"))
+
+    @on(Input.Submitted, "#note")
+    def _save(self) -> None:
+        label = self.query_one("#label", Input).value.strip()
+        if not label:
+            self.query_one("#error", Static).update(Content("a label is required"))
+            self.query_one("#label", Input).focus()
+            return
+        self.dismiss(AnnotationInput(label, self.query_one("#note", Input).value.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,109 @@
+"""Corpus search (ctrl+f): FTS5 in a worker thread, results that jump to the match."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, LoadingIndicator, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core.search import SearchHit
+from ..safe_text import one_line
+
+
+def _snippet(hit: SearchHit) -> Content:
+    parts: list[Content] = []
+    for index, piece in enumerate(hit.snippet.replace("\x03", "\x02").split("\x02")):
+        text = one_line(piece, 200)
+        parts.append(Content.styled(text, "bold reverse") if index % 2 else Content(text))
+    return Content("").join(parts)
+
+
+class SearchScreen(ModalScreen[SearchHit | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Close"),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+    ]
+    DEFAULT_CSS = """
+    SearchScreen { align: center middle; }
+    SearchScreen > Vertical {
+        width: 100; max-width: 100%; height: 80%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    SearchScreen OptionList { height: 1fr; }
+    SearchScreen LoadingIndicator { height: 1; display: none; }
+    SearchScreen LoadingIndicator.busy { display: block; }
+    SearchScreen #search-status { color: $text-muted; }
+    """
+
+    def __init__(self, run_search: Callable[[str], list[SearchHit]], query: str = "") -> None:
+        super().__init__()
+        self.run_search = run_search
+        self.initial_query = query
+        self.hits: list[SearchHit] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Search the corpus"
+            yield Input(self.initial_query, placeholder="words to find in every document…", id="search-input")
+            yield LoadingIndicator()
+            yield Static("", id="search-status")
+            yield OptionList(id="search-results", markup=False)
+
+    def on_mount(self) -> None:
+        if self.initial_query:
+            self.search(self.initial_query)
+
+    @on(Input.Changed, "#search-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search(self, query: str) -> None:
+        self.app.call_from_thread(self._busy, True)
+        hits = self.run_search(query) if query.strip() else []
+        self.app.call_from_thread(self._show, query, hits)
+
+    def _busy(self, busy: bool) -> None:
+        self.query_one(LoadingIndicator).set_class(busy, "busy")
+
+    def _show(self, query: str, hits: list[SearchHit]) -> None:
+        if query != self.query_one("#search-input", Input).value:
+            return  # a newer query is on its way
+        self._busy(False)
+        self.hits = hits
+        results = self.query_one("#search-results", OptionList)
+        results.set_options(
+            Option(Content.styled(one_line(hit.title or hit.path, 90), "bold") + Content("\n") + _snippet(hit))
+            for hit in hits
+        )
+        if hits:
+            results.highlighted = 0
+        status = f"{len(hits)} document(s)" + (" (first 200)" if len(hits) >= 200 else "") if query.strip() else ""
+        self.query_one("#search-status", Static).update(Content(status))
+
+    def action_move(self, step: int) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if results.option_count:
+            current = results.highlighted if results.highlighted is not None else -step
+            results.highlighted = max(0, min(results.option_count - 1, current + step))
+
+    @on(Input.Submitted, "#search-input")
+    def _submit(self) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if results.highlighted is not None and self.hits:
+            self.dismiss(self.hits[results.highlighted])
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.hits[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

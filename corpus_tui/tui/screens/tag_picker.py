@@ -1,0 +1,119 @@
+"""Tag picker: fuzzy-filter the vocabulary, toggle several tags, create new ones.
+
+Each toggle is written at once (the caller's ``toggle`` callback); the picker
+itself holds no state the database does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core.models import Tag
+from ..safe_text import one_line
+
+CREATE_PREFIX = "\x00create:"
+
+
+class TagPicker(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+    ]
+    DEFAULT_CSS = """
+    TagPicker { align: center middle; }
+    TagPicker > Vertical {
+        width: 56; max-width: 100%; height: auto; max-height: 80%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    TagPicker OptionList { height: auto; max-height: 16; }
+    TagPicker .hint { color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        tags: Callable[[], list[Tag]],
+        current: Callable[[], set[int]],
+        toggle: Callable[[str], None],
+    ) -> None:
+        super().__init__()
+        self._tags = tags
+        self._current = current
+        self._toggle = toggle
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Tags"
+            yield Input(placeholder="filter or new tag…", id="tag-filter")
+            yield OptionList(id="tag-options", markup=False)
+            yield Static("↑↓ choose · enter toggle · new name + enter creates · esc close", classes="hint")
+
+    def on_mount(self) -> None:
+        self._refill()
+
+    @on(Input.Changed, "#tag-filter")
+    def _filter_changed(self) -> None:
+        self._refill()
+
+    def _refill(self) -> None:
+        query = self.query_one("#tag-filter", Input).value.strip()
+        options = self.query_one("#tag-options", OptionList)
+        highlighted = options.highlighted
+        current = self._current()
+        tags = self._tags()
+        if query:
+            matcher = Matcher(query)
+            scored = [(matcher.match(tag.name), tag) for tag in tags]
+            tags = [tag for score, tag in sorted(scored, key=lambda pair: -pair[0]) if score > 0]
+        rows: list[Option] = []
+        for tag in tags:
+            mark = "[x]" if tag.id in current else "[ ]"
+            hotkey = f"  ({tag.hotkey})" if tag.hotkey else ""
+            rows.append(Option(Content(f"{mark} {one_line(tag.name, 40)}{hotkey}  · {tag.count}"), id=str(tag.id)))
+        if query and not any(tag.name.casefold() == query.casefold() for tag in tags):
+            rows.insert(0, Option(Content(f"+ create “{one_line(query, 40)}”"), id=CREATE_PREFIX + query))
+        options.set_options(rows)
+        if rows:
+            options.highlighted = min(highlighted or 0, len(rows) - 1) if highlighted is not None else 0
+
+    def _name_of(self, option_id: str) -> str:
+        if option_id.startswith(CREATE_PREFIX):
+            return option_id[len(CREATE_PREFIX):]
+        return next(tag.name for tag in self._tags() if str(tag.id) == option_id)
+
+    def action_toggle(self) -> None:
+        options = self.query_one("#tag-options", OptionList)
+        if options.highlighted is None or not options.option_count:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        self._toggle(self._name_of(option.id or ""))
+        if (option.id or "").startswith(CREATE_PREFIX):
+            self.query_one("#tag-filter", Input).value = ""
+        self._refill()
+
+    @on(Input.Submitted, "#tag-filter")
+    def _submitted(self) -> None:
+        self.action_toggle()
+
+    @on(OptionList.OptionSelected, "#tag-options")
+    def _selected(self) -> None:
+        self.action_toggle()
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#tag-options", OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

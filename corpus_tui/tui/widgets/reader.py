@@ -1,0 +1,433 @@
+"""The document reader: line numbers, cursor, selection, spans, find matches.
+
+A Line-API ``ScrollView``: only visible rows are rendered, from a
+``TextLayout`` built once per document and width, so a 10 MB document opens
+and scrolls like a small one. Document text is turned into plain ``Segment``s
+after ``visible()`` — it never passes through markup.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...core.models import Span
+from ..colors import label_color
+from ..safe_text import one_line, visible
+from ..text_layout import TextLayout
+
+LABEL_MARGIN = 12
+BOILERPLATE_STYLE = Style(dim=True, strike=True)
+SELECTION_STYLE = Style(reverse=True)
+MATCH_STYLE = Style(bgcolor="#8a7a00", color="#ffffff")
+CURRENT_MATCH_STYLE = Style(bgcolor="#d08000", color="#000000", bold=True)
+CURSOR_STYLE = Style(reverse=True, bold=True)
+CURSOR_UNFOCUSED_STYLE = Style(underline=True)
+GUTTER_STYLE = Style(dim=True)
+
+
+@dataclass(frozen=True)
+class _Paint:
+    start: int
+    end: int
+    style: Style
+    order: int  # later paints win where styles conflict
+
+
+class Reader(ScrollView, can_focus=True):
+    """Shows one document; reports cursor moves upward, never edits anything."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("h,left", "cursor_left", "Left", show=False),
+        Binding("l,right", "cursor_right", "Right", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("0", "row_start", "Row start", show=False),
+        Binding("$", "row_end", "Row end", show=False),
+        Binding("shift+down", "select_down", "Select down", show=False),
+        Binding("shift+up", "select_up", "Select up", show=False),
+        Binding("shift+left", "select_left", "Select left", show=False),
+        Binding("shift+right", "select_right", "Select right", show=False),
+        Binding("v", "line_select", "Line select", id="line_select"),
+        Binding("escape", "clear_selection", "Clear", show=False),
+        Binding("w", "toggle_wrap", "Wrap", id="wrap"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Prev match", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    Reader { background: $surface; }
+    """
+
+    class CursorMoved(Message):
+        """The cursor or selection changed (for the inspector and status line)."""
+
+        def __init__(self, offset: int) -> None:
+            self.offset = offset
+            super().__init__()
+
+    wrap: reactive[bool] = reactive(True)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = ""
+        self.layout_: TextLayout | None = None
+        self.spans: list[Span] = []
+        self.matches: list[tuple[int, int]] = []
+        self.current_match = -1
+        self.cursor = 0
+        self.anchor: int | None = None  # selection anchor
+        self.line_mode = False
+        self._sticky_x: int | None = None
+        self._paints: list[_Paint] = []
+        self._labels: list[tuple[int, str]] = []
+        self._dragging = False
+
+    # -- content -----------------------------------------------------------------
+
+    def show(self, text: str, spans: list[Span], cursor: int = 0) -> None:
+        self.text = text
+        self.spans = spans
+        self.matches, self.current_match = [], -1
+        self.anchor, self.line_mode, self._sticky_x = None, False, None
+        self.cursor = max(0, min(cursor, len(text)))
+        self._relayout()
+        self._repaint_spans()
+        self._scroll_to_cursor(center=True)
+
+    def set_spans(self, spans: list[Span]) -> None:
+        self.spans = spans
+        self._repaint_spans()
+
+    def set_matches(self, matches: list[tuple[int, int]], current: int = -1) -> None:
+        self.matches, self.current_match = matches, current
+        self.refresh()
+
+    @property
+    def text_width(self) -> int:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        return max(8, width - self._gutter_width - self._label_width)
+
+    @property
+    def _gutter_width(self) -> int:
+        lines = self.layout_.line_count if self.layout_ else 1
+        return len(str(lines)) + 1
+
+    @property
+    def _label_width(self) -> int:
+        return LABEL_MARGIN if (self.scrollable_content_region.width or 80) >= 60 else 0
+
+    def _relayout(self) -> None:
+        self.layout_ = TextLayout(self.text, self.text_width, self.wrap)
+        width = self.text_width if self.wrap else self.layout_.max_cells + 1
+        self.virtual_size = Size(width + self._gutter_width + self._label_width, self.layout_.row_count)
+        self.refresh()
+
+    def _repaint_spans(self) -> None:
+        paints, labels = [], []
+        for span in self.spans:
+            if span.stale:
+                continue  # never drawn on text it may no longer describe
+            if span.kind == "boilerplate":
+                paints.append(_Paint(span.start, span.end, BOILERPLATE_STYLE, 0))
+            else:
+                paints.append(_Paint(span.start, span.end, Style(bgcolor=label_color(span.label or "")), 1))
+                labels.append((span.start, span.label or ""))
+        self._paints = sorted(paints, key=lambda p: (p.start, p.order))
+        self._labels = sorted(labels)
+        self.refresh()
+
+    def watch_wrap(self) -> None:
+        if self.layout_ is not None:
+            self._relayout()
+            self._scroll_to_cursor()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.layout_ is not None and self.layout_.width != self.text_width:
+            self._relayout()
+            self._scroll_to_cursor()
+
+    # -- selection ---------------------------------------------------------------
+
+    def selection(self) -> tuple[int, int] | None:
+        """The selected [start, end), or None when nothing is selected."""
+        if self.anchor is None or self.layout_ is None:
+            return None
+        start, end = sorted((self.anchor, self.cursor))
+        if self.line_mode:
+            layout = self.layout_
+            start = layout.line_starts[layout.line_of(start)]
+            end = layout.line_end(layout.line_of(end))
+        return (start, end) if end > start else None
+
+    def target(self) -> tuple[int, int] | None:
+        """What an action applies to: the selection, else the paragraph at the cursor."""
+        selected = self.selection()
+        if selected:
+            return selected
+        if self.layout_ is None:
+            return None
+        start, end = self.layout_.paragraph_at(self.cursor)
+        return (start, end) if end > start else None
+
+    # -- rendering ---------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        layout = self.layout_
+        row = y + int(self.scroll_offset.y)
+        if layout is None or row >= layout.row_count:
+            return Strip.blank(width, self.rich_style)
+        start, end = layout.row_span(row)
+        gutter = self._gutter_width
+        number = f"{layout.row_line[row] + 1:>{gutter - 1}} " if layout.row_col[row] == 0 else " " * gutter
+        body = Strip(self._segments(start, end))
+        if not self.wrap:
+            body = body.crop(int(self.scroll_offset.x), int(self.scroll_offset.x) + self.text_width)
+        body = body.adjust_cell_length(self.text_width, self.rich_style)
+        segments = [Segment(number, GUTTER_STYLE), *body]
+        if self._label_width:
+            segments += self._label_segments(start, end)
+        return Strip(segments).adjust_cell_length(width, self.rich_style).apply_style(self.rich_style)
+
+    def _paints_for(self, start: int, end: int) -> list[_Paint]:
+        paints = [p for p in self._paints if p.start < end and p.end > start]
+        selected = self.selection()
+        if selected and selected[0] < end and selected[1] > start:
+            paints.append(_Paint(selected[0], selected[1], SELECTION_STYLE, 3))
+        if self.matches:
+            first = max(0, bisect_left(self.matches, (start, -1)) - 1)
+            for index in range(first, len(self.matches)):
+                m_start, m_end = self.matches[index]
+                if m_start >= end:
+                    break
+                if m_end > start:
+                    style = CURRENT_MATCH_STYLE if index == self.current_match else MATCH_STYLE
+                    paints.append(_Paint(m_start, m_end, style, 2))
+        if start <= self.cursor < end or (self.cursor == end and self._cursor_row_is(start, end)):
+            style = CURSOR_STYLE if self.has_focus else CURSOR_UNFOCUSED_STYLE
+            paints.append(_Paint(self.cursor, self.cursor + 1, style, 4))
+        return paints
+
+    def _cursor_row_is(self, start: int, end: int) -> bool:
+        return self.layout_ is not None and self.layout_.row_span(self.layout_.row_of(self.cursor)) == (start, end)
+
+    def _segments(self, start: int, end: int) -> list[Segment]:
+        paints = self._paints_for(start, end)
+        shown = visible(self.text[start:end])
+        cuts = {start, end}
+        for paint in paints:
+            cuts.add(max(start, min(end, paint.start)))
+            cuts.add(max(start, min(end, paint.end)))
+        points = sorted(cuts)
+        segments = []
+        for a, b in zip(points, points[1:]):
+            if b <= a:
+                continue
+            style = Style()
+            for paint in sorted((p for p in paints if p.start < b and p.end > a), key=lambda p: p.order):
+                style += paint.style
+            segments.append(Segment(shown[a - start : b - start], style or None))
+        cursor_paint = next((p for p in paints if p.order == 4), None)
+        if cursor_paint is not None and self.cursor >= end:
+            segments.append(Segment(" ", cursor_paint.style))  # cursor on the line break
+        return segments
+
+    def _label_segments(self, start: int, end: int) -> list[Segment]:
+        first = bisect_left(self._labels, (start, ""))
+        if first < len(self._labels) and self._labels[first][0] < end:
+            label = self._labels[first][1]
+            text = one_line(label, LABEL_MARGIN - 2)
+            return [Segment(" "), Segment(f"◂{text}"[: LABEL_MARGIN - 1].ljust(LABEL_MARGIN - 1),
+                                          Style(bgcolor=label_color(label), color="#ffffff"))]
+        return [Segment(" " * LABEL_MARGIN)]
+
+    # -- cursor movement ---------------------------------------------------------
+
+    def move_to(self, offset: int, select: bool = False, center: bool = False) -> None:
+        if select and self.anchor is None:
+            self.anchor = self.cursor
+        elif not select and not self.line_mode:
+            self.anchor = None
+        self.cursor = max(0, min(offset, len(self.text)))
+        self._scroll_to_cursor(center=center)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.cursor))
+
+    def _scroll_to_cursor(self, center: bool = False) -> None:
+        if self.layout_ is None:
+            return
+        row, x = self.layout_.cell_of(self.cursor)
+        height = self.scrollable_content_region.height or 1
+        top = int(self.scroll_offset.y)
+        if center:
+            top = max(0, row - height // 2)
+        elif row < top:
+            top = row
+        elif row >= top + height:
+            top = row - height + 1
+        left = int(self.scroll_offset.x)
+        if not self.wrap:
+            if x < left:
+                left = x
+            elif x >= left + self.text_width:
+                left = x - self.text_width + 1
+        self.scroll_to(x=left, y=top, animate=False, immediate=True)
+
+    def _vertical(self, rows: int, select: bool = False) -> None:
+        if self.layout_ is None:
+            return
+        row, x = self.layout_.cell_of(self.cursor)
+        if self._sticky_x is None:
+            self._sticky_x = x
+        target = max(0, min(self.layout_.row_count - 1, row + rows))
+        sticky = self._sticky_x
+        self.move_to(self.layout_.offset_at(target, sticky), select)
+        self._sticky_x = sticky
+
+    def _horizontal(self, step: int, select: bool = False) -> None:
+        self._sticky_x = None
+        offset = self.cursor + step
+        # A CRLF break is one stop for the cursor, like an LF.
+        if step > 0 and self.text.startswith("\r\n", self.cursor):
+            offset = self.cursor + 2
+        elif step < 0 and offset > 0 and self.text.startswith("\r\n", offset - 1):
+            offset -= 1
+        self.move_to(offset, select)
+
+    def action_cursor_down(self) -> None:
+        self._vertical(1)
+
+    def action_cursor_up(self) -> None:
+        self._vertical(-1)
+
+    def action_cursor_left(self) -> None:
+        self._horizontal(-1)
+
+    def action_cursor_right(self) -> None:
+        self._horizontal(1)
+
+    def action_select_down(self) -> None:
+        self._vertical(1, select=True)
+
+    def action_select_up(self) -> None:
+        self._vertical(-1, select=True)
+
+    def action_select_left(self) -> None:
+        self._horizontal(-1, select=True)
+
+    def action_select_right(self) -> None:
+        self._horizontal(1, select=True)
+
+    def action_top(self) -> None:
+        self._sticky_x = None
+        self.move_to(0, select=self.line_mode)
+
+    def action_bottom(self) -> None:
+        self._sticky_x = None
+        self.move_to(len(self.text), select=self.line_mode)
+
+    def action_page_down(self) -> None:
+        self._vertical(max(1, self.scrollable_content_region.height - 1), select=self.line_mode)
+
+    def action_page_up(self) -> None:
+        self._vertical(-max(1, self.scrollable_content_region.height - 1), select=self.line_mode)
+
+    def action_row_start(self) -> None:
+        if self.layout_:
+            self.move_to(self.layout_.row_span(self.layout_.row_of(self.cursor))[0], select=self.line_mode)
+
+    def action_row_end(self) -> None:
+        if self.layout_:
+            self.move_to(self.layout_.row_span(self.layout_.row_of(self.cursor))[1], select=self.line_mode)
+
+    def action_line_select(self) -> None:
+        if self.line_mode:
+            self.action_clear_selection()
+            return
+        self.line_mode = True
+        self.anchor = self.cursor
+        self.refresh()
+        self.post_message(self.CursorMoved(self.cursor))
+
+    def action_clear_selection(self) -> None:
+        self.anchor, self.line_mode = None, False
+        self.refresh()
+        self.post_message(self.CursorMoved(self.cursor))
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def action_next_match(self) -> None:
+        self.goto_match(+1)
+
+    def action_previous_match(self) -> None:
+        self.goto_match(-1)
+
+    def goto_match(self, step: int) -> None:
+        if not self.matches:
+            return
+        if self.current_match == -1:
+            after = bisect_left(self.matches, (self.cursor + (1 if step > 0 else 0), -1))
+            index = after if step > 0 else after - 1
+        else:
+            index = self.current_match + step
+        self.current_match = index % len(self.matches)
+        self.move_to(self.matches[self.current_match][0])
+
+    # -- mouse ---------------------------------------------------------------------
+
+    def _offset_at_mouse(self, event: events.MouseEvent) -> int | None:
+        if self.layout_ is None:
+            return None
+        x = event.x - self._gutter_width + (int(self.scroll_offset.x) if not self.wrap else 0)
+        row = event.y + int(self.scroll_offset.y)
+        if row >= self.layout_.row_count:
+            return len(self.text)
+        return self.layout_.offset_at(row, max(0, x))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = self._offset_at_mouse(event)
+        if offset is None:
+            return
+        self.focus()
+        self.line_mode = False
+        self.anchor = None
+        self.move_to(offset)
+        self.anchor = offset
+        self._dragging = True
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._dragging:
+            offset = self._offset_at_mouse(event)
+            if offset is not None:
+                self.move_to(offset, select=True)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging:
+            self._dragging = False
+            self.release_mouse()
+            if self.anchor == self.cursor:
+                self.anchor = None
+                self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
