@@ -54,6 +54,7 @@ class CorpusApp(EditingMixin, App[None]):
         self._list_request = 0
         self._list_loaded_at = 0.0
         self._user_panels: dict[str, bool] = {}
+        self._find_origin = 0
 
     # -- layout -----------------------------------------------------------------
 
@@ -313,6 +314,7 @@ class CorpusApp(EditingMixin, App[None]):
     # -- find and search ---------------------------------------------------------------
 
     def action_find(self) -> None:
+        self._find_origin = self.reader.cursor
         find = self.query_one(FindBar)
         find.add_class("shown")
         find.focus()
@@ -320,11 +322,13 @@ class CorpusApp(EditingMixin, App[None]):
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:
         matches = find_all(self.reader.text, event.value)
+        # Each keystroke searches again from where the find started, as in vim's incsearch.
+        self.reader.move_to(self._find_origin)
         self.reader.set_matches(matches)
         find = self.query_one(FindBar)
         find.border_subtitle = f"{len(matches)} match(es)" if event.value else ""
         if matches:
-            self.reader.goto_match(+1)
+            self.reader.goto_match(+1, inclusive=True)
 
     @on(FindBar.Step)
     def _find_step(self, event: FindBar.Step) -> None:

@@ -65,7 +65,7 @@ class TagPicker(ModalScreen[None]):
     def _filter_changed(self) -> None:
         self._refill()
 
-    def _refill(self) -> None:
+    def _refill(self, keep_highlight: bool = False) -> None:
         query = self.query_one("#tag-filter", Input).value.strip()
         options = self.query_one("#tag-options", OptionList)
         highlighted = options.highlighted
@@ -81,10 +81,12 @@ class TagPicker(ModalScreen[None]):
             hotkey = f"  ({tag.hotkey})" if tag.hotkey else ""
             rows.append(Option(Content(f"{mark} {one_line(tag.name, 40)}{hotkey}  · {tag.count}"), id=str(tag.id)))
         if query and not any(tag.name.casefold() == query.casefold() for tag in tags):
-            rows.insert(0, Option(Content(f"+ create “{one_line(query, 40)}”"), id=CREATE_PREFIX + query))
+            # The best match comes first; creating is one ↓ away (or first, when nothing matches).
+            rows.append(Option(Content(f"+ create “{one_line(query, 40)}”"), id=CREATE_PREFIX + query))
         options.set_options(rows)
         if rows:
-            options.highlighted = min(highlighted or 0, len(rows) - 1) if highlighted is not None else 0
+            keep = keep_highlight and highlighted is not None
+            options.highlighted = min(highlighted, len(rows) - 1) if keep else 0
 
     def _name_of(self, option_id: str) -> str:
         if option_id.startswith(CREATE_PREFIX):
@@ -99,7 +101,7 @@ class TagPicker(ModalScreen[None]):
         self._toggle(self._name_of(option.id or ""))
         if (option.id or "").startswith(CREATE_PREFIX):
             self.query_one("#tag-filter", Input).value = ""
-        self._refill()
+        self._refill(keep_highlight=True)
 
     @on(Input.Submitted, "#tag-filter")
     def _submitted(self) -> None:

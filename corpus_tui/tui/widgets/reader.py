@@ -129,7 +129,9 @@ class Reader(ScrollView, can_focus=True):
 
     @property
     def _label_width(self) -> int:
-        return LABEL_MARGIN if (self.scrollable_content_region.width or 80) >= 60 else 0
+        """Room for labels on the right: less of it on a narrow reader."""
+        width = self.scrollable_content_region.width or 80
+        return LABEL_MARGIN if width >= 72 else 8 if width >= 36 else 0
 
     def _relayout(self) -> None:
         self.layout_ = TextLayout(self.text, self.text_width, self.wrap)
@@ -248,13 +250,13 @@ class Reader(ScrollView, can_focus=True):
         return segments
 
     def _label_segments(self, start: int, end: int) -> list[Segment]:
+        room = self._label_width - 1
         first = bisect_left(self._labels, (start, ""))
         if first < len(self._labels) and self._labels[first][0] < end:
             label = self._labels[first][1]
-            text = one_line(label, LABEL_MARGIN - 2)
-            return [Segment(" "), Segment(f"◂{text}"[: LABEL_MARGIN - 1].ljust(LABEL_MARGIN - 1),
+            return [Segment(" "), Segment(f"◂{one_line(label, room)}"[:room].ljust(room),
                                           Style(bgcolor=label_color(label), color="#ffffff"))]
-        return [Segment(" " * LABEL_MARGIN)]
+        return [Segment(" " * (room + 1))]
 
     # -- cursor movement ---------------------------------------------------------
 
@@ -378,11 +380,12 @@ class Reader(ScrollView, can_focus=True):
     def action_previous_match(self) -> None:
         self.goto_match(-1)
 
-    def goto_match(self, step: int) -> None:
+    def goto_match(self, step: int, inclusive: bool = False) -> None:
+        """Move to the next (step 1) or previous (-1) match; ``inclusive`` accepts one at the cursor."""
         if not self.matches:
             return
         if self.current_match == -1:
-            after = bisect_left(self.matches, (self.cursor + (1 if step > 0 else 0), -1))
+            after = bisect_left(self.matches, (self.cursor + (1 if step > 0 and not inclusive else 0), -1))
             index = after if step > 0 else after - 1
         else:
             index = self.current_match + step

@@ -1,0 +1,140 @@
+"""The real app in a real terminal (tmux), driven as a new user would drive it.
+
+A green pilot test can hide a broken terminal: this runs ``python -m corpus_tui``
+in tmux, types with send-keys, reads the screen with capture-pane, and checks
+the database afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tui_support import SEEDS
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    def __init__(self, command: list[str], width: int = 120, height: int = 40):
+        self.name = f"corpus-tui-test-{uuid.uuid4().hex[:8]}"
+        env = {"CORPUS_TUI_ANNOTATOR": "tmux-user", "TERM": "xterm-256color"}
+        exports = " ".join(f"{key}={value}" for key, value in env.items())
+        shell_command = exports + " " + " ".join(_quote(part) for part in command) + "; sleep 2"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                        shell_command], check=True)
+        subprocess.run(["tmux", "set-option", "-t", self.name, "escape-time", "0"], check=False)
+
+    def screen(self) -> str:
+        result = subprocess.run(["tmux", "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True)
+        return result.stdout
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
+
+    def keys(self, *keys: str, pause: float = 0.3) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            time.sleep(pause)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        time.sleep(0.3)
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def _quote(part: str) -> str:
+    return "'" + part.replace("'", "'\\''") + "'"
+
+
+@pytest.fixture
+def tmux_app(tmp_path):
+    sessions: list[Tmux] = []
+
+    def start(folder: Path) -> Tmux:
+        session = Tmux([sys.executable, "-m", "corpus_tui", str(folder)])
+        sessions.append(session)
+        return session
+
+    yield start
+    for session in sessions:
+        session.kill()
+
+
+def test_new_user_session_in_a_real_terminal(tmp_path, tmux_app):
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    app = tmux_app(folder)
+    app.wait_for("reviewed 0/5")
+    app.wait_for("Video: Iraqi Forces Purging")
+    app.keys("/")
+    app.type("By [South")  # find puts the cursor on the byline paragraph "By [South Front](#)"
+    app.wait_for("1 match")
+    app.keys("Escape", "b")
+    app.keys("t")
+    app.wait_for("filter or new tag")
+    app.type("iraq")
+    app.keys("Enter")
+    app.wait_for("[x] iraq")
+    app.keys("Escape")
+    app.keys("G", "k", "k", "a")  # a paragraph near the end
+    app.wait_for("Annotate")
+    app.type("CLAIM")
+    app.keys("Enter")
+    app.type("check this")
+    app.keys("Enter")
+    app.wait_for("Annotated as CLAIM")
+    app.keys("r")
+    app.wait_for("reviewed 1/5")
+    app.keys("q")
+    deadline = time.monotonic() + 15
+    while app.alive() and "$" not in app.screen()[-5:] and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    db = sqlite3.connect(folder / "annotations.db")
+    spans = db.execute('SELECT kind, label, note, quote, annotator FROM spans ORDER BY kind').fetchall()
+    assert spans[0][:3] == ("annotation", "CLAIM", "check this") and spans[0][4] == "tmux-user"
+    assert spans[1][0] == "boilerplate" and spans[1][3] == "By [South Front](#)"
+    assert db.execute("SELECT t.name FROM document_tags JOIN tags t ON t.id = tag_id").fetchall() == [("iraq",)]
+    assert db.execute("SELECT status FROM documents WHERE path LIKE '000_%'").fetchone() == ("reviewed",)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir() if p.suffix == ".txt"}
+    assert after == before
+
+
+def test_hostile_text_in_a_real_terminal(tmp_path, tmux_app):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "doc.txt").write_text(
+        "title line\n\x1b]0;PWNED\x07\x1b[2J\x1b[31mred [bold]x[/] [@click=app.quit]y[/]\ttab\n"
+        "中文 😀 end\n", encoding="utf-8")
+    app = tmux_app(folder)
+    screen = app.wait_for("中文 😀 end")
+    for literal in ("␛]0;PWNED␇␛[2J␛[31mred", "[bold]x[/]", "[@click=app.quit]y[/]→tab"):
+        assert literal in screen
+    app.keys("j", "j")
+    assert app.alive() and "title line" in app.screen()  # nothing cleared the screen or quit
+    title = subprocess.run(["tmux", "display-message", "-p", "-t", app.name, "#{pane_title}"],
+                           capture_output=True, text=True).stdout
+    assert "PWNED" not in title
+    app.keys("q")

@@ -1,0 +1,74 @@
+"""Untrusted text is data: markup, escapes and control characters are shown literally."""
+
+from __future__ import annotations
+
+from corpus_tui import Corpus
+from corpus_tui.tui.app import make_app
+from tui_support import reader_lines, settle
+
+HOSTILE = (
+    "[bold]not bold[/] [link=https://evil.example]x[/link] [@click=app.quit]click[/] [South Front](#) [/]\n"
+    "\x1b[31mred\x1b[0m \x1b]0;pwned title\x07 osc \x1b[2J\n"
+    "CJK 中文字符 emoji 😀👍 RTL\u202eevil\u202c zero\u200bwidth\n"
+    + "x" * 10_000  # pushes the NUL below past the first 8,000 bytes (git's binary rule)
+    + "\ntab\there NUL\x00 bell\x07 DEL\x7f C1\x85 end\n"
+    "last line\n"
+)
+RAW_CONTROLS = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f", "\x85", "\u202e", "\u200b"]
+
+
+def hostile_corpus(tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "[bold]name[@click=app.quit].txt").write_text(HOSTILE, encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        doc = corpus.documents()[0]
+        corpus.add_tag(doc.id, "[red]tag[/]")
+        corpus.add_annotation(doc.id, 0, 6, "[@click=app.quit]", note="[/] note")
+        corpus.set_note(doc.id, "\x1b[31m note [b]")
+    return folder
+
+
+async def test_hostile_text_is_shown_literally_and_aligned(tmp_path):
+    folder = hostile_corpus(tmp_path)
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app)
+        screen = "\n".join(reader_lines(app))
+        for literal in ("[bold]not bold[/]", "[link=https://evil.example]x[/link]", "[@click=app.quit]click[/]",
+                        "[South Front](#) [/]", "␛[31mred␛[0m ␛]0;pwned title␇ osc ␛[2J",
+                        "CJK 中文字符 emoji 😀👍 RTL▯evil▯ zero▯width"):
+            assert literal in screen
+        for char in RAW_CONTROLS:
+            assert char not in screen
+        # every row is exactly the reader's width in cells: wide characters do not shift columns
+        widths = {app.reader.render_line(y).cell_length for y in range(app.reader.scrollable_content_region.height)}
+        assert widths == {app.reader.scrollable_content_region.width}
+        # the 10,000-character line wraps into rows, all of it reachable
+        await pilot.press("G")
+        assert app.reader.cursor == len(app.reader.text)
+        bottom = "\n".join(reader_lines(app))
+        assert "tab→here NUL␀ bell␇ DEL␡ C1� end" in bottom and "last line" in bottom
+        for char in RAW_CONTROLS:
+            assert char not in bottom
+        # the document list, inspector and top bar show the names as typed
+        assert "[bold]name[@click=app.quit].txt" in str(app.query_one("#topbar").render())
+        inspector = " ".join(str(app.query_one(f"#{part}").render()) for part in ("facts", "tags", "spans", "note"))
+        assert "#[red]tag[/]" in inspector
+        assert "[@click=app.quit]" in inspector and "[/] note" in inspector
+        assert "␛[31m note [b]" in inspector
+        assert app.is_running  # no [@click=app.quit] was run
+
+
+async def test_hostile_file_name_in_the_list(tmp_path):
+    folder = hostile_corpus(tmp_path)
+    (folder / "\x1b[31mevil.txt").write_text("", encoding="utf-8")
+    with Corpus.open(folder) as corpus:
+        corpus.scan()
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        rows = [app.doclist.render_line(y).text for y in range(len(app.doclist.rows))]
+        assert any("␛[31mevil.txt" in row for row in rows)
+        assert not any("\x1b" in row for row in rows)

@@ -1,0 +1,348 @@
+"""Pilot tests: every default key, asserting on what the database then holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus_tui import Corpus
+from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
+
+def paragraph_of(text: str, needle: str) -> tuple[int, int]:
+    start = text.index(needle)
+    start = text.rfind("\n\n", 0, start) + 2 if text.rfind("\n\n", 0, start) != -1 else 0
+    end = text.find("\n\n", start)
+    return start, end if end != -1 else len(text)
+
+
+async def move_to(pilot, app, needle: str) -> int:
+    offset = app.reader.text.index(needle)
+    app.reader.move_to(offset)
+    await pilot.pause()
+    return offset
+
+
+async def test_opens_first_document_and_moves(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.doc.path == FIRST
+        assert app.reader.cursor == 0
+        await pilot.press("j", "j", "down")
+        assert app.reader.cursor > 0
+        row_after_three = app.reader.layout_.row_of(app.reader.cursor)
+        await pilot.press("k", "up")
+        assert app.reader.layout_.row_of(app.reader.cursor) == row_after_three - 2
+        await pilot.press("G")
+        assert app.reader.cursor == len(app.reader.text)
+        await pilot.press("g")
+        assert app.reader.cursor == 0
+        await pilot.press("pagedown")
+        assert app.reader.layout_.row_of(app.reader.cursor) > 10
+        await pilot.press("pageup")
+        assert app.reader.cursor == 0
+        await pilot.press("l", "right", "h")
+        assert app.reader.cursor == 1
+
+
+async def test_next_and_previous_document_follow_the_list(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right_square_bracket")
+        assert app.doc.path == SECOND
+        await pilot.press("left_square_bracket")
+        assert app.doc.path == FIRST
+        app.query_one("#filter").value = "status:reviewed"
+        with Corpus.open(folder) as corpus:
+            corpus.set_status(corpus.document_by_path("003_e3a33125ca4d3b23.txt").id, "reviewed")
+        app.query_one("#filter").value = "status:reviewed "
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 1)
+        assert [row.path for row in app.doclist.rows] == ["003_e3a33125ca4d3b23.txt"]
+        await pilot.press("right_square_bracket")
+        assert app.doc.path == "003_e3a33125ca4d3b23.txt"
+
+
+async def test_b_toggles_boilerplate_on_the_paragraph(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = app.reader.text
+        await move_to(pilot, app, "Global Research, July")
+        await pilot.press("b")
+        start, end = paragraph_of(text, "Global Research, July")
+        rows = db_rows(folder, "SELECT start, \"end\", kind, annotator FROM spans")
+        assert rows == [{"start": start, "end": end, "kind": "boilerplate", "annotator": "tester"}]
+        await pilot.press("b")
+        assert db_rows(folder, "SELECT * FROM spans") == []
+
+
+async def test_shift_arrows_select_characters_for_b(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        offset = await move_to(pilot, app, "Global Research")
+        await pilot.press("shift+right", "shift+right", "shift+right", "shift+right", "shift+right", "shift+right")
+        await pilot.press("b")
+        rows = db_rows(folder, "SELECT start, \"end\", quote FROM spans")
+        assert rows == [{"start": offset, "end": offset + 6, "quote": "Global"}]
+
+
+async def test_v_selects_whole_lines(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = app.reader.text
+        offset = await move_to(pilot, app, "By [South Front]")
+        await pilot.press("v", "j", "j")
+        await pilot.press("b")
+        (row,) = db_rows(folder, "SELECT start, \"end\" FROM spans")
+        assert row["start"] == offset
+        assert text[row["start"] : row["end"]] == "By [South Front](#)\n\nGlobal Research, July 07, 2017"
+
+
+async def test_mouse_drag_selects(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        reader = app.reader
+        row, _ = reader.layout_.cell_of(reader.text.index("By [South Front]"))
+        y = row - int(reader.scroll_offset.y)
+        gutter = reader._gutter_width
+        await pilot.mouse_down(reader, offset=(gutter, y))
+        await pilot.hover(reader, offset=(gutter + 2, y))
+        await pilot.mouse_up(reader, offset=(gutter + 2, y))
+        assert reader.selection() is not None
+        await pilot.press("b")
+        (row,) = db_rows(folder, "SELECT quote FROM spans")
+        assert row["quote"] == "By"
+
+
+async def test_B_marks_to_the_end(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        offset = await move_to(pilot, app, "Disclaimer")
+        await pilot.press("B")
+        (row,) = db_rows(folder, "SELECT start, \"end\" FROM spans WHERE kind = 'boilerplate'")
+        assert (row["start"], row["end"]) == (offset, len(app.reader.text))
+
+
+async def test_tag_picker_creates_and_toggles(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await pilot.press(*"Syria", "enter")
+        await pilot.press("escape")
+        tags = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id")
+        assert tags == [{"name": "Syria"}]
+        await pilot.press("t")
+        await pilot.press(*"syr", "enter")  # fuzzy match of the existing tag toggles it off
+        await pilot.press("escape")
+        assert db_rows(folder, "SELECT * FROM document_tags") == []
+        assert db_rows(folder, "SELECT name FROM tags") == [{"name": "Syria"}]
+
+
+async def test_number_keys_toggle_hotkey_tags(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        corpus.create_tag("propaganda", hotkey=3)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        assert len(db_rows(folder, "SELECT * FROM document_tags")) == 1
+        await pilot.press("3")
+        assert db_rows(folder, "SELECT * FROM document_tags") == []
+
+
+async def test_a_annotates_and_x_removes(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        offset = await move_to(pilot, app, "Iraqi security forces")
+        for _ in range(len("Iraqi security forces")):
+            await pilot.press("shift+right")
+        await pilot.press("a")
+        await pilot.press(*"ORG", "enter", *"the ISF", "enter")
+        (row,) = db_rows(folder, "SELECT start, \"end\", label, note, kind, quote FROM spans")
+        assert row == {"start": offset, "end": offset + 21, "label": "ORG", "note": "the ISF",
+                       "kind": "annotation", "quote": "Iraqi security forces"}
+        app.reader.move_to(offset + 3)
+        await pilot.press("x")
+        assert db_rows(folder, "SELECT * FROM spans") == []
+
+
+async def test_annotate_escape_cancels(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await move_to(pilot, app, "Global Research")
+        await pilot.press("a", *"ORG", "escape")
+        assert db_rows(folder, "SELECT * FROM spans") == []
+
+
+async def test_m_edits_the_note(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m", *"check [bold]source[/]", "escape")
+        (row,) = db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,))
+        assert row["note"] == "check [bold]source[/]"
+
+
+async def test_r_toggles_reviewed_and_space_moves_on(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "reviewed"}]
+        await pilot.press("r")
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "in_progress"}]
+        await pilot.press("space")
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "reviewed"}]
+        assert app.doc.path == SECOND
+        assert "reviewed 1/5" in str(app.query_one("#topbar").render())
+
+
+async def test_find_in_document(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = app.reader.text
+        await pilot.press("slash", *"mosul")
+        positions = [i for i in range(len(text)) if text[i : i + 5].lower() == "mosul"]
+        assert app.reader.matches == [(p, p + 5) for p in positions]
+        assert app.reader.cursor == positions[0]
+        await pilot.press("enter")
+        assert app.reader.cursor == positions[1]
+        await pilot.press("shift+enter")
+        assert app.reader.cursor == positions[0]
+        await pilot.press("escape", "n")
+        assert app.reader.cursor == positions[1]
+        assert app.focused is app.reader
+
+
+async def test_corpus_search_jumps_to_document_and_match(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+f", *"Hammam")
+        await settle(pilot, app, lambda: bool(getattr(app.screen, "hits", None)))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.doc.path == "003_e3a33125ca4d3b23.txt"
+        assert app.reader.text[app.reader.cursor :].startswith("Hammam")
+
+
+async def test_undo_and_redo_every_kind_of_action(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await move_to(pilot, app, "Global Research")
+        await pilot.press("b", "r", "t", *"iraq", "enter", "escape", "m", *"n1", "escape")
+        state = lambda: (  # noqa: E731
+            db_rows(folder, "SELECT COUNT(*) AS n FROM spans")[0]["n"],
+            db_rows(folder, "SELECT status, note FROM documents WHERE path = ?", (FIRST,))[0],
+            db_rows(folder, "SELECT COUNT(*) AS n FROM document_tags")[0]["n"],
+        )
+        assert state() == (1, {"status": "reviewed", "note": "n1"}, 1)
+        await pilot.press("u")
+        assert state() == (1, {"status": "reviewed", "note": ""}, 1)
+        await pilot.press("u", "u", "u")
+        assert state() == (0, {"status": "new", "note": ""}, 0)
+        await pilot.press("ctrl+r", "ctrl+r")
+        assert state() == (1, {"status": "reviewed", "note": ""}, 0)
+
+
+async def test_quit_and_reopen_returns_to_document_cursor_and_undo(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right_square_bracket")
+        offset = await move_to(pilot, app, "Mosul")
+        await pilot.press("b")
+        await pilot.press("q")
+    app.corpus.close()
+    assert len(db_rows(folder, "SELECT * FROM spans")) == 1
+    again = app_on(folder)
+    async with again.run_test(size=(120, 40)) as pilot:
+        assert again.doc.path == SECOND
+        assert again.reader.cursor == offset
+        await pilot.press("u")
+        assert db_rows(folder, "SELECT * FROM spans") == []
+
+
+async def test_help_and_command_palette(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        from corpus_tui.tui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        shown = str(app.screen.query_one("Static").render())
+        for description in ("Boilerplate", "Boilerplate to end", "Tags", "Annotate", "Remove span", "Note",
+                            "Reviewed+next", "Find", "Search corpus", "Undo", "Redo", "Quit", "1-9"):
+            assert description in shown
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"reviewed+next", "enter")
+        await pilot.pause()
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "reviewed"}]
+
+
+async def test_first_open_scans_with_progress_and_fills_the_list(tmp_path):
+    folder = seeds_copy(tmp_path, scanned=False)
+    app = app_on(folder, scan_on_open=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5)
+        assert app.doc is not None
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM documents") == [{"n": 5}]
+
+
+async def test_external_writes_show_after_refresh(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        with Corpus.open(folder, annotator="script") as other:
+            other.add_tag(other.document_by_path(FIRST).id, "imported")
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: app.doclist.rows[0].tags == ("imported",))
+        assert app.doclist.rows[0].tags == ("imported",)
+        assert "#imported" in str(app.query_one("#tags").render())
+
+
+async def test_changed_original_is_reanchored_and_reported(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        doc = corpus.document_by_path(SECOND)
+        text = corpus.text(doc.id)
+        start = text.index("Mosul")
+        corpus.add_annotation(doc.id, start, start + 5, "GPE")
+    path = folder / SECOND
+    path.write_bytes(b"A new first line.\n" + path.read_bytes())
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right_square_bracket")
+        assert "changed on disk" in str(app.query_one("#banner").render())
+        (span,) = app.corpus.spans(app.doc.id)
+        assert app.reader.text[span.start : span.end] == "Mosul"
+        assert span.anchor == "reanchored"
+
+
+async def test_panels_fold_at_80_columns(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.screen.has_class("-hide-inspector")
+        assert not app.screen.has_class("-hide-list")
+        await pilot.press("i")
+        assert not app.screen.has_class("-hide-inspector")
+        await pilot.press("backslash")
+        assert app.screen.has_class("-hide-list")
+        await pilot.press("w")
+        assert app.reader.wrap is False

@@ -1,0 +1,54 @@
+"""Looks: the main screen, help, tag picker and annotate dialog at 80x24 and 160x50.
+
+After a deliberate change of looks, review the diff and run ``pytest --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus_tui import Corpus
+from tui_support import FIRST, app_on, seeds_copy
+
+SIZES = [(80, 24), (160, 50)]
+
+
+def annotated_seeds(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        doc = corpus.document_by_path(FIRST)
+        text = corpus.text(doc.id)
+        start = text.index("By [South Front]")
+        corpus.mark_boilerplate(doc.id, start, text.index("On Thursday"))
+        mosul = text.index("Old Mosul area")
+        corpus.add_annotation(doc.id, mosul, mosul + 9, "GPE", note="the old city")
+        corpus.add_tag(doc.id, "iraq")
+        corpus.set_status(corpus.document_by_path("002_a7de4bf8afd987b8.txt").id, "reviewed")
+    return folder
+
+
+async def _move_to_mosul(pilot) -> None:
+    app = pilot.app
+    app.reader.move_to(app.reader.text.index("On Thursday"))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen(snap_compare, tmp_path, size):
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), terminal_size=size, run_before=_move_to_mosul)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help_screen(snap_compare, tmp_path, size):
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["question_mark"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tag_picker(snap_compare, tmp_path, size):
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["t", "i", "r"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_annotate_dialog(snap_compare, tmp_path, size):
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["a", "G"], terminal_size=size,
+                        run_before=_move_to_mosul)

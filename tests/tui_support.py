@@ -1,0 +1,46 @@
+"""Shared set-up for the app tests: a scanned copy of seeds/ and an app on it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from corpus_tui import Corpus
+from corpus_tui.tui.app import CorpusApp, make_app
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+FIRST = "000_017fdcef885307d4.txt"
+SECOND = "001_07e63e06108ae30e.txt"
+
+
+def seeds_copy(tmp_path: Path, scanned: bool = True) -> Path:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    if scanned:
+        with Corpus.open(folder, annotator="tester") as corpus:
+            corpus.scan()
+    return folder
+
+
+def app_on(folder: Path, scan_on_open: bool = False) -> CorpusApp:
+    return make_app(folder, annotator="tester", scan_on_open=scan_on_open)
+
+
+def reader_lines(app: CorpusApp) -> list[str]:
+    """The reader's visible rows as plain text, exactly as rendered."""
+    reader = app.reader
+    return [reader.render_line(y).text for y in range(reader.scrollable_content_region.height)]
+
+
+def db_rows(folder: Path, sql: str, params: tuple = ()) -> list[dict]:
+    with Corpus.open(folder, annotator="tester", create=False) as corpus:
+        return corpus.query(sql, params)
+
+
+async def settle(pilot, app, condition=lambda: True, rounds: int = 100) -> None:
+    """Let workers and messages run until ``condition()`` holds (without sleeping blindly)."""
+    for _ in range(rounds):
+        await pilot.pause(0.02)
+        if condition() and not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("the app did not settle")
