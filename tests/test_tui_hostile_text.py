@@ -54,7 +54,10 @@ async def test_hostile_text_is_shown_literally_and_aligned(tmp_path):
             assert char not in bottom
         # the document list, inspector and top bar show the names as typed
         assert "[bold]name[@click=app.quit].txt" in str(app.query_one("#topbar").render())
-        inspector = " ".join(str(app.query_one(f"#{part}").render()) for part in ("facts", "tags", "spans", "note"))
+        from corpus_tui.tui.widgets.inspector import Inspector
+
+        view = app.query_one(Inspector)
+        inspector = "\n".join(view.render_line(y).text for y in range(len(view.lines)))
         assert "#[red]tag[/]" in inspector
         assert "[@click=app.quit]" in inspector and "[/] note" in inspector
         assert "␛[31m note [b]" in inspector

@@ -313,7 +313,9 @@ async def test_external_writes_show_after_refresh(tmp_path):
         await pilot.press("ctrl+l")
         await settle(pilot, app, lambda: app.doclist.rows[0].tags == ("imported",))
         assert app.doclist.rows[0].tags == ("imported",)
-        assert "#imported" in str(app.query_one("#tags").render())
+        from corpus_tui.tui.widgets.inspector import Inspector
+
+        assert "#imported" in app.query_one(Inspector).text
 
 
 async def test_changed_original_is_reanchored_and_reported(tmp_path):

@@ -40,6 +40,26 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 
 
+# Characters drawn one cell wide: Latin, Greek, Cyrillic, general punctuation
+# (curly quotes, dashes, ellipsis), currency, arrows, box drawing, and every
+# character ``visible`` turns into a glyph. A line made only of these needs no
+# per-character width lookup, which keeps laying out a 10 MB text fast.
+_SINGLE_CELL_RANGES = (
+    (0x20, 0x7E), (0xA0, 0x2FF), (0x370, 0x482), (0x48A, 0x52F), (0x1E00, 0x1EFF), (0x2010, 0x2027),
+    (0x2030, 0x205E), (0x20A0, 0x20C0), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2400, 0x2426),
+    (0x2500, 0x25FC), (0xFFFD, 0xFFFD),
+)
+_SINGLE_CELL = frozenset(
+    [chr(code) for low, high in _SINGLE_CELL_RANGES for code in range(low, high + 1)]
+    + [chr(code) for code in _build_table()]
+)
+
+
+def single_cell(text: str) -> bool:
+    """True when every character of ``text`` is drawn exactly one cell wide."""
+    return _SINGLE_CELL.issuperset(text)
+
+
 def visible(text: str) -> str:
     """``text`` with every control or format character replaced by a visible glyph.
 

@@ -14,7 +14,7 @@ from bisect import bisect_right
 
 from rich.cells import cell_len, get_character_cell_size
 
-from .safe_text import visible
+from .safe_text import single_cell, visible
 
 _NEWLINE = re.compile("\n")
 
@@ -62,9 +62,9 @@ class TextLayout:
 
     def _add_rows(self, line_no: int) -> None:
         line = self.line_text(line_no)
-        if line.isascii():
+        if line.isascii() or single_cell(line):
             cells = len(line)
-            breaks = self._ascii_breaks(line) if self.wrap else [0]
+            breaks = self._narrow_breaks(line) if self.wrap else [0]
         else:
             cells = cell_len(visible(line))
             breaks = self._wide_breaks(line) if self.wrap else [0]
@@ -73,7 +73,8 @@ class TextLayout:
             self.row_line.append(line_no)
             self.row_col.append(col)
 
-    def _ascii_breaks(self, line: str) -> list[int]:
+    def _narrow_breaks(self, line: str) -> list[int]:
+        """Breaks for a line whose every character is one cell wide (the common case)."""
         width, breaks, pos = self.width, [0], 0
         while len(line) - pos > width:
             space = line.rfind(" ", pos, pos + width)

@@ -10,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -24,6 +24,7 @@ CURSOR_STYLE = Style(reverse=True)
 CURRENT_STYLE = Style(bold=True)
 CHIP_STYLE = Style(color="#8fbcbb")
 DIM = Style(dim=True)
+CURRENT_ROW_STYLE = Style(bgcolor="#303846")
 
 
 class DocumentList(ScrollView, can_focus=True):
@@ -53,9 +54,13 @@ class DocumentList(ScrollView, can_focus=True):
         self.rows: list[DocRow] = []
         self.cursor = 0
         self.current_id: int | None = None
+        self._base_style = Style()
+        self._width = 0
+        self._positions: dict[int, int] = {}
 
     def set_rows(self, rows: list[DocRow]) -> None:
         self.rows = rows
+        self._positions = {row.id: index for index, row in enumerate(rows)}
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
         if self.current_id is not None:
             self.cursor = self.index_of(self.current_id, self.cursor)
@@ -67,19 +72,25 @@ class DocumentList(ScrollView, can_focus=True):
         index = self.index_of(row.id, -1)
         if index != -1:
             self.rows[index] = row
-            self.refresh()
+            self.refresh_lines(index)
 
-    def index_of(self, document_id: int, default: int = -1) -> int:
-        for index, row in enumerate(self.rows):
-            if row.id == document_id:
-                return index
-        return default
+    def index_of(self, document_id: int | None, default: int = -1) -> int:
+        index = self._positions.get(document_id, -1) if document_id is not None else -1
+        return index if index != -1 else default
 
     def set_current(self, document_id: int) -> None:
+        old_rows = (self.cursor, self.index_of(self.current_id, self.cursor) if self.current_id else self.cursor)
         self.current_id = document_id
         self.cursor = self.index_of(document_id, self.cursor)
+        self._move_refresh(old_rows)
+
+    def _move_refresh(self, old_rows: tuple[int, ...]) -> None:
+        """Keep the cursor in view; repaint only the rows that changed when the view did not move."""
+        top = self.scroll_offset.y
         self._keep_visible()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            for index in {*old_rows, self.cursor}:
+                self.refresh_lines(index)
 
     def neighbour(self, document_id: int | None, step: int) -> DocRow | None:
         """The row ``step`` away from ``document_id`` in the current filter and order."""
@@ -91,11 +102,16 @@ class DocumentList(ScrollView, can_focus=True):
         target = index + step
         return self.rows[target] if 0 <= target < len(self.rows) else None
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base_style = self.rich_style  # once per paint: it walks the CSS
+        self._width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, base = self._width, self._base_style
         index = y + int(self.scroll_offset.y)
         if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         row = self.rows[index]
         marker = STATE_MARKERS.get(row.state) or STATUS_MARKERS.get(row.status, "?")
         share = f" {round(row.boilerplate_share * 100):>2}%" if row.boilerplate_share else ""
@@ -108,33 +124,38 @@ class DocumentList(ScrollView, can_focus=True):
             Segment(chips, CHIP_STYLE),
             Segment(share, DIM),
         ]
-        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        strip = Strip(segments).adjust_cell_length(width)
         if index == self.cursor and self.has_focus:
             strip = strip.apply_style(CURSOR_STYLE)
         elif index == self.cursor or row.id == self.current_id:
-            strip = strip.apply_style(Style(bgcolor="#303846"))
-        return strip.apply_style(self.rich_style)
+            strip = strip.apply_style(CURRENT_ROW_STYLE)
+        return strip.apply_style(base)
 
     def _keep_visible(self) -> None:
+        """Scroll only when the cursor leaves the view, and then by a chunk: a scroll
+        repaints the whole list, so stepping through documents one by one should
+        not scroll on every step."""
         height = self.scrollable_content_region.height or 1
         top = int(self.scroll_offset.y)
+        if top <= self.cursor < top + height:
+            return
         if self.cursor < top:
-            top = self.cursor
-        elif self.cursor >= top + height:
-            top = self.cursor - height + 1
+            top = max(0, self.cursor - (2 * height) // 3)
+        else:
+            top = self.cursor - height // 3
         self.scroll_to(y=top, animate=False, immediate=True)
 
     def action_cursor(self, step: int) -> None:
         if self.rows:
+            old = self.cursor
             self.cursor = max(0, min(len(self.rows) - 1, self.cursor + step))
-            self._keep_visible()
-            self.refresh()
+            self._move_refresh((old,))
 
     def action_jump(self, index: int) -> None:
         if self.rows:
+            old = self.cursor
             self.cursor = index % len(self.rows)
-            self._keep_visible()
-            self.refresh()
+            self._move_refresh((old,))
 
     def action_page(self, direction: int) -> None:
         self.action_cursor(direction * max(1, self.scrollable_content_region.height - 1))

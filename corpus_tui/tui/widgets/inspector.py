@@ -1,99 +1,138 @@
 """The inspector: facts about the current document and its annotations.
 
-Everything shown is built with ``Content`` from plain strings (never markup),
-after ``one_line``/``visible`` so control characters cannot reach the terminal.
+A Line-API view over a list of ``Content`` lines, so updating it after each
+action repaints a few rows instead of laying out the screen. Everything shown
+is built from plain strings (never markup), after ``one_line``/``visible`` so
+control characters cannot reach the terminal.
 """
 
 from __future__ import annotations
 
 import json
 
-from textual.containers import VerticalScroll
+from rich.segment import Segment
+from rich.style import Style
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...core.models import Document, Span, Tag
 from ..colors import label_color
 from ..safe_text import one_line, visible
+from .quiet_resize import set_virtual_size
 
 MAX_SPANS_SHOWN = 200
+NOTE_LINES_SHOWN = 20
+ERROR = "bold #ff6b6b"
+WARNING = "#e0b040"
 
 
-def _human_size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+def _human_size(size: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} B"
+        size /= 1024
+    return f"{size:.1f} GB"
 
 
-class Inspector(VerticalScroll, can_focus=False):
+def _heading(text: str) -> Content:
+    return Content.styled(text, "underline")
+
+
+def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> list[Content]:
+    """The inspector's lines for one document."""
+    lines = [
+        Content.styled(one_line(doc.path, 400), "bold"),
+        Content(f"{_human_size(doc.size)} · {doc.line_count} lines · {doc.char_count} chars"),
+        Content(f"encoding: {doc.encoding or '?'}" + (" (guessed)" if doc.encoding_guessed else "")),
+        Content(f"status: {doc.status}"),
+    ]
+    if doc.state != "ok":
+        lines.append(Content.styled(f"{doc.state}: {one_line(doc.problem or '', 200)}", ERROR))
+    elif doc.problem:
+        lines.append(Content.styled(one_line(doc.problem, 200), WARNING))
+    if doc.meta:
+        lines += [Content(""), _heading("front matter")]
+        for key, value in list(doc.meta.items())[:20]:
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            lines.append(Content(f"{one_line(str(key), 30)}: {one_line(shown, 80)}"))
+
+    lines += [Content(""), _heading("tags")]
+    lines.append(Content(" ").join(Content.styled(f"#{one_line(t.name, 40)}", "bold") for t in tags)
+                 if tags else Content.styled("none (t to add)", "dim"))
+
+    annotations = [s for s in spans if s.kind == "annotation"]
+    boilerplate = [s for s in spans if s.kind == "boilerplate" and not s.stale]
+    stale = [s for s in spans if s.stale]
+    lines += [Content(""), _heading(f"annotations ({len(annotations)})")]
+    for span in annotations[:MAX_SPANS_SHOWN]:
+        marker = "▶ " if span.start <= cursor < span.end else "  "
+        label = Content.styled(f" {one_line(span.label or '', 30)} ", f"#ffffff on {label_color(span.label or '')}")
+        line = Content(marker) + label + Content(f" {span.start}-{span.end} {one_line(span.quote, 60)}")
+        lines.append(line + Content.styled(" (stale)", ERROR) if span.stale else line)
+        if span.note:
+            lines.append(Content.styled(f"    note: {one_line(span.note, 120)}", "italic"))
+    covered = sum(s.end - s.start for s in boilerplate)
+    share = covered / doc.char_count if doc.char_count else 0.0
+    lines.append(Content.styled(f"boilerplate: {len(boilerplate)} spans, {share:.0%} of text", "dim"))
+    if stale:
+        lines.append(Content.styled(f"could not re-anchor {len(stale)} span(s):", ERROR))
+        for span in stale[:MAX_SPANS_SHOWN]:
+            lines.append(Content(f"  {span.kind} {one_line(span.label or span.reason or '', 20)}: "
+                                 f"{one_line(span.quote, 50)}"))
+
+    lines += [Content(""), _heading("note")]
+    if doc.note:
+        lines += [Content(visible(line)) for line in doc.note.split("\n")[:NOTE_LINES_SHOWN]]
+    else:
+        lines.append(Content.styled("none (m to write)", "dim"))
+    return lines
+
+
+class Inspector(ScrollView, can_focus=False):
     DEFAULT_CSS = """
-    Inspector { background: $panel; padding: 0 1; }
-    Inspector > Static { margin-bottom: 1; }
+    Inspector { background: $panel; padding: 0 1; overflow-y: scroll; overflow-x: hidden;
+                scrollbar-size-vertical: 1; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="facts")
-        yield Static(id="tags")
-        yield Static(id="spans")
-        yield Static(id="note")
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[Content] = []
+        self._strips: dict[int, Strip] = {}
+        self._base_style = Style()
 
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0) -> None:
-        facts, tag_view, span_view, note_view = (self.query_one(f"#{name}", Static) for name in
-                                                 ("facts", "tags", "spans", "note"))
-        if doc is None:
-            facts.update(Content("No document"))
-            for view in (tag_view, span_view, note_view):
-                view.update(Content(""))
+        lines = describe(doc, tags, spans, cursor) if doc is not None else [Content("No document")]
+        if lines == self.lines:
             return
-        lines = [
-            Content.styled(one_line(doc.path, 400), "bold"),
-            Content(f"{_human_size(doc.size)} · {doc.line_count} lines · {doc.char_count} chars"),
-            Content(f"encoding: {doc.encoding or '?'}" + (" (guessed)" if doc.encoding_guessed else "")),
-            Content(f"status: {doc.status}"),
-        ]
-        if doc.state != "ok":
-            lines.append(Content.styled(f"{doc.state}: {one_line(doc.problem or '', 200)}", "bold $error"))
-        elif doc.problem:
-            lines.append(Content.styled(one_line(doc.problem, 200), "$warning"))
-        if doc.meta:
-            lines.append(Content.styled("front matter", "underline"))
-            for key, value in list(doc.meta.items())[:20]:
-                shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                lines.append(Content(f"{one_line(str(key), 30)}: {one_line(shown, 80)}"))
-        facts.update(Content("\n").join(lines))
+        self.lines = lines
+        self._strips.clear()
+        set_virtual_size(self, Size(self.size.width, len(lines)))
+        self.refresh()
 
-        tag_view.update(
-            Content.styled("tags", "underline") + Content("\n")
-            + (Content(" ").join(Content.styled(f"#{one_line(t.name, 40)}", "bold") for t in tags)
-               if tags else Content.styled("none (t to add)", "dim"))
-        )
+    @property
+    def text(self) -> str:
+        """Everything shown, as plain text (for tests and screen readers)."""
+        return "\n".join(line.plain for line in self.lines)
 
-        annotations = [s for s in spans if s.kind == "annotation"]
-        boilerplate = [s for s in spans if s.kind == "boilerplate" and not s.stale]
-        stale = [s for s in spans if s.stale]
-        parts = [Content.styled(f"annotations ({len(annotations)})", "underline")]
-        for span in annotations[:MAX_SPANS_SHOWN]:
-            marker = "▶ " if span.start <= cursor < span.end else "  "
-            label = Content.styled(f" {one_line(span.label or '', 30)} ", f"on {label_color(span.label or '')}")
-            line = Content(marker) + label + Content(f" {span.start}-{span.end} {one_line(span.quote, 40)}")
-            if span.stale:
-                line = line + Content.styled(" (stale)", "$error")
-            parts.append(line)
-            if span.note:
-                parts.append(Content.styled(f"    note: {one_line(span.note, 120)}", "italic"))
-        covered = sum(s.end - s.start for s in boilerplate)
-        share = covered / doc.char_count if doc.char_count else 0.0
-        parts.append(Content.styled(f"boilerplate: {len(boilerplate)} spans, {share:.0%} of text", "dim"))
-        if stale:
-            parts.append(Content.styled(f"could not re-anchor {len(stale)} span(s):", "bold $error"))
-            for span in stale[:MAX_SPANS_SHOWN]:
-                parts.append(Content(f"  {span.kind} {one_line(span.label or span.reason or '', 20)}: "
-                                     f"{one_line(span.quote, 50)}"))
-        span_view.update(Content("\n").join(parts))
+    def render_lines(self, crop: Region) -> list[Strip]:
+        style = self.rich_style
+        if style != self._base_style:
+            self._base_style, self._strips = style, {}
+        return super().render_lines(crop)
 
-        note_view.update(
-            Content.styled("note", "underline") + Content("\n")
-            + (Content(visible(doc.note)) if doc.note else Content.styled("none (m to write)", "dim"))
-        )
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = y + int(self.scroll_offset.y)
+        if index >= len(self.lines):
+            return Strip.blank(width, self._base_style)
+        strip = self._strips.get(index)
+        if strip is None or strip.cell_length != width:
+            segments = self.lines[index].render_segments()
+            strip = Strip(segments)
+            if strip.cell_length > width:
+                strip = Strip([*strip.crop(0, max(0, width - 1)), Segment("…")])
+            strip = strip.adjust_cell_length(width).apply_style(self._base_style)
+            self._strips[index] = strip
+        return strip

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -25,6 +25,7 @@ from ...core.models import Span
 from ..colors import label_color
 from ..safe_text import one_line, visible
 from ..text_layout import TextLayout
+from .quiet_resize import set_virtual_size
 
 LABEL_MARGIN = 12
 BOILERPLATE_STYLE = Style(dim=True, strike=True)
@@ -70,7 +71,7 @@ class Reader(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    Reader { background: $surface; }
+    Reader { background: $surface; overflow-y: scroll; overflow-x: hidden; }
     """
 
     class CursorMoved(Message):
@@ -96,6 +97,10 @@ class Reader(ScrollView, can_focus=True):
         self._paints: list[_Paint] = []
         self._labels: list[tuple[int, str]] = []
         self._dragging = False
+        self._base_style = Style()
+        self._width = 0
+        self._geometry_key: tuple[int, int] | None = None
+        self._geometry_value = (2, 0, 8)
 
     # -- content -----------------------------------------------------------------
 
@@ -105,9 +110,12 @@ class Reader(ScrollView, can_focus=True):
         self.matches, self.current_match = [], -1
         self.anchor, self.line_mode, self._sticky_x = None, False, None
         self.cursor = max(0, min(cursor, len(text)))
-        self._relayout()
+        self.layout_ = None
         self._repaint_spans()
-        self._scroll_to_cursor(center=True)
+        if self.size.width:
+            self._relayout()
+            self._scroll_to_cursor(center=True)
+        # else: not laid out yet; the first resize builds the layout once, at the real width
 
     def set_spans(self, spans: list[Span]) -> None:
         self.spans = spans
@@ -119,24 +127,31 @@ class Reader(ScrollView, can_focus=True):
 
     @property
     def text_width(self) -> int:
-        width = self.scrollable_content_region.width or self.size.width or 80
-        return max(8, width - self._gutter_width - self._label_width)
+        return self._geometry()[2]
 
     @property
     def _gutter_width(self) -> int:
-        lines = self.layout_.line_count if self.layout_ else 1
-        return len(str(lines)) + 1
+        return self._geometry()[0]
 
     @property
     def _label_width(self) -> int:
-        """Room for labels on the right: less of it on a narrow reader."""
-        width = self.scrollable_content_region.width or 80
-        return LABEL_MARGIN if width >= 72 else 8 if width >= 36 else 0
+        return self._geometry()[1]
+
+    def _geometry(self) -> tuple[int, int, int]:
+        """(gutter, label margin, text) widths for the current size; cached per size."""
+        width = self.scrollable_content_region.width or self.size.width or 80
+        lines = self.layout_.line_count if self.layout_ else 1
+        key = (width, lines)
+        if self._geometry_key != key:
+            gutter = len(str(lines)) + 1
+            labels = LABEL_MARGIN if width >= 72 else 8 if width >= 36 else 0  # less room when narrow
+            self._geometry_key, self._geometry_value = key, (gutter, labels, max(8, width - gutter - labels))
+        return self._geometry_value
 
     def _relayout(self) -> None:
         self.layout_ = TextLayout(self.text, self.text_width, self.wrap)
         width = self.text_width if self.wrap else self.layout_.max_cells + 1
-        self.virtual_size = Size(width + self._gutter_width + self._label_width, self.layout_.row_count)
+        set_virtual_size(self, Size(width + self._gutter_width + self._label_width, self.layout_.row_count))
         self.refresh()
 
     def _repaint_spans(self) -> None:
@@ -159,7 +174,10 @@ class Reader(ScrollView, can_focus=True):
             self._scroll_to_cursor()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.layout_ is not None and self.layout_.width != self.text_width:
+        if self.layout_ is None:
+            self._relayout()
+            self._scroll_to_cursor(center=True)
+        elif self.layout_.width != self.text_width:
             self._relayout()
             self._scroll_to_cursor()
 
@@ -188,23 +206,34 @@ class Reader(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Computing rich_style walks the CSS; once per paint, not once per row.
+        self._base_style = self.rich_style
+        self._width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, base = self._width, self._base_style
         layout = self.layout_
         row = y + int(self.scroll_offset.y)
         if layout is None or row >= layout.row_count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         start, end = layout.row_span(row)
-        gutter = self._gutter_width
+        gutter, labels, text_width = self._geometry()
         number = f"{layout.row_line[row] + 1:>{gutter - 1}} " if layout.row_col[row] == 0 else " " * gutter
-        body = Strip(self._segments(start, end))
+        body = self._segments(start, end)
         if not self.wrap:
-            body = body.crop(int(self.scroll_offset.x), int(self.scroll_offset.x) + self.text_width)
-        body = body.adjust_cell_length(self.text_width, self.rich_style)
+            left = int(self.scroll_offset.x)
+            body = list(Strip(body).crop(left, left + text_width))
+        used = sum(segment.cell_length for segment in body)
+        if used > text_width:
+            body = list(Strip(body).crop(0, text_width))
+        elif used < text_width:
+            body.append(Segment(" " * (text_width - used)))
         segments = [Segment(number, GUTTER_STYLE), *body]
-        if self._label_width:
+        if labels:
             segments += self._label_segments(start, end)
-        return Strip(segments).adjust_cell_length(width, self.rich_style).apply_style(self.rich_style)
+        return Strip(segments).adjust_cell_length(width).apply_style(base)
 
     def _paints_for(self, start: int, end: int) -> list[_Paint]:
         paints = [p for p in self._paints if p.start < end and p.end > start]
@@ -261,14 +290,28 @@ class Reader(ScrollView, can_focus=True):
     # -- cursor movement ---------------------------------------------------------
 
     def move_to(self, offset: int, select: bool = False, center: bool = False) -> None:
+        before = self._marked_rows()
         if select and self.anchor is None:
             self.anchor = self.cursor
         elif not select and not self.line_mode:
             self.anchor = None
         self.cursor = max(0, min(offset, len(self.text)))
+        top = self.scroll_offset.y
         self._scroll_to_cursor(center=center)
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Same view: repaint only the rows whose cursor or selection changed.
+            after = self._marked_rows()
+            first, last = min(before[0], after[0]), max(before[1], after[1])
+            self.refresh_lines(first, last - first + 1)
         self.post_message(self.CursorMoved(self.cursor))
+
+    def _marked_rows(self) -> tuple[int, int]:
+        """First and last row showing the cursor or the selection."""
+        if self.layout_ is None:
+            return 0, 0
+        start, end = self.selection() or (self.cursor, self.cursor)
+        start, end = min(start, self.cursor), max(end, self.cursor)
+        return self.layout_.row_of(start), self.layout_.row_of(end)
 
     def _scroll_to_cursor(self, center: bool = False) -> None:
         if self.layout_ is None:

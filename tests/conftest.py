@@ -1,0 +1,155 @@
+"""Shared fixtures for the core store / scan / CLI tests.
+
+Everything happens in ``tmp_path``; the repository's ``seeds/`` folder is only
+ever copied, never written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from corpus_tui.cli import cli
+from corpus_tui.core import Corpus
+
+# Hypothesis keeps its files out of the repository (read lazily, so setting it here works).
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "corpus-tui-hypothesis")
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SEED_NAMES = sorted(p.name for p in SEEDS.iterdir() if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def annotator_env(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test annotates as 'tester' unless it says otherwise."""
+    monkeypatch.setenv("CORPUS_TUI_ANNOTATOR", "tester")
+    return "tester"
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of seeds/ (copy2 keeps mtimes, like a real corpus would)."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def make_corpus(tmp_path: Path) -> Callable[..., Path]:
+    """``make_corpus({"a.txt": "text", "sub/b.md": b"bytes"}, name="corpus")`` -> folder."""
+
+    def make(files: dict[str, str | bytes], name: str = "corpus") -> Path:
+        folder = tmp_path / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for rel, content in files.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                path.write_bytes(content.encode("utf-8"))
+            else:
+                path.write_bytes(content)
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def open_corpus() -> Iterator[Callable[..., Corpus]]:
+    """Open a corpus and close it at teardown (so Windows-style locks never linger)."""
+    opened: list[Corpus] = []
+
+    def open_(folder: Path, **kwargs) -> Corpus:
+        corpus = Corpus.open(folder, **kwargs)
+        opened.append(corpus)
+        return corpus
+
+    yield open_
+    for corpus in opened:
+        corpus.close()
+
+
+@pytest.fixture
+def scanned(make_corpus, open_corpus) -> Callable[..., tuple[Corpus, Path]]:
+    """Write files, open the corpus and scan it: ``corpus, folder = scanned({...})``."""
+
+    def build(files: dict[str, str | bytes], **kwargs) -> tuple[Corpus, Path]:
+        folder = make_corpus(files)
+        corpus = open_corpus(folder, **kwargs)
+        corpus.scan()
+        return corpus, folder
+
+    return build
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., Result]:
+    """Invoke ``corpus_tui.cli.cli`` in-process; exceptions stay in ``result.exception``."""
+    runner = CliRunner()
+
+    def run(*args: str | os.PathLike, **kwargs) -> Result:
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=True, **kwargs)
+
+    return run
+
+
+@dataclass
+class ScriptResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        return self.stderr.splitlines()
+
+
+@pytest.fixture
+def run_script() -> Callable[..., ScriptResult]:
+    """Run the real console entry point (``python -m corpus_tui``) in a subprocess."""
+
+    def run(*args: str | os.PathLike, cwd: Path | None = None) -> ScriptResult:
+        completed = subprocess.run(
+            [sys.executable, "-m", "corpus_tui", *[str(a) for a in args]],
+            capture_output=True, text=True, cwd=cwd, timeout=60,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        return ScriptResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
+
+
+def assert_one_line_error(result: ScriptResult, *needles: str) -> str:
+    """The CLI contract: one stderr line, non-zero exit, no traceback."""
+    assert result.returncode != 0, result
+    assert "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr_lines) == 1, result.stderr
+    line = result.stderr_lines[0]
+    for needle in needles:
+        assert needle in line, line
+    return line
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot_files(folder: Path) -> dict[str, tuple[str, int]]:
+    """sha256 and st_mtime_ns of every non-database file under ``folder``."""
+    return {
+        str(p.relative_to(folder)): (sha256(p), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith("annotations.db")
+    }

@@ -1,0 +1,31 @@
+"""The library and the CLI never import Textual (only 'corpus-tui open' does, lazily)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_core_and_cli_do_not_import_textual():
+    code = (
+        "import sys, corpus_tui, corpus_tui.core, corpus_tui.cli; "
+        "assert 'corpus_tui.core' in sys.modules; "
+        "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_cli_help_does_not_import_textual():
+    code = (
+        "import sys\n"
+        "from corpus_tui.cli import cli\n"
+        "try:\n"
+        "    cli.main(['scan', '--help'], standalone_mode=False)\n"
+        "finally:\n"
+        "    print('textual' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
