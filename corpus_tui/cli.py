@@ -34,7 +34,7 @@ def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Who is annotating (default: $CORPUS_TUI_ANNOTATOR, else the OS user).",
     )(command)
     command = click.option(
-        "--db", "db", metavar="PATH", type=click.Path(dir_okay=False),
+        "--db", "db", metavar="PATH", type=click.Path(),
         help="Database file (default: FOLDER/annotations.db).",
     )(command)
     return command
@@ -152,7 +152,8 @@ def main() -> None:
         click.echo("corpus-tui: aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        error.show()
+        hint = " (see --help)" if isinstance(error, click.UsageError) else ""
+        click.echo(f"corpus-tui: error: {error.format_message()}{hint}", err=True)
         sys.exit(error.exit_code)
     except CorpusError as error:
         click.echo(f"corpus-tui: error: {error}", err=True)

@@ -221,11 +221,6 @@ def test_hotkeys_unique(corpus):
     assert corpus.query("SELECT hotkey FROM tags WHERE hotkey IS NOT NULL") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: tags.TagsMixin.create_tag does not validate/free the hotkey: a taken hotkey "
-    "raises a raw sqlite3.IntegrityError (not a CorpusError)",
-)
 def test_create_tag_with_taken_hotkey_is_clean(corpus):
     corpus.create_tag("alpha", hotkey=1)
     try:
@@ -235,11 +230,6 @@ def test_create_tag_with_taken_hotkey_is_clean(corpus):
     assert [t.name for t in corpus.tags() if t.hotkey == 1] in (["alpha"], ["beta"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: tags.TagsMixin.create_tag(hotkey=10) raises a raw sqlite3.IntegrityError "
-    "(CHECK constraint) instead of InvalidValue like set_tag_hotkey",
-)
 def test_create_tag_with_out_of_range_hotkey_is_invalid_value(corpus):
     with pytest.raises(InvalidValue):
         corpus.create_tag("alpha", hotkey=10)
@@ -298,13 +288,6 @@ ACTIONS = {
     "note.set": lambda c, d, s: c.set_note(d, "after"),
 }
 
-REDO_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: history.HistoryMixin._apply re-inserts a redone tag.add link with "
-    "created_at = the event's timestamp, not the original link's created_at",
-)
-
-
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_every_change_writes_one_event(corpus, doc, action):
     span = _prepare(corpus, doc.id)
@@ -328,9 +311,7 @@ def test_undo_restores_exact_previous_state(corpus, doc, action):
     assert corpus.query("SELECT action FROM events ORDER BY id DESC LIMIT 1") == [{"action": "undo"}]
 
 
-@pytest.mark.parametrize(
-    "action", [pytest.param(a, marks=REDO_XFAIL) if a == "tag.add" else a for a in sorted(ACTIONS)]
-)
+@pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_redo_restores_exact_state_after_action(corpus, doc, action):
     span = _prepare(corpus, doc.id)
     ACTIONS[action](corpus, doc.id, span)
@@ -394,11 +375,6 @@ def test_undo_is_per_annotator(corpus, doc, open_corpus):
     assert other.undo() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: history.HistoryMixin._apply re-inserts span rows with their old offsets and "
-    "anchor 'ok' even when the document text changed since (rescan), so the span is misplaced",
-)
 def test_undo_after_text_changed_does_not_misplace_span(corpus, doc):
     start = TEXT.index("actual")
     span = corpus.add_annotation(doc.id, start, start + 6, "A")

@@ -72,12 +72,6 @@ def test_successful_scan_writes_nothing_to_stderr(seeds_copy, run_script):
     assert result.stdout.startswith("5 added")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli.corpus_options declares --db as click.Path(dir_okay=False), so a folder given "
-    "as --db is a click usage error printed on 4 lines (store._check_is_sqlite's one-line message "
-    "for this case is unreachable)",
-)
 def test_db_that_is_a_folder(seeds_copy, tmp_path, run_script):
     folder_db = tmp_path / "a-folder"
     folder_db.mkdir()

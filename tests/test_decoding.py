@@ -186,11 +186,6 @@ def test_unreadable_document_cannot_be_annotated(scanned):
     assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: spans.SpansMixin._anchor reads quote/context with SQL substr(), which stops at "
-    "an embedded NUL, so a span after a NUL (allowed past the 8000-byte sniff) gets an empty quote",
-)
 def test_span_after_nul_beyond_sniff_window_quotes_the_text(scanned):
     corpus, _ = scanned({"a.txt": b"x" * 8100 + b"\x00hello world"})
     doc = corpus.document_by_path("a.txt")
@@ -202,11 +197,6 @@ def test_span_after_nul_beyond_sniff_window_quotes_the_text(scanned):
 # -- per-file encoding override ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scanner._Scan._update returns before rewriting document_texts when the file's sha256 "
-    "is unchanged, so Corpus.set_encoding updates documents.encoding/char_count but keeps the old text",
-)
 def test_set_encoding_override_redecodes(scanned):
     corpus, _ = scanned({"a.txt": "café".encode("utf-8")})
     doc = corpus.set_encoding("a.txt", "latin-1")

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import SEED_NAMES, snapshot_files
-from corpus_tui.core import scanner
+from corpus_tui.core import Corpus, scanner
 
 # -- the CLI on the seeds ------------------------------------------------------------
 
@@ -337,3 +337,27 @@ def test_file_moved_while_missing_is_found_later(scanned):
     assert summary.renamed == 1
     assert corpus.document(doc.id).path == "back.txt" and corpus.document(doc.id).state == "ok"
     assert len(corpus.spans(doc.id)) == 1
+
+
+def test_file_name_that_is_not_utf8_is_listed_unreadable_not_a_crash(make_corpus):
+    folder = make_corpus({"ok.txt": "fine\n"})
+    with open(os.fsencode(folder) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"hi\n")
+    with Corpus.open(folder) as corpus:
+        summary = corpus.scan()
+        again = corpus.scan()
+        rows = corpus.query("SELECT path, state, problem FROM documents ORDER BY path")
+    assert (summary.added, summary.unreadable) == (1, 1)
+    assert (again.unchanged, again.unreadable, again.added) == (1, 1, 0)
+    assert rows[0]["path"] == "caf\\xe9.txt" and rows[0]["state"] == "unreadable"
+    assert "not valid UTF-8" in rows[0]["problem"]
+
+
+def test_narrower_include_does_not_mark_files_on_disk_missing(make_corpus):
+    folder = make_corpus({"a.txt": "a\n", "b.md": "b\n"})
+    with Corpus.open(folder) as corpus:
+        corpus.scan()
+        summary = corpus.scan(include=["*.txt"])
+        states = {r["path"]: r["state"] for r in corpus.query("SELECT path, state FROM documents")}
+    assert summary.missing == 0
+    assert states == {"a.txt": "ok", "b.md": "ok"}

@@ -106,11 +106,6 @@ def test_newer_schema_refused_by_cli(scanned_seeds, seeds_copy, run_script, comm
     assert sha256(db) == digest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: store.connect switches the database to WAL (rewriting the header) before "
-    "Corpus.open checks the schema version, so a refused rollback-journal database is modified",
-)
 def test_newer_schema_in_rollback_journal_mode_is_not_rewritten(scanned_seeds, seeds_copy):
     db = scanned_seeds.db_path
     scanned_seeds.close()

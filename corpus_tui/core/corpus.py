@@ -83,7 +83,6 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
         db_path = database_path(folder_path, db)
         database = connect(db_path, timeout=timeout, create=create)
         try:
-            schema.check_version(database, db_path)  # refuse before writing anything
             if schema.read_version(database) < schema.SCHEMA_VERSION:
                 with write_transaction(database, db_path):
                     schema.ensure_schema(database, db_path)

@@ -24,6 +24,18 @@ class FoundFile:
     path: str  # relative, POSIX separators
     size: int
     mtime_ns: int
+    name_problem: str | None = None  # set when the name cannot be stored as text
+
+
+def _storable(rel: str) -> tuple[str, str | None]:
+    """File names that are not valid UTF-8 cannot be stored or shown faithfully:
+    keep an escaped form and say why the file cannot be used."""
+    try:
+        rel.encode("utf-8")
+        return rel, None
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return shown, "file name is not valid UTF-8; rename the file to read it"
 
 
 def _matches(rel_path: str, patterns: Iterable[str]) -> bool:
@@ -50,11 +62,18 @@ def discover(
     include = tuple(include) or DEFAULT_INCLUDE
     exclude = tuple(exclude)
     root = os.path.realpath(folder)
-    skipped = set()
+    # The database files, by identity: a stat per file is already paid for,
+    # a realpath per file (several lstat calls) is not.
+    skipped: set[tuple[int, int]] = set()
     if database is not None:
-        real_db = os.path.realpath(database)
-        skipped = {real_db + suffix for suffix in DATABASE_SUFFIXES}
-    visited_dirs = {root}
+        for suffix in DATABASE_SUFFIXES:
+            try:
+                info = os.stat(str(database) + suffix)
+                skipped.add((info.st_dev, info.st_ino))
+            except OSError:
+                pass
+    root_info = os.stat(root)
+    visited_dirs = {(root_info.st_dev, root_info.st_ino)}
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         directory, prefix = stack.pop()
@@ -67,25 +86,20 @@ def discover(
                 continue
             rel = prefix + entry.name
             try:
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if not _inside(target, root):
-                        continue
-                    is_dir = os.path.isdir(target)
-                else:
-                    target = entry.path
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                if is_dir:
-                    real = os.path.realpath(target)
-                    if real not in visited_dirs:
-                        visited_dirs.add(real)
+                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root):
+                    continue  # links that leave the folder are not part of the corpus
+                if entry.is_dir(follow_symlinks=True):
+                    info = entry.stat(follow_symlinks=True)
+                    if (info.st_dev, info.st_ino) not in visited_dirs:  # a loop is walked once
+                        visited_dirs.add((info.st_dev, info.st_ino))
                         stack.append((entry.path, rel + "/"))
                     continue
                 if not _matches(rel, include) or (exclude and _matches(rel, exclude)):
                     continue
-                if os.path.realpath(entry.path) in skipped:
-                    continue
-                stat = entry.stat(follow_symlinks=True)
+                info = entry.stat(follow_symlinks=True)
             except OSError:
                 continue  # vanished between listing and stat, or a dangling link
-            yield FoundFile(rel, stat.st_size, stat.st_mtime_ns)
+            if (info.st_dev, info.st_ino) in skipped:
+                continue
+            path, problem = _storable(rel)
+            yield FoundFile(path, info.st_size, info.st_mtime_ns, problem)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .anchoring import Anchor, locate
 from .base import CorpusBase
 
 UNDOABLE = frozenset({
@@ -86,7 +87,10 @@ class HistoryMixin(CorpusBase):
             remove, insert = ("before", "after") if forward else ("after", "before")
             for row in payload[remove]:
                 self.db.execute("DELETE FROM spans WHERE id = ?", [row["id"]])
-            self.insert_span_rows(payload[insert])  # type: ignore[attr-defined]
+            rows = payload[insert]
+            if rows and doc_id is not None:
+                rows = _reanchored(self.text(doc_id), rows)
+            self.insert_span_rows(rows)  # type: ignore[attr-defined]
         elif action in ("tag.add", "tag.remove"):
             adding = (action == "tag.add") == forward
             if adding:
@@ -104,6 +108,25 @@ class HistoryMixin(CorpusBase):
             column = "status" if action == "status.set" else "note"
             value = payload["after"] if forward else payload["before"]
             self.db.execute(f"UPDATE documents SET {column} = ? WHERE id = ?", [value, doc_id])
+
+
+def _reanchored(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Span rows restored by undo/redo, moved to where their quote is now.
+
+    The text may have changed (a rescan) since the event: a restored span must
+    never land on the wrong words, so it is re-anchored or marked stale.
+    """
+    fixed = []
+    for row in rows:
+        if text[row["start"] : row["end"]] == row["quote"]:
+            fixed.append(row)
+            continue
+        start = locate(text, Anchor(row["quote"], row["prefix"], row["suffix"]), row["start"])
+        if start is None:
+            fixed.append(row | {"anchor": "stale"})
+        else:
+            fixed.append(row | {"start": start, "end": start + len(row["quote"]), "anchor": "reanchored"})
+    return fixed
 
 
 def _event(row: dict[str, Any]) -> Event:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -139,7 +140,7 @@ class _Scan:
         self.known = {
             row["path"]: row
             for row in corpus.query(
-                "SELECT id, path, state, size, mtime_ns, sha256, encoding_override FROM documents"
+                "SELECT id, path, state, size, mtime_ns, sha256, encoding, encoding_override FROM documents"
             )
         }
         found_paths = {f.path for f in found}
@@ -161,6 +162,10 @@ class _Scan:
                     self._one(found)
             if progress:
                 progress(min(start + BATCH_SIZE, total), total)
+        # A file still on disk that the patterns no longer match is left as it was, not "missing".
+        self.vanished = {
+            path: row for path, row in self.vanished.items() if not os.path.lexists(self.corpus.folder / path)
+        }
         with self.corpus.write():
             if self.vanished:
                 ids = [row["id"] for row in self.vanished.values()]
@@ -185,7 +190,11 @@ class _Scan:
             else:
                 self.summary.unchanged += 1
             return
-        content = read_file(self.corpus.folder, found, row["encoding_override"] if row else None)
+        if found.name_problem:
+            problem = found.name_problem
+            content = FileContent(None, Decoded(None, None, problem=problem), FrontMatter(), None, problem)
+        else:
+            content = read_file(self.corpus.folder, found, row["encoding_override"] if row else None)
         if content.problem:
             self.summary.problems.append(f"{found.path}: {content.problem}")
         if content.text is None:
@@ -200,7 +209,13 @@ class _Scan:
                 if content.text is not None:
                     self.summary.added += 1
             return
-        same = content.sha256 == row["sha256"] and row["state"] != "unreadable" and content.text is not None
+        # Same bytes decoded another way (an encoding override) is a different text.
+        same = (
+            content.sha256 == row["sha256"]
+            and row["state"] != "unreadable"
+            and content.text is not None
+            and content.decoded.encoding == row["encoding"]
+        )
         self._update(row, found, content, renamed=False, same_content=same)
         if content.text is not None:
             if same:

@@ -157,6 +157,11 @@ class SpansMixin(CorpusBase):
             [start - lead + 1, lead + (end - start) + CONTEXT_CHARS, document_id],
         ).fetchall()
         chunk = row[0]
+        if len(chunk) < lead + (end - start):
+            # SQLite's text functions stop at an embedded NUL: slice in Python instead.
+            from .anchoring import anchor_for
+
+            return anchor_for(self.text(document_id), start, end)
         return Anchor(chunk[lead : lead + end - start], chunk[:lead], chunk[lead + end - start :])
 
     def _new_row(self, doc: Document, kind: str, start: int, end: int, **fields: Any) -> dict[str, Any]:

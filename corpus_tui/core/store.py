@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import schema
 from .errors import CorpusError, DatabaseLocked, DatabaseMissing, NotADatabase
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -61,14 +62,25 @@ def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -
         raise CorpusError(f"{path.parent}: folder for the database does not exist")
     try:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    except sqlite3.Error as error:
+        raise translate(error, path) from None
+    try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        # Refuse a newer database before anything writes to it: even switching
+        # the journal mode rewrites its header.
+        schema.check_version(db, path)
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as error:
+        conn.close()
         raise translate(error, path) from None
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    except CorpusError:
+        conn.close()
+        raise
+    return db
 
 
 @contextmanager

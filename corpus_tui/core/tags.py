@@ -48,12 +48,17 @@ class TagsMixin(CorpusBase):
         return [_tag(row) for row in rows]
 
     def create_tag(self, name: str, color: str | None = None, description: str = "", hotkey: int | None = None) -> Tag:
+        _check_hotkey(hotkey)
         with self.write():
+            if hotkey is not None:
+                holder = self.tag_for_hotkey(hotkey)
+                if holder is not None:
+                    raise InvalidValue(f"hotkey {hotkey} is already used by tag {holder.name!r}")
             return self._ensure_tag(name, color=color, description=description, hotkey=hotkey)
 
     def set_tag_hotkey(self, name: str, hotkey: int | None) -> Tag:
-        if hotkey is not None and not 1 <= hotkey <= 9:
-            raise InvalidValue(f"hotkey must be 1-9, not {hotkey}")
+        """Give a tag a hotkey 1-9 (taking it from any tag that had it); None clears it."""
+        _check_hotkey(hotkey)
         with self.write():
             tag = self._ensure_tag(name)
             self.db.execute("UPDATE tags SET hotkey = NULL WHERE hotkey = ?", [hotkey])
@@ -72,13 +77,14 @@ class TagsMixin(CorpusBase):
         with self.write():
             self.document(document_id)
             tag = self._ensure_tag(name) if create else self._existing_tag(name)
+            link = {"annotator": self.annotator, "created_at": now()}
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at) VALUES (?, ?, ?, ?)",
-                [document_id, tag.id, self.annotator, now()],
+                [document_id, tag.id, link["annotator"], link["created_at"]],
             )
             if cursor.rowcount == 0:
                 return False
-            self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name})
+            self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link})
         return True
 
     def remove_tag(self, document_id: int, name: str) -> bool:
@@ -126,6 +132,11 @@ class TagsMixin(CorpusBase):
         created = self.find_tag(name)
         assert created is not None
         return created
+
+
+def _check_hotkey(hotkey: int | None) -> None:
+    if hotkey is not None and not (isinstance(hotkey, int) and 1 <= hotkey <= 9):
+        raise InvalidValue(f"hotkey must be 1-9, not {hotkey}")
 
 
 def _tag(row: dict[str, Any]) -> Tag:
