@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +34,10 @@ from .store import now
 if TYPE_CHECKING:
     from .corpus import Corpus
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000  # documents per transaction: bigger is faster, smaller keeps the write lock short
+READ_AHEAD = 2  # batches the reader process may be ahead of the writer
+SCAN_CACHE_KIB = -65536  # 64 MiB page cache while scanning (negative: KiB, SQLite's convention)
+PARALLEL_READ_THRESHOLD = 3000  # files; below this a reader process costs more than it saves
 TITLE_MAX_CHARS = 200
 _NON_BLANK = re.compile(r"\S")
 
@@ -137,17 +143,17 @@ class _Scan:
         self.db = corpus.db
         self.found = found
         self.summary = ScanSummary()
+        columns = ("id", "path", "state", "size", "mtime_ns", "sha256", "encoding", "encoding_override")
         self.known = {
-            row["path"]: row
-            for row in corpus.query(
-                "SELECT id, path, state, size, mtime_ns, sha256, encoding, encoding_override FROM documents"
-            )
+            row[1]: dict(zip(columns, row))
+            for row in corpus.db.execute(f"SELECT {', '.join(columns)} FROM documents")
         }
         found_paths = {f.path for f in found}
         # Whole-folder scans only: a partial scan cannot tell what vanished.
         self.vanished = {} if partial else {
             path: row for path, row in self.known.items() if path not in found_paths and row["state"] != "missing"
         }
+        self.new_ids: list[int] = []  # texts added in the current batch, to index for search
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not partial:
             for path, row in self.known.items():
@@ -156,12 +162,25 @@ class _Scan:
 
     def run(self, progress: Callable[[int, int], None] | None) -> ScanSummary:
         total = len(self.found)
-        for start in range(0, total, BATCH_SIZE):
-            with self.corpus.write():
-                for found in self.found[start : start + BATCH_SIZE]:
-                    self._one(found)
-            if progress:
-                progress(min(start + BATCH_SIZE, total), total)
+        batches = [self.found[start : start + BATCH_SIZE] for start in range(0, total, BATCH_SIZE)]
+        jobs = [self._read_jobs(batch) for batch in batches]
+        done = 0
+        with bulk_writes(self.db), _reader_for(sum(len(job) for job in jobs)) as reader:
+            # With a reader process, the next batches are read, hashed and decoded
+            # on the other core while this process writes the current one.
+            pending = [reader.submit(read_files, self.corpus.folder, job) for job in jobs[:READ_AHEAD]]
+            for index, batch in enumerate(batches):
+                contents = pending.pop(0).result()
+                if index + READ_AHEAD < len(batches):
+                    pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD]))
+                with self.corpus.write():
+                    self.new_ids = []
+                    for found in batch:
+                        self._one(found, contents.get(found.path))
+                    index_new_texts(self.db, self.new_ids)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
         # A file still on disk that the patterns no longer match is left as it was, not "missing".
         self.vanished = {
             path: row for path, row in self.vanished.items() if not os.path.lexists(self.corpus.folder / path)
@@ -182,19 +201,31 @@ class _Scan:
                 self.corpus.log_event("scan", None, counts)
         return self.summary
 
-    def _one(self, found: FoundFile) -> None:
+    def _unchanged(self, found: FoundFile) -> dict[str, Any] | None:
+        """The known row when size and mtime say the file was not touched (no read needed)."""
         row = self.known.get(found.path)
         if row and row["state"] != "missing" and (row["size"], row["mtime_ns"]) == (found.size, found.mtime_ns):
-            if row["state"] == "unreadable":
+            return row
+        return None
+
+    def _read_jobs(self, batch: list[FoundFile]) -> list[tuple[FoundFile, str | None]]:
+        """The files of a batch that must be read, with their encoding override."""
+        jobs = []
+        for found in batch:
+            if self._unchanged(found) is None:
+                row = self.known.get(found.path)
+                jobs.append((found, row["encoding_override"] if row else None))
+        return jobs
+
+    def _one(self, found: FoundFile, content: FileContent | None) -> None:
+        unchanged = self._unchanged(found)
+        if unchanged is not None or content is None:
+            if unchanged is not None and unchanged["state"] == "unreadable":
                 self.summary.unreadable += 1
             else:
                 self.summary.unchanged += 1
             return
-        if found.name_problem:
-            problem = found.name_problem
-            content = FileContent(None, Decoded(None, None, problem=problem), FrontMatter(), None, problem)
-        else:
-            content = read_file(self.corpus.folder, found, row["encoding_override"] if row else None)
+        row = self.known.get(found.path)
         if content.problem:
             self.summary.problems.append(f"{found.path}: {content.problem}")
         if content.text is None:
@@ -243,6 +274,7 @@ class _Scan:
             self.db.execute(
                 "INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [cursor.lastrowid, content.text]
             )
+            self.new_ids.append(int(cursor.lastrowid or 0))
 
     def _update(
         self, row: dict[str, Any], found: FoundFile, content: FileContent, renamed: bool, same_content: bool = True
@@ -269,11 +301,12 @@ class _Scan:
         old_text = self.corpus.text(doc_id)
         if old_text == content.text:
             return
-        self.db.execute(
-            "INSERT INTO document_texts (document_id, text) VALUES (?, ?) "
-            "ON CONFLICT (document_id) DO UPDATE SET text = excluded.text",
-            [doc_id, content.text],
-        )
+        if self.db.execute("SELECT 1 FROM document_texts WHERE document_id = ?", [doc_id]).fetchone():
+            # the update trigger re-indexes the text for search
+            self.db.execute("UPDATE document_texts SET text = ? WHERE document_id = ?", [content.text, doc_id])
+        else:  # first readable version of a file that was unreadable until now
+            self.db.execute("INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [doc_id, content.text])
+            self.new_ids.append(doc_id)
         self._reanchor(doc_id, content.text, row["sha256"], content.sha256)
 
     def _reanchor(self, doc_id: int, text: str, sha_before: str | None, sha_after: str | None) -> None:
@@ -322,6 +355,75 @@ class _Scan:
                 "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
             })
         self.corpus.insert_span_rows(rows)
+
+
+def read_files(folder: Path, jobs: list[tuple[FoundFile, str | None]]) -> dict[str, FileContent]:
+    """Read, hash and decode files (in the reader process for large scans)."""
+    contents = {}
+    for found, override in jobs:
+        if found.name_problem:
+            problem = found.name_problem
+            contents[found.path] = FileContent(None, Decoded(None, None, problem=problem), FrontMatter(), None, problem)
+        else:
+            contents[found.path] = read_file(folder, found, override)
+    return contents
+
+
+class _Inline:
+    """An executor that runs each job at once, for scans too small for a process."""
+
+    def __enter__(self) -> "_Inline":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def _reader_for(files_to_read: int) -> Any:
+    """A reader process when there is enough to read to pay for starting one.
+
+    Not a thread: the GIL would make SQLite's writer wait on the decoder
+    (measured slower than no parallelism at all). 'spawn' starts a clean
+    interpreter that shares nothing with this one, its connection included.
+    """
+    if files_to_read < PARALLEL_READ_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return _Inline()
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def index_new_texts(db: Any, document_ids: list[int]) -> None:
+    """Add new texts to the full-text index in one statement (FTS5 flushes per statement)."""
+    for start in range(0, len(document_ids), 500):
+        chunk = document_ids[start : start + 500]
+        db.execute(
+            "INSERT INTO document_texts_fts (rowid, text) SELECT document_id, text FROM document_texts "
+            f"WHERE document_id IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
+
+
+@contextmanager
+def bulk_writes(db: Any) -> Iterator[None]:
+    """Settings for the length of a scan: WAL checkpoints wait for the end (hot
+    pages are written once, not once per batch) and commits do not fsync
+    (WAL with synchronous=NORMAL stays consistent; what a power cut could lose
+    is re-read from the originals by the next scan). Restored afterwards."""
+    cache = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    db.execute(f"PRAGMA cache_size = {SCAN_CACHE_KIB}")  # index b-trees outgrow the 2 MB default
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size = {cache}")
+        db.execute("PRAGMA wal_autocheckpoint = 1000")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never blocks on other readers
 
 
 def scan(

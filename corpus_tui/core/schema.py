@@ -120,6 +120,14 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         if statement.strip():
             db.execute(statement)
     db["document_texts"].enable_fts(["text"], create_triggers=True)
+    # Updates and deletes keep the index in sync through sqlite-utils' triggers,
+    # but new texts are indexed by the scanner with one INSERT ... SELECT per
+    # batch (see scanner.index_new_texts): FTS5 flushes at every statement, so a
+    # per-row insert trigger made a first scan ~3x slower.
+    db.execute("DROP TRIGGER document_texts_ai")
+    # Merge index segments 16 at a time instead of 4: a first scan of 60k
+    # documents writes ~20% faster, and queries stay as fast (measured).
+    db.execute("INSERT INTO document_texts_fts (document_texts_fts, rank) VALUES ('automerge', 16)")
     db.execute("INSERT INTO schema_version (version) VALUES (1)")
 
 
