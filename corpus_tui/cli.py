@@ -15,7 +15,7 @@ import click
 from click_default_group import DefaultGroup
 
 from .core import Corpus, CorpusError
-from .core.corpus import check_folder, find_documents
+from .core.corpus import check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
 from .core.stats import format_stats
 from .core.store import DEFAULT_TIMEOUT
@@ -67,7 +67,9 @@ def open_command(folder: str, db: str | None, annotator: str | None, timeout: fl
     """
     from .tui.launch import run_app  # Textual is imported only for the app
 
-    check_folder(folder)
+    folder_path = check_folder(folder)
+    if not database_path(folder_path, db).exists():
+        find_documents(folder_path, db=db)  # a folder with nothing to read gets an error, not a database
     run_app(folder, db=db, annotator=annotator, timeout=timeout)
 
 

@@ -77,3 +77,16 @@ def test_db_that_is_a_folder(seeds_copy, tmp_path, run_script):
     folder_db.mkdir()
     result = run_script("scan", seeds_copy, "--db", folder_db)
     assert_one_line_error(result, str(folder_db))
+
+
+def test_open_on_a_folder_without_documents_creates_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    result = subprocess.run([sys.executable, "-m", "corpus_tui", "open", str(folder)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "no documents found" in result.stderr
+    assert list(folder.iterdir()) == []

@@ -348,3 +348,35 @@ async def test_panels_fold_at_80_columns(tmp_path):
         assert app.screen.has_class("-hide-list")
         await pilot.press("w")
         assert app.reader.wrap is False
+
+
+async def test_x_removes_the_whole_boilerplate_span_under_the_cursor(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        offset = await move_to(pilot, app, "Global Research")
+        await pilot.press("b")
+        app.reader.move_to(offset + 4)
+        await pilot.press("x")
+        assert db_rows(folder, "SELECT * FROM spans") == []
+
+
+async def test_a_write_blocked_by_another_process_is_reported_not_lost(tmp_path):
+    import sqlite3
+
+    from corpus_tui.tui.app import make_app
+
+    folder = seeds_copy(tmp_path)
+    app = make_app(folder, annotator="tester", timeout=0.2, scan_on_open=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        other = sqlite3.connect(folder / "annotations.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock past our timeout
+        await move_to(pilot, app, "Global Research")
+        await pilot.press("b")
+        assert app.is_running
+        assert any("Not saved" in str(n.message) for n in app._notifications)
+        other.execute("ROLLBACK")
+        assert db_rows(folder, "SELECT * FROM spans") == []
+        await pilot.press("b")  # once the other writer is done, the same key works
+        assert len(db_rows(folder, "SELECT * FROM spans")) == 1
+        other.close()

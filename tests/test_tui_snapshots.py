@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from corpus_tui import Corpus
-from tui_support import FIRST, app_on, seeds_copy
+from tui_support import FIRST, app_on, seeds_copy, settle
 
 SIZES = [(80, 24), (160, 50)]
 
@@ -27,7 +27,13 @@ def annotated_seeds(tmp_path):
     return folder
 
 
+async def _settled(pilot) -> None:
+    """Snapshots are taken once the list worker has delivered every row."""
+    await settle(pilot, pilot.app, lambda: len(pilot.app.doclist.rows) == 5)
+
+
 async def _move_to_mosul(pilot) -> None:
+    await _settled(pilot)
     app = pilot.app
     app.reader.move_to(app.reader.text.index("On Thursday"))
     await pilot.pause()
@@ -40,12 +46,14 @@ def test_main_screen(snap_compare, tmp_path, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help_screen(snap_compare, tmp_path, size):
-    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["question_mark"], terminal_size=size)
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["question_mark"], terminal_size=size,
+                        run_before=_settled)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_tag_picker(snap_compare, tmp_path, size):
-    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["t", "i", "r"], terminal_size=size)
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["t", "i", "r"], terminal_size=size,
+                        run_before=_settled)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -21,13 +21,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from ..core import Corpus, CorpusError
+from ..core import Corpus, CorpusError, ScanSummary
 from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
 from ..core.search import find_all, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .editing import EditingMixin
 from .safe_text import one_line
+from .scan_process import ScanProcess
 from .screens.help import HelpScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
@@ -38,6 +39,7 @@ from .widgets.reader import Reader
 NARROW_WIDTH = 110  # below this the inspector folds away
 TINY_WIDTH = 70  # below this the list folds away too
 LIST_RELOAD_SECONDS = 1.0  # while a first scan fills the list
+FIRST_PAGE_ROWS = 200  # list rows loaded before the first paint
 
 
 def settle_memory() -> None:
@@ -67,6 +69,9 @@ class CorpusApp(EditingMixin, App[None]):
         self._user_panels: dict[str, bool] = {}
         self._find_origin = 0
         self._banner: str | None = None
+        self._progress = (0, 0)
+        self._scan_after_list = False
+        self._scan_process: ScanProcess | None = None
 
     # -- layout -----------------------------------------------------------------
 
@@ -95,20 +100,22 @@ class CorpusApp(EditingMixin, App[None]):
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self._fit_panels(self.size.width)
-        self.doclist.set_rows(list_documents(self.corpus, self.filter_text, self.sort))
-        settle_memory()
+        # The first screenful now; all rows from a worker a moment later (100k take ~0.5 s).
+        self.doclist.set_rows(list_documents(self.corpus, self.filter_text, self.sort, limit=FIRST_PAGE_ROWS))
+        self.refresh_progress()
         last = self.corpus.get_state("last_document")
-        row_ids = {row.id for row in self.doclist.rows}
-        if last and last.isdigit() and int(last) in row_ids:
+        if last and last.isdigit() and self._document_exists(int(last)):
             self.open_document(int(last))
         elif self.doclist.rows:
             self.open_document(self.doclist.rows[0].id)
         else:
             self.show_nothing()
         self.reader.focus()
-        self.update_topbar()
-        if self.scan_on_open:
-            self.scan_folder(first=not self.doclist.rows)
+        self._scan_after_list = self.scan_on_open
+        self.reload_list()
+
+    def _document_exists(self, document_id: int) -> bool:
+        return bool(self.corpus.query("SELECT 1 FROM documents WHERE id = ?", [document_id]))
 
     def on_resize(self) -> None:
         self._fit_panels(self.size.width)
@@ -117,8 +124,13 @@ class CorpusApp(EditingMixin, App[None]):
         self.screen.set_class(self._user_panels.get("inspector", width < NARROW_WIDTH), "-hide-inspector")
         self.screen.set_class(self._user_panels.get("list", width < TINY_WIDTH), "-hide-list")
 
+    def refresh_progress(self) -> None:
+        """Recount reviewed documents: after status changes, scans and reloads, not per key."""
+        self._progress = progress(self.corpus)
+        self.update_topbar()
+
     def update_topbar(self) -> None:
-        reviewed, total = progress(self.corpus)
+        reviewed, total = self._progress
         parts = [Content.styled("corpus-tui", "bold"), Content(f" · {one_line(self.corpus.folder.name or str(self.corpus.folder), 40)}"),
                  Content(f" · reviewed {reviewed}/{total}")]
         if self.doc is not None:
@@ -268,8 +280,13 @@ class CorpusApp(EditingMixin, App[None]):
         self.query_one("#filter", Input).border_subtitle = f"{len(rows)} docs"
         self.doclist.set_rows(rows)
         settle_memory()
+        self.refresh_progress()
         if self.doc is None and rows:
             self.open_document(rows[0].id)
+        if self._scan_after_list:
+            # Only now: the rescan should not compete with the first paint and list load.
+            self._scan_after_list = False
+            self.scan_folder(first=not rows)
 
     def _filter_error(self, request: int, message: str) -> None:
         if request == self._list_request:
@@ -284,21 +301,15 @@ class CorpusApp(EditingMixin, App[None]):
 
     @work(thread=True, exclusive=True, group="scan")
     def scan_folder(self, first: bool) -> None:
-        bar_shown = False
+        """Scan in a separate process (see scan_process); this thread relays its progress."""
 
         def report(done: int, total: int) -> None:
-            nonlocal bar_shown
             if first or total > 2000:
-                bar_shown = True
                 self.call_from_thread(self._scan_progress, done, total)
 
-        try:
-            with self.worker_corpus() as corpus:
-                summary = corpus.scan(progress=report)
-        except CorpusError as error:
-            self.call_from_thread(self._scan_done, None, str(error))
-            return
-        self.call_from_thread(self._scan_done, summary, None)
+        self._scan_process = ScanProcess(self.corpus.folder, self.corpus.db_path, self.corpus.annotator)
+        summary, error = self._scan_process.run(report)
+        self.call_from_thread(self._scan_done, summary, error)
 
     def _scan_progress(self, done: int, total: int) -> None:
         bar = self.query_one("#scan-progress", ProgressBar)
@@ -308,18 +319,17 @@ class CorpusApp(EditingMixin, App[None]):
             self._list_loaded_at = time.monotonic()
             self.reload_list()
 
-    def _scan_done(self, summary, error: str | None) -> None:  # type: ignore[no-untyped-def]
+    def _scan_done(self, summary: dict | None, error: str | None) -> None:  # type: ignore[type-arg]
         self.query_one("#scan-progress", ProgressBar).remove_class("busy")
-        if error:
+        if error or summary is None:
             self.set_banner(error)
             return
-        changed = summary.added or summary.changed or summary.renamed or summary.missing
-        if changed:
-            self.notify(f"Scan: {summary.line()}", markup=False)
+        result = ScanSummary(**summary)
+        if result.added or result.changed or result.renamed or result.missing:
+            self.notify(f"Scan: {result.line()}", markup=False)
             self.reload_list()
             if self.doc is not None:
                 self.open_document(self.doc.id, cursor=self.reader.cursor)
-        self.update_topbar()
 
     def action_reload(self) -> None:
         """Pick up changes other processes made (imports, another analyst)."""
@@ -404,6 +414,8 @@ class CorpusApp(EditingMixin, App[None]):
 
     async def action_quit(self) -> None:
         self.remember_position()
+        if self._scan_process is not None:
+            self._scan_process.stop()  # its open batch rolls back; the next scan resumes
         self.exit()
 
 

@@ -114,17 +114,14 @@ class EditingMixin:
     def action_remove_span(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None:
             return
-        annotations = [s for s in self.corpus.spans_at(self.doc.id, self.reader.cursor) if s.kind == "annotation"]
-        if annotations:
-            span = annotations[0]
-            self._write(lambda: self.corpus.remove_span(span.id), f"Removed {one_line(span.label or '', 40)} span")
+        # The innermost annotation first; boilerplate under it comes off with the next x.
+        spans = sorted(self.corpus.spans_at(self.doc.id, self.reader.cursor), key=lambda s: s.kind != "annotation")
+        if not spans:
+            self.notify("No span under the cursor.", markup=False)
             return
-        if self.corpus.spans_at(self.doc.id, self.reader.cursor):
-            doc_id, cursor = self.doc.id, self.reader.cursor
-            target = self.reader.selection() or (cursor, cursor + 1)
-            self._write(lambda: self.corpus.unmark_boilerplate(doc_id, *target), "Unmarked boilerplate here")
-            return
-        self.notify("No span under the cursor.", markup=False)
+        span = spans[0]
+        what = f"{one_line(span.label or '', 40)} annotation" if span.kind == "annotation" else "boilerplate span"
+        self._write(lambda: self.corpus.remove_span(span.id), f"Removed {what}")
 
     # -- note and review status --------------------------------------------------------------
 
@@ -145,6 +142,7 @@ class EditingMixin:
         doc_id = self.doc.id
         status = "in_progress" if self.doc.status == "reviewed" else "reviewed"
         self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
+        self.refresh_progress()
 
     def action_review_and_next(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None:
@@ -152,6 +150,7 @@ class EditingMixin:
         doc_id = self.doc.id
         if not self._write(lambda: self.corpus.set_status(doc_id, "reviewed")):
             return
+        self.refresh_progress()
         rows = self.doclist.rows
         start = self.doclist.index_of(doc_id, -1)
         for step in range(1, len(rows) + 1):
@@ -182,4 +181,6 @@ class EditingMixin:
             self.open_document(event.document_id)
         else:
             self.refresh_panels()
+        if event.action == "status.set":
+            self.refresh_progress()
         self.notify(f"{verb} {ACTION_NAMES.get(event.action, event.action)}", markup=False, timeout=2)
