@@ -380,3 +380,21 @@ async def test_a_write_blocked_by_another_process_is_reported_not_lost(tmp_path)
         await pilot.press("b")  # once the other writer is done, the same key works
         assert len(db_rows(folder, "SELECT * FROM spans")) == 1
         other.close()
+
+
+async def test_marking_repaints_the_marked_rows(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        offset = await move_to(pilot, app, "Global Research")
+        row = app.reader.layout_.row_of(offset) - int(app.reader.scroll_offset.y)
+
+        def struck() -> bool:
+            strip = app.reader.render_line(row)
+            return any(seg.style and seg.style.strike for seg in strip if "lobal Res" in seg.text)
+
+        assert not struck()
+        await pilot.press("b")
+        assert struck()
+        await pilot.press("b")
+        assert not struck()

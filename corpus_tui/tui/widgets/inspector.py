@@ -104,12 +104,13 @@ class Inspector(ScrollView, can_focus=False):
 
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0) -> None:
         lines = describe(doc, tags, spans, cursor) if doc is not None else [Content("No document")]
-        if lines == self.lines:
-            return
-        self.lines = lines
-        self._strips.clear()
+        old, self.lines = self.lines, lines
+        # Repaint only the lines that differ: after an action that is one or two.
+        for index in range(max(len(old), len(lines))):
+            if index >= len(old) or index >= len(lines) or old[index] != lines[index]:
+                self._strips.pop(index, None)
+                self.refresh_lines(index)
         set_virtual_size(self, Size(self.size.width, len(lines)))
-        self.refresh()
 
     @property
     def text(self) -> str:

@@ -118,8 +118,22 @@ class Reader(ScrollView, can_focus=True):
         # else: not laid out yet; the first resize builds the layout once, at the real width
 
     def set_spans(self, spans: list[Span]) -> None:
+        """New spans for the same text: repaint only the rows whose spans changed."""
+        def drawn(span_list: list[Span]) -> set[tuple[object, ...]]:
+            return {(s.kind, s.start, s.end, s.label) for s in span_list if not s.stale}
+
+        changed = drawn(self.spans) ^ drawn(spans)
         self.spans = spans
-        self._repaint_spans()
+        self._repaint_spans(full=False)
+        if self.layout_ is None:
+            return
+        top = int(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height
+        for _kind, start, end, _label in changed:
+            first = max(top, self.layout_.row_of(start))  # type: ignore[arg-type]
+            last = min(bottom, self.layout_.row_of(end))  # type: ignore[arg-type]
+            if first <= last:
+                self.refresh_lines(first, last - first + 1)
 
     def set_matches(self, matches: list[tuple[int, int]], current: int = -1) -> None:
         self.matches, self.current_match = matches, current
@@ -154,7 +168,7 @@ class Reader(ScrollView, can_focus=True):
         set_virtual_size(self, Size(width + self._gutter_width + self._label_width, self.layout_.row_count))
         self.refresh()
 
-    def _repaint_spans(self) -> None:
+    def _repaint_spans(self, full: bool = True) -> None:
         paints, labels = [], []
         for span in self.spans:
             if span.stale:
@@ -166,7 +180,8 @@ class Reader(ScrollView, can_focus=True):
                 labels.append((span.start, span.label or ""))
         self._paints = sorted(paints, key=lambda p: (p.start, p.order))
         self._labels = sorted(labels)
-        self.refresh()
+        if full:
+            self.refresh()
 
     def watch_wrap(self) -> None:
         if self.layout_ is not None:
@@ -406,12 +421,19 @@ class Reader(ScrollView, can_focus=True):
             return
         self.line_mode = True
         self.anchor = self.cursor
-        self.refresh()
+        first, last = self._marked_rows()
+        self.refresh_lines(first, last - first + 1)
         self.post_message(self.CursorMoved(self.cursor))
 
     def action_clear_selection(self) -> None:
+        """Esc: drop the selection, or with none, the find highlights."""
+        if self.anchor is None and not self.line_mode:
+            if self.matches:
+                self.set_matches([])
+            return
+        first, last = self._marked_rows()
         self.anchor, self.line_mode = None, False
-        self.refresh()
+        self.refresh_lines(first, last - first + 1)
         self.post_message(self.CursorMoved(self.cursor))
 
     def action_toggle_wrap(self) -> None:
