@@ -398,3 +398,20 @@ async def test_marking_repaints_the_marked_rows(tmp_path):
         assert struck()
         await pilot.press("b")
         assert not struck()
+
+
+async def test_inspector_marks_the_annotation_under_the_cursor(tmp_path):
+    from corpus_tui.tui.widgets.inspector import Inspector
+
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        doc = corpus.document_by_path(FIRST)
+        start = corpus.text(doc.id).index("Old Mosul")
+        corpus.add_annotation(doc.id, start, start + 9, "GPE")
+    app = app_on(folder)
+    async with app.run_test(size=(160, 50)) as pilot:
+        inspector = app.query_one(Inspector)
+        assert "▶" not in inspector.text
+        app.reader.move_to(start + 2)
+        await pilot.pause()
+        assert "▶  GPE " in inspector.text

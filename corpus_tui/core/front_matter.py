@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import frontmatter
-import yaml
 
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
@@ -52,6 +50,9 @@ def parse_front_matter(text: str) -> FrontMatter:
     elif text.startswith("\n", body_start):
         body_start += 1
     block = text[opening.end() : closing.start()]
+    import frontmatter  # only documents with front matter pay for loading YAML
+    import yaml
+
     try:
         meta = frontmatter.YAMLHandler().load(block)
     except yaml.YAMLError as error:
