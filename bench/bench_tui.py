@@ -216,7 +216,7 @@ def child_search(folder: str, db: str) -> dict[str, Any]:
             started = time.perf_counter()
             found = search_corpus(corpus, query)
             times.append((time.perf_counter() - started) * 1000)
-            hits.append(len(found))
+            hits.append(len(found.hits))
     return {"search_ms": times, "hits": hits}
 
 

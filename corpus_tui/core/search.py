@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from .base import CorpusBase
 
 SNIPPET_TOKENS = 12
+RANK_LIMIT = 20_000  # matching documents up to which results are ranked
 MAX_MATCHES = 10_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -20,7 +21,6 @@ class SearchHit:
     path: str
     title: str | None
     snippet: str  # plain text; the match is between \x02 and \x03
-    offset: int  # first match in the document text (-1 if not found literally)
 
 
 def fts_query(user_text: str) -> str:
@@ -43,27 +43,47 @@ def find_all(text: str, needle: str, limit: int = MAX_MATCHES) -> list[tuple[int
     return matches
 
 
-def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> list[SearchHit]:
-    """Documents matching every word of ``user_text``, best first."""
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    ranked: bool  # False: too many matches to rank, hits are in document order
+
+
+def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> SearchResults:
+    """Documents matching every word of ``user_text``: best first (bm25), or in
+    document order when more than RANK_LIMIT documents match (see ``is_ranked``)."""
     query = fts_query(user_text)
     if not query:
-        return []
+        return SearchResults([], True)
+    ranked = is_ranked(corpus, user_text)
+    order = "ORDER BY rank" if ranked else "ORDER BY document_texts_fts.rowid"
     rows = corpus.db.execute(
         "SELECT d.id, d.path, d.title, snippet(document_texts_fts, 0, char(2), char(3), '…', ?) "
         "FROM document_texts_fts JOIN documents d ON d.id = document_texts_fts.rowid "
-        "WHERE document_texts_fts MATCH ? ORDER BY rank LIMIT ?",
+        f"WHERE document_texts_fts MATCH ? {order} LIMIT ?",
         [SNIPPET_TOKENS, query, limit],
     ).fetchall()
-    words = _WORD.findall(user_text)
-    hits = []
-    for doc_id, path, title, snippet in rows:
-        hits.append(SearchHit(doc_id, path, title, snippet or "", _first_offset(corpus, doc_id, user_text, words)))
-    return hits
+    return SearchResults([SearchHit(doc_id, path, title, snippet or "") for doc_id, path, title, snippet in rows], ranked)
 
 
-def _first_offset(corpus: "CorpusBase", doc_id: int, phrase: str, words: list[str]) -> int:
-    text = corpus.text(doc_id)
-    for needle in (phrase.strip(), *words):
+def is_ranked(corpus: "CorpusBase", user_text: str) -> bool:
+    """Whether results come best-first. Ranking costs time in proportion to the
+    matches (180 ms for a word in all of 100k documents) and says little for a
+    word that common, so beyond RANK_LIMIT matches results keep document order.
+    Counting stops at the limit, so this check stays cheap."""
+    (count,) = corpus.db.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM document_texts_fts WHERE document_texts_fts MATCH ? LIMIT ?)",
+        [fts_query(user_text), RANK_LIMIT + 1],
+    ).fetchone()
+    return bool(count <= RANK_LIMIT)
+
+
+def first_match(text: str, user_text: str) -> int:
+    """Where to put the cursor for a hit: the whole query, else its first word found; -1 if none.
+
+    Computed for the chosen hit only: reading 200 texts per keystroke is what made search slow.
+    """
+    for needle in (user_text.strip(), *_WORD.findall(user_text)):
         found = find_all(text, needle, limit=1)
         if found:
             return found[0][0]

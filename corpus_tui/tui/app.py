@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from ..core import Corpus, CorpusError, ScanSummary
 from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
-from ..core.search import find_all, search_corpus
+from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .editing import EditingMixin
 from .safe_text import one_line
@@ -380,14 +380,15 @@ class CorpusApp(EditingMixin, App[None]):
         self.reader.focus()
 
     def action_search_corpus(self) -> None:
-        def run(query: str) -> list:  # type: ignore[type-arg]
+        def run(query: str) -> SearchResults:
             with self.worker_corpus() as corpus:
                 return search_corpus(corpus, query)
 
-        def chosen(hit) -> None:  # type: ignore[no-untyped-def]
-            if hit is None:
+        def chosen(choice) -> None:  # type: ignore[no-untyped-def]
+            if choice is None:
                 return
-            self.open_document(hit.document_id, cursor=max(hit.offset, 0))
+            hit, query = choice
+            self.open_document(hit.document_id, cursor=max(first_match(self.corpus.text(hit.document_id), query), 0))
             self.reader.focus()
 
         self.push_screen(SearchScreen(run), chosen)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.search import SearchHit
+from ...core.search import SearchHit, SearchResults
 from ..safe_text import one_line
 
 
@@ -25,7 +25,9 @@ def _snippet(hit: SearchHit) -> Content:
     return Content("").join(parts)
 
 
-class SearchScreen(ModalScreen[SearchHit | None]):
+class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
+    """Dismisses with the chosen hit and the query that found it."""
+
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("down", "move(1)", "Down", show=False),
@@ -43,7 +45,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
     SearchScreen #search-status { color: $text-muted; }
     """
 
-    def __init__(self, run_search: Callable[[str], list[SearchHit]], query: str = "") -> None:
+    def __init__(self, run_search: Callable[[str], SearchResults], query: str = "") -> None:
         super().__init__()
         self.run_search = run_search
         self.initial_query = query
@@ -68,13 +70,13 @@ class SearchScreen(ModalScreen[SearchHit | None]):
     @work(thread=True, exclusive=True, group="search")
     def search(self, query: str) -> None:
         self.app.call_from_thread(self._busy, True)
-        hits = self.run_search(query) if query.strip() else []
-        self.app.call_from_thread(self._show, query, hits)
+        results = self.run_search(query) if query.strip() else SearchResults([], True)
+        self.app.call_from_thread(self._show, query, results.hits, results.ranked)
 
     def _busy(self, busy: bool) -> None:
         self.query_one(LoadingIndicator).set_class(busy, "busy")
 
-    def _show(self, query: str, hits: list[SearchHit]) -> None:
+    def _show(self, query: str, hits: list[SearchHit], ranked: bool) -> None:
         if query != self.query_one("#search-input", Input).value:
             return  # a newer query is on its way
         self._busy(False)
@@ -86,7 +88,12 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         )
         if hits:
             results.highlighted = 0
-        status = f"{len(hits)} document(s)" + (" (first 200)" if len(hits) >= 200 else "") if query.strip() else ""
+        if not query.strip():
+            status = ""
+        elif len(hits) >= 200:
+            status = "first 200 documents" + ("" if ranked else " in path order (too many matches to rank)")
+        else:
+            status = f"{len(hits)} document(s)"
         self.query_one("#search-status", Static).update(Content(status))
 
     def action_move(self, step: int) -> None:
@@ -99,11 +106,11 @@ class SearchScreen(ModalScreen[SearchHit | None]):
     def _submit(self) -> None:
         results = self.query_one("#search-results", OptionList)
         if results.highlighted is not None and self.hits:
-            self.dismiss(self.hits[results.highlighted])
+            self.dismiss((self.hits[results.highlighted], self.query_one("#search-input", Input).value))
 
     @on(OptionList.OptionSelected, "#search-results")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.hits[event.option_index])
+        self.dismiss((self.hits[event.option_index], self.query_one("#search-input", Input).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,54 @@
+"""Corpus search (FTS5) and in-document matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus_tui import Corpus
+from corpus_tui.core import search
+from corpus_tui.core.search import find_all, first_match, fts_query, search_corpus
+
+
+@pytest.fixture
+def corpus(make_corpus):
+    folder = make_corpus({
+        "a.txt": "Mosul offensive begins.\nThe ISF advanced.\n",
+        "b.txt": "Donate now to support us. Mosul again.\n",
+        "c.txt": "Nothing relevant; just \"quotes\" AND NEAR( operators.\n",
+    })
+    with Corpus.open(folder) as opened:
+        opened.scan()
+        yield opened
+
+
+def test_user_text_is_never_fts_syntax(corpus):
+    assert fts_query('NEAR( "x" AND -y') == '"NEAR" "x" "AND" "y"'
+    assert [h.path for h in search_corpus(corpus, '"quotes" AND NEAR(').hits] == ["c.txt"]
+    assert search_corpus(corpus, "   ").hits == []
+
+
+def test_every_word_must_appear_and_snippets_mark_matches(corpus):
+    results = search_corpus(corpus, "mosul donate")
+    assert [h.path for h in results.hits] == ["b.txt"]
+    assert "\x02Donate\x03" in results.hits[0].snippet and results.ranked
+
+
+def test_too_many_matches_are_listed_in_document_order(corpus, monkeypatch):
+    monkeypatch.setattr(search, "RANK_LIMIT", 1)
+    results = search_corpus(corpus, "mosul")
+    assert not results.ranked
+    assert [h.path for h in results.hits] == ["a.txt", "b.txt"]
+
+
+def test_first_match_prefers_the_phrase_then_a_word():
+    text = "ISF units. Old Mosul area. Mosul"
+    assert first_match(text, "old mosul") == text.index("Old Mosul")
+    assert first_match(text, "mosul ruins") == text.index("Mosul")
+    assert first_match(text, "absent") == -1
+
+
+def test_find_all_is_case_insensitive_with_exact_offsets():
+    text = "İstanbul and ISTANBUL and istanbul"
+    # offsets index the original text even where case folding changes lengths (İ)
+    assert [text[s:e] for s, e in find_all(text, "istanbul")] == ["İstanbul", "ISTANBUL", "istanbul"]
+    assert find_all(text, "") == []
