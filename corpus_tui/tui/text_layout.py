@@ -31,9 +31,21 @@ class TextLayout:
         self.row_col = array("l")
         self.line_first_row = array("l")
         self.max_cells = 0
+        # Hot loop (200k lines for 10 MB): a line of at most half the width fits
+        # on one row whatever its characters (none is wider than 2 cells), and
+        # cannot be wider than the view, so it does not change max_cells either.
+        half = self.width // 2
+        text_length = len(text)
+        row_line, row_col, first_row = self.row_line, self.row_col, self.line_first_row
         for line_no in range(len(starts)):
-            self.line_first_row.append(len(self.row_line))
+            first_row.append(len(row_line))
+            end = starts[line_no + 1] - 1 if line_no + 1 < len(starts) else text_length
+            if end - starts[line_no] <= half:
+                row_line.append(line_no)
+                row_col.append(0)
+                continue
             self._add_rows(line_no)
+
 
     # -- geometry of lines -----------------------------------------------------
 

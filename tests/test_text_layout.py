@@ -1,0 +1,56 @@
+"""Where characters land on screen: wrapping, cells, offsets (no Textual needed)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+
+from corpus_tui.tui.safe_text import single_cell, visible
+from corpus_tui.tui.text_layout import TextLayout
+
+CHARS = st.sampled_from(list("ab cd\n\t\r\x00\x1b") + ["中", "😀", "é", "\u200b", "\u202e", "—"])
+TEXTS = st.lists(CHARS, max_size=300).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.integers(min_value=8, max_value=40), st.booleans())
+def test_rows_cover_every_drawn_character_once_and_fit_the_width(text, width, wrap):
+    layout = TextLayout(text, width, wrap)
+    covered = []
+    for row in range(layout.row_count):
+        start, end = layout.row_span(row)
+        covered.extend(range(start, end))
+        if wrap:
+            assert cell_len(visible(text[start:end])) <= layout.width
+    line_breaks = {i for i, c in enumerate(text) if c == "\n" or (c == "\r" and text[i + 1 : i + 2] == "\n")}
+    assert covered == [i for i in range(len(text)) if i not in line_breaks]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.integers(min_value=8, max_value=40))
+def test_offsets_round_trip_through_screen_cells(text, width):
+    layout = TextLayout(text, width)
+    for offset in range(len(text)):
+        if text[offset] in "\r\n":
+            continue
+        row, x = layout.cell_of(offset)
+        if cell_len(visible(text[offset])) == 0:
+            continue  # a zero-width character shares its cell with the next one
+        assert layout.offset_at(row, x) == offset
+
+
+def test_visible_maps_controls_one_for_one():
+    raw = "a\tb\x00c\x1b[31m\x7f\x85\u202e\u200bz"
+    shown = visible(raw)
+    assert len(shown) == len(raw)
+    assert shown == "a→b␀c␛[31m␡�▯▯z"
+    assert single_cell(shown) and not single_cell("中")
+
+
+def test_paragraph_is_the_lines_between_blank_lines():
+    text = "title\n\nfirst line\nsecond line\n\nlast"
+    layout = TextLayout(text, 80)
+    start, end = layout.paragraph_at(text.index("second"))
+    assert text[start:end] == "first line\nsecond line"
+    assert layout.paragraph_at(text.index("\n\n") + 1) == (6, 6)  # a blank line is no paragraph
