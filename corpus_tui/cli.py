@@ -166,3 +166,6 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("corpus-tui: interrupted", err=True)
         sys.exit(130)
+
+from .cli_tags import register as _register_tags  # noqa: E402
+_register_tags(cli)

@@ -453,3 +453,15 @@ def test_boilerplate_marks_follow_the_model(tmp_path_factory, operations):
         live = live_boilerplate(corpus, doc_id)
         assert points(live) == model
         assert live == ranges.merge(live)  # stored already merged
+
+
+def test_undoing_a_tag_removal_restores_the_links_import_provenance(seeds_copy):
+    with Corpus.open(seeds_copy) as corpus:
+        corpus.scan()
+        path = "000_017fdcef885307d4.txt"
+        corpus.import_tags([{"path": path, "tags": ["syria"]}], create_tags=True)
+        before = corpus.query("SELECT annotator, created_at, import_id FROM document_tags")
+        assert before[0]["import_id"] is not None
+        corpus.remove_tag(corpus.document_by_path(path).id, "syria")
+        corpus.undo()
+        assert corpus.query("SELECT annotator, created_at, import_id FROM document_tags") == before

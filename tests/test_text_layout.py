@@ -54,3 +54,9 @@ def test_paragraph_is_the_lines_between_blank_lines():
     start, end = layout.paragraph_at(text.index("second"))
     assert text[start:end] == "first line\nsecond line"
     assert layout.paragraph_at(text.index("\n\n") + 1) == (6, 6)  # a blank line is no paragraph
+
+
+def test_a_wide_character_after_a_space_break_still_fits():
+    layout = TextLayout(" aaaaaaa中", 8)  # found by Hypothesis: the row after the space was 9 cells
+    rows = [layout.row_span(r) for r in range(layout.row_count)]
+    assert all(cell_len(visible(layout.text[s:e])) <= 8 for s, e in rows)

@@ -95,10 +95,10 @@ class HistoryMixin(CorpusBase):
             adding = (action == "tag.add") == forward
             if adding:
                 link = payload.get("link") or {"annotator": event.annotator, "created_at": event.at}
-                self.db.execute(
-                    "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [doc_id, payload["tag_id"], link["annotator"], link["created_at"]],
+                self.db.execute(  # the link comes back as it was, provenance (import) included
+                    "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at, import_id) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [doc_id, payload["tag_id"], link["annotator"], link["created_at"], link.get("import_id")],
                 )
             else:
                 self.db.execute(

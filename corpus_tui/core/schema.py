@@ -7,6 +7,11 @@ decoded text of the document (BOM removed, front matter included, no newline
 translation); ``documents.body_start`` says where the body after front matter
 begins. ``tags.key`` is the case-folded name: tag names match
 case-insensitively and the first spelling is kept.
+
+Version 2 adds tag imports: ``imports`` records each ``import-tags`` run (file,
+its sha256, annotator, time, mode, counts, ``undone_at``); ``document_tags.import_id``
+is the provenance of every link an import created, and ``import_removed_links``
+keeps the links an import removed, so that undoing it restores them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sqlite_utils
 
 from .errors import NewerSchema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("new", "in_progress", "reviewed", "skipped")
 DOCUMENT_STATES = ("ok", "missing", "unreadable")
 SPAN_KINDS = ("annotation", "boilerplate")
@@ -131,8 +136,54 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO schema_version (version) VALUES (1)")
 
 
-# MIGRATIONS[n] upgrades a database from version n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {}
+_V1_TO_V2 = """
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    file_sha256 TEXT,
+    annotator TEXT NOT NULL,
+    at TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('add', 'replace', 'remove')),
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    rows_invalid INTEGER NOT NULL DEFAULT 0,
+    added INTEGER NOT NULL DEFAULT 0,
+    already_present INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0,
+    not_present INTEGER NOT NULL DEFAULT 0,
+    documents INTEGER NOT NULL DEFAULT 0,
+    tags_created TEXT NOT NULL DEFAULT '[]',
+    undone_at TEXT,
+    undone_by TEXT
+);
+CREATE INDEX imports_file_sha256 ON imports (file_sha256);
+
+ALTER TABLE document_tags ADD COLUMN import_id INTEGER REFERENCES imports (id);
+CREATE INDEX document_tags_import ON document_tags (import_id);
+
+CREATE TABLE import_removed_links (
+    import_id INTEGER NOT NULL REFERENCES imports (id),
+    document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    link_import_id INTEGER,
+    PRIMARY KEY (import_id, document_id, tag_id)
+);
+CREATE INDEX import_removed_links_tag ON import_removed_links (tag_id);
+CREATE INDEX import_removed_links_document ON import_removed_links (document_id);
+"""
+
+
+def _v1_to_v2(db: sqlite_utils.Database) -> None:
+    """Tag imports: the ``imports`` record, link provenance, removed links for undo."""
+    for statement in _V1_TO_V2.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# MIGRATIONS[n] upgrades a database from version n to n + 1. New databases are
+# created at version 1 and migrated, so every migration runs in every test.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1_to_v2}
 
 
 def read_version(db: sqlite_utils.Database) -> int:

@@ -1,17 +1,29 @@
 """Tag vocabulary and document tags.
 
-Names are trimmed and match case-insensitively (``str.casefold``); the first
-spelling is kept. A tag may carry a colour, a description and a hotkey 1-9.
+Names are trimmed (inner runs of whitespace become one space) and match
+case-insensitively (``str.casefold``); the first spelling is kept. A tag may
+carry a colour, a description and a hotkey 1-9 (the app's number keys).
+Renaming and merging keep every link; tag imports live in ``tag_import``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from types import EllipsisType
+from typing import IO, TYPE_CHECKING, Any
 
 from .base import CorpusBase
 from .errors import InvalidValue
 from .models import Tag
 from .store import now
+
+if TYPE_CHECKING:
+    from .tag_import import ImportRecord, ImportResult
+
+_COLOR = re.compile(r"^(#[0-9a-f]{3}|#[0-9a-f]{6}|[a-z][a-z0-9_]*)$")
 
 
 def tag_key(name: str) -> str:
@@ -25,6 +37,23 @@ def clean_tag_name(name: str) -> str:
     return cleaned
 
 
+def closest_tags(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """The existing names most like ``name`` (for "unknown tag" messages)."""
+    by_key = {tag_key(existing): existing for existing in names}
+    matches = difflib.get_close_matches(tag_key(" ".join(name.split())), list(by_key), n=limit, cutoff=0.6)
+    return [by_key[key] for key in matches]
+
+
+def check_color(color: str | None) -> str | None:
+    """``#rgb``, ``#rrggbb`` or a colour name (``red``, ``teal``, ``bright_red``), lower-cased; None clears."""
+    if color is None or not color.strip():
+        return None
+    cleaned = color.strip().lower()
+    if not _COLOR.match(cleaned):
+        raise InvalidValue(f"colour must be #rgb, #rrggbb or a colour name, not {color!r}")
+    return cleaned
+
+
 class TagsMixin(CorpusBase):
     def tags(self) -> list[Tag]:
         """The vocabulary with the number of documents carrying each tag."""
@@ -34,6 +63,10 @@ class TagsMixin(CorpusBase):
             "GROUP BY tags.id ORDER BY tags.key"
         )
         return [_tag(row) for row in rows]
+
+    def tag(self, name: str) -> Tag:
+        """The tag called ``name`` (any case) with its document count; InvalidValue names the closest when unknown."""
+        return self._tag_with_count(self._existing_tag(name).id)
 
     def find_tag(self, name: str) -> Tag | None:
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE key = ?", [tag_key(clean_tag_name(name))])
@@ -49,6 +82,7 @@ class TagsMixin(CorpusBase):
 
     def create_tag(self, name: str, color: str | None = None, description: str = "", hotkey: int | None = None) -> Tag:
         _check_hotkey(hotkey)
+        color = check_color(color)
         with self.write():
             if hotkey is not None:
                 holder = self.tag_for_hotkey(hotkey)
@@ -91,8 +125,8 @@ class TagsMixin(CorpusBase):
         """Untag a document; False when it did not have the tag."""
         with self.write():
             tag = self._existing_tag(name)
-            link = self.query(
-                "SELECT annotator, created_at FROM document_tags WHERE document_id = ? AND tag_id = ?",
+            link = self.query(  # import_id too: the link's provenance, should it be restored
+                "SELECT annotator, created_at, import_id FROM document_tags WHERE document_id = ? AND tag_id = ?",
                 [document_id, tag.id],
             )
             if not link:
@@ -100,6 +134,28 @@ class TagsMixin(CorpusBase):
             self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [document_id, tag.id])
             self.log_event("tag.remove", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link[0]})
         return True
+
+    def add_tags(self, document_id: int, names: Iterable[str], create: bool = True) -> list[Tag]:
+        """Tag one document with several tags in one transaction; returns the tags it did not have yet.
+
+        With ``create=False`` an unknown name is an error (naming the closest tags) and nothing changes.
+        Each new link is one ``tag.add`` event, so the app's undo takes them back one by one.
+        """
+        cleaned = list(dict.fromkeys(clean_tag_name(name) for name in names))
+        added = []
+        with self.write():
+            self.document(document_id)
+            tags = [self._ensure_tag(name) if create else self._existing_tag(name) for name in cleaned]
+            for tag in {tag.id: tag for tag in tags}.values():
+                link = {"annotator": self.annotator, "created_at": now()}
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at) "
+                    "VALUES (?, ?, ?, ?)", [document_id, tag.id, link["annotator"], link["created_at"]],
+                )
+                if cursor.rowcount:
+                    self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link})
+                    added.append(tag)
+        return added
 
     def toggle_tag(self, document_id: int, name: str) -> bool:
         """Add the tag, or remove it when present. True when the document now has it."""
@@ -110,12 +166,181 @@ class TagsMixin(CorpusBase):
         self.add_tag(document_id, name)
         return True
 
+    # -- the vocabulary -----------------------------------------------------------------
+
+    def update_tag(
+        self,
+        name: str,
+        *,
+        color: str | None | EllipsisType = ...,
+        description: str | EllipsisType = ...,
+        hotkey: int | None | EllipsisType = ...,
+    ) -> Tag:
+        """Set a tag's colour, description or hotkey (``...`` leaves one as it is, None clears it).
+
+        A hotkey another tag holds moves to this one, as in the app.
+        """
+        changes: dict[str, Any] = {}
+        if color is not ...:
+            changes["color"] = check_color(color)
+        if description is not ...:
+            changes["description"] = " ".join((description or "").split())
+        if hotkey is not ...:
+            _check_hotkey(hotkey)
+            changes["hotkey"] = hotkey
+        with self.write():
+            tag = self._existing_tag(name)
+            if changes.get("hotkey") is not None:
+                self.db.execute("UPDATE tags SET hotkey = NULL WHERE hotkey = ? AND id != ?", [hotkey, tag.id])
+            if changes:
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+                self.db.execute(f"UPDATE tags SET {assignments} WHERE id = ?", [*changes.values(), tag.id])
+                before = {column: getattr(tag, column) for column in changes}
+                self.log_event("tag.update", None, {"tag_id": tag.id, "tag": tag.name, "before": before, "after": changes})
+        return self._tag_with_count(tag.id)
+
+    def rename_tag(self, name: str, new_name: str) -> Tag:
+        """Rename a tag (its links stay); a name only another case of the same tag re-spells it."""
+        new_name = clean_tag_name(new_name)
+        with self.write():
+            tag = self._existing_tag(name)
+            holder = self.find_tag(new_name)
+            if holder is not None and holder.id != tag.id:
+                raise InvalidValue(f"tag {holder.name!r} already exists; 'corpus-tui tags merge' combines two tags")
+            self.db.execute("UPDATE tags SET name = ?, key = ? WHERE id = ?", [new_name, tag_key(new_name), tag.id])
+            self.log_event("tag.rename", None, {"tag_id": tag.id, "before": tag.name, "after": new_name})
+        return self._tag_with_count(tag.id)
+
+    def merge_tags(self, sources: Iterable[str], target: str) -> dict[str, Any]:
+        """Move every link of ``sources`` to ``target``, then delete the sources.
+
+        A document that had both keeps one link (the target's). Links keep their
+        annotator, time and import; the target takes a source's colour,
+        description and hotkey when it has none of its own.
+        """
+        with self.write():
+            into = self._existing_tag(target)
+            merged, moved, already = [], 0, 0
+            for source in dict.fromkeys(sources):
+                tag = self._existing_tag(source)
+                if tag.id == into.id:
+                    raise InvalidValue(f"cannot merge tag {tag.name!r} into itself")
+                links = self.db.execute("SELECT COUNT(*) FROM document_tags WHERE tag_id = ?", [tag.id]).fetchone()[0]
+                count = self.db.execute(
+                    "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at, import_id) "
+                    "SELECT document_id, ?, annotator, created_at, import_id FROM document_tags WHERE tag_id = ?",
+                    [into.id, tag.id],
+                ).rowcount
+                # so that undoing an earlier import restores the link under its new tag
+                self.db.execute("UPDATE OR IGNORE import_removed_links SET tag_id = ? WHERE tag_id = ?", [into.id, tag.id])
+                self.db.execute("DELETE FROM tags WHERE id = ?", [tag.id])
+                self.db.execute(
+                    "UPDATE tags SET color = COALESCE(color, ?), hotkey = COALESCE(hotkey, ?), "
+                    "description = CASE WHEN description = '' THEN ? ELSE description END WHERE id = ?",
+                    [tag.color, tag.hotkey, tag.description, into.id],
+                )
+                self.log_event("tag.merge", None, {
+                    "source_id": tag.id, "source": tag.name, "target_id": into.id, "target": into.name,
+                    "links": links, "moved": count, "already": links - count,
+                })
+                merged.append(tag.name)
+                moved += count
+                already += links - count
+        return {"target": into.name, "merged": merged, "moved": moved, "already": already}
+
+    def delete_tag(self, name: str) -> int:
+        """Delete a tag and its links; returns how many documents lost it."""
+        with self.write():
+            tag = self._existing_tag(name)
+            links = self.db.execute("SELECT COUNT(*) FROM document_tags WHERE tag_id = ?", [tag.id]).fetchone()[0]
+            row = self.query("SELECT * FROM tags WHERE id = ?", [tag.id])[0]
+            self.db.execute("DELETE FROM tags WHERE id = ?", [tag.id])
+            self.log_event("tag.delete", None, {"tag": row, "links": links})
+        return int(links)
+
+    # -- imports (see tag_import) -----------------------------------------------------------
+
+    def import_tags(
+        self,
+        rows: Iterable[Any],
+        mode: str = "add",
+        *,
+        match: str = "path",
+        create_tags: bool = False,
+        skip_invalid: bool = False,
+        dry_run: bool = False,
+        source: str = "rows",
+    ) -> ImportResult:
+        """Import tags from Python rows, all or nothing, as one recorded (undoable) import.
+
+        A row is a mapping such as ``{"path": "a.txt", "tags": ["war", "syria"]}``
+        (``id`` or ``sha256`` may name the document instead; ``tag`` holds one
+        tag; ``action`` is ``add`` or ``remove``) or a ``(path, tag)`` pair.
+        ``mode``: ``add``, ``replace`` (the rows' tags become each document's
+        tags) or ``remove``. Invalid rows raise ``InvalidRows`` (nothing
+        applied) unless ``skip_invalid``. Example::
+
+            corpus.import_tags([("a.txt", "war"), {"path": "b.txt", "tags": ["war", "iraq"]}])
+        """
+        from . import tag_import, tag_rows  # deferred: tag_import imports this module
+
+        return tag_import.run_import(
+            self, tag_rows.python_rows(rows), source=source, mode=mode, match=match,
+            create_tags=create_tags, skip_invalid=skip_invalid, dry_run=dry_run,
+        )
+
+    def import_tags_file(
+        self,
+        file: str | Path | IO[bytes],
+        mode: str = "add",
+        *,
+        format: str | None = None,
+        name: str | None = None,
+        match: str = "path",
+        create_tags: bool = False,
+        skip_invalid: bool = False,
+        dry_run: bool = False,
+    ) -> ImportResult:
+        """``import_tags`` from a CSV, TSV or JSONL file (a path or a binary stream, e.g. stdin).
+
+        ``format`` defaults to the extension (else a look at the first line);
+        ``name`` is how problems and the import record name the file.
+        """
+        from . import tag_import
+
+        return tag_import.import_file(
+            self, file, name=name, fmt=format, mode=mode, match=match,
+            create_tags=create_tags, skip_invalid=skip_invalid, dry_run=dry_run,
+        )
+
+    def undo_import(self, import_id: int) -> dict[str, Any]:
+        """Revert one import as a unit: its links go, the links it removed come back."""
+        from . import tag_import
+
+        return tag_import.undo_import(self, import_id)
+
+    def imports(self) -> list[ImportRecord]:
+        """Every import, newest first."""
+        from .tag_import import ImportRecord
+
+        return [ImportRecord.from_row(row) for row in self.query("SELECT * FROM imports ORDER BY id DESC")]
+
     # -- inside a write transaction --------------------------------------------------
+
+    def _tag_with_count(self, tag_id: int) -> Tag:
+        rows = self.query(
+            "SELECT tags.*, (SELECT COUNT(*) FROM document_tags WHERE tag_id = tags.id) AS count "
+            "FROM tags WHERE id = ?", [tag_id],
+        )
+        return _tag(rows[0])
 
     def _existing_tag(self, name: str) -> Tag:
         tag = self.find_tag(name)
         if tag is None:
-            raise InvalidValue(f"unknown tag {clean_tag_name(name)!r}")
+            names = [row["name"] for row in self.query("SELECT name FROM tags")]
+            close = closest_tags(name, names)
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            raise InvalidValue(f"unknown tag {clean_tag_name(name)!r}{hint}")
         return tag
 
     def _ensure_tag(self, name: str, **fields: Any) -> Tag:
@@ -123,9 +348,10 @@ class TagsMixin(CorpusBase):
         existing = self.find_tag(name)
         if existing is not None:
             return existing
+        color = check_color(fields.get("color"))
         self.db.execute(
             "INSERT INTO tags (name, key, color, description, hotkey, annotator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [name, tag_key(name), fields.get("color"), fields.get("description") or "", fields.get("hotkey"),
+            [name, tag_key(name), color, fields.get("description") or "", fields.get("hotkey"),
              self.annotator, now()],
         )
         self.log_event("tag.create", None, {"tag": name})

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import zlib
 
+from rich.style import Style
+
+DEFAULT_CHIP_STYLE = Style(color="#8fbcbb")
+
 # Dark backgrounds that keep light text readable.
 LABEL_BACKGROUNDS = (
     "#1f4e79", "#7b2d26", "#2e6b30", "#6b2e6b", "#7a5c00", "#1c6b6b",
@@ -13,3 +17,16 @@ LABEL_BACKGROUNDS = (
 
 def label_color(label: str) -> str:
     return LABEL_BACKGROUNDS[zlib.crc32(label.casefold().encode("utf-8")) % len(LABEL_BACKGROUNDS)]
+
+
+def tag_style(color: str | None) -> Style:
+    """A tag's own colour (set with ``corpus-tui tags set``), or the default chip colour.
+
+    The colour comes from the database, so an unparseable one falls back quietly.
+    """
+    if color:
+        try:
+            return Style(color=color, bold=True)
+        except Exception:  # rich raises its own ColorParseError / StyleSyntaxError
+            pass
+    return DEFAULT_CHIP_STYLE

@@ -84,7 +84,8 @@ class EditingMixin:
             return
         tag = self.corpus.tag_for_hotkey(hotkey)
         if tag is None:
-            self.notify(f"No tag has hotkey {hotkey} (corpus-tui tags hotkey NAME {hotkey})", markup=False)
+            self.notify(f"No tag has hotkey {hotkey} (corpus-tui tags set FOLDER NAME --hotkey {hotkey})",
+                        markup=False)
             return
         doc_id = self.doc.id
         result: list[bool] = []

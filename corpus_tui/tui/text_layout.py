@@ -95,6 +95,8 @@ class TextLayout:
         return breaks
 
     def _wide_breaks(self, line: str) -> list[int]:
+        """Breaks by cell width: after the last space that fits, else before the character
+        that does not fit (so a wide character never overflows the row)."""
         width, breaks = self.width, [0]
         used, last_space = 0, -1
         shown = visible(line)
@@ -102,8 +104,10 @@ class TextLayout:
             size = get_character_cell_size(char)
             if used + size > width and index > breaks[-1]:
                 cut = last_space + 1 if last_space >= breaks[-1] else index
-                breaks.append(cut)
                 used = cell_len(shown[cut:index])
+                if used + size > width:  # what follows the space still does not fit with this character
+                    cut, used = index, 0
+                breaks.append(cut)
                 last_space = -1
             used += size
             if char == " ":

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from ...core.search import SearchHit, SearchResults
 from ..safe_text import one_line
+from .option_keys import move_highlight
 
 
 def _snippet(hit: SearchHit) -> Content:
@@ -97,10 +98,7 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
         self.query_one("#search-status", Static).update(Content(status))
 
     def action_move(self, step: int) -> None:
-        results = self.query_one("#search-results", OptionList)
-        if results.option_count:
-            current = results.highlighted if results.highlighted is not None else -step
-            results.highlighted = max(0, min(results.option_count - 1, current + step))
+        move_highlight(self.query_one("#search-results", OptionList), step)
 
     @on(Input.Submitted, "#search-input")
     def _submit(self) -> None:

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core.models import Tag
 from ..safe_text import one_line
+from .option_keys import move_highlight
 
 CREATE_PREFIX = "\x00create:"
 
@@ -112,10 +113,7 @@ class TagPicker(ModalScreen[None]):
         self.action_toggle()
 
     def action_move(self, step: int) -> None:
-        options = self.query_one("#tag-options", OptionList)
-        if options.option_count:
-            current = options.highlighted if options.highlighted is not None else -step
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
+        move_highlight(self.query_one("#tag-options", OptionList), step)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -16,13 +16,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.listing import DocRow
+from ..colors import DEFAULT_CHIP_STYLE
 from ..safe_text import one_line
 
 STATUS_MARKERS = {"new": "○", "in_progress": "◐", "reviewed": "●", "skipped": "⊘"}
 STATE_MARKERS = {"missing": "✗", "unreadable": "!"}
 CURSOR_STYLE = Style(reverse=True)
 CURRENT_STYLE = Style(bold=True)
-CHIP_STYLE = Style(color="#8fbcbb")
 DIM = Style(dim=True)
 CURRENT_ROW_STYLE = Style(bgcolor="#303846")
 
@@ -57,6 +57,7 @@ class DocumentList(ScrollView, can_focus=True):
         self._base_style = Style()
         self._width = 0
         self._positions: dict[int, int] = {}
+        self.tag_styles: dict[str, Style] = {}  # tag name -> chip style, for tags with a colour
 
     def set_rows(self, rows: list[DocRow]) -> None:
         self.rows = rows
@@ -115,13 +116,14 @@ class DocumentList(ScrollView, can_focus=True):
         row = self.rows[index]
         marker = STATE_MARKERS.get(row.state) or STATUS_MARKERS.get(row.status, "?")
         share = f" {round(row.boilerplate_share * 100):>2}%" if row.boilerplate_share else ""
-        chips = "".join(f" #{one_line(tag, 16)}" for tag in row.tags[:3])
+        chips = [Segment(f" #{one_line(tag, 16)}", self.tag_styles.get(tag, DEFAULT_CHIP_STYLE))
+                 for tag in row.tags[:3]]
         title = one_line(row.title or row.path, 300)
-        room = max(4, width - 2 - len(share) - len(chips))
+        room = max(4, width - 2 - len(share) - sum(chip.cell_length for chip in chips))
         segments = [
             Segment(marker + " ", DIM if row.status == "reviewed" else None),
             Segment(title[:room].ljust(room), CURRENT_STYLE if row.id == self.current_id else None),
-            Segment(chips, CHIP_STYLE),
+            *chips,
             Segment(share, DIM),
         ]
         strip = Strip(segments).adjust_cell_length(width)

@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.models import Document, Span, Tag
-from ..colors import label_color
+from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
 from ..safe_text import one_line, visible
 from .quiet_resize import set_virtual_size
 
@@ -34,6 +34,13 @@ def _human_size(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def _chip(tag: Tag) -> str:
+    """A tag's colour as a Content style; names that are not colours are ignored."""
+    if tag.color and tag_style(tag.color) is not DEFAULT_CHIP_STYLE:
+        return f"bold {tag.color}"
+    return "bold"
 
 
 def _heading(text: str) -> Content:
@@ -59,7 +66,7 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> 
             lines.append(Content(f"{one_line(str(key), 30)}: {one_line(shown, 80)}"))
 
     lines += [Content(""), _heading("tags")]
-    lines.append(Content(" ").join(Content.styled(f"#{one_line(t.name, 40)}", "bold") for t in tags)
+    lines.append(Content(" ").join(Content.styled(f"#{one_line(t.name, 40)}", _chip(t)) for t in tags)
                  if tags else Content.styled("none (t to add)", "dim"))
 
     annotations = [s for s in spans if s.kind == "annotation"]
