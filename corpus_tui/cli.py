@@ -167,5 +167,8 @@ def main() -> None:
         click.echo("corpus-tui: interrupted", err=True)
         sys.exit(130)
 
+from .cli_export import register as _register_export  # noqa: E402
+_register_export(cli)
+
 from .cli_tags import register as _register_tags  # noqa: E402
 _register_tags(cli)

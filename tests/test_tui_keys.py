@@ -415,3 +415,49 @@ async def test_inspector_marks_the_annotation_under_the_cursor(tmp_path):
         app.reader.move_to(start + 2)
         await pilot.pause()
         assert "▶  GPE " in inspector.text
+
+
+async def test_export_from_the_app_writes_beside_the_corpus(tmp_path):
+    import json
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await move_to(pilot, app, "Global Research")
+        await pilot.press("b", "e")
+        await pilot.press("enter")  # jsonl, the first format
+        await pilot.press("enter")  # the proposed path
+        await settle(pilot, app, lambda: (tmp_path / "seeds-export.jsonl").exists())
+    records = [json.loads(line) for line in (tmp_path / "seeds-export.jsonl").read_text().splitlines()]
+    assert [r["path"] for r in records] == sorted(p.name for p in folder.glob("*.txt"))
+    assert records[0]["boilerplate"] and not (folder / "seeds-export.jsonl").exists()
+
+
+async def test_export_refuses_to_overwrite_without_the_checkbox(tmp_path):
+    folder = seeds_copy(tmp_path)
+    target = tmp_path / "seeds-export.jsonl"
+    target.write_text("keep me")
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "enter", "enter")
+        await settle(pilot, app)
+        assert "exists" in str(app.screen.query_one("#export-status").render())
+    assert target.read_text() == "keep me"
+
+
+async def test_tag_colours_show_in_the_list_and_bad_colours_are_ignored(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        corpus.create_tag("iraq", color="red")
+        corpus.create_tag("odd")
+        with corpus.write():  # another tool wrote a colour that is not one
+            corpus.db.execute("UPDATE tags SET color = '[link=x]not a colour' WHERE name = 'odd'")
+        doc = corpus.document_by_path(FIRST)
+        corpus.add_tag(doc.id, "iraq")
+        corpus.add_tag(doc.id, "odd")
+    app = app_on(folder)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5)
+        chips = {seg.text.strip(): seg.style for seg in app.doclist.render_line(0) if seg.text.strip().startswith("#")}
+        assert chips["#iraq"].color.name == "red"
+        assert chips["#odd"].color.name != "red" and "[link" not in str(chips["#odd"])

@@ -26,9 +26,12 @@ from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
 from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
+from .colors import tag_style
 from .editing import EditingMixin
 from .safe_text import one_line
 from .scan_process import ScanProcess
+from ..core.export.api import ExportSummary, export
+from .screens.export import ExportScreen
 from .screens.help import HelpScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
@@ -288,6 +291,7 @@ class CorpusApp(EditingMixin, App[None]):
             return  # a newer filter is on its way
         self._list_loaded_at = time.monotonic()
         self.query_one("#filter", Input).border_subtitle = f"{len(rows)} docs"
+        self.doclist.tag_styles = {tag.name: tag_style(tag.color) for tag in self.corpus.tags() if tag.color}
         self.doclist.set_rows(rows)
         settle_memory()
         self.refresh_progress()
@@ -392,6 +396,21 @@ class CorpusApp(EditingMixin, App[None]):
             self.reader.focus()
 
         self.push_screen(SearchScreen(run), chosen)
+
+    def action_export(self) -> None:
+        """The CLI's export, from the app: runs in a worker with its own connection."""
+
+        def run(fmt: str, output: Path, force: bool, progress) -> ExportSummary:  # type: ignore[no-untyped-def]
+            with self.worker_corpus() as corpus:
+                return export(corpus, fmt, output, force=force, progress=progress)
+
+        def done(summary: ExportSummary | None) -> None:
+            if summary is not None:
+                for warning in summary.warnings()[:5]:
+                    self.notify(warning, severity="warning", markup=False)
+                self.notify(summary.line(), markup=False, timeout=6)
+
+        self.push_screen(ExportScreen(self.corpus.folder, run), done)
 
     # -- panels, help, palette, quit ----------------------------------------------------
 

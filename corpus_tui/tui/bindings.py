@@ -24,6 +24,7 @@ DOCUMENT_BINDINGS = [
 
 APP_BINDINGS = [
     Binding("ctrl+f", "search_corpus", "Search corpus", id="search_corpus"),
+    Binding("e", "export", "Export", id="export", show=False),
     Binding("f", "focus_filter", "Filter list", id="focus_filter", show=False),
     Binding("s", "cycle_sort", "Sort list", id="cycle_sort", show=False),
     Binding("backslash", "toggle_list", "Toggle list", id="toggle_list", show=False),

@@ -1,0 +1,152 @@
+"""``corpus-tui export`` and ``corpus-tui import``: click commands over
+``corpus_tui.core.export`` and ``corpus_tui.core.annotation_import``.
+
+Registered on the main group by ``register(cli)`` (see the end of cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .core import Corpus
+from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
+from .core.export import FORMATS, export
+from .core.schema import STATUSES
+
+PROGRESS_THRESHOLD = 2000  # documents: below this an export is quick enough to stay silent
+
+
+def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    from .cli import corpus_options  # cli.py imports this module at its end
+
+    return corpus_options(command)
+
+
+@click.command("export")
+@click.argument("folder", type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", metavar="PATH|-",
+              help="Where to write: a file (or a folder for markdown, brat, text); '-' or nothing for "
+                   "stdout (jsonl, prodigy, doccano, csv only).")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+              help="Only documents with this status (repeatable: any of them).")
+@click.option("--tag", "tags", multiple=True, metavar="NAME",
+              help="Only documents with this tag (repeatable: all of them).")
+@click.option("--exclude-tag", "exclude_tags", multiple=True, metavar="NAME",
+              help="Leave out documents with this tag (repeatable).")
+@click.option("--only-annotated", is_flag=True, help="Only documents with at least one annotation span.")
+@click.option("--include-missing", is_flag=True,
+              help="Also export documents whose file is gone (from the text stored at their last scan).")
+@click.option("--allow-stale", is_flag=True,
+              help="Export documents with spans that could not be re-anchored, without those spans.")
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@_corpus_options
+def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[str, ...], tags: tuple[str, ...],
+                   exclude_tags: tuple[str, ...], only_annotated: bool, include_missing: bool, allow_stale: bool,
+                   force: bool, as_json: bool, db: str | None, annotator: str | None, timeout: float) -> None:
+    """Export FOLDER's annotated documents as jsonl, prodigy, doccano, csv,
+    markdown, brat, text or parquet.
+
+    Files that changed on disk since the last scan are re-read first (their
+    spans re-anchored); documents with spans that could not be re-anchored are
+    left out and named on stderr (--allow-stale exports them without those
+    spans). The output appears only when complete, and an existing one is
+    replaced only with --force.
+
+    \b
+    Examples:
+      corpus-tui export seeds -o seeds.jsonl
+      corpus-tui export seeds --format csv --status reviewed -o reviewed.csv
+      corpus-tui export seeds --format markdown --tag iraq -o iraq-md/
+      corpus-tui export seeds --only-annotated | jq .spans
+    """
+    to_stdout = output is None or output == "-"
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        try:
+            summary = export(
+                corpus, fmt, "-" if to_stdout else Path(str(output)),
+                statuses=statuses, tags=tags, exclude_tags=exclude_tags, only_annotated=only_annotated,
+                include_missing=include_missing, allow_stale=allow_stale, force=force,
+                progress=_progress_printer(),
+            )
+        except BrokenPipeError:  # 'export ... | head': the reader has all it wanted
+            _quiet_broken_pipe()
+            sys.exit(1)
+    for warning in summary.warnings():
+        click.echo(f"warning: {warning}", err=True)
+    message = json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else summary.line()
+    click.echo(message, err=to_stdout)  # never mixed into the data on stdout
+
+
+@click.command("import")
+@click.argument("folder", type=click.Path())
+@click.argument("file", metavar="FILE.jsonl|-")
+@click.option("--match", type=click.Choice(MATCHES), default="path", show_default=True,
+              help="Find each record's document by path, or by content (sha256).")
+@click.option("--prefer", type=click.Choice(PREFERENCES),
+              help="When a status, note or boilerplate reason differs on both sides: keep ours or take theirs "
+                   "(default: keep ours and report it).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@_corpus_options
+def import_command(folder: str, file: str, match: str, prefer: str | None, dry_run: bool, as_json: bool,
+                   db: str | None, annotator: str | None, timeout: float) -> None:
+    """Restore tags, spans, boilerplate, notes and statuses from a jsonl export.
+
+    The whole file is checked first (every document known, every span's text
+    matching the document here); any problem stops the import with nothing
+    changed. Spans are merged as a set and tags added, so importing the same
+    file twice changes nothing. '-' reads stdin.
+
+    \b
+    Examples:
+      corpus-tui import copy-of-seeds seeds.jsonl --dry-run
+      corpus-tui export laptop/corpus | corpus-tui import desktop/corpus - --prefer theirs
+    """
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        summary = import_annotations(corpus, file, match=match, prefer=prefer, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    for conflict in summary.conflicts:
+        hint = "" if prefer else "; --prefer theirs takes the file's"
+        click.echo(f"conflict: {conflict.line()}{hint}", err=True)
+    if dry_run:
+        for change in summary.changes:
+            click.echo(change)
+    click.echo(summary.line())
+
+
+def _progress_printer() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        click.echo(f"\rexporting {done}/{total} documents ({done * 100 // max(total, 1)}%)", err=True, nl=False)
+        if done >= total:
+            click.echo("", err=True)
+
+    return show
+
+
+def register(cli: click.Group) -> None:
+    """Add ``export`` and ``import`` to the corpus-tui command group."""
+    cli.add_command(export_command)
+    cli.add_command(import_command)
+
+
+def _quiet_broken_pipe() -> None:
+    """After ``export ... | head``: stop writing without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,210 @@
+"""``export()``: write a corpus's annotated documents in one of ``FORMATS``.
+
+    from corpus_tui import Corpus
+    from corpus_tui.core.export import export
+
+    with Corpus.open("seeds") as corpus:
+        summary = export(corpus, "jsonl", Path("seeds.jsonl"), statuses=("reviewed",))
+        print(summary.line())
+
+Steps: check the filters and the output (nothing is written when either is
+wrong); re-read files that changed on disk since the last scan (their spans
+are re-anchored, as when the app opens them); then, inside one read snapshot
+of the database, stream the documents in path order to a temporary file or
+folder that replaces the output at the end. A document with spans that could
+not be re-anchored (``stale``) is left out and reported, unless
+``allow_stale``: then it is exported with its other spans and the stale ones
+are omitted (and counted). Only the ``Corpus`` passed in is used, so a worker
+thread with its own ``Corpus`` can run an export; ``progress(done, total)`` is
+called after every chunk of documents, and an exception raised from it
+cancels the export, leaving nothing behind.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import InvalidValue
+from ..store import translate
+from . import output as out
+from .brat import BratWriter
+from .folders import MarkdownWriter, TextFolderWriter
+from .parquet import ParquetWriter, require_pyarrow
+from .records import SCHEMA, fetch_chunk, records_from
+from .selection import Filters, count_left_out, refresh_changed, selected_ids, selected_paths
+from .stream import RENDERERS, Rendered, accept, header, render_chunk
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+STREAM_FORMATS = tuple(RENDERERS)  # written line by line, to a file or stdout
+FOLDER_FORMATS = {"markdown": MarkdownWriter, "text": TextFolderWriter, "brat": BratWriter}
+FORMATS = ("jsonl", "prodigy", "doccano", "csv", "markdown", "brat", "text", "parquet")
+
+
+@dataclass
+class ExportSummary:
+    format: str
+    output: str
+    documents: int = 0
+    annotations: int = 0
+    boilerplate: int = 0
+    refreshed: int = 0  # documents re-read because their file changed since the last scan
+    left_out_stale: list[str] = field(default_factory=list)  # paths left out: spans could not be re-anchored
+    stale_spans_omitted: int = 0  # with allow_stale: stale spans not exported
+    missing_left_out: int = 0
+    unreadable_left_out: int = 0
+
+    def line(self) -> str:
+        where = "stdout" if self.output == "-" else self.output
+        text = (
+            f"exported {self.documents} documents ({self.annotations} annotations, "
+            f"{self.boilerplate} boilerplate ranges) as {self.format} to {where}"
+        )
+        notes = []
+        if self.left_out_stale:
+            notes.append(f"{len(self.left_out_stale)} left out with stale spans (--allow-stale to include them)")
+        if self.stale_spans_omitted:
+            notes.append(f"{self.stale_spans_omitted} stale spans omitted")
+        if self.missing_left_out:
+            notes.append(f"{self.missing_left_out} missing left out (--include-missing to include them)")
+        if self.unreadable_left_out:
+            notes.append(f"{self.unreadable_left_out} unreadable left out")
+        if self.refreshed:
+            notes.append(f"{self.refreshed} changed on disk and re-read first")
+        return text + ("; " + ", ".join(notes) if notes else "")
+
+    def warnings(self) -> list[str]:
+        return [
+            f"{path}: left out: its file changed and some spans could not be found again "
+            "(review it in the app, or --allow-stale to export its other spans)"
+            for path in self.left_out_stale
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def add(self, chunk: Rendered) -> None:
+        self.documents += chunk.documents
+        self.annotations += chunk.annotations
+        self.boilerplate += chunk.boilerplate
+        self.stale_spans_omitted += chunk.stale_spans_omitted
+        self.left_out_stale += chunk.left_out_stale
+
+
+def export(
+    corpus: Corpus,
+    fmt: str,
+    output: Path | Literal["-"],
+    *,
+    statuses: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    exclude_tags: Sequence[str] = (),
+    only_annotated: bool = False,
+    include_missing: bool = False,
+    allow_stale: bool = False,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportSummary:
+    """Export the documents the filters select to ``output`` (``"-"``: stdout) as ``fmt``."""
+    if fmt not in FORMATS:
+        raise InvalidValue(f"unknown export format {fmt!r} (one of: {', '.join(FORMATS)})")
+    to_stdout = isinstance(output, str) and output == "-"
+    if to_stdout and fmt not in STREAM_FORMATS:
+        kind = "a file" if fmt == "parquet" else "a folder"
+        raise InvalidValue(f"{fmt} writes {kind}: give an output path (-o PATH), not -")
+    if fmt == "parquet":
+        require_pyarrow()
+    path = None if to_stdout else Path(output)
+    if path is not None:
+        out.check_target(path, fmt in FOLDER_FORMATS, force, corpus.folder)
+    filters = Filters(tuple(statuses), tuple(tags), tuple(exclude_tags), only_annotated, include_missing)
+    try:
+        filters.check(corpus)
+        summary = ExportSummary(fmt, "-" if path is None else str(path))
+        summary.refreshed = refresh_changed(corpus, filters)
+        with _read_snapshot(corpus):
+            left_out = count_left_out(corpus, filters)
+            summary.missing_left_out, summary.unreadable_left_out = left_out["missing"], left_out["unreadable"]
+            _write(corpus, fmt, path, force, filters, allow_stale, summary, progress)
+    except sqlite3.Error as error:
+        raise translate(error, corpus.db_path) from None
+    return summary
+
+
+@contextmanager
+def _read_snapshot(corpus: Corpus) -> Iterator[None]:
+    """One read transaction: every chunk sees the same database state, even while
+    another process writes (WAL readers never block writers, nor wait for them)."""
+    conn = corpus.db.conn
+    if conn.in_transaction:
+        raise RuntimeError("export needs a connection with no transaction open")
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing was written: ending the snapshot is all this does
+
+
+def _write(
+    corpus: Corpus,
+    fmt: str,
+    path: Path | None,
+    force: bool,
+    filters: Filters,
+    allow_stale: bool,
+    summary: ExportSummary,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    total, chunks = selected_ids(corpus, filters)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+
+    advance(0)
+    if fmt in STREAM_FORMATS:
+        with out.output_stream(path, force) as stream:
+            stream.write(header(fmt))
+            for ids in chunks:
+                chunk = render_chunk(fmt, allow_stale, ids, fetch_chunk(corpus, ids))
+                stream.write(chunk.data)
+                summary.add(chunk)
+                advance(len(ids))
+        return
+
+    def feed(writer: Any) -> None:
+        for ids in chunks:
+            tally = Rendered()
+            for record in records_from(ids, fetch_chunk(corpus, ids)):
+                if accept(record, allow_stale, tally):
+                    writer.write(record)
+            summary.add(tally)
+            advance(len(ids))
+        writer.close()
+
+    assert path is not None
+    if fmt == "parquet":
+        with out.atomic_file(path, force) as temporary:
+            writer = ParquetWriter(temporary)
+            try:
+                feed(writer)
+            except BaseException:
+                writer.abort()
+                raise
+    else:
+        marker = {"format": fmt, "schema": SCHEMA, "tool": "corpus-tui"}
+        with out.atomic_folder(path, force, marker) as folder:
+            feed(FOLDER_FORMATS[fmt](folder, selected_paths(corpus, filters)))
+
+
+__all__ = ["FORMATS", "ExportSummary", "export"]

@@ -1,0 +1,145 @@
+"""JSON Lines formats: the native ``jsonl``, ``prodigy`` and ``doccano``.
+
+One JSON object per line, UTF-8 (``ensure_ascii=False``), compact separators,
+``\\n`` after every record, keys in a fixed order (never ``sort_keys``): two
+exports of the same state are byte-identical. The three characters JSON allows
+raw in strings that Python's ``str.splitlines`` (and some JavaScript) treat as
+line breaks, U+0085, U+2028 and U+2029, are written escaped, so a reader that
+splits on them still sees one record per line.
+
+- ``jsonl``: ``DocumentRecord.native()``, the schema in docs/export.md. The
+  line is assembled from the UTF-8 bytes of the text (``native_line``): no
+  decoding, and JSON-escaping a text is a few ``bytes.replace`` calls. It
+  decodes to exactly ``native()`` (a test holds both to that).
+- ``prodigy``: Prodigy's task format as its ``db-in`` and recipes read it:
+  ``text``, ``spans`` (``start``, ``end``, ``label``; character offsets into
+  ``text``), ``meta`` (shown in the annotation card) and ``answer``
+  (``accept`` for reviewed documents, ``ignore`` for any other status: only
+  reviewed work is a confirmed answer; ``meta.status`` keeps the real status).
+- ``doccano``: doccano's JSONL import: ``text``; ``label`` as
+  ``[[start, end, label], ...]`` (sequence labelling); ``cats``, the document
+  tags, the key doccano's intent-detection import reads categories from (for a
+  text-classification project, set the import's label column to ``cats``);
+  every other key (``id``, ``path``, ``title``, ``status``, ``note``) becomes
+  the example's metadata in doccano.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.encoder import encode_basestring  # the C implementation when available
+from typing import Any
+
+from .records import SCHEMA, DocumentRecord
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_LINE_SEPARATORS = re.compile(rb"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8 (U+0085 is \xc2\x85)
+_RARE = bytes(c for c in range(32) if c not in (9, 10, 13))  # control characters other than tab, LF, CR
+# Deleting every byte but these leaves nothing for almost every text: then no
+# rare control character and no U+0085/2028/2029 can be in it (one C pass).
+_NOT_SUSPECT = bytes(c for c in range(256) if c not in _RARE and c not in (0x85, 0xA8, 0xA9))
+
+
+def dumps(value: Any) -> str:
+    """One line of JSON (see the module docstring)."""
+    return _escape_separators(_encode(value))
+
+
+def _escape_separators(text: str) -> str:
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _js(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+class _Quoter:
+    """JSON-quotes a document's text and clean text, as UTF-8 bytes.
+
+    Only ``\\``, ``"``, line feeds, carriage returns and tabs need escaping in
+    ordinary text, and ``bytes.replace`` does that at memory speed; whether the
+    text holds anything rarer (other control characters, U+0085/2028/2029) is
+    checked once per document, and then the general path is taken.
+    """
+
+    def __init__(self, raw: bytes):
+        suspects = raw.translate(None, _NOT_SUSPECT)
+        self.plain = not suspects or (
+            not suspects.translate(None, b"\x85\xa8\xa9")  # no rare control character
+            and (b"\x85" not in suspects or b"\xc2\x85" not in raw)
+            and ((b"\xa8" not in suspects and b"\xa9" not in suspects) or _LINE_SEPARATORS.search(raw) is None)
+        )
+
+    def __call__(self, piece: bytes) -> bytes:
+        if not self.plain:
+            return _escape_separators(encode_basestring(piece.decode("utf-8"))).encode("utf-8")
+        return b'"' + (
+            piece.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+            .replace(b"\r", b"\\r").replace(b"\t", b"\\t")
+        ) + b'"'
+
+
+def _small(text: str) -> bytes:
+    """The small fields of a line, assembled as str: escape separators, encode once."""
+    return (text if text.isascii() else _escape_separators(text)).encode("utf-8")
+
+
+def native_line(record: DocumentRecord) -> bytes:
+    """``dumps(record.native()) + "\\n"`` as UTF-8, built from the text's bytes."""
+    q = encode_basestring
+    meta = "{}" if record.meta_json == "{}" else _encode(record.meta)
+    tags = ",".join(map(q, record.tags))
+    head = (
+        f'{{"schema":{SCHEMA},"id":{record.id},"path":{q(record.path)},"sha256":{_js(record.sha256)},'
+        f'"title":{_js(record.title)},"status":{q(record.status)},"tags":[{tags}],"note":{q(record.note)},'
+        f'"meta":{meta},"text":'
+    )
+    spans = ",".join(
+        f'{{"start":{s.start},"end":{s.end},"label":{_js(s.label)},"note":{_js(s.note)},"text":{q(s.text)},'
+        f'"annotator":{q(s.annotator)},"created":{q(s.created)}}}'
+        for s in record.spans
+    )
+    boilerplate = ",".join(
+        f'{{"start":{b.start},"end":{b.end},"reason":{_js(b.reason)},"text":{q(b.text)},'
+        f'"annotator":{q(b.annotator)},"created":{q(b.created)}}}'
+        for b in record.boilerplate
+    )
+    links = ",".join(
+        f'{{"tag":{q(name)},"annotator":{q(annotator)},"created":{q(created)}}}'
+        for _, name, annotator, created in record.links
+    )
+    quote = _Quoter(record.raw)
+    text = quote(record.raw)
+    clean = record.clean_raw
+    return b"".join((
+        _small(head), text, b',"clean_text":', text if clean is record.raw else quote(clean),
+        _small(f',"spans":[{spans}],"boilerplate":[{boilerplate}],"tag_links":[{links}]}}\n'),
+    ))
+
+
+def prodigy_line(record: DocumentRecord) -> bytes:
+    task = {
+        "text": record.text,
+        "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in record.spans],
+        "meta": {
+            "id": record.id, "path": record.path, "title": record.title, "status": record.status,
+            "tags": record.tags, "note": record.note, "sha256": record.sha256,
+        },
+        "answer": "accept" if record.status == "reviewed" else "ignore",
+    }
+    return (dumps(task) + "\n").encode("utf-8")
+
+
+def doccano_line(record: DocumentRecord) -> bytes:
+    example = {
+        "text": record.text,
+        "label": [[s.start, s.end, s.label] for s in record.spans],
+        "cats": record.tags,
+        "id": record.id,
+        "path": record.path,
+        "title": record.title,
+        "status": record.status,
+        "note": record.note,
+    }
+    return (dumps(example) + "\n").encode("utf-8")

@@ -1,0 +1,134 @@
+"""Which documents an export takes, and bringing changed files up to date first.
+
+Filters (all must hold): ``statuses`` (any of them), ``tags`` (every one of
+them, as ``tag:`` does in the app's filter), ``exclude_tags`` (none of them),
+``only_annotated`` (at least one live annotation span). Documents in state
+``ok`` are exported; ``missing`` ones (file gone, annotations kept) only with
+``include_missing``, from the text stored at their last scan; ``unreadable``
+ones never (their file cannot be read now).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import scanner
+from ..discovery import FoundFile
+from ..errors import InvalidValue
+from ..schema import STATUSES
+from ..tags import clean_tag_name, tag_key
+from . import records
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus
+
+
+@dataclass(frozen=True)
+class Filters:
+    statuses: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    only_annotated: bool = False
+    include_missing: bool = False
+
+    def check(self, corpus: Corpus) -> None:
+        """Unknown statuses or tag names are errors: a typo must not export nothing quietly."""
+        for status in self.statuses:
+            if status not in STATUSES:
+                raise InvalidValue(f"unknown status {status!r} (one of: {', '.join(STATUSES)})")
+        for name in (*self.tags, *self.exclude_tags):
+            if corpus.find_tag(name) is None:
+                raise InvalidValue(f"unknown tag {clean_tag_name(name)!r}")
+
+
+def _where(filters: Filters, states: tuple[str, ...]) -> tuple[str, list[Any]]:
+    clauses = [f"d.state IN ({', '.join('?' for _ in states)})"]
+    params: list[Any] = list(states)
+    if filters.statuses:
+        clauses.append(f"d.status IN ({', '.join('?' for _ in filters.statuses)})")
+        params += list(filters.statuses)
+    for names, negate in ((filters.tags, False), (filters.exclude_tags, True)):
+        for name in names:
+            clauses.append(
+                ("NOT " if negate else "")
+                + "EXISTS (SELECT 1 FROM document_tags dt JOIN tags t ON t.id = dt.tag_id "
+                "WHERE dt.document_id = d.id AND t.key = ?)"
+            )
+            params.append(tag_key(clean_tag_name(name)))
+    if filters.only_annotated:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation' "
+            "AND s.anchor != 'stale')"
+        )
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def selected_ids(corpus: Corpus, filters: Filters) -> tuple[int, Iterator[list[int]]]:
+    """How many documents the filters take, and their ids in path order, ``CHUNK`` at a time.
+
+    A cursor streams the ids, so memory does not grow with the corpus.
+    Call inside one read snapshot, so the count and the ids agree.
+    """
+    where, params = _where(filters, _states(filters))
+    total = corpus.db.execute(f"SELECT COUNT(*) FROM documents d{where}", params).fetchone()[0]
+    cursor = corpus.db.conn.execute(f"SELECT d.id FROM documents d{where} ORDER BY d.path", params)
+
+    def chunks() -> Iterator[list[int]]:
+        while rows := cursor.fetchmany(records.CHUNK):
+            yield [row[0] for row in rows]
+
+    return int(total), chunks()
+
+
+def selected_paths(corpus: Corpus, filters: Filters) -> Iterator[tuple[int, str]]:
+    """(id, path) of every document the filters take (folder formats name their files from these)."""
+    where, params = _where(filters, _states(filters))
+    yield from corpus.db.conn.execute(f"SELECT d.id, d.path FROM documents d{where} ORDER BY d.path", params)
+
+
+def _states(filters: Filters) -> tuple[str, ...]:
+    return ("ok", "missing") if filters.include_missing else ("ok",)
+
+
+def count_left_out(corpus: Corpus, filters: Filters) -> dict[str, int]:
+    """How many documents the filters take that are missing or unreadable and so not exported."""
+    states = ("unreadable",) if filters.include_missing else ("missing", "unreadable")
+    where, params = _where(filters, states)
+    counts = {"missing": 0, "unreadable": 0}
+    for state, count in corpus.db.execute(f"SELECT d.state, COUNT(*) FROM documents d{where} GROUP BY d.state",
+                                          params):
+        counts[state] = count
+    return counts
+
+
+def refresh_changed(corpus: Corpus, filters: Filters) -> int:
+    """Re-read the files that changed on disk since the last scan; returns how many.
+
+    The same rule as opening a document in the app (``Corpus.refresh_document``):
+    a changed file is re-decoded and its spans re-anchored by quote and context
+    (or marked stale); a file that disappeared is marked missing. Done before
+    the export reads anything, so what it writes matches the files on disk.
+    """
+    where, params = _where(filters, ("ok",))
+    folder = str(corpus.folder) + os.sep
+    changed: list[FoundFile] = []
+    vanished: list[int] = []
+    stat = os.stat
+    for doc_id, path, size, mtime_ns in corpus.db.execute(
+        f"SELECT d.id, d.path, d.size, d.mtime_ns FROM documents d{where}", params
+    ):
+        try:
+            found = stat(folder + path)
+        except OSError:
+            vanished.append(doc_id)
+            continue
+        if found.st_size != size or found.st_mtime_ns != mtime_ns:
+            changed.append(FoundFile(path, found.st_size, found.st_mtime_ns))
+    if changed:
+        scanner.scan(corpus, changed, None, partial=True)
+    for doc_id in vanished:
+        corpus.refresh_document(doc_id)
+    return len(changed) + len(vanished)

@@ -1,0 +1,51 @@
+"""The line formats (jsonl, prodigy, doccano, csv), rendered a chunk of documents at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .json_formats import doccano_line, native_line, prodigy_line
+from .records import ChunkRows, DocumentRecord, records_from
+from .table import csv_header, csv_line
+
+RENDERERS: dict[str, Callable[[DocumentRecord], bytes]] = {
+    "jsonl": native_line, "prodigy": prodigy_line, "doccano": doccano_line, "csv": csv_line,
+}
+HEADERS: dict[str, Callable[[], bytes]] = {"csv": csv_header}
+
+
+@dataclass
+class Rendered:
+    """One chunk's output and what went into it."""
+
+    data: bytes = b""
+    documents: int = 0
+    annotations: int = 0
+    boilerplate: int = 0
+    stale_spans_omitted: int = 0
+    left_out_stale: list[str] = field(default_factory=list)  # paths: spans could not be re-anchored
+
+
+def accept(record: DocumentRecord, allow_stale: bool, tally: Rendered) -> bool:
+    """Whether ``record`` is exported (the stale rule), counting it in ``tally``."""
+    if record.stale_spans and not allow_stale:
+        tally.left_out_stale.append(record.path)
+        return False
+    tally.documents += 1
+    tally.annotations += len(record.spans)
+    tally.boilerplate += len(record.boilerplate)
+    tally.stale_spans_omitted += record.stale_spans
+    return True
+
+
+def render_chunk(fmt: str, allow_stale: bool, ids: list[int], rows: ChunkRows) -> Rendered:
+    """One fetched chunk as the bytes of ``fmt``."""
+    render = RENDERERS[fmt]
+    tally = Rendered()
+    tally.data = b"".join([render(r) for r in records_from(ids, rows) if accept(r, allow_stale, tally)])
+    return tally
+
+
+def header(fmt: str) -> bytes:
+    return HEADERS[fmt]() if fmt in HEADERS else b""

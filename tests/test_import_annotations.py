@@ -1,0 +1,251 @@
+"""Importing a jsonl export: round trip, merging, conflicts, validation, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import SEEDS, assert_one_line_error
+from test_export_formats import annotate
+
+from corpus_tui.core.annotation_import import InvalidImport, import_annotations
+from corpus_tui.core.export import export
+
+SEED = "000_017fdcef885307d4.txt"
+
+
+def state(corpus) -> dict:
+    """Everything an import restores, with provenance, independent of row ids."""
+    return {
+        "spans": corpus.query(
+            'SELECT d.path, kind, start, "end", label, s.note, reason, quote, prefix, suffix, anchor, s.annotator, '
+            's.created_at FROM spans s JOIN documents d ON d.id = s.document_id '
+            'ORDER BY d.path, kind, start, "end", label, s.annotator'
+        ),
+        "tags": corpus.query(
+            "SELECT d.path, t.name, dt.annotator, dt.created_at FROM document_tags dt JOIN tags t ON t.id = dt.tag_id "
+            "JOIN documents d ON d.id = dt.document_id ORDER BY d.path, t.key"
+        ),
+        "documents": corpus.query("SELECT path, status, note FROM documents ORDER BY path"),
+    }
+
+
+@pytest.fixture
+def annotated(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy, annotator="alice")
+    corpus.scan()
+    annotate_seeds(corpus, open_corpus(seeds_copy, annotator="bob"))
+    return corpus
+
+
+def annotate_seeds(corpus, other):
+    """The shared annotation script, minus the documents only the format tests add."""
+    extra = corpus.folder / "sub/deeper/extra.md"
+    extra.parent.mkdir(parents=True)
+    extra.write_text("NAV | HOME\n\nBody one.\n\nBody two.\n")
+    corpus.scan()
+    annotate(corpus, other)
+    copy = corpus.folder.parent / "fresh"
+    shutil.copytree(SEEDS, copy)
+    (copy / "sub/deeper").mkdir(parents=True)
+    shutil.copy2(extra, copy / "sub/deeper/extra.md")
+
+
+@pytest.fixture
+def fresh(annotated, open_corpus):
+    corpus = open_corpus(annotated.folder.parent / "fresh", annotator="carol")
+    corpus.scan()
+    return corpus
+
+
+@pytest.fixture
+def exported(annotated, tmp_path):
+    out = tmp_path / "first.jsonl"
+    export(annotated, "jsonl", out)
+    return out
+
+
+# -- round trip ------------------------------------------------------------------------------------
+
+
+def test_round_trip_is_byte_identical_and_keeps_provenance(annotated, fresh, exported, tmp_path):
+    summary = import_annotations(fresh, exported)
+    assert summary.conflicts == [] and summary.documents_changed == 4
+    second = tmp_path / "second.jsonl"
+    export(fresh, "jsonl", second)
+    assert second.read_bytes() == exported.read_bytes()
+    assert state(fresh) == state(annotated)  # annotator and created times too, for spans and tag links
+    (event,) = fresh.query("SELECT action, annotator, payload FROM events WHERE action LIKE 'import%'")
+    assert event["annotator"] == "carol" and json.loads(event["payload"])["spans_added"] == summary.spans_added
+
+
+def test_import_twice_changes_nothing(fresh, exported):
+    import_annotations(fresh, exported)
+    before = state(fresh)
+    events = fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    again = import_annotations(fresh, exported)
+    assert (again.documents_changed, again.spans_added, again.tags_added) == (0, 0, 0)
+    assert state(fresh) == before and fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
+
+
+def test_round_trip_through_the_cli_with_stdin(annotated, fresh, run_script, tmp_path):
+    import subprocess
+    import sys
+
+    exported = subprocess.run([sys.executable, "-m", "corpus_tui", "export", annotated.folder],
+                              capture_output=True, check=True).stdout
+    result = subprocess.run([sys.executable, "-m", "corpus_tui", "import", fresh.folder, "-"],
+                            input=exported, capture_output=True, check=True)
+    assert result.stdout.decode().startswith("6 records read, changed 4 documents")
+    again = run_script("export", fresh.folder, "-o", tmp_path / "again.jsonl")
+    assert again.returncode == 0 and (tmp_path / "again.jsonl").read_bytes() == exported
+
+
+def test_undo_after_import_leaves_the_import_alone(fresh, exported):
+    import_annotations(fresh, exported)
+    before = state(fresh)
+    assert fresh.undo() is None
+    assert state(fresh) == before
+
+
+# -- merging and conflicts ---------------------------------------------------------------------------
+
+
+def test_spans_and_boilerplate_merge_with_existing_ones(fresh, exported):
+    doc = fresh.document_by_path(SEED)
+    text = fresh.text(doc.id)
+    start = text.index("By [South Front]")
+    fresh.mark_boilerplate(doc.id, start - 5, start + 3, reason="mine")  # overlaps the file's byline range
+    mosul = text.index("Mosul")
+    fresh.add_annotation(doc.id, mosul, mosul + 5, "GPE", note="city\nin Iraq")  # the same span as the file's
+    fresh.add_annotation(doc.id, 0, 10, "OURS")
+    fresh.add_tag(doc.id, "ours")
+    import_annotations(fresh, exported)
+    spans = fresh.spans(doc.id)
+    labels = sorted(s.label for s in spans if s.kind == "annotation")
+    assert labels == ["GPE", "OURS", "Place name"]
+    boilerplate = [(s.start, s.end, s.reason) for s in spans if s.kind == "boilerplate"]
+    byline_end = start + len("By [South Front](#)\n")
+    assert boilerplate == [(0, 2, None), (start - 5, byline_end, "mine")]  # one merged range, our reason kept
+    assert [t.name for t in fresh.document_tags(doc.id)] == ["civil war", "Iraq", "ours"]
+
+
+@pytest.mark.parametrize("prefer, status, note", [
+    (None, "skipped", "our note"),
+    ("ours", "skipped", "our note"),
+    ("theirs", "reviewed", "checked twice\n– ünïcode note"),
+])
+def test_differing_status_and_note_are_conflicts(fresh, exported, prefer, status, note):
+    doc = fresh.document_by_path(SEED)
+    fresh.set_status(doc.id, "skipped")
+    fresh.set_note(doc.id, "our note")
+    summary = import_annotations(fresh, exported, prefer=prefer)
+    assert sorted(c.field for c in summary.conflicts) == ["note", "status"]
+    assert {c.kept for c in summary.conflicts} == {prefer or "ours"}
+    assert (fresh.document(doc.id).status, fresh.document(doc.id).note) == (status, note)
+    assert summary.conflicts[0].line().startswith(f"{SEED}: ")
+
+
+def test_unset_values_on_our_side_are_not_conflicts(fresh, exported):
+    doc = fresh.document_by_path("001_07e63e06108ae30e.txt")
+    summary = import_annotations(fresh, exported)
+    assert summary.conflicts == [] and fresh.document(doc.id).status == "in_progress"
+
+
+def test_dry_run_reports_and_writes_nothing(fresh, exported, run_script):
+    before = state(fresh)
+    summary = import_annotations(fresh, exported, dry_run=True)
+    assert summary.dry_run and summary.documents_changed == 4 and summary.spans_added == 5
+    assert state(fresh) == before
+    result = run_script("import", fresh.folder, exported, "--dry-run")
+    assert result.returncode == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{SEED}: +tag civil war, +tag Iraq, +2 spans")
+    assert lines[-1].endswith("dry run, nothing written") and state(fresh) == before
+
+
+def test_match_by_content_after_a_rename(fresh, exported, open_corpus):
+    (fresh.folder / SEED).rename(fresh.folder / "renamed.txt")
+    fresh.scan()  # same content, new path: the document moved
+    with pytest.raises(InvalidImport, match="not a document"):
+        import_annotations(fresh, exported)
+    summary = import_annotations(fresh, exported, match="sha256")
+    assert summary.documents_changed == 4
+    assert fresh.document_by_path("renamed.txt").status == "reviewed"
+
+
+# -- validation: all or nothing ------------------------------------------------------------------------
+
+
+def rewrite(path, line_index, change):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[line_index])
+    change(record)
+    lines[line_index] = json.dumps(record, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _shift_span(record):
+    record["spans"][0]["start"] += 1
+
+
+def _out_of_range(record):
+    record["boilerplate"][0]["end"] = len(record["text"]) + 5
+
+
+BREAKAGES = {
+    "not valid JSON": lambda r: None,
+    "newer than this corpus-tui": lambda r: r.update(schema=2),
+    "not a document of this corpus": lambda r: r.update(path="nope.txt"),
+    "text does not match": _shift_span,
+    "outside the text": _out_of_range,
+    "sha256 mismatch": lambda r: r.update(sha256="0" * 64),
+    "unknown status": lambda r: r.update(status="done"),
+    "needs a label": lambda r: r["spans"][0].update(label=" "),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(BREAKAGES))
+def test_a_bad_line_stops_the_whole_import(fresh, exported, run_script, reason):
+    if reason == "not valid JSON":
+        lines = exported.read_text(encoding="utf-8").splitlines()
+        lines[2] = lines[2][:-1]
+        exported.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        rewrite(exported, 2 if reason == "not a document of this corpus" else 0, BREAKAGES[reason])
+    before = state(fresh)
+    events = fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    with pytest.raises(InvalidImport, match=reason):
+        import_annotations(fresh, exported)
+    result = run_script("import", fresh.folder, exported)
+    line = assert_one_line_error(result, f"{exported}:", reason)
+    assert line.startswith("corpus-tui: error: ")
+    assert state(fresh) == before and fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
+
+
+def test_every_problem_is_collected(fresh, exported):
+    rewrite(exported, 0, lambda r: r.update(path="nope.txt"))
+    rewrite(exported, 1, lambda r: r.update(status="done"))
+    with pytest.raises(InvalidImport) as caught:
+        import_annotations(fresh, exported)
+    assert len(caught.value.problems) == 2 and "(and 1 more problems)" in str(caught.value)
+
+
+def test_a_document_named_twice_is_refused(fresh, exported):
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    exported.write_text("\n".join(lines + lines[:1]) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidImport, match="also imported by line 1"):
+        import_annotations(fresh, exported)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["{tmp}/missing.jsonl"], "no such file"),
+    (["{tmp}"], "is a folder"),
+    (["{exported}", "--prefer", "mine"], "mine"),
+])
+def test_cli_file_errors(fresh, exported, tmp_path, run_script, args, needle):
+    before = state(fresh)
+    result = run_script("import", fresh.folder, *[a.format(tmp=tmp_path, exported=exported) for a in args])
+    assert_one_line_error(result, needle)
+    assert state(fresh) == before
