@@ -361,3 +361,21 @@ def test_narrower_include_does_not_mark_files_on_disk_missing(make_corpus):
         states = {r["path"]: r["state"] for r in corpus.query("SELECT path, state FROM documents")}
     assert summary.missing == 0
     assert states == {"a.txt": "ok", "b.md": "ok"}
+
+
+def test_a_script_without_a_main_guard_can_scan_with_the_reader_process(make_corpus, tmp_path):
+    import subprocess
+    import sys
+
+    folder = make_corpus({f"d{i}.txt": f"doc {i}\n" for i in range(20)})
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from corpus_tui import Corpus\n"
+        "import corpus_tui.core.scanner as scanner\n"
+        "scanner.PARALLEL_READ_THRESHOLD = 1  # use the reader process even for 20 files\n"
+        f"with Corpus.open({str(folder)!r}) as corpus:\n"
+        "    print(corpus.scan().line())\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("20 added")

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -388,12 +389,22 @@ def _reader_for(files_to_read: int) -> Any:
     """A reader process when there is enough to read to pay for starting one.
 
     Not a thread: the GIL would make SQLite's writer wait on the decoder
-    (measured slower than no parallelism at all). 'spawn' starts a clean
-    interpreter that shares nothing with this one, its connection included.
+    (measured slower than no parallelism at all). The child only reads files;
+    it never touches this process's database connection.
     """
     if files_to_read < PARALLEL_READ_THRESHOLD or (os.cpu_count() or 1) < 2:
         return _Inline()
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(_start_method()))
+
+
+def _start_method() -> str:
+    """'fork' from a single-threaded process (the CLI, a plain script, the app's scan
+    process): nothing is re-imported, so a user's script needs no ``__main__`` guard.
+    With other threads running, forking is unsafe (a lock held elsewhere stays held
+    in the child), so 'spawn' starts a clean interpreter instead."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
 
 
 def index_new_texts(db: Any, document_ids: list[int]) -> None:
