@@ -26,15 +26,17 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Tmux:
     def __init__(self, command: list[str], width: int = 120, height: int = 40):
         self.name = f"corpus-tui-test-{uuid.uuid4().hex[:8]}"
+        # A private server (-L): the developer's own tmux, or a kill-server in it, cannot touch this one.
+        self.tmux = ["tmux", "-L", self.name]
         env = {"CORPUS_TUI_ANNOTATOR": "tmux-user", "TERM": "xterm-256color"}
         exports = " ".join(f"{key}={value}" for key, value in env.items())
         shell_command = exports + " " + " ".join(_quote(part) for part in command) + "; sleep 2"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
                         shell_command], check=True)
-        subprocess.run(["tmux", "set-option", "-t", self.name, "escape-time", "0"], check=False)
+        subprocess.run([*self.tmux, "set-option", "-t", self.name, "escape-time", "0"], check=False)
 
     def screen(self) -> str:
-        result = subprocess.run(["tmux", "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True)
+        result = subprocess.run([*self.tmux, "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True)
         return result.stdout
 
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
@@ -48,18 +50,18 @@ class Tmux:
 
     def keys(self, *keys: str, pause: float = 0.3) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, key], check=True)
             time.sleep(pause)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
         time.sleep(0.3)
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+        return subprocess.run([*self.tmux, "has-session", "-t", self.name], capture_output=True).returncode == 0
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
 def _quote(part: str) -> str:
@@ -134,7 +136,7 @@ def test_hostile_text_in_a_real_terminal(tmp_path, tmux_app):
         assert literal in screen
     app.keys("j", "j")
     assert app.alive() and "title line" in app.screen()  # nothing cleared the screen or quit
-    title = subprocess.run(["tmux", "display-message", "-p", "-t", app.name, "#{pane_title}"],
+    title = subprocess.run([*app.tmux, "display-message", "-p", "-t", app.name, "#{pane_title}"],
                            capture_output=True, text=True).stdout
     assert "PWNED" not in title
     app.keys("q")
