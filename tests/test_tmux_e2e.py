@@ -7,7 +7,6 @@ the database afterwards.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from corpus_tui import Corpus
 from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle

@@ -157,9 +157,14 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
         return rows[0]["value"] if rows else default
 
     def set_state(self, key: str, value: str) -> None:
+        self.set_states({key: value})
+
+    def set_states(self, values: dict[str, str]) -> None:
+        """Several state keys in one transaction."""
         with self.write():
-            self.db.execute(
-                "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
+            for key, value in values.items():
+                self.db.execute(
+                    "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [key, value],
+                )

@@ -9,11 +9,13 @@ other word matches the path or title, case-insensitively.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import InvalidValue
 from .schema import DOCUMENT_STATES, STATUSES
+from .tags import clean_tag_name, tag_key
 
 if TYPE_CHECKING:
     from .base import CorpusBase
@@ -72,25 +74,34 @@ def parse_filter(text: str) -> DocFilter:
     return result
 
 
-def _where(doc_filter: DocFilter) -> tuple[str, list[Any]]:
+def filter_clauses(
+    statuses: Sequence[str] = (), tags: Sequence[str] = (), not_tags: Sequence[str] = (), states: Sequence[str] = ()
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``documents d`` shared by the list filter and exports:
+    any of ``statuses``/``states``, every one of ``tags``, none of ``not_tags``."""
     clauses: list[str] = []
     params: list[Any] = []
-    for word in doc_filter.words:
-        clauses.append("(d.path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')")
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        params += [pattern, pattern]
-    for names, negate in ((doc_filter.tags, False), (doc_filter.not_tags, True)):
+    for names, negate in ((tags, False), (not_tags, True)):
         for name in names:
             clauses.append(
                 ("NOT " if negate else "")
                 + "EXISTS (SELECT 1 FROM document_tags dt JOIN tags t ON t.id = dt.tag_id "
                 "WHERE dt.document_id = d.id AND t.key = ?)"
             )
-            params.append(name.strip().casefold())
-    for column, values in (("d.status", doc_filter.statuses), ("d.state", doc_filter.states)):
+            params.append(tag_key(clean_tag_name(name)))
+    for column, values in (("d.status", statuses), ("d.state", states)):
         if values:
             clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
-            params += values
+            params += list(values)
+    return clauses, params
+
+
+def _where(doc_filter: DocFilter) -> tuple[str, list[Any]]:
+    clauses, params = filter_clauses(doc_filter.statuses, doc_filter.tags, doc_filter.not_tags, doc_filter.states)
+    for word in doc_filter.words:
+        clauses.append("(d.path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')")
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [pattern, pattern]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

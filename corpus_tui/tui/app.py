@@ -216,13 +216,7 @@ class CorpusApp(EditingMixin, App[None]):
         if self.doc is None:
             return
         try:
-            with self.corpus.write():
-                for key, value in (("last_document", str(self.doc.id)), (f"cursor:{self.doc.id}", str(self.reader.cursor))):
-                    self.corpus.db.execute(
-                        "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        [key, value],
-                    )
+            self.corpus.set_states({"last_document": str(self.doc.id), f"cursor:{self.doc.id}": str(self.reader.cursor)})
         except CorpusError:
             pass  # losing a cursor position is not worth interrupting the analyst
 

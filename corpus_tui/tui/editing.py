@@ -28,13 +28,16 @@ ACTION_NAMES = {
 }
 
 
+# Actions that need an open document: dimmed in the footer when there is none.
+DOCUMENT_ACTIONS = frozenset({
+    "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
+    "edit_note", "toggle_reviewed", "review_and_next", "find", "hotkey_tag",
+})
+
+
 class EditingMixin:
     def check_action(self: "CorpusApp", action: str, parameters: tuple[object, ...]) -> bool | None:  # type: ignore[misc]
-        document_actions = {
-            "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
-            "edit_note", "toggle_reviewed", "review_and_next", "find", "hotkey_tag",
-        }
-        if action in document_actions and self.doc is None:
+        if action in DOCUMENT_ACTIONS and self.doc is None:
             return None  # shown dimmed in the footer
         return True
 

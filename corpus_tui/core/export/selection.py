@@ -19,7 +19,8 @@ from .. import scanner
 from ..discovery import FoundFile
 from ..errors import InvalidValue
 from ..schema import STATUSES
-from ..tags import clean_tag_name, tag_key
+from ..listing import filter_clauses
+from ..tags import clean_tag_name
 from . import records
 
 if TYPE_CHECKING:
@@ -45,19 +46,7 @@ class Filters:
 
 
 def _where(filters: Filters, states: tuple[str, ...]) -> tuple[str, list[Any]]:
-    clauses = [f"d.state IN ({', '.join('?' for _ in states)})"]
-    params: list[Any] = list(states)
-    if filters.statuses:
-        clauses.append(f"d.status IN ({', '.join('?' for _ in filters.statuses)})")
-        params += list(filters.statuses)
-    for names, negate in ((filters.tags, False), (filters.exclude_tags, True)):
-        for name in names:
-            clauses.append(
-                ("NOT " if negate else "")
-                + "EXISTS (SELECT 1 FROM document_tags dt JOIN tags t ON t.id = dt.tag_id "
-                "WHERE dt.document_id = d.id AND t.key = ?)"
-            )
-            params.append(tag_key(clean_tag_name(name)))
+    clauses, params = filter_clauses(filters.statuses, filters.tags, filters.exclude_tags, states)
     if filters.only_annotated:
         clauses.append(
             "EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation' "
