@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from ..errors import InvalidValue
 from ..store import translate
@@ -36,7 +36,10 @@ from .brat import BratWriter
 from .folders import MarkdownWriter, TextFolderWriter
 from .parquet import ParquetWriter, require_pyarrow
 from .records import SCHEMA, fetch_chunk, records_from
-from .selection import Filters, count_left_out, refresh_changed, selected_ids, selected_paths
+from .parallel import BLOCK, WorkerFailed, WorkerPool, workers_for
+from .selection import (
+    Filters, blocks, count_left_out, refresh_changed, selected_count, selected_ids, selected_paths, selection_query,
+)
 from .stream import RENDERERS, Rendered, accept, header, render_chunk
 
 if TYPE_CHECKING:
@@ -110,8 +113,13 @@ def export(
     allow_stale: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> ExportSummary:
-    """Export the documents the filters select to ``output`` (``"-"``: stdout) as ``fmt``."""
+    """Export the documents the filters select to ``output`` (``"-"``: stdout) as ``fmt``.
+
+    ``jobs``: worker processes for the line formats (see ``parallel``); None
+    picks one per CPU for large selections, 1 renders everything here.
+    """
     if fmt not in FORMATS:
         raise InvalidValue(f"unknown export format {fmt!r} (one of: {', '.join(FORMATS)})")
     to_stdout = isinstance(output, str) and output == "-"
@@ -127,14 +135,121 @@ def export(
     try:
         filters.check(corpus)
         summary = ExportSummary(fmt, "-" if path is None else str(path))
-        summary.refreshed = refresh_changed(corpus, filters)
-        with _read_snapshot(corpus):
-            left_out = count_left_out(corpus, filters)
-            summary.missing_left_out, summary.unreadable_left_out = left_out["missing"], left_out["unreadable"]
-            _write(corpus, fmt, path, force, filters, allow_stale, summary, progress)
+        count = workers_for(jobs, selected_count(corpus, filters)) if fmt in STREAM_FORMATS else 0
+        # Workers load while changed files are re-read below.
+        with _start_workers(count) as pool:
+            summary.refreshed = refresh_changed(corpus, filters)
+            if pool is not None:
+                with out.output_stream(path, force) as stream:
+                    target = None if path is None else Path(stream.name)
+                    if not _write_in_workers(pool, corpus, fmt, stream, target, filters, allow_stale, summary,
+                                             progress):
+                        with _read_snapshot(corpus):  # the workers could not start: render here
+                            _count_left_out(corpus, filters, summary)
+                            _write_stream(corpus, fmt, stream, filters, allow_stale, summary, progress)
+                return summary
+            with _read_snapshot(corpus):
+                _count_left_out(corpus, filters, summary)
+                _write(corpus, fmt, path, force, filters, allow_stale, summary, progress)
     except sqlite3.Error as error:
         raise translate(error, corpus.db_path) from None
     return summary
+
+
+def _count_left_out(corpus: Corpus, filters: Filters, summary: ExportSummary) -> None:
+    left_out = count_left_out(corpus, filters)
+    summary.missing_left_out, summary.unreadable_left_out = left_out["missing"], left_out["unreadable"]
+
+
+@contextmanager
+def _start_workers(count: int) -> Iterator[WorkerPool | None]:
+    """A pool of ``count`` export workers, or None (none wanted, or they cannot start)."""
+    if count == 0:
+        yield None
+        return
+    try:
+        pool = WorkerPool(count)
+    except OSError:  # no interpreter to start (an embedded Python): render here
+        yield None
+        return
+    with pool:
+        yield pool
+
+
+def _write_in_workers(
+    pool: WorkerPool,
+    corpus: Corpus,
+    fmt: str,
+    stream: IO[bytes],
+    target: Path | None,
+    filters: Filters,
+    allow_stale: bool,
+    summary: ExportSummary,
+    progress: Callable[[int, int], None] | None,
+) -> bool:
+    """Render through ``pool`` into ``target`` (the file behind ``stream``) or, when
+    None, to ``stream``. False when the workers could not start: nothing written then."""
+    where, params = selection_query(filters)
+    with _write_lock(corpus):
+        try:
+            pool.take_snapshot(corpus.db_path, where, params, fmt, allow_stale, target)
+        except WorkerFailed:
+            pool.close(kill=True)
+            return False
+        _count_left_out(corpus, filters, summary)
+        starts, sizes = blocks(corpus, filters, BLOCK)
+    advance = _progress_counter(sum(sizes), progress)
+    stream.write(header(fmt))
+    stream.flush()
+    pool.render(starts, sizes, stream.tell() if target else 0, None if target else stream, summary.add, advance)
+    return True
+
+
+def _progress_counter(total: int, progress: Callable[[int, int], None] | None) -> Callable[[int], None]:
+    """``advance(count)``: ``count`` more documents done; reports ``(done, total)``, starting at 0 now."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+
+    advance(0)
+    return advance
+
+
+def _write_stream(
+    corpus: Corpus,
+    fmt: str,
+    stream: IO[bytes],
+    filters: Filters,
+    allow_stale: bool,
+    summary: ExportSummary,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """A line format rendered here, chunk by chunk (inside a read snapshot)."""
+    total, chunks = selected_ids(corpus, filters)
+    advance = _progress_counter(total, progress)
+    stream.write(header(fmt))
+    for ids in chunks:
+        chunk = render_chunk(fmt, allow_stale, ids, fetch_chunk(corpus.db.conn, ids))
+        stream.write(chunk.data)
+        summary.add(chunk)
+        advance(len(ids))
+
+
+@contextmanager
+def _write_lock(corpus: Corpus) -> Iterator[None]:
+    """Hold the database's write lock: no other connection can commit meanwhile."""
+    conn = corpus.db.conn
+    if conn.in_transaction:
+        raise RuntimeError("export needs a connection with no transaction open")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")  # nothing was written: ending the transaction releases the lock
 
 
 @contextmanager
@@ -162,30 +277,17 @@ def _write(
     summary: ExportSummary,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    total, chunks = selected_ids(corpus, filters)
-    done = 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, total)
-
-    advance(0)
     if fmt in STREAM_FORMATS:
         with out.output_stream(path, force) as stream:
-            stream.write(header(fmt))
-            for ids in chunks:
-                chunk = render_chunk(fmt, allow_stale, ids, fetch_chunk(corpus, ids))
-                stream.write(chunk.data)
-                summary.add(chunk)
-                advance(len(ids))
+            _write_stream(corpus, fmt, stream, filters, allow_stale, summary, progress)
         return
+    total, chunks = selected_ids(corpus, filters)
+    advance = _progress_counter(total, progress)
 
     def feed(writer: Any) -> None:
         for ids in chunks:
             tally = Rendered()
-            for record in records_from(ids, fetch_chunk(corpus, ids)):
+            for record in records_from(ids, fetch_chunk(corpus.db.conn, ids)):
                 if accept(record, allow_stale, tally):
                     writer.write(record)
             summary.add(tally)

@@ -33,75 +33,80 @@ from typing import Any
 
 from .records import SCHEMA, DocumentRecord
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # separators not escaped
 _LINE_SEPARATORS = re.compile(rb"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8 (U+0085 is \xc2\x85)
-_RARE = bytes(c for c in range(32) if c not in (9, 10, 13))  # control characters other than tab, LF, CR
+RARE_CONTROLS = bytes(c for c in range(32) if c not in (9, 10, 13))  # control characters but tab, LF, CR
+SEPARATOR_BYTES = b"\x85\xa8\xa9"  # the last bytes of U+0085, U+2028, U+2029 in UTF-8
 # Deleting every byte but these leaves nothing for almost every text: then no
 # rare control character and no U+0085/2028/2029 can be in it (one C pass).
-_NOT_SUSPECT = bytes(c for c in range(256) if c not in _RARE and c not in (0x85, 0xA8, 0xA9))
+NOT_SUSPECT = bytes(c for c in range(256) if c not in RARE_CONTROLS and c not in SEPARATOR_BYTES)
 
 
 def dumps(value: Any) -> str:
     """One line of JSON (see the module docstring)."""
-    return _escape_separators(_encode(value))
+    return escape_separators(compact_json(value))
 
 
-def _escape_separators(text: str) -> str:
+def escape_separators(text: str) -> str:
     return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _js(value: str | None) -> str:
+def or_null(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
+
+
+def quote_plain(text: bytes) -> bytes:
+    """UTF-8 ``text`` as a JSON string, when it holds no control character but tab, LF
+    and CR and no U+0085/2028/2029: then only these five need escaping."""
+    return b'"%s"' % (
+        text.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+        .replace(b"\r", b"\\r").replace(b"\t", b"\\t")
+    )
+
+
+def small_bytes(text: str) -> bytes:
+    """The small fields of a line, assembled as str: escape separators, encode once."""
+    return (text if text.isascii() else escape_separators(text)).encode("utf-8")
 
 
 class _Quoter:
     """JSON-quotes a document's text and clean text, as UTF-8 bytes.
 
-    Only ``\\``, ``"``, line feeds, carriage returns and tabs need escaping in
-    ordinary text, and ``bytes.replace`` does that at memory speed; whether the
-    text holds anything rarer (other control characters, U+0085/2028/2029) is
-    checked once per document, and then the general path is taken.
+    Whether the text holds anything rarer than what ``quote_plain`` escapes is
+    checked once per document; then the general path is taken.
     """
 
     def __init__(self, raw: bytes):
-        suspects = raw.translate(None, _NOT_SUSPECT)
+        suspects = raw.translate(None, NOT_SUSPECT)
         self.plain = not suspects or (
-            not suspects.translate(None, b"\x85\xa8\xa9")  # no rare control character
+            not suspects.translate(None, SEPARATOR_BYTES)  # no rare control character
             and (b"\x85" not in suspects or b"\xc2\x85" not in raw)
             and ((b"\xa8" not in suspects and b"\xa9" not in suspects) or _LINE_SEPARATORS.search(raw) is None)
         )
 
     def __call__(self, piece: bytes) -> bytes:
         if not self.plain:
-            return _escape_separators(encode_basestring(piece.decode("utf-8"))).encode("utf-8")
-        return b'"' + (
-            piece.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
-            .replace(b"\r", b"\\r").replace(b"\t", b"\\t")
-        ) + b'"'
-
-
-def _small(text: str) -> bytes:
-    """The small fields of a line, assembled as str: escape separators, encode once."""
-    return (text if text.isascii() else _escape_separators(text)).encode("utf-8")
+            return escape_separators(encode_basestring(piece.decode("utf-8"))).encode("utf-8")
+        return quote_plain(piece)
 
 
 def native_line(record: DocumentRecord) -> bytes:
     """``dumps(record.native()) + "\\n"`` as UTF-8, built from the text's bytes."""
     q = encode_basestring
-    meta = "{}" if record.meta_json == "{}" else _encode(record.meta)
+    meta = "{}" if record.meta_json == "{}" else compact_json(record.meta)
     tags = ",".join(map(q, record.tags))
     head = (
-        f'{{"schema":{SCHEMA},"id":{record.id},"path":{q(record.path)},"sha256":{_js(record.sha256)},'
-        f'"title":{_js(record.title)},"status":{q(record.status)},"tags":[{tags}],"note":{q(record.note)},'
+        f'{{"schema":{SCHEMA},"id":{record.id},"path":{q(record.path)},"sha256":{or_null(record.sha256)},'
+        f'"title":{or_null(record.title)},"status":{q(record.status)},"tags":[{tags}],"note":{q(record.note)},'
         f'"meta":{meta},"text":'
     )
     spans = ",".join(
-        f'{{"start":{s.start},"end":{s.end},"label":{_js(s.label)},"note":{_js(s.note)},"text":{q(s.text)},'
+        f'{{"start":{s.start},"end":{s.end},"label":{or_null(s.label)},"note":{or_null(s.note)},"text":{q(s.text)},'
         f'"annotator":{q(s.annotator)},"created":{q(s.created)}}}'
         for s in record.spans
     )
     boilerplate = ",".join(
-        f'{{"start":{b.start},"end":{b.end},"reason":{_js(b.reason)},"text":{q(b.text)},'
+        f'{{"start":{b.start},"end":{b.end},"reason":{or_null(b.reason)},"text":{q(b.text)},'
         f'"annotator":{q(b.annotator)},"created":{q(b.created)}}}'
         for b in record.boilerplate
     )
@@ -113,8 +118,8 @@ def native_line(record: DocumentRecord) -> bytes:
     text = quote(record.raw)
     clean = record.clean_raw
     return b"".join((
-        _small(head), text, b',"clean_text":', text if clean is record.raw else quote(clean),
-        _small(f',"spans":[{spans}],"boilerplate":[{boilerplate}],"tag_links":[{links}]}}\n'),
+        small_bytes(head), text, b',"clean_text":', text if clean is record.raw else quote(clean),
+        small_bytes(f',"spans":[{spans}],"boilerplate":[{boilerplate}],"tag_links":[{links}]}}\n'),
     ))
 
 

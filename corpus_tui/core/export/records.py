@@ -16,6 +16,7 @@ not ``stale`` and ``text[start:end]`` equal to its stored quote.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 
 SCHEMA = 1  # the "schema" key of every native record
 CHUNK = 500  # documents per round of queries
-# SQLite turns code-point offsets into byte offsets (substr walks characters
-# from the start of the text, so only for offsets this small); farther ones,
-# and texts with a NUL character (where SQLite's text functions stop), are
-# measured in Python.
 # One row per document: its text as UTF-8 bytes, and its spans and tag links
 # gathered by SQLite into one JSON array each, so a chunk of documents costs one
 # query and a handful of Python objects per document (not one per span column).
@@ -153,9 +150,9 @@ ChunkRows = list[tuple[Any, ...]]
 _json_array = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads minus two Python calls
 
 
-def fetch_chunk(corpus: CorpusBase, ids: list[int]) -> ChunkRows:
+def fetch_chunk(conn: sqlite3.Connection, ids: list[int]) -> ChunkRows:
     """The rows of ``ids``: one per document, spans and tag links as JSON arrays."""
-    return corpus.db.execute(_CHUNK_SQL.format(", ".join("?" for _ in ids)), ids).fetchall()
+    return conn.execute(_CHUNK_SQL.format(", ".join("?" for _ in ids)), ids).fetchall()
 
 
 def records_from(ids: list[int], rows: ChunkRows) -> Iterator[DocumentRecord]:
@@ -164,17 +161,18 @@ def records_from(ids: list[int], rows: ChunkRows) -> Iterator[DocumentRecord]:
     for doc_id in ids:
         row = by_id.get(doc_id)
         if row is not None:
-            yield _record(row)
+            yield record_of(row)
 
 
 def iter_records(corpus: CorpusBase, document_ids: Sequence[int]) -> Iterator[DocumentRecord]:
     """Records for ``document_ids``, in that order. Call inside one read snapshot."""
     for first in range(0, len(document_ids), CHUNK):
         part = list(document_ids[first : first + CHUNK])
-        yield from records_from(part, fetch_chunk(corpus, part))
+        yield from records_from(part, fetch_chunk(corpus.db.conn, part))
 
 
-def _record(row: tuple[Any, ...]) -> DocumentRecord:
+def record_of(row: tuple[Any, ...]) -> DocumentRecord:
+    """The record of one fetched row."""
     doc_id, path, state, sha256, title, status, note, meta, body_start, raw, span_json, link_json = row
     links = sorted(_json_array(link_json, 0)[0]) if link_json != "[]" else []  # by case-folded name
     record = DocumentRecord(

@@ -61,7 +61,7 @@ def selected_ids(corpus: Corpus, filters: Filters) -> tuple[int, Iterator[list[i
     A cursor streams the ids, so memory does not grow with the corpus.
     Call inside one read snapshot, so the count and the ids agree.
     """
-    where, params = _where(filters, _states(filters))
+    where, params = selection_query(filters)
     total = corpus.db.execute(f"SELECT COUNT(*) FROM documents d{where}", params).fetchone()[0]
     cursor = corpus.db.conn.execute(f"SELECT d.id FROM documents d{where} ORDER BY d.path", params)
 
@@ -72,9 +72,34 @@ def selected_ids(corpus: Corpus, filters: Filters) -> tuple[int, Iterator[list[i
     return int(total), chunks()
 
 
+def selection_query(filters: Filters) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause (on ``documents d``) of the documents an export takes, and its parameters."""
+    return _where(filters, _states(filters))
+
+
+def selected_count(corpus: Corpus, filters: Filters) -> int:
+    where, params = selection_query(filters)
+    return int(corpus.db.execute(f"SELECT COUNT(*) FROM documents d{where}", params).fetchone()[0])
+
+
+def blocks(corpus: Corpus, filters: Filters, size: int) -> tuple[list[str], list[int]]:
+    """The selection cut into blocks of ``size`` documents in path order: each block's
+    first path, and how many documents it holds (memory: one path per block)."""
+    where, params = selection_query(filters)
+    starts: list[str] = []
+    sizes: list[int] = []
+    for index, (path,) in enumerate(corpus.db.conn.execute(f"SELECT d.path FROM documents d{where} ORDER BY d.path",
+                                                            params)):
+        if index % size == 0:
+            starts.append(path)
+            sizes.append(0)
+        sizes[-1] += 1
+    return starts, sizes
+
+
 def selected_paths(corpus: Corpus, filters: Filters) -> Iterator[tuple[int, str]]:
     """(id, path) of every document the filters take (folder formats name their files from these)."""
-    where, params = _where(filters, _states(filters))
+    where, params = selection_query(filters)
     yield from corpus.db.conn.execute(f"SELECT d.id, d.path FROM documents d{where} ORDER BY d.path", params)
 
 

@@ -1,0 +1,273 @@
+"""Line-format exports rendered by worker processes, a block of documents each.
+
+Why: a document's line costs tens of microseconds of Python (decoding, clean
+text, JSON escaping) against a few of SQLite reading, so a large export is
+bound by one core. With several cores, ``WorkerPool`` runs that many
+``python -m corpus_tui.core.export.worker`` processes, and the output is
+byte for byte the one ``export`` writes alone:
+
+- one snapshot: the parent takes the write lock (``BEGIN IMMEDIATE``), so no
+  commit can land; every worker opens its own read-only connection and starts
+  its read transaction; the parent reads the selection under the same lock and
+  releases it. Writers (the app) wait milliseconds: the workers were started
+  before the parent re-read changed files, and are ready by then;
+- blocks of ``BLOCK`` documents are cut by path (every BLOCK-th path of the
+  selection), so a worker selects a block with the serial query plus a path range;
+- placement: a worker renders a block in memory and reports its size; the
+  parent, once it knows the sizes of all earlier blocks, tells it the offset,
+  and the worker writes the block there itself (``os.pwrite`` into the
+  temporary output), so no byte is copied twice. To stdout, which has no
+  offsets, the parent asks for each block in turn and passes it on;
+- each worker holds at most ``AHEAD`` blocks, so memory stays flat.
+
+Plain subprocesses speaking JSON lines: ``multiprocessing`` would re-run the
+caller's ``__main__`` (spawn) or carry open SQLite connections into the child
+(fork), which SQLite forbids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import CorpusError
+from .stream import Rendered
+
+BLOCK = 1000  # documents per block
+AHEAD = 2  # blocks a worker may hold (rendered, not yet placed)
+AUTO_MIN_DOCUMENTS = 20_000  # below this, starting workers costs more than it saves
+AUTO_MAX_JOBS = 4
+SNAPSHOT_TIMEOUT = 60.0  # seconds for workers to start and open the database (the write lock is held meanwhile)
+PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # the folder holding corpus_tui/
+
+
+class WorkerFailed(CorpusError):
+    pass
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def workers_for(jobs: int | None, selected: int) -> int:
+    """How many worker processes export ``selected`` documents (0: none, render here).
+
+    ``jobs`` None is automatic: one per usable CPU (at most ``AUTO_MAX_JOBS``),
+    only for selections of ``AUTO_MIN_DOCUMENTS`` or more; an explicit number
+    is taken as asked (1: no workers).
+    """
+    if jobs is None:
+        return min(usable_cpus(), AUTO_MAX_JOBS) if selected >= AUTO_MIN_DOCUMENTS and usable_cpus() > 1 else 0
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
+    return jobs if jobs > 1 and selected > 0 else 0
+
+
+@dataclass
+class _Event:
+    worker: int
+    message: dict[str, Any] | None  # None: the worker's stdout closed (it exited)
+    payload: bytes = b""
+
+
+class _Worker:
+    def __init__(self, index: int, events: queue.Queue[_Event]):
+        self.index = index
+        self.stderr = tempfile.TemporaryFile()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "corpus_tui.core.export.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.inbox: IO[bytes] = self.process.stdin
+        self.reader = threading.Thread(target=self._read, args=(self.process.stdout, events), daemon=True,
+                                       name=f"export-worker-{index}")
+        self.reader.start()
+        self.holding = 0  # blocks given and not yet placed
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.inbox.write(json.dumps(message).encode("utf-8") + b"\n")
+        self.inbox.flush()
+
+    def _read(self, stdout: IO[bytes], events: queue.Queue[_Event]) -> None:
+        try:
+            for line in stdout:
+                message = json.loads(line)
+                payload = stdout.read(message["size"]) if "data" in message else b""
+                events.put(_Event(self.index, message, payload))
+        except (OSError, ValueError):
+            pass
+        events.put(_Event(self.index, None))
+
+    def why_it_failed(self) -> str:
+        self.stderr.seek(0)
+        lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"exit status {self.process.poll()}"
+
+    def close(self, kill: bool) -> None:
+        try:
+            if kill:
+                self.process.kill()
+            else:
+                self.send({"stop": True})
+            self.inbox.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=10)
+        self.stderr.close()
+
+
+class WorkerPool:
+    """Worker processes for one export; started early, so they load while the parent works.
+
+    Use as a context manager: leaving it stops (or, after an error, kills) them.
+    """
+
+    def __init__(self, count: int):
+        self.events: queue.Queue[_Event] = queue.Queue()
+        self.workers: list[_Worker] = []
+        self.failed = False
+        try:
+            for index in range(count):
+                self.workers.append(_Worker(index, self.events))
+        except BaseException:
+            self.close(kill=True)
+            raise
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        self.close(kill=kind is not None or self.failed)
+
+    def close(self, kill: bool) -> None:
+        for worker in self.workers:
+            worker.close(kill)
+        self.workers = []
+
+    def _next(self, timeout: float | None = None) -> _Event:
+        try:
+            event = self.events.get(timeout=timeout)
+        except queue.Empty:
+            self.failed = True
+            raise WorkerFailed(f"export workers did not answer within {timeout:g} s") from None
+        if event.message is None or "error" in event.message:
+            self.failed = True
+            worker = self.workers[event.worker]
+            if event.message is not None:
+                reason = event.message["error"]
+            else:
+                worker.process.wait(timeout=10)
+                reason = worker.why_it_failed()
+            raise WorkerFailed(f"export worker {event.worker + 1} failed: {reason}")
+        return event
+
+    def take_snapshot(self, db: Path, where: str, params: list[Any], fmt: str, allow_stale: bool,
+                      target: Path | None) -> None:
+        """Every worker starts its read transaction (call while holding the write lock)."""
+        config = {"db": str(db), "where": where, "params": params, "format": fmt, "allow_stale": allow_stale,
+                  "target": None if target is None else str(target)}
+        for worker in self.workers:
+            worker.send({"snapshot": config})
+        for _ in self.workers:
+            event = self._next(timeout=SNAPSHOT_TIMEOUT)
+            if not event.message or "ready" not in event.message:
+                raise WorkerFailed(f"export worker {event.worker + 1} answered {event.message!r} to snapshot")
+
+    def render(
+        self,
+        starts: list[str],
+        sizes: list[int],
+        first_offset: int,
+        stream: IO[bytes] | None,
+        tally: Callable[[Rendered], None],
+        advance: Callable[[int], None],
+    ) -> int:
+        """Render the blocks beginning at ``starts`` (``sizes`` documents each), in order.
+
+        With ``stream`` None the workers write into their target file from
+        ``first_offset`` on; otherwise the parent writes the blocks to ``stream``.
+        ``tally`` gets each block's counts and ``advance`` its number of
+        documents, in block order. Returns the offset after the last block.
+        """
+        blocks = len(starts)
+        owner: dict[int, _Worker] = {}
+        reports: dict[int, dict[str, Any]] = {}  # "rendered" messages of blocks not yet finished
+        written: set[int] = set()
+        given = finished = 0  # blocks handed out; blocks placed and counted, in order
+        placing = 0  # file: the next block to get an offset; stdout: the block asked for (or next to ask)
+        asked = False
+        offset = first_offset
+
+        def hand_out(worker: _Worker) -> None:
+            nonlocal given
+            while given < blocks and worker.holding < AHEAD:
+                end = starts[given + 1] if given + 1 < blocks else None
+                worker.send({"block": given, "first": starts[given], "end": end})
+                owner[given] = worker
+                worker.holding += 1
+                given += 1
+
+        def finish_in_order() -> None:
+            nonlocal finished
+            while finished < blocks and finished in written:
+                tally(Rendered(**reports.pop(finished)["counts"]))
+                advance(sizes[finished])
+                worker = owner.pop(finished)
+                worker.holding -= 1
+                finished += 1
+                hand_out(worker)
+
+        for worker in self.workers:
+            hand_out(worker)
+        while finished < blocks:
+            event = self._next()
+            message = event.message
+            assert message is not None
+            if "rendered" in message:
+                block = message["rendered"]
+                if message["selected"] != sizes[block]:
+                    self.failed = True
+                    raise WorkerFailed(
+                        f"export worker {event.worker + 1} found {message['selected']} documents in block "
+                        f"{block + 1}, not {sizes[block]}: the snapshots differ"
+                    )
+                reports[block] = message
+            elif "written" in message:
+                written.add(message["written"])
+            elif "data" in message:
+                assert stream is not None and message["data"] == placing
+                stream.write(event.payload)
+                offset += len(event.payload)
+                written.add(placing)
+                placing += 1
+                asked = False
+            if stream is None:  # every block whose predecessors' sizes are known gets its offset
+                while placing in reports:
+                    owner[placing].send({"write": placing, "offset": offset})
+                    offset += reports[placing]["size"]
+                    placing += 1
+            elif not asked and placing in reports:
+                owner[placing].send({"send": placing})
+                asked = True
+            finish_in_order()
+        return offset

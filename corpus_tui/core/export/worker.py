@@ -1,0 +1,153 @@
+"""An export worker process: ``python -m corpus_tui.core.export.worker``.
+
+Started by ``parallel.WorkerPool``; renders blocks of documents in one of the
+line formats and puts them where the parent says. It speaks JSON lines: the
+parent's messages arrive on stdin, its replies leave on stdout (the real
+stdout is moved to stderr first, so nothing else can end up in the protocol).
+
+    parent                                       worker
+    {"snapshot": {db, where, params, format,     opens the database read-only and
+                  allow_stale, target}}          starts its read transaction
+                                            <-   {"ready": true}
+    {"block": k, "first": path, "end": path}     renders the documents of the
+                                                 selection with first <= path < end
+                                            <-   {"rendered": k, "size": n, tallies...}
+    {"write": k, "offset": o}                    os.pwrite into ``target``
+                                            <-   {"written": k}
+    {"send": k}                             <-   {"data": k, "size": n} + n bytes
+    {"stop": true}                               exits 0
+
+Any failure is one ``{"error": "..."}`` line and exit status 1.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .records import CHUNK, fetch_chunk
+from .stream import Rendered, render_chunk
+
+
+class Protocol:
+    """JSON lines in, JSON lines (and block bytes) out."""
+
+    def __init__(self, inbox: IO[bytes], outbox: IO[bytes]):
+        self.inbox, self.outbox = inbox, outbox
+
+    def messages(self) -> Iterator[dict[str, Any]]:
+        for line in self.inbox:
+            yield json.loads(line)
+
+    def send(self, message: dict[str, Any], payload: bytes = b"") -> None:
+        self.outbox.write(json.dumps(message).encode("utf-8") + b"\n" + payload)
+        self.outbox.flush()
+
+
+def block_ids(conn: sqlite3.Connection, where: str, params: list[Any], first: str, end: str | None) -> Iterator[list[int]]:
+    """The selection's ids with ``first <= path < end``, in path order, ``CHUNK`` at a time."""
+    sql = f"SELECT d.id FROM documents d{where} AND d.path >= ?"
+    bounds: list[Any] = [first]
+    if end is not None:
+        sql += " AND d.path < ?"
+        bounds.append(end)
+    cursor = conn.execute(sql + " ORDER BY d.path", [*params, *bounds])
+    while rows := cursor.fetchmany(CHUNK):
+        yield [row[0] for row in rows]
+
+
+def render_block(conn: sqlite3.Connection, config: dict[str, Any], first: str, end: str | None) -> tuple[bytes, Rendered, int]:
+    """One block's bytes, what went into it, and how many documents it selected."""
+    tally = Rendered()
+    parts: list[bytes] = []
+    selected = 0
+    for ids in block_ids(conn, config["where"], config["params"], first, end):
+        selected += len(ids)
+        chunk = render_chunk(config["format"], config["allow_stale"], ids, fetch_chunk(conn, ids))
+        parts.append(chunk.data)
+        tally.add(chunk)
+    return b"".join(parts), tally, selected
+
+
+def open_snapshot(db: str) -> sqlite3.Connection:
+    """A read-only connection inside a read transaction that has seen the database."""
+    conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                           check_same_thread=False)
+    conn.execute("BEGIN")
+    conn.execute("SELECT COUNT(*) FROM documents").fetchone()  # the first read fixes the snapshot
+    return conn
+
+
+def serve(protocol: Protocol) -> None:
+    conn: sqlite3.Connection | None = None
+    config: dict[str, Any] = {}
+    target: int | None = None
+    rendered: dict[int, bytes] = {}
+    try:
+        for message in protocol.messages():
+            if "snapshot" in message:
+                config = message["snapshot"]
+                conn = open_snapshot(config["db"])
+                if config["target"] is not None:
+                    target = os.open(config["target"], os.O_WRONLY)
+                protocol.send({"ready": True})
+            elif "block" in message:
+                assert conn is not None, "block before snapshot"
+                data, tally, selected = render_block(conn, config, message["first"], message["end"])
+                rendered[message["block"]] = data
+                protocol.send({"rendered": message["block"], "size": len(data), "selected": selected,
+                               "counts": tally.counts()})
+            elif "write" in message:
+                assert target is not None, "write without a target file"
+                data = rendered.pop(message["write"])
+                _pwrite_all(target, data, message["offset"])
+                protocol.send({"written": message["write"]})
+            elif "send" in message:
+                data = rendered.pop(message["send"])
+                protocol.send({"data": message["send"], "size": len(data)}, data)
+            elif "stop" in message:
+                return
+    finally:
+        if target is not None:
+            os.close(target)
+        if conn is not None:
+            conn.close()
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def main() -> int:
+    # Only short-lived, acyclic objects are made here: the cycle collector
+    # would walk them for nothing.
+    gc.disable()
+    outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt the protocol
+    protocol = Protocol(sys.stdin.buffer, outbox)
+    try:
+        serve(protocol)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1  # the parent is gone
+    except Exception as error:  # reported to the parent, which names it in its own error
+        try:
+            protocol.send({"error": f"{type(error).__name__}: {error}"})
+        except OSError:
+            pass
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
