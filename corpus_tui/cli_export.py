@@ -18,6 +18,7 @@ import click
 from .core import Corpus
 from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
 from .core.export import FORMATS, export
+from .core.export.parallel import AUTO_MIN_DOCUMENTS
 from .core.schema import STATUSES
 
 PROGRESS_THRESHOLD = 2000  # documents: below this an export is quick enough to stay silent
@@ -48,11 +49,15 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--allow-stale", is_flag=True,
               help="Export documents with spans that could not be re-anchored, without those spans.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes for jsonl, prodigy, doccano and csv (default: one per CPU for "
+                   f"{AUTO_MIN_DOCUMENTS:,} documents or more; 1: none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_corpus_options
 def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[str, ...], tags: tuple[str, ...],
                    exclude_tags: tuple[str, ...], only_annotated: bool, include_missing: bool, allow_stale: bool,
-                   force: bool, as_json: bool, db: str | None, annotator: str | None, timeout: float) -> None:
+                   force: bool, jobs: int | None, as_json: bool, db: str | None, annotator: str | None,
+                   timeout: float) -> None:
     """Export FOLDER's annotated documents as jsonl, prodigy, doccano, csv,
     markdown, brat, text or parquet.
 
@@ -76,7 +81,7 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
                 corpus, fmt, "-" if to_stdout else Path(str(output)),
                 statuses=statuses, tags=tags, exclude_tags=exclude_tags, only_annotated=only_annotated,
                 include_missing=include_missing, allow_stale=allow_stale, force=force,
-                progress=_progress_printer(),
+                progress=_progress_printer(), jobs=jobs,
             )
         except BrokenPipeError:  # 'export ... | head': the reader has all it wanted
             _quiet_broken_pipe()

@@ -135,8 +135,8 @@ def test_native_line_is_the_native_record(corpus):
 
 
 def test_offsets_past_a_nul_and_far_into_a_long_text(make_corpus, open_corpus, tmp_path):
-    """Byte offsets come from SQLite for short texts; a NUL (where SQLite's text functions
-    stop) or an offset past ``SQL_OFFSET_LIMIT`` is measured in Python: same results."""
+    """Spans far into a long non-ASCII text, or past a NUL, are exported at the right
+    offsets, and the clean text is cut at the right bytes."""
     long_text = "é" * 250_000 + " far away\n"
     nul_text = "x" * 9000 + "\x00 after the NUL\n"  # past git's 8,000-byte binary sniff
     corpus = open_corpus(make_corpus({"long.txt": long_text, "nul.txt": nul_text}))

@@ -36,7 +36,8 @@ from .brat import BratWriter
 from .folders import MarkdownWriter, TextFolderWriter
 from .parquet import ParquetWriter, require_pyarrow
 from .records import SCHEMA, fetch_chunk, records_from
-from .parallel import BLOCK, WorkerFailed, WorkerPool, workers_for
+from . import parallel
+from .parallel import WorkerFailed, WorkerPool, workers_for
 from .selection import (
     Filters, blocks, count_left_out, refresh_changed, selected_count, selected_ids, selected_paths, selection_query,
 )
@@ -197,7 +198,7 @@ def _write_in_workers(
             pool.close(kill=True)
             return False
         _count_left_out(corpus, filters, summary)
-        starts, sizes = blocks(corpus, filters, BLOCK)
+        starts, sizes = blocks(corpus, filters, parallel.BLOCK)
     advance = _progress_counter(sum(sizes), progress)
     stream.write(header(fmt))
     stream.flush()

@@ -54,6 +54,11 @@ class WorkerFailed(CorpusError):
     pass
 
 
+def worker_command() -> list[str]:
+    """How a worker is started: this interpreter, running ``worker.py`` as a module."""
+    return [sys.executable, "-m", "corpus_tui.core.export.worker"]
+
+
 def usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -89,7 +94,7 @@ class _Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "corpus_tui.core.export.worker"],
+            worker_command(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
         )
         assert self.process.stdin is not None and self.process.stdout is not None

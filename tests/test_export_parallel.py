@@ -1,0 +1,150 @@
+"""Line-format exports rendered by worker processes: the same bytes as one process,
+one snapshot, and nothing left behind when a worker or the caller gives up."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from conftest import assert_one_line_error
+
+from corpus_tui.core import Corpus
+from corpus_tui.core.export import export, parallel
+from corpus_tui.core.export.parallel import WorkerFailed, workers_for
+
+TEXT = "Home | News\n\nThe {n}th article, “quoted”.\n\nCopyright © 2017\n"
+DOCUMENTS = 23
+
+
+@pytest.fixture
+def corpus(scanned, monkeypatch):
+    """23 annotated documents, one of them stale; blocks of 4 documents, so 6 blocks."""
+    monkeypatch.setattr(parallel, "BLOCK", 4)
+    files = {f"d{n:02}.txt": TEXT.format(n=n) for n in range(DOCUMENTS)}
+    files["sub/odd \u2028name.txt"] = "a line\x0bwith a vertical tab\n"
+    corpus, _ = scanned(files)
+    for doc in corpus.documents():
+        text = corpus.text(doc.id)
+        if doc.path.startswith("d"):
+            corpus.mark_boilerplate(doc.id, 0, 11, reason="nav")
+            corpus.mark_boilerplate(doc.id, text.index("Copyright"), len(text))
+            corpus.add_annotation(doc.id, text.index("article"), text.index("article") + 7, "NOUN", note="n")
+        if doc.path < "d05":
+            corpus.add_tag(doc.id, "early")
+    stale = corpus.document_by_path("d07.txt")
+    (corpus.folder / "d07.txt").write_text("rewritten entirely\n", encoding="utf-8")
+    corpus.scan()  # its spans go stale
+    corpus.set_status(stale.id, "reviewed")
+    return corpus
+
+
+def exported(corpus, tmp_path, fmt, jobs, **options):
+    out = tmp_path / f"{fmt}-{jobs}.out"
+    summary = export(corpus, fmt, out, jobs=jobs, **options)
+    return out.read_bytes(), {k: v for k, v in summary.as_dict().items() if k != "output"}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "prodigy", "doccano", "csv"])
+@pytest.mark.parametrize("allow_stale", [False, True])
+def test_workers_write_the_bytes_of_one_process(corpus, tmp_path, fmt, allow_stale):
+    alone = exported(corpus, tmp_path, fmt, 1, allow_stale=allow_stale)
+    assert exported(corpus, tmp_path, fmt, 3, allow_stale=allow_stale) == alone
+    data, summary = alone
+    assert summary["documents"] == DOCUMENTS + 1 - (not allow_stale)
+    assert summary["left_out_stale"] == ([] if allow_stale else ["d07.txt"])
+
+
+def test_workers_with_filters_and_to_stdout(corpus, tmp_path, capfdbinary):
+    data, summary = exported(corpus, tmp_path, "jsonl", 1, tags=["early"])
+    assert summary["documents"] == 5
+    export(corpus, "jsonl", "-", jobs=2, tags=["early"])
+    assert capfdbinary.readouterr().out == data
+
+
+def test_progress_counts_every_document_in_order(corpus, tmp_path):
+    seen = []
+    export(corpus, "jsonl", tmp_path / "out.jsonl", jobs=2, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, DOCUMENTS + 1) and seen[-1] == (DOCUMENTS + 1, DOCUMENTS + 1)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen) and len(seen) == 7
+
+
+def test_one_snapshot_even_when_someone_writes_during_the_export(corpus, tmp_path):
+    before = exported(corpus, tmp_path, "jsonl", 1)[0]
+    last = corpus.document_by_path("sub/odd \u2028name.txt")
+    with Corpus.open(corpus.folder) as other:
+
+        def write_meanwhile(done: int, total: int) -> None:
+            if done == 0:  # the workers hold their snapshots; the write lock is free again
+                other.set_note(last.id, "written during the export")
+                other.add_tag(corpus.document_by_path("d00.txt").id, "late")
+
+        export(corpus, "jsonl", tmp_path / "during.jsonl", jobs=2, progress=write_meanwhile)
+    assert (tmp_path / "during.jsonl").read_bytes() == before
+    assert b"written during the export" in exported(corpus, tmp_path, "jsonl", 2)[0]
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """Every worker process the test starts."""
+    workers = []
+    start = parallel._Worker.__init__
+
+    def record(self, *args):
+        start(self, *args)
+        workers.append(self.process)
+
+    monkeypatch.setattr(parallel._Worker, "__init__", record)
+    return workers
+
+
+def assert_clean(tmp_path, corpus, workers):
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out")) == []
+    assert workers and all(process.poll() is not None for process in workers)
+    corpus.set_note(corpus.document_by_path("d01.txt").id, "the write lock is free")
+
+
+def test_a_worker_that_dies_fails_the_export_and_leaves_nothing(corpus, tmp_path, started):
+    def kill_one(done: int, total: int) -> None:
+        if done:
+            started[0].kill()
+
+    with pytest.raises(WorkerFailed, match="export worker"):
+        export(corpus, "jsonl", tmp_path / "out.jsonl", jobs=2, progress=kill_one)
+    assert_clean(tmp_path, corpus, started)
+
+
+def test_cancelling_from_progress_stops_the_workers(corpus, tmp_path, started):
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        if done:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        export(corpus, "csv", tmp_path / "out.csv", jobs=2, progress=cancel)
+    assert_clean(tmp_path, corpus, started)
+
+
+def test_workers_that_cannot_start_leave_the_work_to_this_process(corpus, tmp_path, monkeypatch):
+    alone = exported(corpus, tmp_path, "jsonl", 1)
+    monkeypatch.setattr(parallel, "worker_command", lambda: [sys.executable, "-c", "raise SystemExit(3)"])
+    assert exported(corpus, tmp_path, "jsonl", 2) == alone
+
+
+def test_how_many_workers():
+    assert workers_for(1, 10**6) == 0 and workers_for(3, 5) == 3 and workers_for(3, 0) == 0
+    assert workers_for(None, parallel.AUTO_MIN_DOCUMENTS - 1) == 0
+    with pytest.raises(ValueError):
+        workers_for(0, 10)
+
+
+def test_cli_jobs_option(corpus, tmp_path, run_script):
+    alone = exported(corpus, tmp_path, "jsonl", 1)[0]
+    result = run_script("export", corpus.folder, "--jobs", "2", "-o", tmp_path / "cli.jsonl")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cli.jsonl").read_bytes() == alone
+    assert "1 left out with stale spans" in result.stdout
+    assert [json.loads(line)["path"] for line in alone.splitlines()][-1] == "sub/odd \u2028name.txt"
+    assert_one_line_error(run_script("export", corpus.folder, "--jobs", "0"), "--jobs")
