@@ -18,7 +18,7 @@ import click
 from .core import Corpus
 from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
 from .core.export import FORMATS, export
-from .core.export.parallel import AUTO_MIN_DOCUMENTS
+from .core.export.parallel import AUTO_MIN_DOCUMENTS, MAX_JOBS
 from .core.schema import STATUSES
 
 PROGRESS_THRESHOLD = 2000  # documents: below this an export is quick enough to stay silent
@@ -49,7 +49,7 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--allow-stale", is_flag=True,
               help="Export documents with spans that could not be re-anchored, without those spans.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
               help="Worker processes for jsonl, prodigy, doccano and csv (default: one per CPU for "
                    f"{AUTO_MIN_DOCUMENTS:,} documents or more; 1: none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")

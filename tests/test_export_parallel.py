@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import pytest
 from conftest import assert_one_line_error
 
 from corpus_tui.core import Corpus
-from corpus_tui.core.export import export, parallel
+from corpus_tui.core.errors import InvalidValue
+from corpus_tui.core.export import api, export, parallel
 from corpus_tui.core.export.parallel import WorkerFailed, workers_for
 
 TEXT = "Home | News\n\nThe {n}th article, “quoted”.\n\nCopyright © 2017\n"
@@ -42,7 +44,8 @@ def corpus(scanned, monkeypatch):
 def exported(corpus, tmp_path, fmt, jobs, **options):
     out = tmp_path / f"{fmt}-{jobs}.out"
     summary = export(corpus, fmt, out, jobs=jobs, **options)
-    return out.read_bytes(), {k: v for k, v in summary.as_dict().items() if k != "output"}
+    assert summary.workers == (jobs if jobs > 1 else 0)
+    return out.read_bytes(), {k: v for k, v in summary.as_dict().items() if k not in ("output", "workers")}
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "prodigy", "doccano", "csv"])
@@ -108,6 +111,7 @@ def test_a_worker_that_dies_fails_the_export_and_leaves_nothing(corpus, tmp_path
     def kill_one(done: int, total: int) -> None:
         if done:
             started[0].kill()
+            started[0].wait()  # the next message to it meets a closed pipe
 
     with pytest.raises(WorkerFailed, match="export worker"):
         export(corpus, "jsonl", tmp_path / "out.jsonl", jobs=2, progress=kill_one)
@@ -130,14 +134,54 @@ def test_cancelling_from_progress_stops_the_workers(corpus, tmp_path, started):
 def test_workers_that_cannot_start_leave_the_work_to_this_process(corpus, tmp_path, monkeypatch):
     alone = exported(corpus, tmp_path, "jsonl", 1)
     monkeypatch.setattr(parallel, "worker_command", lambda: [sys.executable, "-c", "raise SystemExit(3)"])
-    assert exported(corpus, tmp_path, "jsonl", 2) == alone
+    summary = export(corpus, "jsonl", tmp_path / "fallback.jsonl", jobs=2)
+    assert summary.workers == 0 and (tmp_path / "fallback.jsonl").read_bytes() == alone[0]
 
 
 def test_how_many_workers():
     assert workers_for(1, 10**6) == 0 and workers_for(3, 5) == 3 and workers_for(3, 0) == 0
     assert workers_for(None, parallel.AUTO_MIN_DOCUMENTS - 1) == 0
-    with pytest.raises(ValueError):
-        workers_for(0, 10)
+    for jobs in (0, parallel.MAX_JOBS + 1):
+        with pytest.raises(InvalidValue):
+            workers_for(jobs, 10)
+
+
+BOOTSTRAP = parallel.worker_command()
+
+
+@pytest.mark.parametrize("command", [
+    [sys.executable, "-c", "raise SystemExit(3)"],  # dead before it is asked anything
+    [sys.executable, "-c", "print(" + repr(parallel.HELLO.decode().strip()) + "); print('nonsense')"],
+])
+def test_workers_that_fail_before_the_snapshot_leave_the_work_here(corpus, tmp_path, monkeypatch, command):
+    alone = exported(corpus, tmp_path, "jsonl", 1)[0]
+    monkeypatch.setattr(parallel, "worker_command", lambda: command)
+    refresh = api.refresh_changed
+    monkeypatch.setattr(api, "refresh_changed", lambda *a: (time.sleep(0.5), refresh(*a))[1])  # they die meanwhile
+    started = time.monotonic()
+    summary = export(corpus, "jsonl", tmp_path / "fallback.jsonl", jobs=2)
+    assert summary.workers == 0 and (tmp_path / "fallback.jsonl").read_bytes() == alone
+    assert time.monotonic() - started < 5
+
+
+def test_what_a_site_hook_prints_before_the_worker_starts_is_skipped(corpus, tmp_path, monkeypatch):
+    noisy = [*BOOTSTRAP[:3], "print('hello from a sitecustomize'); " + BOOTSTRAP[3], *BOOTSTRAP[4:]]
+    monkeypatch.setattr(parallel, "worker_command", lambda: noisy)
+    assert exported(corpus, tmp_path, "jsonl", 2) == exported(corpus, tmp_path, "jsonl", 1)
+
+
+def test_a_busy_write_lock_means_no_workers_not_a_wait(corpus, tmp_path):
+    alone = exported(corpus, tmp_path, "jsonl", 1)[0]
+    with Corpus.open(corpus.folder) as other:
+        other.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            summary = export(corpus, "jsonl", tmp_path / "locked.jsonl", jobs=2)
+            waited = time.monotonic() - started
+        finally:
+            other.db.conn.execute("ROLLBACK")
+    assert summary.workers == 0 and (tmp_path / "locked.jsonl").read_bytes() == alone
+    assert waited < api.WRITE_LOCK_WAIT_MS / 1000 + 3
 
 
 def test_cli_jobs_option(corpus, tmp_path, run_script):

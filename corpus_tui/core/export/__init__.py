@@ -5,7 +5,7 @@ Modules: ``records`` (the native per-document record, streamed in chunks),
 ``output`` (atomic files and folders), one module per format family
 (``json_formats``, ``table``, ``folders``, ``brat``, ``parquet``),
 ``parallel`` and ``worker`` (rendering in worker processes), and ``api``.
-The format reference is docs/export.md.
+The format reference is the README's Export section.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ _HOMES = {
     "clean_text": "clean", "BadOutput": "output", "OutputExists": "output", "SCHEMA": "records",
     "DocumentRecord": "records",
 }
-__all__ = sorted(_HOMES)
+__all__ = [
+    "FOLDER_FORMATS", "FORMATS", "SCHEMA", "STREAM_FORMATS", "BadOutput", "DocumentRecord",
+    "ExportSummary", "OutputExists", "clean_text", "export",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -32,3 +35,7 @@ def __getattr__(name: str) -> Any:
     if name in _HOMES:
         return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

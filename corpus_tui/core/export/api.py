@@ -46,6 +46,7 @@ from .stream import RENDERERS, Rendered, accept, header, render_chunk
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
+WRITE_LOCK_WAIT_MS = 1000  # how long an export with workers waits for the write lock
 STREAM_FORMATS = tuple(RENDERERS)  # written line by line, to a file or stdout
 FOLDER_FORMATS = {"markdown": MarkdownWriter, "text": TextFolderWriter, "brat": BratWriter}
 FORMATS = ("jsonl", "prodigy", "doccano", "csv", "markdown", "brat", "text", "parquet")
@@ -63,6 +64,7 @@ class ExportSummary:
     stale_spans_omitted: int = 0  # with allow_stale: stale spans not exported
     missing_left_out: int = 0
     unreadable_left_out: int = 0
+    workers: int = 0  # worker processes that rendered it (0: this process alone)
 
     def line(self) -> str:
         where = "stdout" if self.output == "-" else self.output
@@ -143,8 +145,10 @@ def export(
             if pool is not None:
                 with out.output_stream(path, force) as stream:
                     target = None if path is None else Path(stream.name)
+                    summary.workers = len(pool.workers)
                     if not _write_in_workers(pool, corpus, fmt, stream, target, filters, allow_stale, summary,
                                              progress):
+                        summary.workers = 0
                         with _read_snapshot(corpus):  # the workers could not start: render here
                             _count_left_out(corpus, filters, summary)
                             _write_stream(corpus, fmt, stream, filters, allow_stale, summary, progress)
@@ -191,18 +195,20 @@ def _write_in_workers(
     """Render through ``pool`` into ``target`` (the file behind ``stream``) or, when
     None, to ``stream``. False when the workers could not start: nothing written then."""
     where, params = selection_query(filters)
-    with _write_lock(corpus):
+    with _write_lock(corpus) as locked:
+        if not locked:
+            return False
         try:
             pool.take_snapshot(corpus.db_path, where, params, fmt, allow_stale, target)
         except WorkerFailed:
-            pool.close(kill=True)
             return False
         _count_left_out(corpus, filters, summary)
-        starts, sizes = blocks(corpus, filters, parallel.BLOCK)
+        starts, sizes = blocks(corpus, filters, parallel.BLOCK, parallel.BLOCK_BYTES)
     advance = _progress_counter(sum(sizes), progress)
     stream.write(header(fmt))
     stream.flush()
     pool.render(starts, sizes, stream.tell() if target else 0, None if target else stream, summary.add, advance)
+    pool.close(kill=False)  # they have written everything; done before the output is renamed
     return True
 
 
@@ -241,14 +247,23 @@ def _write_stream(
 
 
 @contextmanager
-def _write_lock(corpus: Corpus) -> Iterator[None]:
-    """Hold the database's write lock: no other connection can commit meanwhile."""
+def _write_lock(corpus: Corpus) -> Iterator[bool]:
+    """Hold the database's write lock (no other connection can commit meanwhile), if it
+    comes within ``WRITE_LOCK_WAIT_MS``; yields whether it did."""
     conn = corpus.db.conn
     if conn.in_transaction:
         raise RuntimeError("export needs a connection with no transaction open")
-    conn.execute("BEGIN IMMEDIATE")
+    (previous,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
     try:
-        yield
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # a long write elsewhere: export without workers rather than wait
+        yield False
+        return
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
+    try:
+        yield True
     finally:
         conn.execute("ROLLBACK")  # nothing was written: ending the transaction releases the lock
 

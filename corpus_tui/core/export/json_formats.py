@@ -7,7 +7,7 @@ raw in strings that Python's ``str.splitlines`` (and some JavaScript) treat as
 line breaks, U+0085, U+2028 and U+2029, are written escaped, so a reader that
 splits on them still sees one record per line.
 
-- ``jsonl``: ``DocumentRecord.native()``, the schema in docs/export.md. The
+- ``jsonl``: ``DocumentRecord.native()``, the schema in the README's Export section. The
   line is assembled from the UTF-8 bytes of the text (``native_line``): no
   decoding, and JSON-escaping a text is a few ``bytes.replace`` calls. It
   decodes to exactly ``native()`` (a test holds both to that).

@@ -18,7 +18,12 @@ byte for byte the one ``export`` writes alone:
   and the worker writes the block there itself (``os.pwrite`` into the
   temporary output), so no byte is copied twice. To stdout, which has no
   offsets, the parent asks for each block in turn and passes it on;
-- each worker holds at most ``AHEAD`` blocks, so memory stays flat.
+- each worker holds at most ``AHEAD`` blocks, and a block is at most ``BLOCK``
+  documents and about ``BLOCK_BYTES`` of text, so memory stays flat;
+- anything going wrong with a worker (it cannot start, dies, answers nonsense,
+  or the write lock is busy) before the snapshot leaves the export to the
+  parent alone; after it, the export fails with ``WorkerFailed`` and leaves
+  nothing behind.
 
 Plain subprocesses speaking JSON lines: ``multiprocessing`` would re-run the
 caller's ``__main__`` (spawn) or carry open SQLite connections into the child
@@ -39,15 +44,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import CorpusError
+from ..errors import CorpusError, InvalidValue
 from .stream import Rendered
 
-BLOCK = 1000  # documents per block
+BLOCK = 1000  # documents per block at most
+BLOCK_BYTES = 8 << 20  # and about this much text (file sizes), so big documents make small blocks
 AHEAD = 2  # blocks a worker may hold (rendered, not yet placed)
 AUTO_MIN_DOCUMENTS = 20_000  # below this, starting workers costs more than it saves
 AUTO_MAX_JOBS = 4
+MAX_JOBS = 64
 SNAPSHOT_TIMEOUT = 60.0  # seconds for workers to start and open the database (the write lock is held meanwhile)
+ANSWER_TIMEOUT = 600.0  # seconds a worker may take over one block
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # the folder holding corpus_tui/
+HELLO = b'{"corpus-tui export worker": 1}\n'  # a worker's first line; whatever came before is not ours
 
 
 class WorkerFailed(CorpusError):
@@ -55,8 +64,18 @@ class WorkerFailed(CorpusError):
 
 
 def worker_command() -> list[str]:
-    """How a worker is started: this interpreter, running ``worker.py`` as a module."""
-    return [sys.executable, "-m", "corpus_tui.core.export.worker"]
+    """How a worker is started: this interpreter, with this copy of corpus_tui.
+
+    ``-P``: the current folder is not put on ``sys.path`` (a ``json.py`` there
+    would be imported instead of the standard one); the parent's package root
+    is put first only when it is not on the path already (a source checkout),
+    so the worker always runs the parent's code.
+    """
+    bootstrap = (
+        "import sys; root = sys.argv[1]; sys.path.insert(0, root) if root not in sys.path else None; "
+        "from corpus_tui.core.export.worker import main; sys.exit(main())"
+    )
+    return [sys.executable, "-P", "-c", bootstrap, str(PACKAGE_ROOT)]
 
 
 def usable_cpus() -> int:
@@ -73,29 +92,29 @@ def workers_for(jobs: int | None, selected: int) -> int:
     only for selections of ``AUTO_MIN_DOCUMENTS`` or more; an explicit number
     is taken as asked (1: no workers).
     """
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise InvalidValue(f"jobs must be between 1 and {MAX_JOBS}, not {jobs}")
+    if not hasattr(os, "pwrite"):  # workers write with os.pwrite (not on Windows)
+        return 0
     if jobs is None:
         return min(usable_cpus(), AUTO_MAX_JOBS) if selected >= AUTO_MIN_DOCUMENTS and usable_cpus() > 1 else 0
-    if jobs < 1:
-        raise ValueError("jobs must be at least 1")
     return jobs if jobs > 1 and selected > 0 else 0
 
 
 @dataclass
 class _Event:
     worker: int
-    message: dict[str, Any] | None  # None: the worker's stdout closed (it exited)
+    message: dict[str, Any] | None  # None: the worker's output ended or made no sense (``ended`` says how)
     payload: bytes = b""
+    ended: str = ""
 
 
 class _Worker:
     def __init__(self, index: int, events: queue.Queue[_Event]):
         self.index = index
         self.stderr = tempfile.TemporaryFile()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
-            worker_command(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.inbox: IO[bytes] = self.process.stdin
@@ -104,24 +123,49 @@ class _Worker:
         self.reader.start()
         self.holding = 0  # blocks given and not yet placed
 
+    @property
+    def name(self) -> str:
+        return f"export worker {self.index + 1}"
+
     def send(self, message: dict[str, Any]) -> None:
-        self.inbox.write(json.dumps(message).encode("utf-8") + b"\n")
-        self.inbox.flush()
+        try:
+            self.inbox.write(json.dumps(message).encode("utf-8") + b"\n")
+            self.inbox.flush()
+        except OSError:  # it has exited
+            raise WorkerFailed(f"{self.name} failed: {self.why_it_ended('it stopped reading')}") from None
 
     def _read(self, stdout: IO[bytes], events: queue.Queue[_Event]) -> None:
+        ended = "it exited"
         try:
-            for line in stdout:
+            lines = iter(stdout)
+            for line in lines:  # lines a site hook printed before the worker took over its stdout
+                if line == HELLO:
+                    break
+            for line in lines:
                 message = json.loads(line)
-                payload = stdout.read(message["size"]) if "data" in message else b""
+                if not isinstance(message, dict):
+                    raise ValueError(f"not a message: {line[:80]!r}")
+                payload = b""
+                if "data" in message:
+                    payload = stdout.read(message["size"])
+                    if len(payload) != message["size"]:
+                        ended = "a block it sent was cut short"
+                        break
                 events.put(_Event(self.index, message, payload))
-        except (OSError, ValueError):
-            pass
-        events.put(_Event(self.index, None))
+        except (OSError, ValueError, KeyError) as error:
+            ended = f"it answered nonsense ({error})"
+        events.put(_Event(self.index, None, ended=ended))
 
-    def why_it_failed(self) -> str:
+    def why_it_ended(self, fallback: str) -> str:
+        """The last line it wrote on stderr, else its exit status, else ``fallback``."""
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return fallback
         self.stderr.seek(0)
         lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
-        return lines[-1] if lines else f"exit status {self.process.poll()}"
+        return lines[-1] if lines else f"{fallback}, exit status {self.process.returncode}"
 
     def close(self, kill: bool) -> None:
         try:
@@ -130,7 +174,7 @@ class _Worker:
             else:
                 self.send({"stop": True})
             self.inbox.close()
-        except OSError:
+        except (OSError, WorkerFailed):
             pass
         try:
             self.process.wait(timeout=10)
@@ -169,7 +213,7 @@ class WorkerPool:
             worker.close(kill)
         self.workers = []
 
-    def _next(self, timeout: float | None = None) -> _Event:
+    def _next(self, timeout: float) -> _Event:
         try:
             event = self.events.get(timeout=timeout)
         except queue.Empty:
@@ -178,13 +222,16 @@ class WorkerPool:
         if event.message is None or "error" in event.message:
             self.failed = True
             worker = self.workers[event.worker]
-            if event.message is not None:
-                reason = event.message["error"]
-            else:
-                worker.process.wait(timeout=10)
-                reason = worker.why_it_failed()
-            raise WorkerFailed(f"export worker {event.worker + 1} failed: {reason}")
+            reason = event.message["error"] if event.message else worker.why_it_ended(event.ended)
+            raise WorkerFailed(f"{worker.name} failed: {reason}")
         return event
+
+    def _send(self, worker: _Worker, message: dict[str, Any]) -> None:
+        try:
+            worker.send(message)
+        except WorkerFailed:
+            self.failed = True
+            raise
 
     def take_snapshot(self, db: Path, where: str, params: list[Any], fmt: str, allow_stale: bool,
                       target: Path | None) -> None:
@@ -192,11 +239,12 @@ class WorkerPool:
         config = {"db": str(db), "where": where, "params": params, "format": fmt, "allow_stale": allow_stale,
                   "target": None if target is None else str(target)}
         for worker in self.workers:
-            worker.send({"snapshot": config})
+            self._send(worker, {"snapshot": config})
         for _ in self.workers:
-            event = self._next(timeout=SNAPSHOT_TIMEOUT)
+            event = self._next(SNAPSHOT_TIMEOUT)
             if not event.message or "ready" not in event.message:
-                raise WorkerFailed(f"export worker {event.worker + 1} answered {event.message!r} to snapshot")
+                self.failed = True
+                raise WorkerFailed(f"{self.workers[event.worker].name} answered {event.message!r} to the snapshot")
 
     def render(
         self,
@@ -227,7 +275,7 @@ class WorkerPool:
             nonlocal given
             while given < blocks and worker.holding < AHEAD:
                 end = starts[given + 1] if given + 1 < blocks else None
-                worker.send({"block": given, "first": starts[given], "end": end})
+                self._send(worker, {"block": given, "first": starts[given], "end": end})
                 owner[given] = worker
                 worker.holding += 1
                 given += 1
@@ -245,7 +293,7 @@ class WorkerPool:
         for worker in self.workers:
             hand_out(worker)
         while finished < blocks:
-            event = self._next()
+            event = self._next(ANSWER_TIMEOUT)
             message = event.message
             assert message is not None
             if "rendered" in message:
@@ -253,7 +301,7 @@ class WorkerPool:
                 if message["selected"] != sizes[block]:
                     self.failed = True
                     raise WorkerFailed(
-                        f"export worker {event.worker + 1} found {message['selected']} documents in block "
+                        f"{self.workers[event.worker].name} found {message['selected']} documents in block "
                         f"{block + 1}, not {sizes[block]}: the snapshots differ"
                     )
                 reports[block] = message
@@ -268,11 +316,11 @@ class WorkerPool:
                 asked = False
             if stream is None:  # every block whose predecessors' sizes are known gets its offset
                 while placing in reports:
-                    owner[placing].send({"write": placing, "offset": offset})
+                    self._send(owner[placing], {"write": placing, "offset": offset})
                     offset += reports[placing]["size"]
                     placing += 1
             elif not asked and placing in reports:
-                owner[placing].send({"send": placing})
+                self._send(owner[placing], {"send": placing})
                 asked = True
             finish_in_order()
         return offset

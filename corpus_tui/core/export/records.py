@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from ..base import CorpusBase
 
 SCHEMA = 1  # the "schema" key of every native record
-CHUNK = 500  # documents per round of queries
+CHUNK = 500  # documents per round of queries at most
+CHUNK_BYTES = 4 << 20  # and about this much text (file sizes): a chunk of big documents is a short one
 # One row per document: its text as UTF-8 bytes, and its spans and tag links
 # gathered by SQLite into one JSON array each, so a chunk of documents costs one
 # query and a handful of Python objects per document (not one per span column).
@@ -153,6 +154,21 @@ _json_array = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json
 def fetch_chunk(conn: sqlite3.Connection, ids: list[int]) -> ChunkRows:
     """The rows of ``ids``: one per document, spans and tag links as JSON arrays."""
     return conn.execute(_CHUNK_SQL.format(", ".join("?" for _ in ids)), ids).fetchall()
+
+
+def chunked(rows: Iterable[tuple[int, int]], count: int = CHUNK, max_bytes: int = CHUNK_BYTES) -> Iterator[list[int]]:
+    """Ids from ``(id, size)`` rows, in order, ``count`` at most at a time, and no more
+    than ``max_bytes`` of documents unless one document alone is larger."""
+    ids: list[int] = []
+    size = 0
+    for doc_id, doc_size in rows:
+        if ids and (len(ids) >= count or size + doc_size > max_bytes):
+            yield ids
+            ids, size = [], 0
+        ids.append(doc_id)
+        size += doc_size
+    if ids:
+        yield ids
 
 
 def records_from(ids: list[int], rows: ChunkRows) -> Iterator[DocumentRecord]:

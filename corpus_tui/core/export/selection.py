@@ -63,13 +63,8 @@ def selected_ids(corpus: Corpus, filters: Filters) -> tuple[int, Iterator[list[i
     """
     where, params = selection_query(filters)
     total = corpus.db.execute(f"SELECT COUNT(*) FROM documents d{where}", params).fetchone()[0]
-    cursor = corpus.db.conn.execute(f"SELECT d.id FROM documents d{where} ORDER BY d.path", params)
-
-    def chunks() -> Iterator[list[int]]:
-        while rows := cursor.fetchmany(records.CHUNK):
-            yield [row[0] for row in rows]
-
-    return int(total), chunks()
+    cursor = corpus.db.conn.execute(f"SELECT d.id, d.size FROM documents d{where} ORDER BY d.path", params)
+    return int(total), records.chunked(cursor)
 
 
 def selection_query(filters: Filters) -> tuple[str, list[Any]]:
@@ -82,18 +77,21 @@ def selected_count(corpus: Corpus, filters: Filters) -> int:
     return int(corpus.db.execute(f"SELECT COUNT(*) FROM documents d{where}", params).fetchone()[0])
 
 
-def blocks(corpus: Corpus, filters: Filters, size: int) -> tuple[list[str], list[int]]:
-    """The selection cut into blocks of ``size`` documents in path order: each block's
-    first path, and how many documents it holds (memory: one path per block)."""
+def blocks(corpus: Corpus, filters: Filters, count: int, max_bytes: int) -> tuple[list[str], list[int]]:
+    """The selection cut into blocks in path order, of ``count`` documents at most and no
+    more than ``max_bytes`` unless one document alone is larger: each block's first
+    path, and how many documents it holds (memory: one path per block)."""
     where, params = selection_query(filters)
     starts: list[str] = []
     sizes: list[int] = []
-    for index, (path,) in enumerate(corpus.db.conn.execute(f"SELECT d.path FROM documents d{where} ORDER BY d.path",
-                                                            params)):
-        if index % size == 0:
+    block_bytes = 0
+    for path, size in corpus.db.conn.execute(f"SELECT d.path, d.size FROM documents d{where} ORDER BY d.path", params):
+        if not sizes or sizes[-1] >= count or block_bytes + size > max_bytes:
             starts.append(path)
             sizes.append(0)
+            block_bytes = 0
         sizes[-1] += 1
+        block_bytes += size
     return starts, sizes
 
 

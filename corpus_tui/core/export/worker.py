@@ -31,7 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .records import CHUNK, fetch_chunk
+from .parallel import HELLO
+from .records import chunked, fetch_chunk
 from .stream import Rendered, render_chunk
 
 
@@ -51,15 +52,13 @@ class Protocol:
 
 
 def block_ids(conn: sqlite3.Connection, where: str, params: list[Any], first: str, end: str | None) -> Iterator[list[int]]:
-    """The selection's ids with ``first <= path < end``, in path order, ``CHUNK`` at a time."""
-    sql = f"SELECT d.id FROM documents d{where} AND d.path >= ?"
+    """The selection's ids with ``first <= path < end``, in path order, a chunk at a time."""
+    sql = f"SELECT d.id, d.size FROM documents d{where} AND d.path >= ?"
     bounds: list[Any] = [first]
     if end is not None:
         sql += " AND d.path < ?"
         bounds.append(end)
-    cursor = conn.execute(sql + " ORDER BY d.path", [*params, *bounds])
-    while rows := cursor.fetchmany(CHUNK):
-        yield [row[0] for row in rows]
+    return chunked(conn.execute(sql + " ORDER BY d.path", [*params, *bounds]))
 
 
 def render_block(conn: sqlite3.Connection, config: dict[str, Any], first: str, end: str | None) -> tuple[bytes, Rendered, int]:
@@ -135,6 +134,8 @@ def main() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt the protocol
     protocol = Protocol(sys.stdin.buffer, outbox)
     try:
+        outbox.write(HELLO)
+        outbox.flush()
         serve(protocol)
     except KeyboardInterrupt:
         return 130
