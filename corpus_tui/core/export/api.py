@@ -39,7 +39,8 @@ from .records import SCHEMA, fetch_chunk, records_from
 from . import parallel
 from .parallel import WorkerFailed, WorkerPool, workers_for
 from .selection import (
-    Filters, blocks, count_left_out, refresh_changed, selected_count, selected_ids, selected_paths, selection_query,
+    Filters, apply_changes, blocks, count_left_out, refresh_changed, refresh_query, selected_count, selected_ids,
+    selected_paths, selection_query,
 )
 from .stream import RENDERERS, Rendered, accept, header, render_chunk
 
@@ -139,10 +140,9 @@ def export(
         filters.check(corpus)
         summary = ExportSummary(fmt, "-" if path is None else str(path))
         count = workers_for(jobs, selected_count(corpus, filters)) if fmt in STREAM_FORMATS else 0
-        # Workers load while changed files are re-read below.
         with _start_workers(count) as pool:
-            summary.refreshed = refresh_changed(corpus, filters)
-            if pool is not None:
+            summary.refreshed = _refresh(corpus, filters, pool)
+            if pool is not None and pool.workers:
                 with out.output_stream(path, force) as stream:
                     target = None if path is None else Path(stream.name)
                     summary.workers = len(pool.workers)
@@ -159,6 +159,20 @@ def export(
     except sqlite3.Error as error:
         raise translate(error, corpus.db_path) from None
     return summary
+
+
+def _refresh(corpus: Corpus, filters: Filters, pool: WorkerPool | None) -> int:
+    """Re-read files changed since the last scan, found by the workers when there are any
+    (if they fail, they are stopped and this process does it all)."""
+    if pool is not None:
+        where, params = refresh_query(filters)
+        try:
+            changes = pool.find_changes(corpus.db_path, corpus.folder, where, params)
+        except WorkerFailed:
+            pool.close(kill=True)
+        else:
+            return apply_changes(corpus, *changes)
+    return refresh_changed(corpus, filters)
 
 
 def _count_left_out(corpus: Corpus, filters: Filters, summary: ExportSummary) -> None:
@@ -201,6 +215,7 @@ def _write_in_workers(
         try:
             pool.take_snapshot(corpus.db_path, where, params, fmt, allow_stale, target)
         except WorkerFailed:
+            pool.close(kill=True)
             return False
         _count_left_out(corpus, filters, summary)
         starts, sizes = blocks(corpus, filters, parallel.BLOCK, parallel.BLOCK_BYTES)

@@ -125,5 +125,7 @@ def output_stream(path: Path | None, force: bool) -> Iterator[IO[bytes]]:
         yield buffer
         buffer.flush()
         return
-    with atomic_file(path, force) as temporary, open(temporary, "wb", buffering=WRITE_BUFFER) as handle:
+    # "r+b", not "wb": the file mkstemp made is empty already, and truncating it would
+    # make ext4 write out every block of it when it is closed (auto_da_alloc).
+    with atomic_file(path, force) as temporary, open(temporary, "r+b", buffering=WRITE_BUFFER) as handle:
         yield handle

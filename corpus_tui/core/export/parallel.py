@@ -6,6 +6,8 @@ bound by one core. With several cores, ``WorkerPool`` runs that many
 ``python -m corpus_tui.core.export.worker`` processes, and the output is
 byte for byte the one ``export`` writes alone:
 
+- the files are checked for changes since the last scan by the workers, a
+  share each, while they would otherwise wait; the parent re-reads what changed;
 - one snapshot: the parent takes the write lock (``BEGIN IMMEDIATE``), so no
   commit can land; every worker opens its own read-only connection and starts
   its read transaction; the parent reads the selection under the same lock and
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import CorpusError, InvalidValue
+from .changes import Changed, Vanished
 from .stream import Rendered
 
 BLOCK = 1000  # documents per block at most
@@ -167,7 +170,8 @@ class _Worker:
         lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else f"{fallback}, exit status {self.process.returncode}"
 
-    def close(self, kill: bool) -> None:
+    def stop(self, kill: bool) -> None:
+        """Ask it to exit (or kill it); ``wait`` for it after stopping the others."""
         try:
             if kill:
                 self.process.kill()
@@ -176,6 +180,8 @@ class _Worker:
             self.inbox.close()
         except (OSError, WorkerFailed):
             pass
+
+    def wait(self) -> None:
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -210,7 +216,9 @@ class WorkerPool:
 
     def close(self, kill: bool) -> None:
         for worker in self.workers:
-            worker.close(kill)
+            worker.stop(kill)
+        for worker in self.workers:
+            worker.wait()
         self.workers = []
 
     def _next(self, timeout: float) -> _Event:
@@ -232,6 +240,23 @@ class WorkerPool:
         except WorkerFailed:
             self.failed = True
             raise
+
+    def find_changes(self, db: Path, folder: Path, where: str, params: list[Any]) -> tuple[Changed, Vanished]:
+        """Every worker checks its share of the files for changes since the last scan."""
+        parts = len(self.workers)
+        for part, worker in enumerate(self.workers):
+            self._send(worker, {"check": {"db": str(db), "folder": str(folder), "where": where, "params": params,
+                                          "part": part, "parts": parts}})
+        changed: Changed = []
+        vanished: Vanished = []
+        for _ in self.workers:
+            event = self._next(SNAPSHOT_TIMEOUT)
+            if not event.message or "checked" not in event.message:
+                self.failed = True
+                raise WorkerFailed(f"{self.workers[event.worker].name} answered {event.message!r} to the check")
+            changed += [(path, size, mtime_ns) for path, size, mtime_ns in event.message["changed"]]
+            vanished += event.message["vanished"]
+        return changed, vanished
 
     def take_snapshot(self, db: Path, where: str, params: list[Any], fmt: str, allow_stale: bool,
                       target: Path | None) -> None:

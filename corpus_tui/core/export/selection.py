@@ -10,7 +10,6 @@ ones never (their file cannot be read now).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from ..schema import STATUSES
 from ..listing import filter_clauses
 from ..tags import clean_tag_name
 from . import records
+from .changes import Changed, Vanished, find_changes
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
@@ -116,6 +116,11 @@ def count_left_out(corpus: Corpus, filters: Filters) -> dict[str, int]:
     return counts
 
 
+def refresh_query(filters: Filters) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause of the documents whose files an export checks for changes."""
+    return _where(filters, ("ok",))
+
+
 def refresh_changed(corpus: Corpus, filters: Filters) -> int:
     """Re-read the files that changed on disk since the last scan; returns how many.
 
@@ -124,23 +129,15 @@ def refresh_changed(corpus: Corpus, filters: Filters) -> int:
     (or marked stale); a file that disappeared is marked missing. Done before
     the export reads anything, so what it writes matches the files on disk.
     """
-    where, params = _where(filters, ("ok",))
-    folder = str(corpus.folder) + os.sep
-    changed: list[FoundFile] = []
-    vanished: list[int] = []
-    stat = os.stat
-    for doc_id, path, size, mtime_ns in corpus.db.execute(
-        f"SELECT d.id, d.path, d.size, d.mtime_ns FROM documents d{where}", params
-    ):
-        try:
-            found = stat(folder + path)
-        except OSError:
-            vanished.append(doc_id)
-            continue
-        if found.st_size != size or found.st_mtime_ns != mtime_ns:
-            changed.append(FoundFile(path, found.st_size, found.st_mtime_ns))
+    where, params = refresh_query(filters)
+    return apply_changes(corpus, *find_changes(corpus.db.conn, str(corpus.folder), where, params))
+
+
+def apply_changes(corpus: Corpus, changed: Changed, vanished: Vanished) -> int:
+    """Re-read the ``changed`` files and mark the ``vanished`` documents missing."""
     if changed:
-        scanner.scan(corpus, changed, None, partial=True)
+        scanner.scan(corpus, [FoundFile(path, size, mtime_ns) for path, size, mtime_ns in changed], None,
+                     partial=True)
     for doc_id in vanished:
         corpus.refresh_document(doc_id)
     return len(changed) + len(vanished)

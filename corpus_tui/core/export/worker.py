@@ -6,6 +6,9 @@ parent's messages arrive on stdin, its replies leave on stdout (the real
 stdout is moved to stderr first, so nothing else can end up in the protocol).
 
     parent                                       worker
+    {"check": {db, folder, where, params,        stats its share of the files
+               part, parts}}                <-   {"checked": part, "changed": [[path, size,
+                                                  mtime_ns], ...], "vanished": [id, ...]}
     {"snapshot": {db, where, params, format,     opens the database read-only and
                   allow_stale, target}}          starts its read transaction
                                             <-   {"ready": true}
@@ -28,9 +31,11 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any
 
+from .changes import find_changes
 from .parallel import HELLO
 from .records import chunked, fetch_chunk
 from .stream import Rendered, render_chunk
@@ -76,8 +81,7 @@ def render_block(conn: sqlite3.Connection, config: dict[str, Any], first: str, e
 
 def open_snapshot(db: str) -> sqlite3.Connection:
     """A read-only connection inside a read transaction that has seen the database."""
-    conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                           check_same_thread=False)
+    conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     conn.execute("BEGIN")
     conn.execute("SELECT COUNT(*) FROM documents").fetchone()  # the first read fixes the snapshot
     return conn
@@ -90,7 +94,13 @@ def serve(protocol: Protocol) -> None:
     rendered: dict[int, bytes] = {}
     try:
         for message in protocol.messages():
-            if "snapshot" in message:
+            if "check" in message:
+                job = message["check"]
+                with closing(sqlite3.connect(f"{Path(job['db']).resolve().as_uri()}?mode=ro", uri=True)) as reader:
+                    changed, vanished = find_changes(reader, job["folder"], job["where"], job["params"], job["part"],
+                                                     job["parts"])
+                protocol.send({"checked": job["part"], "changed": changed, "vanished": vanished})
+            elif "snapshot" in message:
                 config = message["snapshot"]
                 conn = open_snapshot(config["db"])
                 if config["target"] is not None:
@@ -147,7 +157,9 @@ def main() -> int:
         except OSError:
             pass
         return 1
-    return 0
+    # Everything is written and closed: skip the interpreter's teardown (a tenth of a
+    # second the parent would wait for before renaming the output).
+    os._exit(0)
 
 
 if __name__ == "__main__":
