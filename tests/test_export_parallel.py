@@ -76,6 +76,22 @@ def test_workers_find_files_changed_since_the_scan(corpus, tmp_path):
     assert record["text"].startswith("New first line.") and record["spans"][0]["text"] == "article"
 
 
+def test_documents_added_after_the_blocks_were_cut_are_exported(corpus, tmp_path, monkeypatch):
+    apply_changes = api.apply_changes
+
+    def scan_new_files_first(*args):  # between cutting the blocks and taking the snapshot
+        for name in ("0 first.txt", "d05b.txt", "zzz last.txt"):
+            (corpus.folder / name).write_text(f"{name}\n", encoding="utf-8")
+        with Corpus.open(corpus.folder) as other:
+            other.scan()
+        return apply_changes(*args)
+
+    monkeypatch.setattr(api, "apply_changes", scan_new_files_first)
+    summary = export(corpus, "jsonl", tmp_path / "out.jsonl", jobs=2)
+    assert summary.workers == 2 and summary.documents == DOCUMENTS + 3
+    assert (tmp_path / "out.jsonl").read_bytes() == exported(corpus, tmp_path, "jsonl", 1)[0]
+
+
 def test_progress_counts_every_document_in_order(corpus, tmp_path):
     seen = []
     export(corpus, "jsonl", tmp_path / "out.jsonl", jobs=2, progress=lambda done, total: seen.append((done, total)))

@@ -141,13 +141,13 @@ def export(
         summary = ExportSummary(fmt, "-" if path is None else str(path))
         count = workers_for(jobs, selected_count(corpus, filters)) if fmt in STREAM_FORMATS else 0
         with _start_workers(count) as pool:
-            summary.refreshed = _refresh(corpus, filters, pool)
+            summary.refreshed, starts = _refresh(corpus, filters, pool)
             if pool is not None and pool.workers:
                 with out.output_stream(path, force) as stream:
                     target = None if path is None else Path(stream.name)
                     summary.workers = len(pool.workers)
-                    if not _write_in_workers(pool, corpus, fmt, stream, target, filters, allow_stale, summary,
-                                             progress):
+                    if not _write_in_workers(pool, corpus, fmt, stream, target, starts, filters, allow_stale,
+                                             summary, progress):
                         summary.workers = 0
                         with _read_snapshot(corpus):  # the workers could not start: render here
                             _count_left_out(corpus, filters, summary)
@@ -161,18 +161,21 @@ def export(
     return summary
 
 
-def _refresh(corpus: Corpus, filters: Filters, pool: WorkerPool | None) -> int:
+def _refresh(corpus: Corpus, filters: Filters, pool: WorkerPool | None) -> tuple[int, list[str]]:
     """Re-read files changed since the last scan, found by the workers when there are any
-    (if they fail, they are stopped and this process does it all)."""
+    (if they fail, they are stopped and this process does it all); and, for the
+    workers, the first path of each block of documents, cut meanwhile."""
     if pool is not None:
         where, params = refresh_query(filters)
         try:
-            changes = pool.find_changes(corpus.db_path, corpus.folder, where, params)
+            pool.check_files(corpus.db_path, corpus.folder, where, params)
+            starts = blocks(corpus, filters, parallel.BLOCK, parallel.BLOCK_BYTES)
+            changes = pool.changes()
         except WorkerFailed:
             pool.close(kill=True)
         else:
-            return apply_changes(corpus, *changes)
-    return refresh_changed(corpus, filters)
+            return apply_changes(corpus, *changes), starts
+    return refresh_changed(corpus, filters), []
 
 
 def _count_left_out(corpus: Corpus, filters: Filters, summary: ExportSummary) -> None:
@@ -201,6 +204,7 @@ def _write_in_workers(
     fmt: str,
     stream: IO[bytes],
     target: Path | None,
+    starts: list[str],
     filters: Filters,
     allow_stale: bool,
     summary: ExportSummary,
@@ -218,11 +222,12 @@ def _write_in_workers(
             pool.close(kill=True)
             return False
         _count_left_out(corpus, filters, summary)
-        starts, sizes = blocks(corpus, filters, parallel.BLOCK, parallel.BLOCK_BYTES)
-    advance = _progress_counter(sum(sizes), progress)
+        total = selected_count(corpus, filters)
+    advance = _progress_counter(total, progress)
     stream.write(header(fmt))
     stream.flush()
-    pool.render(starts, sizes, stream.tell() if target else 0, None if target else stream, summary.add, advance)
+    pool.render(starts or [""], total, stream.tell() if target else 0, None if target else stream, summary.add,
+                advance)
     pool.close(kill=False)  # they have written everything; done before the output is renamed
     return True
 

@@ -13,8 +13,10 @@ byte for byte the one ``export`` writes alone:
   its read transaction; the parent reads the selection under the same lock and
   releases it. Writers (the app) wait milliseconds: the workers were started
   before the parent re-read changed files, and are ready by then;
-- blocks of ``BLOCK`` documents are cut by path (every BLOCK-th path of the
-  selection), so a worker selects a block with the serial query plus a path range;
+- blocks of ``BLOCK`` documents are cut by path while the workers check files
+  (before the snapshot: a block is a range of paths, and the first and last
+  ranges are open, so they cover the selection whatever changed meanwhile); a
+  worker selects a block with the serial query plus its path range;
 - placement: a worker renders a block in memory and reports its size; the
   parent, once it knows the sizes of all earlier blocks, tells it the offset,
   and the worker writes the block there itself (``os.pwrite`` into the
@@ -241,12 +243,15 @@ class WorkerPool:
             self.failed = True
             raise
 
-    def find_changes(self, db: Path, folder: Path, where: str, params: list[Any]) -> tuple[Changed, Vanished]:
-        """Every worker checks its share of the files for changes since the last scan."""
+    def check_files(self, db: Path, folder: Path, where: str, params: list[Any]) -> None:
+        """Every worker checks its share of the files for changes since the last scan
+        (``changes`` collects what they found)."""
         parts = len(self.workers)
         for part, worker in enumerate(self.workers):
             self._send(worker, {"check": {"db": str(db), "folder": str(folder), "where": where, "params": params,
                                           "part": part, "parts": parts}})
+
+    def changes(self) -> tuple[Changed, Vanished]:
         changed: Changed = []
         vanished: Vanished = []
         for _ in self.workers:
@@ -274,13 +279,17 @@ class WorkerPool:
     def render(
         self,
         starts: list[str],
-        sizes: list[int],
+        total: int,
         first_offset: int,
         stream: IO[bytes] | None,
         tally: Callable[[Rendered], None],
         advance: Callable[[int], None],
     ) -> int:
-        """Render the blocks beginning at ``starts`` (``sizes`` documents each), in order.
+        """Render the blocks beginning at ``starts``, in order: ``total`` documents in all.
+
+        The first block takes every path before ``starts[1]`` and the last every
+        path from its start on, so the blocks cover the whole selection however
+        it changed since they were cut.
 
         With ``stream`` None the workers write into their target file from
         ``first_offset`` on; otherwise the parent writes the blocks to ``stream``.
@@ -292,6 +301,7 @@ class WorkerPool:
         reports: dict[int, dict[str, Any]] = {}  # "rendered" messages of blocks not yet finished
         written: set[int] = set()
         given = finished = 0  # blocks handed out; blocks placed and counted, in order
+        counted = 0  # documents in the finished blocks
         placing = 0  # file: the next block to get an offset; stdout: the block asked for (or next to ask)
         asked = False
         offset = first_offset
@@ -299,17 +309,20 @@ class WorkerPool:
         def hand_out(worker: _Worker) -> None:
             nonlocal given
             while given < blocks and worker.holding < AHEAD:
+                first = starts[given] if given else ""
                 end = starts[given + 1] if given + 1 < blocks else None
-                self._send(worker, {"block": given, "first": starts[given], "end": end})
+                self._send(worker, {"block": given, "first": first, "end": end})
                 owner[given] = worker
                 worker.holding += 1
                 given += 1
 
         def finish_in_order() -> None:
-            nonlocal finished
+            nonlocal finished, counted
             while finished < blocks and finished in written:
-                tally(Rendered(**reports.pop(finished)["counts"]))
-                advance(sizes[finished])
+                report = reports.pop(finished)
+                tally(Rendered(**report["counts"]))
+                counted += report["selected"]
+                advance(report["selected"])
                 worker = owner.pop(finished)
                 worker.holding -= 1
                 finished += 1
@@ -322,14 +335,7 @@ class WorkerPool:
             message = event.message
             assert message is not None
             if "rendered" in message:
-                block = message["rendered"]
-                if message["selected"] != sizes[block]:
-                    self.failed = True
-                    raise WorkerFailed(
-                        f"{self.workers[event.worker].name} found {message['selected']} documents in block "
-                        f"{block + 1}, not {sizes[block]}: the snapshots differ"
-                    )
-                reports[block] = message
+                reports[message["rendered"]] = message
             elif "written" in message:
                 written.add(message["written"])
             elif "data" in message:
@@ -348,4 +354,7 @@ class WorkerPool:
                 self._send(owner[placing], {"send": placing})
                 asked = True
             finish_in_order()
+        if counted != total:
+            self.failed = True
+            raise WorkerFailed(f"the export workers found {counted} documents, not {total}: their snapshots differ")
         return offset

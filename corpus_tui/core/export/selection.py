@@ -77,22 +77,20 @@ def selected_count(corpus: Corpus, filters: Filters) -> int:
     return int(corpus.db.execute(f"SELECT COUNT(*) FROM documents d{where}", params).fetchone()[0])
 
 
-def blocks(corpus: Corpus, filters: Filters, count: int, max_bytes: int) -> tuple[list[str], list[int]]:
-    """The selection cut into blocks in path order, of ``count`` documents at most and no
-    more than ``max_bytes`` unless one document alone is larger: each block's first
-    path, and how many documents it holds (memory: one path per block)."""
+def blocks(corpus: Corpus, filters: Filters, count: int, max_bytes: int) -> list[str]:
+    """The first path of each block of the selection, cut in path order into blocks of
+    ``count`` documents at most and no more than ``max_bytes`` unless one document
+    alone is larger (memory: one path per block)."""
     where, params = selection_query(filters)
     starts: list[str] = []
-    sizes: list[int] = []
-    block_bytes = 0
+    documents = block_bytes = 0
     for path, size in corpus.db.conn.execute(f"SELECT d.path, d.size FROM documents d{where} ORDER BY d.path", params):
-        if not sizes or sizes[-1] >= count or block_bytes + size > max_bytes:
+        if not starts or documents >= count or block_bytes + size > max_bytes:
             starts.append(path)
-            sizes.append(0)
-            block_bytes = 0
-        sizes[-1] += 1
+            documents = block_bytes = 0
+        documents += 1
         block_bytes += size
-    return starts, sizes
+    return starts
 
 
 def selected_paths(corpus: Corpus, filters: Filters) -> Iterator[tuple[int, str]]:
