@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -11,17 +12,8 @@ if TYPE_CHECKING:
     from .models import Document, Span, Tag
     from .scanner import ScanSummary
 
-_HOMES = {"Corpus": "corpus", "CorpusError": "errors", "Document": "models", "Span": "models", "Tag": "models",
-          "ScanSummary": "scanner"}
 __all__ = ["Corpus", "CorpusError", "Document", "ScanSummary", "Span", "Tag"]
-
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use (see corpus_tui/__init__.py).
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "Corpus": "corpus", "CorpusError": "errors", "Document": "models", "Span": "models", "Tag": "models",
+    "ScanSummary": "scanner",
+}, globals())

@@ -10,8 +10,9 @@ The format reference is the README's Export section.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .api import FOLDER_FORMATS, FORMATS, STREAM_FORMATS, ExportSummary, export
@@ -19,23 +20,12 @@ if TYPE_CHECKING:
     from .output import BadOutput, OutputExists
     from .records import SCHEMA, DocumentRecord
 
-_HOMES = {
-    "FOLDER_FORMATS": "api", "FORMATS": "api", "STREAM_FORMATS": "api", "ExportSummary": "api", "export": "api",
-    "clean_text": "clean", "BadOutput": "output", "OutputExists": "output", "SCHEMA": "records",
-    "DocumentRecord": "records",
-}
 __all__ = [
     "FOLDER_FORMATS", "FORMATS", "SCHEMA", "STREAM_FORMATS", "BadOutput", "DocumentRecord",
     "ExportSummary", "OutputExists", "clean_text", "export",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use: an export worker process imports only what it renders with.
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "FOLDER_FORMATS": "api", "FORMATS": "api", "STREAM_FORMATS": "api", "ExportSummary": "api", "export": "api",
+    "clean_text": "clean", "BadOutput": "output", "OutputExists": "output", "SCHEMA": "records",
+    "DocumentRecord": "records",
+}, globals())

@@ -42,7 +42,7 @@ from .selection import (
     Filters, apply_changes, blocks, count_left_out, refresh_changed, refresh_query, selected_count, selected_ids,
     selected_paths, selection_query,
 )
-from .stream import RENDERERS, Rendered, accept, header, render_chunk
+from .stream import RENDERERS, Rendered, accept, add_counts, header, render_chunk
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
@@ -97,11 +97,7 @@ class ExportSummary:
         return asdict(self)
 
     def add(self, chunk: Rendered) -> None:
-        self.documents += chunk.documents
-        self.annotations += chunk.annotations
-        self.boilerplate += chunk.boilerplate
-        self.stale_spans_omitted += chunk.stale_spans_omitted
-        self.left_out_stale += chunk.left_out_stale
+        add_counts(self, chunk)
 
 
 def export(

@@ -30,16 +30,21 @@ class Rendered:
 
     def add(self, other: Rendered) -> None:
         """Count ``other`` in too (its data is not appended)."""
-        self.documents += other.documents
-        self.annotations += other.annotations
-        self.boilerplate += other.boilerplate
-        self.stale_spans_omitted += other.stale_spans_omitted
-        self.left_out_stale += other.left_out_stale
+        add_counts(self, other)
 
     def counts(self) -> dict[str, Any]:
         """Everything but the data (what a worker process reports)."""
         return {"documents": self.documents, "annotations": self.annotations, "boilerplate": self.boilerplate,
                 "stale_spans_omitted": self.stale_spans_omitted, "left_out_stale": self.left_out_stale}
+
+
+def add_counts(total: Any, part: Rendered) -> None:
+    """Add ``part``'s counts to ``total`` (a ``Rendered`` or an ``ExportSummary``)."""
+    total.documents += part.documents
+    total.annotations += part.annotations
+    total.boilerplate += part.boilerplate
+    total.stale_spans_omitted += part.stale_spans_omitted
+    total.left_out_stale += part.left_out_stale
 
 
 def accept(record: DocumentRecord, allow_stale: bool, tally: Rendered) -> bool:
