@@ -29,3 +29,15 @@ def test_cli_help_does_not_import_textual():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_export_worker_loads_only_what_it_renders_with():
+    """A worker starts in a fraction of a second because it skips the store, click and Textual."""
+    code = (
+        "import sys, corpus_tui.core.export.worker\n"
+        "heavy = ('sqlite_utils', 'click', 'textual', 'frontmatter', 'yaml', 'corpus_tui.core.store')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -166,7 +166,8 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(corpus, tmp_pa
 
 
 def test_how_many_workers():
-    assert workers_for(1, 10**6) == 0 and workers_for(3, 5) == 3 and workers_for(3, 0) == 0
+    assert workers_for(1, 10**6) == 0 and workers_for(3, 5000) == 3 and workers_for(3, 0) == 0
+    assert workers_for(3, parallel.BLOCK + 1) == 2 and workers_for(3, parallel.BLOCK) == 0  # one per block at most
     assert workers_for(None, parallel.AUTO_MIN_DOCUMENTS - 1) == 0
     for jobs in (0, parallel.MAX_JOBS + 1):
         with pytest.raises(InvalidValue):
@@ -195,6 +196,33 @@ def test_what_a_site_hook_prints_before_the_worker_starts_is_skipped(corpus, tmp
     noisy = [*BOOTSTRAP[:3], "print('hello from a sitecustomize'); " + BOOTSTRAP[3], *BOOTSTRAP[4:]]
     monkeypatch.setattr(parallel, "worker_command", lambda: noisy)
     assert exported(corpus, tmp_path, "jsonl", 2) == exported(corpus, tmp_path, "jsonl", 1)
+
+
+def test_output_a_hook_glued_to_the_workers_greeting_is_skipped(corpus, tmp_path, monkeypatch):
+    glued = [*BOOTSTRAP[:3], "sys.stdout.write('no newline'); sys.stdout.flush(); " + BOOTSTRAP[3], *BOOTSTRAP[4:]]
+    glued[3] = "import sys; " + glued[3]
+    monkeypatch.setattr(parallel, "worker_command", lambda: glued)
+    assert exported(corpus, tmp_path, "jsonl", 2) == exported(corpus, tmp_path, "jsonl", 1)
+
+
+def test_a_worker_error_is_one_line(corpus, tmp_path, monkeypatch, started):
+    failing = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import corpus_tui.core.export.stream as stream\n"
+        "def render_chunk(*args): raise RuntimeError('first line\\nsecond line')\n"
+        "stream.render_chunk = render_chunk\n"
+        "from corpus_tui.core.export.worker import main; sys.exit(main())"
+    )
+    monkeypatch.setattr(parallel, "worker_command", lambda: [*BOOTSTRAP[:3], failing, *BOOTSTRAP[4:]])
+    with pytest.raises(WorkerFailed) as failure:
+        export(corpus, "jsonl", tmp_path / "out.jsonl", jobs=2)
+    assert str(failure.value).endswith("RuntimeError: first line second line")
+    assert_clean(tmp_path, corpus, started)
+
+
+def test_jobs_is_checked_for_every_format(corpus, tmp_path):
+    with pytest.raises(InvalidValue, match="jobs"):
+        export(corpus, "markdown", tmp_path / "md", jobs=0)
+    assert not (tmp_path / "md").exists()
 
 
 def test_a_busy_write_lock_means_no_workers_not_a_wait(corpus, tmp_path):

@@ -1,8 +1,10 @@
 """Exporting the annotated corpus: ``export(corpus, fmt, output, ...)``.
 
 Modules: ``records`` (the native per-document record, streamed in chunks),
-``clean`` (``clean_text``), ``selection`` (filters, changed files),
-``output`` (atomic files and folders), one module per format family
+``native_lines`` (``jsonl`` lines straight from the fetched rows), ``clean``
+(``clean_text``), ``selection`` (filters, blocks, re-reading changed files),
+``changes`` (finding them), ``output`` (atomic files and folders), ``stream``
+(the line formats, a chunk at a time), one module per format family
 (``json_formats``, ``table``, ``folders``, ``brat``, ``parquet``),
 ``parallel`` and ``worker`` (rendering in worker processes), and ``api``.
 The format reference is the README's Export section.

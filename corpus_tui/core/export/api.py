@@ -16,8 +16,11 @@ not be re-anchored (``stale``) is left out and reported, unless
 ``allow_stale``: then it is exported with its other spans and the stale ones
 are omitted (and counted). Only the ``Corpus`` passed in is used, so a worker
 thread with its own ``Corpus`` can run an export; ``progress(done, total)`` is
-called after every chunk of documents, and an exception raised from it
-cancels the export, leaving nothing behind.
+called with ``(0, total)`` first, then after every chunk of documents (every
+block, with worker processes), and an exception raised from it cancels the
+export, leaving nothing behind (to stdout, what was written stays written).
+
+Large line-format exports are rendered by worker processes (``parallel``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from .folders import MarkdownWriter, TextFolderWriter
 from .parquet import ParquetWriter, require_pyarrow
 from .records import SCHEMA, fetch_chunk, records_from
 from . import parallel
-from .parallel import WorkerFailed, WorkerPool, workers_for
+from .parallel import WorkerFailed, WorkerPool, check_jobs, workers_for
 from .selection import (
     Filters, apply_changes, blocks, count_left_out, refresh_changed, refresh_query, selected_count, selected_ids,
     selected_paths, selection_query,
@@ -131,6 +134,7 @@ def export(
     path = None if to_stdout else Path(output)
     if path is not None:
         out.check_target(path, fmt in FOLDER_FORMATS, force, corpus.folder)
+    check_jobs(jobs)
     filters = Filters(tuple(statuses), tuple(tags), tuple(exclude_tags), only_annotated, include_missing)
     try:
         filters.check(corpus)
@@ -211,6 +215,7 @@ def _write_in_workers(
     where, params = selection_query(filters)
     with _write_lock(corpus) as locked:
         if not locked:
+            pool.close(kill=False)
             return False
         try:
             pool.take_snapshot(corpus.db_path, where, params, fmt, allow_stale, target)

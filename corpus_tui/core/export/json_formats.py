@@ -35,11 +35,11 @@ from .records import SCHEMA, DocumentRecord
 
 compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # separators not escaped
 _LINE_SEPARATORS = re.compile(rb"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8 (U+0085 is \xc2\x85)
-RARE_CONTROLS = bytes(c for c in range(32) if c not in (9, 10, 13))  # control characters but tab, LF, CR
+_RARE_CONTROLS = bytes(c for c in range(32) if c not in (9, 10, 13))  # control characters but tab, LF, CR
 SEPARATOR_BYTES = b"\x85\xa8\xa9"  # the last bytes of U+0085, U+2028, U+2029 in UTF-8
 # Deleting every byte but these leaves nothing for almost every text: then no
 # rare control character and no U+0085/2028/2029 can be in it (one C pass).
-NOT_SUSPECT = bytes(c for c in range(256) if c not in RARE_CONTROLS and c not in SEPARATOR_BYTES)
+NOT_SUSPECT = bytes(c for c in range(256) if c not in _RARE_CONTROLS and c not in SEPARATOR_BYTES)
 
 
 def dumps(value: Any) -> str:

@@ -2,17 +2,17 @@
 
 Why: a document's line costs tens of microseconds of Python (decoding, clean
 text, JSON escaping) against a few of SQLite reading, so a large export is
-bound by one core. With several cores, ``WorkerPool`` runs that many
-``python -m corpus_tui.core.export.worker`` processes, and the output is
+bound by one core. With several cores, ``WorkerPool`` runs that many worker
+processes (``worker.py``, started by ``worker_command``), and the output is
 byte for byte the one ``export`` writes alone:
 
 - the files are checked for changes since the last scan by the workers, a
   share each, while they would otherwise wait; the parent re-reads what changed;
 - one snapshot: the parent takes the write lock (``BEGIN IMMEDIATE``), so no
-  commit can land; every worker opens its own read-only connection and starts
-  its read transaction; the parent reads the selection under the same lock and
-  releases it. Writers (the app) wait milliseconds: the workers were started
-  before the parent re-read changed files, and are ready by then;
+  commit can land; every worker, already running, starts its read transaction
+  on its own read-only connection; the parent counts the selection under the
+  same lock and releases it. Writers (the app) wait that long: well under a
+  tenth of a second for 100,000 documents;
 - blocks of ``BLOCK`` documents are cut by path while the workers check files
   (before the snapshot: a block is a range of paths, and the first and last
   ranges are open, so they cover the selection whatever changed meanwhile); a
@@ -23,7 +23,9 @@ byte for byte the one ``export`` writes alone:
   temporary output), so no byte is copied twice. To stdout, which has no
   offsets, the parent asks for each block in turn and passes it on;
 - each worker holds at most ``AHEAD`` blocks, and a block is at most ``BLOCK``
-  documents and about ``BLOCK_BYTES`` of text, so memory stays flat;
+  documents and ``BLOCK_BYTES`` of files (unless one document alone is
+  larger, or documents were added to the open first or last range between the
+  cut and the snapshot), so memory stays flat;
 - anything going wrong with a worker (it cannot start, dies, answers nonsense,
   or the write lock is busy) before the snapshot leaves the export to the
   parent alone; after it, the export fails with ``WorkerFailed`` and leaves
@@ -58,8 +60,9 @@ AHEAD = 2  # blocks a worker may hold (rendered, not yet placed)
 AUTO_MIN_DOCUMENTS = 20_000  # below this, starting workers costs more than it saves
 AUTO_MAX_JOBS = 4
 MAX_JOBS = 64
-SNAPSHOT_TIMEOUT = 60.0  # seconds for workers to start and open the database (the write lock is held meanwhile)
-ANSWER_TIMEOUT = 600.0  # seconds a worker may take over one block
+CHECK_TIMEOUT = 600.0  # seconds for the workers to start and check their share of the files
+SNAPSHOT_TIMEOUT = 3.0  # seconds for running workers to start their read transactions (under the write lock)
+ANSWER_TIMEOUT = 120.0  # seconds a worker may take over one block
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # the folder holding corpus_tui/
 HELLO = b'{"corpus-tui export worker": 1}\n'  # a worker's first line; whatever came before is not ours
 
@@ -90,20 +93,25 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def check_jobs(jobs: int | None) -> None:
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise InvalidValue(f"jobs must be between 1 and {MAX_JOBS}, not {jobs}")
+
+
 def workers_for(jobs: int | None, selected: int) -> int:
     """How many worker processes export ``selected`` documents (0: none, render here).
 
     ``jobs`` None is automatic: one per usable CPU (at most ``AUTO_MAX_JOBS``),
     only for selections of ``AUTO_MIN_DOCUMENTS`` or more; an explicit number
-    is taken as asked (1: no workers).
+    is taken as asked (1: no workers), but never more than there are blocks.
     """
-    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
-        raise InvalidValue(f"jobs must be between 1 and {MAX_JOBS}, not {jobs}")
+    check_jobs(jobs)
     if not hasattr(os, "pwrite"):  # workers write with os.pwrite (not on Windows)
         return 0
     if jobs is None:
-        return min(usable_cpus(), AUTO_MAX_JOBS) if selected >= AUTO_MIN_DOCUMENTS and usable_cpus() > 1 else 0
-    return jobs if jobs > 1 and selected > 0 else 0
+        jobs = min(usable_cpus(), AUTO_MAX_JOBS) if selected >= AUTO_MIN_DOCUMENTS else 1
+    jobs = min(jobs, -(-selected // BLOCK))  # a worker per block at most
+    return jobs if jobs > 1 else 0
 
 
 @dataclass
@@ -121,7 +129,7 @@ class _Worker:
         self.process = subprocess.Popen(
             worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
         )
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
         self.inbox: IO[bytes] = self.process.stdin
         self.reader = threading.Thread(target=self._read, args=(self.process.stdout, events), daemon=True,
                                        name=f"export-worker-{index}")
@@ -144,7 +152,7 @@ class _Worker:
         try:
             lines = iter(stdout)
             for line in lines:  # lines a site hook printed before the worker took over its stdout
-                if line == HELLO:
+                if line.endswith(HELLO):  # a hook's output without a newline may precede it
                     break
             for line in lines:
                 message = json.loads(line)
@@ -233,7 +241,7 @@ class WorkerPool:
             self.failed = True
             worker = self.workers[event.worker]
             reason = event.message["error"] if event.message else worker.why_it_ended(event.ended)
-            raise WorkerFailed(f"{worker.name} failed: {reason}")
+            raise WorkerFailed(f"{worker.name} failed: {' '.join(str(reason).split())}")  # one line
         return event
 
     def _send(self, worker: _Worker, message: dict[str, Any]) -> None:
@@ -255,7 +263,7 @@ class WorkerPool:
         changed: Changed = []
         vanished: Vanished = []
         for _ in self.workers:
-            event = self._next(SNAPSHOT_TIMEOUT)
+            event = self._next(CHECK_TIMEOUT)
             if not event.message or "checked" not in event.message:
                 self.failed = True
                 raise WorkerFailed(f"{self.workers[event.worker].name} answered {event.message!r} to the check")
@@ -322,7 +330,8 @@ class WorkerPool:
                 report = reports.pop(finished)
                 tally(Rendered(**report["counts"]))
                 counted += report["selected"]
-                advance(report["selected"])
+                if report["selected"]:
+                    advance(report["selected"])
                 worker = owner.pop(finished)
                 worker.holding -= 1
                 finished += 1
@@ -333,12 +342,12 @@ class WorkerPool:
         while finished < blocks:
             event = self._next(ANSWER_TIMEOUT)
             message = event.message
-            assert message is not None
+            assert message is not None  # _next raised otherwise
             if "rendered" in message:
                 reports[message["rendered"]] = message
             elif "written" in message:
                 written.add(message["written"])
-            elif "data" in message:
+            elif "data" in message:  # only ever asked for, in order, when writing to a stream
                 assert stream is not None and message["data"] == placing
                 stream.write(event.payload)
                 offset += len(event.payload)

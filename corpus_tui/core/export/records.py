@@ -1,16 +1,17 @@
 """The native export record of a document, streamed in path order.
 
-Documents are read in chunks of ``CHUNK`` with three set-based queries per
-chunk (documents with their texts, spans, tag links), so the cost is flat per
+Documents are read in chunks of ``CHUNK`` documents (or ``CHUNK_BYTES`` of
+files) with one query per chunk (each row: the document, its text, and its
+spans and tag links gathered into JSON arrays), so the cost is flat per
 document and memory holds one chunk at a time, whatever the corpus size.
 
 Texts are read as UTF-8 bytes and boilerplate ranges carry byte offsets as
-well as their code-point offsets: the native ``jsonl`` line is assembled from
-bytes without decoding a text that has no spans (see
-``json_formats.native_line``), which makes the export a few times faster;
-every other format reads ``record.text`` (decoded once, on demand). A span is
-exported only when its offsets are known good on the exported text: ``anchor``
-not ``stale`` and ``text[start:end]`` equal to its stored quote.
+well as their code-point offsets, so the clean text is cut from the bytes;
+every format but ``jsonl`` reads ``record.text`` (decoded once, on demand),
+and ``jsonl`` lines are mostly built from the rows without a record at all
+(``native_lines``). A span is exported only when its offsets are known good
+on the exported text: ``anchor`` not ``stale`` and ``text[start:end]`` equal
+to its stored quote.
 """
 
 from __future__ import annotations

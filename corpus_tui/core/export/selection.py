@@ -56,7 +56,8 @@ def _where(filters: Filters, states: tuple[str, ...]) -> tuple[str, list[Any]]:
 
 
 def selected_ids(corpus: Corpus, filters: Filters) -> tuple[int, Iterator[list[int]]]:
-    """How many documents the filters take, and their ids in path order, ``CHUNK`` at a time.
+    """How many documents the filters take, and their ids in path order, a chunk at a time
+    (``records.chunked``: ``CHUNK`` documents or ``CHUNK_BYTES`` of files at most).
 
     A cursor streams the ids, so memory does not grow with the corpus.
     Call inside one read snapshot, so the count and the ids agree.

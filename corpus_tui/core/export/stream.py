@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .json_formats import doccano_line, native_line, prodigy_line
 from .native_lines import quick_line
@@ -38,7 +38,15 @@ class Rendered:
                 "stale_spans_omitted": self.stale_spans_omitted, "left_out_stale": self.left_out_stale}
 
 
-def add_counts(total: Any, part: Rendered) -> None:
+class Counts(Protocol):
+    documents: int
+    annotations: int
+    boilerplate: int
+    stale_spans_omitted: int
+    left_out_stale: list[str]
+
+
+def add_counts(total: Counts, part: Counts) -> None:
     """Add ``part``'s counts to ``total`` (a ``Rendered`` or an ``ExportSummary``)."""
     total.documents += part.documents
     total.annotations += part.annotations

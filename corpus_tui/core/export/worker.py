@@ -1,6 +1,6 @@
-"""An export worker process: ``python -m corpus_tui.core.export.worker``.
+"""An export worker process, started by ``parallel.WorkerPool`` (see ``parallel.worker_command``).
 
-Started by ``parallel.WorkerPool``; renders blocks of documents in one of the
+It checks files for changes and renders blocks of documents in one of the
 line formats and puts them where the parent says. It speaks JSON lines: the
 parent's messages arrive on stdin, its replies leave on stdout (the real
 stdout is moved to stderr first, so nothing else can end up in the protocol).
@@ -83,7 +83,7 @@ def open_snapshot(db: str) -> sqlite3.Connection:
     """A read-only connection inside a read transaction that has seen the database."""
     conn = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     conn.execute("BEGIN")
-    conn.execute("SELECT COUNT(*) FROM documents").fetchone()  # the first read fixes the snapshot
+    conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone()  # the first read fixes the snapshot
     return conn
 
 
@@ -107,13 +107,15 @@ def serve(protocol: Protocol) -> None:
                     target = os.open(config["target"], os.O_WRONLY)
                 protocol.send({"ready": True})
             elif "block" in message:
-                assert conn is not None, "block before snapshot"
+                if conn is None:
+                    raise RuntimeError("asked for a block before the snapshot")
                 data, tally, selected = render_block(conn, config, message["first"], message["end"])
                 rendered[message["block"]] = data
                 protocol.send({"rendered": message["block"], "size": len(data), "selected": selected,
                                "counts": tally.counts()})
             elif "write" in message:
-                assert target is not None, "write without a target file"
+                if target is None:
+                    raise RuntimeError("asked to write without a target file")
                 data = rendered.pop(message["write"])
                 _pwrite_all(target, data, message["offset"])
                 protocol.send({"written": message["write"]})
