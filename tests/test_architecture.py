@@ -6,15 +6,19 @@ import subprocess
 import sys
 
 
+def printed_by(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter (so nothing is imported yet)."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_core_and_cli_do_not_import_textual():
-    code = (
+    assert printed_by(
         "import sys, corpus_tui, corpus_tui.core, corpus_tui.cli; "
         "assert 'corpus_tui.core' in sys.modules; "
         "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    ) == "[]"
 
 
 def test_cli_help_does_not_import_textual():
@@ -26,18 +30,13 @@ def test_cli_help_does_not_import_textual():
         "finally:\n"
         "    print('textual' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert printed_by(code).splitlines()[-1] == "False"
 
 
 def test_an_export_worker_loads_only_what_it_renders_with():
     """A worker starts in a fraction of a second because it skips the store, click and Textual."""
-    code = (
+    assert printed_by(
         "import sys, corpus_tui.core.export.worker\n"
         "heavy = ('sqlite_utils', 'click', 'textual', 'frontmatter', 'yaml', 'corpus_tui.core.store')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    ) == "[]"
