@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import prepare_corpus, run_measured, scan_command
+from bench_scan import judge, prepare_corpus, print_rows, run_measured, scan_command
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 2**20
@@ -258,13 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "every checked span matches its text": output["bad_spans"] == 0 and output["spans_checked"] > 0,
         "workers write the bytes of one process": same_bytes,
     }
-    figures["targets"] = targets
-    figures["passed"] = all(targets.values())
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print_table(figures)
-    return 0 if figures["passed"] else 1
+    return judge(figures, targets, args.json, print_table)
 
 
 def print_table(f: dict[str, Any]) -> None:
@@ -294,10 +288,7 @@ def print_table(f: dict[str, Any]) -> None:
          f"{f['output']['bad_spans']} wrong", mark(t[keys[4]])),
         ("output of --jobs 1", "identical" if t[keys[5]] else "DIFFERENT", "byte for byte", mark(t[keys[5]])),
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    print(f"overall: {'PASS' if f['passed'] else 'FAIL'}")
+    print_rows(rows, f["passed"])
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import MIB, REPO, log, prepare_corpus, remove_database, scan_command
+from bench_scan import MIB, REPO, judge, log, prepare_corpus, print_rows, remove_database, scan_command
 
 IMPORT_MAX_RATIO = 3.0
 MEMORY_MAX_GROWTH = 1.25
@@ -222,13 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         and rerun["summary"]["already_present"] == big["distinct_pairs"],
         "small import: links = distinct pairs": small_import["summary"]["added"] == small["distinct_pairs"],
     }
-    figures["targets"] = targets
-    figures["passed"] = all(targets.values())
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print_table(figures)
-    return 0 if figures["passed"] else 1
+    return judge(figures, targets, args.json, print_table)
 
 
 def print_table(f: dict[str, Any]) -> None:
@@ -255,10 +249,7 @@ def print_table(f: dict[str, Any]) -> None:
          f"added {f['rerun_summary']['added']}, {f['rerun_summary']['already_present']:,} already present",
          mark(t["rerun adds nothing"])),
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    print(f"overall: {'PASS' if f['passed'] else 'FAIL'}")
+    print_rows(rows, f["passed"])
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,27 @@ def run_measured(command: list[str]) -> dict[str, Any]:
             "stdout": out.read().decode("utf-8", "replace"),
             "stderr": err.read().decode("utf-8", "replace"),
         }
+
+
+def judge(figures: dict[str, Any], targets: dict[str, bool], as_json: bool,
+          print_table: Callable[[dict[str, Any]], None]) -> int:
+    """Record the targets in ``figures``, print them (as JSON or a table), and return
+    the exit status they give (1 when one is missed)."""
+    figures["targets"] = targets
+    figures["passed"] = all(targets.values())
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print_table(figures)
+    return 0 if figures["passed"] else 1
+
+
+def print_rows(rows: list[tuple[str, str, str, str]], passed: bool) -> None:
+    """The figures table: label, value, detail, PASS/FAIL, in aligned columns."""
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    print(f"overall: {'PASS' if passed else 'FAIL'}")
 
 
 def run_baseline(corpus: Path) -> float:
@@ -240,18 +262,12 @@ def main(argv: list[str] | None = None) -> int:
         ),
         **{f"db: {name}": expected == got for name, (expected, got) in checks.items()},
     }
-    figures["targets"] = targets
-    figures["passed"] = all(targets.values())
-
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print_table(figures, first_summary, rescan_summary)
+    status = judge(figures, targets, args.json, lambda f: print_table(f, first_summary, rescan_summary))
 
     if not args.keep:
         remove_database(db)
         shutil.rmtree(corpus)
-    return 0 if figures["passed"] else 1
+    return status
 
 
 def print_table(f: dict[str, Any], first: dict[str, Any], rescan: dict[str, Any]) -> None:
@@ -282,10 +298,7 @@ def print_table(f: dict[str, Any], first: dict[str, Any], rescan: dict[str, Any]
     for name, check in f["database_checks"].items():
         rows.append((f"db check: {name}", str(check["got"]), f"expected {check['expected']}",
                      mark(t[f"db: {name}"])))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    print(f"overall: {'PASS' if f['passed'] else 'FAIL'}")
+    print_rows(rows, f["passed"])
 
 
 if __name__ == "__main__":
