@@ -25,11 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import ranges
-from .anchoring import Anchor, anchor_for, locate
 from .decoding import Decoded, decode
 from .discovery import FoundFile
 from .front_matter import FrontMatter, parse_front_matter
+from .reanchor import reanchor_document
 from .store import now
 
 if TYPE_CHECKING:
@@ -311,51 +310,14 @@ class _Scan:
         self._reanchor(doc_id, content.text, row["sha256"], content.sha256)
 
     def _reanchor(self, doc_id: int, text: str, sha_before: str | None, sha_after: str | None) -> None:
-        reanchored, stale = [], []
-        for span in self.corpus.spans(doc_id):
-            anchor = Anchor(span.quote, span.prefix, span.suffix)
-            start = locate(text, anchor, span.start)
-            if start is None:
-                if span.anchor != "stale":
-                    self.db.execute("UPDATE spans SET anchor = 'stale' WHERE id = ?", [span.id])
-                stale.append(span.id)
-                continue
-            end = start + len(span.quote)
-            fresh = anchor_for(text, start, end)
-            state = "ok" if (start, fresh.prefix, fresh.suffix) == (span.start, span.prefix, span.suffix) else "reanchored"
-            if state == "reanchored":
-                reanchored.append(span.id)
-            self.db.execute(
-                'UPDATE spans SET start = ?, "end" = ?, prefix = ?, suffix = ?, anchor = ? WHERE id = ?',
-                [start, end, fresh.prefix, fresh.suffix, state, span.id],
-            )
-        self._remerge_boilerplate(doc_id, text)
-        self.summary.reanchored_spans += len(reanchored)
-        self.summary.stale_spans += len(stale)
+        result = reanchor_document(self.corpus, doc_id, text)
+        self.summary.reanchored_spans += len(result.reanchored)
+        self.summary.stale_spans += len(result.stale)
         self.corpus.log_event(
             "document.changed", doc_id,
-            {"sha256_before": sha_before, "sha256_after": sha_after, "reanchored": reanchored, "stale": stale},
+            {"sha256_before": sha_before, "sha256_after": sha_after,
+             "reanchored": result.reanchored, "stale": result.stale},
         )
-
-    def _remerge_boilerplate(self, doc_id: int, text: str) -> None:
-        """Re-anchored boilerplate may now overlap; keep the disjoint-ranges invariant."""
-        live = [s for s in self.corpus.spans(doc_id, "boilerplate") if not s.stale]
-        merged = ranges.merge((s.start, s.end) for s in live)
-        if len(merged) == len(live):
-            return
-        self.db.execute(
-            f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in live)})", [s.id for s in live]
-        )
-        first = live[0]
-        rows = []
-        for start, end in merged:
-            anchor = anchor_for(text, start, end)
-            reason = next((s.reason for s in live if s.start < end and s.end > start and s.reason), None)
-            rows.append(first.as_row() | {
-                "id": None, "start": start, "end": end, "reason": reason, "anchor": "reanchored",
-                "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
-            })
-        self.corpus.insert_span_rows(rows)
 
 
 def read_files(folder: Path, jobs: list[tuple[FoundFile, str | None]]) -> dict[str, FileContent]:

@@ -1,0 +1,65 @@
+"""Re-anchor a changed document's spans: each moves to where its quote and
+context are found again (see ``anchoring.locate``) or becomes stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import ranges
+from .anchoring import Anchor, anchor_for, locate
+
+if TYPE_CHECKING:
+    from .spans import SpansMixin
+
+
+@dataclass
+class Reanchored:
+    reanchored: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+
+
+def reanchor_document(corpus: "SpansMixin", doc_id: int, text: str) -> Reanchored:
+    """Move every span of ``doc_id`` onto ``text``, the document's new text. Inside ``write()``."""
+    db = corpus.db
+    result = Reanchored()
+    for span in corpus.spans(doc_id):
+        anchor = Anchor(span.quote, span.prefix, span.suffix)
+        start = locate(text, anchor, span.start)
+        if start is None:
+            if span.anchor != "stale":
+                db.execute("UPDATE spans SET anchor = 'stale' WHERE id = ?", [span.id])
+            result.stale.append(span.id)
+            continue
+        end = start + len(span.quote)
+        fresh = anchor_for(text, start, end)
+        state = "ok" if (start, fresh.prefix, fresh.suffix) == (span.start, span.prefix, span.suffix) else "reanchored"
+        if state == "reanchored":
+            result.reanchored.append(span.id)
+        db.execute(
+            'UPDATE spans SET start = ?, "end" = ?, prefix = ?, suffix = ?, anchor = ? WHERE id = ?',
+            [start, end, fresh.prefix, fresh.suffix, state, span.id],
+        )
+    _remerge_boilerplate(corpus, doc_id, text)
+    return result
+
+
+def _remerge_boilerplate(corpus: "SpansMixin", doc_id: int, text: str) -> None:
+    """Re-anchored boilerplate may now overlap; keep the disjoint-ranges invariant."""
+    live = [s for s in corpus.spans(doc_id, "boilerplate") if not s.stale]
+    merged = ranges.merge((s.start, s.end) for s in live)
+    if len(merged) == len(live):
+        return
+    corpus.db.execute(
+        f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in live)})", [s.id for s in live]
+    )
+    first = live[0]
+    rows = []
+    for start, end in merged:
+        anchor = anchor_for(text, start, end)
+        reason = next((s.reason for s in live if s.start < end and s.end > start and s.reason), None)
+        rows.append(first.as_row() | {
+            "id": None, "start": start, "end": end, "reason": reason, "anchor": "reanchored",
+            "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
+        })
+    corpus.insert_span_rows(rows)
