@@ -21,6 +21,10 @@ class NotADatabase(CorpusError):
     pass
 
 
+class NotOurDatabase(CorpusError):
+    """An SQLite database that another application made: never changed."""
+
+
 class DatabaseMissing(CorpusError):
     pass
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .decoding import Decoded, decode
 from .discovery import FoundFile
+from .child_process import die_with_parent
 from .front_matter import FrontMatter, parse_front_matter
 from .reanchor import reanchor_document
 from .store import now
@@ -39,6 +40,7 @@ READ_AHEAD = 2  # batches the reader process may be ahead of the writer
 SCAN_CACHE_KIB = -65536  # 64 MiB page cache while scanning (negative: KiB, SQLite's convention)
 PARALLEL_READ_THRESHOLD = 3000  # files; below this a reader process costs more than it saves
 TITLE_MAX_CHARS = 200
+KNOWN_COLUMNS = ("id", "path", "state", "size", "mtime_ns", "sha256", "encoding", "encoding_override")
 _NON_BLANK = re.compile(r"\S")
 
 
@@ -143,11 +145,9 @@ class _Scan:
         self.db = corpus.db
         self.found = found
         self.summary = ScanSummary()
-        columns = ("id", "path", "state", "size", "mtime_ns", "sha256", "encoding", "encoding_override")
-        self.known = {
-            row[1]: dict(zip(columns, row))
-            for row in corpus.db.execute(f"SELECT {', '.join(columns)} FROM documents")
-        }
+        self.data_version = self._data_version()
+        self.known = {row["path"]: row for row in self._known_rows("", [])}
+        self.others_wrote = False  # another process committed since `known` was read
         found_paths = {f.path for f in found}
         # Whole-folder scans only: a partial scan cannot tell what vanished.
         self.vanished = {} if partial else {
@@ -174,6 +174,7 @@ class _Scan:
                 if index + READ_AHEAD < len(batches):
                     pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD]))
                 with self.corpus.write():
+                    self._catch_up(batch)
                     self.new_ids = []
                     for found in batch:
                         self._one(found, contents.get(found.path))
@@ -200,6 +201,29 @@ class _Scan:
                 counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
                 self.corpus.log_event("scan", None, counts)
         return self.summary
+
+    def _data_version(self) -> int:
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _known_rows(self, where: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+        sql = f"SELECT {', '.join(KNOWN_COLUMNS)} FROM documents {where}"
+        for row in self.db.execute(sql, params):
+            yield dict(zip(KNOWN_COLUMNS, row))
+
+    def _catch_up(self, batch: list[FoundFile]) -> None:
+        """Inside the batch's write transaction: re-read what another process
+        (a second scan, the app's scan) committed for these paths since
+        ``known`` was read, so its rows are updated, never inserted twice."""
+        if not self.others_wrote:
+            self.others_wrote = self._data_version() != self.data_version
+            if not self.others_wrote:
+                return
+        paths = [found.path for found in batch]
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            for row in self._known_rows(f"WHERE path IN ({', '.join('?' for _ in chunk)})", chunk):
+                self.known[row["path"]] = row
+                self.vanished.pop(row["path"], None)
 
     def _unchanged(self, found: FoundFile) -> dict[str, Any] | None:
         """The known row when size and mtime say the file was not touched (no read needed)."""
@@ -356,7 +380,10 @@ def _reader_for(files_to_read: int) -> Any:
     """
     if files_to_read < PARALLEL_READ_THRESHOLD or (os.cpu_count() or 1) < 2:
         return _Inline()
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(_start_method()))
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context(_start_method()),
+        initializer=die_with_parent, initargs=(os.getpid(),),
+    )
 
 
 def _start_method() -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .errors import NewerSchema
+from .errors import NewerSchema, NotOurDatabase
 
 SCHEMA_VERSION = 2
 STATUSES = ("new", "in_progress", "reviewed", "skipped")
@@ -202,6 +202,26 @@ def check_version(db: sqlite_utils.Database, path: Path) -> int:
             f"supports ({SCHEMA_VERSION}); upgrade corpus-tui to open it"
         )
     return version
+
+
+def check_is_ours(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse a database that holds another application's tables.
+
+    A corpus-tui database has a ``schema_version`` table from its first commit
+    (the schema is created in one transaction), so a database with tables but
+    without it belongs to someone else and is left exactly as it is.
+    """
+    if read_version(db) > 0:
+        return
+    names = [row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4"
+    ).fetchall()]
+    if names:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise NotOurDatabase(
+            f"{path}: an SQLite database of another application (it holds {shown}); "
+            "corpus-tui leaves it unchanged: use --db PATH to choose another file"
+        )
 
 
 def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:

@@ -8,7 +8,9 @@ implicit, uncommitted transaction.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -19,7 +21,6 @@ import sqlite_utils
 from . import schema
 from .errors import CorpusError, DatabaseLocked, DatabaseMissing, NotADatabase
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_TIMEOUT = 5.0
 
 
@@ -28,20 +29,8 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _check_is_sqlite(path: Path) -> None:
-    try:
-        with open(path, "rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except IsADirectoryError:
-        raise NotADatabase(f"{path}: is a folder, not an SQLite database") from None
-    except OSError as error:
-        raise NotADatabase(f"{path}: cannot read database: {error.strerror}") from None
-    if header and header != SQLITE_HEADER:
-        raise NotADatabase(f"{path}: not an SQLite database")
-
-
 def translate(error: sqlite3.Error, path: Path) -> CorpusError:
-    """Turn a sqlite3 error users can meet into a one-line CorpusError."""
+    """Turn a sqlite3 error users can meet into a one-line CorpusError naming the file."""
     message = str(error)
     if "locked" in message or "busy" in message:
         return DatabaseLocked(
@@ -49,17 +38,46 @@ def translate(error: sqlite3.Error, path: Path) -> CorpusError:
         )
     if "not a database" in message or "malformed" in message:
         return NotADatabase(f"{path}: not an SQLite database or damaged ({message})")
+    if "disk is full" in message:
+        return CorpusError(f"{path}: database or disk is full (free some space and try again)")
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return CorpusError(f"{path}: {message}{_read_only_hint(path)}")
     return CorpusError(f"{path}: database error: {message}")
 
 
+def _read_only_hint(path: Path) -> str:
+    """Why SQLite could not open or write: a read-only folder (where the -wal and
+    -shm files live) or file. Only stat-like checks: nothing here opens the file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not os.access(folder, os.W_OK) or _on_read_only_mount(folder):
+        return f" (the folder {folder} is read-only; use --db PATH to keep the database elsewhere)"
+    if path.exists() and not os.access(path, os.W_OK):
+        return " (the database file is read-only)"
+    return ""
+
+
+def _on_read_only_mount(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> sqlite_utils.Database:
-    """Open (or create) the database with the settings corpus-tui relies on."""
-    if path.exists():
-        _check_is_sqlite(path)
-    elif not create:
-        raise DatabaseMissing(f"{path}: no corpus database here; run 'corpus-tui scan' first")
-    elif not path.parent.is_dir():
-        raise CorpusError(f"{path.parent}: folder for the database does not exist")
+    """Open (or create) the database with the settings corpus-tui relies on.
+
+    Only SQLite ever opens the database file (and its -wal and -shm): on POSIX,
+    closing any other descriptor of the file drops every lock this process's
+    SQLite connections hold on it, and another process may then delete the WAL
+    under them. So the file is checked by SQLite reading it, never by open().
+    """
+    if path.is_dir():
+        raise NotADatabase(f"{path}: is a folder, not an SQLite database")
+    if not path.exists():
+        if not create:
+            raise DatabaseMissing(f"{path}: no corpus database here; run 'corpus-tui scan' first")
+        if not path.parent.is_dir():
+            raise CorpusError(f"{path.parent}: folder for the database does not exist")
     try:
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
     except sqlite3.Error as error:
@@ -68,11 +86,12 @@ def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn, execute_plugins=False)
-        # Refuse a newer database before anything writes to it: even switching
-        # the journal mode rewrites its header.
+        # Refuse a newer or a foreign database before anything writes to it:
+        # even switching the journal mode rewrites its header.
         schema.check_version(db, path)
+        schema.check_is_ours(db, path)
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(conn, timeout)
         conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as error:
         conn.close()
@@ -81,6 +100,26 @@ def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -
         conn.close()
         raise
     return db
+
+
+def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch a new database to WAL, waiting like any write.
+
+    The switch needs an exclusive lock and SQLite does not call the busy
+    handler for it, so two processes creating the same database at once
+    (two first scans) would fail at once without this retry.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+        if time.monotonic() >= deadline:
+            raise sqlite3.OperationalError("database is locked")
+        time.sleep(0.02)
 
 
 @contextmanager

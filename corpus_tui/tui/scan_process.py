@@ -19,10 +19,12 @@ from typing import Any
 POLL_SECONDS = 0.2
 
 
-def _scan_job(folder: str, db: str, annotator: str, messages: Any) -> None:
+def _scan_job(folder: str, db: str, annotator: str, messages: Any, parent_pid: int) -> None:
     """The child process: scan, sending ("progress", done, total), then ("done", summary) or ("error", text)."""
     from ..core import Corpus, CorpusError
+    from ..core.child_process import die_with_parent
 
+    die_with_parent(parent_pid)  # a killed app must not leave its scan running
     # The parent's terminal is the app's screen: nothing from here may reach it.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -56,7 +58,7 @@ class ScanProcess:
         with _real_stderr():  # creating the queue may start multiprocessing's helper process
             self.messages = context.Queue()
         self.process = context.Process(
-            target=_scan_job, args=(str(folder), str(db), annotator, self.messages), daemon=True
+            target=_scan_job, args=(str(folder), str(db), annotator, self.messages, os.getpid()), daemon=True
         )
 
     def run(self, on_progress: Callable[[int, int], None]) -> tuple[dict[str, Any] | None, str | None]:

@@ -1,0 +1,37 @@
+"""Child processes that never outlive the process that started them.
+
+A ``kill -9`` of a scan must not leave its reader process behind, blocked
+forever writing to a pipe nobody reads. On Linux the kernel kills the child
+when its parent dies (``PR_SET_PDEATHSIG``); elsewhere, and for the instant
+before that is set, a watcher thread notices that the parent changed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCH_SECONDS = 0.5
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Call first thing in a child: exit as soon as ``parent_pid`` is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # no prctl here: the watcher below still covers it
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), name="die-with-parent", daemon=True).start()
+
+
+def _watch(parent_pid: int) -> None:
+    event = threading.Event()
+    while not event.wait(WATCH_SECONDS):
+        if os.getppid() != parent_pid:
+            os._exit(1)
