@@ -113,6 +113,32 @@ def stats(folder: str, as_json: bool, db: str | None, annotator: str | None, tim
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_stats(result))
 
 
+@cli.command()
+@FOLDER
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@corpus_options
+def check(folder: str, as_json: bool, db: str | None, annotator: str | None, timeout: float) -> None:
+    """Check the database and the folder; one line per problem, exit 1 if any.
+
+    Checks the write-ahead log (SQLite silently ignores a damaged one),
+    integrity, the search index, orphan rows, documents against their files
+    (missing, changed, not yet scanned) and stale spans. Writes nothing.
+
+    Example: corpus-tui check seeds
+    """
+    from .core.check import check_corpus
+
+    report = check_corpus(folder, db=db, timeout=timeout)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif report.ok:
+        click.echo(report.line())
+    for problem in report.problems if not as_json else ():
+        click.echo(problem.line())
+    if not report.ok:
+        sys.exit(1)
+
+
 @cli.command("set-encoding")
 @click.argument("folder", type=click.Path())
 @click.argument("path")

@@ -159,6 +159,12 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
     def set_state(self, key: str, value: str) -> None:
         self.set_states({key: value})
 
+    def delete_states(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        if keys:
+            with self.write():
+                self.db.execute(f"DELETE FROM corpus_state WHERE key IN ({', '.join('?' for _ in keys)})", keys)
+
     def set_states(self, values: dict[str, str]) -> None:
         """Several state keys in one transaction."""
         with self.write():

@@ -9,6 +9,7 @@ workers, each with its own SQLite connection.
 from __future__ import annotations
 
 import gc
+import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,8 +21,12 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import WorkerFailed
 
 from ..core import Corpus, CorpusError, ScanSummary
+from ..core.check import CheckReport, Problem, check_open_corpus, check_wal
+from ..core.sessions import begin_session, end_session, unclean_sessions
+from ..core.store import translate
 from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
 from ..core.search import SearchResults, find_all, first_match, search_corpus
@@ -78,6 +83,8 @@ class CorpusApp(EditingMixin, App[None]):
         self._inspected: tuple[Document, list, list] | None = None  # type: ignore[type-arg]
         self._scan_after_list = False
         self._scan_process: ScanProcess | None = None
+        self._session: str | None = None
+        self._unclean_check: CheckReport | None = None
 
     # -- layout -----------------------------------------------------------------
 
@@ -105,6 +112,7 @@ class CorpusApp(EditingMixin, App[None]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        self._begin_session()
         self._fit_panels(self.size.width)
         # The first screenful now; all rows from a worker a moment later (100k take ~0.5 s).
         self.doclist.set_rows(list_documents(self.corpus, self.filter_text, self.sort, limit=FIRST_PAGE_ROWS))
@@ -119,6 +127,79 @@ class CorpusApp(EditingMixin, App[None]):
         self.reader.focus()
         self._scan_after_list = self.scan_on_open
         self.reload_list()
+        if self._unclean_check is not None:
+            self._check_after_unclean_close(self._unclean_check)
+
+    # -- the session, and checks after one that did not close cleanly ---------------
+
+    def _begin_session(self) -> None:
+        """Note this session in the database. After one that crashed or was killed,
+        the write-ahead log is checked first: this app's first write would restart
+        a log SQLite found damaged, erasing the evidence."""
+        try:
+            unclean = unclean_sessions(self.corpus)
+            if unclean:
+                self._unclean_check = check_wal(self.corpus.db_path)
+                self.corpus.delete_states(unclean)
+            self._session = begin_session(self.corpus)
+        except CorpusError as error:
+            self.notify(f"Database: {error}", severity="error", markup=False, timeout=10)
+
+    def end_session(self) -> None:
+        """Mark this session closed cleanly (called on quit; safe to call twice)."""
+        if self._session is None:
+            return
+        try:
+            end_session(self.corpus, self._session)
+        except CorpusError:
+            pass  # a session left open only makes the next start run a check
+        self._session = None
+
+    @work(thread=True, exclusive=True, group="check")
+    def _check_after_unclean_close(self, report: CheckReport) -> None:
+        try:
+            with self.worker_corpus() as corpus:
+                check_open_corpus(corpus, report)
+        except CorpusError as error:
+            report.problems.append(Problem("database", report.database, str(error)))
+        self.call_from_thread(self._show_check, report)
+
+    def _show_check(self, report: CheckReport) -> None:
+        folder = one_line(str(self.corpus.folder), 60)
+        if report.ok:
+            self.notify("The last session did not close cleanly; the corpus was checked: no problems.",
+                        markup=False, timeout=6)
+            return
+        shown = "\n".join(one_line(problem.line(), 200) for problem in report.problems[:3])
+        more = f"\n… {len(report.problems) - 3} more." if len(report.problems) > 3 else ""
+        self.notify(f"The last session did not close cleanly. Check found {len(report.problems)} problem(s):\n"
+                    f"{shown}{more}\n'corpus-tui check {folder}' lists them all.",
+                    severity="error", markup=False, timeout=30)
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def show_database_error(self, error: CorpusError | sqlite3.Error) -> None:
+        """Say that an action failed on the database; nothing was shown as done."""
+        if isinstance(error, sqlite3.Error):
+            error = translate(error, self.corpus.db_path)
+        self.notify(f"Not done: {error}", severity="error", markup=False, timeout=10)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[no-untyped-def,override]
+        """Every key and palette action: a database error is shown, never a crash."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except (CorpusError, sqlite3.Error) as error:
+            self.show_database_error(error)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A worker (list, search, export, check) that failed on the database is
+        reported and the app goes on. Anything else is a bug: Textual ends the app
+        with its traceback, and ``run_app`` exits non-zero."""
+        if isinstance(error, WorkerFailed) and isinstance(error.error, (CorpusError, sqlite3.Error)):
+            self.show_database_error(error.error)
+            return
+        super()._handle_exception(error)
 
     def _document_exists(self, document_id: int) -> bool:
         return bool(self.corpus.query("SELECT 1 FROM documents WHERE id = ?", [document_id]))
@@ -165,8 +246,8 @@ class CorpusApp(EditingMixin, App[None]):
         try:
             changes = self.corpus.refresh_document(document_id)
             doc = self.corpus.document(document_id)
-        except CorpusError as error:
-            self.notify(str(error), severity="error", markup=False)
+        except (CorpusError, sqlite3.Error) as error:
+            self.show_database_error(error)
             return
         self.doc = doc
         if cursor is None:
@@ -438,6 +519,7 @@ class CorpusApp(EditingMixin, App[None]):
 
     async def action_quit(self) -> None:
         self.remember_position()
+        self.end_session()
         if self._scan_process is not None:
             self._scan_process.stop()  # its open batch rolls back; the next scan resumes
         self.exit()

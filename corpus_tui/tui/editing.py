@@ -8,11 +8,13 @@ and nothing is shown as done.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..core import CorpusError
 from ..core.history import Event
+from ..core.store import translate
 from .safe_text import one_line
 from .screens.annotate import AnnotateDialog, AnnotationInput
 from .screens.note import NoteDialog
@@ -45,7 +47,9 @@ class EditingMixin:
         """Run one library write; redraw from the database; say so only once committed."""
         try:
             change()
-        except CorpusError as error:
+        except (CorpusError, sqlite3.Error) as error:
+            if isinstance(error, sqlite3.Error):
+                error = translate(error, self.corpus.db_path)
             self.notify(f"Not saved: {error}", severity="error", markup=False)
             return False
         self.refresh_panels()

@@ -13,4 +13,8 @@ def run_app(folder: str | Path, db: str | Path | None = None, annotator: str | N
     try:
         app.run()
     finally:
+        app.end_session()
         app.corpus.close()
+    if app.return_code:
+        # Textual has printed why; the shell and scripts must see the failure too.
+        raise SystemExit(app.return_code)

@@ -1,0 +1,204 @@
+"""``corpus-tui check``: is the corpus database whole, and does it match the folder?
+
+Reports, one problem a line: a damaged write-ahead log (SQLite silently ignores
+it: acknowledged changes vanish), ``PRAGMA integrity_check`` and foreign-key
+failures, a search index out of step with the texts, orphan rows, spans outside
+their text, documents whose file is missing, changed or not yet scanned, and
+stale spans waiting for the analyst. Nothing is written: the search-index
+check runs inside a transaction that is rolled back.
+
+Example::
+
+    from corpus_tui.core.check import check_corpus
+    report = check_corpus("seeds")
+    for problem in report.problems:
+        print(problem.line())
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corpus import Corpus, check_folder, database_path
+from .discovery import DEFAULT_INCLUDE, discover
+from .errors import CorpusError, DatabaseMissing
+from .store import DEFAULT_TIMEOUT
+from .wal_check import wal_problems
+
+LISTED_PER_KIND = 20  # files listed one a line before "... and N more"
+
+# (what is wrong, SQL counting the rows it concerns)
+ORPHAN_QUERIES = (
+    ("texts without a document", "SELECT COUNT(*) FROM document_texts WHERE document_id NOT IN (SELECT id FROM documents)"),
+    ("spans without a document", "SELECT COUNT(*) FROM spans WHERE document_id NOT IN (SELECT id FROM documents)"),
+    ("tag links without a document or tag",
+     "SELECT COUNT(*) FROM document_tags WHERE document_id NOT IN (SELECT id FROM documents) "
+     "OR tag_id NOT IN (SELECT id FROM tags)"),
+    ("readable documents without a text",
+     "SELECT COUNT(*) FROM documents WHERE state != 'unreadable' "
+     "AND id NOT IN (SELECT document_id FROM document_texts)"),
+    ("spans outside their document's text",
+     "SELECT COUNT(*) FROM spans JOIN documents ON documents.id = spans.document_id "
+     "WHERE spans.anchor != 'stale' AND spans.\"end\" > documents.char_count"),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # wal, database, integrity, search-index, orphans, missing-file, changed-file, unscanned-file, stale-spans
+    path: str  # the file the problem is about
+    message: str
+
+    def line(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class CheckReport:
+    database: str
+    documents: int = 0
+    spans: int = 0
+    wal_commits: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        if self.ok:
+            return (f"ok: {self.database}: {self.documents} documents, {self.spans} spans, "
+                    "integrity ok, WAL ok, documents match their files")
+        return f"{len(self.problems)} problem(s) in {self.database}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"ok": self.ok}
+
+
+def check_corpus(
+    folder: str | Path,
+    db: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    include: Iterable[str] = DEFAULT_INCLUDE,
+    exclude: Iterable[str] = (),
+) -> CheckReport:
+    """Check the corpus in ``folder``; see the module docstring for what is checked."""
+    folder_path = check_folder(folder)
+    db_path = database_path(folder_path, db)
+    if not db_path.exists():
+        raise DatabaseMissing(f"{db_path}: no corpus database here; run 'corpus-tui scan' first")
+    # The WAL first, before this process opens the database: the first write
+    # of any connection restarts a log SQLite found damaged, erasing the evidence.
+    report = check_wal(db_path)
+    try:
+        corpus = Corpus.open(folder_path, db=db_path, timeout=timeout, create=False)
+    except CorpusError as error:
+        report.problems.append(Problem("database", str(db_path), _without_path(str(error), db_path)))
+        return report
+    with corpus:
+        check_open_corpus(corpus, report, include, exclude)
+    return report
+
+
+def check_wal(db_path: Path) -> CheckReport:
+    """The write-ahead log alone (in a child process): run it before anything writes."""
+    report = CheckReport(str(db_path))
+    wal = wal_problems(db_path)
+    report.wal_commits = wal["commits"]
+    report.problems += [Problem("wal", f"{db_path}-wal", text) for text in wal["problems"]]
+    return report
+
+
+def check_open_corpus(
+    corpus: Corpus, report: CheckReport, include: Iterable[str] = DEFAULT_INCLUDE, exclude: Iterable[str] = ()
+) -> CheckReport:
+    """Everything but the WAL, on an open corpus: database, files, stale spans."""
+    try:
+        _check_database(corpus, report)
+        if not any(p.kind == "integrity" for p in report.problems):
+            _check_files(corpus, report, tuple(include) or DEFAULT_INCLUDE, tuple(exclude))
+            _check_stale_spans(corpus, report)
+    except sqlite3.DatabaseError as error:  # a database too damaged to query
+        report.problems.append(Problem("integrity", str(corpus.db_path), f"the database cannot be read: {error}"))
+    return report
+
+
+def _without_path(message: str, db_path: Path) -> str:
+    prefix = f"{db_path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _check_database(corpus: Corpus, report: CheckReport) -> None:
+    db, where = corpus.db, str(corpus.db_path)
+    rows = [row[0] for row in db.execute("PRAGMA integrity_check(100)").fetchall()]
+    if rows != ["ok"]:
+        report.problems += [Problem("integrity", where, f"integrity check: {row}") for row in rows]
+        return
+    for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:LISTED_PER_KIND]:
+        report.problems.append(Problem("integrity", where, f"row {rowid} of {table} points to a missing {parent} row"))
+    for what, sql in ORPHAN_QUERIES:
+        orphans = db.execute(sql).fetchone()[0]
+        if orphans:
+            report.problems.append(Problem("orphans", where, f"{orphans} {what}"))
+    if not _search_index_ok(db.conn):
+        report.problems.append(Problem(
+            "search-index", where, "the search index is out of step with the texts (corpus search may miss documents)"
+        ))
+    report.documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    report.spans = db.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
+
+
+def _search_index_ok(conn: sqlite3.Connection) -> bool:
+    """FTS5's own integrity check against the texts (rank 1). It is an INSERT, so it
+    runs in a transaction that is always rolled back: checking writes nothing."""
+    conn.execute("BEGIN")
+    try:
+        conn.execute("INSERT INTO document_texts_fts (document_texts_fts, rank) VALUES ('integrity-check', 1)")
+        return True
+    except sqlite3.DatabaseError as error:
+        if "corrupt" in str(error) or "malformed" in str(error):
+            return False
+        raise
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+    on_disk = {found.path: found for found in discover(corpus.folder, include, exclude, corpus.db_path)}
+    missing, changed = [], []
+    for path, state, size, mtime_ns in corpus.db.execute(
+        "SELECT path, state, size, mtime_ns FROM documents ORDER BY path"
+    ):
+        found = on_disk.pop(path, None)
+        if found is None:
+            if state != "missing" and not os.path.lexists(corpus.folder / path):
+                missing.append(path)
+        elif state == "missing" or (found.size, found.mtime_ns) != (size, mtime_ns):
+            changed.append(path)
+    _listed(report, "missing-file", missing, "the file is gone but the database says it is there (run scan)")
+    _listed(report, "changed-file", changed, "the file changed since the last scan (run scan to re-read it)")
+    _listed(report, "unscanned-file", sorted(on_disk), "not scanned yet (run scan)")
+
+
+def _listed(report: CheckReport, kind: str, paths: list[str], message: str) -> None:
+    for path in paths[:LISTED_PER_KIND]:
+        report.problems.append(Problem(kind, path, message))
+    if len(paths) > LISTED_PER_KIND:
+        report.problems.append(Problem(kind, f"... and {len(paths) - LISTED_PER_KIND} more", message))
+
+
+def _check_stale_spans(corpus: Corpus, report: CheckReport) -> None:
+    rows = corpus.db.execute(
+        "SELECT documents.path, COUNT(*) FROM spans JOIN documents ON documents.id = spans.document_id "
+        "WHERE spans.anchor = 'stale' GROUP BY documents.path ORDER BY documents.path"
+    ).fetchall()
+    for path, stale in rows:
+        report.problems.append(Problem(
+            "stale-spans", path, f"{stale} stale span(s): the text changed and they could not be "
+            "re-anchored; place or drop them in the app"
+        ))

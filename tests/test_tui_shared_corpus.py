@@ -1,0 +1,182 @@
+"""The app while other processes write the same corpus, after a crash, and on
+database errors (issue 9, parts 1, 3 and 4)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from corpus_tui import Corpus
+from corpus_tui.core import sessions
+from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
+
+SESSION_CHILD = """
+import sys, time
+from corpus_tui import Corpus
+from corpus_tui.core.sessions import begin_session
+c = Corpus.open(sys.argv[1], annotator="crashed")
+begin_session(c)
+for i in range(30):
+    c.add_annotation(1, 0, 5, "ACKED%d" % i)
+print("acked", flush=True)
+time.sleep(60)
+"""
+
+
+def messages(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(n.message) for n in app._notifications]
+
+
+def other_process(folder, code: str) -> None:  # type: ignore[no-untyped-def]
+    preamble = f"from corpus_tui import Corpus\nc = Corpus.open({str(folder)!r}, annotator='cli')\n"
+    subprocess.run([sys.executable, "-c", preamble + code], check=True, timeout=60)
+
+
+async def test_every_process_keeps_its_writes_and_the_app_sees_the_others(tmp_path):
+    """With the app open, 'tags add' from a shell was lost when the app quit."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.doc is not None and app.doc.path == FIRST
+        await pilot.press("r")  # the app's own write
+        subprocess.run([sys.executable, "-m", "corpus_tui", "tags", "add", str(folder), "clitag"],
+                       check=True, capture_output=True)
+        other_process(folder, f"d = c.document_by_path({SECOND!r})\nc.add_tag(d.id, 'fromcli')\n"
+                              "c.add_annotation(d.id, 0, 5, 'CLI')")
+        await pilot.press("]")  # moving to a document shows what others wrote there
+        await settle(pilot, app)
+        assert app.doc is not None and app.doc.path == SECOND
+        assert [span.label for span in app.reader.spans if span.kind == "annotation"] == ["CLI"]
+        assert [tag.name for tag in app._inspected[1]] == ["fromcli"]
+        other_process(folder, f"d = c.document_by_path({SECOND!r})\nc.set_status(d.id, 'reviewed')")
+        await pilot.press("ctrl+l")  # and a reload shows the rest
+        await settle(pilot, app)
+        assert app._progress == (2, 5)
+        assert app.doc.status == "reviewed"
+        await pilot.press("q")
+    tags = {row["name"] for row in db_rows(folder, "SELECT name FROM tags")}
+    assert tags == {"clitag", "fromcli"}
+    reviewed = db_rows(folder, "SELECT path FROM documents WHERE status = 'reviewed' ORDER BY path")
+    assert [row["path"] for row in reviewed] == [FIRST, SECOND]
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM events WHERE action = 'tag.add'")[0]["n"] == 1
+    with sqlite3.connect(folder / "annotations.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_a_database_error_is_shown_and_the_app_goes_on(tmp_path, monkeypatch):
+    """'disk I/O error' after an edit crashed the app, and corpus-tui exited 0."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+
+        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(app.corpus, "toggle_boilerplate", broken)
+        app.reader.move_to(app.reader.text.index("Global Research"))
+        await pilot.pause()
+        await pilot.press("b")
+        assert app.is_running
+        assert any("disk I/O error" in m and "annotations.db" in m for m in messages(app)), messages(app)
+        monkeypatch.setattr("corpus_tui.tui.app.list_documents", broken)
+        await pilot.press("ctrl+l")  # the same from a worker thread
+        await pilot.pause(0.3)
+        assert app.is_running
+        monkeypatch.undo()
+        await pilot.press("r")
+        await settle(pilot, app)
+    assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,))[0]["status"] == "reviewed"
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
+
+
+def test_the_app_exits_non_zero_when_it_stops_on_an_error(tmp_path, monkeypatch):
+    from corpus_tui.tui import launch
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+
+    def failing_run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        app._return_code = 1
+
+    monkeypatch.setattr(app, "run", failing_run)
+    monkeypatch.setattr(launch, "make_app", lambda *args, **kwargs: app)
+    with pytest.raises(SystemExit) as stopped:
+        launch.run_app(folder)
+    assert stopped.value.code == 1
+
+
+async def test_a_clean_session_leaves_no_trace_and_the_next_start_checks_nothing(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        assert db_rows(folder, "SELECT key FROM corpus_state WHERE key LIKE 'session:%'") != []
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT key FROM corpus_state WHERE key LIKE 'session:%'") == []
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        assert app._unclean_check is None
+        assert not any("did not close cleanly" in m for m in messages(app))
+
+
+def _crash_a_session(folder) -> int:  # type: ignore[no-untyped-def]
+    """A process opens a session, commits 30 acknowledged annotations, and is killed."""
+    child = subprocess.Popen([sys.executable, "-c", SESSION_CHILD, str(folder)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "acked"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    return child.pid
+
+
+async def test_after_a_crash_the_next_start_checks_and_finds_nothing_wrong(tmp_path):
+    folder = seeds_copy(tmp_path)
+    pid = _crash_a_session(folder)
+    assert db_rows(folder, "SELECT key FROM corpus_state WHERE key LIKE 'session:%'") == [
+        {"key": f"session:{socket.gethostname()}:{pid}"}
+    ]
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app, lambda: any("did not close cleanly" in m for m in messages(app)))
+        assert any("no problems" in m for m in messages(app))
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans")[0]["n"] == 30
+    assert db_rows(folder, "SELECT key FROM corpus_state WHERE key LIKE 'session:%'") == []
+
+
+async def test_after_a_crash_a_damaged_wal_is_reported_at_start(tmp_path):
+    """SQLite silently ignores a WAL with a garbage header: acknowledged actions vanish.
+    corpus-tui cannot bring them back, but says so instead of carrying on silently."""
+    folder = seeds_copy(tmp_path)
+    _crash_a_session(folder)
+    wal = folder / "annotations.db-wal"
+    # No process has the database open now: damaging the header is safe to do with open().
+    with open(wal, "r+b") as handle:
+        handle.write(b"\x00garbage" * 4)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app, lambda: any("did not close cleanly" in m for m in messages(app)))
+        shown = "\n".join(messages(app))
+        assert "WAL header is damaged" in shown and "corpus-tui check" in shown
+        await pilot.press("q")
+
+
+def test_unclean_sessions_ignore_running_processes_and_other_hosts(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        mine = sessions.begin_session(corpus)
+        done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+        dead = f"session:{socket.gethostname()}:{int(done.stdout)}"
+        corpus.set_states({dead: json.dumps({}), "session:elsewhere:1": "{}"})
+        assert sessions.unclean_sessions(corpus) == [dead]
+        sessions.end_session(corpus, mine)
+        assert corpus.get_state(mine) is None
