@@ -50,6 +50,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .anchoring import anchor_for
 from .errors import CorpusError, InvalidValue
+from .os_errors import os_reason
 from .schema import STATUSES
 from .store import now
 from .tags import clean_tag_name, tag_key
@@ -139,6 +140,13 @@ class _Problems:
 
 
 def _read(handle: IO[bytes], problems: _Problems) -> Iterator[_Record]:
+    try:
+        yield from _records(handle, problems)
+    except OSError as error:  # stdin that is a folder (`< folder`), a disk failing, ...
+        raise InvalidValue(f"{problems.source}: cannot read: {os_reason(error)}") from None
+
+
+def _records(handle: IO[bytes], problems: _Problems) -> Iterator[_Record]:
     for number, raw in enumerate(handle, 1):
         if not raw.strip():
             continue
@@ -295,6 +303,8 @@ def _open(source: str | Path | IO[bytes]) -> Iterator[tuple[str, IO[bytes]]]:
         yield getattr(source, "name", "<stream>"), source
         return
     if str(source) == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise InvalidValue("<stdin>: no standard input (it is closed); give a file")
         yield "<stdin>", sys.stdin.buffer
         return
     path = Path(source)
@@ -305,7 +315,7 @@ def _open(source: str | Path | IO[bytes]) -> Iterator[tuple[str, IO[bytes]]]:
     except IsADirectoryError:
         raise InvalidValue(f"{path}: is a folder, not a jsonl file") from None
     except OSError as error:
-        raise InvalidValue(f"{path}: cannot read: {error.strerror}") from None
+        raise InvalidValue(f"{path}: cannot read: {os_reason(error)}") from None
     with handle:
         yield str(path), handle
 

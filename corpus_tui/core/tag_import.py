@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import CorpusError, InvalidValue
+from .os_errors import os_reason
 from .store import now
 from .tag_rows import RawRow, _Fatal, read_rows
 from .tags import closest_tags, tag_key
@@ -545,13 +546,19 @@ def import_file(
 ) -> ImportResult:
     """``run_import`` over a CSV/TSV/JSONL file (a path, or an open binary stream such as stdin)."""
     hasher = hashlib.sha256()
-    if isinstance(file, (str, Path)):
+    if not isinstance(file, (str, Path)):
+        source = name or str(getattr(file, "name", "<stream>"))
         try:
-            with open(file, "rb") as handle:
-                return _import_stream(corpus, handle, name or str(file), fmt, hasher, options)
-        except OSError as error:
-            raise CorpusError(f"{file}: cannot read: {error.strerror or error}") from None
-    return _import_stream(corpus, file, name or str(getattr(file, "name", "<stream>")), fmt, hasher, options)
+            return _import_stream(corpus, file, source, fmt, hasher, options)
+        except OSError as error:  # stdin that is a folder (`< folder`), a disk failing, ...
+            raise CorpusError(f"{source}: cannot read: {os_reason(error)}") from None
+    try:
+        with open(file, "rb") as handle:
+            return _import_stream(corpus, handle, name or str(file), fmt, hasher, options)
+    except IsADirectoryError:
+        raise CorpusError(f"{file}: is a folder, not a file to import") from None
+    except OSError as error:
+        raise CorpusError(f"{file}: cannot read: {os_reason(error)}") from None
 
 
 def _import_stream(corpus: TagsMixin, stream: IO[bytes], source: str, fmt: str | None, hasher: Any,
