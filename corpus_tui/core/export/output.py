@@ -7,21 +7,27 @@ removed: an export is all there under its final name, or not there at all.
 An existing output is replaced only with ``force``, and a folder only when it
 is empty or an earlier corpus-tui export (it holds the ``MARKER`` file), so a
 mistyped ``-o ~/Documents --force`` cannot wipe a folder of other files.
+
+The operating system refusing a write (a full disk, a read-only one, a full
+stdout) is ``WriteFailed``: one line naming the output and the reason, and
+since nothing was renamed, the previous output is as it was.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from ..errors import CorpusError
+from ..os_errors import os_reason
 
 MARKER = ".corpus-tui-export.json"
 
@@ -32,6 +38,41 @@ class OutputExists(CorpusError):
 
 class BadOutput(CorpusError):
     pass
+
+
+class WriteFailed(CorpusError):
+    """The OS refused to write the output (``errno`` says why); the previous output is unchanged.
+
+    ``output`` is the path, or None for stdout.
+    """
+
+    def __init__(self, message: str, output: Path | None, errno: int | None):
+        super().__init__(message)
+        self.output = output
+        self.errno = errno
+
+
+@contextmanager
+def write_errors(output: Path | None) -> Iterator[None]:
+    """Turn an ``OSError`` met while writing ``output`` (None: stdout) into ``WriteFailed``.
+
+    A broken pipe to stdout is left alone: the reader stopped reading, which is
+    no error of ours (``export ... | head``).
+    """
+    existed = output is not None and os.path.lexists(output)
+    try:
+        yield
+    except OSError as error:
+        if output is None and isinstance(error, BrokenPipeError):
+            raise
+        reason = os_reason(error)
+        if output is None:
+            message = f"stdout: {reason}; the export written there is incomplete"
+        elif existed:
+            message = f"{output}: {reason} (the previous {output.name} is unchanged)"
+        else:
+            message = f"{output}: {reason} (nothing was written)"
+        raise WriteFailed(message, output, error.errno) from error
 
 
 def _umask() -> int:
@@ -69,61 +110,99 @@ def check_target(output: Path, folder_output: bool, force: bool, corpus_folder: 
 
 @contextmanager
 def atomic_file(output: Path, force: bool) -> Iterator[Path]:
-    """Yield a temporary path beside ``output``; rename it to ``output`` on success."""
-    handle, name = tempfile.mkstemp(prefix=f"{output.name}.tmp-", dir=output.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
-        if not force and os.path.lexists(output):
-            raise OutputExists(f"{output}: already exists (use --force to replace it)")
-        os.replace(temporary, output)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """Yield a temporary path beside ``output``; rename it to ``output`` on success.
+
+    An ``OSError`` on the way (from the caller's writes too) becomes ``WriteFailed``.
+    """
+    with write_errors(output):
+        handle, name = tempfile.mkstemp(prefix=f"{output.name}.tmp-", dir=output.parent)
+        os.close(handle)
+        temporary = Path(name)
+        try:
+            yield temporary
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
+            if not force and os.path.lexists(output):
+                raise OutputExists(f"{output}: already exists (use --force to replace it)")
+            os.replace(temporary, output)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 @contextmanager
 def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Iterator[Path]:
-    """Yield a temporary folder beside ``output``; it replaces ``output`` on success."""
-    temporary = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
-    old: Path | None = None
-    try:
-        yield temporary
-        (temporary / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
-        os.chmod(temporary, 0o777 & ~_umask())
-        if os.path.lexists(output):
-            if not force:
-                raise OutputExists(f"{output}: already exists (use --force to replace it)")
-            old = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
-            os.replace(output, old / "previous")
+    """Yield a temporary folder beside ``output``; it replaces ``output`` on success.
+
+    An ``OSError`` on the way (from the caller's writes too) becomes ``WriteFailed``.
+    """
+    with write_errors(output):
+        temporary = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
+        old: Path | None = None
         try:
-            os.replace(temporary, output)
-        except BaseException:
+            yield temporary
+            (temporary / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
+            os.chmod(temporary, 0o777 & ~_umask())
+            if os.path.lexists(output):
+                if not force:
+                    raise OutputExists(f"{output}: already exists (use --force to replace it)")
+                old = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
+                os.replace(output, old / "previous")
+            try:
+                os.replace(temporary, output)
+            except BaseException:
+                if old is not None:
+                    os.replace(old / "previous", output)  # put the earlier export back
+                raise
+        finally:
+            if temporary.exists():
+                shutil.rmtree(temporary, ignore_errors=True)
             if old is not None:
-                os.replace(old / "previous", output)  # put the earlier export back
-            raise
-    finally:
-        if temporary.exists():
-            shutil.rmtree(temporary, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+                shutil.rmtree(old, ignore_errors=True)
 
 
 WRITE_BUFFER = 1 << 20  # bytes: big writes for big exports
 
 
+class _Stdout:
+    """stdout's bytes, every one written or an error.
+
+    Under ``python -u`` (``PYTHONUNBUFFERED``) ``sys.stdout.buffer`` is the raw
+    file, whose ``write`` may take only part of the bytes: on a full disk the
+    first write takes what fits and the rest would be lost without an error.
+    """
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+
+    def write(self, data: bytes | memoryview) -> int:
+        view = memoryview(data)
+        size = len(view)
+        while view:
+            written = self.stream.write(view)
+            if written is None:  # a non-blocking stdout that is full: wait until it takes more
+                select.select([], [self.stream], [])
+                continue
+            view = view[written:]
+        return size
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 @contextmanager
 def output_stream(path: Path | None, force: bool) -> Iterator[IO[bytes]]:
     """A binary stream for a line format: a temporary file renamed to ``path`` at the end,
-    or stdout (its bytes, whatever the locale's encoding) when ``path`` is None."""
+    or stdout (its bytes, whatever the locale's encoding) when ``path`` is None.
+
+    Writing it failing is ``WriteFailed`` (a broken pipe to stdout stays ``BrokenPipeError``)."""
     if path is None:
-        sys.stdout.flush()
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is None:  # stdout replaced by a text-only stream (some test runners)
             raise BadOutput("stdout does not take bytes here; give -o PATH")
-        yield buffer
-        buffer.flush()
+        with write_errors(None):
+            sys.stdout.flush()
+            stdout = _Stdout(buffer)
+            yield cast(IO[bytes], stdout)  # write and flush are all a line format uses of stdout
+            stdout.flush()
         return
     # "r+b", not "wb": the file mkstemp made is empty already, and truncating it would
     # make ext4 write out every block of it when it is closed (auto_da_alloc).

@@ -29,7 +29,9 @@ byte for byte the one ``export`` writes alone:
 - anything going wrong with a worker (it cannot start, dies, answers nonsense,
   or the write lock is busy) before the snapshot leaves the export to the
   parent alone; after it, the export fails with ``WorkerFailed`` and leaves
-  nothing behind.
+  nothing behind. A worker the OS refused to let write the output (a full
+  disk) is not at fault: that is raised as the ``OSError`` it met, as when the
+  parent writes, so the caller reports it as a failure to write the output.
 
 Plain subprocesses speaking JSON lines: ``multiprocessing`` would re-run the
 caller's ``__main__`` (spawn) or carry open SQLite connections into the child
@@ -239,6 +241,9 @@ class WorkerPool:
             raise WorkerFailed(f"export workers did not answer within {timeout:g} s") from None
         if event.message is None or "error" in event.message:
             self.failed = True
+            errno = event.message.get("write_errno") if event.message else None
+            if errno:  # the output could not be written (a full disk): no fault of the worker's
+                raise OSError(errno, os.strerror(errno))
             worker = self.workers[event.worker]
             reason = event.message["error"] if event.message else worker.why_it_ended(event.ended)
             raise WorkerFailed(f"{worker.name} failed: {' '.join(str(reason).split())}")  # one line
@@ -303,6 +308,7 @@ class WorkerPool:
         ``first_offset`` on; otherwise the parent writes the blocks to ``stream``.
         ``tally`` gets each block's counts and ``advance`` its number of
         documents, in block order. Returns the offset after the last block.
+        Raises ``WorkerFailed``, or the ``OSError`` a worker met writing the target.
         """
         blocks = len(starts)
         owner: dict[int, _Worker] = {}

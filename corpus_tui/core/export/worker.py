@@ -20,7 +20,9 @@ stdout is moved to stderr first, so nothing else can end up in the protocol).
     {"send": k}                             <-   {"data": k, "size": n} + n bytes
     {"stop": true}                               exits 0
 
-Any failure is one ``{"error": "..."}`` line and exit status 1.
+Any failure is one ``{"error": "..."}`` line and exit status 1; when the OS
+refused to write ``target`` (a full disk), the line also carries its
+``"write_errno"``, so the parent reports it as a failure to write the output.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ from .changes import find_changes
 from .parallel import HELLO
 from .records import chunked, fetch_chunk
 from .stream import Rendered, render_chunk
+
+
+class TargetError(Exception):
+    """Writing (or opening) the target file failed: the export's output, not the worker, is at fault."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.errno = error.errno
 
 
 class Protocol:
@@ -104,7 +114,7 @@ def serve(protocol: Protocol) -> None:
                 config = message["snapshot"]
                 conn = open_snapshot(config["db"])
                 if config["target"] is not None:
-                    target = os.open(config["target"], os.O_WRONLY)
+                    target = _open_target(config["target"])
                 protocol.send({"ready": True})
             elif "block" in message:
                 if conn is None:
@@ -131,11 +141,21 @@ def serve(protocol: Protocol) -> None:
             conn.close()
 
 
+def _open_target(path: str) -> int:
+    try:
+        return os.open(path, os.O_WRONLY)
+    except OSError as error:
+        raise TargetError(error) from None
+
+
 def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view, offset = view[written:], offset + written
+    try:
+        while view:
+            written = os.pwrite(fd, view, offset)
+            view, offset = view[written:], offset + written
+    except OSError as error:  # a full disk: the parent names the output and the reason
+        raise TargetError(error) from None
 
 
 def main() -> int:
@@ -154,8 +174,11 @@ def main() -> int:
     except BrokenPipeError:
         return 1  # the parent is gone
     except Exception as error:  # reported to the parent, which names it in its own error
+        report: dict[str, Any] = {"error": f"{type(error).__name__}: {error}"}
+        if isinstance(error, TargetError):
+            report["write_errno"] = error.errno
         try:
-            protocol.send({"error": f"{type(error).__name__}: {error}"})
+            protocol.send(report)
         except OSError:
             pass
         return 1
