@@ -33,11 +33,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +126,12 @@ def write_csv(db: Path, out: Path, rows: int, tags: int, seed: int) -> dict[str,
 
 
 def fresh_copy(source: Path, target: Path) -> Path:
-    remove_database(target)
-    shutil.copyfile(source, target)
+    """Copy through SQLite (VACUUM INTO): a file copy would miss what is still in the
+    source's WAL, and only SQLite may open a database file (closing another descriptor
+    drops the locks of the process's SQLite connections)."""
+    remove_database(target)  # no process has the target open: it is about to be replaced
+    with closing(sqlite3.connect(source)) as conn:
+        conn.execute("VACUUM INTO ?", [str(target)])
     return target
 
 
