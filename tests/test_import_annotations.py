@@ -249,3 +249,86 @@ def test_cli_file_errors(fresh, exported, tmp_path, run_script, args, needle):
     result = run_script("import", fresh.folder, *[a.format(tmp=tmp_path, exported=exported) for a in args])
     assert_one_line_error(result, needle)
     assert state(fresh) == before
+
+
+# -- validation: every field the import reads has its JSON type ---------------------------------------
+
+
+def _set(*keys, value):
+    """A change to a record: ``record[k1][k2]... = value`` (``value`` DELETE removes the key)."""
+    def change(record):
+        *parents, last = keys
+        for key in parents:
+            record = record[key]
+        if value is DELETE:
+            del record[last]
+        else:
+            record[last] = value
+    return change
+
+
+DELETE = object()
+WRONG_TYPES = [  # (change to the first record, its path, problem)
+    (_set("spans", value=0), f"{SEED}: field 'spans' must be a list, not 0"),
+    (_set("spans", value={}), f"{SEED}: field 'spans' must be a list, not an object"),
+    (_set("boilerplate", value=False), f"{SEED}: field 'boilerplate' must be a list, not false"),
+    (_set("tags", value="Iraq"), f"{SEED}: field 'tags' must be a list, not a string"),
+    (_set("tags", 1, value=5), f"{SEED}: field 'tags[1]' must be a string, not 5"),
+    (_set("tags", 0, value=" "), f"{SEED}: field 'tags[0]' is empty: tags must be non-empty strings"),
+    (_set("tag_links", value=0), f"{SEED}: field 'tag_links' must be a list, not 0"),
+    (_set("tag_links", 0, value="Iraq"), f"{SEED}: field 'tag_links[0]' must be an object, not a string"),
+    (_set("tag_links", 0, "tag", value=5), f"{SEED}: field 'tag_links[0].tag' must be a string, not 5"),
+    (_set("tag_links", 1, "tag", value=DELETE), f"{SEED}: field 'tag_links[1].tag' is missing"),
+    (_set("tag_links", 0, "annotator", value=[]), f"{SEED}: field 'tag_links[0].annotator' must be a string, not a list"),
+    (_set("path", value=5), "field 'path' must be a string, not 5"),
+    (_set("sha256", value=5), f"{SEED}: field 'sha256' must be a string, not 5"),
+    (_set("status", value=1), f"{SEED}: field 'status' must be a string, not 1"),
+    (_set("note", value=["x"]), f"{SEED}: field 'note' must be a string, not a list"),
+    (_set("schema", value="1"), "field 'schema' must be a positive integer, not a string"),
+    (_set("spans", 0, value=3), f"{SEED}: field 'spans[0]' must be an object, not 3"),
+    (_set("spans", 0, "start", value="0"), f"{SEED}: field 'spans[0].start' must be an integer, not a string"),
+    (_set("spans", 1, "end", value=1.5), f"{SEED}: field 'spans[1].end' must be an integer, not 1.5"),
+    (_set("spans", 0, "start", value=True), f"{SEED}: field 'spans[0].start' must be an integer, not true"),
+    (_set("spans", 0, "end", value=DELETE), f"{SEED}: field 'spans[0].end' is missing"),
+    (_set("spans", 0, "label", value=5), f"{SEED}: field 'spans[0].label' must be a string, not 5"),
+    (_set("spans", 0, "note", value=5), f"{SEED}: field 'spans[0].note' must be a string, not 5"),
+    (_set("spans", 0, "text", value=5), f"{SEED}: field 'spans[0].text' must be a string, not 5"),
+    (_set("spans", 0, "annotator", value={}), f"{SEED}: field 'spans[0].annotator' must be a string, not an object"),
+    (_set("spans", 0, "created", value=0), f"{SEED}: field 'spans[0].created' must be a string, not 0"),
+    (_set("boilerplate", 1, "reason", value=5), f"{SEED}: field 'boilerplate[1].reason' must be a string, not 5"),
+    (_set("boilerplate", 0, "start", value=None), f"{SEED}: field 'boilerplate[0].start' must be an integer, not null"),
+]
+
+
+@pytest.mark.parametrize("change, problem", WRONG_TYPES, ids=[problem for _, problem in WRONG_TYPES])
+def test_a_field_of_the_wrong_type_is_refused(fresh, exported, change, problem):
+    rewrite(exported, 0, change)
+    before = state(fresh)
+    with pytest.raises(InvalidImport) as refused:
+        import_annotations(fresh, exported)
+    assert refused.value.problems == [f"{exported}:1: {problem}"]
+    assert state(fresh) == before
+
+
+def test_no_spans_as_zero_is_refused_by_the_cli(fresh, exported, run_script):
+    rewrite(exported, 0, _set("spans", value=0))
+    before = state(fresh)
+    result = run_script("import", fresh.folder, exported)
+    assert_one_line_error(result, f"{exported}:1: {SEED}: field 'spans' must be a list, not 0")
+    assert state(fresh) == before
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("[" * 100_000, "not valid JSON here: nested too deeply"),
+    ('{"schema": 1, "id": ' + "7" * 5000 + "}", "not valid JSON here: Exceeds the limit (4300 digits)"),
+], ids=["100,000 [", "5,000 digits"])
+def test_json_that_python_cannot_read_is_a_line_of_the_file(fresh, exported, run_script, line, problem):
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    lines[2] = line
+    exported.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = state(fresh)
+    with pytest.raises(InvalidImport) as refused:
+        import_annotations(fresh, exported)
+    assert refused.value.problems[0].startswith(f"{exported}:3: {problem}")
+    assert_one_line_error(run_script("import", fresh.folder, exported), f"{exported}:3: {problem}")
+    assert state(fresh) == before

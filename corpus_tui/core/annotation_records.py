@@ -42,9 +42,10 @@ class Problems:
 
 
 def read_records(handle: IO[bytes], problems: Problems) -> Iterator[Record]:
+    """The records of ``handle``, one a line; a line that cannot be one is added to ``problems``."""
     try:
         yield from _records(handle, problems)
-    except OSError as error:  # stdin that is a folder (`< folder`), a disk failing, ...
+    except OSError as error:  # stdin that cannot be read (EBADF), a failing disk (EIO), ...
         raise InvalidValue(f"{problems.source}: cannot read: {os_reason(error)}") from None
 
 
@@ -60,6 +61,12 @@ def _records(handle: IO[bytes], problems: Problems) -> Iterator[Record]:
         except json.JSONDecodeError as error:
             problems.add(number, f"not valid JSON ({error.msg} at column {error.colno})")
             continue
+        except RecursionError:  # 100,000 '[': the decoder recurses once a level
+            problems.add(number, "not valid JSON here: nested too deeply (a record is a few levels deep)")
+            continue
+        except ValueError as error:  # a number of more than 4,300 digits
+            problems.add(number, f"not valid JSON here: {str(error).split(';')[0]}")
+            continue
         try:
             yield _parse(number, data)
         except _Bad as bad:
@@ -70,82 +77,118 @@ class _Bad(Exception):
     pass
 
 
+def json_kind(value: Any) -> str:
+    """How a problem names a JSON value: ``a string``, ``a list``, ``an object``, or the value
+    itself for ``null``, ``true``, ``false`` and numbers (``0``, ``1.5``)."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    shown = json.dumps(value)
+    return shown if len(shown) <= 20 else shown[:19] + "…"
+
+
 def _parse(number: int, data: Any) -> Record:
     if not isinstance(data, dict):
-        raise _Bad("expected a JSON object (one document per line)")
+        raise _Bad(f"expected a JSON object (one document per line), not {json_kind(data)}")
     schema = data.get("schema", SCHEMA)
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
-        raise _Bad(f"schema must be a positive integer, not {schema!r}")
+        raise _Bad(f"field 'schema' must be a positive integer, not {json_kind(schema)}")
     if schema > SCHEMA:
         raise _Bad(f"schema {schema} is newer than this corpus-tui reads ({SCHEMA}); upgrade corpus-tui")
-    path = _optional_str(data, "path")
-    where = f"{path}: " if path else ""
-    status = _optional_str(data, "status")
+    path = _string(data, "path")
+    fields = _Fields(f"{path}: " if path else "")
+    sha256 = fields.string(data, "sha256")
+    status = fields.string(data, "status")
     if status is not None and status not in STATUSES:
-        raise _Bad(f"{where}unknown status {status!r} (one of: {', '.join(STATUSES)})")
-    tags = _tags(data, where)
-    spans = [_span(item, "annotation", where) for item in _list(data, "spans", where)]
-    boilerplate = [_span(item, "boilerplate", where) for item in _list(data, "boilerplate", where)]
-    return Record(number, path, _optional_str(data, "sha256"), status, _optional_str(data, "note"),
-                   tags, spans, boilerplate)
+        raise _Bad(f"{fields.where}unknown status {status!r} (one of: {', '.join(STATUSES)})")
+    note = fields.string(data, "note")
+    tags = _tags(data, fields)
+    spans = [_span(item, "annotation", f"spans[{n}]", fields) for n, item in enumerate(fields.items(data, "spans"))]
+    boilerplate = [_span(item, "boilerplate", f"boilerplate[{n}]", fields)
+                   for n, item in enumerate(fields.items(data, "boilerplate"))]
+    return Record(number, path, sha256, status, note, tags, spans, boilerplate)
 
 
-def _optional_str(data: dict[str, Any], key: str) -> str | None:
+def _string(data: dict[str, Any], key: str, name: str | None = None, where: str = "") -> str | None:
+    """``data[key]`` when it is a string; None when it is null or missing."""
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise _Bad(f"{key} must be a string, not {type(value).__name__}")
+        raise _Bad(f"{where}field '{name or key}' must be a string, not {json_kind(value)}")
     return value
 
 
-def _list(data: dict[str, Any], key: str, where: str) -> list[Any]:
-    value = data.get(key) or []
-    if not isinstance(value, list):
-        raise _Bad(f"{where}{key} must be a list")
-    return value
+class _Fields:
+    """Reads a record's fields by their JSON type; a wrong type is a ``_Bad`` naming the field
+    (``spans[2].start``) and, in ``where``, the record's path."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def string(self, data: dict[str, Any], key: str, name: str | None = None) -> str | None:
+        return _string(data, key, name, self.where)
+
+    def items(self, data: dict[str, Any], key: str, name: str | None = None) -> list[Any]:
+        """``data[key]`` when it is a list; empty when it is null or missing (``0`` is no list)."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise _Bad(f"{self.where}field '{name or key}' must be a list, not {json_kind(value)}")
+        return value
+
+    def mapping(self, value: Any, name: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _Bad(f"{self.where}field '{name}' must be an object, not {json_kind(value)}")
+        return value
+
+    def integer(self, data: dict[str, Any], key: str, name: str) -> int:
+        value = data.get(key)
+        if key not in data:
+            raise _Bad(f"{self.where}field '{name}' is missing")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _Bad(f"{self.where}field '{name}' must be an integer, not {json_kind(value)}")
+        return value
 
 
-def _tags(data: dict[str, Any], where: str) -> list[tuple[str, str | None, str | None]]:
+def _tags(data: dict[str, Any], fields: _Fields) -> list[tuple[str, str | None, str | None]]:
     links: dict[str, tuple[str | None, str | None]] = {}
-    for link in _list(data, "tag_links", where):
-        if not isinstance(link, dict) or not isinstance(link.get("tag"), str):
-            raise _Bad(f"{where}tag_links entries need a tag name")
-        links[tag_key(link["tag"])] = (_text_or_none(link, "annotator", where), _text_or_none(link, "created", where))
+    for n, item in enumerate(fields.items(data, "tag_links")):
+        link = fields.mapping(item, f"tag_links[{n}]")
+        tag = fields.string(link, "tag", f"tag_links[{n}].tag")
+        if tag is None:
+            raise _Bad(f"{fields.where}field 'tag_links[{n}].tag' is missing")
+        links[tag_key(tag)] = (fields.string(link, "annotator", f"tag_links[{n}].annotator"),
+                               fields.string(link, "created", f"tag_links[{n}].created"))
     tags = []
-    for name in _list(data, "tags", where):
-        if not isinstance(name, str) or not name.strip():
-            raise _Bad(f"{where}tags must be non-empty strings")
+    for n, name in enumerate(fields.items(data, "tags")):
+        if not isinstance(name, str):
+            raise _Bad(f"{fields.where}field 'tags[{n}]' must be a string, not {json_kind(name)}")
+        if not name.strip():
+            raise _Bad(f"{fields.where}field 'tags[{n}]' is empty: tags must be non-empty strings")
         clean = clean_tag_name(name)
         annotator, created = links.get(tag_key(clean), (None, None))
         tags.append((clean, annotator, created))
     return tags
 
 
-def _text_or_none(item: dict[str, Any], key: str, where: str) -> str | None:
-    value = item.get(key)
-    if value is not None and not isinstance(value, str):
-        raise _Bad(f"{where}{key} must be a string")
-    return value
-
-
-def _span(item: Any, kind: str, where: str) -> dict[str, Any]:
-    name = "span" if kind == "annotation" else "boilerplate range"
-    if not isinstance(item, dict):
-        raise _Bad(f"{where}each {name} must be an object")
-    start, end = item.get("start"), item.get("end")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
-        raise _Bad(f"{where}{name} needs integer start and end")
+def _span(value: Any, kind: str, name: str, fields: _Fields) -> dict[str, Any]:
+    item = fields.mapping(value, name)
+    start, end = fields.integer(item, "start", f"{name}.start"), fields.integer(item, "end", f"{name}.end")
     span = {
         "kind": kind, "start": start, "end": end, "label": None, "note": None, "reason": None,
-        "text": _text_or_none(item, "text", where),
-        "annotator": _text_or_none(item, "annotator", where),
-        "created": _text_or_none(item, "created", where),
+        "text": fields.string(item, "text", f"{name}.text"),
+        "annotator": fields.string(item, "annotator", f"{name}.annotator"),
+        "created": fields.string(item, "created", f"{name}.created"),
     }
     if kind == "annotation":
-        label = item.get("label")
-        if not isinstance(label, str) or not label.strip():
-            raise _Bad(f"{where}span [{start}, {end}) needs a label")
+        label = fields.string(item, "label", f"{name}.label")
+        if label is None or not label.strip():
+            raise _Bad(f"{fields.where}span [{start}, {end}) needs a label")
         span["label"] = label.strip()
-        span["note"] = _text_or_none(item, "note", where) or None
+        span["note"] = fields.string(item, "note", f"{name}.note") or None
     else:
-        span["reason"] = _text_or_none(item, "reason", where) or None
+        span["reason"] = fields.string(item, "reason", f"{name}.reason") or None
     return span
