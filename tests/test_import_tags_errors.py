@@ -66,13 +66,26 @@ CSV_ROWS = [
 JSONL_ROWS = [
     ('{"path": "southfront/a.txt", "tags": ["war"]}', None),
     ('{"path": "rt/c.txt", "tags": [war]}', "malformed JSON: Expecting value at column 31"),
-    ('{"path": "rt/c.txt", "tags": "war"}', "'tags' must be a list of strings"),
+    ('{"path": "rt/c.txt", "tags": "war"}', "'tags' must be a list of strings, not a string"),
+    ('{"path": "rt/c.txt", "tags": ["war", 7]}', "'tags' must be a list of strings, not 7 (item 2)"),
     ('["rt/c.txt"]', "not an object with 'path' (or 'id', 'sha256') and 'tags'"),
+    ('["rt/c.txt", "war"]', "not an object with 'path' (or 'id', 'sha256') and 'tags'"),  # no (path, tag) pair
     ('{"path": "rt/c.txt"}', "missing 'tags' (or 'tag')"),
-    ('{"path": ["rt/c.txt"], "tag": "war"}', "'path' must be a string"),
-    ('{"path": "rt/c.txt", "tag": 7}', "'tag' must be a string"),
+    ('{"tag": "war"}', "missing 'path' (or 'id', 'sha256')"),
+    ('{"path": ["rt/c.txt"], "tag": "war"}', "'path' must be a string, not a list"),
+    ('{"path": 5, "tag": "war"}', "'path' must be a string, not 5"),  # not the path '5'
+    ('{"sha256": 5, "tag": "war"}', "'sha256' must be a string, not 5"),
+    ('{"id": 1.5, "tag": "war"}', "'id' must be a whole number, not 1.5"),
+    ('{"id": true, "tag": "war"}', "'id' must be a whole number, not true"),
+    ('{"path": "rt/c.txt", "tag": 7}', "'tag' must be a string, not 7"),
+    ('{"path": "rt/c.txt", "tag": "war", "tags": ["war"]}', "use 'tag' or 'tags', not both"),
+    ('{"path": "rt/c.txt", "tag": "war", "action": 1}', "'action' must be \"add\" or \"remove\", not 1"),
     ('{"path": "rt/c.txt", "tag": "war", "action": "drop"}', "action must be 'add' or 'remove', not 'drop'"),
     ('{"path": "missing.txt", "tags": ["war"]}', "no document with path 'missing.txt'"),
+    ("[" * 100_000, "malformed JSON: nested too deeply (a row is one flat object)"),
+    ('{"path": "rt/c.txt", "tag": "war", "n": ' + "7" * 5000 + "}",
+     "malformed JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits"),
+    ('{"path": "rt/c.txt", "id": null, "tag": "war", "tags": null, "action": null}', None),  # null: left out
 ]
 
 
@@ -86,6 +99,14 @@ def test_every_invalid_row_kind_is_listed_and_nothing_applied(corpus, tmp_path, 
     before = state(corpus)
     assert_rejected(run_script("import-tags", corpus.folder, path), *expected)
     assert state(corpus) == before
+
+
+def test_jsonl_ids_are_numbers_or_digits(corpus, tmp_path):
+    a, c = corpus.document_by_path("southfront/a.txt"), corpus.document_by_path("rt/c.txt")
+    path = tmp_path / "t.jsonl"
+    path.write_text(f'{{"id": {a.id}, "tag": "war"}}\n{{"path": "", "id": "{c.id}", "tags": ["war"]}}\n')
+    result = corpus.import_tags_file(path)
+    assert (result.rows, result.added, result.invalid) == (2, 2, 0)
 
 
 @pytest.mark.parametrize("row, option, reason", [

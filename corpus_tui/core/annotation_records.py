@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from .errors import InvalidValue
+from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
 from .tags import clean_tag_name, tag_key
@@ -75,19 +76,6 @@ def _records(handle: IO[bytes], problems: Problems) -> Iterator[Record]:
 
 class _Bad(Exception):
     pass
-
-
-def json_kind(value: Any) -> str:
-    """How a problem names a JSON value: ``a string``, ``a list``, ``an object``, or the value
-    itself for ``null``, ``true``, ``false`` and numbers (``0``, ``1.5``)."""
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    shown = json.dumps(value)
-    return shown if len(shown) <= 20 else shown[:19] + "…"
 
 
 def _parse(number: int, data: Any) -> Record:

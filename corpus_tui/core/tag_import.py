@@ -19,7 +19,8 @@ Streamed, so memory stays flat however long the file is:
 Steps 1-3 hold no write lock. A dry run stops after step 3 and counts what
 step 4 would do, with the same SQL.
 
-Modules: ``tag_rows`` parses (step 1), ``tag_resolve`` checks and resolves the
+Modules: ``tag_rows`` parses (step 1; ``tag_jsonl`` parses JSONL lines, checking
+the type of every field), ``tag_resolve`` checks and resolves the
 rows (step 2), ``tag_spool`` spools, counts and applies them (3 and 4) and
 undoes an import; this one runs an import and holds its result types.
 """
@@ -36,7 +37,8 @@ from typing import IO, TYPE_CHECKING, Any
 from .errors import CorpusError, InvalidValue
 from .os_errors import os_reason
 from .tag_resolve import Problems, Resolver, normalise_path, spool
-from .tag_rows import RawRow, _Fatal, read_rows
+from .tag_jsonl import read_rows
+from .tag_rows import RawRow, _Fatal
 from .tag_spool import apply_spooled, count_pending, drop_spool, undo_import
 
 if TYPE_CHECKING:
@@ -214,7 +216,7 @@ def import_file(
         source = name or str(getattr(file, "name", "<stream>"))
         try:
             return _import_stream(corpus, file, source, fmt, hasher, options)
-        except OSError as error:  # stdin that is a folder (`< folder`), a disk failing, ...
+        except OSError as error:  # stdin that cannot be read (EBADF), a failing disk (EIO), ...
             raise CorpusError(f"{source}: cannot read: {os_reason(error)}") from None
     try:
         with open(file, "rb") as handle:
