@@ -198,6 +198,13 @@ def test_a_read_only_disk_is_one_line(corpus, disk):
     assert tree(disk) == before
 
 
+def test_an_output_that_is_a_symlink_loop(corpus, tmp_path):
+    (tmp_path / "loop").symlink_to("loop")
+    result = run("export", corpus.folder, "-o", tmp_path / "loop", "--force")
+    one_line_error(result, f"{tmp_path / 'loop'}: cannot check it as the output")
+    assert (tmp_path / "loop").is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["loop"]
+
+
 # -- export to a stdout that cannot take it ----------------------------------------------------------
 
 

@@ -83,6 +83,15 @@ def _umask() -> int:
 
 def check_target(output: Path, folder_output: bool, force: bool, corpus_folder: Path) -> None:
     """Refuse an output that exists (without force), cannot be replaced, or sits in the corpus."""
+    try:
+        _check_target(output, folder_output, force, corpus_folder)
+    except OSError as error:  # a folder it may not list, ...
+        raise BadOutput(f"{output}: cannot check it as the output: {os_reason(error)}") from None
+    except RuntimeError as error:  # pathlib: a symlink loop
+        raise BadOutput(f"{output}: cannot check it as the output: {error}") from None
+
+
+def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder: Path) -> None:
     parent = output.parent
     if not parent.is_dir():
         raise BadOutput(f"{parent}: folder for the output does not exist")
