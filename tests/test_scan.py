@@ -162,12 +162,17 @@ def _rewrite(folder, name, new_text):
 
 
 def test_changed_file_is_detected_and_spans_reanchored(scanned):
-    corpus, folder = scanned({"a.txt": TEXT})
+    # Spans move when all of their context is still around them: the new paragraph goes in
+    # further than 32 characters from both (a span whose context was cut by the document's
+    # start, with text added above it, would go stale: test_reanchoring.py).
+    text = "Header menu\n\nAn opening paragraph, long enough for context.\n\n" + TEXT[len("Header menu\n"):]
+    corpus, folder = scanned({"a.txt": text})
     doc = corpus.document_by_path("a.txt")
-    fox = TEXT.index("fox")
+    fox = text.index("fox")
     ann = corpus.add_annotation(doc.id, fox, fox + 3, "ANIMAL")
-    (bp,) = corpus.mark_boilerplate(doc.id, 0, len("Header menu"), reason="nav")
-    new_text = "NEW PREAMBLE\n\n" + TEXT
+    footer = text.index("Footer links")
+    (bp,) = corpus.mark_boilerplate(doc.id, footer, footer + len("Footer links"), reason="nav")
+    new_text = text.replace("Header menu\n\n", "Header menu\n\nNEW PARAGRAPH\n\n")
     _rewrite(folder, "a.txt", new_text)
     summary = corpus.scan()
     assert (summary.changed, summary.reanchored_spans, summary.stale_spans) == (1, 2, 0)
@@ -182,12 +187,13 @@ def test_changed_file_is_detected_and_spans_reanchored(scanned):
 
 
 def test_reanchor_picks_occurrence_by_context(scanned):
-    text = "alpha target one\nbeta target two\n"
+    text = ("The alpha line names a target first, then goes on.\nThe beta line names a target second, and stops.\n"
+            "A closing line, long enough for context.\n")
     corpus, folder = scanned({"a.txt": text})
     doc = corpus.document_by_path("a.txt")
     second = text.index("target", text.index("beta"))
     span = corpus.add_annotation(doc.id, second, second + 6, "T")
-    new_text = "intro\n" + text.replace("alpha target one", "alpha target one\ngamma target three")
+    new_text = "intro\nA gamma line names a target third.\n" + text
     _rewrite(folder, "a.txt", new_text)
     corpus.scan()
     row = corpus.query('SELECT start, "end" FROM spans WHERE id = ?', [span.id])[0]
@@ -209,20 +215,22 @@ def test_deleted_quote_makes_span_stale_not_misplaced(scanned):
 
 
 def test_reanchored_boilerplate_that_now_touches_is_merged(scanned):
-    text = "MENU ONE | real words here | MENU TWO\n"
+    # Only whitespace between the two menus, and it goes: each keeps all of its context
+    # (whitespace aside), so both move, and now touch.
+    text = "MENU ONE | Home\n\nMENU TWO | Contact\n"
     corpus, folder = scanned({"a.txt": text})
     doc = corpus.document_by_path("a.txt")
-    corpus.mark_boilerplate(doc.id, 0, len("MENU ONE | "), reason="nav")
+    corpus.mark_boilerplate(doc.id, 0, len("MENU ONE | Home"), reason="nav")
     two = text.index("MENU TWO")
-    corpus.mark_boilerplate(doc.id, two, two + len("MENU TWO"))
-    new_text = "MENU ONE | MENU TWO\n"
+    corpus.mark_boilerplate(doc.id, two, two + len("MENU TWO | Contact"))
+    new_text = "MENU ONE | HomeMENU TWO | Contact\n"
     _rewrite(folder, "a.txt", new_text)
     corpus.scan()
     rows = corpus.query(
         "SELECT start, \"end\", quote, reason, anchor FROM spans WHERE kind = 'boilerplate' AND anchor != 'stale'"
     )
-    assert rows == [{"start": 0, "end": len("MENU ONE | MENU TWO"), "quote": "MENU ONE | MENU TWO",
-                     "reason": "nav", "anchor": "reanchored"}]
+    assert rows == [{"start": 0, "end": len(new_text) - 1, "quote": new_text[:-1], "reason": "nav",
+                     "anchor": "reanchored"}]
 
 
 def test_unchanged_content_with_new_mtime_is_not_changed(scanned):

@@ -1,5 +1,5 @@
 """Re-anchor a changed document's spans: each moves to where its quote and
-context are found again (see ``anchoring.locate``) or becomes stale."""
+context are found again (the rule in ``anchoring``) or becomes stale."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import ranges
-from .anchoring import Anchor, anchor_for, locate
+from .anchoring import Anchor, anchor_for, find
 
 if TYPE_CHECKING:
     from .spans import SpansMixin
@@ -20,17 +20,20 @@ class Reanchored:
 
 
 def reanchor_document(corpus: "SpansMixin", doc_id: int, text: str) -> Reanchored:
-    """Move every span of ``doc_id`` onto ``text``, the document's new text. Inside ``write()``."""
+    """Move every span of ``doc_id`` onto ``text``, the document's new text. Inside ``write()``.
+
+    A span that is already stale is tried again too: the text may have come back.
+    """
     db = corpus.db
     result = Reanchored()
     for span in corpus.spans(doc_id):
-        anchor = Anchor(span.quote, span.prefix, span.suffix)
-        start = locate(text, anchor, span.start)
-        if start is None:
+        located = find(text, Anchor(span.quote, span.prefix, span.suffix), span.start)
+        if located.start is None:
             if span.anchor != "stale":
                 db.execute("UPDATE spans SET anchor = 'stale' WHERE id = ?", [span.id])
             result.stale.append(span.id)
             continue
+        start = located.start
         end = start + len(span.quote)
         fresh = anchor_for(text, start, end)
         state = "ok" if (start, fresh.prefix, fresh.suffix) == (span.start, span.prefix, span.suffix) else "reanchored"
