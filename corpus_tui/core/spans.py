@@ -4,6 +4,11 @@ Boilerplate is kept as disjoint, merged ranges per document: marking unions,
 unmarking cuts, so "share of the document that is boilerplate" is a plain SUM.
 Every change is one transaction with one event whose payload holds the full
 rows removed (``before``) and inserted (``after``): that is all undo needs.
+
+A *stale* span (its text changed and it could not be found again, see
+``anchoring``) is never shown on the text; ``stale_spans`` lists them,
+``suggest_places`` offers where its quote is now, ``place_span`` puts one back
+on the text and ``remove_span`` drops it.
 """
 
 from __future__ import annotations
@@ -11,11 +16,16 @@ from __future__ import annotations
 from typing import Any
 
 from . import ranges
-from .anchoring import CONTEXT_CHARS, Anchor
+from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import InvalidSpan
+from .history import UNDOABLE
 from .models import Document, Span
 from .store import now
+
+# Undo replays the span events history lists as undoable; a placement is also
+# an update of the span, so it is logged as one until history lists span.place.
+PLACE_ACTION = "span.place" if "span.place" in UNDOABLE else "span.update"
 
 SPAN_COLUMNS = tuple(Span.__dataclass_fields__)
 _INSERT_SQL = (
@@ -88,6 +98,53 @@ class SpansMixin(CorpusBase):
             old = self.span(span_id)
             self._replace_spans(old.document_id, "span.remove", [old], [])
         return old
+
+    # -- stale spans ---------------------------------------------------------------------
+
+    def stale_spans(self, document_id: int | None = None) -> list[Span]:
+        """Spans that could not be re-anchored after their text changed: of one document, or all."""
+        sql = "SELECT * FROM spans WHERE anchor = 'stale'"
+        params: list[Any] = []
+        if document_id is not None:
+            sql += " AND document_id = ?"
+            params.append(document_id)
+        return [Span.from_row(r) for r in self.query(sql + ' ORDER BY document_id, start, "end", id', params)]
+
+    def suggest_places(self, span_id: int, limit: int = 5) -> list[Candidate]:
+        """Where a stale span's quote occurs in the current text, most matching context first."""
+        span = self.span(span_id)
+        text = self.text(span.document_id)
+        return suggest(text, Anchor(span.quote, span.prefix, span.suffix), limit)
+
+    def place_span(self, span_id: int, start: int, end: int) -> Span:
+        """Put a stale span back on the text at [start, end): one undoable step.
+
+        The span keeps its label, note or reason; its quote and context become the
+        text there (it may have been reworded). Boilerplate placed where other
+        boilerplate touches is merged with it, as marking does. For example
+        ``corpus.place_span(corpus.stale_spans(doc.id)[0].id, 120, 125)``.
+        """
+        with self.write():
+            old = self.span(span_id)
+            if not old.stale:
+                raise InvalidSpan(f"span {span_id} is not stale: only stale spans are placed")
+            doc = self._span_target(old.document_id, start, end)
+            removed = [old]
+            if old.kind == "boilerplate":
+                removed += [
+                    s for s in self.spans(doc.id, "boilerplate")
+                    if not s.stale and s.start <= end and s.end >= start
+                ]
+                start = min([start] + [s.start for s in removed[1:]])
+                end = max([end] + [s.end for s in removed[1:]])
+            anchor = self._anchor(doc.id, start, end)
+            reason = old.reason or next((s.reason for s in removed if s.reason), None)
+            row = old.as_row() | {
+                "start": start, "end": end, "quote": anchor.quote, "prefix": anchor.prefix,
+                "suffix": anchor.suffix, "anchor": "ok", "reason": reason,
+            }
+            (span,) = self._replace_spans(doc.id, PLACE_ACTION, removed, [row])
+        return span
 
     # -- boilerplate -------------------------------------------------------------------
 
