@@ -13,6 +13,7 @@ DOCUMENT_BINDINGS = [
     Binding("t", "tag_picker", "Tags", id="tag_picker"),
     Binding("a", "annotate", "Annotate", id="annotate"),
     Binding("x", "remove_span", "Remove span", id="remove_span", show=False),
+    Binding("p", "stale_spans", "Stale spans: place or drop", id="stale_spans", show=False),
     Binding("m", "edit_note", "Note", id="edit_note", show=False),
     Binding("r", "toggle_reviewed", "Reviewed", id="toggle_reviewed"),
     Binding("space", "review_and_next", "Reviewed+next", id="review_and_next", show=False),

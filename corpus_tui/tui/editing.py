@@ -18,6 +18,7 @@ from ..core.store import translate
 from .safe_text import one_line
 from .screens.annotate import AnnotateDialog, AnnotationInput
 from .screens.note import NoteDialog
+from .screens.stale_spans import StaleSpansScreen
 from .screens.tag_picker import TagPicker
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 ACTION_NAMES = {
     "span.add": "annotation", "span.remove": "span removal", "span.update": "annotation edit",
+    "span.place": "span placement",
     "boilerplate.mark": "boilerplate mark", "boilerplate.unmark": "boilerplate unmark",
     "tag.add": "tag", "tag.remove": "tag removal", "status.set": "status change", "note.set": "note edit",
 }
@@ -33,7 +35,7 @@ ACTION_NAMES = {
 # Actions that need an open document: dimmed in the footer when there is none.
 DOCUMENT_ACTIONS = frozenset({
     "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
-    "edit_note", "toggle_reviewed", "review_and_next", "find", "hotkey_tag",
+    "edit_note", "toggle_reviewed", "review_and_next", "find", "hotkey_tag", "stale_spans",
 })
 
 
@@ -130,6 +132,27 @@ class EditingMixin:
         span = spans[0]
         what = f"{one_line(span.label or '', 40)} annotation" if span.kind == "annotation" else "boilerplate span"
         self._write(lambda: self.corpus.remove_span(span.id), f"Removed {what}")
+
+    def action_stale_spans(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """Place or drop the spans that could not be re-anchored: each is one undoable step."""
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+        if not self.corpus.stale_spans(doc_id):
+            self.notify("No stale spans in this document.", markup=False)
+            return
+
+        def place(span_id: int, start: int, end: int) -> bool:
+            if not self._write(lambda: self.corpus.place_span(span_id, start, end), "Placed the span"):
+                return False
+            self.reader.action_clear_selection()
+            return True
+
+        def drop(span_id: int) -> bool:
+            return self._write(lambda: self.corpus.remove_span(span_id), "Dropped the stale span")
+
+        self.push_screen(StaleSpansScreen(lambda: self.corpus.stale_spans(doc_id), self.corpus.suggest_places,
+                                          self.reader.text, self.reader.target(), place, drop))
 
     # -- note and review status --------------------------------------------------------------
 

@@ -84,10 +84,11 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> 
     share = covered / doc.char_count if doc.char_count else 0.0
     lines.append(Content.styled(f"boilerplate: {len(boilerplate)} spans, {share:.0%} of text", "dim"))
     if stale:
-        lines.append(Content.styled(f"could not re-anchor {len(stale)} span(s):", ERROR))
+        # Stale: the file changed and these could not be found again; never drawn on the text.
+        lines += [Content(""), Content.styled(f"{len(stale)} stale span(s) — press p to place or drop", ERROR)]
         for span in stale[:MAX_SPANS_SHOWN]:
             lines.append(Content(f"  {span.kind} {one_line(span.label or span.reason or '', 20)}: "
-                                 f"{one_line(span.quote, 50)}"))
+                                 f"“{one_line(span.quote, 50)}”"))
 
     lines += [Content(""), _heading("note")]
     if doc.note:

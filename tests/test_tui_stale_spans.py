@@ -1,0 +1,122 @@
+"""Pilot tests of the stale-spans screen (p): list, place on a suggestion or the selection, drop, undo."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Static
+from tui_support import FIRST, app_on, db_rows, seeds_copy
+
+from corpus_tui import Corpus
+from corpus_tui.tui.screens.stale_spans import StaleSpansScreen
+from corpus_tui.tui.widgets.inspector import Inspector
+
+OLD = "in western Mosul and de-facto reached"
+NEW = "in western Mosul and, de facto, reached"
+
+
+def make_stale(tmp_path, quote_in: str = OLD, quote: str = "Mosul") -> tuple:
+    """A seeds copy where an annotation in the first document went stale; (folder, span id, offset)."""
+    folder = seeds_copy(tmp_path)
+    path = folder / FIRST
+    text = path.read_text(encoding="utf-8")
+    at = text.index(quote_in) + quote_in.index(quote)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        doc = corpus.document_by_path(FIRST)
+        span = corpus.add_annotation(doc.id, at, at + len(quote), "GPE", note="west bank")
+    path.write_bytes(text.replace(OLD, NEW).encode("utf-8"))
+    return folder, span.id, at
+
+
+def span_state(folder, span_id):
+    rows = db_rows(folder, 'SELECT start, "end", quote, anchor FROM spans WHERE id = ?', (span_id,))
+    return rows[0] if rows else None
+
+
+def screen_text(app) -> str:
+    screen = app.screen
+    parts = [str(static.render()) for static in screen.query(Static)]
+    options = screen.query_one("#stale-list", OptionList)
+    parts += [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    return "\n".join(parts)
+
+
+async def test_inspector_counts_stale_spans_and_names_the_key(tmp_path):
+    folder, span_id, _ = make_stale(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)):
+        assert span_state(folder, span_id)["anchor"] == "stale"
+        shown = app.query_one(Inspector).text
+        assert "1 stale span(s) — press p to place or drop" in shown
+        assert "“Mosul”" in shown
+
+
+async def test_p_lists_the_old_context_and_1_places_on_the_best_suggestion(tmp_path):
+    folder, span_id, at = make_stale(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("p")
+        assert isinstance(app.screen, StaleSpansScreen)
+        text = screen_text(app)
+        assert "GPE annotation" in text and "Old Mosul area in western Mosul and de-facto reac" in text
+        assert app.screen.suggestions[0].start == at  # the one with the most context first
+        await pilot.press("1")
+        assert span_state(folder, span_id) == {"start": at, "end": at + 5, "quote": "Mosul", "anchor": "ok"}
+        assert "No stale spans left" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, StaleSpansScreen)
+        assert "stale span" not in app.query_one(Inspector).text
+        await pilot.press("u")
+        assert span_state(folder, span_id)["anchor"] == "stale"
+
+
+async def test_enter_places_on_the_reader_selection(tmp_path):
+    folder, span_id, _ = make_stale(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        text = app.reader.text
+        start = text.index("Tigris River")
+        app.reader.move_to(start)
+        app.reader.move_to(start + len("Tigris"), select=True)
+        await pilot.pause()
+        await pilot.press("p")
+        assert "enter places it on" in screen_text(app) and "“Tigris”" in screen_text(app)
+        await pilot.press("enter")
+        assert span_state(folder, span_id) == {"start": start, "end": start + 6, "quote": "Tigris", "anchor": "ok"}
+        assert app.reader.selection() is None
+
+
+async def test_d_drops_the_span_and_u_brings_it_back(tmp_path):
+    folder, span_id, _ = make_stale(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("p", "d")
+        assert span_state(folder, span_id) is None
+        await pilot.press("escape", "u")
+        assert span_state(folder, span_id)["anchor"] == "stale"
+
+
+async def test_p_without_stale_spans_says_so(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("p")
+        assert not isinstance(app.screen, StaleSpansScreen)
+        assert any("No stale spans" in str(n.message) for n in app._notifications)
+
+
+async def test_hostile_quote_and_context_are_shown_literally(tmp_path):
+    folder = seeds_copy(tmp_path)
+    hostile = "Intro [bold]red[/bold]\t\x1b[31mansi\x1b[0m [@click=app.quit]x[/] here.\n"
+    path = folder / FIRST
+    text = path.read_text(encoding="utf-8")
+    path.write_text(hostile + text, encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        doc = corpus.document_by_path(FIRST)
+        corpus.add_annotation(doc.id, 6, 22, "MARKUP")  # "[bold]red[/bold]"
+    path.write_text(hostile.replace("Intro", "Changed intro").replace("here", "there") + text, encoding="utf-8")
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("p")
+        shown = screen_text(app)
+        assert "[bold]red[/bold]→␛[31mansi␛[0m [@click=app.quit]x[/]" in shown  # the old context, as it was
+        assert "Intro " in shown and app.is_running
