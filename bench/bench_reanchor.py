@@ -127,7 +127,9 @@ def load_sources(rng: random.Random, workdir: Path, generated: bool) -> tuple[li
         for line in (SHARED_DOCS / "gold.jsonl").read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
             text = (SHARED_DOCS / "docs" / entry["path"]).read_text(encoding="utf-8", errors="replace")
-            text = text.lstrip("\ufeff")  # a byte-order mark is not part of a document's text
+            # A byte-order mark at a text's start is not part of it: an edit that brought one
+            # there (some pages have U+FEFF mid-text) would change the text the corpus reads.
+            text = text.replace("\ufeff", "")
             site = re.sub(r"^(hard::|https?://)", "", entry.get("url", "")).split("/")[0].split("-")[0]
             sources.append(Source(text, site or entry["path"], entry.get("boilerplate_lines", [])))
         origin.append(f"{len(sources)} pages of boilerplate-dev")
