@@ -20,7 +20,8 @@ after a delay spread over one unkilled run's duration, then counts:
 - orphans: processes the killed writer started that are still alive 5 s later;
 - unrecovered: the same operation, run again unkilled, failed or left the
   database different from what a complete run leaves;
-- failed: the unkilled calibration run itself failed.
+- failed: the unkilled calibration run itself failed;
+- tracebacks (app): a traceback reached the killed app's terminal.
 
 Multi-writer scenarios (``reliability/multi_writer.py``), R rounds each
 (default 3): two and three writers at once among library writers, import-tags,
@@ -94,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     targets = {f"kill {k['kind']}: nothing corrupt, partial, lost, orphaned, unrecovered":
-               all(k[name] == 0 for name in ("corrupt", "partial", "lost", "orphans", "unrecovered", "failed"))
+               all(k[name] == 0 for name in ("corrupt", "partial", "lost", "orphans", "unrecovered", "failed",
+                                             "tracebacks"))
                for k in figures["kinds"]}
     for name in scenarios:
         runs = [s for s in figures["scenarios"] if s["name"] == name]
@@ -110,6 +112,7 @@ def print_table(f: dict[str, Any]) -> None:
              "corrupt / partial / lost (of acked) / orphans / unrecovered; window, trial p50", "")]
     for k in f["kinds"]:
         failed = " / calibration FAILED" if k["failed"] else ""
+        failed += f" / {k['tracebacks']} tracebacks on the terminal" if k["tracebacks"] else ""
         rows.append((
             k["kind"], f"{k['trials']} ({k['killed']})",
             f"{k['corrupt']} / {k['partial']} / {k['lost']} (of {k['acked']}) / {k['orphans']} / "

@@ -55,17 +55,20 @@ class Outcome:
     orphans: int = 0
     unrecovered: int = 0
     failed: int = 0  # an unkilled run (the calibration) failed
+    tracebacks: int = 0  # a traceback reached the killed app's terminal
     acked: int = 0  # acknowledged actions checked (library: actions; imports and scans: runs that reported)
     examples: list[str] = field(default_factory=list)
 
     def add(self, other: "Outcome") -> None:
-        for name in ("trials", "killed", "corrupt", "partial", "lost", "orphans", "unrecovered", "failed", "acked"):
+        for name in ("trials", "killed", "corrupt", "partial", "lost", "orphans", "unrecovered", "failed", "tracebacks",
+                     "acked"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.examples += other.examples[: max(0, 8 - len(self.examples))]
 
     @property
     def failures(self) -> int:
-        return self.corrupt + self.partial + self.lost + self.orphans + self.unrecovered + self.failed
+        return (self.corrupt + self.partial + self.lost + self.orphans + self.unrecovered + self.failed
+                + self.tracebacks)
 
     def note(self, text: str) -> None:
         self.examples.append(text)
@@ -386,8 +389,9 @@ class AppKind(ScanFirstKind):
 
     def check(self, trial: int, outcome: Outcome) -> None:
         if self.app.saw("Traceback"):
-            outcome.note("the app printed a traceback")
-            outcome.unrecovered += 1
+            text = self.app.text()
+            outcome.note("a traceback on the app's terminal: " + text[text.index("Traceback"):][:600])
+            outcome.tracebacks += 1
         super().check(trial, outcome)
 
 
@@ -407,6 +411,7 @@ class KindFigures:
         o = self.outcome
         return {"kind": self.name, "trials": o.trials, "killed": o.killed, "corrupt": o.corrupt,
                 "partial": o.partial, "lost": o.lost, "orphans": o.orphans, "unrecovered": o.unrecovered, "failed": o.failed,
+                "tracebacks": o.tracebacks,
                 "acked": o.acked, "window_s": round(self.window_s, 3),
                 "trial_median_s": round(statistics.median(self.trial_s), 3) if self.trial_s else None,
                 "total_s": round(self.total_s, 1), "examples": o.examples}
