@@ -468,10 +468,11 @@ def _unkilled_run(kind: Kind) -> tuple[float, str | None]:
         kind.wait_unkilled(watched)
     except CalibrationFailed as failure:
         error = str(failure)
-    seconds = time.monotonic() - watched.started
-    watched.kill()
-    watched.orphans()
-    kind.finish(-1)
+    finally:  # also on Ctrl-C or a harness error: the app never exits by itself
+        seconds = time.monotonic() - watched.started
+        watched.kill()
+        watched.orphans()
+        kind.finish(-1)
     try:
         kind.calibrated(seconds, error)
     except CalibrationFailed as failure:

@@ -67,6 +67,8 @@ class TmuxApp:
         subprocess.run([*self.tmux, "-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(self.width),
                         "-y", str(self.height), shell], check=True, env=env)
         subprocess.run([*self.tmux, "set-option", "-t", self.name, "escape-time", "0"], capture_output=True)
+        self.socket = subprocess.run([*self.tmux, "display-message", "-p", "#{socket_path}"], capture_output=True,
+                                     text=True).stdout.strip()
 
     # -- the screen ------------------------------------------------------------------
 
@@ -168,6 +170,8 @@ class TmuxApp:
         for pid in pane_pids:
             kill_tree(int(pid))
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        if self.socket:  # tmux leaves its socket file behind
+            Path(self.socket).unlink(missing_ok=True)
 
 
 class AppStuck(Exception):
