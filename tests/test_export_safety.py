@@ -79,17 +79,19 @@ def test_missing_documents_only_with_include_missing(corpus, tmp_path):
 
 
 def test_file_changed_since_scan_is_reread_and_spans_reanchored(corpus, tmp_path):
-    (corpus.folder / "a.txt").write_text("NEW FIRST LINE\n" + TEXT)
+    # An edit away from the spans (a blank line added) moves them with their whole context.
+    (corpus.folder / "a.txt").write_text(TEXT.replace("\n\nThe", "\n\n\nThe"))
     summary = export(corpus, "jsonl", tmp_path / "out.jsonl")
     assert summary.refreshed == 1 and summary.left_out_stale == []
     record = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
-    assert record["text"].startswith("NEW FIRST LINE")
+    assert record["text"].startswith("Home | News\n\n\nThe")
     (span,) = record["spans"]
-    assert record["text"][span["start"]:span["end"]] == "actual" and span["start"] == 15 + TEXT.index("actual")
+    assert record["text"][span["start"]:span["end"]] == "actual" and span["start"] == 1 + TEXT.index("actual")
 
 
 def test_stale_document_left_out_unless_allow_stale(corpus, tmp_path, run_script):
-    (corpus.folder / "a.txt").write_text("Home | News\n\nA rewritten text.\n\nCopyright 2017\n")
+    # The footer changed next to "actual": its context is gone, so it is stale; "Home | News" keeps its.
+    (corpus.folder / "a.txt").write_text("Home | News\n\nThe actual article text is here.\n\n(c) 2017\n")
     summary = export(corpus, "jsonl", tmp_path / "strict.jsonl")
     assert summary.left_out_stale == ["a.txt"] and paths(tmp_path / "strict.jsonl") == ["b.txt", "c.txt"]
     assert "a.txt: left out" in summary.warnings()[0]
