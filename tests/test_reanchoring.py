@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from corpus_tui.core import anchoring
-from corpus_tui.core.anchoring import Anchor, anchor_for, find, locate, suggest
+from corpus_tui.core.anchoring import Anchor, anchor_for, find, suggest
 from corpus_tui.core.errors import InvalidSpan
-from corpus_tui.core.spans import PLACE_ACTION
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").glob("*.txt"))]
@@ -118,9 +117,30 @@ def test_quote_found_too_often_is_stale(monkeypatch):
     assert find("x " + old, anchor_for(old, old.index("cat") - 4, old.index("cat") - 3)).reason == "too common"
 
 
-def test_locate_keeps_its_old_signature_for_undo():
+def test_undo_puts_a_span_back_only_where_its_context_is(scanned):
+    """Undo of a removal after a rescan: the quote is still at the old offset, in another sentence."""
+    corpus, folder = scanned({"a.txt": MOSUL})
+    doc = corpus.document_by_path("a.txt")
     at = MOSUL.rindex("Mosul")
-    assert locate("Prefix line.\n" + MOSUL, anchor_for(MOSUL, at, at + 5), at) == at + len("Prefix line.\n")
+    span = corpus.add_annotation(doc.id, at, at + 5, "GPE")
+    corpus.remove_span(span.id)
+    rewritten = "Fighting near Mosul.\n\nRebels shelled parts of Mosul overnight.\n"
+    assert rewritten[at : at + 5] == "Mosul"
+    (folder / "a.txt").write_text(rewritten)
+    corpus.scan()
+    assert corpus.undo().action == "span.remove"
+    assert span_row(corpus, span.id)["anchor"] == "stale" and corpus.stale_spans(doc.id)[0].id == span.id
+
+
+def test_undo_puts_a_span_back_as_it_was_when_nothing_changed(scanned):
+    corpus, _ = scanned({"a.txt": MOSUL})
+    doc = corpus.document_by_path("a.txt")
+    at = MOSUL.rindex("Mosul")
+    span = corpus.add_annotation(doc.id, at, at + 5, "GPE")
+    before = span_row(corpus, span.id)
+    corpus.remove_span(span.id)
+    corpus.undo()
+    assert span_row(corpus, span.id) == before
 
 
 def test_suggest_ranks_occurrences_by_context():
@@ -270,11 +290,11 @@ def test_place_span_is_one_undoable_step(stale):
         "anchor": "ok", "note": None,
     }
     (event,) = corpus.query("SELECT action, payload FROM events WHERE id > (SELECT MAX(id) FROM events) - 1")
-    assert event["action"] == PLACE_ACTION and events_before + 1 == corpus.query(
+    assert event["action"] == "span.place" and events_before + 1 == corpus.query(
         "SELECT COUNT(*) AS n FROM events")[0]["n"]
     payload = json.loads(event["payload"])
     assert payload["before"][0]["anchor"] == "stale" and payload["after"][0]["anchor"] == "ok"
-    assert corpus.undo().action == PLACE_ACTION
+    assert corpus.undo().action == "span.place"
     assert span_row(corpus, span.id)["anchor"] == "stale"
     assert corpus.stale_spans(doc.id)[0] == span
     corpus.redo()

@@ -99,11 +99,6 @@ class Located:
     reason: str  # "same", "moved", "gone", "ambiguous", "weak", "too common"
 
 
-def locate(text: str, anchor: Anchor, hint: int) -> int | None:
-    """Start offset of ``anchor`` in ``text``, or None when it cannot be trusted (see ``find``)."""
-    return find(text, anchor, hint).start
-
-
 def find(text: str, anchor: Anchor, hint: int | None = None) -> Located:
     """Apply the rule of this module: where ``anchor`` is now in ``text``, or why it is stale.
 

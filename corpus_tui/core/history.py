@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .anchoring import Anchor, locate
+from .anchoring import Anchor, find
 from .base import CorpusBase
 
 UNDOABLE = frozenset({
-    "span.add", "span.remove", "span.update", "boilerplate.mark", "boilerplate.unmark",
+    "span.add", "span.remove", "span.update", "span.place", "boilerplate.mark", "boilerplate.unmark",
     "tag.add", "tag.remove", "status.set", "note.set",
 })
 
@@ -118,13 +118,13 @@ def _reanchored(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     fixed = []
     for row in rows:
-        if text[row["start"] : row["end"]] == row["quote"]:
-            fixed.append(row)
-            continue
-        start = locate(text, Anchor(row["quote"], row["prefix"], row["suffix"]), row["start"])
-        if start is None:
+        located = find(text, Anchor(row["quote"], row["prefix"], row["suffix"]), row["start"])
+        if located.start is None:
             fixed.append(row | {"anchor": "stale"})
+        elif located.reason == "same":  # the text around it is as it was: back where it was
+            fixed.append(row if row["anchor"] != "stale" else row | {"anchor": "reanchored"})
         else:
+            start = located.start
             fixed.append(row | {"start": start, "end": start + len(row["quote"]), "anchor": "reanchored"})
     return fixed
 

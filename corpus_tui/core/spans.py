@@ -19,13 +19,9 @@ from . import ranges
 from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import InvalidSpan
-from .history import UNDOABLE
 from .models import Document, Span
 from .store import now
 
-# Undo replays the span events history lists as undoable; a placement is also
-# an update of the span, so it is logged as one until history lists span.place.
-PLACE_ACTION = "span.place" if "span.place" in UNDOABLE else "span.update"
 
 SPAN_COLUMNS = tuple(Span.__dataclass_fields__)
 _INSERT_SQL = (
@@ -143,7 +139,7 @@ class SpansMixin(CorpusBase):
                 "start": start, "end": end, "quote": anchor.quote, "prefix": anchor.prefix,
                 "suffix": anchor.suffix, "anchor": "ok", "reason": reason,
             }
-            (span,) = self._replace_spans(doc.id, PLACE_ACTION, removed, [row])
+            (span,) = self._replace_spans(doc.id, "span.place", removed, [row])
         return span
 
     # -- boilerplate -------------------------------------------------------------------
