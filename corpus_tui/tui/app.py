@@ -270,7 +270,7 @@ class CorpusApp(EditingMixin, App[None]):
             notes.append(f"The file changed on disk: {changes.reanchored_spans} span(s) re-anchored.")
         if stale:
             notes.append(f"{stale} span(s) could not be re-anchored after the file changed; "
-                         "they are listed in the inspector, not drawn.")
+                         "they are not drawn: press p to place or drop them.")
         self.set_banner(" ".join(notes) or None)
 
     def refresh_panels(self, spans: list | None = None) -> None:  # type: ignore[type-arg]
