@@ -520,9 +520,13 @@ class CorpusApp(EditingMixin, App[None]):
     async def action_quit(self) -> None:
         self.remember_position()
         self.end_session()
-        if self._scan_process is not None:
-            self._scan_process.stop()  # its open batch rolls back; the next scan resumes
+        self.stop_scan()
         self.exit()
+
+    def stop_scan(self) -> None:
+        """Stop a scan in flight: its open batch rolls back; the next scan resumes."""
+        if self._scan_process is not None:
+            self._scan_process.stop()
 
 
 def make_app(folder: str | Path, db: str | Path | None = None, annotator: str | None = None,

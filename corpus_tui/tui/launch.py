@@ -13,6 +13,7 @@ def run_app(folder: str | Path, db: str | Path | None = None, annotator: str | N
     try:
         app.run()
     finally:
+        app.stop_scan()  # however the app ended
         app.end_session()
         app.corpus.close()
     if app.return_code:

@@ -1,0 +1,64 @@
+"""The app's scan child (core.scan_child driven by tui.scan_process): progress, result, errors, stop."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tui_support import seeds_copy
+
+from corpus_tui import Corpus
+from corpus_tui.tui.scan_process import ScanProcess
+
+
+def scan_process(folder) -> ScanProcess:
+    return ScanProcess(folder, folder / "annotations.db", "tester")
+
+
+def test_a_scan_reports_progress_and_its_summary(tmp_path):
+    folder = seeds_copy(tmp_path)
+    (folder / "new.txt").write_text("a new document\n")
+    seen: list[tuple[int, int]] = []
+    summary, error = scan_process(folder).run(lambda done, total: seen.append((done, total)))
+    assert error is None and summary is not None
+    assert (summary["added"], summary["unchanged"]) == (1, 5)
+    assert seen and seen[-1] == (6, 6)
+
+
+def test_a_failing_scan_reports_one_line(tmp_path):
+    folder = seeds_copy(tmp_path, scanned=False)  # no database: the child may not create one
+    summary, error = scan_process(folder).run(lambda done, total: None)
+    assert summary is None and error is not None and "\n" not in error and "annotations.db" in error
+    assert not (folder / "annotations.db").exists()
+
+
+def test_a_stopped_scan_never_starts(tmp_path):
+    folder = seeds_copy(tmp_path)
+    process = scan_process(folder)
+    process.stop()
+    assert process.run(lambda done, total: None) == (None, "scan stopped")
+    assert process.process is None
+
+
+def test_stopping_a_scan_in_flight_rolls_its_batch_back_and_the_next_scan_finishes(tmp_path):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    files = 12_000  # twelve batches, read by the scanner's own reader process (over its threshold)
+    for i in range(files):
+        (folder / f"{i:05}.txt").write_text(f"document {i}\n" + "some words here\n" * 20)
+    Corpus.open(folder, annotator="tester").close()
+    process = scan_process(folder)
+    stopped_at: list[int] = []
+
+    def stop_after_the_first_batch(done: int, total: int) -> None:
+        if 0 < done < total and not stopped_at:
+            stopped_at.append(done)
+            process.stop()
+
+    summary, error = process.run(stop_after_the_first_batch)
+    assert stopped_at and summary is None and "stopped" in error
+    with sqlite3.connect(folder / "annotations.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    assert stopped_at[0] <= kept < files  # committed batches stay; the one in flight is rolled back
+    summary, error = scan_process(folder).run(lambda done, total: None)
+    assert error is None and (summary["added"], summary["unchanged"]) == (files - kept, kept)
