@@ -116,25 +116,33 @@ def stats(folder: str, as_json: bool, db: str | None, annotator: str | None, tim
 @cli.command()
 @FOLDER
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--set-aside-wal", is_flag=True,
+              help="Rename a damaged write-ahead log to DB-wal.damaged-TIME (kept) and go on without the "
+                   "changes SQLite cannot read from it. Only when no other process has the corpus open.")
 @corpus_options
-def check(folder: str, as_json: bool, db: str | None, annotator: str | None, timeout: float) -> None:
+def check(folder: str, as_json: bool, set_aside_wal: bool, db: str | None, annotator: str | None,
+          timeout: float) -> None:
     """Check the database and the folder; one line per problem, exit 1 if any.
 
     Checks the write-ahead log (SQLite silently ignores a damaged one),
     integrity, the search index, orphan rows, documents against their files
-    (missing, changed, not yet scanned) and stale spans. Writes nothing.
+    (missing, changed, not yet scanned) and stale spans. Writes nothing
+    (with a damaged log, the database is opened read-only), unless
+    --set-aside-wal is given.
 
-    Example: corpus-tui check seeds
+    Examples: corpus-tui check seeds; corpus-tui check seeds --set-aside-wal
     """
     from .core.check import check_corpus
 
-    report = check_corpus(folder, db=db, timeout=timeout)
+    report = check_corpus(folder, db=db, timeout=timeout, set_aside_wal=set_aside_wal)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     elif report.ok:
         click.echo(report.line())
     for problem in report.problems if not as_json else ():
         click.echo(problem.line())
+    for note in report.notes if not as_json else ():
+        click.echo(f"note: {note}")
     if not report.ok:
         sys.exit(1)
 

@@ -14,6 +14,7 @@ import pytest
 
 from corpus_tui import Corpus
 from corpus_tui.core import sessions
+from corpus_tui.core.errors import DamagedWal
 from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
 
 SESSION_CHILD = """
@@ -152,21 +153,26 @@ async def test_after_a_crash_the_next_start_checks_and_finds_nothing_wrong(tmp_p
     assert db_rows(folder, "SELECT key FROM corpus_state WHERE key LIKE 'session:%'") == []
 
 
-async def test_after_a_crash_a_damaged_wal_is_reported_at_start(tmp_path):
-    """SQLite silently ignores a WAL with a garbage header: acknowledged actions vanish.
-    corpus-tui cannot bring them back, but says so instead of carrying on silently."""
+def test_after_a_crash_a_damaged_wal_stops_the_app_before_it_opens(tmp_path):
+    """SQLite silently ignores a WAL with a garbage header: acknowledged actions vanish,
+    and the app's first write or its close would erase the evidence. corpus-tui cannot
+    bring them back, but refuses to start, in one line, leaving the log as it was."""
     folder = seeds_copy(tmp_path)
     _crash_a_session(folder)
     wal = folder / "annotations.db-wal"
     # No process has the database open now: damaging the header is safe to do with open().
     with open(wal, "r+b") as handle:
         handle.write(b"\x00garbage" * 4)
-    app = app_on(folder)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot, app, lambda: any("did not close cleanly" in m for m in messages(app)))
-        shown = "\n".join(messages(app))
-        assert "WAL header is damaged" in shown and "corpus-tui check" in shown
-        await pilot.press("q")
+    damaged = wal.read_bytes()
+    result = subprocess.run([sys.executable, "-m", "corpus_tui", str(folder)], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"corpus-tui: error: {wal}: the WAL header is damaged") and "corpus-tui check" in line
+    assert wal.read_bytes() == damaged
+    with pytest.raises(DamagedWal):
+        app_on(folder)
+    assert wal.read_bytes() == damaged
 
 
 def test_unclean_sessions_ignore_running_processes_and_other_hosts(tmp_path):

@@ -5,7 +5,12 @@ it: acknowledged changes vanish), ``PRAGMA integrity_check`` and foreign-key
 failures, a search index out of step with the texts, orphan rows, spans outside
 their text, documents whose file is missing, changed or not yet scanned, and
 stale spans waiting for the analyst. Nothing is written: the search-index
-check runs inside a transaction that is rolled back.
+check runs inside a transaction that is rolled back, and a database whose WAL
+is damaged is opened read-only, so that closing it cannot delete the log.
+
+``set_aside_wal=True`` is the analyst's way on past a damaged WAL: the log is
+renamed ``DB-wal.damaged-TIMESTAMP`` (kept, not deleted) when no process has
+the database open, and the database is then what SQLite reads without it.
 
 Example::
 
@@ -21,6 +26,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,7 @@ from .corpus import Corpus, check_folder, database_path
 from .discovery import DEFAULT_INCLUDE, discover
 from .errors import CorpusError, DatabaseMissing
 from .store import DEFAULT_TIMEOUT
-from .wal_check import wal_problems
+from .wal_check import set_aside_wal, wal_problems
 
 LISTED_PER_KIND = 20  # files listed one a line before "... and N more"
 
@@ -65,6 +71,7 @@ class CheckReport:
     spans: int = 0
     wal_commits: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was done or left unchecked, not problems
 
     @property
     def ok(self) -> bool:
@@ -86,6 +93,7 @@ def check_corpus(
     timeout: float = DEFAULT_TIMEOUT,
     include: Iterable[str] = DEFAULT_INCLUDE,
     exclude: Iterable[str] = (),
+    set_aside_wal: bool = False,
 ) -> CheckReport:
     """Check the corpus in ``folder``; see the module docstring for what is checked."""
     folder_path = check_folder(folder)
@@ -95,14 +103,34 @@ def check_corpus(
     # The WAL first, before this process opens the database: the first write
     # of any connection restarts a log SQLite found damaged, erasing the evidence.
     report = check_wal(db_path)
+    if set_aside_wal:
+        _set_aside_damaged_wal(db_path, report)
+    damaged_wal = any(problem.kind == "wal" for problem in report.problems)
     try:
-        corpus = Corpus.open(folder_path, db=db_path, timeout=timeout, create=False)
+        corpus = Corpus.open(folder_path, db=db_path, timeout=timeout, create=False, check_wal=False,
+                             read_only=damaged_wal)
     except CorpusError as error:
         report.problems.append(Problem("database", str(db_path), _without_path(str(error), db_path)))
         return report
     with corpus:
         check_open_corpus(corpus, report, include, exclude)
     return report
+
+
+def _set_aside_damaged_wal(db_path: Path, report: CheckReport) -> None:
+    wal = f"{db_path}-wal"
+    if not any(problem.kind == "wal" for problem in report.problems):
+        report.notes.append(f"{wal}: not damaged, nothing set aside")
+        return
+    suffix = ".damaged-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    outcome = set_aside_wal(db_path, suffix)
+    if outcome["moved"] is None:
+        report.problems.append(Problem("wal", wal, f"{outcome['problem']} (close every corpus-tui first)"))
+        return
+    report.problems = [problem for problem in report.problems if problem.kind != "wal"]
+    report.wal_commits = 0
+    report.notes.append(f"{wal}: the damaged log was set aside as {outcome['moved']}; "
+                        "the database is now what SQLite reads without it")
 
 
 def check_wal(db_path: Path) -> CheckReport:
@@ -145,7 +173,11 @@ def _check_database(corpus: Corpus, report: CheckReport) -> None:
         orphans = db.execute(sql).fetchone()[0]
         if orphans:
             report.problems.append(Problem("orphans", where, f"{orphans} {what}"))
-    if not _search_index_ok(db.conn):
+    search_index = _search_index_ok(db.conn)
+    if search_index is None:
+        report.notes.append("the search index was not checked: its check needs a (rolled back) write, "
+                            "and the database is read-only here")
+    elif not search_index:
         report.problems.append(Problem(
             "search-index", where, "the search index is out of step with the texts (corpus search may miss documents)"
         ))
@@ -153,7 +185,7 @@ def _check_database(corpus: Corpus, report: CheckReport) -> None:
     report.spans = db.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
 
 
-def _search_index_ok(conn: sqlite3.Connection) -> bool:
+def _search_index_ok(conn: sqlite3.Connection) -> bool | None:
     """FTS5's own integrity check against the texts (rank 1). It is an INSERT, so it
     runs in a transaction that is always rolled back: checking writes nothing."""
     conn.execute("BEGIN")
@@ -163,6 +195,8 @@ def _search_index_ok(conn: sqlite3.Connection) -> bool:
     except sqlite3.DatabaseError as error:
         if "corrupt" in str(error) or "malformed" in str(error):
             return False
+        if "readonly" in str(error):
+            return None
         raise
     finally:
         conn.execute("ROLLBACK")

@@ -13,6 +13,8 @@ Textual. Example::
 from __future__ import annotations
 
 import os
+import shlex
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,15 +22,17 @@ from typing import Any
 from . import scanner, schema, stats
 from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, FoundFile, discover
-from .errors import FolderNotFound, NoDocuments, NotAFolder
+from .errors import DamagedWal, FolderNotFound, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
 from .review import ReviewMixin
 from .spans import SpansMixin
 from .store import DEFAULT_TIMEOUT, connect, write_transaction
 from .tags import TagsMixin
+from .wal_check import wal_problems
 
 DEFAULT_DB_NAME = "annotations.db"
+WAL_RECHECK_SECONDS = 0.05
 
 
 def check_folder(folder: str | Path) -> Path:
@@ -62,6 +66,30 @@ def find_documents(
     return found
 
 
+def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
+    """Raise DamagedWal when the -wal holds commits SQLite would silently drop.
+
+    SQLite ignores a damaged log without an error, and the last connection to
+    close deletes it: the commits in it would vanish unnoticed. A log being
+    rewritten by another process can look torn for an instant, so a problem
+    must be seen twice. Costs a stat, and a child process when the log is not empty.
+    """
+    try:
+        if os.stat(f"{db_path}-wal").st_size == 0:  # a stat opens no descriptor
+            return
+    except OSError:
+        return
+    problems = wal_problems(db_path)["problems"]
+    if problems:
+        time.sleep(WAL_RECHECK_SECONDS)
+        problems = wal_problems(db_path)["problems"]
+    if problems:
+        raise DamagedWal(
+            f"{db_path}-wal: {problems[0]}; nothing was opened or changed: see 'corpus-tui check "
+            f"{shlex.quote(str(folder))}', and add --set-aside-wal to go on without those changes"
+        )
+
+
 class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
     """A corpus folder and its annotation database. Use ``Corpus.open``."""
 
@@ -73,17 +101,24 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
         annotator: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         create: bool = True,
+        check_wal: bool = True,
+        read_only: bool = False,
     ) -> "Corpus":
         """Open the corpus in ``folder``; the database defaults to ``folder/annotations.db``.
 
         ``create=False`` refuses to create a database that does not exist yet.
         A database written by a newer corpus-tui is refused, never rewritten.
+        A damaged write-ahead log is refused (``DamagedWal``, see ``refuse_damaged_wal``);
+        ``check_wal=False`` skips that test, for a second connection of a process
+        whose first one passed it. ``read_only=True`` writes nothing, ever.
         """
         folder_path = check_folder(folder)
         db_path = database_path(folder_path, db)
-        database = connect(db_path, timeout=timeout, create=create)
+        if check_wal:
+            refuse_damaged_wal(folder_path, db_path)
+        database = connect(db_path, timeout=timeout, create=create and not read_only, read_only=read_only)
         try:
-            if schema.read_version(database) < schema.SCHEMA_VERSION:
+            if not read_only and schema.read_version(database) < schema.SCHEMA_VERSION:
                 with write_transaction(database, db_path):
                     schema.ensure_schema(database, db_path)
         except BaseException:

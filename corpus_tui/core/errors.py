@@ -25,6 +25,10 @@ class NotOurDatabase(CorpusError):
     """An SQLite database that another application made: never changed."""
 
 
+class DamagedWal(CorpusError):
+    """The write-ahead log holds commits SQLite would silently ignore: nothing opened."""
+
+
 class DatabaseMissing(CorpusError):
     pass
 

@@ -27,7 +27,8 @@ def run(folder: str, db: str, annotator: str, report: IO[str]) -> None:
         report.flush()
 
     try:
-        with Corpus.open(folder, db=db, annotator=annotator, create=False) as corpus:
+        # The app that started this scan checked the WAL when it opened the corpus.
+        with Corpus.open(folder, db=db, annotator=annotator, create=False, check_wal=False) as corpus:
             summary = corpus.scan(progress=lambda done, total: send({"progress": [done, total]}))
         send({"done": summary.as_dict()})
     except CorpusError as error:

@@ -63,13 +63,16 @@ def _on_read_only_mount(folder: Path) -> bool:
         return False
 
 
-def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> sqlite_utils.Database:
+def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True,
+            read_only: bool = False) -> sqlite_utils.Database:
     """Open (or create) the database with the settings corpus-tui relies on.
 
     Only SQLite ever opens the database file (and its -wal and -shm): on POSIX,
     closing any other descriptor of the file drops every lock this process's
     SQLite connections hold on it, and another process may then delete the WAL
     under them. So the file is checked by SQLite reading it, never by open().
+    ``read_only`` opens it with ``mode=ro``: nothing is written, and closing it
+    never checkpoints or deletes the -wal.
     """
     if path.is_dir():
         raise NotADatabase(f"{path}: is a folder, not an SQLite database")
@@ -79,7 +82,11 @@ def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -
         if not path.parent.is_dir():
             raise CorpusError(f"{path.parent}: folder for the database does not exist")
     try:
-        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+        if read_only:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
+                                   isolation_level=None)
+        else:
+            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
     except sqlite3.Error as error:
         raise translate(error, path) from None
     try:
@@ -90,6 +97,8 @@ def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -
         # even switching the journal mode rewrites its header.
         schema.check_version(db, path)
         schema.check_is_ours(db, path)
+        if read_only:
+            return db
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             _switch_to_wal(conn, timeout)
         conn.execute("PRAGMA synchronous = FULL")

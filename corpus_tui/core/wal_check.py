@@ -8,6 +8,9 @@ Run it in its own process (``wal_problems``): closing a file descriptor of the
 -wal drops every POSIX lock the process holds on it, including those of its
 open SQLite connections. The module imports only the standard library so the
 child starts in a few milliseconds: ``python -I -S wal_check.py DB``.
+
+The same child sets a damaged WAL aside (``set_aside_wal``) once the analyst
+accepts the loss, and only when no process has the database open.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ WAL_VERSION = 3007000
 HEADER_BYTES = 32
 FRAME_HEADER_BYTES = 24
 CHILD_TIMEOUT = 600.0
+# SQLite's unix VFS: every open connection holds a shared lock on this byte of
+# the -shm file (the "dead man switch", UNIX_SHM_DMS = (22 + 8) * 4 + 8).
+SHM_DMS_BYTE = 128
 
 
 def _checksum(data: bytes, big_endian: bool, s1: int, s2: int) -> tuple[int, int]:
@@ -119,6 +125,43 @@ def _later_commits(wal, frame_bytes: int, salts: tuple[int, int]) -> int:  # typ
         commits += 1 if commit_size else 0
 
 
+def in_use(db_path: str) -> bool | None:
+    """Has any process the database open? None when it cannot be told (no POSIX locks).
+
+    Tries SQLite's own test: a connection that cannot take the dead-man-switch
+    byte of the -shm exclusively is not the only one. Only in a child process."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(db_path + "-shm", os.O_RDWR)
+    except FileNotFoundError:
+        return False  # SQLite makes the -shm on open: no -shm, no connection
+    except OSError:
+        return None
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE, os.SEEK_SET)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, SHM_DMS_BYTE, os.SEEK_SET)
+        return False
+    finally:
+        os.close(fd)
+
+
+def set_aside(db_path: str, suffix: str) -> dict:
+    """Rename ``DB-wal`` to ``DB-wal`` + suffix when no process has the database open."""
+    busy = in_use(db_path)
+    if busy is not False:
+        reason = "another process has the database open" if busy else "cannot tell whether another process has it open"
+        return {"moved": None, "problem": f"not set aside: {reason}"}
+    target = db_path + "-wal" + suffix
+    os.rename(db_path + "-wal", target)
+    return {"moved": target, "problem": None}
+
+
 def wal_problems(db_path: str | os.PathLike[str]) -> dict:
     """``inspect_wal`` in a child process, so no descriptor of the -wal is ever
     closed in a process that may have SQLite connections to the database."""
@@ -132,9 +175,25 @@ def wal_problems(db_path: str | os.PathLike[str]) -> dict:
     return json.loads(result.stdout)
 
 
+def set_aside_wal(db_path: str | os.PathLike[str], suffix: str) -> dict:
+    """``set_aside`` in a child process: {"moved": new path or None, "problem": why not or None}.
+    Call it with no connection to the database open in this process."""
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", os.path.abspath(__file__), "--set-aside", os.fspath(db_path), suffix],
+        capture_output=True, text=True, timeout=CHILD_TIMEOUT,
+    )
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"moved": None, "problem": f"not set aside: {reason}"}
+    return json.loads(result.stdout)
+
+
 if __name__ == "__main__":
     try:
-        print(json.dumps(inspect_wal(sys.argv[1])))
+        if sys.argv[1] == "--set-aside":
+            print(json.dumps(set_aside(sys.argv[2], sys.argv[3])))
+        else:
+            print(json.dumps(inspect_wal(sys.argv[1])))
     except OSError as error:
         print(f"{error.filename}: {error.strerror}", file=sys.stderr)
         sys.exit(1)

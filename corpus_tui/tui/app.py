@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import WorkerFailed
 
 from ..core import Corpus, CorpusError, ScanSummary
-from ..core.check import CheckReport, Problem, check_open_corpus, check_wal
+from ..core.check import CheckReport, Problem, check_open_corpus
 from ..core.sessions import begin_session, end_session, unclean_sessions
 from ..core.store import translate
 from ..core.listing import SORTS, document_row, list_documents, progress
@@ -134,12 +134,12 @@ class CorpusApp(EditingMixin, App[None]):
 
     def _begin_session(self) -> None:
         """Note this session in the database. After one that crashed or was killed,
-        the write-ahead log is checked first: this app's first write would restart
-        a log SQLite found damaged, erasing the evidence."""
+        the corpus is checked in the background (its write-ahead log was already
+        checked by ``Corpus.open``, which refuses a damaged one)."""
         try:
             unclean = unclean_sessions(self.corpus)
             if unclean:
-                self._unclean_check = check_wal(self.corpus.db_path)
+                self._unclean_check = CheckReport(str(self.corpus.db_path))
                 self.corpus.delete_states(unclean)
             self._session = begin_session(self.corpus)
         except CorpusError as error:
@@ -384,7 +384,7 @@ class CorpusApp(EditingMixin, App[None]):
     def worker_corpus(self) -> Corpus:
         """A Corpus with its own connection, for use inside one worker thread."""
         return Corpus.open(self.corpus.folder, db=self.corpus.db_path, annotator=self.corpus.annotator,
-                           create=False)
+                           create=False, check_wal=False)  # the app's own open checked the WAL
 
     # -- scanning ---------------------------------------------------------------------
 
