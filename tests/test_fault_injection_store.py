@@ -413,10 +413,7 @@ def integrity(db: Path) -> str:
 # Room left on the disk: the schema does not fit, or it does and the first batch does not.
 FIRST_SCAN_ROOM = {
     "creating the schema": 64 * 1024,
-    "writing the first batch": pytest.param(300 * 1024, marks=pytest.mark.xfail(
-        strict=True, reason="a first scan that runs out of disk in a batch ends as 'corpus-tui: database error: "
-                            "database or disk is full', without the file: scanner.bulk_writes' final checkpoint "
-                            "raises a raw sqlite3 error over the translated one")),
+    "writing the first batch": 300 * 1024,
 }
 
 
@@ -493,8 +490,6 @@ def test_a_full_disk_during_library_writes_loses_nothing_acknowledged(tmp_path: 
     conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a database on a disk already full (no room for its -shm) is reported as "
-                                       "'database error: disk I/O error', not as a full disk")
 def test_opening_a_corpus_on_a_full_disk_says_the_disk_is_full(tmp_path: Path, tmpfs):
     disk = tmpfs("1m")
     folder = tmp_path / "seeds"

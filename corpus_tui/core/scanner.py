@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from .discovery import FoundFile
 from .child_process import die_with_parent
 from .front_matter import FrontMatter, parse_front_matter
 from .reanchor import reanchor_document
-from .store import now
+from .store import now, translate
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -165,7 +166,7 @@ class _Scan:
         batches = [self.found[start : start + BATCH_SIZE] for start in range(0, total, BATCH_SIZE)]
         jobs = [self._read_jobs(batch) for batch in batches]
         done = 0
-        with bulk_writes(self.db), _reader_for(sum(len(job) for job in jobs)) as reader:
+        with bulk_writes(self.db, self.corpus.db_path), _reader_for(sum(len(job) for job in jobs)) as reader:
             # With a reader process, the next batches are read, hashed and decoded
             # on the other core while this process writes the current one.
             pending = [reader.submit(read_files, self.corpus.folder, job) for job in jobs[:READ_AHEAD]]
@@ -408,7 +409,7 @@ def index_new_texts(db: Any, document_ids: list[int]) -> None:
 
 
 @contextmanager
-def bulk_writes(db: Any) -> Iterator[None]:
+def bulk_writes(db: Any, path: Path) -> Iterator[None]:
     """Settings for the length of a scan: WAL checkpoints wait for the end (hot
     pages are written once, not once per batch) and commits do not fsync
     (WAL with synchronous=NORMAL stays consistent; what a power cut could lose
@@ -420,10 +421,16 @@ def bulk_writes(db: Any) -> Iterator[None]:
     try:
         yield
     finally:
+        # Settings only touch this connection; they cannot fail for want of disk.
         db.execute(f"PRAGMA cache_size = {cache}")
         db.execute("PRAGMA wal_autocheckpoint = 1000")
         db.execute("PRAGMA synchronous = FULL")
+    # Only after a scan that went through: after a failure (a full disk), the
+    # checkpoint's own error would replace the one that says what happened.
+    try:
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never blocks on other readers
+    except sqlite3.Error as error:  # the scan is committed (in the WAL); the disk may be full
+        raise translate(error, path) from None
 
 
 def scan(

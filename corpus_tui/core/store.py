@@ -22,6 +22,7 @@ from . import schema
 from .errors import CorpusError, DatabaseLocked, DatabaseMissing, NotADatabase
 
 DEFAULT_TIMEOUT = 5.0
+FULL_DISK_BYTES = 64 * 1024  # an -shm alone takes 32 KiB
 
 
 def now() -> str:
@@ -38,7 +39,8 @@ def translate(error: sqlite3.Error, path: Path) -> CorpusError:
         )
     if "not a database" in message or "malformed" in message:
         return NotADatabase(f"{path}: not an SQLite database or damaged ({message})")
-    if "disk is full" in message:
+    if "disk is full" in message or ("disk I/O error" in message and _disk_full(path)):
+        # With no room for its -shm, SQLite says "disk I/O error": the disk is full all the same.
         return CorpusError(f"{path}: database or disk is full (free some space and try again)")
     if "readonly" in message or "read-only" in message or "unable to open" in message:
         return CorpusError(f"{path}: {message}{_read_only_hint(path)}")
@@ -54,6 +56,16 @@ def _read_only_hint(path: Path) -> str:
     if path.exists() and not os.access(path, os.W_OK):
         return " (the database file is read-only)"
     return ""
+
+
+def _disk_full(path: Path) -> bool:
+    """Less room left where the database lives than one write of a few pages needs."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < FULL_DISK_BYTES
 
 
 def _on_read_only_mount(folder: Path) -> bool:
