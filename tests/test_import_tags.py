@@ -352,6 +352,25 @@ def test_python_api(corpus):
     assert error.value.problems == ["rows:1: unknown tag 'zzz'; --create-tags adds new tags"]
 
 
+def test_python_rows_are_held_to_the_json_rows_types(corpus):
+    """Python rows follow the JSONL rules: a number is not a path, a set is not a list of tags;
+    a Path is a path and a tuple of tags is a list, as a Python user means them."""
+    from pathlib import PurePosixPath
+
+    with pytest.raises(InvalidRows) as error:
+        corpus.import_tags([{"path": 5, "tag": "x"}, {"path": "rt/c.txt", "tags": {"x"}},
+                            {"path": "rt/c.txt", "tag": "x", "action": 1}, ("rt/c.txt", 7)], create_tags=True)
+    assert error.value.problems == [
+        "rows:1: 'path' must be a string, not 5",
+        "rows:2: 'tags' must be a list of strings, not a set",
+        "rows:3: 'action' must be \"add\" or \"remove\", not 1",
+        "rows:4: 'tag' must be a string, not 7",
+    ]
+    assert links(corpus) == []
+    result = corpus.import_tags([{"path": PurePosixPath("rt/c.txt"), "tags": ("p", "q")}], create_tags=True)
+    assert result.added == 2 and links(corpus) == [("rt/c.txt", "p"), ("rt/c.txt", "q")]
+
+
 def test_add_tags_without_create_changes_nothing_on_an_unknown_name(corpus):
     corpus.create_tag("known")
     doc = corpus.document_by_path("rt/c.txt")

@@ -15,5 +15,8 @@ def json_kind(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "an object"
-    shown = json.dumps(value)
+    try:
+        shown = json.dumps(value)
+    except (TypeError, ValueError):  # a Python row's value that JSON has no name for
+        return f"a {type(value).__name__}"
     return shown if len(shown) <= 20 else shown[:19] + "…"

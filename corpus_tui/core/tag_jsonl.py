@@ -4,19 +4,21 @@ A JSONL line is one object: ``path`` and ``sha256`` strings, ``id`` a whole
 number (or its digits as a string), ``tag`` a string or ``tags`` a list of
 strings (not both), ``action`` a string; ``null`` is the same as leaving a key
 out. Anything else is an invalid row, ``FILE:LINE: reason``: ``{"path": 5}``
-is not the path ``'5'``, and ``["a.txt", "war"]`` is not a row (Python rows
-given to ``Corpus.import_tags`` may be such pairs: ``tag_rows.mapping_row``).
-Nor does a line of 100,000 nested ``[`` or a 5,000-digit number stop the
-import: it is a malformed row like any other.
+is not the path ``'5'``, and ``["a.txt", "war"]`` is not a row. Nor does a
+line of 100,000 nested ``[`` or a 5,000-digit number stop the import: it is a
+malformed row like any other.
 
-CSV and TSV are read by ``tag_rows``.
+Python rows given to ``Corpus.import_tags`` (``python_rows``) are held to the
+same types; they may also be ``(path, tag[, action])`` tuples.
+``read_rows`` reads a file of any format; CSV and TSV rows come from ``tag_rows``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from .errors import InvalidValue
@@ -27,7 +29,7 @@ from .tag_rows import FORMATS, NAMING, RawRow, _csv_rows, _decoded_lines, detect
 def read_rows(stream: IO[bytes], source: str, fmt: str | None, hasher: Any) -> Iterator[RawRow]:
     """Parse a CSV/TSV/JSONL byte stream into rows, feeding every byte to ``hasher``.
 
-    As ``tag_rows.read_rows``, but JSONL lines are read by ``jsonl_rows``.
+    The format is ``fmt``, else guessed from the name and the first line (``detect_format``).
     """
     if fmt is not None and fmt not in FORMATS:
         raise InvalidValue(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
@@ -103,6 +105,21 @@ def json_row(line: int, value: Any) -> RawRow:
     if action is not None and not isinstance(action, str):
         return _problem(line, f"'action' must be \"add\" or \"remove\", not {json_kind(action)}")
     return RawRow(line, kind, ref, tags, (action or "").strip().lower() or None)
+
+
+def python_rows(rows: Iterable[Any]) -> Iterator[RawRow]:
+    """Rows given to ``Corpus.import_tags``: mappings as a JSONL line's object, or
+    ``(path, tag[, action])`` tuples; LINE is the row's 1-based index."""
+    for number, value in enumerate(rows, 1):
+        if isinstance(value, (tuple, list)) and len(value) in (2, 3):
+            value = dict(zip(("path", "tag", "action"), value))
+        elif isinstance(value, Mapping):
+            value = dict(value)
+            if isinstance(value.get("tags"), tuple):
+                value["tags"] = list(value["tags"])
+        if isinstance(value, dict) and isinstance(value.get("path"), os.PathLike):
+            value["path"] = os.fspath(value["path"])  # a Path is a path, in Python
+        yield json_row(number, value)
 
 
 def _problem(line: int, reason: str) -> RawRow:

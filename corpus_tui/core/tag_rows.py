@@ -1,4 +1,6 @@
-"""Reading tag-import rows: CSV, TSV and JSONL files, or Python rows, as ``RawRow``s.
+"""Reading tag-import rows: the bytes of a file as lines, and CSV and TSV rows as ``RawRow``s.
+
+(JSONL and Python rows, and ``read_rows`` for every format, are in ``tag_jsonl``.)
 
 Files are read a megabyte of whole lines at a time, so memory stays flat; the
 bytes are hashed on the way (the import record keeps the file's sha256).
@@ -11,12 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
-
-from .errors import InvalidValue
 
 FORMATS = ("csv", "tsv", "jsonl")
 NAMING = ("path", "id", "sha256")  # a row names its document by the first of these it fills
@@ -56,24 +55,6 @@ def detect_format(name: str, first_line: str) -> str:
     if line.startswith("{"):
         return "jsonl"
     return "tsv" if "\t" in line and "," not in line else "csv"
-
-
-def read_rows(stream: IO[bytes], source: str, fmt: str | None, hasher: Any) -> Iterator[RawRow]:
-    """Parse a CSV/TSV/JSONL byte stream into rows, feeding every byte to ``hasher``."""
-    if fmt is not None and fmt not in FORMATS:
-        raise InvalidValue(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    lines = _decoded_lines(stream, hasher)
-    head: list[str] = []
-    for line in lines:
-        head.append(line)
-        if line.strip():
-            break
-    if fmt is None:
-        fmt = detect_format(source, head[-1] if head else "")
-    chained = itertools.chain(head, lines)
-    if fmt == "jsonl":
-        return _jsonl_rows(chained)
-    return _csv_rows(chained, "\t" if fmt == "tsv" else ",")
 
 
 def _decoded_lines(stream: IO[bytes], hasher: Any) -> Iterator[str]:
@@ -173,60 +154,3 @@ def _csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[RawRow]:
         if header is None:
             raise _Fatal(max(last, 1), "empty file: no header row")
         return
-
-
-def _jsonl_rows(lines: Iterator[str]) -> Iterator[RawRow]:
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as error:
-            reason = f"{error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else str(error)
-            yield _problem(number, f"malformed JSON: {reason}")
-            continue
-        yield mapping_row(number, value)
-
-
-def mapping_row(line: int, value: Any) -> RawRow:
-    """A JSONL object or a Python mapping: ``{"path"|"id"|"sha256": …, "tags": [...]|"tag": …, "action": …}``."""
-    if isinstance(value, (tuple, list)) and len(value) in (2, 3):
-        value = dict(zip(("path", "tag", "action"), value))
-    if not isinstance(value, Mapping):
-        return _problem(line, "not an object with 'path' (or 'id', 'sha256') and 'tags'")
-    kind, ref = "path", ""
-    for kind in NAMING:
-        raw = value.get(kind)
-        if raw is None:
-            continue
-        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            return _problem(line, f"'{kind}' must be a string")
-        ref = str(raw).strip()
-        if ref:
-            break
-    if "tag" in value:
-        tag = value["tag"]
-        if not isinstance(tag, str):
-            return _problem(line, "'tag' must be a string")
-        if not tag.strip():
-            return _problem(line, "empty tag")
-        tags: tuple[str, ...] = (tag,)
-    elif "tags" in value:
-        listed = value["tags"]
-        if not isinstance(listed, (list, tuple)) or not all(isinstance(name, str) for name in listed):
-            return _problem(line, "'tags' must be a list of strings")
-        tags = tuple(name for name in listed if name.strip())
-    else:
-        return _problem(line, "missing 'tags' (or 'tag')")
-    action = value.get("action")
-    if action is not None and not isinstance(action, str):
-        return _problem(line, "'action' must be \"add\" or \"remove\"")
-    return RawRow(line, kind, ref, tags, (action or "").strip().lower() or None)
-
-
-def python_rows(rows: Iterable[Any]) -> Iterator[RawRow]:
-    """Rows given to ``Corpus.import_tags``: mappings, or (path, tag[, action]) tuples; LINE is the 1-based index."""
-    for number, value in enumerate(rows, 1):
-        yield mapping_row(number, value)
-
-

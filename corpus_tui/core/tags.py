@@ -282,10 +282,10 @@ class TagsMixin(CorpusBase):
 
             corpus.import_tags([("a.txt", "war"), {"path": "b.txt", "tags": ["war", "iraq"]}])
         """
-        from . import tag_import, tag_rows  # deferred: tag_import imports this module
+        from . import tag_import, tag_jsonl  # deferred: tag_import imports this module
 
         return tag_import.run_import(
-            self, tag_rows.python_rows(rows), source=source, mode=mode, match=match,
+            self, tag_jsonl.python_rows(rows), source=source, mode=mode, match=match,
             create_tags=create_tags, skip_invalid=skip_invalid, dry_run=dry_run,
         )
 
