@@ -14,9 +14,11 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
+from .cli_output import quiet_stdout
 from .core import Corpus, CorpusError
 from .core.corpus import check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
+from .core.os_errors import os_reason
 from .core.stats import format_stats
 from .core.store import DEFAULT_TIMEOUT
 
@@ -184,6 +186,11 @@ def main() -> None:
     """Console entry point: run the CLI, turning known failures into one line."""
     try:
         cli.main(standalone_mode=False)
+        if sys.stdout is not None:  # None when started with stdout closed (>&-)
+            sys.stdout.flush()  # here, where a failure is one line, not at exit with a traceback
+    except BrokenPipeError:  # `corpus-tui ... | head`: the reader has all it wanted
+        quiet_stdout()
+        sys.exit(1)
     except click.exceptions.Abort:
         click.echo("corpus-tui: aborted", err=True)
         sys.exit(130)
@@ -200,6 +207,11 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("corpus-tui: interrupted", err=True)
         sys.exit(130)
+    except OSError as error:  # the last resort: most commands write stdout with plain click.echo
+        quiet_stdout()
+        where = error.filename or "stdout"
+        click.echo(f"corpus-tui: error: {where}: {os_reason(error)}", err=True)
+        sys.exit(1)
 
 from .cli_export import register as _register_export  # noqa: E402
 _register_export(cli)

@@ -7,7 +7,6 @@ Registered on the main group by ``register(cli)`` (see the end of cli.py).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,12 +14,12 @@ from typing import Any
 
 import click
 
-from .core import Corpus, CorpusError
+from .cli_output import echo, quiet_stdout
+from .core import Corpus
 from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
 from .core.export import FORMATS, export
 from .core.export.output import WriteFailed
 from .core.export.parallel import AUTO_MIN_DOCUMENTS, MAX_JOBS
-from .core.os_errors import os_reason
 from .core.schema import STATUSES
 
 PROGRESS_THRESHOLD = 2000  # documents: below this an export is quick enough to stay silent
@@ -86,11 +85,11 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
                 progress=_progress_printer(), jobs=jobs,
             )
         except BrokenPipeError:  # 'export ... | head': the reader has all it wanted
-            _quiet_stdout()
+            quiet_stdout()
             sys.exit(1)
         except WriteFailed as error:
             if error.output is None:  # stdout: what it still holds must not fail again at exit
-                _quiet_stdout()
+                quiet_stdout()
             raise
     for warning in summary.warnings():
         click.echo(f"warning: {warning}", err=True)
@@ -98,7 +97,7 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
     if to_stdout:
         click.echo(message, err=True)  # never mixed into the data on stdout
     else:
-        _echo(message, f"the export to {output} is complete; its summary was not printed")
+        echo(message, f"the export to {output} is complete; its summary was not printed")
 
 
 @click.command("import")
@@ -130,13 +129,13 @@ def import_command(folder: str, file: str, match: str, prefer: str | None, dry_r
         summary = import_annotations(corpus, file, match=match, prefer=prefer, dry_run=dry_run)
     done = "nothing was written (dry run)" if dry_run else "the import is complete"
     if as_json:
-        _echo(json.dumps(summary.as_dict(), ensure_ascii=False), f"{done}; its summary was not printed")
+        echo(json.dumps(summary.as_dict(), ensure_ascii=False), f"{done}; its summary was not printed")
         return
     for conflict in summary.conflicts:
         hint = "" if prefer else "; --prefer theirs takes the file's"
         click.echo(f"conflict: {conflict.line()}{hint}", err=True)
     lines = [*summary.changes, summary.line()] if dry_run else [summary.line()]
-    _echo("\n".join(lines), f"{done}; its summary was not printed")
+    echo("\n".join(lines), f"{done}; its summary was not printed")
 
 
 def _progress_printer() -> Callable[[int, int], None] | None:
@@ -159,21 +158,3 @@ def register(cli: click.Group) -> None:
     cli.add_command(import_command)
 
 
-def _echo(message: str, done: str) -> None:
-    """``click.echo`` to stdout; a stdout that cannot take it is one line saying what was ``done``."""
-    try:
-        click.echo(message)
-    except BrokenPipeError:
-        _quiet_stdout()
-        sys.exit(1)
-    except OSError as error:  # stdout on a full disk, /dev/full, ...
-        _quiet_stdout()
-        raise CorpusError(f"stdout: {os_reason(error)} ({done})") from None
-
-
-def _quiet_stdout() -> None:
-    """After ``export ... | head``, or a full stdout: stop writing, and let nothing the
-    stream still buffers fail again (with a traceback) when Python exits."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)

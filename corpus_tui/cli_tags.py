@@ -98,6 +98,8 @@ def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match
 def _import_file(corpus: Corpus, file: str, as_json: bool, **options: Any) -> None:
     try:
         if file == STDIN:
+            if sys.stdin is None:  # started with stdin closed (`<&-`)
+                raise CorpusError("<stdin>: no standard input (it is closed); give a file")
             result = corpus.import_tags_file(sys.stdin.buffer, name="<stdin>", **options)
         else:
             result = corpus.import_tags_file(file, **options)

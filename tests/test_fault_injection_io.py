@@ -277,11 +277,42 @@ def test_import_of_a_file_that_fails_while_read(corpus, command):
     assert _database_state(corpus) == before
 
 
-def test_import_from_a_closed_stdin(corpus):
+@pytest.mark.parametrize("command", ["import", "import-tags"])
+def test_import_from_a_closed_stdin(corpus, command):
     """``corpus-tui import FOLDER - <&-``: Python has no ``sys.stdin`` at all then."""
     before = _database_state(corpus)
-    one_line_error(run("import", corpus.folder, "-", close_stdin=True), "<stdin>: no standard input")
+    one_line_error(run(command, corpus.folder, "-", close_stdin=True), "<stdin>: no standard input")
     assert _database_state(corpus) == before
+
+
+@pytest.mark.parametrize("unbuffered", [False, True])
+@pytest.mark.parametrize("command", [("scan",), ("stats",), ("stats", "--json"), ("tags", "list"), ("check",),
+                                     ("tags", "add", "{folder}", "new-tag")])
+def test_every_command_on_a_full_stdout_is_one_line(corpus, command, unbuffered):
+    """Not only export and import: whatever a command prints, a stdout that cannot take it
+    is one line (buffered, the failure comes when Python flushes at exit: not a traceback there)."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    args = [str(corpus.folder) if a == "{folder}" else f"{a}-{unbuffered}" if a == "new-tag" else a for a in command]
+    if "{folder}" not in command:
+        args.append(str(corpus.folder))
+    with open("/dev/full", "wb") as full:
+        result = run(*args, stdout=full, unbuffered=unbuffered)
+    one_line_error(result, "stdout: no space left on device")
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(corpus):
+    """``corpus-tui tags list FOLDER | head -1`` with a long list: no traceback, no error line."""
+    with Corpus.open(corpus.folder) as writer:
+        for i in range(3000):
+            writer.create_tag(f"tag-{i:05}")
+    command = [sys.executable, "-m", "corpus_tui", "tags", "list", str(corpus.folder)]
+    listing = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert listing.stdout is not None and listing.stdout.readline()
+    listing.stdout.close()  # as head does once it has its line
+    stderr = listing.stderr.read().decode() if listing.stderr else ""
+    listing.wait(60)
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr and stderr == "", stderr
 
 
 @pytest.mark.parametrize("command", ["import", "import-tags"])
