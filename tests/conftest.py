@@ -29,7 +29,23 @@ os.environ.setdefault(
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-SEED_NAMES = sorted(p.name for p in SEEDS.iterdir() if p.is_file())
+
+
+def seed_documents(source: Path = SEEDS) -> list[Path]:
+    """The example documents in seeds/, without the database the README's first command
+    (the app on seeds/) leaves there: tests never depend on the checkout's state."""
+    return sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith("annotations.db"))
+
+
+def copy_seeds(target: Path, source: Path = SEEDS) -> Path:
+    """A private copy of the seed documents (copy2 keeps mtimes, like a real corpus would)."""
+    target.mkdir(parents=True)
+    for document in seed_documents(source):
+        shutil.copy2(document, target / document.name)
+    return target
+
+
+SEED_NAMES = [p.name for p in seed_documents()]
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +57,8 @@ def annotator_env(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
-    """A private copy of seeds/ (copy2 keeps mtimes, like a real corpus would)."""
-    target = tmp_path / "seeds"
-    shutil.copytree(SEEDS, target)
-    return target
+    """A private copy of the seed documents."""
+    return copy_seeds(tmp_path / "seeds")
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -32,7 +31,7 @@ import pytest
 
 from corpus_tui.core import Corpus, CorpusError
 
-from conftest import SEEDS
+from conftest import copy_seeds
 
 DB = "annotations.db"
 FIRST = "000_017fdcef885307d4.txt"
@@ -92,7 +91,7 @@ WRITING = ("scan", "tags add", "import-tags")
 
 def scanned_seeds(tmp_path: Path, name: str = "seeds") -> Path:
     folder = tmp_path / name
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     with Corpus.open(folder, annotator="tester") as corpus:
         corpus.scan()
         corpus.add_annotation(1, 0, 5, "KEPT")
@@ -114,14 +113,14 @@ def checkpointed(folder: Path) -> None:
 
 def _not_a_database(tmp_path: Path) -> Path:
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     (folder / DB).write_text("these are my notes, not a database\n", encoding="utf-8")
     return folder
 
 
 def _foreign(tmp_path: Path) -> Path:
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     conn = sqlite3.connect(folder / DB)
     conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer TEXT, total REAL)")
     conn.execute("INSERT INTO invoices (customer, total) VALUES ('ACME', 12.5)")
@@ -348,7 +347,7 @@ def test_check_on_a_read_only_folder(tmp_path: Path, tmpfs):
 def test_a_first_scan_of_a_read_only_folder_works_with_db_elsewhere(tmp_path: Path, tmpfs):
     disk = tmpfs("1m")
     folder = disk / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     _mount("-o", "remount,ro", str(disk))
     one_line_error(run("scan", folder), "read-only", "--db")
     elsewhere = tmp_path / "elsewhere.db"
@@ -421,7 +420,7 @@ FIRST_SCAN_ROOM = {
 def test_a_full_disk_during_a_first_scan_is_one_line(tmp_path: Path, tmpfs, room: int):
     disk = tmpfs("1m")
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     fill(disk, leave=room)
     db = disk / DB
     one_line_error(run("scan", folder, "--db", db), str(db), "full")
@@ -432,7 +431,7 @@ def test_a_full_disk_during_a_first_scan_leaves_a_database_the_next_scan_complet
                                                                                    room: int):
     disk = tmpfs("1m")
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     filler = fill(disk, leave=room)
     db = disk / DB
     failed = run("scan", folder, "--db", db)
@@ -451,7 +450,7 @@ def test_a_full_disk_during_a_first_scan_leaves_a_database_the_next_scan_complet
 def test_a_full_disk_during_library_writes_loses_nothing_acknowledged(tmp_path: Path, tmpfs):
     disk = tmpfs("1m")
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     db = disk / DB
     assert run("scan", folder, "--db", db).returncode == 0
     corpus = Corpus.open(folder, db=db, annotator="tester")
@@ -493,7 +492,7 @@ def test_a_full_disk_during_library_writes_loses_nothing_acknowledged(tmp_path: 
 def test_opening_a_corpus_on_a_full_disk_says_the_disk_is_full(tmp_path: Path, tmpfs):
     disk = tmpfs("1m")
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     db = disk / DB
     assert run("scan", folder, "--db", db).returncode == 0
     fill(disk)

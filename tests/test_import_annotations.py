@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from conftest import SEEDS, assert_one_line_error
+from conftest import assert_one_line_error, copy_seeds
 from test_export_formats import annotate
 
 from corpus_tui.core.annotation_import import InvalidImport, import_annotations
@@ -47,7 +47,7 @@ def annotate_seeds(corpus, other):
     corpus.scan()
     annotate(corpus, other)
     copy = corpus.folder.parent / "fresh"
-    shutil.copytree(SEEDS, copy)
+    copy_seeds(copy)
     (copy / "sub/deeper").mkdir(parents=True)
     shutil.copy2(extra, copy / "sub/deeper/extra.md")
 

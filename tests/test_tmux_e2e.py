@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_support import SEEDS
+from conftest import copy_seeds
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -83,7 +83,7 @@ def tmux_app(tmp_path):
 
 def test_new_user_session_in_a_real_terminal(tmp_path, tmux_app):
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
     app = tmux_app(folder)
     app.wait_for("reviewed 0/5")

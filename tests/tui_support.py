@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+from conftest import copy_seeds
 
 from corpus_tui import Corpus
 from corpus_tui.tui.app import CorpusApp, make_app
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 FIRST = "000_017fdcef885307d4.txt"
 SECOND = "001_07e63e06108ae30e.txt"
 
 
 def seeds_copy(tmp_path: Path, scanned: bool = True) -> Path:
     folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder)
+    copy_seeds(folder)
     if scanned:
         with Corpus.open(folder, annotator="tester") as corpus:
             corpus.scan()
