@@ -14,7 +14,7 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
-from .cli_output import quiet_stdout
+from .cli_output import out, quiet_stdout, say
 from .core import Corpus, CorpusError
 from .core.corpus import check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
@@ -94,11 +94,11 @@ def scan(folder: str, include: tuple[str, ...], exclude: tuple[str, ...], as_jso
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout) as corpus:
         summary = corpus.scan(progress=_progress_printer(len(found)), found=found)
     for problem in summary.problems:
-        click.echo(f"warning: {problem}", err=True)
+        say(f"warning: {problem}")
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        out(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:
-        click.echo(summary.line())
+        out(summary.line())
 
 
 @cli.command()
@@ -112,7 +112,7 @@ def stats(folder: str, as_json: bool, db: str | None, annotator: str | None, tim
     """
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         result = corpus.stats()
-    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_stats(result))
+    out(json.dumps(result, ensure_ascii=False) if as_json else format_stats(result))
 
 
 @cli.command()
@@ -138,13 +138,13 @@ def check(folder: str, as_json: bool, set_aside_wal: bool, db: str | None, annot
 
     report = check_corpus(folder, db=db, timeout=timeout, set_aside_wal=set_aside_wal)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        out(json.dumps(report.as_dict(), ensure_ascii=False))
     elif report.ok:
-        click.echo(report.line())
+        out(report.line())
     for problem in report.problems if not as_json else ():
-        click.echo(problem.line())
+        out(problem.line())
     for note in report.notes if not as_json else ():
-        click.echo(f"note: {note}")
+        out(f"note: {note}")
     if not report.ok:
         sys.exit(1)
 
@@ -166,7 +166,7 @@ def set_encoding(folder: str, path: str, encoding: str | None, db: str | None, a
         doc = corpus.set_encoding(path, encoding)
     if doc.state == "unreadable":
         raise CorpusError(f"{doc.path}: {doc.problem}")
-    click.echo(f"{doc.path}: decoded as {doc.encoding}")
+    out(f"{doc.path}: decoded as {doc.encoding}")
 
 
 def _progress_printer(total: int) -> Callable[[int, int], None] | None:
@@ -192,25 +192,25 @@ def main() -> None:
         quiet_stdout()
         sys.exit(1)
     except click.exceptions.Abort:
-        click.echo("corpus-tui: aborted", err=True)
+        say("corpus-tui: aborted")
         sys.exit(130)
     except click.ClickException as error:
         hint = " (see --help)" if isinstance(error, click.UsageError) else ""
-        click.echo(f"corpus-tui: error: {error.format_message()}{hint}", err=True)
+        say(f"corpus-tui: error: {error.format_message()}{hint}")
         sys.exit(error.exit_code)
     except CorpusError as error:
-        click.echo(f"corpus-tui: error: {error}", err=True)
+        say(f"corpus-tui: error: {error}")
         sys.exit(error.exit_code)
     except sqlite3.Error as error:
-        click.echo(f"corpus-tui: database error: {error}", err=True)
+        say(f"corpus-tui: database error: {error}")
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("corpus-tui: interrupted", err=True)
+        say("corpus-tui: interrupted")
         sys.exit(130)
-    except OSError as error:  # the last resort: most commands write stdout with plain click.echo
+    except OSError as error:  # the last resort: most commands write stdout with a plain out()
         quiet_stdout()
         where = error.filename or "stdout"
-        click.echo(f"corpus-tui: error: {where}: {os_reason(error)}", err=True)
+        say(f"corpus-tui: error: {where}: {os_reason(error)}")
         sys.exit(1)
 
 from .cli_export import register as _register_export  # noqa: E402

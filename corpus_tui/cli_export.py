@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .cli_output import echo, quiet_stdout
+from .cli_output import echo, quiet_stdout, say
 from .core import Corpus
 from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
 from .core.export import FORMATS, export
@@ -92,10 +92,10 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
                 quiet_stdout()
             raise
     for warning in summary.warnings():
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}")
     message = json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else summary.line()
     if to_stdout:
-        click.echo(message, err=True)  # never mixed into the data on stdout
+        say(message)  # never mixed into the data on stdout
     else:
         echo(message, f"the export to {output} is complete; its summary was not printed")
 
@@ -133,7 +133,7 @@ def import_command(folder: str, file: str, match: str, prefer: str | None, dry_r
         return
     for conflict in summary.conflicts:
         hint = "" if prefer else "; --prefer theirs takes the file's"
-        click.echo(f"conflict: {conflict.line()}{hint}", err=True)
+        say(f"conflict: {conflict.line()}{hint}")
     lines = [*summary.changes, summary.line()] if dry_run else [summary.line()]
     echo("\n".join(lines), f"{done}; its summary was not printed")
 

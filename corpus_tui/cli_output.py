@@ -1,8 +1,16 @@
-"""Writing the CLI's output: a stdout that cannot take it is one line, never a traceback.
+"""Writing the CLI's output safely.
 
-``| head`` closing the pipe early ends the command quietly (as coreutils do);
-a stdout on a full disk or ``/dev/full`` is one line on stderr saying what was
-done anyway (the import is complete; its summary was not printed).
+Text from documents (paths, titles, tags, labels, notes, YAML errors) is data,
+never terminal commands: a message on stderr (``say``) shows every control
+character as a visible glyph and is always one line; output on stdout
+(``out``) is shown the same way when stdout is a terminal (newlines and tabs
+kept), and written byte for byte to a file or a pipe. The glyphs are the app's
+(``core.safe_text``), one for one.
+
+A stdout that cannot take the output is one line, never a traceback: ``| head``
+closing the pipe early ends the command quietly (as coreutils do); a stdout
+on a full disk or ``/dev/full`` is one line on stderr saying what was done
+anyway (``echo``: the import is complete; its summary was not printed).
 """
 
 from __future__ import annotations
@@ -14,12 +22,30 @@ import click
 
 from .core import CorpusError
 from .core.os_errors import os_reason
+from .core.safe_text import for_terminal, visible
+
+
+def is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):  # no stream, or a closed one
+        return False
+
+
+def out(text: str) -> None:
+    """A line of output on stdout: safe on a terminal, byte-exact elsewhere."""
+    click.echo(for_terminal(text) if is_terminal(sys.stdout) else text)
+
+
+def say(message: str) -> None:
+    """A one-line message on stderr (an error, a warning, a problem with a row)."""
+    click.echo(visible(message), err=True)
 
 
 def echo(message: str, done: str) -> None:
-    """``click.echo`` to stdout; a stdout that cannot take it is one line saying what was ``done``."""
+    """``out``; a stdout that cannot take it is one line saying what was ``done``."""
     try:
-        click.echo(message)
+        out(message)
     except BrokenPipeError:
         quiet_stdout()
         sys.exit(1)

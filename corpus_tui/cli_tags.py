@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from .cli_output import out, say
 from .core import Corpus, CorpusError
 from .core.tag_import import MATCHES, MODES, ImportResult, InvalidRows
 from .core.tag_rows import FORMATS
@@ -25,13 +26,13 @@ def _open(folder: str, db: str | None, annotator: str | None, timeout: float) ->
 
 def _echo_problems(problems: list[str], count: int) -> None:
     for problem in problems:
-        click.echo(problem, err=True)
+        say(problem)
     if count > len(problems):
-        click.echo(f"… and {count - len(problems)} more", err=True)
+        say(f"… and {count - len(problems)} more")
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False))
+    out(json.dumps(value, ensure_ascii=False))
 
 
 # -- import-tags ------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match
             if as_json:
                 _echo_json(summary)
             else:
-                click.echo(f"undid import #{undo} ({summary['file']}): removed {summary['removed']} tags, "
+                out(f"undid import #{undo} ({summary['file']}): removed {summary['removed']} tags, "
                            f"restored {summary['restored']}")
         else:
             assert file is not None
@@ -112,17 +113,17 @@ def _import_file(corpus: Corpus, file: str, as_json: bool, **options: Any) -> No
     if as_json:
         _echo_json(result.as_dict() | {"problem_count": result.invalid})
         return
-    click.echo(result.line())
+    out(result.line())
     if result.dry_run:
         _echo_changes(result)
 
 
 def _echo_changes(result: ImportResult) -> None:
     for op, path, tag in result.changes:
-        click.echo(f"  {op} {path}  {tag}")
+        out(f"  {op} {path}  {tag}")
     more = result.added + result.removed - len(result.changes)
     if more > 0:
-        click.echo(f"  … and {more} more")
+        out(f"  … and {more} more")
 
 
 def _list_imports(corpus: Corpus, as_json: bool) -> None:
@@ -131,12 +132,12 @@ def _list_imports(corpus: Corpus, as_json: bool) -> None:
         _echo_json([record.as_dict() for record in records])
         return
     if not records:
-        click.echo("no imports yet")
+        out("no imports yet")
         return
-    click.echo(f"{'id':>4}  {'at':<19}  {'annotator':<12} {'mode':<8} {'added':>7} {'removed':>7}  file")
+    out(f"{'id':>4}  {'at':<19}  {'annotator':<12} {'mode':<8} {'added':>7} {'removed':>7}  file")
     for r in records:
         undone = f"  (undone {r.undone_at[:19].replace('T', ' ')})" if r.undone_at else ""
-        click.echo(f"{r.id:>4}  {r.at[:19].replace('T', ' '):<19}  {r.annotator[:12]:<12} {r.mode:<8} "
+        out(f"{r.id:>4}  {r.at[:19].replace('T', ' '):<19}  {r.annotator[:12]:<12} {r.mode:<8} "
                    f"{r.added:>7} {r.removed:>7}  {r.file_name}{undone}")
 
 
@@ -168,13 +169,13 @@ def tags_list(folder: str, as_json: bool, db: str | None, annotator: str | None,
                      "description": t.description} for t in tags])
         return
     if not tags:
-        click.echo("no tags yet")
+        out("no tags yet")
         return
     width = min(max(len(t.name) for t in tags), 40)
     for t in tags:
         extras = "  ".join(part for part in (
             f"key {t.hotkey}" if t.hotkey else "", t.color or "", t.description) if part)
-        click.echo(f"{t.name:<{width}}  {t.count:>7}  {extras}".rstrip())
+        out(f"{t.name:<{width}}  {t.count:>7}  {extras}".rstrip())
 
 
 def _color_option(command: Any) -> Any:
@@ -208,7 +209,7 @@ def tags_add(folder: str, name: str, color: str | None, description: str | None,
             raise CorpusError(f"tag {existing.name!r} already exists; 'corpus-tui tags set' changes it")
         tag = corpus.create_tag(name, color=None if color == "none" else color, description=description or "",
                                 hotkey=_hotkey(hotkey))
-    click.echo(f"added tag {tag.name!r}")
+    out(f"added tag {tag.name!r}")
 
 
 @tags_group.command("set")
@@ -236,7 +237,7 @@ def tags_set(folder: str, name: str, color: str | None, description: str | None,
         holder = corpus.tag_for_hotkey(changes["hotkey"]) if changes.get("hotkey") else None
         tag = corpus.update_tag(name, **changes)
     note = f" (hotkey {tag.hotkey} taken from {holder.name!r})" if holder is not None and holder.id != tag.id else ""
-    click.echo(f"updated tag {tag.name!r}{note}")
+    out(f"updated tag {tag.name!r}{note}")
 
 
 @tags_group.command("rename")
@@ -252,7 +253,7 @@ def tags_rename(folder: str, name: str, new_name: str, db: str | None, annotator
     with _open(folder, db, annotator, timeout) as corpus:
         old = corpus.tag(name).name
         tag = corpus.rename_tag(name, new_name)
-    click.echo(f"renamed tag {old!r} to {tag.name!r} ({tag.count} documents)")
+    out(f"renamed tag {old!r} to {tag.name!r} ({tag.count} documents)")
 
 
 @tags_group.command("merge")
@@ -267,7 +268,7 @@ def tags_merge(folder: str, names: tuple[str, ...], db: str | None, annotator: s
         raise click.UsageError("give at least one SOURCE tag and the TARGET tag")
     with _open(folder, db, annotator, timeout) as corpus:
         summary = corpus.merge_tags(names[:-1], names[-1])
-    click.echo(f"merged {', '.join(repr(n) for n in summary['merged'])} into {summary['target']!r}: "
+    out(f"merged {', '.join(repr(n) for n in summary['merged'])} into {summary['target']!r}: "
                f"{summary['moved']} links moved, {summary['already']} documents already had it")
 
 
@@ -286,7 +287,7 @@ def tags_delete(folder: str, name: str, force: bool, db: str | None, annotator: 
         if tag.count and not force:
             raise CorpusError(f"tag {tag.name!r} is on {tag.count} documents; add --force to delete it from them too")
         count = corpus.delete_tag(name)
-    click.echo(f"deleted tag {tag.name!r}" + (f" (removed from {count} documents)" if count else ""))
+    out(f"deleted tag {tag.name!r}" + (f" (removed from {count} documents)" if count else ""))
 
 
 def register(cli: click.Group) -> None:

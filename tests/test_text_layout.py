@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from corpus_tui.tui.safe_text import single_cell, visible
+from corpus_tui.core.safe_text import single_cell, visible
 from corpus_tui.tui.text_layout import TextLayout
 
 CHARS = st.sampled_from(list("ab cd\n\t\r\x00\x1b") + ["中", "😀", "é", "\u200b", "\u202e", "—"])

@@ -33,7 +33,7 @@ from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .colors import tag_style
 from .editing import EditingMixin
-from .safe_text import one_line
+from ..core.safe_text import one_line
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import CorpusError
 from ..core.history import Event
 from ..core.store import translate
-from .safe_text import one_line
+from ..core.safe_text import one_line
 from .screens.annotate import AnnotateDialog, AnnotationInput
 from .screens.note import NoteDialog
 from .screens.stale_spans import StaleSpansScreen

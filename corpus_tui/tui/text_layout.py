@@ -14,7 +14,7 @@ from bisect import bisect_right
 
 from rich.cells import cell_len, get_character_cell_size
 
-from .safe_text import single_cell, visible
+from ..core.safe_text import single_cell, visible
 
 _NEWLINE = re.compile("\n")
 

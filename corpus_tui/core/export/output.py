@@ -15,6 +15,7 @@ since nothing was renamed, the previous output is as it was.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import select
@@ -28,6 +29,7 @@ from typing import IO, cast
 
 from ..errors import CorpusError
 from ..os_errors import os_reason
+from ..safe_text import for_terminal
 
 MARKER = ".corpus-tui-export.json"
 
@@ -168,6 +170,13 @@ def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Itera
                 shutil.rmtree(old, ignore_errors=True)
 
 
+def _is_terminal(stream: IO[bytes]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 WRITE_BUFFER = 1 << 20  # bytes: big writes for big exports
 
 
@@ -197,6 +206,27 @@ class _Stdout:
         self.stream.flush()
 
 
+class _TerminalStdout:
+    """An export shown on a terminal: its text with control characters as visible glyphs
+    (``safe_text.for_terminal``), so a title cannot retitle the window or hide a line.
+    Only when stdout is a terminal; a file or a pipe gets the exact bytes."""
+
+    def __init__(self, stdout: _Stdout):
+        self.stdout = stdout
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a write may end mid-character
+
+    def write(self, data: bytes | memoryview) -> int:
+        text = self.decoder.decode(bytes(data))
+        self.stdout.write(for_terminal(text).encode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        tail = self.decoder.decode(b"", final=True)
+        if tail:
+            self.stdout.write(for_terminal(tail).encode("utf-8"))
+        self.stdout.flush()
+
+
 @contextmanager
 def output_stream(path: Path | None, force: bool) -> Iterator[IO[bytes]]:
     """A binary stream for a line format: a temporary file renamed to ``path`` at the end,
@@ -209,7 +239,9 @@ def output_stream(path: Path | None, force: bool) -> Iterator[IO[bytes]]:
             raise BadOutput("stdout does not take bytes here; give -o PATH")
         with write_errors(None):
             sys.stdout.flush()
-            stdout = _Stdout(buffer)
+            stdout: _Stdout | _TerminalStdout = _Stdout(buffer)
+            if _is_terminal(buffer):
+                stdout = _TerminalStdout(stdout)
             yield cast(IO[bytes], stdout)  # write and flush are all a line format uses of stdout
             stdout.flush()
         return

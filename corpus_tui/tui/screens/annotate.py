@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
-from ..safe_text import one_line
+from ...core.safe_text import one_line
 
 
 @dataclass(frozen=True)

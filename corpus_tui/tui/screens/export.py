@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ...core import CorpusError
 from ...core.export.api import FORMATS, ExportSummary
-from ..safe_text import one_line
+from ...core.safe_text import one_line
 
 DESCRIPTIONS = {
     "jsonl": "native: text, clean text, spans, boilerplate, tags (re-importable)",

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..safe_text import one_line
+from ...core.safe_text import one_line
 
 
 def binding_rows(sections: list[tuple[str, list[Binding]]]) -> Content:

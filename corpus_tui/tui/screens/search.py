@@ -14,7 +14,7 @@ from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.search import SearchHit, SearchResults
-from ..safe_text import one_line
+from ...core.safe_text import one_line
 from .option_keys import move_highlight
 
 

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 
 from ...core.anchoring import Candidate
 from ...core.models import Span
-from ..safe_text import one_line, visible
+from ...core.safe_text import one_line, visible
 
 SUGGESTIONS = 5
 CONTEXT_SHOWN = 36  # characters of context shown on each side

@@ -19,7 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.models import Tag
-from ..safe_text import one_line
+from ...core.safe_text import one_line
 from .option_keys import move_highlight
 
 CREATE_PREFIX = "\x00create:"

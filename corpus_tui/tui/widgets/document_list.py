@@ -17,7 +17,7 @@ from textual.strip import Strip
 
 from ...core.listing import DocRow
 from ..colors import DEFAULT_CHIP_STYLE
-from ..safe_text import one_line
+from ...core.safe_text import one_line
 
 STATUS_MARKERS = {"new": "○", "in_progress": "◐", "reviewed": "●", "skipped": "⊘"}
 STATE_MARKERS = {"missing": "✗", "unreadable": "!"}

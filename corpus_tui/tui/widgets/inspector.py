@@ -19,7 +19,7 @@ from textual.strip import Strip
 
 from ...core.models import Document, Span, Tag
 from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
-from ..safe_text import one_line, visible
+from ...core.safe_text import one_line, visible
 from .quiet_resize import set_virtual_size
 
 MAX_SPANS_SHOWN = 200

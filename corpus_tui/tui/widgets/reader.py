@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from ...core.models import Span
 from ..colors import label_color
-from ..safe_text import one_line, visible
+from ...core.safe_text import one_line, visible
 from ..text_layout import TextLayout
 from .quiet_resize import set_virtual_size
 

@@ -6,6 +6,10 @@ characters, soft hyphens, line/paragraph separators) become a visible box.
 Nothing is dropped or added, so character offsets into the document stay valid.
 Text is never parsed as markup: callers build ``rich.segment.Segment``s or
 ``textual.content.Content`` from plain strings.
+
+The app and the command line share this mapping: ``visible`` for the app and
+for the CLI's messages (one line each, whatever a file name holds), and
+``for_terminal`` for data the CLI writes to a terminal (lines and tabs kept).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ def _build_table() -> dict[int, str]:
 
 
 _TABLE = _build_table()
+# Data shown on a terminal keeps its line breaks and tabs: they move the cursor, change nothing else.
+_TERMINAL_TABLE = {code: glyph for code, glyph in _TABLE.items() if code not in (0x0A, 0x09)}
 
 
 # Characters drawn one cell wide: Latin, Greek, Cyrillic, general punctuation
@@ -67,6 +73,16 @@ def visible(text: str) -> str:
     'a→b␛[31m'
     """
     return text.translate(_TABLE)
+
+
+def for_terminal(text: str) -> str:
+    """``visible``, but newlines and tabs are kept: for output shown on a terminal, like ``ls``
+    shows odd file names (data written to a file or a pipe is never passed through this).
+
+    >>> for_terminal("title\x1b]0;pwned\x07\tnext\n")
+    'title␛]0;pwned␇\tnext\n'
+    """
+    return text.translate(_TERMINAL_TABLE)
 
 
 def one_line(text: str, limit: int = 200) -> str:
