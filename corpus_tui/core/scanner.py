@@ -388,10 +388,11 @@ def _reader_for(files_to_read: int) -> Any:
 
 
 def _start_method() -> str:
-    """'fork' from a single-threaded process (the CLI, a plain script, the app's scan
-    process): nothing is re-imported, so a user's script needs no ``__main__`` guard.
-    With other threads running, forking is unsafe (a lock held elsewhere stays held
-    in the child), so 'spawn' starts a clean interpreter instead."""
+    """'fork' from a single-threaded process (the CLI, a plain script): nothing is
+    re-imported, so a user's script needs no ``__main__`` guard. With other threads
+    running, forking is unsafe (a lock held elsewhere stays held in the child), so
+    'spawn' starts a clean interpreter instead: in the app, in the app's scan child
+    (its die-with-parent watcher is a thread), in a script with threads."""
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return "fork"
     return "spawn"
