@@ -14,7 +14,7 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
-from .cli_output import out, quiet_stdout, say
+from .cli_output import StdoutFailed, flush_stdout, out, quiet_stdout, say
 from .core import Corpus, CorpusError
 from .core.corpus import check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
@@ -119,8 +119,9 @@ def stats(folder: str, as_json: bool, db: str | None, annotator: str | None, tim
 @FOLDER
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--set-aside-wal", is_flag=True,
-              help="Rename a damaged write-ahead log to DB-wal.damaged-TIME (kept) and go on without the "
-                   "changes SQLite cannot read from it. Only when no other process has the corpus open.")
+              help="Keep a copy of a damaged write-ahead log as DB-wal.damaged-TIME, then go on with the "
+                   "commits SQLite can read from it (those before the damage); the rest are lost. Only when "
+                   "no other process has the corpus open.")
 @corpus_options
 def check(folder: str, as_json: bool, set_aside_wal: bool, db: str | None, annotator: str | None,
           timeout: float) -> None:
@@ -186,8 +187,7 @@ def main() -> None:
     """Console entry point: run the CLI, turning known failures into one line."""
     try:
         cli.main(standalone_mode=False)
-        if sys.stdout is not None:  # None when started with stdout closed (>&-)
-            sys.stdout.flush()  # here, where a failure is one line, not at exit with a traceback
+        flush_stdout()
     except BrokenPipeError:  # `corpus-tui ... | head`: the reader has all it wanted
         quiet_stdout()
         sys.exit(1)
@@ -207,10 +207,13 @@ def main() -> None:
     except KeyboardInterrupt:
         say("corpus-tui: interrupted")
         sys.exit(130)
-    except OSError as error:  # the last resort: most commands write stdout with a plain out()
+    except StdoutFailed as error:  # most commands write stdout with a plain out()
         quiet_stdout()
-        where = error.filename or "stdout"
-        say(f"corpus-tui: error: {where}: {os_reason(error)}")
+        say(f"corpus-tui: error: stdout: {os_reason(error)}")
+        sys.exit(1)
+    except OSError as error:  # the last resort: the system refused something (a process, a file)
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"corpus-tui: error: {where}{os_reason(error)}")
         sys.exit(1)
 
 from .cli_export import register as _register_export  # noqa: E402

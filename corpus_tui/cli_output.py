@@ -25,6 +25,10 @@ from .core.os_errors import os_reason
 from .core.safe_text import for_terminal, visible
 
 
+class StdoutFailed(OSError):
+    """Writing stdout failed (a full disk, /dev/full): not any other OSError."""
+
+
 def is_terminal(stream: object) -> bool:
     try:
         return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
@@ -34,7 +38,25 @@ def is_terminal(stream: object) -> bool:
 
 def out(text: str) -> None:
     """A line of output on stdout: safe on a terminal, byte-exact elsewhere."""
-    click.echo(for_terminal(text) if is_terminal(sys.stdout) else text)
+    try:
+        click.echo(for_terminal(text) if is_terminal(sys.stdout) else text)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise StdoutFailed(error.errno, error.strerror) from None
+
+
+def flush_stdout() -> None:
+    """Flush what Python still buffers for stdout, here rather than at exit (where a
+    failure is a traceback): a failure is ``StdoutFailed``."""
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise StdoutFailed(error.errno, error.strerror) from None
 
 
 def say(message: str) -> None:

@@ -12,6 +12,7 @@ where mounting is not possible the tests that need it are skipped, with why.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import random
 import subprocess
@@ -302,7 +303,8 @@ def test_every_command_on_a_full_stdout_is_one_line(corpus, command, unbuffered)
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(corpus):
-    """``corpus-tui tags list FOLDER | head -1`` with a long list: no traceback, no error line."""
+    """``corpus-tui tags list FOLDER | head -1`` with a long list: no traceback, no error line.
+    (Click already ends quietly on a broken pipe while a command writes; this keeps it so.)"""
     with Corpus.open(corpus.folder) as writer:
         for i in range(3000):
             writer.create_tag(f"tag-{i:05}")
@@ -336,3 +338,47 @@ def test_import_of_a_folder(corpus, tmp_path, command):
     before = _database_state(corpus)
     one_line_error(run(command, corpus.folder, tmp_path), str(tmp_path), "is a folder")
     assert _database_state(corpus) == before
+
+
+def test_the_final_flush_of_stdout_is_one_line_not_a_traceback_at_exit(monkeypatch):
+    """What Python still buffers for stdout is flushed inside main, where a failure is
+    StdoutFailed (one line), and a broken pipe stays a broken pipe (a quiet end)."""
+    import errno
+
+    from corpus_tui.cli_output import StdoutFailed, flush_stdout
+
+    class Failing(io.StringIO):
+        def __init__(self, error: OSError):
+            super().__init__()
+            self.error = error
+
+        def flush(self) -> None:
+            raise self.error
+
+    monkeypatch.setattr(sys, "stdout", Failing(OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.raises(StdoutFailed) as failed:
+        flush_stdout()
+    assert failed.value.errno == errno.ENOSPC
+    monkeypatch.setattr(sys, "stdout", Failing(BrokenPipeError(errno.EPIPE, "Broken pipe")))
+    with pytest.raises(BrokenPipeError):
+        flush_stdout()
+    monkeypatch.setattr(sys, "stdout", None)  # started with >&-: nothing to flush
+    flush_stdout()
+
+
+def test_an_os_error_that_is_not_stdouts_is_not_blamed_on_stdout(corpus, monkeypatch, capsys):
+    """The last resort names what failed (here: no process could be started), and leaves stdout alone."""
+    import errno
+
+    from corpus_tui import cli
+
+    def no_processes(*args, **kwargs):
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(cli.Corpus, "open", no_processes)
+    monkeypatch.setattr(sys, "argv", ["corpus-tui", "stats", str(corpus.folder)])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err == "corpus-tui: error: resource temporarily unavailable\n"

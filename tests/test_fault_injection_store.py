@@ -245,9 +245,57 @@ def test_set_aside_wal_keeps_the_damaged_log_and_lets_the_corpus_be_used_again(t
     result = run("check", folder, "--set-aside-wal")
     assert result.returncode == 0 and result.stdout.startswith("ok: "), (result.stdout, result.stderr)
     (kept,) = folder.glob(f"{DB}-wal.damaged-*")
-    assert kept.read_bytes() == damaged and f"set aside as {kept}" in result.stdout
+    assert kept.read_bytes() == damaged and f"kept as {kept}" in result.stdout
+    assert "the 0 commit(s) SQLite could read" in result.stdout  # the header is gone: nothing was readable
     assert run("tags", "add", folder, "after-set-aside").returncode == 0
     assert run("check", folder).returncode == 0
+
+
+MANY_COMMITS_WRITER = """
+import os, signal, sys
+from corpus_tui import Corpus
+corpus = Corpus.open(sys.argv[1], annotator="writer")
+for i in range(6):
+    corpus.add_tag(1 + i % 5, f"commit-{i}")
+print("acked", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _commit_frames(wal: Path) -> tuple[int, list[int]]:
+    """(frame size, 0-based indexes of the commit frames) of a WAL, from its headers."""
+    data = wal.read_bytes()
+    page_size = int.from_bytes(data[8:12], "big")
+    frame = 24 + page_size
+    count = (len(data) - 32) // frame
+    commits = [i for i in range(count) if int.from_bytes(data[32 + i * frame + 4 : 32 + i * frame + 8], "big")]
+    return frame, commits
+
+
+def test_set_aside_wal_keeps_every_commit_before_a_damaged_frame(tmp_path: Path):
+    """Damage in the middle of the log: SQLite still reads the commits before it, and going on
+    must keep them, not throw the whole log away."""
+    folder = scanned_seeds(tmp_path)
+    checkpointed(folder)
+    writer = subprocess.run([sys.executable, "-c", MANY_COMMITS_WRITER, str(folder)], capture_output=True,
+                            text=True, timeout=60)
+    assert writer.returncode == -signal.SIGKILL, writer.stderr
+    wal = folder / f"{DB}-wal"
+    frame, commits = _commit_frames(wal)
+    assert len(commits) == 6
+    damaged_at = commits[2] + 1  # the first frame of the fourth commit
+    with wal.open("r+b") as handle:  # no SQLite connection is open anywhere
+        handle.seek(32 + damaged_at * frame + 24 + 100)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    check_problems(run("check", folder), f"{wal}", f"WAL frame {damaged_at + 1} is damaged", "3 committed")
+    result = run("check", folder, "--set-aside-wal")
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "the 3 commit(s) SQLite could read from it (those before the damage) are in the database" in result.stdout
+    listed = run("tags", "list", folder).stdout
+    assert [f"commit-{i}" in listed for i in range(6)] == [True, True, True, False, False, False], listed
+    assert wal.stat().st_size == 0 if wal.exists() else True
 
 
 def test_set_aside_wal_refuses_while_another_process_has_the_corpus_open(tmp_path: Path):
@@ -262,9 +310,9 @@ def test_set_aside_wal_refuses_while_another_process_has_the_corpus_open(tmp_pat
         result = run("check", folder, "--set-aside-wal")
         check_problems(result, f"{folder / DB}-wal", "another process has the database open")
         assert not list(folder.glob(f"{DB}-wal.damaged-*"))
+        assert files_state(folder)["-wal"] == before["-wal"]
     finally:
         holder.communicate("")
-    assert files_state(folder)["-wal"] == before["-wal"] or not (folder / f"{DB}-wal").exists()
 
 
 def test_set_aside_wal_with_a_whole_log_moves_nothing(tmp_path: Path):

@@ -8,9 +8,10 @@ stale spans waiting for the analyst. Nothing is written: the search-index
 check runs inside a transaction that is rolled back, and a database whose WAL
 is damaged is opened read-only, so that closing it cannot delete the log.
 
-``set_aside_wal=True`` is the analyst's way on past a damaged WAL: the log is
-renamed ``DB-wal.damaged-TIMESTAMP`` (kept, not deleted) when no process has
-the database open, and the database is then what SQLite reads without it.
+``set_aside_wal=True`` is the analyst's way on past a damaged WAL: a copy of
+the log is kept as ``DB-wal.damaged-TIMESTAMP`` (while no process has the
+database open), then SQLite applies the commits it can read from the log (those
+before the damage) and empties it; the rest are lost.
 
 Example::
 
@@ -33,8 +34,8 @@ from typing import Any
 from .corpus import Corpus, check_folder, database_path
 from .discovery import DEFAULT_INCLUDE, discover
 from .errors import CorpusError, DatabaseMissing
-from .store import DEFAULT_TIMEOUT
-from .wal_check import set_aside_wal, wal_problems
+from .store import DEFAULT_TIMEOUT, connect
+from .wal_check import confirmed_wal_problems, keep_wal_copy
 
 LISTED_PER_KIND = 20  # files listed one a line before "... and N more"
 
@@ -70,6 +71,7 @@ class CheckReport:
     documents: int = 0
     spans: int = 0
     wal_commits: int = 0
+    wal_unreadable: bool = False
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was done or left unchecked, not problems
 
@@ -104,7 +106,7 @@ def check_corpus(
     # of any connection restarts a log SQLite found damaged, erasing the evidence.
     report = check_wal(db_path)
     if set_aside_wal:
-        _set_aside_damaged_wal(db_path, report)
+        _set_aside_damaged_wal(db_path, report, timeout)
     damaged_wal = any(problem.kind == "wal" for problem in report.problems)
     try:
         corpus = Corpus.open(folder_path, db=db_path, timeout=timeout, create=False, check_wal=False,
@@ -117,27 +119,50 @@ def check_corpus(
     return report
 
 
-def _set_aside_damaged_wal(db_path: Path, report: CheckReport) -> None:
+def _set_aside_damaged_wal(db_path: Path, report: CheckReport, timeout: float) -> None:
+    """Keep a copy of a damaged log, then let SQLite apply what it can read of it (the
+    commits before the damage) and empty it: the corpus can be used again."""
     wal = f"{db_path}-wal"
-    if not any(problem.kind == "wal" for problem in report.problems):
+    damage = [problem for problem in report.problems if problem.kind == "wal"]
+    if not damage:
         report.notes.append(f"{wal}: not damaged, nothing set aside")
         return
+    if report.wal_unreadable:  # a log it could not read may be whole: never thrown away
+        report.problems.append(Problem("wal", wal, "not set aside: the WAL could not be read"))
+        return
     suffix = ".damaged-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    outcome = set_aside_wal(db_path, suffix)
-    if outcome["moved"] is None:
+    outcome = keep_wal_copy(db_path, suffix)
+    if outcome["copy"] is None:
         report.problems.append(Problem("wal", wal, f"{outcome['problem']} (close every corpus-tui first)"))
         return
+    try:
+        database = connect(db_path, timeout=timeout, create=False)
+        try:
+            busy = database.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            database.close()
+    except (CorpusError, sqlite3.Error) as error:
+        report.problems.append(Problem("wal", wal, f"copy kept as {outcome['copy']}, but the log was not "
+                                                   f"applied: {error}"))
+        return
+    if busy:
+        report.problems.append(Problem("wal", wal, f"copy kept as {outcome['copy']}, but another process "
+                                                   "opened the corpus meanwhile: run this again"))
+        return
     report.problems = [problem for problem in report.problems if problem.kind != "wal"]
+    report.notes.append(
+        f"{wal}: the damaged log was kept as {outcome['copy']}; the {report.wal_commits} commit(s) SQLite "
+        "could read from it (those before the damage) are in the database, the rest are lost"
+    )
     report.wal_commits = 0
-    report.notes.append(f"{wal}: the damaged log was set aside as {outcome['moved']}; "
-                        "the database is now what SQLite reads without it")
 
 
 def check_wal(db_path: Path) -> CheckReport:
     """The write-ahead log alone (in a child process): run it before anything writes."""
     report = CheckReport(str(db_path))
-    wal = wal_problems(db_path)
+    wal = confirmed_wal_problems(db_path)
     report.wal_commits = wal["commits"]
+    report.wal_unreadable = bool(wal.get("unreadable"))
     report.problems += [Problem("wal", f"{db_path}-wal", text) for text in wal["problems"]]
     return report
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,9 @@ from .review import ReviewMixin
 from .spans import SpansMixin
 from .store import DEFAULT_TIMEOUT, connect, write_transaction
 from .tags import TagsMixin
-from .wal_check import wal_problems
+from .wal_check import confirmed_wal_problems
 
 DEFAULT_DB_NAME = "annotations.db"
-WAL_RECHECK_SECONDS = 0.05
 
 
 def check_folder(folder: str | Path) -> Path:
@@ -69,20 +67,18 @@ def find_documents(
 def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
     """Raise DamagedWal when the -wal holds commits SQLite would silently drop.
 
-    SQLite ignores a damaged log without an error, and the last connection to
-    close deletes it: the commits in it would vanish unnoticed. A log being
-    rewritten by another process can look torn for an instant, so a problem
-    must be seen twice. Costs a stat, and a child process when the log is not empty.
+    SQLite ignores a damaged log without an error when it opens the database
+    first, and the last connection to close deletes it: the commits in it would
+    vanish unnoticed. Costs a stat; when the log is not empty, a child process
+    (about 20 ms) that reads it unless another process has the database open
+    (then its index of the log stands and opening changes nothing).
     """
     try:
         if os.stat(f"{db_path}-wal").st_size == 0:  # a stat opens no descriptor
             return
     except OSError:
         return
-    problems = wal_problems(db_path)["problems"]
-    if problems:
-        time.sleep(WAL_RECHECK_SECONDS)
-        problems = wal_problems(db_path)["problems"]
+    problems = confirmed_wal_problems(db_path, if_idle=True)["problems"]
     if problems:
         raise DamagedWal(
             f"{db_path}-wal: {problems[0]}; nothing was opened or changed: see 'corpus-tui check "

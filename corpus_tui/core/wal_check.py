@@ -9,24 +9,29 @@ Run it in its own process (``wal_problems``): closing a file descriptor of the
 open SQLite connections. The module imports only the standard library so the
 child starts in a few milliseconds: ``python -I -S wal_check.py DB``.
 
-The same child sets a damaged WAL aside (``set_aside_wal``) once the analyst
-accepts the loss, and only when no process has the database open.
+The same child keeps a byte-for-byte copy of a damaged WAL (``keep_wal_copy``)
+once the analyst accepts the loss, and only while no process has the database open.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import time
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 WAL_MAGIC = (0x377F0682, 0x377F0683)  # checksums little- / big-endian
 WAL_VERSION = 3007000
 HEADER_BYTES = 32
 FRAME_HEADER_BYTES = 24
 CHILD_TIMEOUT = 600.0
+RECHECK_SECONDS = 0.05
 # SQLite's unix VFS: every open connection holds a shared lock on this byte of
 # the -shm file (the "dead man switch", UNIX_SHM_DMS = (22 + 8) * 4 + 8).
 SHM_DMS_BYTE = 128
@@ -125,73 +130,117 @@ def _later_commits(wal, frame_bytes: int, salts: tuple[int, int]) -> int:  # typ
         commits += 1 if commit_size else 0
 
 
-def in_use(db_path: str) -> bool | None:
-    """Has any process the database open? None when it cannot be told (no POSIX locks).
+@contextmanager
+def _sole_user(db_path: str) -> Iterator[bool | None]:
+    """Hold SQLite's own "first connection" lock while the block runs: True when no other
+    process has the database open (and none can open it meanwhile), False when one has,
+    None when it cannot be told (no POSIX locks, an -shm it may not write).
 
-    Tries SQLite's own test: a connection that cannot take the dead-man-switch
-    byte of the -shm exclusively is not the only one. Only in a child process."""
+    Every open connection holds a shared lock on the dead-man-switch byte of the
+    -shm; taking it exclusively is how SQLite knows it is the first. Only in a
+    child process: closing the descriptor drops the process's locks on the file."""
     try:
         import fcntl
     except ImportError:
-        return None
+        yield None
+        return
     try:
         fd = os.open(db_path + "-shm", os.O_RDWR)
     except FileNotFoundError:
-        return False  # SQLite makes the -shm on open: no -shm, no connection
+        yield True  # SQLite makes the -shm on open: no -shm, no connection
+        return
     except OSError:
-        return None
+        yield None
+        return
     try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE, os.SEEK_SET)
-    except OSError:
-        return True
-    else:
-        fcntl.lockf(fd, fcntl.LOCK_UN, 1, SHM_DMS_BYTE, os.SEEK_SET)
-        return False
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE, os.SEEK_SET)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.lockf(fd, fcntl.LOCK_UN, 1, SHM_DMS_BYTE, os.SEEK_SET)
     finally:
         os.close(fd)
 
 
-def set_aside(db_path: str, suffix: str) -> dict:
-    """Rename ``DB-wal`` to ``DB-wal`` + suffix when no process has the database open."""
-    busy = in_use(db_path)
-    if busy is not False:
-        reason = "another process has the database open" if busy else "cannot tell whether another process has it open"
-        return {"moved": None, "problem": f"not set aside: {reason}"}
-    target = db_path + "-wal" + suffix
-    os.rename(db_path + "-wal", target)
-    return {"moved": target, "problem": None}
+def inspect_if_idle(db_path: str) -> dict:
+    """``inspect_wal`` unless another process has the database open.
+
+    Only the first connection's recovery reads the log and silently drops what is
+    damaged; while another process has the database open, its index of the log
+    stands and opening changes nothing. So the (possibly long) walk is skipped."""
+    with _sole_user(db_path) as sole:
+        if sole is False:
+            return {"wal_bytes": 0, "frames": 0, "commits": 0, "problems": [], "in_use": True}
+        return inspect_wal(db_path)
 
 
-def wal_problems(db_path: str | os.PathLike[str]) -> dict:
-    """``inspect_wal`` in a child process, so no descriptor of the -wal is ever
-    closed in a process that may have SQLite connections to the database."""
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", os.path.abspath(__file__), os.fspath(db_path)],
+def keep_copy(db_path: str, suffix: str) -> dict:
+    """Copy ``DB-wal`` to ``DB-wal`` + suffix, byte for byte, while no process has the
+    database open (and none can open it until the copy is done)."""
+    with _sole_user(db_path) as sole:
+        if sole is not True:
+            reason = ("another process has the database open" if sole is False
+                      else "cannot tell whether another process has it open")
+            return {"copy": None, "problem": f"not set aside: {reason}"}
+        target = db_path + "-wal" + suffix
+        with open(db_path + "-wal", "rb") as source, open(target, "xb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+            copy.flush()
+            os.fsync(copy.fileno())
+        return {"copy": target, "problem": None}
+
+
+def _child(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-I", "-S", os.path.abspath(__file__), *args],
         capture_output=True, text=True, timeout=CHILD_TIMEOUT,
     )
+
+
+def _failure(result: subprocess.CompletedProcess) -> str:
+    return (result.stderr.strip().splitlines() or ["no output"])[-1]
+
+
+def wal_problems(db_path: str | os.PathLike[str], if_idle: bool = False) -> dict:
+    """``inspect_wal`` (or, ``if_idle``, ``inspect_if_idle``) in a child process, so no
+    descriptor of the -wal is ever closed in a process that may have SQLite connections
+    to the database. A log it could not read says so with ``"unreadable": True``."""
+    result = _child(*(["--if-idle"] if if_idle else []), os.fspath(db_path))
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"wal_bytes": 0, "frames": 0, "commits": 0, "problems": [f"the WAL could not be read: {reason}"]}
+        return {"wal_bytes": 0, "frames": 0, "commits": 0, "unreadable": True,
+                "problems": [f"the WAL could not be read: {_failure(result)}"]}
     return json.loads(result.stdout)
 
 
-def set_aside_wal(db_path: str | os.PathLike[str], suffix: str) -> dict:
-    """``set_aside`` in a child process: {"moved": new path or None, "problem": why not or None}.
-    Call it with no connection to the database open in this process."""
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", os.path.abspath(__file__), "--set-aside", os.fspath(db_path), suffix],
-        capture_output=True, text=True, timeout=CHILD_TIMEOUT,
-    )
+def confirmed_wal_problems(db_path: str | os.PathLike[str], if_idle: bool = False) -> dict:
+    """``wal_problems``, read twice when the first read finds any: a log that another
+    process is writing can look torn for an instant (a frame half written, with a
+    commit after it), a damaged one stays damaged."""
+    report = wal_problems(db_path, if_idle)
+    if report["problems"]:
+        time.sleep(RECHECK_SECONDS)
+        report = wal_problems(db_path, if_idle)
+    return report
+
+
+def keep_wal_copy(db_path: str | os.PathLike[str], suffix: str) -> dict:
+    """``keep_copy`` in a child process: {"copy": its path or None, "problem": why not or None}."""
+    result = _child("--keep-copy", os.fspath(db_path), suffix)
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"moved": None, "problem": f"not set aside: {reason}"}
+        return {"copy": None, "problem": f"not set aside: {_failure(result)}"}
     return json.loads(result.stdout)
 
 
 if __name__ == "__main__":
     try:
-        if sys.argv[1] == "--set-aside":
-            print(json.dumps(set_aside(sys.argv[2], sys.argv[3])))
+        if sys.argv[1] == "--keep-copy":
+            print(json.dumps(keep_copy(sys.argv[2], sys.argv[3])))
+        elif sys.argv[1] == "--if-idle":
+            print(json.dumps(inspect_if_idle(sys.argv[2])))
         else:
             print(json.dumps(inspect_wal(sys.argv[1])))
     except OSError as error:

@@ -375,7 +375,9 @@ class CorpusApp(EditingMixin, App[None]):
         if self._scan_after_list:
             # Only now: the rescan should not compete with the first paint and list load.
             self._scan_after_list = False
-            self.scan_folder(first=not rows)
+            # Made here, on the app's thread: a quit right after this line stops it (stop_scan).
+            self._scan_process = ScanProcess(self.corpus.folder, self.corpus.db_path, self.corpus.annotator)
+            self.scan_folder(self._scan_process, first=not rows)
 
     def _filter_error(self, request: int, message: str) -> None:
         if request == self._list_request:
@@ -389,15 +391,19 @@ class CorpusApp(EditingMixin, App[None]):
     # -- scanning ---------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="scan")
-    def scan_folder(self, first: bool) -> None:
+    def scan_folder(self, scan: ScanProcess, first: bool) -> None:
         """Scan in a separate process (see scan_process); this thread relays its progress."""
 
         def report(done: int, total: int) -> None:
             if first or total > 2000:
-                self.call_from_thread(self._scan_progress, done, total)
+                try:
+                    self.call_from_thread(self._scan_progress, done, total)
+                except RuntimeError:  # the app has closed: the scan has no one to report to
+                    scan.stop()
 
-        self._scan_process = ScanProcess(self.corpus.folder, self.corpus.db_path, self.corpus.annotator)
-        summary, error = self._scan_process.run(report)
+        summary, error = scan.run(report)
+        if not self.is_running:
+            return  # the app closed while the scan ran: nobody to tell
         self.call_from_thread(self._scan_done, summary, error)
 
     def _scan_progress(self, done: int, total: int) -> None:
