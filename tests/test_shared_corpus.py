@@ -197,3 +197,43 @@ def _alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+BUSY_WRITER = """
+import os, sys
+from corpus_tui import Corpus
+corpus = Corpus.open(sys.argv[1], annotator="busy")
+# The default autocheckpoint: the log is checkpointed and restarted from its start again and
+# again under the reader, the moment a torn read is most likely.
+print("writing", flush=True)
+i = 0
+while not os.path.exists(sys.argv[2]):  # until the test has made all of its reads
+    with corpus.write():  # large transactions: they spill pages into the log before their commit
+        for j in range(60):
+            corpus.db.execute("UPDATE documents SET note = ? WHERE id = ?", [f"{i}-{j} " + "x" * 3000, 1 + j % 5])
+    i += 1
+corpus.close()
+"""
+
+
+def test_a_healthy_writer_never_looks_like_a_damaged_wal(seeds_copy: Path):
+    """Reading the log while another process writes it can catch a frame half written:
+    neither opening the corpus nor `check` may take that for damage."""
+    from corpus_tui.core.check import check_wal
+
+    with Corpus.open(seeds_copy) as corpus:
+        corpus.scan()
+    stop = seeds_copy.parent / "stop-writing"
+    writer = subprocess.Popen([sys.executable, "-c", BUSY_WRITER, str(seeds_copy), str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+        for _ in range(8):
+            Corpus.open(seeds_copy, create=False).close()  # would raise DamagedWal
+            report = check_wal(seeds_copy / "annotations.db")
+            assert report.problems == [], report.problems
+            assert writer.poll() is None  # still writing: every read raced a writer
+    finally:
+        stop.touch()
+        writer.wait(60)
+    assert writer.returncode == 0
