@@ -204,6 +204,8 @@ async def test_r_toggles_reviewed_and_space_moves_on(tmp_path):
 
 
 async def test_find_in_document(tmp_path):
+    """As in vim and less: / types a search, enter goes back to the text with the matches kept,
+    n/N step, esc in the text clears them."""
     folder = seeds_copy(tmp_path)
     app = app_on(folder)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -212,13 +214,21 @@ async def test_find_in_document(tmp_path):
         positions = [i for i in range(len(text)) if text[i : i + 5].lower() == "mosul"]
         assert app.reader.matches == [(p, p + 5) for p in positions]
         assert app.reader.cursor == positions[0]
+        topbar = app.query_one("#topbar")
+        assert f"/mosul 1/{len(positions)}" in str(topbar.render())
         await pilot.press("enter")
-        assert app.reader.cursor == positions[1]
-        await pilot.press("shift+enter")
+        assert app.focused is app.reader and not app.query_one("#find").has_class("shown")
+        await pilot.press("w")  # goes to the text now, not into the find box ("mosulw": 0 matches)
+        assert app.reader.wrap is False and app.query_one("#find").value == "mosul"
+        assert app.reader.matches == [(p, p + 5) for p in positions]
+        await pilot.press("n")
+        assert app.reader.cursor == positions[1] and f"/mosul 2/{len(positions)}" in str(topbar.render())
+        await pilot.press("N")
         assert app.reader.cursor == positions[0]
-        await pilot.press("escape", "n")
-        assert app.reader.cursor == positions[1]
-        assert app.focused is app.reader
+        await pilot.press("slash", *"mosul", "escape")  # esc closes the box too, matches kept
+        assert app.focused is app.reader and app.reader.matches
+        await pilot.press("escape")  # in the text: clears them
+        assert app.reader.matches == [] and "/mosul" not in str(topbar.render())
 
 
 async def test_corpus_search_jumps_to_document_and_match(tmp_path):

@@ -31,13 +31,15 @@ from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
 from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
+from .keymap import all_bindings
 from .colors import tag_style
 from .editing import EditingMixin
 from ..core.safe_text import one_line
+from ..core.wording import plural
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
-from .screens.help import HelpScreen
+from .screens.help import HelpRows, HelpScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
 from .widgets.find_bar import FindBar
@@ -67,8 +69,11 @@ class CorpusApp(EditingMixin, App[None]):
     TITLE = "corpus-tui"
     BINDINGS = DOCUMENT_BINDINGS + APP_BINDINGS
 
-    def __init__(self, corpus: Corpus, *, scan_on_open: bool = True) -> None:
+    def __init__(self, corpus: Corpus, *, scan_on_open: bool = True, keymap: dict[str, str] | None = None) -> None:
         super().__init__()
+        self.keymap = dict(keymap or {})  # binding id -> keys, from the config file (tui.keymap checked it)
+        if self.keymap:
+            self.set_keymap(self.keymap)
         self.corpus = corpus
         self.scan_on_open = scan_on_open
         self.doc: Document | None = None
@@ -222,6 +227,10 @@ class CorpusApp(EditingMixin, App[None]):
                  Content(f" · reviewed {reviewed}/{total}")]
         if self.doc is not None:
             parts.append(Content(f" · {one_line(self.doc.path, 80)}"))
+        if self.reader.matches:  # as vim shows the search and where in it you are
+            current = f"{self.reader.current_match + 1}/" if self.reader.current_match >= 0 else ""
+            query = one_line(self.query_one(FindBar).value, 30)
+            parts.append(Content.styled(f" · /{query} {current}{len(self.reader.matches)}", "bold"))
         self.query_one("#topbar", Static).update(Content("").join(parts), layout=False)
 
     def set_banner(self, message: str | None) -> None:
@@ -438,6 +447,7 @@ class CorpusApp(EditingMixin, App[None]):
     def action_find(self) -> None:
         self._find_origin = self.reader.cursor
         find = self.query_one(FindBar)
+        find.value = ""  # a new search, as / starts one in vim
         find.add_class("shown")
         find.focus()
 
@@ -448,21 +458,19 @@ class CorpusApp(EditingMixin, App[None]):
         self.reader.move_to(self._find_origin)
         self.reader.set_matches(matches)
         find = self.query_one(FindBar)
-        find.border_subtitle = f"{len(matches)} match(es)" if event.value else ""
+        find.border_subtitle = plural(len(matches), "match", "matches") if event.value else ""
         if matches:
             self.reader.goto_match(+1, inclusive=True)
 
-    @on(FindBar.Step)
-    def _find_step(self, event: FindBar.Step) -> None:
-        self.reader.goto_match(event.step)
-        self.query_one(FindBar).border_subtitle = (
-            f"{self.reader.current_match + 1}/{len(self.reader.matches)}" if self.reader.matches else "no match"
-        )
-
     @on(FindBar.Closed)
     def _find_closed(self) -> None:
+        """Back to the text, the matches kept: n/N step through them, esc clears them."""
         self.query_one(FindBar).remove_class("shown")
         self.reader.focus()
+
+    @on(Reader.MatchesChanged)
+    def _matches_changed(self) -> None:
+        self.update_topbar()
 
     def action_search_corpus(self) -> None:
         def run(query: str) -> SearchResults:
@@ -505,11 +513,23 @@ class CorpusApp(EditingMixin, App[None]):
         self._user_panels["inspector"] = hidden
         self.screen.set_class(hidden, "-hide-inspector")
 
-    def help_sections(self) -> list[tuple[str, list[Binding]]]:
-        hotkeys = [b for b in DOCUMENT_BINDINGS if b.action.startswith("hotkey_tag")]
-        document = [b for b in DOCUMENT_BINDINGS if b not in hotkeys]
-        document.append(Binding("1-9", "", "Toggle the tag with that hotkey (set hotkeys with corpus-tui tags)"))
-        return [("Document", document), ("Corpus and app", APP_BINDINGS), ("Moving and selecting", NAVIGATION_HELP)]
+    def keys_shown(self, keys: str) -> str:
+        """Keys as the user types them: ``right_square_bracket,ctrl+n`` is ``] / ^n``."""
+        return " / ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(",") if key.strip())
+
+    def help_sections(self) -> HelpRows:
+        defaults = {b.id: b.key for b in all_bindings() if b.id}
+
+        def keys_of(binding_id: str) -> str:
+            return self.keys_shown(self.keymap.get(binding_id, defaults[binding_id]))
+
+        document = [(keys_of(b.id), b.description) for b in DOCUMENT_BINDINGS
+                    if b.id and not b.action.startswith("hotkey_tag")]
+        document.append(("1-9", "Toggle the tag with that hotkey (set hotkeys with corpus-tui tags)"))
+        app = [(keys_of(b.id), b.description) for b in APP_BINDINGS if b.id]
+        navigation = [(" / ".join(keys_of(i) for i in ids) if isinstance(ids, tuple) else ids, description)
+                      for ids, description in NAVIGATION_HELP]
+        return [("Document", document), ("Corpus and app", app), ("Moving and selecting", navigation)]
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
@@ -536,7 +556,7 @@ class CorpusApp(EditingMixin, App[None]):
 
 
 def make_app(folder: str | Path, db: str | Path | None = None, annotator: str | None = None,
-             timeout: float = 5.0, scan_on_open: bool = True) -> CorpusApp:
+             timeout: float = 5.0, scan_on_open: bool = True, keymap: dict[str, str] | None = None) -> CorpusApp:
     """Build the app the way the CLI and the tests do."""
     corpus = Corpus.open(folder, db=db, annotator=annotator, timeout=timeout)
-    return CorpusApp(corpus, scan_on_open=scan_on_open)
+    return CorpusApp(corpus, scan_on_open=scan_on_open, keymap=keymap)

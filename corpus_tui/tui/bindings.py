@@ -1,5 +1,10 @@
 """The app's key bindings: one declaration that the footer, the help screen and
-the command palette all read, so keys are documented once."""
+the command palette all read, so keys are documented once.
+
+Every binding a user may want elsewhere has an id: the ``[keys]`` table of the
+config file (``corpus_tui.config``) maps ids to keys, and the app applies it with
+``App.set_keymap``. The reader and the list share the ids of moves they share
+(``cursor_down`` is j in both), so one remap moves both."""
 
 from __future__ import annotations
 
@@ -17,10 +22,12 @@ DOCUMENT_BINDINGS = [
     Binding("m", "edit_note", "Note", id="edit_note", show=False),
     Binding("r", "toggle_reviewed", "Reviewed", id="toggle_reviewed"),
     Binding("space", "review_and_next", "Reviewed+next", id="review_and_next", show=False),
+    Binding("S", "toggle_skipped", "Skipped", id="toggle_skipped"),
     Binding("slash", "find", "Find", id="find"),
     Binding("u", "undo", "Undo", id="undo"),
     Binding("ctrl+r", "redo", "Redo", id="redo", show=False),
-    *(Binding(str(n), f"hotkey_tag({n})", f"Toggle tag with hotkey {n}", show=False) for n in range(1, 10)),
+    *(Binding(str(n), f"hotkey_tag({n})", f"Toggle tag with hotkey {n}", id=f"hotkey_tag_{n}", show=False)
+      for n in range(1, 10)),
 ]
 
 APP_BINDINGS = [
@@ -35,21 +42,22 @@ APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit"),
 ]
 
-# Shown in the help screen only: keys owned by the reader and the list widgets,
-# plus ones Textual provides (tab, ctrl+p).
-NAVIGATION_HELP = [
-    Binding("j,down / k,up", "", "Move down / up (in the reader or the list)"),
-    Binding("h,left / l,right", "", "Move left / right"),
-    Binding("g,home / G,end", "", "Top / bottom"),
-    Binding("pageup / pagedown", "", "Page up / down"),
-    Binding("0 / $", "", "Start / end of row"),
-    Binding("shift+arrows", "", "Select characters (mouse drag too)"),
-    Binding("v", "", "Line selection on/off"),
-    Binding("w", "", "Soft wrap on/off"),
-    Binding("n / N", "", "Next / previous find match"),
-    Binding("enter / shift+enter", "", "In find: next / previous match"),
-    Binding("escape", "", "Clear selection and matches / close a dialog"),
-    Binding("tab / shift+tab", "", "Move focus: filter, list, reader"),
-    Binding("enter", "", "In the list: open the document"),
-    Binding("ctrl+p", "", "Command palette: every action by name"),
+# The help screen's third section: keys owned by the reader and the list (by binding
+# id, so a remapped key shows as remapped), then ones Textual provides.
+NAVIGATION_HELP: list[tuple[tuple[str, ...] | str, str]] = [
+    (("cursor_down", "cursor_up"), "Move down / up (in the reader or the list)"),
+    (("cursor_left", "cursor_right"), "Move left / right"),
+    (("top", "bottom"), "Top / bottom"),
+    (("page_up", "page_down"), "Page up / down"),
+    (("row_start", "row_end"), "Start / end of row"),
+    ("shift+arrows", "Select characters (mouse drag too)"),
+    (("line_select",), "Line selection on/off"),
+    (("wrap",), "Soft wrap on/off"),
+    (("next_match", "previous_match"), "Next / previous find match"),
+    ("enter / esc", "In find: back to the text, matches kept"),
+    (("clear_selection",), "Clear the selection, else the find matches"),
+    ("esc", "Close a dialog"),
+    ("tab / shift+tab", "Move focus: filter, list, reader"),
+    (("list_open",), "In the list: open the document"),
+    ("ctrl+p", "Command palette: every action by name"),
 ]

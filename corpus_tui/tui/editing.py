@@ -35,7 +35,7 @@ ACTION_NAMES = {
 # Actions that need an open document: dimmed in the footer when there is none.
 DOCUMENT_ACTIONS = frozenset({
     "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
-    "edit_note", "toggle_reviewed", "review_and_next", "find", "hotkey_tag", "stale_spans",
+    "edit_note", "toggle_reviewed", "review_and_next", "toggle_skipped", "find", "hotkey_tag", "stale_spans",
 })
 
 
@@ -175,6 +175,15 @@ class EditingMixin:
         self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
         self.refresh_progress()
 
+    def action_toggle_skipped(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """Skip a document that should not be reviewed (off-topic, broken): S again un-skips it."""
+        if self.doc is None:
+            return
+        doc_id = self.doc.id
+        status = "in_progress" if self.doc.status == "skipped" else "skipped"
+        self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
+        self.refresh_progress()
+
     def action_review_and_next(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None:
             return
@@ -186,10 +195,10 @@ class EditingMixin:
         start = self.doclist.index_of(doc_id, -1)
         for step in range(1, len(rows) + 1):
             row = rows[(start + step) % len(rows)]
-            if row.status != "reviewed" and row.id != doc_id:
+            if row.status not in ("reviewed", "skipped") and row.id != doc_id:
                 self.open_document(row.id)
                 return
-        self.notify("Every document in this list is reviewed.", markup=False)
+        self.notify("Every document in this list is reviewed or skipped.", markup=False)
 
     # -- undo and redo -----------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
-"""The help screen: every binding, read from the same declarations the footer uses."""
+"""The help screen: every binding, read from the same declarations the footer uses,
+with the keys as the user has them (a remapped key shows as remapped) and as typed."""
 
 from __future__ import annotations
+
+import textwrap
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,13 +15,22 @@ from textual.widgets import Static
 from ...core.safe_text import one_line
 
 
-def binding_rows(sections: list[tuple[str, list[Binding]]]) -> Content:
+KEY_COLUMN = 24
+DESCRIPTION_WIDTH = 42  # the box's 68 columns less the key column and its indent
+
+HelpRows = list[tuple[str, list[tuple[str, str]]]]  # (section title, [(keys as typed, description)])
+
+
+def binding_rows(sections: HelpRows) -> Content:
+    """The sections as two columns; a long description wraps under itself, not under the keys."""
     lines: list[Content] = []
-    for title, bindings in sections:
+    for title, rows in sections:
         lines.append(Content.styled(title, "bold underline"))
-        for binding in bindings:
-            keys = " / ".join(key.strip() for key in binding.key.split(","))
-            lines.append(Content.styled(f"  {one_line(keys, 24):<24}", "bold") + Content(binding.description))
+        for keys, description in rows:
+            wrapped = textwrap.wrap(description, DESCRIPTION_WIDTH) or [""]
+            lines.append(Content.styled(f"  {one_line(keys, KEY_COLUMN - 1):<{KEY_COLUMN}}", "bold")
+                         + Content(wrapped[0]))
+            lines += [Content(" " * (KEY_COLUMN + 2) + more) for more in wrapped[1:]]
         lines.append(Content(""))
     return Content("\n").join(lines)
 
@@ -35,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: HelpRows) -> None:
         super().__init__()
         self.sections = sections
 

@@ -27,15 +27,21 @@ DIM = Style(dim=True)
 CURRENT_ROW_STYLE = Style(bgcolor="#303846")
 
 
+def boilerplate_percent(share: float) -> str:
+    """``6%``; a first small mark is ``<1%``, never a ``0%`` that looks like nothing happened."""
+    percent = round(share * 100)
+    return "<1%" if percent == 0 and share > 0 else f"{percent}%"
+
+
 class DocumentList(ScrollView, can_focus=True):
     BINDINGS = [
-        Binding("j,down", "cursor(1)", "Down", show=False),
-        Binding("k,up", "cursor(-1)", "Up", show=False),
-        Binding("g,home", "jump(0)", "Top", show=False),
-        Binding("G,end", "jump(-1)", "Bottom", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("enter", "open", "Open", show=False),
+        Binding("j,down", "cursor(1)", "Down", id="cursor_down", show=False),
+        Binding("k,up", "cursor(-1)", "Up", id="cursor_up", show=False),
+        Binding("g,home", "jump(0)", "Top", id="top", show=False),
+        Binding("G,end", "jump(-1)", "Bottom", id="bottom", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="page_down", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="page_up", show=False),
+        Binding("enter", "open", "Open", id="list_open", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -115,7 +121,7 @@ class DocumentList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[index]
         marker = STATE_MARKERS.get(row.state) or STATUS_MARKERS.get(row.status, "?")
-        share = f" {round(row.boilerplate_share * 100):>2}%" if row.boilerplate_share else ""
+        share = f" {boilerplate_percent(row.boilerplate_share):>3}" if row.boilerplate_share else ""
         chips = [Segment(f" #{one_line(tag, 16)}", self.tag_styles.get(tag, DEFAULT_CHIP_STYLE))
                  for tag in row.tags[:3]]
         title = one_line(row.title or row.path, 300)

@@ -1,4 +1,6 @@
-"""The find-in-document box (``/``): typing finds, enter/shift+enter step, esc closes."""
+"""The find-in-document box (``/``), as in vim and less: typing finds as you type,
+enter (or esc) goes back to the text with the matches kept; there n/N step and esc
+clears them."""
 
 from __future__ import annotations
 
@@ -9,24 +11,16 @@ from textual.widgets import Input
 
 class FindBar(Input):
     BINDINGS = [
-        Binding("enter", "step(1)", "Next match", show=False),
-        Binding("shift+enter", "step(-1)", "Previous match", show=False),
+        Binding("enter", "close", "Back to the text", show=False),
         Binding("escape", "close", "Close find", show=False),
     ]
-
-    class Step(Message):
-        def __init__(self, step: int) -> None:
-            self.step = step
-            super().__init__()
 
     class Closed(Message):
         pass
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="find in document (enter next, shift+enter previous, esc close)", id=id)
-
-    def action_step(self, step: int) -> None:
-        self.post_message(self.Step(step))
+        super().__init__(placeholder="find in document (enter: back to the text, then n/N step; esc: close)",
+                         id=id)
 
     def action_close(self) -> None:
         self.post_message(self.Closed())

@@ -20,6 +20,8 @@ from textual.strip import Strip
 from ...core.models import Document, Span, Tag
 from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
 from ...core.safe_text import one_line, visible
+from ...core.wording import plural
+from .document_list import boilerplate_percent
 from .quiet_resize import set_virtual_size
 
 MAX_SPANS_SHOWN = 200
@@ -51,7 +53,7 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> 
     """The inspector's lines for one document."""
     lines = [
         Content.styled(one_line(doc.path, 400), "bold"),
-        Content(f"{_human_size(doc.size)} · {doc.line_count} lines · {doc.char_count} chars"),
+        Content(f"{_human_size(doc.size)} · {plural(doc.line_count, 'line')} · {plural(doc.char_count, 'char')}"),
         Content(f"encoding: {doc.encoding or '?'}" + (" (guessed)" if doc.encoding_guessed else "")),
         Content(f"status: {doc.status}"),
     ]
@@ -82,10 +84,11 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> 
             lines.append(Content.styled(f"    note: {one_line(span.note, 120)}", "italic"))
     covered = sum(s.end - s.start for s in boilerplate)
     share = covered / doc.char_count if doc.char_count else 0.0
-    lines.append(Content.styled(f"boilerplate: {len(boilerplate)} spans, {share:.0%} of text", "dim"))
+    lines.append(Content.styled(f"boilerplate: {plural(len(boilerplate), 'span')}, "
+                                f"{boilerplate_percent(share)} of text", "dim"))
     if stale:
         # Stale: the file changed and these could not be found again; never drawn on the text.
-        lines += [Content(""), Content.styled(f"{len(stale)} stale span(s) — press p to place or drop", ERROR)]
+        lines += [Content(""), Content.styled(f"{plural(len(stale), 'stale span')} — press p to place or drop", ERROR)]
         for span in stale[:MAX_SPANS_SHOWN]:
             lines.append(Content(f"  {span.kind} {one_line(span.label or span.reason or '', 20)}: "
                                  f"“{one_line(span.quote, 50)}”"))
@@ -107,18 +110,30 @@ class Inspector(ScrollView, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines: list[Content] = []
+        self.rows: list[Content] = []  # the lines wrapped to the width: long values are never cut
+        self._rows_width = 0
         self._strips: dict[int, Strip] = {}
         self._base_style = Style()
 
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0) -> None:
-        lines = describe(doc, tags, spans, cursor) if doc is not None else [Content("No document")]
-        old, self.lines = self.lines, lines
-        # Repaint only the lines that differ: after an action that is one or two.
-        for index in range(max(len(old), len(lines))):
-            if index >= len(old) or index >= len(lines) or old[index] != lines[index]:
+        self.lines = describe(doc, tags, spans, cursor) if doc is not None else [Content("No document")]
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 40
+        old, self.rows = self.rows, [row for line in self.lines for row in line.wrap(max(8, width))]
+        self._rows_width = width
+        # Repaint only the rows that differ: after an action that is one or two.
+        for index in range(max(len(old), len(self.rows))):
+            if index >= len(old) or index >= len(self.rows) or old[index] != self.rows[index]:
                 self._strips.pop(index, None)
                 self.refresh_lines(index)
-        set_virtual_size(self, Size(self.size.width, len(lines)))
+        set_virtual_size(self, Size(self.size.width, len(self.rows)))
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._rows_width:
+            self._strips = {}
+            self._rewrap()
 
     @property
     def text(self) -> str:
@@ -134,13 +149,12 @@ class Inspector(ScrollView, can_focus=False):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = y + int(self.scroll_offset.y)
-        if index >= len(self.lines):
+        if index >= len(self.rows):
             return Strip.blank(width, self._base_style)
         strip = self._strips.get(index)
         if strip is None or strip.cell_length != width:
-            segments = self.lines[index].render_segments()
-            strip = Strip(segments)
-            if strip.cell_length > width:
+            strip = Strip(self.rows[index].render_segments())
+            if strip.cell_length > width:  # a width change not wrapped for yet: never spill over
                 strip = Strip([*strip.crop(0, max(0, width - 1)), Segment("…")])
             strip = strip.adjust_cell_length(width).apply_style(self._base_style)
             self._strips[index] = strip

@@ -49,30 +49,33 @@ class Reader(ScrollView, can_focus=True):
     """Shows one document; reports cursor moves upward, never edits anything."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("h,left", "cursor_left", "Left", show=False),
-        Binding("l,right", "cursor_right", "Right", show=False),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("0", "row_start", "Row start", show=False),
-        Binding("$", "row_end", "Row end", show=False),
-        Binding("shift+down", "select_down", "Select down", show=False),
-        Binding("shift+up", "select_up", "Select up", show=False),
-        Binding("shift+left", "select_left", "Select left", show=False),
-        Binding("shift+right", "select_right", "Select right", show=False),
+        Binding("j,down", "cursor_down", "Down", id="cursor_down", show=False),
+        Binding("k,up", "cursor_up", "Up", id="cursor_up", show=False),
+        Binding("h,left", "cursor_left", "Left", id="cursor_left", show=False),
+        Binding("l,right", "cursor_right", "Right", id="cursor_right", show=False),
+        Binding("g,home", "top", "Top", id="top", show=False),
+        Binding("G,end", "bottom", "Bottom", id="bottom", show=False),
+        Binding("pageup", "page_up", "Page up", id="page_up", show=False),
+        Binding("pagedown", "page_down", "Page down", id="page_down", show=False),
+        Binding("0", "row_start", "Row start", id="row_start", show=False),
+        Binding("$", "row_end", "Row end", id="row_end", show=False),
+        Binding("shift+down", "select_down", "Select down", id="select_down", show=False),
+        Binding("shift+up", "select_up", "Select up", id="select_up", show=False),
+        Binding("shift+left", "select_left", "Select left", id="select_left", show=False),
+        Binding("shift+right", "select_right", "Select right", id="select_right", show=False),
         Binding("v", "line_select", "Line select", id="line_select"),
-        Binding("escape", "clear_selection", "Clear", show=False),
+        Binding("escape", "clear_selection", "Clear", id="clear_selection", show=False),
         Binding("w", "toggle_wrap", "Wrap", id="wrap"),
-        Binding("n", "next_match", "Next match", show=False),
-        Binding("N", "previous_match", "Prev match", show=False),
+        Binding("n", "next_match", "Next match", id="next_match", show=False),
+        Binding("N", "previous_match", "Prev match", id="previous_match", show=False),
     ]
 
     DEFAULT_CSS = """
     Reader { background: $surface; overflow-y: scroll; overflow-x: hidden; }
     """
+
+    class MatchesChanged(Message):
+        """The find matches, or the current one, changed (for the status line)."""
 
     class CursorMoved(Message):
         """The cursor or selection changed (for the inspector and status line)."""
@@ -138,6 +141,7 @@ class Reader(ScrollView, can_focus=True):
     def set_matches(self, matches: list[tuple[int, int]], current: int = -1) -> None:
         self.matches, self.current_match = matches, current
         self.refresh()
+        self.post_message(self.MatchesChanged())
 
     @property
     def text_width(self) -> int:
@@ -346,7 +350,9 @@ class Reader(ScrollView, can_focus=True):
                 left = x
             elif x >= left + self.text_width:
                 left = x - self.text_width + 1
-        self.scroll_to(x=left, y=top, animate=False, immediate=True)
+        # force: overflow-x is hidden (no scrollbar, the gutter shows where we are), and
+        # Textual ignores a horizontal scroll_to on such a view unless forced.
+        self.scroll_to(x=left, y=top, animate=False, immediate=True, force=True)
 
     def _vertical(self, rows: int, select: bool = False) -> None:
         if self.layout_ is None:
@@ -456,6 +462,7 @@ class Reader(ScrollView, can_focus=True):
             index = self.current_match + step
         self.current_match = index % len(self.matches)
         self.move_to(self.matches[self.current_match][0])
+        self.post_message(self.MatchesChanged())
 
     # -- mouse ---------------------------------------------------------------------
 

@@ -1,0 +1,227 @@
+"""What a new user hit in the app (issue 10, part 3): the cursor off screen without wrap,
+key names in the help, a skip key, counts in words, long values cut, and their own keys."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from tui_support import FIRST, app_on, db_rows, seeds_copy
+
+from corpus_tui import Corpus
+from corpus_tui.config import ConfigError, config_path, load_config
+from corpus_tui.tui.app import make_app
+from corpus_tui.tui.keymap import check_keymap
+from corpus_tui.tui.screens.help import HelpScreen
+from corpus_tui.tui.widgets.inspector import Inspector
+
+LONG = " ".join(f"word{i}" for i in range(600))  # ~5,000 cells on one line
+
+
+def long_line_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"short line\n{LONG} FAR_RIGHT end\nlast\n{LONG} LAST_WORD", encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    return folder
+
+
+def cursor_visible(reader) -> bool:  # type: ignore[no-untyped-def]
+    row, x = reader.layout_.cell_of(reader.cursor)
+    top, left = int(reader.scroll_offset.y), int(reader.scroll_offset.x)
+    height = reader.scrollable_content_region.height
+    return top <= row < top + height and left <= x < left + reader.text_width
+
+
+# -- the cursor stays on screen with wrap off -------------------------------------------------
+
+
+async def test_without_wrap_dollar_G_and_find_scroll_sideways_to_the_cursor(tmp_path):
+    folder = long_line_corpus(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = app.reader
+        await pilot.press("w", "j", "dollar_sign")
+        assert reader.wrap is False and reader.cursor > 4000 and cursor_visible(reader)
+        assert reader.scroll_offset.x > 0
+        await pilot.press("0")
+        assert cursor_visible(reader) and reader.scroll_offset.x == 0
+        await pilot.press("G")
+        assert reader.cursor == len(reader.text) and cursor_visible(reader)
+        await pilot.press("g", "slash", *"FAR_RIGHT", "enter")
+        assert reader.text[reader.cursor:].startswith("FAR_RIGHT") and cursor_visible(reader)
+        # What is drawn is that part of the line: the match's first letter is under the cursor.
+        row, x = reader.layout_.cell_of(reader.cursor)
+        drawn = reader.render_line(row - int(reader.scroll_offset.y)).text
+        assert drawn[reader._gutter_width + x - int(reader.scroll_offset.x)] == "F"
+
+
+# -- the help screen ---------------------------------------------------------------------
+
+
+async def test_help_shows_keys_as_typed_and_keeps_descriptions_in_their_column(tmp_path):
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shown = str(app.screen.query_one("Static").render())
+        for name in ("right_square_bracket", "left_square_bracket", "slash", "question_mark", "backslash",
+                     "dollar_sign"):
+            assert name not in shown
+        lines = shown.splitlines()
+        assert any(line.startswith("  ]  ") and "Next doc" in line for line in lines)
+        for key, description in (("/", "Find"), ("?", "Help"), ("\\", "Toggle list")):
+            assert any(line.strip().startswith(key) and description in line for line in lines), key
+        one_to_nine = next(i for i, line in enumerate(lines) if line.startswith("  1-9"))
+        continued = lines[one_to_nine + 1]
+        assert continued.startswith(" " * 26) and continued.strip()  # wrapped under its description
+        assert all(len(line) <= 68 for line in lines)
+
+
+# -- S: skipped ------------------------------------------------------------------------------
+
+
+async def test_S_marks_the_document_skipped_and_back_with_footer_help_and_palette(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(160, 40)) as pilot:
+        shown_in_footer = {b.binding.key: b.binding.description for b in app.screen.active_bindings.values()
+                           if b.binding.show}
+        assert shown_in_footer.get("S") == "Skipped"
+        await pilot.press("S")
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "skipped"}]
+        await pilot.press("S")
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "in_progress"}]
+        await pilot.press("question_mark")
+        assert "Skipped" in str(app.screen.query_one("Static").render())
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"skipped", "enter")
+        await pilot.pause()
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "skipped"}]
+
+
+async def test_space_moves_on_past_skipped_documents(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        corpus.set_status(corpus.document_by_path("001_07e63e06108ae30e.txt").id, "skipped")
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space")
+        assert app.doc.path == "002_a7de4bf8afd987b8.txt"
+
+
+# -- counts and long values ------------------------------------------------------------------
+
+
+async def test_counts_read_as_words_and_a_small_first_mark_is_not_zero_percent(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Menu\n\n" + "Body text of a long article. " * 300, encoding="utf-8")
+    (folder / "b.txt").write_text("one line only", encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("b")  # the first paragraph: "Menu", 4 of ~8,700 characters
+        await pilot.pause()
+        shown = app.query_one(Inspector).text
+        assert "boilerplate: 1 span, <1% of text" in shown and "1 spans" not in shown
+        assert " 3 lines · " in shown
+        row = app.doclist.render_line(0).text
+        assert "<1%" in row and " 0%" not in row
+        await pilot.press("right_square_bracket")
+        assert " 1 line · 13 chars" in app.query_one(Inspector).text
+
+
+async def test_the_inspector_wraps_long_values_instead_of_cutting_them(tmp_path):
+    folder = tmp_path / "yaml"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: [unclosed\nauthor: x\n---\nBody.\n", encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        problem = corpus.document_by_path("a.md").problem
+    assert problem and len(problem) > 40
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)):
+        inspector = app.query_one(Inspector)
+        width = inspector.scrollable_content_region.width
+        drawn = [inspector.render_line(y).text.rstrip() for y in range(inspector.scrollable_content_region.height)]
+        assert not any(line.endswith("…") for line in drawn)
+        assert " ".join(" ".join(drawn).split()).count(" ".join(problem.split())[-20:]) == 1
+        assert all(len(line) <= width for line in drawn)
+
+
+# -- keys from the config file ---------------------------------------------------------------
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_and_help(tmp_path):
+    folder = seeds_copy(tmp_path)
+    config = load_config(write_config(tmp_path, '[keys]\ntoggle_reviewed = "ctrl+y"\nnext_document = "ctrl+n"\n'))
+    app = make_app(folder, annotator="tester", scan_on_open=False,
+                   keymap=check_keymap(config.keys, str(config.path)))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("r")  # no longer reviewed's key
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "new"}]
+        await pilot.press("ctrl+y")
+        assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "reviewed"}]
+        await pilot.press("ctrl+n")
+        assert app.doc.path != FIRST
+        await pilot.press("question_mark")
+        lines = str(app.screen.query_one("Static").render()).splitlines()
+        assert any(line.strip().startswith("^y") and "Reviewed" in line for line in lines)
+        assert any(line.strip().startswith("^n") and "Next doc" in line for line in lines)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[keys]\ntoggle_boilerplat = "x"\n', "'toggle_boilerplat' is not a binding id (closest: toggle_boilerplate)"),
+    ('[keys]\ntoggle_boilerplate = "x"\n', "'x' is bound to both"),
+    ('[keys]\ntoggle_boilerplate = 5\n', "toggle_boilerplate: must be a string of keys"),
+    ('[keys\n', "not valid TOML"),
+    ('colour = "red"\n', "unknown setting 'colour'"),
+])
+def test_a_bad_config_stops_the_app_in_one_line_naming_the_file(tmp_path, text, message):
+    folder = seeds_copy(tmp_path, scanned=False)
+    config = write_config(tmp_path, text)
+    result = subprocess.run([sys.executable, "-m", "corpus_tui", str(folder)], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "CORPUS_TUI_CONFIG": str(config)})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"corpus-tui: error: {config}: ") and message in line
+    assert not (folder / "annotations.db").exists()  # nothing was opened
+
+
+def test_the_config_file_lives_where_the_platform_keeps_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("CORPUS_TUI_CONFIG", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert config_path() == tmp_path / "xdg" / "corpus-tui" / "config.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/path")  # the XDG spec: ignored
+    assert config_path() == Path.home() / ".config" / "corpus-tui" / "config.toml"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    assert config_path() == Path.home() / ".config" / "corpus-tui" / "config.toml"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert config_path() == Path.home() / "Library" / "Application Support" / "corpus-tui" / "config.toml"
+    monkeypatch.setenv("CORPUS_TUI_CONFIG", str(tmp_path / "mine.toml"))
+    assert config_path() == tmp_path / "mine.toml"
+    assert load_config().exists is False and load_config().keys == {}  # a missing file: no config
+
+
+def test_a_config_that_is_not_text_is_one_error(tmp_path):
+    path = tmp_path / "bytes.toml"
+    path.write_bytes(b"\xff\xfe[keys]")
+    with pytest.raises(ConfigError, match=f"{path}: not UTF-8 text"):
+        load_config(path)
