@@ -17,7 +17,9 @@ import click
 from .cli_output import echo, quiet_stdout, say
 from .core import Corpus
 from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
-from .core.export import FORMATS, export
+from .core.export import ALL_FORMATS, export
+from .core.export.json_formats import DOCCANO_SPANS
+from .core.export.label_studio import OFFSETS
 from .core.export.output import WriteFailed
 from .core.export.parallel import AUTO_MIN_DOCUMENTS, MAX_JOBS
 from .core.schema import STATUSES
@@ -33,11 +35,11 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command("export")
 @click.argument("folder", type=click.Path())
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+@click.option("-f", "--format", "fmt", type=click.Choice(ALL_FORMATS), default="jsonl", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", metavar="PATH|-",
               help="Where to write: a file (or a folder for markdown, brat, text); '-' or nothing for "
-                   "stdout (jsonl, prodigy, doccano, csv only).")
+                   "stdout (jsonl, prodigy, doccano, csv, label-studio only).")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
               help="Only documents with this status (repeatable: any of them).")
 @click.option("--tag", "tags", multiple=True, metavar="NAME",
@@ -53,14 +55,28 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
               help="Worker processes for jsonl, prodigy, doccano and csv (default: one per CPU for "
                    f"{AUTO_MIN_DOCUMENTS:,} documents or more; 1: none).")
+@click.option("--text", "text_column", is_flag=True,
+              help="csv: add a text column (the exact text, as the other formats' offsets index it).")
+@click.option("--clean-text", "clean_text_column", is_flag=True,
+              help="csv: add a clean_text column (boilerplate removed).")
+@click.option("--doccano-spans", type=click.Choice(DOCCANO_SPANS), default="label", show_default=True,
+              help="doccano: the key the spans go under: label (sequence labelling) or entities "
+                   "(intent detection and slot filling).")
+@click.option("--label-config", metavar="PATH|-",
+              help="label-studio: where the labelling config (XML) goes; default: beside the output, "
+                   "as NAME.label-config.xml; '-' prints it (the tasks then go to -o PATH).")
+@click.option("--label-studio-offsets", type=click.Choice(OFFSETS), default="code-points", show_default=True,
+              help="label-studio: offsets in code points (Label Studio's own since 2022) or in UTF-16 code "
+                   "units (older releases).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_corpus_options
 def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[str, ...], tags: tuple[str, ...],
                    exclude_tags: tuple[str, ...], only_annotated: bool, include_missing: bool, allow_stale: bool,
-                   force: bool, jobs: int | None, as_json: bool, db: str | None, annotator: str | None,
-                   timeout: float) -> None:
+                   force: bool, jobs: int | None, text_column: bool, clean_text_column: bool, doccano_spans: str,
+                   label_config: str | None, label_studio_offsets: str, as_json: bool, db: str | None,
+                   annotator: str | None, timeout: float) -> None:
     """Export FOLDER's annotated documents as jsonl, prodigy, doccano, csv,
-    markdown, brat, text or parquet.
+    markdown, brat, text, parquet or label-studio.
 
     Files that changed on disk since the last scan are re-read first (their
     spans re-anchored); documents with spans that could not be re-anchored are
@@ -74,6 +90,9 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
       corpus-tui export seeds --format csv --status reviewed -o reviewed.csv
       corpus-tui export seeds --format markdown --tag iraq -o iraq-md/
       corpus-tui export seeds --only-annotated | jq .spans
+      corpus-tui export seeds --format csv --text -o with-text.csv
+      corpus-tui export seeds --format doccano --doccano-spans entities -o intent.jsonl
+      corpus-tui export seeds --format label-studio -o tasks.json   # + tasks.label-config.xml
     """
     to_stdout = output is None or output == "-"
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
@@ -83,6 +102,9 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
                 statuses=statuses, tags=tags, exclude_tags=exclude_tags, only_annotated=only_annotated,
                 include_missing=include_missing, allow_stale=allow_stale, force=force,
                 progress=_progress_printer(), jobs=jobs,
+                text_columns=[c for c, on in (("text", text_column), ("clean_text", clean_text_column)) if on],
+                doccano_spans=doccano_spans, label_studio_offsets=label_studio_offsets,
+                label_config=None if label_config is None else ("-" if label_config == "-" else Path(label_config)),
             )
         except BrokenPipeError:  # 'export ... | head': the reader has all it wanted
             quiet_stdout()
@@ -94,7 +116,7 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
     for warning in summary.warnings():
         say(f"warning: {warning}")
     message = json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else summary.line()
-    if to_stdout:
+    if to_stdout or label_config == "-":
         say(message)  # never mixed into the data on stdout
     else:
         echo(message, f"the export to {output} is complete; its summary was not printed")

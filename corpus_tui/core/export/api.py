@@ -21,6 +21,8 @@ block, with worker processes), and an exception raised from it cancels the
 export, leaving nothing behind (to stdout, what was written stays written).
 
 Large line-format exports are rendered by worker processes (``parallel``).
+``label-studio`` also writes its labelling config beside the tasks
+(``label_studio_output``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..store import translate
 from . import output as out
 from .brat import BratWriter
 from .folders import MarkdownWriter, TextFolderWriter
+from .label_studio_output import LabelStudioOutput, config_target
 from .parquet import ParquetWriter, require_pyarrow
 from .records import SCHEMA, fetch_chunk, records_from
 from . import parallel
@@ -45,15 +48,17 @@ from .selection import (
     Filters, apply_changes, blocks, count_left_out, refresh_changed, refresh_query, selected_count, selected_ids,
     selected_paths, selection_query,
 )
-from .stream import RENDERERS, Rendered, accept, add_counts, header, render_chunk
+from .stream import STREAM_FORMATS, Rendered, accept, add_counts, header, line_format, render_chunk
 
 if TYPE_CHECKING:
     from ..corpus import Corpus
 
 WRITE_LOCK_WAIT_MS = 1000  # how long an export with workers waits for the write lock
-STREAM_FORMATS = tuple(RENDERERS)  # written line by line, to a file or stdout
 FOLDER_FORMATS = {"markdown": MarkdownWriter, "text": TextFolderWriter, "brat": BratWriter}
+# The formats the app's export dialog lists (it describes each one); export() and
+# the command line also take those of ALL_FORMATS.
 FORMATS = ("jsonl", "prodigy", "doccano", "csv", "markdown", "brat", "text", "parquet")
+ALL_FORMATS = (*FORMATS, "label-studio")
 
 
 @dataclass
@@ -69,6 +74,7 @@ class ExportSummary:
     missing_left_out: int = 0
     unreadable_left_out: int = 0
     workers: int = 0  # worker processes that rendered it (0: this process alone)
+    label_config: str | None = None  # label-studio: where its labelling config went ("-": stdout)
 
     def line(self) -> str:
         where = "stdout" if self.output == "-" else self.output
@@ -76,6 +82,10 @@ class ExportSummary:
             f"exported {self.documents} documents ({self.annotations} annotations, "
             f"{self.boilerplate} boilerplate ranges) as {self.format} to {where}"
         )
+        if self.format == "label-studio":
+            config = {None: None, "-": "stdout"}.get(self.label_config, self.label_config)
+            text += (f", labelling config to {config}" if config
+                     else ", no labelling config (--label-config PATH writes it)")
         notes = []
         if self.left_out_stale:
             notes.append(f"{len(self.left_out_stale)} left out with stale spans (--allow-stale to include them)")
@@ -117,48 +127,76 @@ def export(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     jobs: int | None = None,
+    text_columns: Sequence[str] = (),
+    doccano_spans: str = "label",
+    label_studio_offsets: str = "code-points",
+    label_config: Path | Literal["-"] | None = None,
 ) -> ExportSummary:
     """Export the documents the filters select to ``output`` (``"-"``: stdout) as ``fmt``.
 
     ``jobs``: worker processes for the line formats (see ``parallel``); None
     picks one per CPU for large selections, 1 renders everything here.
+    ``text_columns`` (csv): add ``text`` and/or ``clean_text``. ``doccano_spans``:
+    ``label`` or ``entities`` (intent detection and slot filling).
+    ``label_studio_offsets``: ``code-points`` or ``utf-16``. ``label_config``
+    (label-studio): where the labelling config goes; by default beside the
+    output (``NAME.label-config.xml``), nowhere when the tasks go to stdout.
     """
-    if fmt not in FORMATS:
-        raise InvalidValue(f"unknown export format {fmt!r} (one of: {', '.join(FORMATS)})")
+    if fmt not in ALL_FORMATS:
+        raise InvalidValue(f"unknown export format {fmt!r} (one of: {', '.join(ALL_FORMATS)})")
+    key = line_format(fmt, text_columns=text_columns, doccano_spans=doccano_spans, offsets=label_studio_offsets)
     to_stdout = isinstance(output, str) and output == "-"
     if to_stdout and fmt not in STREAM_FORMATS:
         kind = "a file" if fmt == "parquet" else "a folder"
         raise InvalidValue(f"{fmt} writes {kind}: give an output path (-o PATH), not -")
+    if label_config is not None and fmt != "label-studio":
+        raise InvalidValue("a labelling config (--label-config) is written by the label-studio format only")
     if fmt == "parquet":
         require_pyarrow()
     path = None if to_stdout else Path(output)
     if path is not None:
         out.check_target(path, fmt in FOLDER_FORMATS, force, corpus.folder)
+    studio = LabelStudioOutput(config_target(path, label_config)) if fmt == "label-studio" else None
+    if studio is not None and isinstance(studio.target, Path):
+        out.check_target(studio.target, False, force, corpus.folder)
     check_jobs(jobs)
     filters = Filters(tuple(statuses), tuple(tags), tuple(exclude_tags), only_annotated, include_missing)
     try:
         filters.check(corpus)
         summary = ExportSummary(fmt, "-" if path is None else str(path))
+        if studio is not None and studio.target is not None:
+            summary.label_config = str(studio.target)
         count = workers_for(jobs, selected_count(corpus, filters)) if fmt in STREAM_FORMATS else 0
-        with _start_workers(count) as pool:
+        with _start_workers(count) as pool, _config_file(studio, force):
             summary.refreshed, starts = _refresh(corpus, filters, pool)
             if pool is not None and pool.workers:
                 with out.output_stream(path, force) as stream:
                     target = None if path is None else Path(stream.name)
                     summary.workers = len(pool.workers)
-                    if not _write_in_workers(pool, corpus, fmt, stream, target, starts, filters, allow_stale,
-                                             summary, progress):
+                    if not _write_in_workers(pool, corpus, key, stream, target, starts, filters, allow_stale,
+                                             summary, progress, studio):
                         summary.workers = 0
                         with _read_snapshot(corpus):  # the workers could not start: render here
                             _count_left_out(corpus, filters, summary)
-                            _write_stream(corpus, fmt, stream, filters, allow_stale, summary, progress)
-                return summary
-            with _read_snapshot(corpus):
-                _count_left_out(corpus, filters, summary)
-                _write(corpus, fmt, path, force, filters, allow_stale, summary, progress)
+                            _write_stream(corpus, key, stream, filters, allow_stale, summary, progress, studio)
+            else:
+                with _read_snapshot(corpus):
+                    _count_left_out(corpus, filters, summary)
+                    _write(corpus, key, path, force, filters, allow_stale, summary, progress, studio)
     except sqlite3.Error as error:
         raise translate(error, corpus.db_path) from None
+    if studio is not None:
+        studio.print_config()
     return summary
+
+
+@contextmanager
+def _config_file(studio: LabelStudioOutput | None, force: bool) -> Iterator[None]:
+    if studio is None:
+        yield
+        return
+    with studio.config_file(force):
+        yield
 
 
 def _refresh(corpus: Corpus, filters: Filters, pool: WorkerPool | None) -> tuple[int, list[str]]:
@@ -209,9 +247,11 @@ def _write_in_workers(
     allow_stale: bool,
     summary: ExportSummary,
     progress: Callable[[int, int], None] | None,
+    studio: LabelStudioOutput | None,
 ) -> bool:
-    """Render through ``pool`` into ``target`` (the file behind ``stream``) or, when
-    None, to ``stream``. False when the workers could not start: nothing written then."""
+    """Render the line format ``fmt`` (a ``line_format`` key) through ``pool`` into
+    ``target`` (the file behind ``stream``) or, when None, to ``stream``. False when
+    the workers could not start: nothing written then."""
     where, params = selection_query(filters)
     with _write_lock(corpus) as locked:
         if not locked:
@@ -224,12 +264,20 @@ def _write_in_workers(
             return False
         _count_left_out(corpus, filters, summary)
         total = selected_count(corpus, filters)
+        if studio is not None:
+            studio.collect(corpus)
     advance = _progress_counter(total, progress)
-    stream.write(header(fmt))
-    stream.flush()
-    pool.render(starts or [""], total, stream.tell() if target else 0, None if target else stream, summary.add,
-                advance)
+    sink: Any = studio.wrap(stream) if studio is not None and target is None else stream
+    sink.write(header(fmt))
+    sink.flush()
+    end = pool.render(starts or [""], total, stream.tell() if target else 0, None if target else sink, summary.add,
+                      advance)
     pool.close(kill=False)  # they have written everything; done before the output is renamed
+    if studio is not None:
+        if target is None:
+            studio.finish(sink)
+        else:
+            studio.finish_file(stream, end)
     return True
 
 
@@ -255,16 +303,23 @@ def _write_stream(
     allow_stale: bool,
     summary: ExportSummary,
     progress: Callable[[int, int], None] | None,
+    studio: LabelStudioOutput | None,
 ) -> None:
-    """A line format rendered here, chunk by chunk (inside a read snapshot)."""
+    """A line format (a ``line_format`` key) rendered here, chunk by chunk (inside a read snapshot)."""
     total, chunks = selected_ids(corpus, filters)
+    sink: Any = stream
+    if studio is not None:
+        studio.collect(corpus)
+        sink = studio.wrap(stream)
     advance = _progress_counter(total, progress)
-    stream.write(header(fmt))
+    sink.write(header(fmt))
     for ids in chunks:
         chunk = render_chunk(fmt, allow_stale, ids, fetch_chunk(corpus.db.conn, ids))
-        stream.write(chunk.data)
+        sink.write(chunk.data)
         summary.add(chunk)
         advance(len(ids))
+    if studio is not None:
+        studio.finish(sink)
 
 
 @contextmanager
@@ -313,10 +368,11 @@ def _write(
     allow_stale: bool,
     summary: ExportSummary,
     progress: Callable[[int, int], None] | None,
+    studio: LabelStudioOutput | None,
 ) -> None:
-    if fmt in STREAM_FORMATS:
+    if fmt.partition(":")[0] in STREAM_FORMATS:
         with out.output_stream(path, force) as stream:
-            _write_stream(corpus, fmt, stream, filters, allow_stale, summary, progress)
+            _write_stream(corpus, fmt, stream, filters, allow_stale, summary, progress, studio)
         return
     total, chunks = selected_ids(corpus, filters)
     advance = _progress_counter(total, progress)
@@ -346,4 +402,4 @@ def _write(
             feed(FOLDER_FORMATS[fmt](folder, selected_paths(corpus, filters)))
 
 
-__all__ = ["FORMATS", "ExportSummary", "export"]
+__all__ = ["ALL_FORMATS", "FORMATS", "STREAM_FORMATS", "ExportSummary", "export"]

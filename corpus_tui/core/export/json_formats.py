@@ -18,10 +18,12 @@ splits on them still sees one record per line.
   reviewed work is a confirmed answer; ``meta.status`` keeps the real status).
 - ``doccano``: doccano's JSONL import: ``text``; ``label`` as
   ``[[start, end, label], ...]`` (sequence labelling); ``cats``, the document
-  tags, the key doccano's intent-detection import reads categories from (for a
-  text-classification project, set the import's label column to ``cats``);
-  every other key (``id``, ``path``, ``title``, ``status``, ``note``) becomes
-  the example's metadata in doccano.
+  tags (for a text-classification project, set the import's label column to
+  ``cats``); every other key (``id``, ``path``, ``title``, ``status``,
+  ``note``) becomes the example's metadata in doccano. With ``spans="entities"``
+  the spans are under ``entities`` instead, the fixed column doccano's "Intent
+  Detection and Slot Filling" import reads them from (with ``cats``; its
+  ``ColumnBuilder`` ignores ``label`` there, and keeps any other key as metadata).
 """
 
 from __future__ import annotations
@@ -136,10 +138,15 @@ def prodigy_line(record: DocumentRecord) -> bytes:
     return (dumps(task) + "\n").encode("utf-8")
 
 
-def doccano_line(record: DocumentRecord) -> bytes:
+DOCCANO_SPANS = ("label", "entities")
+
+
+def doccano_line(record: DocumentRecord, spans: str = "label") -> bytes:
+    """``spans``: the key the spans go under, ``label`` (sequence labelling) or
+    ``entities`` (intent detection and slot filling)."""
     example = {
         "text": record.text,
-        "label": [[s.start, s.end, s.label] for s in record.spans],
+        spans: [[s.start, s.end, s.label] for s in record.spans],
         "cats": record.tags,
         "id": record.id,
         "path": record.path,

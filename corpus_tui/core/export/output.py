@@ -140,6 +140,36 @@ def atomic_file(output: Path, force: bool) -> Iterator[Path]:
 
 
 @contextmanager
+def companion_file(output: Path, force: bool) -> Iterator[Path]:
+    """``atomic_file`` for a second file an export writes beside its output (Label
+    Studio's labelling config): open it around the output's own context, so the
+    output is renamed into place first and this file right after it.
+
+    Only what goes wrong creating, writing (``write_companion``) or renaming this
+    file is reported as this file's; an error of the output's passes through as it is.
+    """
+    with write_errors(output):
+        handle, name = tempfile.mkstemp(prefix=f"{output.name}.tmp-", dir=output.parent)
+        os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        with write_errors(output):
+            os.chmod(temporary, 0o666 & ~_umask())
+            if not force and os.path.lexists(output):
+                raise OutputExists(f"{output}: already exists (use --force to replace it)")
+            os.replace(temporary, output)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_companion(output: Path, temporary: Path, text: str) -> None:
+    """Write ``text`` (UTF-8, as it is) into ``companion_file``'s temporary file for ``output``."""
+    with write_errors(output), open(temporary, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
+@contextmanager
 def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Iterator[Path]:
     """Yield a temporary folder beside ``output``; it replaces ``output`` on success.
 

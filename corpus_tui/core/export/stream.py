@@ -1,20 +1,68 @@
-"""The line formats (jsonl, prodigy, doccano, csv), rendered a chunk of documents at a time."""
+"""The line formats (jsonl, prodigy, doccano, csv, label-studio), rendered a chunk of documents at a time.
+
+A line format and its options are named by one key, ``FORMAT`` or ``FORMAT:OPTION``
+(``line_format``): what ``render_chunk``, ``header`` and a worker process take.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
-from .json_formats import doccano_line, native_line, prodigy_line
+from ..errors import InvalidValue
+from . import label_studio
+from .json_formats import DOCCANO_SPANS, doccano_line, native_line, prodigy_line
 from .native_lines import quick_line
 from .records import ChunkRows, DocumentRecord, record_of, records_from
-from .table import csv_header, csv_line
+from .table import check_text_columns, csv_header, csv_line
 
-RENDERERS: dict[str, Callable[[DocumentRecord], bytes]] = {
-    "jsonl": native_line, "prodigy": prodigy_line, "doccano": doccano_line, "csv": csv_line,
-}
-HEADERS: dict[str, Callable[[], bytes]] = {"csv": csv_header}
+STREAM_FORMATS = ("jsonl", "prodigy", "doccano", "csv", "label-studio")
+
+
+def line_format(fmt: str, *, text_columns: Sequence[str] = (), doccano_spans: str = "label",
+                offsets: str = "code-points") -> str:
+    """The key of ``fmt`` rendered with these options; an option given to a format
+    it does not apply to, or an unknown value, is an error."""
+    if text_columns and fmt != "csv":
+        raise InvalidValue("the text columns (--text, --clean-text) are for the csv format")
+    if doccano_spans != "label" and fmt != "doccano":
+        raise InvalidValue("the doccano spans key (--doccano-spans) is for the doccano format")
+    if offsets != "code-points" and fmt != "label-studio":
+        raise InvalidValue("the offset unit (--label-studio-offsets) is for the label-studio format")
+    if doccano_spans not in DOCCANO_SPANS:
+        raise InvalidValue(f"unknown doccano spans key {doccano_spans!r} (one of: {', '.join(DOCCANO_SPANS)})")
+    if offsets not in label_studio.OFFSETS:
+        raise InvalidValue(f"unknown offset unit {offsets!r} (one of: {', '.join(label_studio.OFFSETS)})")
+    option = {"csv": ",".join(check_text_columns(text_columns)),
+              "doccano": "" if doccano_spans == "label" else doccano_spans,
+              "label-studio": "" if offsets == "code-points" else offsets}.get(fmt, "")
+    return f"{fmt}:{option}" if option else fmt
+
+
+def format_of(key: str) -> str:
+    return key.partition(":")[0]
+
+
+def renderer(key: str) -> Callable[[DocumentRecord], bytes]:
+    """How each document of the line format ``key`` is rendered."""
+    fmt, _, option = key.partition(":")
+    if fmt == "csv":
+        return partial(csv_line, text_columns=check_text_columns(option.split(",")) if option else ())
+    if fmt == "doccano":
+        return partial(doccano_line, spans=option or "label")
+    if fmt == "label-studio":
+        return partial(label_studio.task_line, offsets=option or "code-points")
+    return {"jsonl": native_line, "prodigy": prodigy_line}[fmt]
+
+
+def header(key: str) -> bytes:
+    """What comes before the first document: the csv header row, the opening of a JSON array."""
+    fmt, _, option = key.partition(":")
+    if fmt == "csv":
+        return csv_header(check_text_columns(option.split(",")) if option else ())
+    return label_studio.OPEN if fmt == "label-studio" else b""
 
 
 @dataclass
@@ -68,10 +116,10 @@ def accept(record: DocumentRecord, allow_stale: bool, tally: Rendered) -> bool:
 
 
 def render_chunk(fmt: str, allow_stale: bool, ids: list[int], rows: ChunkRows) -> Rendered:
-    """One fetched chunk as the bytes of ``fmt``."""
+    """One fetched chunk as the bytes of the line format ``fmt`` (a ``line_format`` key)."""
     if fmt == "jsonl":
         return _render_native(allow_stale, ids, rows)
-    render = RENDERERS[fmt]
+    render = renderer(fmt)
     tally = Rendered()
     tally.data = b"".join([render(r) for r in records_from(ids, rows) if accept(r, allow_stale, tally)])
     return tally
@@ -99,7 +147,3 @@ def _render_native(allow_stale: bool, ids: list[int], rows: ChunkRows) -> Render
             lines.append(native_line(record))
     tally.data = b"".join(lines)
     return tally
-
-
-def header(fmt: str) -> bytes:
-    return HEADERS[fmt]() if fmt in HEADERS else b""
