@@ -150,6 +150,39 @@ def check(folder: str, as_json: bool, set_aside_wal: bool, db: str | None, annot
         sys.exit(1)
 
 
+@cli.command("keys")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+def keys_command(as_json: bool) -> None:
+    """List the app's keys by binding id, as the config file sets them.
+
+    Remap any of them in the config file's [keys] table (its path is the first
+    line), e.g. toggle_boilerplate = "x" and remove_span = "delete".
+
+    Example: corpus-tui keys
+    """
+    from .config import load_config
+    from .tui.keymap import all_bindings, check_keymap
+
+    config = load_config()
+    keymap = check_keymap(config.keys, str(config.path))
+    rows: dict[str, tuple[str, str]] = {}
+    for binding in all_bindings():
+        if binding.id and binding.id not in rows:
+            rows[binding.id] = (keymap.get(binding.id, binding.key), binding.description)
+    if as_json:
+        out(json.dumps({"config": str(config.path), "config_exists": config.exists,
+                        "keys": {i: {"keys": k, "description": d} for i, (k, d) in rows.items()}}))
+        return
+    from textual.keys import format_key
+
+    out(f"config: {config.path}" + ("" if config.exists else " (not there yet)"))
+    out(f"{'binding id':<22} {'keys (as the config names them)':<34} {'typed':<10} description")
+    for binding_id, (keys, description) in rows.items():
+        typed = " ".join(format_key(key) for key in keys.split(","))
+        remapped = " (remapped)" if binding_id in keymap else ""
+        out(f"{binding_id:<22} {keys:<34} {typed:<10} {description}{remapped}")
+
+
 @cli.command("set-encoding")
 @click.argument("folder", type=click.Path())
 @click.argument("path")

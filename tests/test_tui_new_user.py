@@ -225,3 +225,23 @@ def test_a_config_that_is_not_text_is_one_error(tmp_path):
     path.write_bytes(b"\xff\xfe[keys]")
     with pytest.raises(ConfigError, match=f"{path}: not UTF-8 text"):
         load_config(path)
+
+
+def test_corpus_tui_keys_lists_every_binding_id_with_the_users_keys(tmp_path):
+    config = write_config(tmp_path, '[keys]\ntoggle_boilerplate = "x"\nremove_span = "delete"\n')
+    env = {**os.environ, "CORPUS_TUI_CONFIG": str(config)}
+    listed = subprocess.run([sys.executable, "-m", "corpus_tui", "keys"], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0] == f"config: {config}"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:]}
+    assert rows["toggle_boilerplate"][:2] == ["x", "x"] and lines[2:] and "(remapped)" in " ".join(rows["remove_span"])
+    assert rows["next_document"][:2] == ["right_square_bracket", "]"]
+    assert {"toggle_skipped", "cursor_down", "wrap", "list_open", "hotkey_tag_1"} <= set(rows)
+    as_json = subprocess.run([sys.executable, "-m", "corpus_tui", "keys", "--json"], capture_output=True,
+                             text=True, timeout=60, env=env)
+    import json
+
+    data = json.loads(as_json.stdout)
+    assert data["config_exists"] is True and data["keys"]["remove_span"]["keys"] == "delete"
