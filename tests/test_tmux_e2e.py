@@ -91,7 +91,9 @@ def test_new_user_session_in_a_real_terminal(tmp_path, tmux_app):
     app.keys("/")
     app.type("By [South")  # find puts the cursor on the byline paragraph "By [South Front](#)"
     app.wait_for("1 match")
-    app.keys("Escape", "b")
+    app.keys("Enter")  # back to the text, the match kept (as in vim and less) and shown in the top bar
+    app.wait_for("/By [South 1/1")
+    app.keys("b")  # a key for the text now, not a letter for the find box
     app.keys("t")
     app.wait_for("filter or new tag")
     app.type("iraq")
