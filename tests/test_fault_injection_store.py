@@ -246,7 +246,7 @@ def test_set_aside_wal_keeps_the_damaged_log_and_lets_the_corpus_be_used_again(t
     assert result.returncode == 0 and result.stdout.startswith("ok: "), (result.stdout, result.stderr)
     (kept,) = folder.glob(f"{DB}-wal.damaged-*")
     assert kept.read_bytes() == damaged and f"kept as {kept}" in result.stdout
-    assert "the 0 commit(s) SQLite could read" in result.stdout  # the header is gone: nothing was readable
+    assert "the 0 commits SQLite could read" in result.stdout  # the header is gone: nothing was readable
     assert run("tags", "add", folder, "after-set-aside").returncode == 0
     assert run("check", folder).returncode == 0
 
@@ -292,7 +292,7 @@ def test_set_aside_wal_keeps_every_commit_before_a_damaged_frame(tmp_path: Path)
     check_problems(run("check", folder), f"{wal}", f"WAL frame {damaged_at + 1} is damaged", "3 committed")
     result = run("check", folder, "--set-aside-wal")
     assert result.returncode == 0, (result.stdout, result.stderr)
-    assert "the 3 commit(s) SQLite could read from it (those before the damage) are in the database" in result.stdout
+    assert "the 3 commits SQLite could read from it (those before the damage) are in the database" in result.stdout
     listed = run("tags", "list", folder).stdout
     assert [f"commit-{i}" in listed for i in range(6)] == [True, True, True, False, False, False], listed
     assert wal.stat().st_size == 0 if wal.exists() else True

@@ -19,6 +19,7 @@ from .anchoring import anchor_for
 from .annotation_records import Problems, Record
 from .store import now
 from .tags import tag_key
+from .wording import plural
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -56,12 +57,13 @@ class ImportSummary:
     def line(self) -> str:
         verb = "would change" if self.dry_run else "changed"
         text = (
-            f"{self.records} records read, {verb} {self.documents_changed} documents: "
-            f"{self.spans_added} spans added, {self.boilerplate_changed} boilerplate ranges, "
-            f"{self.tags_added} tags, {self.statuses_set} statuses, {self.notes_set} notes"
+            f"{plural(self.records, 'record')} read, {verb} {plural(self.documents_changed, 'document')}: "
+            f"{plural(self.spans_added, 'span')} added, {plural(self.boilerplate_changed, 'boilerplate range')}, "
+            f"{plural(self.tags_added, 'tag')}, {plural(self.statuses_set, 'status', 'statuses')}, "
+            f"{plural(self.notes_set, 'note')}"
         )
         if self.conflicts:
-            text += f"; {len(self.conflicts)} conflicts"
+            text += f"; {plural(len(self.conflicts), 'conflict')}"
         return text + ("; dry run, nothing written" if self.dry_run else "")
 
     def as_dict(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from .discovery import DEFAULT_INCLUDE, discover
 from .errors import CorpusError, DatabaseMissing
 from .store import DEFAULT_TIMEOUT, connect
 from .wal_check import confirmed_wal_problems, keep_wal_copy
+from .wording import plural
 
 LISTED_PER_KIND = 20  # files listed one a line before "... and N more"
 
@@ -81,9 +82,9 @@ class CheckReport:
 
     def line(self) -> str:
         if self.ok:
-            return (f"ok: {self.database}: {self.documents} documents, {self.spans} spans, "
+            return (f"ok: {self.database}: {plural(self.documents, 'document')}, {plural(self.spans, 'span')}, "
                     "integrity ok, WAL ok, documents match their files")
-        return f"{len(self.problems)} problem(s) in {self.database}"
+        return f"{plural(len(self.problems), 'problem')} in {self.database}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"ok": self.ok}
@@ -151,7 +152,7 @@ def _set_aside_damaged_wal(db_path: Path, report: CheckReport, timeout: float) -
         return
     report.problems = [problem for problem in report.problems if problem.kind != "wal"]
     report.notes.append(
-        f"{wal}: the damaged log was kept as {outcome['copy']}; the {report.wal_commits} commit(s) SQLite "
+        f"{wal}: the damaged log was kept as {outcome['copy']}; the {plural(report.wal_commits, 'commit')} SQLite "
         "could read from it (those before the damage) are in the database, the rest are lost"
     )
     report.wal_commits = 0
@@ -258,6 +259,6 @@ def _check_stale_spans(corpus: Corpus, report: CheckReport) -> None:
     ).fetchall()
     for path, stale in rows:
         report.problems.append(Problem(
-            "stale-spans", path, f"{stale} stale span(s): the text changed and they could not be "
+            "stale-spans", path, f"{plural(stale, 'stale span')}: the text changed and they could not be "
             "re-anchored; place or drop them in the app"
         ))

@@ -108,7 +108,7 @@ def _walk_frames(wal, report: dict, page_size: int, salts: tuple[int, int], big_
             if lost:
                 report["problems"].append(
                     f"WAL frame {index} is damaged: SQLite ignores it and {lost} committed "
-                    "transaction(s) after it, which are missing from the database"
+                    f"transaction{'' if lost == 1 else 's'} after it, which are missing from the database"
                 )
             return
         report["frames"] = index

@@ -177,7 +177,7 @@ class CorpusApp(EditingMixin, App[None]):
             return
         shown = "\n".join(one_line(problem.line(), 200) for problem in report.problems[:3])
         more = f"\n… {len(report.problems) - 3} more." if len(report.problems) > 3 else ""
-        self.notify(f"The last session did not close cleanly. Check found {len(report.problems)} problem(s):\n"
+        self.notify(f"The last session did not close cleanly. Check found {plural(len(report.problems), 'problem')}:\n"
                     f"{shown}{more}\n'corpus-tui check {folder}' lists them all.",
                     severity="error", markup=False, timeout=30)
 
@@ -276,9 +276,9 @@ class CorpusApp(EditingMixin, App[None]):
         elif doc.state == "unreadable":
             notes.append(f"Unreadable: {doc.problem}.")
         if changes is not None and (changes.changed or changes.reanchored_spans):
-            notes.append(f"The file changed on disk: {changes.reanchored_spans} span(s) re-anchored.")
+            notes.append(f"The file changed on disk: {plural(changes.reanchored_spans, 'span')} re-anchored.")
         if stale:
-            notes.append(f"{stale} span(s) could not be re-anchored after the file changed; "
+            notes.append(f"{plural(stale, 'span')} could not be re-anchored after the file changed; "
                          "they are not drawn: press p to place or drop them.")
         self.set_banner(" ".join(notes) or None)
 

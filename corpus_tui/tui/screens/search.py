@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from ...core.search import SearchHit, SearchResults
 from ...core.safe_text import one_line
 from .option_keys import move_highlight
+from ...core.wording import plural
 
 
 def _snippet(hit: SearchHit) -> Content:
@@ -94,7 +95,7 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
         elif len(hits) >= 200:
             status = "first 200 documents" + ("" if ranked else " in path order (too many matches to rank)")
         else:
-            status = f"{len(hits)} document(s)"
+            status = plural(len(hits), "document")
         self.query_one("#search-status", Static).update(Content(status))
 
     def action_move(self, step: int) -> None:
