@@ -53,7 +53,7 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
               help="Export documents with spans that could not be re-anchored, without those spans.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
-              help="Worker processes for jsonl, prodigy, doccano and csv (default: one per CPU for "
+              help="Worker processes for jsonl, prodigy, doccano, csv and label-studio (default: one per CPU for "
                    f"{AUTO_MIN_DOCUMENTS:,} documents or more; 1: none).")
 @click.option("--text", "text_column", is_flag=True,
               help="csv: add a text column (the exact text, as the other formats' offsets index it).")
@@ -66,8 +66,8 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
               help="label-studio: where the labelling config (XML) goes; default: beside the output, "
                    "as NAME.label-config.xml; '-' prints it (the tasks then go to -o PATH).")
 @click.option("--label-studio-offsets", type=click.Choice(OFFSETS), default="code-points", show_default=True,
-              help="label-studio: offsets in code points (Label Studio's own since 2022) or in UTF-16 code "
-                   "units (older releases).")
+              help="label-studio: offsets in code points (what Label Studio stores) or in UTF-16 code "
+                   "units (for releases before its 2022 fix).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_corpus_options
 def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[str, ...], tags: tuple[str, ...],
