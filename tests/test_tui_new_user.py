@@ -245,3 +245,20 @@ def test_corpus_tui_keys_lists_every_binding_id_with_the_users_keys(tmp_path):
 
     data = json.loads(as_json.stdout)
     assert data["config_exists"] is True and data["keys"]["remove_span"]["keys"] == "delete"
+
+
+async def test_the_apps_export_offers_label_studio_with_its_config_beside(tmp_path):
+    import json
+
+    from tui_support import settle
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t", *"iraq", "enter", "escape", "e")
+        await pilot.press(*["down"] * 8, "enter")  # label-studio, the last format
+        await pilot.press("enter")  # the proposed path
+        await settle(pilot, app, lambda: (tmp_path / "seeds-label-studio.label-config.xml").exists())
+    tasks = json.loads((tmp_path / "seeds-label-studio.json").read_text())
+    assert len(tasks) == 5 and {"text", "path"} <= set(tasks[0]["data"])
+    assert '<Choice value="iraq"' in (tmp_path / "seeds-label-studio.label-config.xml").read_text()

@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from ..errors import InvalidValue
 from ..store import translate
+from ..wording import plural
 from . import output as out
 from .brat import BratWriter
 from .folders import MarkdownWriter, TextFolderWriter
@@ -79,8 +80,8 @@ class ExportSummary:
     def line(self) -> str:
         where = "stdout" if self.output == "-" else self.output
         text = (
-            f"exported {self.documents} documents ({self.annotations} annotations, "
-            f"{self.boilerplate} boilerplate ranges) as {self.format} to {where}"
+            f"exported {plural(self.documents, 'document')} ({plural(self.annotations, 'annotation')}, "
+            f"{plural(self.boilerplate, 'boilerplate range')}) as {self.format} to {where}"
         )
         if self.format == "label-studio":
             config = {None: None, "-": "stdout"}.get(self.label_config, self.label_config)

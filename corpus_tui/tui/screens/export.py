@@ -20,7 +20,7 @@ from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from ...core import CorpusError
-from ...core.export.api import FORMATS, ExportSummary
+from ...core.export.api import ALL_FORMATS, ExportSummary
 from ...core.safe_text import one_line
 
 DESCRIPTIONS = {
@@ -32,6 +32,7 @@ DESCRIPTIONS = {
     "brat": "a folder of .txt + .ann standoff",
     "text": "a folder of clean .txt: the cleaned corpus",
     "parquet": "a Parquet file (needs the parquet extra)",
+    "label-studio": "Label Studio tasks + its labelling config beside them",
 }
 
 
@@ -41,7 +42,7 @@ class Cancelled(Exception):
 
 OUTPUT_NAMES = {
     "jsonl": "export.jsonl", "csv": "export.csv", "parquet": "export.parquet",
-    "prodigy": "prodigy.jsonl", "doccano": "doccano.jsonl",
+    "prodigy": "prodigy.jsonl", "doccano": "doccano.jsonl", "label-studio": "label-studio.json",
 }  # the folder formats are named after themselves
 
 
@@ -77,7 +78,7 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Export"
-            yield OptionList(*(Option(Content(f"{fmt:<9} {DESCRIPTIONS[fmt]}"), id=fmt) for fmt in FORMATS),
+            yield OptionList(*(Option(Content(f"{fmt:<12} {DESCRIPTIONS[fmt]}"), id=fmt) for fmt in ALL_FORMATS),
                              id="export-format", markup=False)
             yield Input(str(default_output(self.folder, self.fmt)), id="export-path")
             yield Checkbox("Overwrite an existing output", id="export-force")
