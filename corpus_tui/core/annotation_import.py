@@ -54,6 +54,7 @@ from .annotation_records import SCHEMA, Problems, read_records
 from .errors import CorpusError, InvalidValue
 from .os_errors import os_reason
 from .store import now
+from .titles import refresh_titles
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -165,6 +166,8 @@ def _apply(corpus: Corpus, plan: Plan) -> None:
     for part in chunks(plan.deleted_spans):
         db.execute(f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in part)})", part)
     corpus.insert_span_rows(plan.span_rows)
+    # Boilerplate ranges are only ever added (merged): the titles of those documents follow them.
+    refresh_titles(db, {row["document_id"] for row in plan.span_rows if row["kind"] == "boilerplate"})
     for column, value, doc_id in plan.updates:
         db.execute(f"UPDATE documents SET {column} = ? WHERE id = ?", [value, doc_id])
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .anchoring import Anchor, find
 from .base import CorpusBase
+from .titles import refresh_titles
 
 UNDOABLE = frozenset({
     "span.add", "span.remove", "span.update", "span.place", "boilerplate.mark", "boilerplate.unmark",
@@ -91,6 +92,8 @@ class HistoryMixin(CorpusBase):
             if rows and doc_id is not None:
                 rows = _reanchored(self.text(doc_id), rows)
             self.insert_span_rows(rows)  # type: ignore[attr-defined]
+            if doc_id is not None and any(row["kind"] == "boilerplate" for row in payload["before"] + payload["after"]):
+                refresh_titles(self.db, [doc_id])  # the title follows the marks
         elif action in ("tag.add", "tag.remove"):
             adding = (action == "tag.add") == forward
             if adding:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import ranges
 from .anchoring import Anchor, anchor_for, find
+from .titles import refresh_titles
 
 if TYPE_CHECKING:
     from .spans import SpansMixin
@@ -23,6 +24,7 @@ def reanchor_document(corpus: "SpansMixin", doc_id: int, text: str) -> Reanchore
     """Move every span of ``doc_id`` onto ``text``, the document's new text. Inside ``write()``.
 
     A span that is already stale is tried again too: the text may have come back.
+    The title follows the boilerplate where it now is (or no longer is).
     """
     db = corpus.db
     result = Reanchored()
@@ -44,6 +46,7 @@ def reanchor_document(corpus: "SpansMixin", doc_id: int, text: str) -> Reanchore
             [start, end, fresh.prefix, fresh.suffix, state, span.id],
         )
     _remerge_boilerplate(corpus, doc_id, text)
+    refresh_titles(db, [doc_id])
     return result
 
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import sqlite3
 import threading
 from collections import defaultdict
@@ -32,6 +31,7 @@ from .child_process import die_with_parent
 from .front_matter import FrontMatter, parse_front_matter
 from .reanchor import reanchor_document
 from .store import now, translate
+from .titles import all_document_ids, document_title, record_title_rule, refresh_titles, titles_follow_rule
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -40,9 +40,7 @@ BATCH_SIZE = 1000  # documents per transaction: bigger is faster, smaller keeps 
 READ_AHEAD = 2  # batches the reader process may be ahead of the writer
 SCAN_CACHE_KIB = -65536  # 64 MiB page cache while scanning (negative: KiB, SQLite's convention)
 PARALLEL_READ_THRESHOLD = 3000  # files; below this a reader process costs more than it saves
-TITLE_MAX_CHARS = 200
 KNOWN_COLUMNS = ("id", "path", "state", "size", "mtime_ns", "sha256", "encoding", "encoding_override")
-_NON_BLANK = re.compile(r"\S")
 
 
 @dataclass
@@ -97,19 +95,10 @@ def read_file(folder: Path, found: FoundFile, override: str | None) -> FileConte
     if decoded.text is None:
         return FileContent(digest, decoded, FrontMatter(), None, decoded.problem)
     front = parse_front_matter(decoded.text) if decoded.text.startswith("---") else FrontMatter()
-    return FileContent(digest, decoded, front, _title(decoded.text, front), front.problem)
-
-
-def _title(text: str, front: FrontMatter) -> str | None:
-    title = front.meta.get("title")
-    if isinstance(title, (str, int, float)) and str(title).strip():
-        return str(title).strip()[:TITLE_MAX_CHARS]
-    match = _NON_BLANK.search(text, front.body_start)
-    if not match:
-        return None
-    line_end = text.find("\n", match.start())
-    line = text[match.start() : line_end if line_end != -1 else len(text)]
-    return line.strip()[:TITLE_MAX_CHARS]
+    # No marks count here: a new document has none, and a changed one is retitled
+    # once its spans are re-anchored (``_Scan._update``).
+    title = document_title(decoded.text, front.meta, front.body_start)
+    return FileContent(digest, decoded, front, title, front.problem)
 
 
 def _line_count(text: str) -> int:
@@ -155,6 +144,7 @@ class _Scan:
             path: row for path, row in self.known.items() if path not in found_paths and row["state"] != "missing"
         }
         self.new_ids: list[int] = []  # texts added in the current batch, to index for search
+        self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not partial:
             for path, row in self.known.items():
@@ -177,9 +167,11 @@ class _Scan:
                 with self.corpus.write():
                     self._catch_up(batch)
                     self.new_ids = []
+                    self.retitle = []
                     for found in batch:
                         self._one(found, contents.get(found.path))
                     index_new_texts(self.db, self.new_ids)
+                    refresh_titles(self.db, self.retitle)
                 done += len(batch)
                 if progress:
                     progress(done, total)
@@ -201,7 +193,20 @@ class _Scan:
             if not self.partial:
                 counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
                 self.corpus.log_event("scan", None, counts)
+        if not self.partial:
+            self._follow_title_rule()
         return self.summary
+
+    def _follow_title_rule(self) -> None:
+        """Titles stored by a version with another title rule are recomputed, once."""
+        if titles_follow_rule(self.db):
+            return
+        ids = all_document_ids(self.db) if self.known else []  # a first scan titled them all by this rule
+        for start in range(0, len(ids), BATCH_SIZE):
+            with self.corpus.write():
+                refresh_titles(self.db, ids[start : start + BATCH_SIZE])
+        with self.corpus.write():
+            record_title_rule(self.db)
 
     def _data_version(self) -> int:
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
@@ -321,10 +326,14 @@ class _Scan:
         self.db.execute(f"UPDATE documents SET {assignments} WHERE id = ?", [*fields.values(), doc_id])
         if renamed:
             self.corpus.log_event("document.moved", doc_id, {"from": row["path"], "to": found.path})
+        # The title read from the file ignores the marks the document already has:
+        # retitled at the end of the batch, or by re-anchoring.
         if same_content and not renamed and row["state"] != "unreadable":
+            self.retitle.append(doc_id)
             return
         old_text = self.corpus.text(doc_id)
         if old_text == content.text:
+            self.retitle.append(doc_id)
             return
         if self.db.execute("SELECT 1 FROM document_texts WHERE document_id = ?", [doc_id]).fetchone():
             # the update trigger re-indexes the text for search

@@ -21,7 +21,7 @@ from .base import CorpusBase
 from .errors import InvalidSpan
 from .models import Document, Span
 from .store import now
-
+from .titles import refresh_titles
 
 SPAN_COLUMNS = tuple(Span.__dataclass_fields__)
 _INSERT_SQL = (
@@ -244,6 +244,8 @@ class SpansMixin(CorpusBase):
                 f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in removed)})", [s.id for s in removed]
             )
         added = self.insert_span_rows(rows)
+        if any(span.kind == "boilerplate" for span in (*removed, *added)):
+            refresh_titles(self.db, [document_id])  # the title follows the marks, in this transaction
         self.log_event(
             action, document_id,
             {"before": [s.as_row() for s in removed], "after": [s.as_row() for s in added]},

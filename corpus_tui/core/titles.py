@@ -1,0 +1,244 @@
+"""A document's title, and keeping ``documents.title`` in step with the boilerplate.
+
+The rule: the front matter's ``title`` (a string or a number, trimmed) when it
+has one; else the first line of the body (after the front matter) whose text
+outside the document's live boilerplate *reads like a title*; else None.
+
+A line reads like a title when what would be shown of it (its text outside
+boilerplate, trimmed, the first ``TITLE_MAX_CHARS`` characters) has at least
+two letters and more letters than digits. Letters are those of any script
+(Unicode categories L*, as ``str.isalpha`` counts them), digits too
+(``str.isdigit``). So prices, counters, dates and times (``0 $``, ``2,500 $``,
+``08.07.2017``, ``Sat Nov 5, 2016 19:34:14``), rules and symbol rows (``---``,
+``* * *``) are passed over, while ``COVID-19 in 2020``, ``Новости дня``,
+``الأخبار``, ``新闻`` are titles. Where a mark cuts a line, its pieces are
+joined as the clean text joins them (one space where whitespace met the cut).
+
+The title follows the marks: every write that changes a document's boilerplate
+calls ``refresh_titles`` inside the same transaction. It reads the text in
+growing pieces from its start (SQL ``substr``), so a 10 MB document costs what
+its first lines cost; letterless lines are skipped by one regular-expression
+search and boilerplate ranges are jumped over whole. ``TITLE_RULE`` names this
+rule in ``corpus_state``: a scan of a corpus whose titles an earlier version
+stored recomputes them all (``refresh_all_titles``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from . import ranges as range_ops
+from .ranges import Range
+
+TITLE_MAX_CHARS = 200
+TITLE_RULE = "2"  # bump when the rule changes: the next scan recomputes every stored title
+TITLE_RULE_KEY = "title_rule"
+FIRST_PIECE_CHARS = 8192  # of the body read to look for a title; grows fourfold while none is found
+_CHUNK_DOCUMENTS = 500
+
+# A candidate letter: every character str.isalpha accepts matches (and a few numeric
+# ones such as "½" do too, which the exact count below then rejects).
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_BLANK = re.compile(r"\S")
+
+
+class _NeedMore:
+    """The piece of text read so far ends before the answer does."""
+
+
+_MORE = _NeedMore()
+
+
+def reads_like_title(line: str) -> bool:
+    """At least two letters (any script) and more letters than digits.
+
+    >>> [reads_like_title(s) for s in ("0 $", "08.07.2017", "Battle for Mosul", "Новости", "新闻")]
+    [False, False, True, True, True]
+    """
+    letters = digits = 0
+    for char in line:
+        if char.isalpha():
+            letters += 1
+        elif char.isdigit():
+            digits += 1
+    return letters >= 2 and letters > digits
+
+
+def front_matter_title(meta: Mapping[str, Any]) -> str | None:
+    value = meta.get("title")
+    if isinstance(value, (str, int, float)) and str(value).strip():
+        return str(value).strip()[:TITLE_MAX_CHARS]
+    return None
+
+
+def document_title(
+    text: str, meta: Mapping[str, Any], body_start: int, boilerplate: Iterable[Range] = ()
+) -> str | None:
+    """The title of a document (the rule in the module docstring).
+
+    ``boilerplate`` holds the live (not stale) boilerplate ranges; none on a new document.
+
+    >>> document_title("0 $\\n2,500 $\\n\\nBattle For Mosul\\n", {}, 0)
+    'Battle For Mosul'
+    >>> document_title("Home | News\\nBattle For Mosul\\n", {}, 0, [(0, 11)])
+    'Battle For Mosul'
+    """
+    title = front_matter_title(meta)
+    if title is not None:
+        return title
+    found = _first_title(text, body_start, range_ops.merge(boilerplate), complete=True)
+    return None if isinstance(found, _NeedMore) else found
+
+
+def _first_title(text: str, start: int, marked: Sequence[Range], complete: bool) -> str | None | _NeedMore:
+    """The first line from ``start`` whose unmarked text reads like a title.
+
+    ``text`` may be the first piece of the document (``complete=False``): an
+    answer that depends on what comes after the piece is ``_MORE``. ``marked``
+    is sorted and disjoint. Invariant: the text between the start of the line
+    holding ``position`` and ``position`` is marked.
+    """
+    starts = [range_start for range_start, _ in marked]
+    position = start
+    while True:
+        match = _LETTER.search(text, position)
+        if match is None:
+            return None if complete else _MORE
+        letter = match.start()
+        line_end = text.find("\n", letter)
+        if line_end == -1:
+            if not complete:
+                return _MORE
+            line_end = len(text)
+        covering = bisect_right(starts, letter) - 1
+        if covering >= 0 and marked[covering][1] > letter and marked[covering][1] >= line_end:
+            # The line's first letter and all after it are marked: nothing of it can be a
+            # title, nor of the lines wholly inside this range. Jump over them at once.
+            position = marked[covering][1]
+            continue
+        line_start = max(position, text.rfind("\n", position, letter) + 1)
+        shown = _unmarked(text, line_start, line_end, marked, starts)
+        if reads_like_title(shown):
+            return shown
+        position = line_end + 1
+
+
+def _unmarked(text: str, start: int, end: int, marked: Sequence[Range], starts: Sequence[int]) -> str:
+    """text[start:end] without its marked pieces, trimmed, at most TITLE_MAX_CHARS long.
+
+    Pieces are joined as the clean text joins them: directly when no whitespace
+    met the cut, else with one space.
+    """
+    shown = ""
+    for piece_start, piece_end in _pieces(start, end, marked, starts):
+        if not shown:
+            blank = _NON_BLANK.search(text, piece_start, piece_end)
+            if blank is None:
+                continue
+            piece_start = blank.start()
+        piece = text[piece_start : min(piece_end, piece_start + TITLE_MAX_CHARS + 1)]
+        if shown and (shown[-1].isspace() or piece[:1].isspace()):
+            shown = shown.rstrip() + " " + piece.lstrip()
+        else:
+            shown += piece
+        if len(shown) > TITLE_MAX_CHARS:
+            break
+    return shown.strip()[:TITLE_MAX_CHARS]
+
+
+def _pieces(start: int, end: int, marked: Sequence[Range], starts: Sequence[int]) -> Iterator[Range]:
+    index = max(bisect_right(starts, start) - 1, 0)
+    position = start
+    while index < len(marked) and marked[index][0] < end:
+        range_start, range_end = marked[index]
+        if range_end > position:
+            if range_start > position:
+                yield position, range_start
+            position = range_end
+        index += 1
+    if position < end:
+        yield position, end
+
+
+# -- the stored title --------------------------------------------------------------------------
+
+
+def refresh_titles(db: Any, document_ids: Iterable[int]) -> int:
+    """Recompute and store the title of these documents; returns how many changed.
+
+    Call inside the write transaction that changed their boilerplate (or text),
+    so the title is never out of step with the marks.
+    """
+    ids = sorted(set(document_ids))
+    changed = 0
+    for chunk in range(0, len(ids), _CHUNK_DOCUMENTS):
+        changed += _refresh_chunk(db, ids[chunk : chunk + _CHUNK_DOCUMENTS])
+    return changed
+
+
+def _refresh_chunk(db: Any, ids: list[int]) -> int:
+    marks = ", ".join("?" for _ in ids)
+    marked: dict[int, list[Range]] = {}
+    for doc_id, start, end in db.execute(
+        f'SELECT document_id, start, "end" FROM spans WHERE document_id IN ({marks}) '
+        "AND kind = 'boilerplate' AND anchor != 'stale'",
+        ids,
+    ):
+        marked.setdefault(doc_id, []).append((start, end))
+    rows = db.execute(
+        "SELECT d.id, d.meta, d.body_start, d.char_count, d.title, substr(t.text, 1, d.body_start + ?), "
+        "t.document_id IS NOT NULL FROM documents d LEFT JOIN document_texts t ON t.document_id = d.id "
+        f"WHERE d.id IN ({marks})",
+        [FIRST_PIECE_CHARS, *ids],
+    ).fetchall()
+    updates = []
+    for doc_id, meta, body_start, char_count, stored, piece, has_text in rows:
+        title = front_matter_title(json.loads(meta)) if meta and meta != "{}" else None
+        if title is None and has_text:
+            title = _title_from_store(
+                db, doc_id, piece or "", body_start, char_count, range_ops.merge(marked.get(doc_id, ()))
+            )
+        if title != stored:
+            updates.append((title, doc_id))
+    if updates:
+        db.conn.executemany("UPDATE documents SET title = ? WHERE id = ?", updates)
+    return len(updates)
+
+
+def _title_from_store(
+    db: Any, doc_id: int, piece: str, body_start: int, char_count: int, marked: list[Range]
+) -> str | None:
+    """Look for the title in growing pieces of the stored text, not the whole of it."""
+    asked = body_start + FIRST_PIECE_CHARS
+    while True:
+        complete = len(piece) < asked
+        if complete and len(piece) != char_count:
+            # SQLite's text functions stop at an embedded NUL: read the whole text instead.
+            (piece,) = db.execute("SELECT text FROM document_texts WHERE document_id = ?", [doc_id]).fetchone()
+        found = _first_title(piece, body_start, marked, complete)
+        if not isinstance(found, _NeedMore):
+            return found
+        asked *= 4
+        (piece,) = db.execute(
+            "SELECT substr(text, 1, ?) FROM document_texts WHERE document_id = ?", [asked, doc_id]
+        ).fetchone()
+
+
+def titles_follow_rule(db: Any) -> bool:
+    row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [TITLE_RULE_KEY]).fetchone()
+    return row is not None and row[0] == TITLE_RULE
+
+
+def record_title_rule(db: Any) -> None:
+    db.execute(
+        "INSERT INTO corpus_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [TITLE_RULE_KEY, TITLE_RULE],
+    )
+
+
+def all_document_ids(db: Any) -> list[int]:
+    return [row[0] for row in db.execute("SELECT id FROM documents ORDER BY id")]

@@ -1,0 +1,336 @@
+"""A document's title: front matter ``title``, else the first body line outside boilerplate that
+reads like a title (letters, not just a number, symbol or date); it follows the marks."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tui_support import FIRST, app_on, db_rows, settle
+from tui_support import seeds_copy as scanned_seeds
+
+from corpus_tui.core.annotation_import import import_annotations
+from corpus_tui.core.export import export
+from corpus_tui.core.listing import document_row
+from corpus_tui.core.ranges import merge
+from corpus_tui.core.search import search_corpus
+from corpus_tui.core.titles import (
+    TITLE_MAX_CHARS,
+    TITLE_RULE_KEY,
+    _first_title,
+    _NeedMore,
+    document_title,
+    reads_like_title,
+)
+
+MENU = "Home | News | Sport | Contact\n"
+HEADLINE = "Battle for the Old City\n"
+TEXT = MENU + HEADLINE + "\nThe body of the article, with a few sentences.\n"
+
+
+def title_of(corpus, path="a.txt"):
+    return corpus.document_by_path(path).title
+
+
+def mark_menu(corpus, path="a.txt"):
+    doc = corpus.document_by_path(path)
+    corpus.mark_boilerplate(doc.id, 0, len(MENU) - 1, reason="navigation")
+    return doc
+
+
+# -- the seeds ---------------------------------------------------------------------------------
+
+
+def test_seed_002_title_is_its_headline_not_its_price_list(seeds_copy, open_corpus, run_cli):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    assert title_of(corpus, "002_a7de4bf8afd987b8.txt") == "Battle For Mosul Enters Its Final Stage"
+    exported = run_cli("export", seeds_copy, "-o", "-").stdout
+    titles = {record["path"]: record["title"] for record in map(json.loads, exported.splitlines())}
+    assert titles["002_a7de4bf8afd987b8.txt"] == "Battle For Mosul Enters Its Final Stage"
+    assert titles[FIRST] == "Video: Iraqi Forces Purging Remaining (US Supported) ISIS Terrorists in Old Mosul"
+
+
+# -- the rule ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", [
+    "0 $", "2,500 $", "822 $", "08.07.2017", "12:30", "2017-07-08", "Sat Nov 5, 2016 19:34:14",
+    "---", "* * *", "|", "© 2017", "•", "→ 1", "x", "٢٠١٧", "１２３",
+])
+def test_numbers_symbols_and_dates_are_not_titles(scanned, line):
+    corpus, _ = scanned({"a.txt": f"{line}\n\n  \n{HEADLINE}"})
+    assert not reads_like_title(line)
+    assert title_of(corpus) == HEADLINE.strip()
+
+
+@pytest.mark.parametrize("title", [
+    "Новости дня: бои за Мосул",  # Cyrillic
+    "الأخبار العاجلة",  # Arabic
+    "新闻",  # Chinese, two letters
+    "ニュース速報",  # Japanese
+    "समाचार",  # Devanagari (vowel signs are marks, not letters: still enough letters)
+    "Ειδήσεις",  # Greek
+    "חדשות היום",  # Hebrew
+    "COVID-19 in 2020: a timeline",
+])
+def test_titles_in_any_script(scanned, title):
+    corpus, _ = scanned({"a.txt": f"2,500 $\n{title}\nbody\n"})
+    assert reads_like_title(title)
+    assert title_of(corpus) == title
+
+
+def test_no_line_reads_like_a_title(scanned):
+    corpus, _ = scanned({"a.txt": "0 $\n2,500 $\n\n08.07.2017\n"})
+    doc = corpus.document_by_path("a.txt")
+    assert doc.title is None and doc.display_title == "a.txt"
+
+
+def test_long_line_is_trimmed_and_capped(scanned):
+    corpus, _ = scanned({"a.txt": "\t  " + "word " * 100 + "\n"})
+    title = title_of(corpus)
+    assert len(title) == TITLE_MAX_CHARS and title.startswith("word word")
+
+
+def test_pure_function_with_marks():
+    assert document_title(TEXT, {}, 0) == MENU.strip()
+    assert document_title(TEXT, {}, 0, [(0, len(MENU) - 1)]) == HEADLINE.strip()
+    assert document_title(TEXT, {"title": "From YAML"}, 0, [(0, len(TEXT))]) == "From YAML"
+    # A mark inside a line: what is left is joined as the clean text joins it.
+    assert document_title("Menu » Battle for the city\n", {}, 0, [(0, 7)]) == "Battle for the city"
+    assert document_title("Battle[ad] for the city\n", {}, 0, [(6, 10)]) == "Battle for the city"
+    assert document_title("Bat[ad]tle\n", {}, 0, [(3, 7)]) == "Battle"
+
+
+# -- it follows the marks ------------------------------------------------------------------------
+
+
+def test_marking_the_menu_moves_the_title_and_unmarking_brings_it_back(scanned):
+    corpus, _ = scanned({"a.txt": TEXT})
+    assert title_of(corpus) == MENU.strip()
+    doc = mark_menu(corpus)
+    assert title_of(corpus) == HEADLINE.strip()
+    assert document_row(corpus, doc.id).title == HEADLINE.strip()  # the app's list row
+    assert [hit.title for hit in search_corpus(corpus, "body").hits] == [HEADLINE.strip()]
+    corpus.unmark_boilerplate(doc.id, 0, len(MENU) - 1)
+    assert title_of(corpus) == MENU.strip()
+
+
+def test_toggle_undo_redo_and_remove(scanned):
+    corpus, _ = scanned({"a.txt": TEXT})
+    doc = corpus.document_by_path("a.txt")
+    assert corpus.toggle_boilerplate(doc.id, 0, len(MENU) - 1) is True
+    assert title_of(corpus) == HEADLINE.strip()
+    corpus.undo()
+    assert title_of(corpus) == MENU.strip()
+    corpus.redo()
+    assert title_of(corpus) == HEADLINE.strip()
+    (span,) = corpus.spans(doc.id, "boilerplate")
+    corpus.remove_span(span.id)
+    assert title_of(corpus) == MENU.strip()
+    corpus.undo()
+    assert title_of(corpus) == HEADLINE.strip()
+    assert corpus.toggle_boilerplate(doc.id, 0, len(MENU) - 1) is False
+    assert title_of(corpus) == MENU.strip()
+
+
+def test_annotations_do_not_move_the_title(scanned):
+    corpus, _ = scanned({"a.txt": TEXT})
+    doc = corpus.document_by_path("a.txt")
+    corpus.add_annotation(doc.id, 0, 4, "NAV")
+    assert title_of(corpus) == MENU.strip()
+
+
+def test_front_matter_title_is_unaffected_by_marks(scanned):
+    text = "---\ntitle: From YAML\n---\n" + TEXT
+    corpus, _ = scanned({"a.md": text})
+    doc = corpus.document_by_path("a.md")
+    assert doc.title == "From YAML"
+    corpus.mark_boilerplate(doc.id, doc.body_start, len(text))
+    assert title_of(corpus, "a.md") == "From YAML"
+
+
+def test_front_matter_without_title_uses_the_body_after_it(scanned):
+    text = "---\nauthor: Someone\n---\n" + TEXT
+    corpus, _ = scanned({"a.md": text})
+    doc = corpus.document_by_path("a.md")
+    assert doc.title == MENU.strip()
+    corpus.mark_boilerplate(doc.id, doc.body_start, doc.body_start + len(MENU) - 1)
+    assert title_of(corpus, "a.md") == HEADLINE.strip()
+
+
+def test_everything_marked_leaves_no_title(scanned):
+    corpus, _ = scanned({"a.txt": TEXT})
+    doc = corpus.document_by_path("a.txt")
+    corpus.mark_boilerplate(doc.id, 0, len(TEXT))
+    assert title_of(corpus) is None
+
+
+def test_rescan_of_a_touched_file_keeps_the_title_that_follows_the_marks(scanned):
+    corpus, folder = scanned({"a.txt": TEXT})
+    mark_menu(corpus)
+    stat = os.stat(folder / "a.txt")
+    os.utime(folder / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # same bytes, new mtime
+    corpus.scan()
+    assert title_of(corpus) == HEADLINE.strip()
+
+
+def test_re_anchored_marks_count_and_a_stale_one_does_not(scanned):
+    prices = "0 $\n2,500 $\n5,000 $\n822 $\n10,000 $\n25,000 $\n"  # no title, and context for the mark
+    corpus, folder = scanned({"a.txt": prices + TEXT})
+    doc = corpus.document_by_path("a.txt")
+    corpus.mark_boilerplate(doc.id, len(prices), len(prices) + len(MENU) - 1)
+    assert title_of(corpus) == HEADLINE.strip()
+    (folder / "a.txt").write_text("1 $\n" + prices + TEXT, encoding="utf-8")  # the menu moves down a line
+    summary = corpus.scan()
+    assert (summary.changed, summary.reanchored_spans, summary.stale_spans) == (1, 1, 0)
+    assert title_of(corpus) == HEADLINE.strip()
+    edited = MENU.replace("Sport", "Weather")  # the marked menu itself changes: its mark goes stale
+    (folder / "a.txt").write_text(prices + edited + HEADLINE + "\nNew body.\n", encoding="utf-8")
+    assert corpus.scan().stale_spans == 1
+    assert title_of(corpus) == edited.strip()
+    (stale,) = corpus.stale_spans(doc.id)
+    corpus.place_span(stale.id, len(prices), len(prices) + len(edited) - 1)
+    assert title_of(corpus) == HEADLINE.strip()
+    corpus.undo()
+    assert title_of(corpus) == edited.strip()
+
+
+def test_import_of_boilerplate_moves_the_title(scanned, make_corpus, open_corpus, tmp_path):
+    corpus, _ = scanned({"a.txt": TEXT})
+    mark_menu(corpus)
+    export(corpus, "jsonl", tmp_path / "out.jsonl")
+    other = open_corpus(make_corpus({"a.txt": TEXT}, name="other"))
+    other.scan()
+    assert title_of(other) == MENU.strip()
+    import_annotations(other, tmp_path / "out.jsonl")
+    assert title_of(other) == HEADLINE.strip()
+
+
+def test_a_rescan_recomputes_titles_stored_by_an_earlier_rule(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    with corpus.write():  # as an earlier corpus-tui left it: the first non-empty line, no rule recorded
+        corpus.db.execute("UPDATE documents SET title = '0 $' WHERE path = '002_a7de4bf8afd987b8.txt'")
+        corpus.db.execute("DELETE FROM corpus_state WHERE key = ?", [TITLE_RULE_KEY])
+    corpus.scan()
+    assert title_of(corpus, "002_a7de4bf8afd987b8.txt") == "Battle For Mosul Enters Its Final Stage"
+    assert corpus.get_state(TITLE_RULE_KEY) is not None
+
+
+# -- big documents -------------------------------------------------------------------------------
+
+
+def test_ten_megabyte_document_titles_come_from_its_start(scanned):
+    body = "A paragraph of ordinary words that goes on for a while.\n" * 190_000  # ~10.6 MB
+    corpus, _ = scanned({"big.txt": MENU + HEADLINE + body})
+    doc = corpus.document_by_path("big.txt")
+    assert doc.char_count > 10_000_000 and doc.title == MENU.strip()
+    statements: list[str] = []
+    corpus.db.conn.set_trace_callback(statements.append)
+    try:
+        corpus.mark_boilerplate(doc.id, 0, len(MENU) - 1)
+    finally:
+        corpus.db.conn.set_trace_callback(None)
+    assert title_of(corpus, "big.txt") == HEADLINE.strip()
+    # Only a piece of the text's start was read, never the whole 10 MB.
+    reads = [s for s in statements if "document_texts" in s]
+    assert reads and all("substr(" in s for s in reads), reads
+
+
+def test_ten_megabyte_title_after_ten_megabytes_of_numbers_and_marks(scanned):
+    numbers = "1,234 $ 08.07.2017 12:30\n" * 420_000  # ~10.5 MB without a title-like line
+    corpus, _ = scanned({"big.txt": numbers + "The last line is the title\n"})
+    doc = corpus.document_by_path("big.txt")
+    assert doc.title == "The last line is the title"
+    menus = MENU * 350_000  # ~10.5 MB of menu lines, all marked as one range
+    corpus, _ = scanned({"menus.txt": menus + "Under all the menus\n"})
+    doc = corpus.document_by_path("menus.txt")
+    assert doc.title == MENU.strip()
+    corpus.mark_boilerplate(doc.id, 0, len(menus))
+    assert title_of(corpus, "menus.txt") == "Under all the menus"
+
+
+def test_embedded_nul_falls_back_to_the_whole_text(scanned):
+    # (past the first 8,000 bytes, where a NUL would make the file binary)
+    corpus, _ = scanned({"a.txt": "0 $\n" + "9\n" * 5000 + "\x00 1\n" + "9\n" * 5000 + "Past the NUL\n"})
+    assert title_of(corpus) == "Past the NUL"
+    doc = corpus.document_by_path("a.txt")
+    corpus.mark_boilerplate(doc.id, 0, 3)
+    assert title_of(corpus) == "Past the NUL"
+
+
+# -- the fast search is the plain rule -----------------------------------------------------------
+
+
+def plain_title(text: str, start: int, marked: list[tuple[int, int]]) -> str | None:
+    """The rule written the slow, obvious way: every line, every character."""
+    covered = {offset for begin, end in marked for offset in range(begin, end)}
+    line_start = start
+    for line in text[start:].split("\n"):
+        pieces: list[str] = []
+        current = ""
+        for offset, char in enumerate(line, line_start):
+            if offset in covered:
+                if current:
+                    pieces.append(current)
+                current = ""
+            else:
+                current += char
+        if current:
+            pieces.append(current)
+        shown = ""
+        for piece in pieces:
+            if shown and (shown[-1].isspace() or piece[0].isspace()):
+                shown = shown.rstrip() + " " + piece.lstrip()
+            else:
+                shown += piece
+        shown = shown.strip()[:TITLE_MAX_CHARS]
+        if reads_like_title(shown):
+            return shown
+        line_start += len(line) + 1
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(["", " ", "0 $", "ab", "a1", "Menu | x", "日本", "12 ab 3", "\r", "½ a"]),
+                   max_size=8),
+    cuts=st.lists(st.tuples(st.integers(0, 60), st.integers(1, 40)), max_size=4),
+    piece=st.integers(0, 80),
+)
+def test_first_title_matches_the_plain_rule(lines, cuts, piece):
+    text = "\n".join(lines)
+    marked = merge((start, min(start + length, len(text))) for start, length in cuts if start < len(text))
+    expected = plain_title(text, 0, marked)
+    assert _first_title(text, 0, marked, complete=True) == expected
+    # Read in pieces (as from the database): a piece answers right, or asks for more.
+    partial = _first_title(text[:piece], 0, marked, complete=False)
+    assert partial == expected or isinstance(partial, _NeedMore)
+
+
+# -- the app -------------------------------------------------------------------------------------
+
+
+async def test_b_on_the_title_line_retitles_the_list_row_at_once(tmp_path):
+    folder = scanned_seeds(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.doc.path == FIRST
+        headline = "Video: Iraqi Forces Purging Remaining (US Supported) ISIS Terrorists in Old Mosul"
+        index = app.doclist.index_of(app.doc.id)
+        assert app.doclist.rows[index].title == headline
+        app.reader.move_to(app.reader.text.index(headline))
+        await pilot.pause()
+        await pilot.press("b")
+        await settle(pilot, app)
+        (row,) = db_rows(folder, "SELECT title FROM documents WHERE path = ?", (FIRST,))
+        assert row["title"] == "By [South Front](#)"
+        assert app.doclist.rows[index].title == "By [South Front](#)"
+        assert "By [South Front](#)" in app.doclist.render_line(index - int(app.doclist.scroll_offset.y)).text
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert app.doclist.rows[index].title == headline
