@@ -104,7 +104,7 @@ def test_lone_horizontal_rule_is_not_front_matter(scanned):
     corpus, _ = scanned({"a.md": text})
     row = _row(corpus)
     assert (row["body_start"], row["meta"], row["problem"]) == (0, "{}", None)
-    assert row["title"] == "---"
+    assert row["title"] == "Not front matter at all"  # "---" has no letters: not a title
 
 
 def test_title_falls_back_to_first_non_empty_body_line(scanned):

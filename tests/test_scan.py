@@ -10,6 +10,7 @@ import pytest
 
 from conftest import SEED_NAMES, snapshot_files
 from corpus_tui.core import Corpus, scanner
+from corpus_tui.core.titles import reads_like_title
 
 # -- the CLI on the seeds ------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def test_seed_texts_stored_exactly(seeds_copy, open_corpus):
         doc = corpus.document_by_path(name)
         text = (seeds_copy / name).read_bytes().decode("utf-8")
         assert corpus.text(doc.id) == text and doc.char_count == len(text)
-        assert doc.title == next(line.strip() for line in text.splitlines() if line.strip())
+        assert doc.title == next(line.strip() for line in text.splitlines() if reads_like_title(line.strip()))
 
 
 # -- originals are never modified ------------------------------------------------------------

@@ -32,6 +32,7 @@ from .front_matter import FrontMatter, parse_front_matter
 from .reanchor import reanchor_document
 from .store import now, translate
 from .titles import all_document_ids, document_title, record_title_rule, refresh_titles, titles_follow_rule
+from .wording import plural
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -61,7 +62,7 @@ class ScanSummary:
             parts.append(f"{self.renamed} renamed")
         parts += [f"{self.missing} missing", f"{self.unreadable} unreadable"]
         if self.reanchored_spans or self.stale_spans:
-            parts.append(f"{self.reanchored_spans} spans re-anchored, {self.stale_spans} stale")
+            parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
