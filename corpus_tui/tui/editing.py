@@ -168,19 +168,18 @@ class EditingMixin:
         self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60)), keep)
 
     def action_toggle_reviewed(self: "CorpusApp") -> None:  # type: ignore[misc]
-        if self.doc is None:
-            return
-        doc_id = self.doc.id
-        status = "in_progress" if self.doc.status == "reviewed" else "reviewed"
-        self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
-        self.refresh_progress()
+        self._toggle_status("reviewed")
 
     def action_toggle_skipped(self: "CorpusApp") -> None:  # type: ignore[misc]
         """Skip a document that should not be reviewed (off-topic, broken): S again un-skips it."""
+        self._toggle_status("skipped")
+
+    def _toggle_status(self: "CorpusApp", status: str) -> None:  # type: ignore[misc]
+        """Set ``status``, or back to in_progress when the document has it already."""
         if self.doc is None:
             return
         doc_id = self.doc.id
-        status = "in_progress" if self.doc.status == "skipped" else "skipped"
+        status = "in_progress" if self.doc.status == status else status
         self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
         self.refresh_progress()
 

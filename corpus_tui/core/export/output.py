@@ -126,17 +126,26 @@ def atomic_file(output: Path, force: bool) -> Iterator[Path]:
     An ``OSError`` on the way (from the caller's writes too) becomes ``WriteFailed``.
     """
     with write_errors(output):
-        handle, name = tempfile.mkstemp(prefix=f"{output.name}.tmp-", dir=output.parent)
-        os.close(handle)
-        temporary = Path(name)
+        temporary = _temporary_beside(output)
         try:
             yield temporary
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
-            if not force and os.path.lexists(output):
-                raise OutputExists(f"{output}: already exists (use --force to replace it)")
-            os.replace(temporary, output)
+            _publish(temporary, output, force)
         finally:
             temporary.unlink(missing_ok=True)
+
+
+def _temporary_beside(output: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f"{output.name}.tmp-", dir=output.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _publish(temporary: Path, output: Path, force: bool) -> None:
+    """Rename the finished ``temporary`` to ``output``, unless that exists and ``force`` is off."""
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
+    if not force and os.path.lexists(output):
+        raise OutputExists(f"{output}: already exists (use --force to replace it)")
+    os.replace(temporary, output)
 
 
 @contextmanager
@@ -149,16 +158,11 @@ def companion_file(output: Path, force: bool) -> Iterator[Path]:
     file is reported as this file's; an error of the output's passes through as it is.
     """
     with write_errors(output):
-        handle, name = tempfile.mkstemp(prefix=f"{output.name}.tmp-", dir=output.parent)
-        os.close(handle)
-    temporary = Path(name)
+        temporary = _temporary_beside(output)
     try:
         yield temporary
         with write_errors(output):
-            os.chmod(temporary, 0o666 & ~_umask())
-            if not force and os.path.lexists(output):
-                raise OutputExists(f"{output}: already exists (use --force to replace it)")
-            os.replace(temporary, output)
+            _publish(temporary, output, force)
     finally:
         temporary.unlink(missing_ok=True)
 
