@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
-from tui_support import FIRST, app_on, db_rows, seeds_copy
+from tui_support import FIRST, app_on, db_rows, seeds_copy, settle
 
 from corpus_tui import Corpus
 from corpus_tui.config import ConfigError, config_path, load_config
@@ -130,7 +130,7 @@ async def test_counts_read_as_words_and_a_small_first_mark_is_not_zero_percent(t
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("b")  # the first paragraph: "Menu", 4 of ~8,700 characters
-        await pilot.pause()
+        await settle(pilot, app, lambda: "<1%" in app.doclist.render_line(0).text)
         shown = app.query_one(Inspector).text
         assert "boilerplate: 1 span, <1% of text" in shown and "1 spans" not in shown
         assert " 3 lines · " in shown
@@ -249,8 +249,6 @@ def test_corpus_tui_keys_lists_every_binding_id_with_the_users_keys(tmp_path):
 
 async def test_the_apps_export_offers_label_studio_with_its_config_beside(tmp_path):
     import json
-
-    from tui_support import settle
 
     folder = seeds_copy(tmp_path)
     app = app_on(folder)
