@@ -1,0 +1,168 @@
+"""What counts as "the same passage": the normalization behind repeated-passage fingerprints.
+
+Two passages are the same when their normalized texts are equal. ``normalize`` applies, in
+this order:
+
+1. HTML character references are resolved (``html.unescape``: named ``&nbsp;``, ``&copy``,
+   numeric ``&#8217;``, ``&#x2019;``), repeatedly, so text escaped twice (``&amp;quot;``) reads
+   as text escaped once; a chain of ``&amp;`` counts as one ``&``.
+2. Quotes and dashes are unified: ``‘ ’ ‚ ‛ ′ ‹ › ʼ ` ´`` become ``'``; ``“ ” „ ‟ ″ « »`` become
+   ``"``; ``‐ ‑ ‒ – — ― −`` become ``-``. Format characters (Unicode category Cf: zero-width
+   space and joiners, soft hyphen, byte-order mark, bidi marks and controls, word joiner, …)
+   are removed.
+3. Unicode NFKC (so full-width forms, ligatures and NBSP become their plain forms), then
+   case folding (``str.casefold``: ``Straße`` = ``STRASSE``), then NFKC again; step 2 is applied
+   again to what NFKC produced (``﹘`` → ``—`` → ``-``).
+4. Markdown link targets are dropped: ``[text](url)`` and ``![alt](url)`` become ``text`` and
+   ``alt`` (a link around an image, ``[![alt](img)](url)``, becomes ``alt``), reference-style
+   ``[text][ref]`` and ``[text][]`` become ``text``; an autolink ``<https://…>`` keeps its URL
+   without the angle brackets, because the same passage is printed elsewhere with the bare URL.
+5. Each run of digits (any script's decimal digits) becomes one ``0``: ``Posted on 2017-07-08``
+   = ``Posted on 2018-1-9``, ``string(949)`` = ``string(12)``, ``© 2017`` = ``© 2023``.
+6. Whitespace (every Unicode space, tab, line and paragraph separator, line break) is collapsed
+   to one space and stripped at both ends.
+
+``normalize`` is idempotent: normalized text normalizes to itself. (Except in text built to
+defeat it: character references escaped more than four times over other than by ``&amp;``, or
+links nested more than four deep, are resolved four levels deep, so that a hostile 10 MB line
+still takes linear time.) It depends on the Unicode version of Python's ``unicodedata`` (NFKC, case folding,
+what a digit is); ``NORMALIZATION_VERSION`` changes whenever these rules change, so a stored
+index knows to recompute its fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+NORMALIZATION_VERSION: int = 1
+
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2039\u203a\u02bc`\u00b4"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+# Unicode category Cf as of Unicode 14 (Python 3.11); spelled out so importing costs nothing.
+_FORMAT_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+FORMAT_CHARACTERS: frozenset[str] = frozenset(
+    chr(code) for first, last in _FORMAT_RANGES for code in range(first, last + 1)
+)
+
+_TABLE: dict[int, str | None] = {
+    **{ord(c): "'" for c in _SINGLE_QUOTES},
+    **{ord(c): '"' for c in _DOUBLE_QUOTES},
+    **{ord(c): "-" for c in _DASHES},
+    **{ord(c): None for c in FORMAT_CHARACTERS},
+}
+# Runs of the table's characters: translating only those is 2x faster than translating the
+# whole line, since str.translate looks up every character of it.
+_TABLE_RUN = re.compile(
+    "[" + re.escape(_SINGLE_QUOTES + _DOUBLE_QUOTES + _DASHES)
+    + "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in _FORMAT_RANGES)
+    + "]+"
+)
+
+# &amp; &AMP; &#38; &#x26; (a semicolon is optional in HTML), any number of times in a row.
+_AMPERSAND_CHAIN = re.compile(r"&(?:(?:amp|AMP);?|#0*38(?![0-9]);?|#[xX]0*26(?![0-9a-fA-F]);?)+")
+# Real text nests entities twice (&amp;quot;) and links twice ([![alt](img)](url)).
+_MAX_ROUNDS = 4
+# The target may hold one level of balanced parentheses (Wikipedia URLs) and a title.
+_INLINE_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+_REFERENCE_LINK = re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]\n]*\]")
+_AUTOLINK = re.compile(r"<(https?://[^\s<>]*)>")
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize(text: str) -> str:
+    """The text that decides whether two passages are the same (rules in the module docstring).
+
+    >>> normalize("“Support  SouthFront” – &copy; 2017")
+    '"support southfront" - © 0'
+    """
+    text = _normalize_once(text)
+    for _ in range(_MAX_ROUNDS):
+        # Rare: the steps after unescaping spelled a new entity ("＆amp；" by NFKC, "&#٣;" by
+        # the digit class); resolving it keeps normalize idempotent.
+        if "&" not in text or html.unescape(text) == text:
+            break
+        text = _normalize_once(text)
+    return text
+
+
+def _normalize_once(text: str) -> str:
+    if "&" in text:
+        text = _unescape(text)
+    if text.isascii():  # most lines: of the table's characters only ` is ASCII
+        if "`" in text:
+            text = text.replace("`", "'")
+        text = text.lower()
+    else:
+        text = _fold(text)
+    if "]" in text or "<" in text:
+        text = _drop_link_targets(text)
+    text = _DIGITS.sub("0", text)
+    return " ".join(text.split())
+
+
+def fingerprint(normalized: str) -> int:
+    """A signed 64-bit integer (-2**63 <= n < 2**63, an SQLite INTEGER) for normalized text.
+
+    BLAKE2b of the UTF-8 bytes, so it is the same in every process, on every machine and in every
+    Python version (unlike ``hash()``). Pass it ``normalize(text)``, not the raw text.
+    """
+    digest = hashlib.blake2b(normalized.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _unescape(text: str) -> str:
+    text = _AMPERSAND_CHAIN.sub("&", text)
+    for _ in range(_MAX_ROUNDS):
+        resolved = html.unescape(text)
+        if resolved == text:
+            break
+        text = resolved
+    return text
+
+
+def _fold(text: str) -> str:
+    text = _unify(text)
+    if text.isascii():  # curly quotes were its only non-ASCII characters
+        return text.lower()
+    folded = unicodedata.normalize("NFKC", text)
+    if folded != text:
+        folded = _unify(folded)  # NFKC can make some of them: ﹘ → —
+    cased = folded.casefold()
+    # NFKC after casefold too: folding can leave a sequence NFKC composes (ǰ → j + caron).
+    return unicodedata.normalize("NFKC", cased) if cased != folded else cased
+
+
+def _unify(text: str) -> str:
+    return _TABLE_RUN.sub(_translate_run, text)
+
+
+def _translate_run(run: re.Match[str]) -> str:
+    return run.group().translate(_TABLE)
+
+
+def _drop_link_targets(text: str) -> str:
+    changed = 0
+    if "<" in text:
+        text, changed = _AUTOLINK.subn(r"\1", text)
+    for _ in range(_MAX_ROUNDS):  # innermost first: [![alt](img)](url) takes two rounds
+        if "]" not in text:
+            break
+        text, inline = _INLINE_LINK.subn(r"\1", text)
+        text, reference = _REFERENCE_LINK.subn(r"\1", text)
+        if not inline and not reference:
+            break
+        changed += inline + reference
+    if changed and not text.isascii():
+        # Removing "](url)" can put a letter next to a combining mark NFKC would compose with it.
+        text = unicodedata.normalize("NFKC", text)
+    return text
