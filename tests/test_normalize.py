@@ -10,13 +10,12 @@ import sys
 import unicodedata
 
 import pytest
+from conftest import seed_documents
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_tui.core import normalize as normalize_module
-from corpus_tui.core.normalize import NORMALIZATION_VERSION, FORMAT_CHARACTERS, fingerprint, normalize
-
-from conftest import seed_documents
+from corpus_tui.core.normalize import FORMAT_CHARACTERS, NORMALIZATION_VERSION, fingerprint, normalize
 
 
 def same(a: str, b: str) -> bool:

@@ -1,0 +1,101 @@
+"""A document's passages: its lines and paragraphs, each with the fingerprint of its normalized text.
+
+Lines are what the reader shows as lines: text between ``\\n`` characters, without the line
+ending (``\\n``, or ``\\r\\n`` whose ``\\r`` belongs to the break; a lone ``\\r`` is text). A line
+is blank when it holds only whitespace (``str.strip``). A paragraph is a block of two or more
+consecutive non-blank lines between blank lines (or the body's start and end): from its first
+line's start to its last line's end, the same range as the reader's paragraph (``b`` with no
+selection). A one-line paragraph is the same range as its line, so it is one passage, a line.
+
+A passage is kept when its normalized text (``normalize``) has at least ``MIN_PASSAGE_CHARS``
+(8) characters and at least ``MIN_PASSAGE_LETTERS`` (2) letters (``str.isalpha``: any script),
+the "two letters" of the title rule. So prices, counters, dates and rules of symbols
+(``0 $``, ``2,500 $``, ``08.07.2017``, ``|``, ``* * * * *``) never become repeats: every page
+of a site has them, and marking them everywhere would mark numbers, not boilerplate.
+
+Offsets are code points into the whole text (front matter included), as everywhere in
+corpus-tui; ``body_start`` skips the front matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .normalize import fingerprint, normalize
+
+MIN_PASSAGE_CHARS = 8
+MIN_PASSAGE_LETTERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A line or paragraph of a document: ``text[start:end]``, without its line ending."""
+
+    kind: str  # "line" | "paragraph"
+    start: int
+    end: int
+    fingerprint: int  # fingerprint(normalize(text[start:end]))
+    chars: int  # len(normalize(text[start:end]))
+
+
+def passages(text: str, body_start: int = 0) -> list[Passage]:
+    """Every kept line and paragraph of ``text[body_start:]``, in document order (a paragraph
+    just before its own lines).
+
+    >>> [(p.kind, p.start, p.end) for p in passages("Share this page\\nFollow us today\\n\\n0 $\\n")]
+    [('paragraph', 0, 31), ('line', 0, 15), ('line', 16, 31)]
+    """
+    found: list[Passage] = []
+    block: list[Passage | None] = []  # the current paragraph's lines (None: a line not kept)
+    block_start = block_end = 0
+    length = len(text)
+    position = body_start
+    while position <= length:
+        newline = text.find("\n", position)
+        if newline < 0:
+            end = after = length
+        else:
+            end, after = newline, newline + 1
+            if end > position and text[end - 1] == "\r":
+                end -= 1
+        line = text[position:end]
+        if line.strip():
+            if not block:
+                block_start = position
+            block.append(_passage("line", position, line))
+            block_end = end
+        elif block:
+            _close_paragraph(text, block, block_start, block_end, found)
+            block = []
+        if newline < 0:
+            break
+        position = after
+    if block:
+        _close_paragraph(text, block, block_start, block_end, found)
+    return found
+
+
+def _close_paragraph(text: str, lines: list[Passage | None], start: int, end: int,
+                     found: list[Passage]) -> None:
+    if len(lines) > 1:
+        paragraph = _passage("paragraph", start, text[start:end])
+        if paragraph is not None:
+            found.append(paragraph)
+    found.extend(line for line in lines if line is not None)
+
+
+def _passage(kind: str, start: int, raw: str) -> Passage | None:
+    normalized = normalize(raw)
+    if len(normalized) < MIN_PASSAGE_CHARS or not _has_letters(normalized):
+        return None
+    return Passage(kind, start, start + len(raw), fingerprint(normalized), len(normalized))
+
+
+def _has_letters(normalized: str) -> bool:
+    letters = 0
+    for char in normalized:  # stops at the second letter: a few characters for most text
+        if char.isalpha():
+            letters += 1
+            if letters >= MIN_PASSAGE_LETTERS:
+                return True
+    return False

@@ -1,0 +1,242 @@
+"""Splitting a document into passages: its lines and paragraphs, with offsets into the whole text."""
+
+from __future__ import annotations
+
+import dataclasses
+import doctest
+from collections import Counter
+from itertools import pairwise
+
+import pytest
+from conftest import seed_documents
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_tui.core import passages as passages_module
+from corpus_tui.core.front_matter import parse_front_matter
+from corpus_tui.core.normalize import fingerprint, normalize
+from corpus_tui.core.passages import MIN_PASSAGE_CHARS, Passage, passages
+from corpus_tui.tui.text_layout import TextLayout
+
+
+def ranges(text: str, body_start: int = 0) -> list[tuple[str, str]]:
+    return [(p.kind, text[p.start : p.end]) for p in passages(text, body_start)]
+
+
+def test_every_line_and_every_paragraph_of_two_lines_or_more_is_a_passage():
+    text = "Share this article\nFollow us on Telegram\n\nSupport SouthFront\n"
+    assert ranges(text) == [
+        ("paragraph", "Share this article\nFollow us on Telegram"),
+        ("line", "Share this article"),
+        ("line", "Follow us on Telegram"),
+        ("line", "Support SouthFront"),  # a one-line paragraph is its line, once
+    ]
+
+
+def test_a_passage_carries_the_fingerprint_and_length_of_its_normalized_text():
+    text = "0 $\n\n  “Support  SouthFront” 2017  \n"
+    (line,) = passages(text)
+    assert line == Passage("line", 5, 35, fingerprint('"support southfront" 0'), len('"support southfront" 0'))
+    assert text[line.start : line.end] == "  “Support  SouthFront” 2017  "  # the whole line, as the reader shows it
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.start = 0  # type: ignore[misc]
+
+
+def test_crlf_line_endings_are_not_part_of_a_passage():
+    text = "Share this article\r\nFollow us on Telegram\r\n\r\nSupport SouthFront\r\n"
+    assert ranges(text) == [
+        ("paragraph", "Share this article\r\nFollow us on Telegram"),
+        ("line", "Share this article"),
+        ("line", "Follow us on Telegram"),
+        ("line", "Support SouthFront"),
+    ]
+    assert same_fingerprints("Support SouthFront\r\n", "Support SouthFront\n")
+
+
+def same_fingerprints(one: str, other: str) -> bool:
+    return [p.fingerprint for p in passages(one)] == [p.fingerprint for p in passages(other)]
+
+
+def test_a_lone_carriage_return_is_text_and_the_last_line_needs_no_line_ending():
+    text = "Share this\rarticle\nSupport SouthFront\r"
+    assert ranges(text)[1:] == [("line", "Share this\rarticle"), ("line", "Support SouthFront\r")]
+
+
+def test_lines_of_spaces_separate_paragraphs():
+    text = "Share this article\n \t\u00a0\nFollow us on Telegram\n"
+    assert [kind for kind, _ in ranges(text)] == ["line", "line"]
+
+
+def test_body_start_skips_the_front_matter_and_offsets_stay_in_the_whole_text():
+    text = "---\ntitle: Mosul report today\nsource: rt\n---\nSupport SouthFront\nShare this article\n"
+    body_start = parse_front_matter(text).body_start
+    found = passages(text, body_start)
+    assert [(p.kind, text[p.start : p.end]) for p in found] == [
+        ("paragraph", "Support SouthFront\nShare this article"),
+        ("line", "Support SouthFront"),
+        ("line", "Share this article"),
+    ]
+    assert all(p.start >= body_start for p in found)
+    assert passages(text, len(text)) == [] and passages("", 0) == []
+
+
+@pytest.mark.parametrize("line", [
+    "0 $", "2,500 $", "822 $", "|", "* * * * * * * * *", "08.07.2017", "1,234,567.89",
+    "-- | -- | -- | --", "©", "x 0 y", "ok", "[](#)", "\u200b\u200b\u200b", "&nbsp;&nbsp;",
+    "0 0 0 0 0 0 0 0 a",  # one letter: a unit, not text
+])
+def test_short_and_letterless_passages_are_not_passages(line):
+    assert passages(f"{line}\n") == []
+
+
+@pytest.mark.parametrize("line", ["Share it", "Sat Nov 5, 2016 19:34:14", "Новости дня", "新闻新闻新闻新闻", "string(949) \"[{"])
+def test_eight_characters_with_two_letters_in_any_script_are_a_passage(line):
+    found = passages(line)
+    assert [p.kind for p in found] == ["line"] and found[0].chars >= MIN_PASSAGE_CHARS
+
+
+def test_a_paragraph_is_judged_on_its_own_text_not_its_lines():
+    # No line is long enough alone; together they are a passage.
+    text = "Share\nit now\n"
+    assert ranges(text) == [("paragraph", "Share\nit now")]
+
+
+def test_paragraphs_are_the_readers_paragraphs():
+    """The range `b` marks with no selection is a paragraph passage, or the line passage of a
+    one-line paragraph: marking it can look its copies up by range."""
+    for path in seed_documents():
+        assert_reader_agrees(path.read_text(encoding="utf-8"))
+
+
+def assert_reader_agrees(text: str) -> None:
+    layout = TextLayout(text, 80)
+    for passage in passages(text):
+        paragraph = layout.paragraph_at(passage.start)
+        if passage.kind == "paragraph":
+            assert paragraph == (passage.start, passage.end)
+        else:
+            assert paragraph[0] <= passage.start and passage.end <= paragraph[1]
+            assert layout.line_text(layout.line_of(passage.start)) == text[passage.start : passage.end]
+
+
+def test_the_seeds_donation_appeal_and_support_southfront_repeat():
+    texts = {path.name[:3]: path.read_text(encoding="utf-8") for path in seed_documents()}
+
+    def fingerprints_of(name: str, needle: str) -> list[int]:
+        text = texts[name]
+        return [p.fingerprint for p in passages(text) if needle in text[p.start : p.end]]
+
+    appeal = "please support the project"
+    assert len(set(fingerprints_of("000", appeal) + fingerprints_of("002", appeal))) == 1
+    support = fingerprints_of("002", "Support SouthFront")
+    assert len(support) == 2 and len(set(support)) == 1
+    in_002 = Counter(p.fingerprint for p in passages(texts["002"]))
+    assert in_002[support[0]] == 2
+
+
+def test_a_ten_megabyte_document_is_split_whole():
+    """Behaviour on 10 MB (a quadratic step would not finish): the seeds, repeated."""
+    seeds = "\n\n".join(path.read_text(encoding="utf-8").strip("\n") for path in seed_documents()) + "\n\n"
+    copies = 10_000_000 // len(seeds) + 1
+    one = passages(seeds)
+    found = passages(seeds * copies)
+    assert len(found) == len(one) * copies
+    last = found[-len(one):]
+    shift = len(seeds) * (copies - 1)
+    assert [(p.start - shift, p.end - shift, p.fingerprint) for p in last] == [
+        (p.start, p.end, p.fingerprint) for p in one]
+
+
+def test_a_ten_megabyte_paragraph_of_one_line_each_is_split_whole():
+    text = "Share this article 1\n" * 500_000
+    found = passages(text)
+    assert len(found) == 500_001 and found[0].kind == "paragraph" and found[0].end == len(text) - 1
+    assert len({p.fingerprint for p in found[1:]}) == 1
+
+
+def test_the_docstring_example_holds():
+    assert doctest.testmod(passages_module).failed == 0
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(["", " ", "\t", "\u00a0", "0 $", "|", "Share this article", "Support SouthFront 2017",
+                         "“Follow” us — now", "[Donate](#) today", "ab", "\r"]),
+        st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
+    ),
+    max_size=25,
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, int]:
+    lines = draw(_LINES)
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    text = ending.join(lines) + draw(st.sampled_from(["", ending]))
+    return text, draw(st.integers(0, len(text)))
+
+
+def reference(text: str, body_start: int) -> list[tuple[str, int, int]]:
+    """Lines and paragraphs the slow, obvious way (before the eligibility rule)."""
+    lines: list[tuple[int, int]] = []
+    position = body_start
+    for raw in text[body_start:].split("\n"):
+        end = position + len(raw)
+        lines.append((position, end - 1 if raw.endswith("\r") and end < len(text) else end))
+        position = end + 1
+    found: list[tuple[str, int, int]] = []
+    block: list[tuple[int, int]] = []
+    for start, end in [*lines, (len(text), len(text))]:
+        if text[start:end].strip():
+            block.append((start, end))
+            continue
+        if len(block) > 1:
+            found.append(("paragraph", block[0][0], block[-1][1]))
+        found.extend(("line", s, e) for s, e in block)
+        block = []
+    return found
+
+
+def kept(text: str, start: int, end: int) -> bool:
+    normalized = normalize(text[start:end])
+    return len(normalized) >= 8 and sum(char.isalpha() for char in normalized) >= 2
+
+
+@settings(max_examples=400)
+@given(documents())
+def test_passages_are_the_obvious_lines_and_paragraphs_that_hold_text(document):
+    text, body_start = document
+    expected = [item for item in reference(text, body_start) if kept(text, item[1], item[2])]
+    found = passages(text, body_start)
+    assert [(p.kind, p.start, p.end) for p in found] == expected
+    for p in found:
+        piece = text[p.start : p.end]
+        assert piece.strip() and not piece.startswith("\n") and not piece.endswith("\n")
+        assert p.start == body_start or text[p.start - 1] == "\n"  # from a line's start ...
+        assert p.end == len(text) or text.startswith(("\n", "\r\n"), p.end)  # ... to a line ending
+        assert (p.fingerprint, p.chars) == (fingerprint(normalize(piece)), len(normalize(piece)))
+        if p.kind == "line":
+            assert "\n" not in piece
+
+
+@settings(max_examples=300)
+@given(documents())
+def test_paragraphs_contain_their_lines_and_never_overlap(document):
+    text, body_start = document
+    found = passages(text, body_start)
+    paragraphs = [p for p in found if p.kind == "paragraph"]
+    for one, other in pairwise(paragraphs):
+        assert one.end < other.start
+    for line in (p for p in found if p.kind == "line"):
+        holding = [p for p in paragraphs if p.start <= line.start and line.end <= p.end]
+        assert len(holding) <= 1
+        inside = [p for p in paragraphs if p.start < line.end and line.start < p.end]
+        assert inside == holding  # a line is inside a paragraph or apart from all of them
+
+
+@settings(max_examples=200)
+@given(documents())
+def test_the_reader_sees_the_same_lines_and_paragraphs(document):
+    assert_reader_agrees(document[0])
