@@ -49,27 +49,20 @@ def passages(text: str, body_start: int = 0) -> list[Passage]:
     block: list[Passage | None] = []  # the current paragraph's lines (None: a line not kept)
     block_start = block_end = 0
     length = len(text)
-    position = body_start
-    while position <= length:
-        newline = text.find("\n", position)
-        if newline < 0:
-            end = after = length
-        else:
-            end, after = newline, newline + 1
-            if end > position and text[end - 1] == "\r":
-                end -= 1
-        line = text[position:end]
+    start = body_start
+    for raw in text[body_start:].split("\n"):
+        after = start + len(raw) + 1  # past the "\n" (past the end, for the last line)
+        # The "\r" of a "\r\n" belongs to the line break; a "\r" ending the text is text.
+        line = raw[:-1] if after <= length and raw.endswith("\r") else raw
         if line.strip():
             if not block:
-                block_start = position
-            block.append(_passage("line", position, line))
-            block_end = end
+                block_start = start
+            block.append(_passage("line", start, line))
+            block_end = start + len(line)
         elif block:
             _close_paragraph(text, block, block_start, block_end, found)
             block = []
-        if newline < 0:
-            break
-        position = after
+        start = after
     if block:
         _close_paragraph(text, block, block_start, block_end, found)
     return found
@@ -77,10 +70,13 @@ def passages(text: str, body_start: int = 0) -> list[Passage]:
 
 def _close_paragraph(text: str, lines: list[Passage | None], start: int, end: int,
                      found: list[Passage]) -> None:
-    if len(lines) > 1:
-        paragraph = _passage("paragraph", start, text[start:end])
-        if paragraph is not None:
-            found.append(paragraph)
+    if len(lines) == 1:  # most blocks: the paragraph is its line
+        if lines[0] is not None:
+            found.append(lines[0])
+        return
+    paragraph = _passage("paragraph", start, text[start:end])
+    if paragraph is not None:
+        found.append(paragraph)
     found.extend(line for line in lines if line is not None)
 
 
