@@ -19,15 +19,15 @@ this order:
    without the angle brackets, because the same passage is printed elsewhere with the bare URL.
 5. Each run of digits (any script's decimal digits) becomes one ``0``: ``Posted on 2017-07-08``
    = ``Posted on 2018-1-9``, ``string(949)`` = ``string(12)``, ``© 2017`` = ``© 2023``.
-6. Whitespace (every Unicode space, tab, line and paragraph separator, line break) is collapsed
-   to one space and stripped at both ends.
+6. Whitespace (every Unicode space, NBSP, tab, line break, line and paragraph separator:
+   what ``str.split`` splits on) is collapsed to one space and stripped at both ends.
 
 ``normalize`` is idempotent: normalized text normalizes to itself. (Except in text built to
 defeat it: character references escaped more than four times over other than by ``&amp;``, or
 links nested more than four deep, are resolved four levels deep, so that a hostile 10 MB line
-still takes linear time.) It depends on the Unicode version of Python's ``unicodedata`` (NFKC, case folding,
-what a digit is); ``NORMALIZATION_VERSION`` changes whenever these rules change, so a stored
-index knows to recompute its fingerprints.
+still takes linear time.) It depends on the Unicode version of Python's ``unicodedata`` (NFKC,
+case folding, what a digit is); ``NORMALIZATION_VERSION`` changes whenever these rules change,
+so a stored index knows to recompute its fingerprints.
 """
 
 from __future__ import annotations
