@@ -83,6 +83,7 @@ class CorpusApp(EditingMixin, App[None]):
         self._list_loaded_at = 0.0
         self._user_panels: dict[str, bool] = {}
         self._find_origin = 0
+        self._edited_rows: set[int] = set()
         self._banner: str | None = None
         self._progress = (0, 0)
         self._inspected: tuple[Document, list, list] | None = None  # type: ignore[type-arg]
@@ -294,10 +295,12 @@ class CorpusApp(EditingMixin, App[None]):
         self._refresh_list_row()
         self.update_topbar()
 
-    def _refresh_list_row(self) -> None:
-        if self.doc is None:
+    def _refresh_list_row(self, document_id: int | None = None) -> None:
+        document_id = document_id if document_id is not None else self.doc.id if self.doc is not None else None
+        if document_id is None:
             return
-        row = document_row(self.corpus, self.doc.id)
+        self._edited_rows.add(document_id)
+        row = document_row(self.corpus, document_id)
         if row is not None:
             self.doclist.update_row(row)
 
@@ -358,6 +361,7 @@ class CorpusApp(EditingMixin, App[None]):
 
     def reload_list(self) -> None:
         self._list_request += 1
+        self._edited_rows = set()  # rows this app changes while the list loads: re-read after it
         self._load_rows(self._list_request, self.filter_text, self.sort)
 
     @work(thread=True, exclusive=True, group="list")
@@ -377,6 +381,9 @@ class CorpusApp(EditingMixin, App[None]):
         self.query_one("#filter", Input).border_subtitle = f"{len(rows)} docs"
         self.doclist.tag_styles = {tag.name: tag_style(tag.color) for tag in self.corpus.tags() if tag.color}
         self.doclist.set_rows(rows)
+        # The rows were read before any edit made while they loaded: those rows are re-read.
+        for document_id in self._edited_rows:
+            self._refresh_list_row(document_id)
         settle_memory()
         self.refresh_progress()
         if self.doc is None and rows:
