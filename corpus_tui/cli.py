@@ -254,3 +254,6 @@ _register_export(cli)
 
 from .cli_tags import register as _register_tags  # noqa: E402
 _register_tags(cli)
+
+from .cli_repeats import register as _register_repeats  # noqa: E402
+_register_repeats(cli)

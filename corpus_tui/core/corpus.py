@@ -24,6 +24,7 @@ from .discovery import DEFAULT_INCLUDE, FoundFile, discover
 from .errors import DamagedWal, FolderNotFound, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
+from .repeats import RepeatsMixin
 from .review import ReviewMixin
 from .spans import SpansMixin
 from .store import DEFAULT_TIMEOUT, connect, write_transaction
@@ -86,7 +87,7 @@ def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
         )
 
 
-class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin):
+class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin):
     """A corpus folder and its annotation database. Use ``Corpus.open``."""
 
     @classmethod

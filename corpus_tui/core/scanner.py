@@ -29,7 +29,18 @@ from .decoding import Decoded, decode
 from .discovery import FoundFile
 from .child_process import die_with_parent
 from .front_matter import FrontMatter, parse_front_matter
+from .passage_index import (
+    PassageRow,
+    documents_to_reindex,
+    index_is_current,
+    passage_rows,
+    rebuild_repeats,
+    record_index_version,
+    reindex,
+    store_passages,
+)
 from .reanchor import reanchor_document
+from .sources import document_source
 from .store import now, translate
 from .titles import all_document_ids, document_title, record_title_rule, refresh_titles, titles_follow_rule
 from .wording import plural
@@ -41,7 +52,7 @@ BATCH_SIZE = 1000  # documents per transaction: bigger is faster, smaller keeps 
 READ_AHEAD = 2  # batches the reader process may be ahead of the writer
 SCAN_CACHE_KIB = -65536  # 64 MiB page cache while scanning (negative: KiB, SQLite's convention)
 PARALLEL_READ_THRESHOLD = 3000  # files; below this a reader process costs more than it saves
-KNOWN_COLUMNS = ("id", "path", "state", "size", "mtime_ns", "sha256", "encoding", "encoding_override")
+KNOWN_COLUMNS = ("id", "path", "state", "size", "mtime_ns", "sha256", "encoding", "encoding_override", "source")
 
 
 @dataclass
@@ -78,6 +89,7 @@ class FileContent:
     front: FrontMatter
     title: str | None
     problem: str | None
+    passages: tuple[PassageRow, ...] = ()  # computed here, in the reader process when there is one
 
     @property
     def text(self) -> str | None:
@@ -99,7 +111,8 @@ def read_file(folder: Path, found: FoundFile, override: str | None) -> FileConte
     # No marks count here: a new document has none, and a changed one is retitled
     # once its spans are re-anchored (``_Scan._update``).
     title = document_title(decoded.text, front.meta, front.body_start)
-    return FileContent(digest, decoded, front, title, front.problem)
+    rows = tuple(passage_rows(decoded.text, front.body_start))
+    return FileContent(digest, decoded, front, title, front.problem, rows)
 
 
 def _line_count(text: str) -> int:
@@ -122,6 +135,7 @@ def _document_fields(found: FoundFile, content: FileContent) -> dict[str, Any]:
         "body_start": content.front.body_start,
         "title": content.title,
         "meta": _json(content.front.meta),
+        "source": document_source(found.path, content.front.meta),
     }
 
 
@@ -146,6 +160,7 @@ class _Scan:
         }
         self.new_ids: list[int] = []  # texts added in the current batch, to index for search
         self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
+        self.index_changed = False  # passages, sources or states changed: the repeats need recounting
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not partial:
             for path, row in self.known.items():
@@ -196,7 +211,24 @@ class _Scan:
                 self.corpus.log_event("scan", None, counts)
         if not self.partial:
             self._follow_title_rule()
+        self._follow_passage_index()
         return self.summary
+
+    def _follow_passage_index(self) -> None:
+        """Index a corpus indexed by another normalization (or none: one made before the
+        index), once; then recount the repeats if anything they count changed."""
+        if not self.partial and not index_is_current(self.db):
+            # A first scan indexed every document as it read it, by this normalization.
+            ids = documents_to_reindex(self.db) if self.known else []
+            for start in range(0, len(ids), BATCH_SIZE):
+                with self.corpus.write():
+                    reindex(self.db, ids[start : start + BATCH_SIZE])
+            with self.corpus.write():
+                record_index_version(self.db)
+            self.index_changed = True
+        if self.index_changed or self.vanished:
+            with self.corpus.write():
+                rebuild_repeats(self.db)
 
     def _follow_title_rule(self) -> None:
         """Titles stored by a version with another title rule are recomputed, once."""
@@ -306,6 +338,8 @@ class _Scan:
                 "INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [cursor.lastrowid, content.text]
             )
             self.new_ids.append(int(cursor.lastrowid or 0))
+            store_passages(self.db, int(cursor.lastrowid or 0), content.passages)
+            self.index_changed = True
 
     def _update(
         self, row: dict[str, Any], found: FoundFile, content: FileContent, renamed: bool, same_content: bool = True
@@ -325,6 +359,8 @@ class _Scan:
             fields["changed_at"] = fields["scanned_at"]
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self.db.execute(f"UPDATE documents SET {assignments} WHERE id = ?", [*fields.values(), doc_id])
+        if renamed or row["state"] != "ok" or row.get("source") != fields["source"]:
+            self.index_changed = True  # the repeats' document or source counts may change
         if renamed:
             self.corpus.log_event("document.moved", doc_id, {"from": row["path"], "to": found.path})
         # The title read from the file ignores the marks the document already has:
@@ -342,6 +378,8 @@ class _Scan:
         else:  # first readable version of a file that was unreadable until now
             self.db.execute("INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [doc_id, content.text])
             self.new_ids.append(doc_id)
+        store_passages(self.db, doc_id, content.passages)
+        self.index_changed = True
         self._reanchor(doc_id, content.text, row["sha256"], content.sha256)
 
     def _reanchor(self, doc_id: int, text: str, sha_before: str | None, sha_after: str | None) -> None:

@@ -12,6 +12,13 @@ Version 2 adds tag imports: ``imports`` records each ``import-tags`` run (file,
 its sha256, annotator, time, mode, counts, ``undone_at``); ``document_tags.import_id``
 is the provenance of every link an import created, and ``import_removed_links``
 keeps the links an import removed, so that undoing it restores them.
+
+Version 3 adds the passage index (repeated passages across the corpus):
+``passages`` holds every line and paragraph of every document as a fingerprint
+of its normalized text (see ``normalize``) with its offsets, ``repeats`` the
+fingerprints found in two or more documents (counts and one copy to show,
+rebuilt after a scan that changed passages), and ``documents.source`` the
+document's source (see ``sources``). An existing corpus is indexed at its next scan.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import sqlite_utils
 
 from .errors import NewerSchema, NotOurDatabase
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("new", "in_progress", "reviewed", "skipped")
 DOCUMENT_STATES = ("ok", "missing", "unreadable")
 SPAN_KINDS = ("annotation", "boilerplate")
@@ -181,9 +188,41 @@ def _v1_to_v2(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+_V2_TO_V3 = """
+ALTER TABLE documents ADD COLUMN source TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE passages (
+    document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    fingerprint INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('line', 'paragraph')),
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX passages_fingerprint ON passages (fingerprint, document_id);
+CREATE INDEX passages_document ON passages (document_id);
+
+CREATE TABLE repeats (
+    fingerprint INTEGER PRIMARY KEY,
+    documents INTEGER NOT NULL,
+    sources INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX repeats_documents ON repeats (documents DESC, fingerprint);
+"""
+
+
+def _v2_to_v3(db: sqlite_utils.Database) -> None:
+    """The passage index: ``passages``, ``repeats`` and ``documents.source``."""
+    for statement in _V2_TO_V3.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1. New databases are
 # created at version 1 and migrated, so every migration runs in every test.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def read_version(db: sqlite_utils.Database) -> int:

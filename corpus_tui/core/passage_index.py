@@ -1,0 +1,84 @@
+"""The passage index: every line and paragraph of every document, as a fingerprint
+of its normalized text (``normalize``, ``passages``), kept in step with the scans.
+
+``passages`` rows change only with a document's text (a new, changed or first
+readable file); a rename keeps them. ``repeats`` — the fingerprints found in two
+or more documents, with their document and source counts and one copy to show —
+is rebuilt in one statement after a scan that changed passages or sources, so
+listing the repeats of 100,000 documents reads a small table, not a million rows.
+A corpus indexed with an older normalization is re-indexed, once, by its next scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .normalize import NORMALIZATION_VERSION
+from .passages import passages
+
+INDEX_STATE_KEY = "passage_normalization"
+KIND_CODES = ("line", "paragraph")
+
+PassageRow = tuple[int, int, int, int]  # (kind code, start, end, fingerprint): small to pickle from the reader
+
+
+def passage_rows(text: str, body_start: int) -> list[PassageRow]:
+    """A text's passages, in the form the scanner's reader process sends back."""
+    return [(KIND_CODES.index(p.kind), p.start, p.end, p.fingerprint) for p in passages(text, body_start)]
+
+
+def store_passages(db: Any, document_id: int, rows: Sequence[PassageRow]) -> None:
+    """Replace a document's passages. Inside the caller's write transaction."""
+    db.execute("DELETE FROM passages WHERE document_id = ?", [document_id])
+    db.conn.executemany(
+        'INSERT INTO passages (document_id, fingerprint, kind, start, "end") VALUES (?, ?, ?, ?, ?)',
+        [(document_id, fingerprint, KIND_CODES[kind], start, end) for kind, start, end, fingerprint in rows],
+    )
+
+
+def index_is_current(db: Any) -> bool:
+    row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [INDEX_STATE_KEY]).fetchone()
+    return row is not None and row[0] == str(NORMALIZATION_VERSION)
+
+
+def record_index_version(db: Any) -> None:
+    db.execute(
+        "INSERT INTO corpus_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [INDEX_STATE_KEY, str(NORMALIZATION_VERSION)],
+    )
+
+
+def documents_to_reindex(db: Any) -> list[int]:
+    return [row[0] for row in db.execute(
+        "SELECT d.id FROM documents d JOIN document_texts t ON t.document_id = d.id ORDER BY d.id"
+    )]
+
+
+def reindex(db: Any, document_ids: Iterable[int]) -> None:
+    """Recompute the passages of documents from their stored texts (the index's version changed)."""
+    for document_id in document_ids:
+        row = db.execute(
+            "SELECT t.text, d.body_start FROM document_texts t JOIN documents d ON d.id = t.document_id "
+            "WHERE d.id = ?", [document_id],
+        ).fetchone()
+        if row is not None:
+            store_passages(db, document_id, passage_rows(row[0], row[1]))
+
+
+def rebuild_repeats(db: Any) -> None:
+    """Recount every fingerprint found in two or more documents that are on disk.
+
+    One copy to show each (the bare columns of SQLite's MIN() come from the row
+    with the smallest rowid: the first document indexed with it). Missing files
+    do not count: their text is only what was last scanned.
+    """
+    db.execute("DELETE FROM repeats")
+    db.execute(
+        'INSERT INTO repeats (fingerprint, documents, sources, document_id, start, "end") '
+        'SELECT fingerprint, documents, sources, document_id, start, "end" FROM ('
+        "  SELECT p.fingerprint, COUNT(DISTINCT p.document_id) AS documents, "
+        '         COUNT(DISTINCT d.source) AS sources, MIN(p.rowid), p.document_id, p.start, p."end" '
+        "  FROM passages AS p JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
+        "  GROUP BY p.fingerprint HAVING COUNT(DISTINCT p.document_id) >= 2)"
+    )

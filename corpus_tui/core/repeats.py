@@ -1,0 +1,93 @@
+"""Repeated passages across the corpus: the lines and paragraphs found, normalized,
+in several documents (see ``passage_index``), most frequent first.
+
+Example::
+
+    with Corpus.open("seeds") as corpus:
+        for repeat in corpus.repeats(min_docs=2):
+            print(repeat.documents, repeat.sources, repeat.marked, repeat.text[:60])
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .base import CorpusBase
+from .errors import InvalidValue
+from .sources import is_boilerplate_like
+
+DEFAULT_MIN_DOCS = 3
+TEXT_SHOWN_CHARS = 2000  # a copy's text as listed; the passage itself may be longer
+
+
+@dataclass(frozen=True)
+class Repeat:
+    id: int  # the passage's fingerprint: stable while the normalization is (``normalize.NORMALIZATION_VERSION``)
+    text: str  # one copy, as it is in its document
+    documents: int  # documents on disk holding a copy
+    sources: int  # distinct sources among them (``sources.document_source``)
+    marked: int  # documents whose copy is all boilerplate already
+    boilerplate_like: bool  # enough documents and sources that it is not a repost (``sources.is_boilerplate_like``)
+    document_id: int  # the copy shown
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RepeatsMixin(CorpusBase):
+    def repeats(self, min_docs: int = DEFAULT_MIN_DOCS, limit: int | None = None,
+                contains: str | None = None) -> list[Repeat]:
+        """Passages found in at least ``min_docs`` documents, most documents first;
+        ``contains`` keeps those whose shown copy holds that text (case-insensitive)."""
+        if min_docs < 2:
+            raise InvalidValue(f"min_docs must be 2 or more, not {min_docs}")
+        if limit is not None and limit < 1:
+            raise InvalidValue(f"limit must be 1 or more, not {limit}")
+        where, params = "r.documents >= ?", [min_docs]
+        if contains:
+            where += ' AND instr(lower(substr(t.text, r.start + 1, r."end" - r.start)), lower(?)) > 0'
+            params.append(contains)  # type: ignore[arg-type]
+        return self._repeats_where(where, params, limit)
+
+    def repeat(self, repeat_id: int) -> Repeat:
+        """One repeated passage by its id; InvalidValue when there is none (any more)."""
+        found = self._repeats_where("r.fingerprint = ?", [repeat_id], None)
+        if not found:
+            raise InvalidValue(f"no repeated passage with id {repeat_id} (run a scan, or see corpus-tui repeats)")
+        return found[0]
+
+    def _repeats_where(self, where: str, params: list[Any], limit: int | None) -> list[Repeat]:
+        sql = (
+            'SELECT r.fingerprint, substr(t.text, r.start + 1, MIN(r."end" - r.start, ?)), r.documents, r.sources, '
+            'r.document_id, r.start, r."end" FROM repeats AS r JOIN document_texts AS t ON t.document_id = r.document_id '
+            f"WHERE {where} ORDER BY r.documents DESC, r.sources DESC, r.fingerprint"
+        )
+        params = [TEXT_SHOWN_CHARS, *params]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [
+            Repeat(fingerprint, text, documents, sources, self._marked_copies(fingerprint),
+                   is_boilerplate_like(documents, sources), document_id, start, end)
+            for fingerprint, text, documents, sources, document_id, start, end in self.db.execute(sql, params)
+        ]
+
+    def repeat_copies(self, repeat_id: int) -> list[tuple[int, int, int]]:
+        """Every copy on disk: (document id, start, end), in document order."""
+        return [tuple(row) for row in self.db.execute(  # type: ignore[misc]
+            'SELECT p.document_id, p.start, p."end" FROM passages AS p JOIN documents AS d ON d.id = p.document_id '
+            "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start", [repeat_id],
+        )]
+
+    def _marked_copies(self, fingerprint: int) -> int:
+        """Documents where a copy lies inside one live boilerplate span."""
+        return int(self.db.execute(
+            "SELECT COUNT(DISTINCT p.document_id) FROM passages AS p "
+            "JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
+            "WHERE p.fingerprint = ? AND EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = p.document_id "
+            "AND s.kind = 'boilerplate' AND s.anchor != 'stale' AND s.start <= p.start AND s.\"end\" >= p.\"end\")",
+            [fingerprint],
+        ).fetchone()[0])

@@ -1,0 +1,121 @@
+"""The passage index (issue 11, part 1): built at scan, kept in step on rescan, rename and
+deletion, re-built after a normalization change; ``Corpus.repeats`` and ``corpus-tui repeats``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import assert_one_line_error
+
+from corpus_tui.core.errors import InvalidValue
+from corpus_tui.core.passage_index import INDEX_STATE_KEY
+
+APPEAL = "If you're able, and if you like our content and approach, please support the project."
+
+
+def appeal(corpus):  # type: ignore[no-untyped-def]
+    (found,) = [r for r in corpus.repeats(min_docs=2) if r.text.startswith(APPEAL[:30])]
+    return found
+
+
+def test_the_seeds_donation_appeal_is_one_passage_in_two_documents(seeds_copy, open_corpus):
+    """000 quotes it with straight quotes and <autolinks>, 002 with curly quotes and bare URLs."""
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    found = appeal(corpus)
+    assert found.documents == 2 and found.sources == 1 and found.marked == 0
+    assert found.boilerplate_like is False  # two documents of one source: could be a repost
+    copies = corpus.repeat_copies(found.id)
+    assert len({doc for doc, _, _ in copies}) == 2
+    for doc, start, end in copies:
+        assert "support the project" in corpus.text(doc)[start:end]
+    assert corpus.repeat(found.id) == found
+
+
+def test_marked_counts_documents_whose_copy_is_boilerplate(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    doc, start, end = corpus.repeat_copies(appeal(corpus).id)[0]
+    corpus.mark_boilerplate(doc, start, end, reason="donation")
+    assert appeal(corpus).marked == 1
+
+
+def test_a_changed_file_updates_its_passages_and_the_counts(make_corpus, open_corpus):
+    footer = "Subscribe to our newsletter for more stories\n"
+    folder = make_corpus({f"{name}.txt": f"Story {name} begins here with words.\n\n{footer}" for name in "abcd"})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    (repeat,) = corpus.repeats(min_docs=3)
+    assert repeat.documents == 4 and repeat.text == footer.strip()
+    (folder / "d.txt").write_text("Story d was rewritten without the footer.\n")
+    corpus.scan()
+    assert [r.documents for r in corpus.repeats(min_docs=3)] == [3]
+    (folder / "c.txt").unlink()  # missing files do not count
+    corpus.scan()
+    assert corpus.repeats(min_docs=3) == [] and [r.documents for r in corpus.repeats(min_docs=2)] == [2]
+
+
+def test_a_rename_keeps_passages_and_a_new_folder_is_a_new_source(make_corpus, open_corpus):
+    footer = "All rights reserved by the publisher of this site\n"
+    folder = make_corpus({"one/a.txt": "First story text.\n\n" + footer, "one/b.txt": "Second story text.\n\n" + footer,
+                          "one/c.txt": "Third story text.\n\n" + footer})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    (repeat,) = corpus.repeats()
+    assert (repeat.documents, repeat.sources, repeat.boilerplate_like) == (3, 1, True)
+    (folder / "two").mkdir()
+    shutil.move(folder / "one" / "c.txt", folder / "two" / "c.txt")
+    assert corpus.scan().renamed == 1
+    (repeat,) = corpus.repeats()
+    assert (repeat.documents, repeat.sources) == (3, 2)
+
+
+def test_a_rescan_with_no_change_leaves_the_index_alone(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    statements: list[str] = []
+    corpus.db.conn.set_trace_callback(statements.append)
+    corpus.scan()
+    corpus.db.conn.set_trace_callback(None)
+    assert not any("passages" in s or "repeats" in s for s in statements if not s.startswith("SELECT"))
+
+
+def test_a_corpus_indexed_by_another_normalization_is_reindexed_once(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    before = corpus.repeats(min_docs=2)
+    with corpus.write():  # as a corpus made before the index, or by another normalization
+        corpus.db.execute("DELETE FROM passages")
+        corpus.db.execute("DELETE FROM repeats")
+        corpus.db.execute("DELETE FROM corpus_state WHERE key = ?", [INDEX_STATE_KEY])
+    assert corpus.repeats(min_docs=2) == []
+    corpus.scan()
+    assert corpus.repeats(min_docs=2) == before
+    assert corpus.get_state(INDEX_STATE_KEY) is not None
+
+
+def test_bad_arguments_are_errors(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    with pytest.raises(InvalidValue):
+        corpus.repeats(min_docs=1)
+    with pytest.raises(InvalidValue):
+        corpus.repeats(limit=0)
+    with pytest.raises(InvalidValue, match="no repeated passage"):
+        corpus.repeat(12345)
+
+
+def test_cli_lists_repeats_as_a_table_and_as_json_lines(seeds_copy, run_script):
+    assert run_script("scan", seeds_copy).returncode == 0
+    listed = run_script("repeats", seeds_copy, "--min-docs", "2", "--contains", "support the project")
+    assert listed.returncode == 0 and "support the project" in listed.stdout and "(repost?)" in listed.stdout
+    as_json = run_script("repeats", seeds_copy, "--min-docs", "2", "--json", "--limit", "3")
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(records) == 3
+    assert {"id", "text", "documents", "sources", "marked"} <= set(records[0])
+    assert records == sorted(records, key=lambda r: -r["documents"])
+    assert_one_line_error(run_script("repeats", seeds_copy, "--min-docs", "1"), "--min-docs")
+    nothing = run_script("repeats", seeds_copy)  # 3 documents by default: none in the seeds
+    assert nothing.returncode == 0 and nothing.stdout == "no passage is in 3 or more documents\n"
