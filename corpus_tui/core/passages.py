@@ -81,10 +81,30 @@ def _close_paragraph(text: str, lines: list[Passage | None], start: int, end: in
 
 
 def _passage(kind: str, start: int, raw: str) -> Passage | None:
+    known = _SEEN.get(raw)
+    if known is None:
+        known = _fingerprint_of(raw)
+        if len(_SEEN) >= SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[raw] = known
+    if not known:
+        return None
+    return Passage(kind, start, start + len(raw), known[0], known[1])
+
+
+def _fingerprint_of(raw: str) -> tuple[int, int] | tuple[()]:
+    """(fingerprint, normalized length), or () for text too short or without letters."""
     normalized = normalize(raw)
     if len(normalized) < MIN_PASSAGE_CHARS or not _has_letters(normalized):
-        return None
-    return Passage(kind, start, start + len(raw), fingerprint(normalized), len(normalized))
+        return ()
+    return fingerprint(normalized), len(normalized)
+
+
+# Boilerplate is what repeats: the same raw line is normalized once per process, not once per
+# copy (a scan's reader sees the same menus and footers thousands of times). Bounded, and cleared
+# whole when full: cheaper than an LRU, and repeats come back at once.
+SEEN_MAX = 100_000
+_SEEN: dict[str, tuple[int, int] | tuple[()]] = {}
 
 
 def _has_letters(normalized: str) -> bool:
