@@ -29,6 +29,7 @@ from ..core.sessions import begin_session, end_session, unclean_sessions
 from ..core.store import translate
 from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
+from ..core.repeats import Repeat
 from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings
@@ -40,6 +41,8 @@ from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
+from .screens.repeats import SHOWN as REPEATS_SHOWN
+from .screens.repeats import Copy, RepeatsScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
 from .widgets.find_bar import FindBar
@@ -478,6 +481,30 @@ class CorpusApp(EditingMixin, App[None]):
     @on(Reader.MatchesChanged)
     def _matches_changed(self) -> None:
         self.update_topbar()
+
+    def action_repeats(self) -> None:
+        """The passages repeated across the corpus; enter on a copy opens it there."""
+
+        def load(min_docs: int, text: str) -> list[Repeat]:
+            with self.worker_corpus() as corpus:
+                return corpus.repeats(min_docs=min_docs, limit=REPEATS_SHOWN, contains=text.strip() or None)
+
+        def copies(repeat_id: int) -> list[Copy]:
+            paths = {}
+            found = self.corpus.repeat_copies(repeat_id)
+            for row in self.corpus.query(
+                "SELECT id, path FROM documents WHERE id IN (SELECT document_id FROM passages WHERE fingerprint = ?)",
+                [repeat_id],
+            ):
+                paths[row["id"]] = row["path"]
+            return [Copy(doc, paths.get(doc, "?"), start, end) for doc, start, end in found]
+
+        def chosen(copy: Copy | None) -> None:
+            if copy is not None:
+                self.open_document(copy.document_id, cursor=copy.start)
+                self.reader.focus()
+
+        self.push_screen(RepeatsScreen(load, copies), chosen)
 
     def action_search_corpus(self) -> None:
         def run(query: str) -> SearchResults:

@@ -32,6 +32,7 @@ DOCUMENT_BINDINGS = [
 
 APP_BINDINGS = [
     Binding("ctrl+f", "search_corpus", "Search corpus", id="search_corpus"),
+    Binding("R", "repeats", "Repeated passages", id="repeats", show=False),
     Binding("e", "export", "Export", id="export", show=False),
     Binding("f", "focus_filter", "Filter list", id="focus_filter", show=False),
     Binding("s", "cycle_sort", "Sort list", id="cycle_sort", show=False),

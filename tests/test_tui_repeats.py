@@ -1,0 +1,79 @@
+"""The repeats view (R): the corpus's repeated passages, their documents, and a copy opened."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+from tui_support import app_on, settle
+
+from corpus_tui import Corpus
+from corpus_tui.tui.screens.repeats import RepeatsScreen
+
+FOOTER = "Subscribe to our newsletter for more stories"
+
+
+def site(tmp_path):  # type: ignore[no-untyped-def]
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name in "abcd":
+        (folder / f"{name}.txt").write_text(f"Story {name} begins here with words.\n\n{FOOTER}\n")
+    (folder / "e.txt").write_text("A story without the footer at all.\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    return folder
+
+
+def rows(app) -> list[str]:  # type: ignore[no-untyped-def]
+    listing = app.screen.query_one("#repeats-list", OptionList)
+    return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+
+
+async def test_R_lists_repeats_then_their_documents_and_opens_a_copy_at_the_passage(tmp_path):
+    app = app_on(site(tmp_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        assert isinstance(app.screen, RepeatsScreen)
+        await settle(pilot, app, lambda: bool(rows(app)))
+        (line,) = rows(app)
+        assert FOOTER in line and "4 docs" in line
+        await pilot.press("enter")
+        assert [r.strip() for r in rows(app)] == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("down", "down", "enter")
+        assert not isinstance(app.screen, RepeatsScreen)
+        assert app.doc.path == "c.txt" and app.reader.text[app.reader.cursor:].startswith(FOOTER)
+
+
+async def test_the_filter_and_the_minimum_narrow_the_list_and_esc_steps_back(tmp_path):
+    app = app_on(site(tmp_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        await pilot.press("plus", "plus")  # 5 documents or more: none
+        await settle(pilot, app, lambda: rows(app) == [])
+        await pilot.press("minus", "minus")
+        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        app.screen.query_one("#repeats-filter", Input).value = "no such words"
+        await settle(pilot, app, lambda: rows(app) == [])
+        app.screen.query_one("#repeats-filter", Input).value = "NEWSLETTER"
+        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        app.screen.query_one("#repeats-list", OptionList).focus()
+        await pilot.press("enter")
+        assert len(rows(app)) == 4
+        await pilot.press("escape")  # back to the passages
+        assert len(rows(app)) == 1 and isinstance(app.screen, RepeatsScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RepeatsScreen)
+
+
+async def test_hostile_passage_text_is_shown_as_text(tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    for name in "abc":
+        (folder / f"{name}.txt").write_text(f"Body {name} here.\n\n[bold]Share[/] \x1b]0;X\x07 [@click=app.quit]this[/]\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        assert "[bold]Share[/] ␛]0;X␇ [@click=app.quit]this[/]" in rows(app)[0]
+        assert app.is_running
