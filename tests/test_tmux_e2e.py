@@ -141,3 +141,22 @@ def test_hostile_text_in_a_real_terminal(tmp_path, tmux_app):
                            capture_output=True, text=True).stdout
     assert "PWNED" not in title
     app.keys("q")
+
+
+def test_repeats_view_in_a_real_terminal(tmp_path, tmux_app):
+    """R lists the corpus's repeated passages; enter, then enter on a document, opens it at the copy."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name in "abcd":
+        (folder / f"{name}.txt").write_text(f"Story {name} begins here.\n\nSupport our work: donate today\n")
+    app = tmux_app(folder)
+    app.wait_for("reviewed 0/4")
+    app.keys("R")
+    app.wait_for("Support our work: donate today")
+    screen = app.wait_for("4 docs")
+    assert "1 passage in 3 or more documents" in screen
+    app.keys("Enter")
+    app.wait_for("is in 4 documents")
+    app.keys("Down", "Down", "Enter")
+    screen = app.wait_for("reviewed 0/4 · c.txt")
+    assert "Support our work: donate today" in screen and app.alive()
