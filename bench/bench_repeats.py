@@ -1,0 +1,161 @@
+"""Benchmark the passage index and repeated passages (issue 11) on a labelled generated corpus.
+
+    python bench/bench_repeats.py [--docs N] [--sites S] [--workdir DIR] [--keep] [--json]
+
+Generates N documents from S site templates with line labels (``generate_sites.py``), then,
+in this process:
+
+- scans it twice into one database with the passage index switched off (the baseline: the
+  scanner's passage step replaced by a no-op for that run only) and twice with it, a first
+  scan and a no-change rescan each, and gives the index's share of each;
+- lists the repeats (``Corpus.repeats(min_docs=3, limit=2000)``) from a fresh connection;
+- when the library can mark everywhere (``Corpus.mark_everywhere``), marks every passage found
+  in 20 or more documents, times the largest, undoes it and times that, and scores the marks
+  line by line against the labels (``repeats_scoring.score``): precision and recall of the
+  boilerplate class.
+
+Targets (the issue's): index ≤ +30% of a first scan, ≤ +5% of a rescan; repeats on screen
+≤ 1 s; marking a passage in 10,000 documents ≤ 1 s and its undo ≤ 1 s; precision ≥ 0.99 and
+recall ≥ 0.95. Exit status 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scan import judge, print_rows  # noqa: E402
+from generate_sites import generate_sites  # noqa: E402
+from repeats_scoring import marked_ranges, score  # noqa: E402
+
+from corpus_tui import Corpus  # noqa: E402
+from corpus_tui.core import scanner  # noqa: E402
+
+MARK_MIN_DOCS = 20
+
+
+@contextmanager
+def index_switched_off() -> Iterator[None]:
+    """The baseline: the same scan without computing, storing or counting passages."""
+    saved = (scanner.passage_rows, scanner.store_passages, scanner._Scan._follow_passage_index)
+    scanner.passage_rows = lambda text, body_start: []  # type: ignore[assignment]
+    scanner.store_passages = lambda db, document_id, rows: None  # type: ignore[assignment]
+    scanner._Scan._follow_passage_index = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        scanner.passage_rows, scanner.store_passages, scanner._Scan._follow_passage_index = saved
+
+
+def timed_scans(folder: Path, db: Path) -> tuple[float, float]:
+    with Corpus.open(folder, db=db, annotator="bench") as corpus:
+        started = time.perf_counter()
+        corpus.scan()
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        corpus.scan()
+        return first, time.perf_counter() - started
+
+
+def run(docs: int, sites: int, workdir: Path) -> dict[str, Any]:
+    folder = workdir / "sites"
+    started = time.perf_counter()
+    generate_sites(folder, docs=docs, sites=sites)
+    figures: dict[str, Any] = {"docs": docs, "sites": sites, "generate_s": round(time.perf_counter() - started, 1)}
+    with index_switched_off():
+        base_first, base_rescan = timed_scans(folder, workdir / "baseline.db")
+    first, rescan = timed_scans(folder, workdir / "index.db")
+    figures.update(baseline_first_s=round(base_first, 2), baseline_rescan_s=round(base_rescan, 3),
+                   first_s=round(first, 2), rescan_s=round(rescan, 3),
+                   first_ratio=round(first / base_first, 2), rescan_ratio=round(rescan / base_rescan, 2))
+    with Corpus.open(folder, db=workdir / "index.db", annotator="bench") as corpus:
+        started = time.perf_counter()
+        listed = corpus.repeats(min_docs=3, limit=2000)
+        figures["repeats_s"] = round(time.perf_counter() - started, 3)
+        figures["repeats"] = corpus.db.execute("SELECT COUNT(*) FROM repeats WHERE documents >= 3").fetchone()[0]
+        figures["passages"] = corpus.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        figures["largest_repeat_docs"] = listed[0].documents if listed else 0
+        if hasattr(corpus, "mark_everywhere"):
+            figures.update(mark_and_score(corpus, folder))
+    return figures
+
+
+def mark_and_score(corpus: Any, folder: Path) -> dict[str, Any]:
+    chosen = corpus.repeats(min_docs=MARK_MIN_DOCS)
+    largest = chosen[0]
+    started = time.perf_counter()
+    corpus.mark_everywhere(largest.id, rule=False)
+    mark_s = time.perf_counter() - started
+    started = time.perf_counter()
+    corpus.undo()
+    undo_s = time.perf_counter() - started
+    for repeat in chosen:
+        corpus.mark_everywhere(repeat.id, rule=False)
+    scored = score(folder, folder / "gold.jsonl", marked_ranges(corpus))
+    boilerplate = scored["boilerplate"]
+    return {"marked_passages": len(chosen), "mark_largest_s": round(mark_s, 3), "undo_largest_s": round(undo_s, 3),
+            "precision": round(boilerplate["precision"], 4), "recall": round(boilerplate["recall"], 4)}
+
+
+def print_table(figures: dict[str, Any]) -> None:
+    targets = figures["targets"]
+    ok = lambda name: "PASS" if targets.get(name, True) else "FAIL"  # noqa: E731
+    print(f"{figures['docs']:,} documents from {figures['sites']} sites (generated in {figures['generate_s']} s), "
+          f"{figures['passages']:,} passages, {figures['repeats']:,} repeats in ≥ 3 documents")
+    rows = [
+        ("first scan", f"{figures['first_s']} s", f"{figures['first_ratio']}x the scan without the index "
+         f"({figures['baseline_first_s']} s), target ≤ 1.3x", ok("first_scan")),
+        ("no-change rescan", f"{figures['rescan_s']} s", f"{figures['rescan_ratio']}x ({figures['baseline_rescan_s']} s),"
+         " target ≤ 1.05x", ok("rescan")),
+        ("repeats listed", f"{figures['repeats_s']} s", "target ≤ 1 s", ok("repeats_listed")),
+    ]
+    if "precision" in figures:
+        rows += [
+            ("mark everywhere", f"{figures['mark_largest_s']} s", f"a passage in {figures['largest_repeat_docs']:,} "
+             "documents, target ≤ 1 s", ok("mark")),
+            ("its undo", f"{figures['undo_largest_s']} s", "target ≤ 1 s", ok("undo")),
+            ("precision", f"{figures['precision']}", f"every passage in ≥ {MARK_MIN_DOCS} documents marked "
+             f"({figures['marked_passages']}), target ≥ 0.99", ok("precision")),
+            ("recall", f"{figures['recall']}", "target ≥ 0.95", ok("recall")),
+        ]
+    else:
+        rows.append(("mark everywhere", "-", "not in this version of the library", "-"))
+    print_rows(rows, figures["passed"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000, help="documents to generate (default 100,000)")
+    parser.add_argument("--sites", type=int, default=40, help="site templates (default 40)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the run's temporary folder goes")
+    parser.add_argument("--keep", action="store_true", help="keep the corpus and databases")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="corpus-repeats-", dir=args.workdir))
+    try:
+        figures = run(args.docs, args.sites, workdir)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    targets = {"first_scan": figures["first_ratio"] <= 1.3, "rescan": figures["rescan_ratio"] <= 1.05,
+               "repeats_listed": figures["repeats_s"] <= 1.0}
+    if "precision" in figures:
+        targets.update(mark=figures["mark_largest_s"] <= 1.0, undo=figures["undo_largest_s"] <= 1.0,
+                       precision=figures["precision"] >= 0.99, recall=figures["recall"] >= 0.95)
+    return judge(figures, targets, args.json, print_table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
