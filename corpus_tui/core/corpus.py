@@ -24,8 +24,10 @@ from .discovery import DEFAULT_INCLUDE, FoundFile, discover
 from .errors import DamagedWal, FolderNotFound, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
+from .propagate import PropagateMixin
 from .repeats import RepeatsMixin
 from .review import ReviewMixin
+from .rules import RulesMixin
 from .spans import SpansMixin
 from .store import DEFAULT_TIMEOUT, connect, write_transaction
 from .tags import TagsMixin
@@ -87,7 +89,7 @@ def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
         )
 
 
-class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin):
+class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, PropagateMixin, RulesMixin):
     """A corpus folder and its annotation database. Use ``Corpus.open``."""
 
     @classmethod

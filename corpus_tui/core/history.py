@@ -13,11 +13,12 @@ from typing import Any
 
 from .anchoring import Anchor, find
 from .base import CorpusBase
+from .propagate import MULTI_DOCUMENT_ACTIONS, replay
 from .titles import refresh_titles
 
 UNDOABLE = frozenset({
     "span.add", "span.remove", "span.update", "span.place", "boilerplate.mark", "boilerplate.unmark",
-    "tag.add", "tag.remove", "status.set", "note.set",
+    "tag.add", "tag.remove", "status.set", "note.set", *MULTI_DOCUMENT_ACTIONS,
 })
 
 
@@ -84,7 +85,9 @@ class HistoryMixin(CorpusBase):
     def _apply(self, event: Event, forward: bool) -> None:
         payload, doc_id = event.payload, event.document_id
         action = event.action
-        if action.startswith(("span.", "boilerplate.")):
+        if action in MULTI_DOCUMENT_ACTIONS:  # mark everywhere, removing a rule: many documents at once
+            replay(self.db, payload, forward, _reanchored)
+        elif action.startswith(("span.", "boilerplate.")):
             remove, insert = ("before", "after") if forward else ("after", "before")
             for row in payload[remove]:
                 self.db.execute("DELETE FROM spans WHERE id = ?", [row["id"]])

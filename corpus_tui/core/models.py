@@ -70,10 +70,11 @@ class Span:
     anchor: str  # "ok" | "reanchored" | "stale"
     annotator: str
     created_at: str
+    rule_id: int | None = None  # the rule that made this boilerplate range (``rules``); None: by hand
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Span":
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__ if name in row})
 
     def as_row(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}

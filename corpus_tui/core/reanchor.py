@@ -64,8 +64,11 @@ def _remerge_boilerplate(corpus: "SpansMixin", doc_id: int, text: str) -> None:
     for start, end in merged:
         anchor = anchor_for(text, start, end)
         reason = next((s.reason for s in live if s.start < end and s.end > start and s.reason), None)
+        # a range is a rule's only when every piece of it was that rule's (``rules``)
+        owners = {s.rule_id for s in live if s.start < end and s.end > start}
         rows.append(first.as_row() | {
             "id": None, "start": start, "end": end, "reason": reason, "anchor": "reanchored",
+            "rule_id": owners.pop() if len(owners) == 1 else None,
             "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
         })
     corpus.insert_span_rows(rows)

@@ -40,6 +40,7 @@ from .passage_index import (
     store_passages,
 )
 from .reanchor import reanchor_document
+from .rules import apply_rules
 from .sources import document_source
 from .store import now, translate
 from .titles import all_document_ids, document_title, record_title_rule, refresh_titles, titles_follow_rule
@@ -65,6 +66,7 @@ class ScanSummary:
     unreadable: int = 0
     reanchored_spans: int = 0
     stale_spans: int = 0
+    rule_marks: int = 0  # boilerplate ranges added by rules to documents added or changed
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -74,6 +76,8 @@ class ScanSummary:
         parts += [f"{self.missing} missing", f"{self.unreadable} unreadable"]
         if self.reanchored_spans or self.stale_spans:
             parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
+        if self.rule_marks:
+            parts.append(f"{plural(self.rule_marks, 'range')} marked by rules")
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -160,6 +164,7 @@ class _Scan:
         }
         self.new_ids: list[int] = []  # texts added in the current batch, to index for search
         self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
+        self.indexed: list[int] = []  # documents whose passages the current batch stored: rules apply to them
         self.index_changed = False  # passages, sources or states changed: the repeats need recounting
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not partial:
@@ -184,10 +189,12 @@ class _Scan:
                     self._catch_up(batch)
                     self.new_ids = []
                     self.retitle = []
+                    self.indexed = []
                     for found in batch:
                         self._one(found, contents.get(found.path))
                     index_new_texts(self.db, self.new_ids)
                     refresh_titles(self.db, self.retitle)
+                    self.summary.rule_marks += apply_rules(self.corpus, self.indexed)
                 done += len(batch)
                 if progress:
                     progress(done, total)
@@ -339,6 +346,7 @@ class _Scan:
             )
             self.new_ids.append(int(cursor.lastrowid or 0))
             store_passages(self.db, int(cursor.lastrowid or 0), content.passages)
+            self.indexed.append(int(cursor.lastrowid or 0))
             self.index_changed = True
 
     def _update(
@@ -379,6 +387,7 @@ class _Scan:
             self.db.execute("INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [doc_id, content.text])
             self.new_ids.append(doc_id)
         store_passages(self.db, doc_id, content.passages)
+        self.indexed.append(doc_id)
         self.index_changed = True
         self._reanchor(doc_id, content.text, row["sha256"], content.sha256)
 

@@ -19,6 +19,12 @@ of its normalized text (see ``normalize``) with its offsets, ``repeats`` the
 fingerprints found in two or more documents (counts and one copy to show,
 rebuilt after a scan that changed passages), and ``documents.source`` the
 document's source (see ``sources``). An existing corpus is indexed at its next scan.
+
+Version 4 adds rules (marking a passage everywhere, see ``propagate`` and ``rules``):
+``rules`` keeps each rule's passage fingerprint, the normalization version it was
+computed with, the copy's text shown when it was made, reason, annotator and
+times (``removed_at`` set when it no longer applies); ``spans.rule_id`` is the
+rule that made a boilerplate range (NULL for marks made by hand).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import sqlite_utils
 
 from .errors import NewerSchema, NotOurDatabase
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = ("new", "in_progress", "reviewed", "skipped")
 DOCUMENT_STATES = ("ok", "missing", "unreadable")
 SPAN_KINDS = ("annotation", "boilerplate")
@@ -220,9 +226,34 @@ def _v2_to_v3(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+_V3_TO_V4 = """
+CREATE TABLE rules (
+    id INTEGER PRIMARY KEY,
+    fingerprint INTEGER NOT NULL,
+    normalization INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    reason TEXT,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    removed_at TEXT
+);
+CREATE INDEX rules_fingerprint ON rules (fingerprint);
+
+ALTER TABLE spans ADD COLUMN rule_id INTEGER REFERENCES rules (id);
+CREATE INDEX spans_rule ON spans (rule_id) WHERE rule_id IS NOT NULL;
+"""
+
+
+def _v3_to_v4(db: sqlite_utils.Database) -> None:
+    """Rules: ``rules`` and ``spans.rule_id``."""
+    for statement in _V3_TO_V4.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1. New databases are
 # created at version 1 and migrated, so every migration runs in every test.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def read_version(db: sqlite_utils.Database) -> int:

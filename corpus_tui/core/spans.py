@@ -232,7 +232,8 @@ class SpansMixin(CorpusBase):
         """Insert full span rows (an ``id`` of None gets a fresh one). Inside ``write()``."""
         inserted = []
         for row in rows:
-            cursor = self.db.execute(_INSERT_SQL, [row[c] for c in SPAN_COLUMNS])
+            # rows logged before rules existed (and new rows) have no rule_id: made by hand
+            cursor = self.db.execute(_INSERT_SQL, [row.get(c) for c in SPAN_COLUMNS])
             inserted.append(Span.from_row(row | {"id": cursor.lastrowid}))
         return inserted
 

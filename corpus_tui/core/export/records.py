@@ -36,7 +36,9 @@ CHUNK_BYTES = 4 << 20  # and about this much text (file sizes): a chunk of big d
 _CHUNK_SQL = (
     "SELECT d.id, d.path, d.state, d.sha256, d.title, d.status, d.note, d.meta, d.body_start, "
     "CAST(t.text AS BLOB), "
-    "(SELECT json_group_array(json_array(s.kind, s.start, s.\"end\", s.label, s.note, s.reason, s.anchor, "
+    # A range a rule made exports its provenance as its reason, "rule:ID" (see ``rules``).
+    "(SELECT json_group_array(json_array(s.kind, s.start, s.\"end\", s.label, s.note, "
+    "CASE WHEN s.rule_id IS NULL THEN s.reason ELSE 'rule:' || s.rule_id END, s.anchor, "
     "s.annotator, s.created_at, s.quote)) FROM spans s WHERE s.document_id = d.id), "
     "(SELECT json_group_array(json_array(g.key, g.name, l.annotator, l.created_at)) "
     "FROM document_tags l JOIN tags g ON g.id = l.tag_id WHERE l.document_id = d.id) "

@@ -1,0 +1,122 @@
+"""Rules: "this passage is boilerplate wherever it appears", kept by ``mark_everywhere``.
+
+A rule holds a passage fingerprint and the normalization version it was computed
+with (a rule only matches passages indexed by the same version). At every scan the
+documents added or changed in a batch get the marks of every active rule whose
+passage they hold (``apply_rules``, in the batch's transaction); those ranges carry
+``spans.rule_id`` and export with reason ``rule:ID``. Removing a rule stops that,
+and with ``remove_marks`` also removes every range it made: one undo step.
+
+Example::
+
+    with Corpus.open("corpus") as corpus:
+        for rule in corpus.rules():
+            print(rule.id, rule.marks, rule.text[:60])
+        corpus.remove_rule(3, remove_marks=True)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .base import CorpusBase
+from .errors import InvalidValue
+from .normalize import NORMALIZATION_VERSION
+from .propagate import RULE_REMOVE_ACTION, Copy, MarkPlan, plan_marks, plan_payload, write_plan
+from .store import now
+
+RULE_MARK_ACTION = "boilerplate.rules"  # a scan's rule marks: logged, not undoable (scans are not)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    fingerprint: int  # the passage's id in ``repeats`` (``Repeat.id``)
+    normalization: int  # ``normalize.NORMALIZATION_VERSION`` it was computed with
+    text: str  # the copy shown when it was made
+    reason: str | None
+    annotator: str
+    created_at: str
+    removed_at: str | None
+    marks: int  # boilerplate ranges it made that are still there
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"active": self.active}
+
+
+_RULE_SQL = (
+    "SELECT r.id, r.fingerprint, r.normalization, r.text, r.reason, r.annotator, r.created_at, r.removed_at, "
+    "(SELECT COUNT(*) FROM spans AS s WHERE s.rule_id = r.id) FROM rules AS r"
+)
+
+
+class RulesMixin(CorpusBase):
+    def rules(self, include_removed: bool = False) -> list[Rule]:
+        """The rules, oldest first; only active ones unless ``include_removed``."""
+        where = "" if include_removed else " WHERE r.removed_at IS NULL"
+        return [Rule(*row) for row in self.db.execute(_RULE_SQL + where + " ORDER BY r.id")]
+
+    def rule(self, rule_id: int) -> Rule:
+        row = self.db.execute(_RULE_SQL + " WHERE r.id = ?", [rule_id]).fetchone()
+        if row is None:
+            raise InvalidValue(f"no rule with id {rule_id} (see corpus-tui rules list)")
+        return Rule(*row)
+
+    def remove_rule(self, rule_id: int, remove_marks: bool = True) -> int:
+        """Stop a rule; with ``remove_marks`` also remove every range it made (one undo
+        step either way). Returns how many ranges were removed."""
+        with self.write():
+            rule = self.rule(rule_id)
+            if not rule.active:
+                raise InvalidValue(f"rule {rule_id} was removed already ({rule.removed_at})")
+            removed: list[dict[str, Any]] = []
+            if remove_marks:
+                cursor = self.db.conn.execute("SELECT * FROM spans WHERE rule_id = ? ORDER BY id", [rule_id])
+                names = [d[0] for d in cursor.description]
+                removed = [dict(zip(names, values)) for values in cursor]
+            plan = MarkPlan(removed, [])
+            stamp = now()
+            write_plan(self.db, plan)
+            self.db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule_id])
+            self.log_event(RULE_REMOVE_ACTION, None, plan_payload(
+                self.db, plan, rule={"id": rule_id, "removed_at_before": None, "removed_at_after": stamp},
+            ))
+        return len(removed)
+
+
+def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> int:
+    """Mark, in these (just indexed) documents, every copy of an active rule's passage.
+
+    Inside the scan batch's write transaction; returns the ranges added. Costs one
+    query when there is no active rule.
+    """
+    db = corpus.db
+    if not document_ids or db.execute("SELECT 1 FROM rules WHERE removed_at IS NULL LIMIT 1").fetchone() is None:
+        return 0
+    copies: list[Copy] = [
+        (doc, start, end, rule_id, reason) for doc, start, end, rule_id, reason in db.execute(
+            'SELECT p.document_id, p.start, p."end", r.id, r.reason FROM rules AS r '
+            "JOIN passages AS p ON p.fingerprint = r.fingerprint "
+            "AND p.document_id IN (SELECT value FROM json_each(?)) "
+            "WHERE r.removed_at IS NULL AND r.normalization = ? ORDER BY r.id",
+            [json.dumps(sorted(set(document_ids))), NORMALIZATION_VERSION],
+        )
+    ]
+    if not copies:
+        return 0
+    plan = plan_marks(db, copies, corpus.annotator)
+    if not plan.added:
+        return 0
+    write_plan(db, plan)
+    corpus.log_event(RULE_MARK_ACTION, None, {
+        "rules": sorted({row["rule_id"] for row in plan.added if row["rule_id"] is not None}),
+        "documents": len(plan.documents), "ranges": len(plan.added),
+    })
+    return len(plan.added)
