@@ -257,3 +257,6 @@ _register_tags(cli)
 
 from .cli_repeats import register as _register_repeats  # noqa: E402
 _register_repeats(cli)
+
+from .cli_rules import register as _register_rules  # noqa: E402
+_register_rules(cli)

@@ -1,4 +1,5 @@
-"""``corpus-tui repeats``: the passages repeated across the corpus, over ``Corpus.repeats``.
+"""``corpus-tui repeats``: the passages repeated across the corpus, over ``Corpus.repeats``;
+with ``--mark``, marks them everywhere (``Corpus.mark_everywhere``).
 
 ``corpus_tui.cli`` calls ``register(cli)`` at its end.
 """
@@ -11,19 +12,28 @@ import click
 
 from .cli_output import out
 from .core import Corpus
+from .core.errors import InvalidValue
 from .core.repeats import DEFAULT_MIN_DOCS
 from .core.safe_text import one_line
 
 
-@click.command("repeats")
+# Passage ids are signed 64-bit fingerprints: "-6564..." must reach IDS, not be taken for an option.
+@click.command("repeats", context_settings={"ignore_unknown_options": True})
 @click.argument("folder", type=click.Path())
+@click.argument("ids", nargs=-1, metavar="[IDS]...")
 @click.option("--min-docs", type=click.IntRange(min=2), default=DEFAULT_MIN_DOCS, show_default=True,
               help="List passages found in at least this many documents.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many passages.")
 @click.option("--contains", default=None, help="Only passages whose text holds this (case-insensitive).")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object a line: id, text, documents, sources, marked, boilerplate_like, and a copy's place.")
-def repeats_command(folder: str, min_docs: int, limit: int | None, contains: str | None, as_json: bool,
+@click.option("--mark", is_flag=True,
+              help="Mark every copy of the passages IDS as boilerplate, in every document (one undo step each).")
+@click.option("--reason", default=None, help="With --mark: the reason the marks carry.")
+@click.option("--no-rule", is_flag=True, help="With --mark: keep no rule (documents scanned later are not marked).")
+@click.option("--dry-run", is_flag=True, help="With --mark: count what would change, write nothing.")
+def repeats_command(folder: str, ids: tuple[str, ...], min_docs: int, limit: int | None, contains: str | None,
+                    as_json: bool, mark: bool, reason: str | None, no_rule: bool, dry_run: bool,
                     db: str | None, annotator: str | None, timeout: float) -> None:
     """List the lines and paragraphs repeated across FOLDER's documents, most documents first.
 
@@ -35,7 +45,15 @@ def repeats_command(folder: str, min_docs: int, limit: int | None, contains: str
     Examples:
       corpus-tui repeats seeds --min-docs 2
       corpus-tui repeats big-corpus --limit 50 --json | jq .text
+      corpus-tui repeats big-corpus --mark -6564522289523234990 --reason "donation appeal"
+      corpus-tui repeats big-corpus --mark 123 456 --dry-run
+
+    Marking keeps a rule per passage unless --no-rule: documents added or
+    changed later get the mark at their scan (see 'corpus-tui rules list').
     """
+    if ids or mark:
+        _mark(folder, ids, mark, reason, not no_rule, dry_run, as_json, db, annotator, timeout)
+        return
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         found = corpus.repeats(min_docs=min_docs, limit=limit, contains=contains)
     if as_json:
@@ -50,6 +68,31 @@ def repeats_command(folder: str, min_docs: int, limit: int | None, contains: str
         flag = "" if repeat.boilerplate_like else "  (repost?)"
         out(f"{repeat.id:>20}  {repeat.documents:>6}  {repeat.sources:>7}  {repeat.marked:>6}  "
             f"{one_line(repeat.text, 100)}{flag}")
+
+
+def _mark(folder: str, ids: tuple[str, ...], mark: bool, reason: str | None, rule: bool, dry_run: bool,
+          as_json: bool, db: str | None, annotator: str | None, timeout: float) -> None:
+    if not mark:
+        raise click.UsageError(f"unexpected argument {ids[0]!r} (to mark passages: --mark ID...)")
+    if not ids:
+        raise click.UsageError("--mark needs at least one passage id (see corpus-tui repeats FOLDER)")
+    wanted = []
+    for text in ids:
+        try:
+            wanted.append(int(text))
+        except ValueError:
+            raise InvalidValue(f"not a passage id: {text!r} (ids are whole numbers: see corpus-tui repeats)") from None
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        for repeat_id in wanted:  # every id checked before anything is written
+            corpus.repeat(repeat_id)
+        for repeat_id in dict.fromkeys(wanted):
+            summary = corpus.mark_everywhere(repeat_id, reason=reason, rule=rule, dry_run=dry_run)
+            if as_json:
+                out(json.dumps(summary.as_dict()))
+                continue
+            verb = "would mark" if dry_run else "marked"
+            kept = f", rule {summary.rule_id}" if summary.rule_id is not None else ""
+            out(f"{repeat_id}: {verb} {summary.ranges} ranges in {summary.documents} documents{kept}")
 
 
 def register(cli: click.Group) -> None:

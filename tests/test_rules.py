@@ -1,0 +1,149 @@
+"""Rules kept by marking everywhere (issue 11, point 5): applied at later scans, removed with or
+without their marks, exported as reason ``rule:ID``; ``corpus-tui rules list|remove``; schema v4."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import assert_one_line_error
+
+from corpus_tui.core.errors import InvalidValue
+from corpus_tui.core.export import export
+from corpus_tui.core.schema import MIGRATIONS, SCHEMA_VERSION
+
+FOOTER = "Support our newsletter: subscribe today for 2024 stories\n"
+STORY = "Story {} begins here with its own words.\n\n"
+
+
+@pytest.fixture
+def marked(scanned):  # type: ignore[no-untyped-def]
+    """Three documents sharing a footer, marked everywhere with a rule."""
+    corpus, folder = scanned({f"{name}.txt": STORY.format(name) + FOOTER for name in "abc"})
+    (repeat,) = corpus.repeats()
+    summary = corpus.mark_everywhere(repeat.id, reason="newsletter")
+    return corpus, folder, repeat, summary
+
+
+def rule_spans(corpus, rule_id):  # type: ignore[no-untyped-def]
+    return corpus.query("SELECT document_id, start, \"end\" FROM spans WHERE rule_id = ? ORDER BY document_id",
+                        [rule_id])
+
+
+def test_schema_v4_adds_rules_and_spans_rule_id(marked):
+    corpus, _, repeat, summary = marked
+    assert SCHEMA_VERSION == 4 and 3 in MIGRATIONS
+    (rule,) = corpus.rules()
+    assert (rule.id, rule.fingerprint, rule.text, rule.reason, rule.marks, rule.active) == (
+        summary.rule_id, repeat.id, FOOTER.strip(), "newsletter", 3, True)
+    assert len(rule_spans(corpus, rule.id)) == 3
+
+
+def test_a_document_added_later_gets_the_mark_at_its_scan(marked):
+    corpus, folder, _, summary = marked
+    text = STORY.format("d") + FOOTER.replace("2024", "2031")  # another year: the same passage
+    (folder / "d.txt").write_text(text)
+    result = corpus.scan()
+    assert (result.added, result.rule_marks) == (1, 1) and "1 range marked by rules" in result.line()
+    doc = corpus.document_by_path("d.txt")
+    (span,) = corpus.spans(doc.id, "boilerplate")
+    assert (span.start, span.end, span.rule_id, span.reason) == (text.index("Support"), len(text) - 1,
+                                                                  summary.rule_id, "newsletter")
+    assert corpus.scan().rule_marks == 0  # a rescan with no change marks nothing
+
+
+def test_a_changed_document_gets_the_mark_at_its_rescan(scanned):
+    corpus, folder = scanned({f"{name}.txt": STORY.format(name) + FOOTER for name in "abc"}
+                             | {"e.txt": STORY.format("e")})
+    (repeat,) = corpus.repeats()
+    corpus.mark_everywhere(repeat.id)
+    (folder / "e.txt").write_text(STORY.format("e") + "More words.\n\n" + FOOTER)
+    result = corpus.scan()
+    assert (result.changed, result.rule_marks) == (1, 1)
+    doc = corpus.document_by_path("e.txt")
+    assert corpus.boilerplate_covers(doc.id, *corpus.repeat_copies(repeat.id)[-1][1:])
+
+
+def test_no_rule_and_removed_rules_mark_nothing_later(scanned):
+    corpus, folder = scanned({f"{name}.txt": STORY.format(name) + FOOTER for name in "abc"})
+    (repeat,) = corpus.repeats()
+    assert corpus.mark_everywhere(repeat.id, rule=False).rule_id is None and corpus.rules() == []
+    (folder / "d.txt").write_text(STORY.format("d") + FOOTER)
+    assert corpus.scan().rule_marks == 0
+
+
+def test_removing_a_rule_with_its_marks_is_one_undo_step(marked):
+    corpus, folder, _, summary = marked
+    doc = corpus.document_by_path("a.txt")
+    corpus.mark_boilerplate(doc.id, 0, 5, reason="by hand")  # not the rule's: stays
+    before = {d.id: corpus.spans(d.id, "boilerplate") for d in corpus.documents()}
+    assert corpus.remove_rule(summary.rule_id, remove_marks=True) == 3
+    assert rule_spans(corpus, summary.rule_id) == [] and corpus.rules() == []
+    assert [(s.start, s.end) for s in corpus.spans(doc.id, "boilerplate")] == [(0, 5)]
+    (folder / "d.txt").write_text(STORY.format("d") + FOOTER)
+    assert corpus.scan().rule_marks == 0  # it no longer applies
+    assert corpus.undo().action == "rule.remove"
+    assert {d: corpus.spans(d, "boilerplate") for d in before} == before
+    assert [r.id for r in corpus.rules()] == [summary.rule_id]
+    corpus.redo()
+    assert rule_spans(corpus, summary.rule_id) == []
+    with pytest.raises(InvalidValue, match="removed already"):
+        corpus.remove_rule(summary.rule_id)
+    with pytest.raises(InvalidValue, match="no rule"):
+        corpus.remove_rule(99)
+
+
+def test_removing_a_rule_keeping_its_marks(marked):
+    corpus, _, repeat, summary = marked
+    assert corpus.remove_rule(summary.rule_id, remove_marks=False) == 0
+    assert len(rule_spans(corpus, summary.rule_id)) == 3 and corpus.repeat(repeat.id).marked == 3
+    (rule,) = corpus.rules(include_removed=True)
+    assert not rule.active and rule.marks == 3
+    corpus.undo()
+    assert corpus.rules()[0].active
+
+
+def test_marking_everywhere_again_reuses_the_active_rule(marked):
+    corpus, _, repeat, summary = marked
+    again = corpus.mark_everywhere(repeat.id)
+    assert (again.rule_id, again.ranges) == (summary.rule_id, 0) and len(corpus.rules()) == 1
+
+
+def test_exports_give_rule_marks_reason_rule_id_and_leave_others_as_they_were(marked, tmp_path):
+    corpus, _, _, summary = marked
+    doc = corpus.document_by_path("a.txt")
+    corpus.mark_boilerplate(doc.id, 0, 5, reason="by hand")
+    export(corpus, "jsonl", tmp_path / "out.jsonl")
+    records = {r["path"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
+    assert [b["reason"] for b in records["a.txt"]["boilerplate"]] == ["by hand", f"rule:{summary.rule_id}"]
+    assert [b["reason"] for b in records["b.txt"]["boilerplate"]] == [f"rule:{summary.rule_id}"]
+    corpus.remove_rule(summary.rule_id, remove_marks=True)
+    export(corpus, "jsonl", tmp_path / "after.jsonl")
+    records = {r["path"]: r for r in map(json.loads, (tmp_path / "after.jsonl").read_text().splitlines())}
+    assert [b["reason"] for b in records["a.txt"]["boilerplate"]] == ["by hand"]
+
+
+def test_cli_rules_list_and_remove(marked, run_script):
+    corpus, folder, _, summary = marked
+    corpus.close()
+    listed = run_script("rules", "list", folder, "--json")
+    assert listed.returncode == 0, listed.stderr
+    (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (record["id"], record["marks"], record["active"], record["text"]) == (
+        summary.rule_id, 3, True, FOOTER.strip())
+    table = run_script("rules", "list", folder)
+    assert "newsletter" in table.stdout and "Support our newsletter" in table.stdout
+    assert_one_line_error(run_script("rules", "remove", folder, "99"), "no rule with id 99")
+    kept = run_script("rules", "remove", folder, str(summary.rule_id), "--keep-marks")
+    assert kept.returncode == 0 and kept.stdout == f"rule {summary.rule_id} removed\n"
+    assert run_script("rules", "list", folder).stdout == "no rules\n"
+    assert_one_line_error(run_script("rules", "remove", folder, str(summary.rule_id)), "removed already")
+
+
+def test_cli_rules_remove_with_marks(marked, run_script, open_corpus):
+    corpus, folder, _, summary = marked
+    corpus.close()
+    done = run_script("rules", "remove", folder, str(summary.rule_id))
+    assert done.stdout == f"rule {summary.rule_id} removed, and 3 ranges it made\n"
+    with open_corpus(folder) as again:
+        assert rule_spans(again, summary.rule_id) == []
