@@ -59,7 +59,8 @@ async def test_the_filter_and_the_minimum_narrow_the_list_and_esc_steps_back(tmp
         await pilot.press("enter")
         assert len(rows(app)) == 4
         await pilot.press("escape")  # back to the passages
-        assert len(rows(app)) == 1 and isinstance(app.screen, RepeatsScreen)
+        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        assert isinstance(app.screen, RepeatsScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, RepeatsScreen)
 
@@ -77,3 +78,56 @@ async def test_hostile_passage_text_is_shown_as_text(tmp_path):
         await settle(pilot, app, lambda: bool(rows(app)))
         assert "[bold]Share[/] ␛]0;X␇ [@click=app.quit]this[/]" in rows(app)[0]
         assert app.is_running
+
+
+def boilerplate(folder) -> dict[str, list[tuple[int, int]]]:  # type: ignore[no-untyped-def]
+    with Corpus.open(folder, annotator="tester", create=False) as corpus:
+        rows = corpus.query('SELECT d.path, s.start, s."end" FROM spans s JOIN documents d ON d.id = s.document_id '
+                            "WHERE s.kind = 'boilerplate' ORDER BY d.path, s.start")
+    found: dict[str, list[tuple[int, int]]] = {}
+    for row in rows:
+        found.setdefault(row["path"], []).append((row["start"], row["end"]))
+    return found
+
+
+async def test_m_in_the_view_marks_every_copy_and_u_undoes_it_in_one_step(tmp_path):
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        await pilot.press("m")
+        await settle(pilot, app, lambda: "4 marked" in rows(app)[0])
+        assert sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("u")
+        await settle(pilot, app, lambda: "0 marked" in rows(app)[0])
+        assert boilerplate(folder) == {}
+
+
+async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        await pilot.press("enter", "m", "down", "m")  # a: marked, b: skipped, c: marked
+        assert sorted(boilerplate(folder)) == ["a.txt", "c.txt"]
+        await pilot.press("escape")
+        await settle(pilot, app, lambda: "2 marked" in rows(app)[0])
+
+
+async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        text = app.reader.text
+        app.reader.move_to(text.index(FOOTER))
+        await pilot.press("b")
+        await settle(pilot, app)
+        assert any("Also in 3 other documents — M marks every copy" in n.message for n in app._notifications)
+        await pilot.press("M")
+        await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)
+        await settle(pilot, app, lambda: any("Marked" in n.message and "in 3 documents" in n.message
+                                             for n in app._notifications))
+        await pilot.press("u")  # one step: every copy M marked
+        await settle(pilot, app, lambda: sorted(boilerplate(folder)) == ["a.txt"])

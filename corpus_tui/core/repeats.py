@@ -75,6 +75,17 @@ class RepeatsMixin(CorpusBase):
             for fingerprint, text, documents, sources, document_id, start, end in self.db.execute(sql, params)
         ]
 
+    def repeat_within(self, document_id: int, start: int, end: int) -> Repeat | None:
+        """The passage inside [start, end) of a document with the most copies elsewhere, if any:
+        what a mark just made there could be made everywhere."""
+        row = self.db.execute(
+            'SELECT r.fingerprint FROM passages AS p JOIN repeats AS r ON r.fingerprint = p.fingerprint '
+            'WHERE p.document_id = ? AND p.start >= ? AND p."end" <= ? '
+            'ORDER BY r.documents DESC, p."end" - p.start DESC LIMIT 1',
+            [document_id, start, end],
+        ).fetchone()
+        return self.repeat(row[0]) if row else None
+
     def repeat_copies(self, repeat_id: int) -> list[tuple[int, int, int]]:
         """Every copy on disk: (document id, start, end), in document order."""
         return [tuple(row) for row in self.db.execute(  # type: ignore[misc]

@@ -34,7 +34,7 @@ from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings
 from .colors import tag_style
-from .editing import EditingMixin
+from .editing import ACTION_NAMES, EditingMixin
 from ..core.safe_text import one_line
 from ..core.wording import plural
 from .scan_process import ScanProcess
@@ -87,6 +87,7 @@ class CorpusApp(EditingMixin, App[None]):
         self._user_panels: dict[str, bool] = {}
         self._find_origin = 0
         self._edited_rows: set[int] = set()
+        self.everywhere_offer: int | None = None  # the repeat M marks everywhere: the passage just marked
         self._banner: str | None = None
         self._progress = (0, 0)
         self._inspected: tuple[Document, list, list] | None = None  # type: ignore[type-arg]
@@ -499,12 +500,36 @@ class CorpusApp(EditingMixin, App[None]):
                 paths[row["id"]] = row["path"]
             return [Copy(doc, paths.get(doc, "?"), start, end) for doc, start, end in found]
 
+        def mark_all(repeat_id: int) -> str:  # in the screen's worker thread
+            try:
+                with self.worker_corpus() as corpus:
+                    done = corpus.mark_everywhere(repeat_id)
+            except CorpusError as error:
+                return f"Not saved: {error}"
+            return f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} (u undoes)"
+
+        def mark_one(repeat_id: int, document_id: int) -> str:
+            try:
+                done = self.corpus.mark_copies(repeat_id, [document_id])
+            except CorpusError as error:
+                return f"Not saved: {error}"
+            return f"marked this copy ({plural(done.ranges, 'range')}); down skips one, m marks the next"
+
+        def undo() -> str:
+            try:
+                event = self.corpus.undo()
+            except CorpusError as error:
+                return f"Not done: {error}"
+            return f"undid {ACTION_NAMES.get(event.action, event.action)}" if event else "nothing to undo"
+
         def chosen(copy: Copy | None) -> None:
+            self.refresh_panels()  # marks made in the view may be in this document
+            self.reload_list()
             if copy is not None:
                 self.open_document(copy.document_id, cursor=copy.start)
                 self.reader.focus()
 
-        self.push_screen(RepeatsScreen(load, copies), chosen)
+        self.push_screen(RepeatsScreen(load, copies, mark_all, mark_one, undo), chosen)
 
     def action_search_corpus(self) -> None:
         def run(query: str) -> SearchResults:

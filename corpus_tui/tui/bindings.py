@@ -15,6 +15,7 @@ DOCUMENT_BINDINGS = [
     Binding("left_square_bracket", "previous_document", "Prev doc", id="previous_document"),
     Binding("b", "toggle_boilerplate", "Boilerplate", id="toggle_boilerplate"),
     Binding("B", "boilerplate_to_end", "Boilerplate to end", id="boilerplate_to_end", show=False),
+    Binding("M", "mark_everywhere", "Mark everywhere (the passage just marked)", id="mark_everywhere", show=False),
     Binding("t", "tag_picker", "Tags", id="tag_picker"),
     Binding("a", "annotate", "Annotate", id="annotate"),
     Binding("x", "remove_span", "Remove span", id="remove_span", show=False),

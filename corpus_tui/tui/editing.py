@@ -12,10 +12,13 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import work
+
 from ..core import CorpusError
 from ..core.history import Event
 from ..core.store import translate
 from ..core.safe_text import one_line
+from ..core.wording import plural
 from .screens.annotate import AnnotateDialog, AnnotationInput
 from .screens.note import NoteDialog
 from .screens.stale_spans import StaleSpansScreen
@@ -29,6 +32,7 @@ ACTION_NAMES = {
     "span.place": "span placement",
     "boilerplate.mark": "boilerplate mark", "boilerplate.unmark": "boilerplate unmark",
     "tag.add": "tag", "tag.remove": "tag removal", "status.set": "status change", "note.set": "note edit",
+    "boilerplate.propagate": "mark everywhere", "rule.remove": "rule removal",
 }
 
 
@@ -36,6 +40,7 @@ ACTION_NAMES = {
 DOCUMENT_ACTIONS = frozenset({
     "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
     "edit_note", "toggle_reviewed", "review_and_next", "toggle_skipped", "find", "hotkey_tag", "stale_spans",
+    "mark_everywhere",
 })
 
 
@@ -67,8 +72,47 @@ class EditingMixin:
             self.notify("Nothing to mark here: select text or move to a paragraph.", markup=False)
             return
         doc_id = self.doc.id
-        self._write(lambda: self.corpus.toggle_boilerplate(doc_id, *target))
+        marked: list[bool] = []
+        self._write(lambda: marked.append(self.corpus.toggle_boilerplate(doc_id, *target)))
         self.reader.action_clear_selection()
+        if marked and marked[0]:
+            self._offer_everywhere(doc_id, *target)
+
+    def _offer_everywhere(self: "CorpusApp", doc_id: int, start: int, end: int) -> None:  # type: ignore[misc]
+        """After a mark: if the passage is in other documents too, say so and how to mark them all."""
+        repeat = self.corpus.repeat_within(doc_id, start, end)
+        self.everywhere_offer = repeat.id if repeat is not None and repeat.documents > repeat.marked else None
+        if repeat is not None and self.everywhere_offer is not None:
+            others = repeat.documents - 1
+            self.notify(f"Also in {plural(others, 'other document')} — M marks every copy "
+                        "(one undo step)", markup=False, timeout=8)
+
+    def action_mark_everywhere(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """Mark every copy of the passage just marked, in every document (M)."""
+        if self.everywhere_offer is None:
+            self.notify("Mark a passage with b first: M then marks its copies everywhere.", markup=False)
+            return
+        self.mark_everywhere(self.everywhere_offer)
+
+    @work(thread=True, exclusive=True, group="mark-everywhere")
+    def mark_everywhere(self: "CorpusApp", repeat_id: int) -> None:  # type: ignore[misc]
+        """In a worker: a passage in 100,000 documents must not freeze the keys while it commits."""
+        self.call_from_thread(self.notify, "Marking every copy…", markup=False, timeout=2)
+        try:
+            with self.worker_corpus() as corpus:
+                summary = corpus.mark_everywhere(repeat_id)
+        except CorpusError as error:
+            self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
+            return
+        self.call_from_thread(self._marked_everywhere, summary)
+
+    def _marked_everywhere(self: "CorpusApp", summary: Any) -> None:  # type: ignore[misc]
+        self.everywhere_offer = None
+        self.refresh_panels()
+        self.reload_list()
+        rule = f"; rule {summary.rule_id} marks new copies at scans" if summary.rule_id else ""
+        self.notify(f"Marked {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}{rule} "
+                    "(u undoes)", markup=False, timeout=6)
 
     def action_boilerplate_to_end(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None or self.reader.cursor >= len(self.reader.text):
@@ -222,4 +266,6 @@ class EditingMixin:
             self.refresh_panels()
         if event.action == "status.set":
             self.refresh_progress()
+        if event.document_id is None:  # a change across documents: every row may differ
+            self.reload_list()
         self.notify(f"{verb} {ACTION_NAMES.get(event.action, event.action)}", markup=False, timeout=2)

@@ -1,5 +1,9 @@
 """The repeats view (R): passages repeated across the corpus, most documents first; enter
-lists a passage's documents, enter again opens one at the passage (``Corpus.repeats``)."""
+lists a passage's documents, enter again opens one at the passage (``Corpus.repeats``).
+
+Marking, as brat's "annotate similar" weighed it, both ways: ``m`` on a passage marks every
+copy at once (one undo step, ``u``); in a passage's documents ``m`` marks that copy and steps
+to the next, ``down`` skips one (each copy its own undo step)."""
 
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         Binding("up", "move(-1)", "Up", show=False),
         Binding("plus,equals_sign", "min_docs(1)", "More documents", show=False),
         Binding("minus", "min_docs(-1)", "Fewer documents", show=False),
+        Binding("m", "mark", "Mark (all copies, or this copy)"),
+        Binding("u", "undo", "Undo"),
     ]
     DEFAULT_CSS = """
     RepeatsScreen { align: center middle; }
@@ -54,10 +60,13 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     """
 
     def __init__(self, load: Callable[[int, str], list[Repeat]],
-                 copies: Callable[[int], list[Copy]]) -> None:
+                 copies: Callable[[int], list[Copy]],
+                 mark_all: Callable[[int], str], mark_one: Callable[[int, int], str],
+                 undo: Callable[[], str]) -> None:
         super().__init__()
         self.load = load
         self.load_copies = copies
+        self.mark_all, self.mark_one, self.undo = mark_all, mark_one, undo
         self.min_docs = DEFAULT_MIN_DOCS
         self.repeats: list[Repeat] = []
         self.copies: list[Copy] = []
@@ -65,7 +74,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Repeated passages (enter: its documents, +/-: fewer or more documents, esc: close)"
+            box.border_title = ("Repeated passages (enter: its documents, m: mark every copy, u: undo, "
+                                "+/-: fewer or more documents, esc: close)")
             yield Input(placeholder="filter: text in the passage…", id="repeats-filter")
             yield LoadingIndicator()
             yield Static("", id="repeats-status")
@@ -121,6 +131,33 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         else:
             self.dismiss(self.copies[event.option_index])
 
+    def action_mark(self) -> None:
+        listing = self.query_one("#repeats-list", OptionList)
+        if listing.highlighted is None:
+            return
+        if self.showing is None:
+            if self.repeats:
+                self._mark_all(self.repeats[listing.highlighted].id)
+            return
+        copy = self.copies[listing.highlighted]
+        self._status(self.mark_one(self.showing.id, copy.document_id))
+        move_highlight(listing, 1)  # brat's safe mode: the next copy
+
+    @work(thread=True, exclusive=True, group="repeats-mark")
+    def _mark_all(self, repeat_id: int) -> None:
+        """In a worker: a passage in 100,000 documents commits while the keys keep answering."""
+        self.app.call_from_thread(self._status, "marking every copy…")
+        said = self.mark_all(repeat_id)
+        self.app.call_from_thread(self._after_change, said)
+
+    def _after_change(self, said: str) -> None:
+        self.refresh_list()
+        self.app.call_later(self._status, said)
+
+    def action_undo(self) -> None:
+        self.showing = None
+        self._after_change(self.undo())
+
     def action_move(self, step: int) -> None:
         move_highlight(self.query_one("#repeats-list", OptionList), step)
 
@@ -132,7 +169,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     def action_back(self) -> None:
         if self.showing is not None:
             self.showing = None
-            self._show_repeats(self.min_docs, self.query_one("#repeats-filter", Input).value, self.repeats)
+            self.refresh_list()  # re-read: copies may have been marked meanwhile
             return
         self.dismiss(None)
 
