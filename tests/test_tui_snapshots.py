@@ -60,3 +60,15 @@ def test_tag_picker(snap_compare, tmp_path, size):
 def test_annotate_dialog(snap_compare, tmp_path, size):
     assert snap_compare(app_on(annotated_seeds(tmp_path)), press=["a", "G"], terminal_size=size,
                         run_before=_move_to_mosul)
+
+
+async def _repeats_listed(pilot) -> None:
+    """The repeats view with its rows (the seeds at 2 documents or more: one press of -)."""
+    await _settled(pilot)
+    await pilot.press("R", "minus")
+    await settle(pilot, pilot.app, lambda: pilot.app.screen.query_one("#repeats-list").option_count > 0)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_repeats_view(snap_compare, tmp_path, size):
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), terminal_size=size, run_before=_repeats_listed)

@@ -74,8 +74,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = ("Repeated passages (enter: its documents, m: mark every copy, u: undo, "
-                                "+/-: fewer or more documents, esc: close)")
+            box.border_title = "Repeated passages (enter documents, m mark all, u undo, +/- minimum, esc close)"
             yield Input(placeholder="filter: text in the passage…", id="repeats-filter")
             yield LoadingIndicator()
             yield Static("", id="repeats-status")
