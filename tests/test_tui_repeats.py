@@ -131,3 +131,32 @@ async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
                                              for n in app._notifications))
         await pilot.press("u")  # one step: every copy M marked
         await settle(pilot, app, lambda: sorted(boilerplate(folder)) == ["a.txt"])
+
+
+async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(tmp_path):
+    from corpus_tui.tui.screens.rules import RulesScreen
+
+    folder = site(tmp_path)
+    (folder / "f.txt").write_text("Another story.\n\nShare this page with your friends today\n")
+    (folder / "g.txt").write_text("More words here.\n\nShare this page with your friends today\n")
+    (folder / "h.txt").write_text("Even more words.\n\nShare this page with your friends today\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        for repeat in corpus.repeats():
+            corpus.mark_everywhere(repeat.id)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, RulesScreen)
+        listing = app.screen.query_one("#rules-list", OptionList)
+        assert listing.option_count == 2
+        await pilot.press("x")
+        assert "remove its 4 marks too?" in str(app.screen.query_one("#rules-status").render())
+        await pilot.press("n")  # the rule goes, its marks stay
+        assert listing.option_count == 1 and len(boilerplate(folder)) == 7
+        await pilot.press("x", "y")  # this one's marks go with it
+        assert listing.option_count == 0 and sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RulesScreen)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        assert corpus.rules() == []

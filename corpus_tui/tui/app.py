@@ -43,6 +43,7 @@ from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
 from .screens.repeats import SHOWN as REPEATS_SHOWN
 from .screens.repeats import Copy, RepeatsScreen
+from .screens.rules import RulesScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
 from .widgets.find_bar import FindBar
@@ -530,6 +531,23 @@ class CorpusApp(EditingMixin, App[None]):
                 self.reader.focus()
 
         self.push_screen(RepeatsScreen(load, copies, mark_all, mark_one, undo), chosen)
+
+    def action_rules(self) -> None:
+        """The rules marking everywhere kept; removing one asks whether its marks go too."""
+
+        def remove(rule_id: int, remove_marks: bool) -> str:
+            try:
+                removed = self.corpus.remove_rule(rule_id, remove_marks=remove_marks)
+            except CorpusError as error:
+                return f"Not saved: {error}"
+            gone = f", {plural(removed, 'mark')} removed" if remove_marks else ", its marks kept"
+            return f"rule {rule_id} removed{gone} (u undoes)"
+
+        def closed(_: None) -> None:
+            self.refresh_panels()
+            self.reload_list()
+
+        self.push_screen(RulesScreen(self.corpus.rules, remove), closed)
 
     def action_search_corpus(self) -> None:
         def run(query: str) -> SearchResults:

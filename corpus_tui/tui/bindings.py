@@ -34,6 +34,7 @@ DOCUMENT_BINDINGS = [
 APP_BINDINGS = [
     Binding("ctrl+f", "search_corpus", "Search corpus", id="search_corpus"),
     Binding("R", "repeats", "Repeated passages", id="repeats", show=False),
+    Binding("ctrl+k", "rules", "Rules (marks kept for later scans)", id="rules", show=False),
     Binding("e", "export", "Export", id="export", show=False),
     Binding("f", "focus_filter", "Filter list", id="focus_filter", show=False),
     Binding("s", "cycle_sort", "Sort list", id="cycle_sort", show=False),

@@ -46,6 +46,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         Binding("minus", "min_docs(-1)", "Fewer documents", show=False),
         Binding("m", "mark", "Mark (all copies, or this copy)"),
         Binding("u", "undo", "Undo"),
+        Binding("r", "app.rules", "Rules", show=False),
     ]
     DEFAULT_CSS = """
     RepeatsScreen { align: center middle; }

@@ -1,0 +1,102 @@
+"""The rules screen: the rules kept by marking a passage everywhere (they mark documents added
+or changed later, at their scan). ``x`` removes one and asks whether its marks go too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core.rules import Rule
+from ...core.safe_text import one_line
+from ...core.wording import plural
+
+
+class RulesScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close / cancel"),
+        Binding("x,d", "remove", "Remove the rule"),
+        Binding("y", "answer(True)", "Yes, its marks too", show=False),
+        Binding("n", "answer(False)", "No, keep its marks", show=False),
+    ]
+    DEFAULT_CSS = """
+    RulesScreen { align: center middle; }
+    RulesScreen > Vertical {
+        width: 100; max-width: 100%; height: 70%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    RulesScreen OptionList { height: 1fr; }
+    RulesScreen #rules-status { color: $text-muted; }
+    RulesScreen #rules-status.asking { color: $warning; text-style: bold; }
+    """
+
+    def __init__(self, load: Callable[[], list[Rule]], remove: Callable[[int, bool], str]) -> None:
+        super().__init__()
+        self.load_rules, self.remove_rule = load, remove  # not .remove: Widget.remove is Textual's
+        self.rules: list[Rule] = []
+        self.asking: Rule | None = None  # the rule whose removal waits for y / n
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Rules (x removes one, esc closes)"
+            yield Static("", id="rules-status")
+            yield OptionList(id="rules-list", markup=False)
+
+    def on_mount(self) -> None:
+        self._show()
+        self.query_one(OptionList).focus()
+
+    def _show(self, said: str | None = None) -> None:
+        self.rules = self.load_rules()
+        listing = self.query_one(OptionList)
+        listing.set_options(Option(_rule_line(rule)) for rule in self.rules)
+        if self.rules:
+            listing.highlighted = 0
+        self._status(said or (f"{plural(len(self.rules), 'rule')}: each marks its passage in documents "
+                              "added or changed later, at their scan"
+                              if self.rules else "no rules: marking a passage everywhere keeps one"))
+
+    def _status(self, text: str, asking: bool = False) -> None:
+        status = self.query_one("#rules-status", Static)
+        status.set_class(asking, "asking")
+        status.update(Content(text))
+
+    def action_remove(self) -> None:
+        listing = self.query_one(OptionList)
+        if listing.highlighted is None or not self.rules:
+            return
+        self.asking = self.rules[listing.highlighted]
+        self._status(f"Remove rule {self.asking.id}: remove its {plural(self.asking.marks, 'mark')} too? "
+                     "y: yes, n: keep them, esc: cancel", asking=True)
+
+    def action_answer(self, remove_marks: bool) -> None:
+        if self.asking is None:
+            return
+        rule, self.asking = self.asking, None
+        self._show(self.remove_rule(rule.id, remove_marks))
+
+    @on(OptionList.OptionHighlighted)
+    def _moved(self) -> None:
+        if self.asking is not None:  # moving on cancels the question
+            self.asking = None
+            self._show()
+
+    def action_close(self) -> None:
+        if self.asking is not None:
+            self.asking = None
+            self._show()
+            return
+        self.dismiss(None)
+
+
+def _rule_line(rule: Rule) -> Content:
+    reason = f" ({one_line(rule.reason, 30)})" if rule.reason else ""
+    counts = f"#{rule.id:<4} {rule.marks:>6} marks  {rule.created_at[:10]}  "
+    return Content.styled(counts, "dim") + Content(one_line(rule.text, 120) + reason)
