@@ -119,3 +119,36 @@ def test_cli_lists_repeats_as_a_table_and_as_json_lines(seeds_copy, run_script):
     assert_one_line_error(run_script("repeats", seeds_copy, "--min-docs", "1"), "--min-docs")
     nothing = run_script("repeats", seeds_copy)  # 3 documents by default: none in the seeds
     assert nothing.returncode == 0 and nothing.stdout == "no passage is in 3 or more documents\n"
+
+
+def test_a_corpus_upgraded_from_before_the_index_gets_its_sources(make_corpus, open_corpus):
+    footer = "All rights reserved by the publisher of this site\n"
+    folder = make_corpus({f"{site}/{name}.txt": f"Story {site}{name} text.\n\n{footer}"
+                          for site in ("one", "two") for name in "ab"})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    with corpus.write():  # as the v2 → v3 migration leaves it: no source, no index
+        corpus.db.execute("UPDATE documents SET source = ''")
+        corpus.db.execute("DELETE FROM passages")
+        corpus.db.execute("DELETE FROM repeats")
+        corpus.db.execute("DELETE FROM corpus_state WHERE key = ?", [INDEX_STATE_KEY])
+    corpus.scan()
+    (repeat,) = corpus.repeats()
+    assert (repeat.documents, repeat.sources) == (4, 2)
+
+
+def test_a_file_that_becomes_unreadable_stops_counting(make_corpus, open_corpus):
+    footer = "Subscribe to our newsletter for more stories\n"
+    folder = make_corpus({f"{name}.txt": f"Story {name} begins here with words.\n\n{footer}" for name in "abcd"})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    (folder / "d.txt").write_bytes(b"\x00\x01\x02 binary now")
+    assert corpus.scan().unreadable == 1
+    (repeat,) = corpus.repeats()
+    assert repeat.documents == 3 and len(corpus.repeat_copies(repeat.id)) == 3
+
+
+def test_ids_beyond_64_bits_are_one_line_errors(seeds_copy, run_script):
+    assert run_script("scan", seeds_copy).returncode == 0
+    assert_one_line_error(run_script("repeats", seeds_copy, "--mark", str(2**70)), "no repeated passage")
+    assert_one_line_error(run_script("rules", "remove", seeds_copy, str(2**70)), "no rule with id")

@@ -137,6 +137,9 @@ def test_cli_rules_list_and_remove(marked, run_script):
     kept = run_script("rules", "remove", folder, str(summary.rule_id), "--keep-marks")
     assert kept.returncode == 0 and kept.stdout == f"rule {summary.rule_id} removed\n"
     assert run_script("rules", "list", folder).stdout == "no rules\n"
+    # A removed rule whose marks were kept can still have them removed, once.
+    again = run_script("rules", "remove", folder, str(summary.rule_id))
+    assert again.returncode == 0 and again.stdout == f"rule {summary.rule_id} removed, and 3 ranges it made\n"
     assert_one_line_error(run_script("rules", "remove", folder, str(summary.rule_id)), "removed already")
 
 
@@ -147,3 +150,19 @@ def test_cli_rules_remove_with_marks(marked, run_script, open_corpus):
     assert done.stdout == f"rule {summary.rule_id} removed, and 3 ranges it made\n"
     with open_corpus(folder) as again:
         assert rule_spans(again, summary.rule_id) == []
+
+
+def test_marks_a_rule_made_at_scans_can_be_removed_after_its_mark_everywhere_is_undone(marked, open_corpus):
+    """mark everywhere (rule) → a later scan marks a new copy → undo switches the rule off and
+    reverts the first marks; the scan's mark stays, and removing the rule still removes it."""
+    corpus, folder, _, summary = marked
+    (folder / "late.txt").write_text("A late story here.\n\n" + FOOTER)
+    corpus.scan()
+    assert len(rule_spans(corpus, summary.rule_id)) == 4
+    corpus.undo()
+    assert not corpus.rule(summary.rule_id).active
+    assert len(rule_spans(corpus, summary.rule_id)) == 1  # made by the scan, not by the undone step
+    assert corpus.remove_rule(summary.rule_id, remove_marks=True) == 1
+    assert rule_spans(corpus, summary.rule_id) == []
+    corpus.undo()
+    assert len(rule_spans(corpus, summary.rule_id)) == 1 and not corpus.rule(summary.rule_id).active

@@ -152,11 +152,30 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert listing.option_count == 2
         await pilot.press("x")
         assert "remove its 4 marks too?" in str(app.screen.query_one("#rules-status").render())
-        await pilot.press("n")  # the rule goes, its marks stay
-        assert listing.option_count == 1 and len(boilerplate(folder)) == 7
-        await pilot.press("x", "y")  # this one's marks go with it
-        assert listing.option_count == 0 and sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("n")  # the rule goes, its marks stay: listed as off while they remain
+        assert len(boilerplate(folder)) == 7 and listing.option_count == 2
+        assert "(off: its marks remain)" in str(listing.get_option_at_index(0).prompt)
+        await pilot.press("down", "x", "y")  # this one's marks go with it, and it is gone
+        assert listing.option_count == 1 and sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("x", "y")  # the switched-off rule's marks can still go
+        assert listing.option_count == 0 and boilerplate(folder) == {}
         await pilot.press("escape")
         assert not isinstance(app.screen, RulesScreen)
     with Corpus.open(folder, annotator="tester") as corpus:
         assert corpus.rules() == []
+
+
+async def test_M_offers_nothing_once_the_mark_is_undone_or_unmarked(tmp_path):
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.reader.move_to(app.reader.text.index(FOOTER))
+        await pilot.press("b", "b")  # marked, then unmarked
+        await settle(pilot, app)
+        await pilot.press("M")
+        await settle(pilot, app)
+        assert boilerplate(folder) == {}
+        assert any("Mark a passage with b first" in n.message for n in app._notifications)
+        await pilot.press("b", "u", "M")  # marked, the mark undone
+        await settle(pilot, app)
+        assert boilerplate(folder) == {}

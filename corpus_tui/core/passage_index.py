@@ -11,11 +11,13 @@ A corpus indexed with an older normalization is re-indexed, once, by its next sc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .normalize import NORMALIZATION_VERSION
 from .passages import passages
+from .sources import document_source
 
 INDEX_STATE_KEY = "passage_normalization"
 KIND_CODES = ("line", "paragraph")
@@ -64,6 +66,21 @@ def reindex(db: Any, document_ids: Iterable[int]) -> None:
         ).fetchone()
         if row is not None:
             store_passages(db, document_id, passage_rows(row[0], row[1]))
+
+
+def refresh_sources(db: Any) -> None:
+    """Every document's source from its path and stored front matter: a corpus made before the
+    index has none yet (and a change of the rule would change them)."""
+    changes = []
+    for document_id, path, meta, source in db.execute("SELECT id, path, meta, source FROM documents"):
+        try:
+            parsed = json.loads(meta or "{}")
+        except ValueError:
+            parsed = {}
+        new = document_source(path, parsed if isinstance(parsed, dict) else {})
+        if new != source:
+            changes.append((new, document_id))
+    db.conn.executemany("UPDATE documents SET source = ? WHERE id = ?", changes)
 
 
 def rebuild_repeats(db: Any) -> None:

@@ -54,6 +54,8 @@ class RepeatsMixin(CorpusBase):
 
     def repeat(self, repeat_id: int) -> Repeat:
         """One repeated passage by its id; InvalidValue when there is none (any more)."""
+        if not -(2**63) <= repeat_id < 2**63:  # beyond an SQLite INTEGER: no such passage
+            raise InvalidValue(f"no repeated passage with id {repeat_id} (run a scan, or see corpus-tui repeats)")
         found = self._repeats_where("r.fingerprint = ?", [repeat_id], None)
         if not found:
             raise InvalidValue(f"no repeated passage with id {repeat_id} (run a scan, or see corpus-tui repeats)")

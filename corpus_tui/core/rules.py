@@ -64,6 +64,8 @@ class RulesMixin(CorpusBase):
         return [Rule(*row) for row in self.db.execute(_RULE_SQL + where + " ORDER BY r.id")]
 
     def rule(self, rule_id: int) -> Rule:
+        if not -(2**63) <= rule_id < 2**63:  # beyond an SQLite INTEGER: no such rule
+            raise InvalidValue(f"no rule with id {rule_id} (see corpus-tui rules list)")
         row = self.db.execute(_RULE_SQL + " WHERE r.id = ?", [rule_id]).fetchone()
         if row is None:
             raise InvalidValue(f"no rule with id {rule_id} (see corpus-tui rules list)")
@@ -74,7 +76,9 @@ class RulesMixin(CorpusBase):
         step either way). Returns how many ranges were removed."""
         with self.write():
             rule = self.rule(rule_id)
-            if not rule.active:
+            # A rule switched off (removed, or its mark-everywhere undone) may still have marks
+            # it made at scans: they can always be removed.
+            if not rule.active and not (remove_marks and rule.marks):
                 raise InvalidValue(f"rule {rule_id} was removed already ({rule.removed_at})")
             removed: list[dict[str, Any]] = []
             if remove_marks:
@@ -82,11 +86,11 @@ class RulesMixin(CorpusBase):
                 names = [d[0] for d in cursor.description]
                 removed = [dict(zip(names, values)) for values in cursor]
             plan = MarkPlan(removed, [])
-            stamp = now()
+            stamp = rule.removed_at or now()
             write_plan(self.db, plan)
             self.db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule_id])
             self.log_event(RULE_REMOVE_ACTION, None, plan_payload(
-                self.db, plan, rule={"id": rule_id, "removed_at_before": None, "removed_at_after": stamp},
+                self.db, plan, rule={"id": rule_id, "removed_at_before": rule.removed_at, "removed_at_after": stamp},
             ))
         return len(removed)
 

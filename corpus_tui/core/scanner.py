@@ -36,6 +36,7 @@ from .passage_index import (
     passage_rows,
     rebuild_repeats,
     record_index_version,
+    refresh_sources,
     reindex,
     store_passages,
 )
@@ -231,6 +232,7 @@ class _Scan:
                 with self.corpus.write():
                     reindex(self.db, ids[start : start + BATCH_SIZE])
             with self.corpus.write():
+                refresh_sources(self.db)
                 record_index_version(self.db)
             self.index_changed = True
         if self.index_changed or self.vanished:
@@ -354,6 +356,8 @@ class _Scan:
     ) -> None:
         doc_id = row["id"]
         if content.text is None:
+            if row["state"] == "ok":
+                self.index_changed = True  # its copies stop counting
             # Keep the last readable text and its spans; just say why it cannot be read now.
             self.db.execute(
                 "UPDATE documents SET path = ?, state = 'unreadable', problem = ?, size = ?, mtime_ns = ?, "

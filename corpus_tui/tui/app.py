@@ -258,6 +258,7 @@ class CorpusApp(EditingMixin, App[None]):
     def open_document(self, document_id: int, cursor: int | None = None) -> None:
         """Show a document, re-reading it first if its file changed on disk."""
         self.remember_position()
+        self.everywhere_offer = None  # M offers for a mark in the document on screen only
         try:
             changes = self.corpus.refresh_document(document_id)
             doc = self.corpus.document(document_id)
@@ -547,7 +548,11 @@ class CorpusApp(EditingMixin, App[None]):
             self.refresh_panels()
             self.reload_list()
 
-        self.push_screen(RulesScreen(self.corpus.rules, remove), closed)
+        def load() -> list:  # type: ignore[type-arg]
+            # Switched-off rules still listed while they have marks (made at scans before an undo).
+            return [rule for rule in self.corpus.rules(include_removed=True) if rule.active or rule.marks]
+
+        self.push_screen(RulesScreen(load, remove), closed)
 
     def action_search_corpus(self) -> None:
         def run(query: str) -> SearchResults:

@@ -77,6 +77,8 @@ class EditingMixin:
         self.reader.action_clear_selection()
         if marked and marked[0]:
             self._offer_everywhere(doc_id, *target)
+        else:
+            self.everywhere_offer = None  # unmarked: M must not mark it everywhere now
 
     def _offer_everywhere(self: "CorpusApp", doc_id: int, start: int, end: int) -> None:  # type: ignore[misc]
         """After a mark: if the passage is in other documents too, say so and how to mark them all."""
@@ -252,6 +254,7 @@ class EditingMixin:
         self._history(self.corpus.redo, "Redid")
 
     def _history(self: "CorpusApp", step: Callable[[], Event | None], verb: str) -> None:  # type: ignore[misc]
+        self.everywhere_offer = None  # the mark it offered for may be what is undone
         try:
             event = step()
         except CorpusError as error:

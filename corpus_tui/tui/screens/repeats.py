@@ -102,6 +102,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     def _show_repeats(self, min_docs: int, text: str, found: list[Repeat]) -> None:
         if (min_docs, text) != (self.min_docs, self.query_one("#repeats-filter", Input).value):
             return  # a newer request is on its way
+        if self.showing is not None:
+            return  # a passage's documents are on screen now: esc reloads the passages
         self.query_one(LoadingIndicator).remove_class("busy")
         self.repeats = found
         listing = self.query_one("#repeats-list", OptionList)
@@ -126,9 +128,10 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     @on(OptionList.OptionSelected, "#repeats-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if self.showing is None:
-            repeat = self.repeats[event.option_index]
-            self._show_copies(repeat, self.load_copies(repeat.id))
-        else:
+            if event.option_index < len(self.repeats):
+                repeat = self.repeats[event.option_index]
+                self._show_copies(repeat, self.load_copies(repeat.id))
+        elif event.option_index < len(self.copies):
             self.dismiss(self.copies[event.option_index])
 
     def action_mark(self) -> None:
@@ -136,8 +139,10 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         if listing.highlighted is None:
             return
         if self.showing is None:
-            if self.repeats:
+            if listing.highlighted < len(self.repeats):
                 self._mark_all(self.repeats[listing.highlighted].id)
+            return
+        if listing.highlighted >= len(self.copies):
             return
         copy = self.copies[listing.highlighted]
         self._status(self.mark_one(self.showing.id, copy.document_id))

@@ -99,4 +99,5 @@ class RulesScreen(ModalScreen[None]):
 def _rule_line(rule: Rule) -> Content:
     reason = f" ({one_line(rule.reason, 30)})" if rule.reason else ""
     counts = f"#{rule.id:<4} {rule.marks:>6} marks  {rule.created_at[:10]}  "
-    return Content.styled(counts, "dim") + Content(one_line(rule.text, 120) + reason)
+    off = Content.styled("  (off: its marks remain)", "italic") if not rule.active else Content("")
+    return Content.styled(counts, "dim") + Content(one_line(rule.text, 120) + reason) + off
