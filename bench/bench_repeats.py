@@ -9,8 +9,9 @@ in this process:
   scanner's passage step replaced by a no-op for that run only) and twice with it, a first
   scan and a no-change rescan each, and gives the index's share of each;
 - lists the repeats (``Corpus.repeats(min_docs=3, limit=2000)``) from a fresh connection;
-- when the library can mark everywhere (``Corpus.mark_everywhere``), marks every passage found
-  in 20 or more documents, times the largest, undoes it and times that, and scores the marks
+- when the library can mark everywhere (``Corpus.mark_everywhere``), times marking (and undoing)
+  the passage nearest 10,000 documents and the largest, then marks every passage found in 20
+  or more documents and scores the marks
   line by line against the labels (``repeats_scoring.score``): precision and recall of the
   boilerplate class.
 
@@ -40,6 +41,7 @@ from corpus_tui import Corpus  # noqa: E402
 from corpus_tui.core import scanner  # noqa: E402
 
 MARK_MIN_DOCS = 20
+TARGET_DOCS = 10_000  # the "a passage present in 10,000 documents"
 
 
 @contextmanager
@@ -90,19 +92,27 @@ def run(docs: int, sites: int, workdir: Path) -> dict[str, Any]:
 
 def mark_and_score(corpus: Any, folder: Path) -> dict[str, Any]:
     chosen = corpus.repeats(min_docs=MARK_MIN_DOCS)
-    largest = chosen[0]
-    started = time.perf_counter()
-    corpus.mark_everywhere(largest.id, rule=False)
-    mark_s = time.perf_counter() - started
-    started = time.perf_counter()
-    corpus.undo()
-    undo_s = time.perf_counter() - started
+    # The target's passage: the one nearest 10,000 documents (the largest is timed too).
+    timed = min(chosen, key=lambda r: abs(r.documents - TARGET_DOCS))
+    mark_s, undo_s = _mark_and_undo(corpus, timed.id)
+    largest_mark_s, largest_undo_s = _mark_and_undo(corpus, chosen[0].id)
     for repeat in chosen:
         corpus.mark_everywhere(repeat.id, rule=False)
     scored = score(folder, folder / "gold.jsonl", marked_ranges(corpus))
     boilerplate = scored["boilerplate"]
-    return {"marked_passages": len(chosen), "mark_largest_s": round(mark_s, 3), "undo_largest_s": round(undo_s, 3),
+    return {"marked_passages": len(chosen), "timed_docs": timed.documents, "mark_s": round(mark_s, 3),
+            "undo_s": round(undo_s, 3), "largest_docs": chosen[0].documents,
+            "mark_largest_s": round(largest_mark_s, 3), "undo_largest_s": round(largest_undo_s, 3),
             "precision": round(boilerplate["precision"], 4), "recall": round(boilerplate["recall"], 4)}
+
+
+def _mark_and_undo(corpus: Any, repeat_id: int) -> tuple[float, float]:
+    started = time.perf_counter()
+    corpus.mark_everywhere(repeat_id, rule=False)
+    mark_s = time.perf_counter() - started
+    started = time.perf_counter()
+    corpus.undo()
+    return mark_s, time.perf_counter() - started
 
 
 def print_table(figures: dict[str, Any]) -> None:
@@ -119,9 +129,11 @@ def print_table(figures: dict[str, Any]) -> None:
     ]
     if "precision" in figures:
         rows += [
-            ("mark everywhere", f"{figures['mark_largest_s']} s", f"a passage in {figures['largest_repeat_docs']:,} "
+            ("mark everywhere", f"{figures['mark_s']} s", f"a passage in {figures['timed_docs']:,} "
              "documents, target ≤ 1 s", ok("mark")),
-            ("its undo", f"{figures['undo_largest_s']} s", "target ≤ 1 s", ok("undo")),
+            ("its undo", f"{figures['undo_s']} s", "target ≤ 1 s", ok("undo")),
+            ("the largest", f"{figures['mark_largest_s']} s", f"a passage in {figures['largest_docs']:,} documents; "
+             f"undo {figures['undo_largest_s']} s", "-"),
             ("precision", f"{figures['precision']}", f"every passage in ≥ {MARK_MIN_DOCS} documents marked "
              f"({figures['marked_passages']}), target ≥ 0.99", ok("precision")),
             ("recall", f"{figures['recall']}", "target ≥ 0.95", ok("recall")),
@@ -152,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"first_scan": figures["first_ratio"] <= 1.3, "rescan": figures["rescan_ratio"] <= 1.05,
                "repeats_listed": figures["repeats_s"] <= 1.0}
     if "precision" in figures:
-        targets.update(mark=figures["mark_largest_s"] <= 1.0, undo=figures["undo_largest_s"] <= 1.0,
+        targets.update(mark=figures["mark_s"] <= 1.0, undo=figures["undo_s"] <= 1.0,
                        precision=figures["precision"] >= 0.99, recall=figures["recall"] >= 0.95)
     return judge(figures, targets, args.json, print_table)
 
