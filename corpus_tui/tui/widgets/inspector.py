@@ -112,6 +112,7 @@ class Inspector(ScrollView, can_focus=False):
         self.lines: list[Content] = []
         self.rows: list[Content] = []  # the lines wrapped to the width: long values are never cut
         self._rows_width = 0
+        self._wrapped: dict[str, list[Content]] = {}  # a line's markup -> its rows at _rows_width
         self._strips: dict[int, Strip] = {}
         self._base_style = Style()
 
@@ -120,9 +121,15 @@ class Inspector(ScrollView, can_focus=False):
         self._rewrap()
 
     def _rewrap(self) -> None:
-        width = self.scrollable_content_region.width or self.size.width or 40
-        old, self.rows = self.rows, [row for line in self.lines for row in line.wrap(max(8, width))]
-        self._rows_width = width
+        width = max(8, self.scrollable_content_region.width or self.size.width or 40)
+        if width != self._rows_width:
+            self._wrapped = {}
+        # Every cursor move redraws the inspector: a line unchanged since is not wrapped again.
+        # Keyed by markup, not plain text: a line whose style alone changed is wrapped anew.
+        keys = [line.markup for line in self.lines]
+        wrapped = {key: self._wrapped.get(key) or line.wrap(width) for key, line in zip(keys, self.lines)}
+        old, self.rows = self.rows, [row for key in keys for row in wrapped[key]]
+        self._wrapped, self._rows_width = wrapped, width
         # Repaint only the rows that differ: after an action that is one or two.
         for index in range(max(len(old), len(self.rows))):
             if index >= len(old) or index >= len(self.rows) or old[index] != self.rows[index]:
