@@ -90,8 +90,13 @@ class RepeatsMixin(CorpusBase):
 
     def repeat_copies(self, repeat_id: int) -> list[tuple[int, int, int]]:
         """Every copy on disk: (document id, start, end), in document order."""
+        return [(document_id, start, end) for document_id, _, start, end in self.repeat_copy_paths(repeat_id)]
+
+    def repeat_copy_paths(self, repeat_id: int) -> list[tuple[int, str, int, int]]:
+        """``repeat_copies`` with each document's path: (document id, path, start, end)."""
         return [tuple(row) for row in self.db.execute(  # type: ignore[misc]
-            'SELECT p.document_id, p.start, p."end" FROM passages AS p JOIN documents AS d ON d.id = p.document_id '
+            'SELECT p.document_id, d.path, p.start, p."end" FROM passages AS p '
+            "JOIN documents AS d ON d.id = p.document_id "
             "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start", [repeat_id],
         )]
 

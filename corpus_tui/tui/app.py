@@ -493,14 +493,7 @@ class CorpusApp(EditingMixin, App[None]):
                 return corpus.repeats(min_docs=min_docs, limit=REPEATS_SHOWN, contains=text.strip() or None)
 
         def copies(repeat_id: int) -> list[Copy]:
-            paths = {}
-            found = self.corpus.repeat_copies(repeat_id)
-            for row in self.corpus.query(
-                "SELECT id, path FROM documents WHERE id IN (SELECT document_id FROM passages WHERE fingerprint = ?)",
-                [repeat_id],
-            ):
-                paths[row["id"]] = row["path"]
-            return [Copy(doc, paths.get(doc, "?"), start, end) for doc, start, end in found]
+            return [Copy(*row) for row in self.corpus.repeat_copy_paths(repeat_id)]
 
         def mark_all(repeat_id: int) -> str:  # in the screen's worker thread
             try:
