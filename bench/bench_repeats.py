@@ -53,7 +53,7 @@ def index_switched_off() -> Iterator[None]:
     """The baseline: the same scan without computing, storing or counting passages."""
     saved = (scanner.passage_rows, scanner.store_passages, scanner._Scan._follow_passage_index)
     scanner.passage_rows = lambda text, body_start: []  # type: ignore[assignment]
-    scanner.store_passages = lambda db, document_id, rows: None  # type: ignore[assignment]
+    scanner.store_passages = lambda db, document_id, rows, new=False: None  # type: ignore[assignment]
     scanner._Scan._follow_passage_index = lambda self: None  # type: ignore[method-assign]
     try:
         yield

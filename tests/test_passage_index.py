@@ -9,6 +9,7 @@ import shutil
 import pytest
 from conftest import assert_one_line_error
 
+from corpus_tui import Corpus
 from corpus_tui.core.errors import InvalidValue
 from corpus_tui.core.passage_index import INDEX_STATE_KEY
 
@@ -152,3 +153,59 @@ def test_ids_beyond_64_bits_are_one_line_errors(seeds_copy, run_script):
     assert run_script("scan", seeds_copy).returncode == 0
     assert_one_line_error(run_script("repeats", seeds_copy, "--mark", str(2**70)), "no repeated passage")
     assert_one_line_error(run_script("rules", "remove", seeds_copy, str(2**70)), "no rule with id")
+
+
+def test_repeat_ids_list_in_the_order_of_repeats_and_repeats_by_id_reads_any_of_them(tmp_path):
+    folder = tmp_path / "ids"
+    folder.mkdir()
+    for index, name in enumerate("abcdef"):
+        extra = "\n\nThe second shared footer line here" if index < 4 else ""
+        (folder / f"{name}.txt").write_text(f"Story {name} text.\n\nShare this page with friends{extra}\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        listed = corpus.repeats(min_docs=2)
+        ids = corpus.repeat_ids(min_docs=2)
+        assert ids == [repeat.id for repeat in listed] and len(ids) == 2
+        assert corpus.repeats_by_id(list(reversed(ids))) == list(reversed(listed))
+        assert corpus.repeats_by_id([ids[1], 12345, 2**70]) == [listed[1]]  # gone or impossible: left out
+        assert corpus.repeat_ids(min_docs=5) == [ids[0]]
+        assert corpus.repeat_ids(min_docs=2, contains="SECOND") == [ids[1]]
+        with pytest.raises(InvalidValue):
+            corpus.repeat_ids(min_docs=1)
+
+
+def _index_names(corpus) -> set[str]:  # type: ignore[no-untyped-def]
+    return {row[0] for row in corpus.db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'passages' AND type = 'index'")}
+
+
+def test_a_large_first_scan_builds_the_index_at_the_end_and_a_killed_one_is_repaired(
+        make_corpus, open_corpus, monkeypatch):
+    from corpus_tui.core import scanner
+    from corpus_tui.core.passage_index import PASSAGE_INDEXES, drop_passage_indexes
+
+    monkeypatch.setattr(scanner, "BULK_INDEX_MIN", 3)  # a "large" first scan, without 2,000 files
+    dropped: list[set[str]] = []
+    real_drop = scanner.drop_passage_indexes
+
+    def watching_drop(db):  # type: ignore[no-untyped-def]
+        real_drop(db)
+        dropped.append(_index_names(corpus))
+
+    monkeypatch.setattr(scanner, "drop_passage_indexes", watching_drop)
+    footer = "Subscribe to our newsletter for more stories\n"
+    folder = make_corpus({f"{name}.txt": f"Story {name} begins here with words.\n\n{footer}" for name in "abcd"})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    assert dropped == [set()]  # while the scan wrote, the passages had no indexes to keep up ...
+    assert _index_names(corpus) == set(PASSAGE_INDEXES)  # ... and have them after
+    assert [r.documents for r in corpus.repeats(min_docs=3)] == [4]
+    (folder / "e.txt").write_text(f"Story e.\n\n{footer}")
+    corpus.scan()  # not a first scan: the indexes stay
+    assert len(dropped) == 1 and [r.documents for r in corpus.repeats(min_docs=3)] == [5]
+    with corpus.write():  # what a first scan killed before its end leaves
+        drop_passage_indexes(corpus.db)
+    corpus.scan()  # no change to read, and still the indexes are back
+    assert _index_names(corpus) == set(PASSAGE_INDEXES)
+    plan = " ".join(str(row) for row in corpus.db.execute(
+        "EXPLAIN QUERY PLAN SELECT document_id FROM passages WHERE fingerprint = 1"))
+    assert "passages_fingerprint" in plan

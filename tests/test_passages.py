@@ -163,7 +163,10 @@ def test_the_docstring_example_holds():
 _LINES = st.lists(
     st.one_of(
         st.sampled_from(["", " ", "\t", "\u00a0", "0 $", "|", "Share this article", "Support SouthFront 2017",
-                         "“Follow” us — now", "[Donate](#) today", "ab", "\r"]),
+                         "“Follow” us — now", "[Donate](#) today", "ab", "\r",
+                         # rules that may reach across a line break: a paragraph is normalized whole
+                         "[Read the", "whole story](https://x.org) now", "&amp;copy; 2019 Site",
+                         "Site &", "amp; more", "<https://a.example/b>", "`Quoted` TEXT 12 34"]),
         st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
     ),
     max_size=25,

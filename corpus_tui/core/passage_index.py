@@ -12,31 +12,60 @@ A corpus indexed with an older normalization is re-indexed, once, by its next sc
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any
 
 from .normalize import NORMALIZATION_VERSION
-from .passages import passages
+from .passages import KINDS, ROW_WIDTH, passage_table
 from .sources import document_source
 
 INDEX_STATE_KEY = "passage_normalization"
-KIND_CODES = ("line", "paragraph")
-
-PassageRow = tuple[int, int, int, int]  # (kind code, start, end, fingerprint): small to pickle from the reader
 
 
-def passage_rows(text: str, body_start: int) -> list[PassageRow]:
-    """A text's passages, in the form the scanner's reader process sends back."""
-    return [(KIND_CODES.index(p.kind), p.start, p.end, p.fingerprint) for p in passages(text, body_start)]
+def passage_rows(text: str, body_start: int) -> array[int]:
+    """A text's passages, in the form the scanner's reader process sends back (``passage_table``)."""
+    return passage_table(text, body_start)
 
 
-def store_passages(db: Any, document_id: int, rows: Sequence[PassageRow]) -> None:
-    """Replace a document's passages. Inside the caller's write transaction."""
-    db.execute("DELETE FROM passages WHERE document_id = ?", [document_id])
+def store_passages(db: Any, document_id: int, table: Sequence[int], new: bool = False) -> None:
+    """Replace a document's passages (``passage_table``'s flat rows). Inside the caller's write
+    transaction; ``new``: a document inserted in it, which has none to delete yet."""
+    if not new:
+        db.execute("DELETE FROM passages WHERE document_id = ?", [document_id])
     db.conn.executemany(
         'INSERT INTO passages (document_id, fingerprint, kind, start, "end") VALUES (?, ?, ?, ?, ?)',
-        [(document_id, fingerprint, KIND_CODES[kind], start, end) for kind, start, end, fingerprint in rows],
+        zip(repeat(document_id), table[3::ROW_WIDTH], map(KINDS.__getitem__, table[0::ROW_WIDTH]),
+            table[1::ROW_WIDTH], table[2::ROW_WIDTH]),
     )
+
+
+# The index's own indexes. A first scan of many files drops them and builds them once at the
+# end: a B-tree sorted at once is 3x cheaper than one grown a document at a time, whose
+# random inserts rewrite most of its pages in every batch's commit (at 100,000 documents,
+# 11.7 s against 3.2 s). A scan killed before the end leaves them missing; the next scan
+# builds them again, and every query is right without them, only slower.
+PASSAGE_INDEXES = {
+    "passages_fingerprint": "CREATE INDEX IF NOT EXISTS passages_fingerprint ON passages (fingerprint, document_id)",
+    "passages_document": "CREATE INDEX IF NOT EXISTS passages_document ON passages (document_id)",
+}
+
+
+def drop_passage_indexes(db: Any) -> None:
+    for name in PASSAGE_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def passage_indexes_missing(db: Any) -> bool:
+    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'passages'")}
+    return not present.issuperset(PASSAGE_INDEXES)
+
+
+def build_passage_indexes(db: Any) -> None:
+    """Inside the caller's write transaction."""
+    for statement in PASSAGE_INDEXES.values():
+        db.execute(statement)
 
 
 def index_is_current(db: Any) -> bool:
@@ -97,5 +126,9 @@ def rebuild_repeats(db: Any) -> None:
         "  SELECT p.fingerprint, COUNT(DISTINCT p.document_id) AS documents, "
         '         COUNT(DISTINCT d.source) AS sources, MIN(p.rowid), p.document_id, p.start, p."end" '
         "  FROM passages AS p JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
+        # Most fingerprints are in one document: find the others from the covering index alone
+        # (4x faster than joining every passage to its document).
+        "  WHERE p.fingerprint IN (SELECT fingerprint FROM passages GROUP BY fingerprint "
+        "                          HAVING COUNT(DISTINCT document_id) >= 2) "
         "  GROUP BY p.fingerprint HAVING COUNT(DISTINCT p.document_id) >= 2)"
     )

@@ -19,6 +19,7 @@ corpus-tui; ``body_start`` skips the front matter.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from .normalize import fingerprint, normalize
@@ -45,66 +46,100 @@ def passages(text: str, body_start: int = 0) -> list[Passage]:
     >>> [(p.kind, p.start, p.end) for p in passages("Share this page\\nFollow us today\\n\\n0 $\\n")]
     [('paragraph', 0, 31), ('line', 0, 15), ('line', 16, 31)]
     """
-    found: list[Passage] = []
-    block: list[Passage | None] = []  # the current paragraph's lines (None: a line not kept)
-    block_start = block_end = 0
+    table = passage_table(text, body_start)
+    return [
+        Passage(KINDS[table[at]], table[at + 1], table[at + 2], table[at + 3], table[at + 4])
+        for at in range(0, len(table), ROW_WIDTH)
+    ]
+
+
+KINDS = ("line", "paragraph")
+ROW_WIDTH = 5  # kind code (an index of KINDS), start, end, fingerprint, normalized length
+
+
+def passage_table(text: str, body_start: int = 0) -> array[int]:
+    """``passages`` as one flat array of ``ROW_WIDTH`` integers a passage: what the scanner's
+    reader process computes for every document and sends back (a few bytes a passage to pickle,
+    no object each).
+
+    Each line is normalized once (and once per process for a line seen before: boilerplate
+    repeats). A paragraph's normalized text is its lines' joined by a space when each rule
+    keeps to one line, as it does for ASCII lines without entities or links; the others are
+    normalized whole. The property tests check every passage against ``normalize``.
+    """
+    table: array[int] = array("q")
     length = len(text)
+    lines: list[int] = []  # the current paragraph's line rows, which follow its own row
+    pieces: list[str] = []  # its lines' normalized texts
+    joinable = True  # whether the paragraph's normalized text is its lines' joined
+    block_start = block_end = 0
     start = body_start
-    for raw in text[body_start:].split("\n"):
-        after = start + len(raw) + 1  # past the "\n" (past the end, for the last line)
-        # The "\r" of a "\r\n" belongs to the line break; a "\r" ending the text is text.
-        line = raw[:-1] if after <= length and raw.endswith("\r") else raw
-        if line.strip():
-            if not block:
+    for raw in (text[body_start:] if body_start else text).split("\n"):
+        end = start + len(raw)
+        after = end + 1
+        if raw.strip():
+            if end < length and raw[-1:] == "\r":  # the "\r" of a "\r\n" belongs to the line break
+                end -= 1
+                raw = raw[:-1]
+            seen = _SEEN.get(raw)
+            if seen is None:
+                seen = _remember(raw)
+            normalized, known = seen
+            if known:
+                lines += (0, start, end, known[0], known[1])
+            if not pieces:
                 block_start = start
-            block.append(_passage("line", start, line))
-            block_end = start + len(line)
-        elif block:
-            _close_paragraph(text, block, block_start, block_end, found)
-            block = []
+            pieces.append(normalized)
+            joinable = joinable and _line_local(raw)
+            block_end = end
+        elif pieces:
+            _close_paragraph(text, block_start, block_end, pieces, joinable, lines, table)
+            pieces, lines, joinable = [], [], True
         start = after
-    if block:
-        _close_paragraph(text, block, block_start, block_end, found)
-    return found
+    if pieces:
+        _close_paragraph(text, block_start, block_end, pieces, joinable, lines, table)
+    return table
 
 
-def _close_paragraph(text: str, lines: list[Passage | None], start: int, end: int,
-                     found: list[Passage]) -> None:
-    if len(lines) == 1:  # most blocks: the paragraph is its line
-        if lines[0] is not None:
-            found.append(lines[0])
-        return
-    paragraph = _passage("paragraph", start, text[start:end])
-    if paragraph is not None:
-        found.append(paragraph)
-    found.extend(line for line in lines if line is not None)
+def _line_local(raw: str) -> bool:
+    """Whether every rule of ``normalize`` keeps to this line: it is ASCII (no NFKC or case
+    folding that depends on more than one character) and holds no entity or link, which the
+    rules may resolve across a line break."""
+    return raw.isascii() and "&" not in raw and "[" not in raw and "]" not in raw and "<" not in raw
 
 
-def _passage(kind: str, start: int, raw: str) -> Passage | None:
-    known = _SEEN.get(raw)
-    if known is None:
-        known = _fingerprint_of(raw)
-        if len(_SEEN) >= SEEN_MAX:
-            _SEEN.clear()
-        _SEEN[raw] = known
-    if not known:
-        return None
-    return Passage(kind, start, start + len(raw), known[0], known[1])
+def _close_paragraph(text: str, start: int, end: int, pieces: list[str], joinable: bool, lines: list[int],
+                     table: array[int]) -> None:
+    if len(pieces) > 1:  # one line: the paragraph is that line
+        known = _known(" ".join(piece for piece in pieces if piece) if joinable else normalize(text[start:end]))
+        if known:
+            table.extend((1, start, end, known[0], known[1]))
+    table.extend(lines)
 
 
-def _fingerprint_of(raw: str) -> tuple[int, int] | tuple[()]:
-    """(fingerprint, normalized length), or () for text too short or without letters."""
-    normalized = normalize(raw)
+Known = tuple[int, int] | tuple[()]  # (fingerprint, normalized length), or () for a passage not kept
+
+
+def _known(normalized: str) -> Known:
     if len(normalized) < MIN_PASSAGE_CHARS or not _has_letters(normalized):
         return ()
     return fingerprint(normalized), len(normalized)
 
 
-# Boilerplate is what repeats: the same raw line is normalized once per process, not once per
-# copy (a scan's reader sees the same menus and footers thousands of times). Bounded, and cleared
-# whole when full: cheaper than an LRU, and repeats come back at once.
+def _remember(raw: str) -> tuple[str, Known]:
+    normalized = normalize(raw)
+    seen = normalized, _known(normalized)
+    if len(_SEEN) >= SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[raw] = seen
+    return seen
+
+
+# Boilerplate is what repeats: the same line is normalized and hashed once per process, not
+# once per copy (a scan's reader sees the same menus and footers thousands of times). Bounded,
+# and cleared whole when full: cheaper than an LRU, and repeats come back at once.
 SEEN_MAX = 100_000
-_SEEN: dict[str, tuple[int, int] | tuple[()]] = {}
+_SEEN: dict[str, tuple[str, Known]] = {}
 
 
 def _has_letters(normalized: str) -> bool:

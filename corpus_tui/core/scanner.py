@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import sqlite3
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,9 +31,11 @@ from .discovery import FoundFile
 from .child_process import die_with_parent
 from .front_matter import FrontMatter, parse_front_matter
 from .passage_index import (
-    PassageRow,
+    build_passage_indexes,
     documents_to_reindex,
+    drop_passage_indexes,
     index_is_current,
+    passage_indexes_missing,
     passage_rows,
     rebuild_repeats,
     record_index_version,
@@ -50,6 +53,7 @@ from .wording import plural
 if TYPE_CHECKING:
     from .corpus import Corpus
 
+BULK_INDEX_MIN = 2000  # files in a first scan from which the passage index's indexes are built at the end
 BATCH_SIZE = 1000  # documents per transaction: bigger is faster, smaller keeps the write lock short
 READ_AHEAD = 2  # batches the reader process may be ahead of the writer
 SCAN_CACHE_KIB = -65536  # 64 MiB page cache while scanning (negative: KiB, SQLite's convention)
@@ -94,7 +98,7 @@ class FileContent:
     front: FrontMatter
     title: str | None
     problem: str | None
-    passages: tuple[PassageRow, ...] = ()  # computed here, in the reader process when there is one
+    passages: array[int] = field(default_factory=lambda: array("q"))  # passage_table, computed in the reader process
 
     @property
     def text(self) -> str | None:
@@ -116,8 +120,7 @@ def read_file(folder: Path, found: FoundFile, override: str | None) -> FileConte
     # No marks count here: a new document has none, and a changed one is retitled
     # once its spans are re-anchored (``_Scan._update``).
     title = document_title(decoded.text, front.meta, front.body_start)
-    rows = tuple(passage_rows(decoded.text, front.body_start))
-    return FileContent(digest, decoded, front, title, front.problem, rows)
+    return FileContent(digest, decoded, front, title, front.problem, passage_rows(decoded.text, front.body_start))
 
 
 def _line_count(text: str) -> int:
@@ -178,6 +181,10 @@ class _Scan:
         batches = [self.found[start : start + BATCH_SIZE] for start in range(0, total, BATCH_SIZE)]
         jobs = [self._read_jobs(batch) for batch in batches]
         done = 0
+        bulk_index = not self.partial and not self.known and total >= BULK_INDEX_MIN
+        if bulk_index:
+            with self.corpus.write():
+                drop_passage_indexes(self.db)
         with bulk_writes(self.db, self.corpus.db_path), _reader_for(sum(len(job) for job in jobs)) as reader:
             # With a reader process, the next batches are read, hashed and decoded
             # on the other core while this process writes the current one.
@@ -199,6 +206,9 @@ class _Scan:
                 done += len(batch)
                 if progress:
                     progress(done, total)
+            if bulk_index or passage_indexes_missing(self.db):  # or left missing by a scan killed before this
+                with self.corpus.write():
+                    build_passage_indexes(self.db)
         # A file still on disk that the patterns no longer match is left as it was, not "missing".
         self.vanished = {
             path: row for path, row in self.vanished.items() if not os.path.lexists(self.corpus.folder / path)
@@ -232,7 +242,8 @@ class _Scan:
                 with self.corpus.write():
                     reindex(self.db, ids[start : start + BATCH_SIZE])
             with self.corpus.write():
-                refresh_sources(self.db)
+                if self.known:  # a first scan gave every document its source as it stored it
+                    refresh_sources(self.db)
                 record_index_version(self.db)
             self.index_changed = True
         if self.index_changed or self.vanished:
@@ -347,7 +358,7 @@ class _Scan:
                 "INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [cursor.lastrowid, content.text]
             )
             self.new_ids.append(int(cursor.lastrowid or 0))
-            store_passages(self.db, int(cursor.lastrowid or 0), content.passages)
+            store_passages(self.db, int(cursor.lastrowid or 0), content.passages, new=True)
             self.indexed.append(int(cursor.lastrowid or 0))
             self.index_changed = True
 
