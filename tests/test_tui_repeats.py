@@ -23,8 +23,7 @@ def site(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def rows(app) -> list[str]:  # type: ignore[no-untyped-def]
-    listing = app.screen.query_one("#repeats-list", OptionList)
-    return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+    return app.screen.row_texts()
 
 
 async def test_R_lists_repeats_then_their_documents_and_opens_a_copy_at_the_passage(tmp_path):
@@ -36,7 +35,7 @@ async def test_R_lists_repeats_then_their_documents_and_opens_a_copy_at_the_pass
         (line,) = rows(app)
         assert FOOTER in line and "4 docs" in line
         await pilot.press("enter")
-        assert [r.strip() for r in rows(app)] == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await settle(pilot, app, lambda: [r.strip() for r in rows(app)] == ["a.txt", "b.txt", "c.txt", "d.txt"])
         await pilot.press("down", "down", "enter")
         assert not isinstance(app.screen, RepeatsScreen)
         assert app.doc.path == "c.txt" and app.reader.text[app.reader.cursor:].startswith(FOOTER)
@@ -55,9 +54,9 @@ async def test_the_filter_and_the_minimum_narrow_the_list_and_esc_steps_back(tmp
         await settle(pilot, app, lambda: rows(app) == [])
         app.screen.query_one("#repeats-filter", Input).value = "NEWSLETTER"
         await settle(pilot, app, lambda: len(rows(app)) == 1)
-        app.screen.query_one("#repeats-list", OptionList).focus()
+        app.screen.query_one("#repeats-list").focus()
         await pilot.press("enter")
-        assert len(rows(app)) == 4
+        await settle(pilot, app, lambda: len(rows(app)) == 4)
         await pilot.press("escape")  # back to the passages
         await settle(pilot, app, lambda: len(rows(app)) == 1)
         assert isinstance(app.screen, RepeatsScreen)
@@ -110,7 +109,9 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("R")
         await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("enter", "m", "down", "m")  # a: marked, b: skipped, c: marked
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        await pilot.press("m", "down", "m")  # a: marked, b: skipped, c: marked
         assert sorted(boilerplate(folder)) == ["a.txt", "c.txt"]
         await pilot.press("escape")
         await settle(pilot, app, lambda: "2 marked" in rows(app)[0])
@@ -179,3 +180,37 @@ async def test_M_offers_nothing_once_the_mark_is_undone_or_unmarked(tmp_path):
         await pilot.press("b", "u", "M")  # marked, the mark undone
         await settle(pilot, app)
         assert boilerplate(folder) == {}
+
+
+def many_repeats(tmp_path, passages: int):  # type: ignore[no-untyped-def]
+    """Three documents sharing ``passages`` lines: as many repeated passages, each in 3 documents."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    shared = "\n\n".join(f"Shared line {_letters(n)} of the widget" for n in range(passages))
+    for name in "abc":
+        (folder / f"{name}.txt").write_text(f"Story {name}.\n\n{shared}\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    return folder
+
+
+def _letters(number: int) -> str:
+    """0 -> "aaa", 1 -> "aab", ...: distinct words, since every digit run normalizes alike."""
+    return "".join("abcdefghijklmnopqrstuvwxyz"[number // 26**power % 26] for power in (2, 1, 0))
+
+
+async def test_the_view_reads_only_the_rows_on_screen_and_fetches_the_rest_as_it_scrolls(tmp_path):
+    app = app_on(many_repeats(tmp_path, 3000))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        screen = app.screen
+        await settle(pilot, app, lambda: screen.listing.count > 0)
+        assert screen.listing.count == len(screen.ids) == 3000  # all listed ...
+        assert len(screen.loaded) <= 200  # ... but only a screenful or two read
+        await pilot.press("end")
+        last = screen.listing.count - 1
+        await settle(pilot, app, lambda: screen.ids[last] in screen.loaded)
+        assert screen.listing.cursor == last and "3 docs" in screen.row_texts()[last]
+        assert len(screen.loaded) <= 400
+        await pilot.press("enter")  # the documents of the last passage
+        await settle(pilot, app, lambda: [r.strip() for r in rows(app)] == ["a.txt", "b.txt", "c.txt"])

@@ -66,7 +66,7 @@ async def _repeats_listed(pilot) -> None:
     """The repeats view with its rows (the seeds at 2 documents or more: one press of -)."""
     await _settled(pilot)
     await pilot.press("R", "minus")
-    await settle(pilot, pilot.app, lambda: pilot.app.screen.query_one("#repeats-list").option_count > 0)
+    await settle(pilot, pilot.app, lambda: 0 < pilot.app.screen.listing.count == len(pilot.app.screen.loaded))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual import on, work
@@ -41,7 +41,6 @@ from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
-from .screens.repeats import SHOWN as REPEATS_SHOWN
 from .screens.repeats import Copy, RepeatsScreen
 from .screens.rules import RulesScreen
 from .screens.search import SearchScreen
@@ -488,12 +487,19 @@ class CorpusApp(EditingMixin, App[None]):
     def action_repeats(self) -> None:
         """The passages repeated across the corpus; enter on a copy opens it there."""
 
-        def load(min_docs: int, text: str) -> list[Repeat]:
+        def load_ids(min_docs: int, text: str) -> list[int]:  # in the screen's worker threads, as below
             with self.worker_corpus() as corpus:
-                return corpus.repeats(min_docs=min_docs, limit=REPEATS_SHOWN, contains=text.strip() or None)
+                return corpus.repeat_ids(min_docs=min_docs, contains=text.strip() or None)
+
+        def load_rows(ids: Sequence[int]) -> list[Repeat]:
+            if not ids:
+                return []
+            with self.worker_corpus() as corpus:
+                return corpus.repeats_by_id(ids)
 
         def copies(repeat_id: int) -> list[Copy]:
-            return [Copy(*row) for row in self.corpus.repeat_copy_paths(repeat_id)]
+            with self.worker_corpus() as corpus:
+                return [Copy(*row) for row in corpus.repeat_copy_paths(repeat_id)]
 
         def mark_all(repeat_id: int) -> str:  # in the screen's worker thread
             try:
@@ -524,7 +530,7 @@ class CorpusApp(EditingMixin, App[None]):
                 self.open_document(copy.document_id, cursor=copy.start)
                 self.reader.focus()
 
-        self.push_screen(RepeatsScreen(load, copies, mark_all, mark_one, undo), chosen)
+        self.push_screen(RepeatsScreen(load_ids, load_rows, copies, mark_all, mark_one, undo), chosen)
 
     def action_rules(self) -> None:
         """The rules marking everywhere kept; removing one asks whether its marks go too."""

@@ -7,24 +7,27 @@ to the next, ``down`` skips one (each copy its own undo step)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, LoadingIndicator, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, LoadingIndicator, Static
 
 from ...core.repeats import DEFAULT_MIN_DOCS, Repeat
 from ...core.safe_text import one_line
 from ...core.wording import plural
-from .option_keys import move_highlight
+from ..widgets.lazy_list import LazyList, Piece
 
-SHOWN = 2000  # rows listed at once: the filter narrows a larger corpus's repeats
+FIRST_ROWS = 100  # rows read with the ids, so the first paint needs no second trip
+DIM = Style(dim=True)
+BOLD = Style(bold=True)
+ITALIC = Style(italic=True)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         Binding("escape", "back", "Back / close"),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
+        Binding("pagedown", "move_page(1)", "Page down", show=False),
+        Binding("pageup", "move_page(-1)", "Page up", show=False),
         Binding("plus,equals_sign", "min_docs(1)", "More documents", show=False),
         Binding("minus", "min_docs(-1)", "Fewer documents", show=False),
         Binding("m", "mark", "Mark (all copies, or this copy)"),
@@ -54,24 +59,26 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         width: 110; max-width: 100%; height: 85%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    RepeatsScreen OptionList { height: 1fr; }
+    RepeatsScreen LazyList { height: 1fr; }
     RepeatsScreen LoadingIndicator { height: 1; display: none; }
     RepeatsScreen LoadingIndicator.busy { display: block; }
     RepeatsScreen #repeats-status { color: $text-muted; }
     """
 
-    def __init__(self, load: Callable[[int, str], list[Repeat]],
+    def __init__(self, load_ids: Callable[[int, str], list[int]],
+                 load_rows: Callable[[Sequence[int]], list[Repeat]],
                  copies: Callable[[int], list[Copy]],
                  mark_all: Callable[[int], str], mark_one: Callable[[int, int], str],
                  undo: Callable[[], str]) -> None:
         super().__init__()
-        self.load = load
-        self.load_copies = copies
+        self.load_ids, self.load_rows, self.load_copies = load_ids, load_rows, copies
         self.mark_all, self.mark_one, self.undo = mark_all, mark_one, undo
         self.min_docs = DEFAULT_MIN_DOCS
-        self.repeats: list[Repeat] = []
+        self.ids: list[int] = []  # the passages listed, in order
+        self.loaded: dict[int, Repeat] = {}  # those read so far, by id
         self.copies: list[Copy] = []
         self.showing: Repeat | None = None  # the repeat whose documents are listed, if any
+        self.generation = 0  # bumped by every new listing: answers for an older one are dropped
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -79,15 +86,30 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             yield Input(placeholder="filter: text in the passage…", id="repeats-filter")
             yield LoadingIndicator()
             yield Static("", id="repeats-status")
-            yield OptionList(id="repeats-list", markup=False)
+            yield LazyList(self._row, id="repeats-list")
+
+    @property
+    def listing(self) -> LazyList:
+        return self.query_one("#repeats-list", LazyList)
 
     def on_mount(self) -> None:
         self.refresh_list()
-        self.query_one("#repeats-list", OptionList).focus()
+        self.listing.focus()
 
-    def refresh_list(self) -> None:
+    def row_texts(self) -> list[str]:
+        """The rows as shown (loaded ones; "…" for the others): for tests and screen readers."""
+        return ["".join(text for text, _ in (self._row(index) or (("…", None),))) for index in range(self.listing.count)]
+
+    def _row(self, index: int) -> list[Piece] | None:
+        if self.showing is not None:
+            return [(one_line(self.copies[index].path, 100), BOLD)] if index < len(self.copies) else None
+        repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
+        return _repeat_pieces(repeat) if repeat is not None else None
+
+    def refresh_list(self, cursor: int = 0) -> None:
+        self.generation += 1
         self.query_one(LoadingIndicator).add_class("busy")
-        self._load(self.min_docs, self.query_one("#repeats-filter", Input).value)
+        self._load(self.generation, self.min_docs, self.query_one("#repeats-filter", Input).value, cursor)
 
     @on(Input.Changed, "#repeats-filter")
     def _filter_changed(self) -> None:
@@ -95,58 +117,73 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.refresh_list()
 
     @work(thread=True, exclusive=True, group="repeats")
-    def _load(self, min_docs: int, text: str) -> None:
-        found = self.load(min_docs, text)
-        self.app.call_from_thread(self._show_repeats, min_docs, text, found)
+    def _load(self, generation: int, min_docs: int, text: str, cursor: int) -> None:
+        ids = self.load_ids(min_docs, text)
+        first = max(0, cursor - FIRST_ROWS // 2)
+        rows = self.load_rows(ids[first : first + FIRST_ROWS])
+        self.app.call_from_thread(self._show_repeats, generation, min_docs, ids, rows, cursor)
 
-    def _show_repeats(self, min_docs: int, text: str, found: list[Repeat]) -> None:
-        if (min_docs, text) != (self.min_docs, self.query_one("#repeats-filter", Input).value):
-            return  # a newer request is on its way
-        if self.showing is not None:
-            return  # a passage's documents are on screen now: esc reloads the passages
+    def _show_repeats(self, generation: int, min_docs: int, ids: list[int], rows: list[Repeat], cursor: int) -> None:
+        if generation != self.generation or self.showing is not None:
+            return  # a newer listing is on its way, or a passage's documents are on screen
         self.query_one(LoadingIndicator).remove_class("busy")
-        self.repeats = found
-        listing = self.query_one("#repeats-list", OptionList)
-        listing.set_options(Option(_repeat_line(r)) for r in found)
-        if found:
-            listing.highlighted = 0
-        more = f" (the {SHOWN:,} most repeated: filter to narrow)" if len(found) >= SHOWN else ""
-        self._status(f"{plural(len(found), 'passage')} in {min_docs} or more documents{more}")
+        self.ids, self.loaded = ids, {row.id: row for row in rows}
+        self.listing.reset(len(ids), cursor)
+        self._status(f"{plural(len(ids), 'passage')} in {min_docs} or more documents")
 
-    def _show_copies(self, repeat: Repeat, copies: list[Copy]) -> None:
+    @on(LazyList.NeedRows, "#repeats-list")
+    def _need_rows(self, event: LazyList.NeedRows) -> None:
+        if self.showing is None:
+            self._fetch(self.generation, self.ids[event.first : event.past])
+
+    @work(thread=True, exclusive=True, group="repeats-rows")
+    def _fetch(self, generation: int, ids: list[int]) -> None:
+        rows = self.load_rows([repeat_id for repeat_id in ids if repeat_id not in self.loaded])
+        self.app.call_from_thread(self._fetched, generation, rows)
+
+    def _fetched(self, generation: int, rows: list[Repeat]) -> None:
+        if generation == self.generation and self.showing is None:
+            self.loaded.update((row.id, row) for row in rows)
+            self.listing.loaded()
+
+    @work(thread=True, exclusive=True, group="repeats")
+    def _open_copies(self, generation: int, repeat: Repeat) -> None:
+        copies = self.load_copies(repeat.id)
+        self.app.call_from_thread(self._show_copies, generation, repeat, copies)
+
+    def _show_copies(self, generation: int, repeat: Repeat, copies: list[Copy]) -> None:
+        if generation != self.generation:
+            return
+        self.query_one(LoadingIndicator).remove_class("busy")
         self.showing, self.copies = repeat, copies
-        listing = self.query_one("#repeats-list", OptionList)
-        listing.set_options(Option(Content.styled(one_line(c.path, 100), "bold")) for c in copies)
-        if copies:
-            listing.highlighted = 0
+        self.listing.reset(len(copies))
         self._status(f"“{one_line(repeat.text, 70)}” is in {plural(len(copies), 'document')} "
                      "(enter opens one, esc goes back)")
 
     def _status(self, text: str) -> None:
         self.query_one("#repeats-status", Static).update(Content(text))
 
-    @on(OptionList.OptionSelected, "#repeats-list")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
+    @on(LazyList.Chosen, "#repeats-list")
+    def _chosen(self, event: LazyList.Chosen) -> None:
         if self.showing is None:
-            if event.option_index < len(self.repeats):
-                repeat = self.repeats[event.option_index]
-                self._show_copies(repeat, self.load_copies(repeat.id))
-        elif event.option_index < len(self.copies):
-            self.dismiss(self.copies[event.option_index])
+            repeat = self.loaded.get(self.ids[event.index]) if event.index < len(self.ids) else None
+            if repeat is not None:
+                self.generation += 1
+                self.query_one(LoadingIndicator).add_class("busy")
+                self._open_copies(self.generation, repeat)
+        elif event.index < len(self.copies):
+            self.dismiss(self.copies[event.index])
 
     def action_mark(self) -> None:
-        listing = self.query_one("#repeats-list", OptionList)
-        if listing.highlighted is None:
-            return
+        index = self.listing.cursor
         if self.showing is None:
-            if listing.highlighted < len(self.repeats):
-                self._mark_all(self.repeats[listing.highlighted].id)
+            if index < len(self.ids):
+                self._mark_all(self.ids[index])
             return
-        if listing.highlighted >= len(self.copies):
+        if index >= len(self.copies):
             return
-        copy = self.copies[listing.highlighted]
-        self._status(self.mark_one(self.showing.id, copy.document_id))
-        move_highlight(listing, 1)  # brat's safe mode: the next copy
+        self._status(self.mark_one(self.showing.id, self.copies[index].document_id))
+        self.listing.action_cursor(1)  # brat's safe mode: the next copy
 
     @work(thread=True, exclusive=True, group="repeats-mark")
     def _mark_all(self, repeat_id: int) -> None:
@@ -156,7 +193,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.app.call_from_thread(self._after_change, said)
 
     def _after_change(self, said: str) -> None:
-        self.refresh_list()
+        self.refresh_list(cursor=self.listing.cursor if self.showing is None else 0)
         self.app.call_later(self._status, said)
 
     def action_undo(self) -> None:
@@ -164,7 +201,10 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self._after_change(self.undo())
 
     def action_move(self, step: int) -> None:
-        move_highlight(self.query_one("#repeats-list", OptionList), step)
+        self.listing.action_cursor(step)
+
+    def action_move_page(self, direction: int) -> None:
+        self.listing.action_page(direction)
 
     def action_min_docs(self, step: int) -> None:
         self.min_docs = max(2, self.min_docs + step)
@@ -179,7 +219,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.dismiss(None)
 
 
-def _repeat_line(repeat: Repeat) -> Content:
-    counts = f"{repeat.documents:>6} docs {repeat.sources:>4} src {repeat.marked:>6} marked  "
-    flag = "" if repeat.boilerplate_like else "  (repost?)"
-    return Content.styled(counts, "dim") + Content(one_line(repeat.text, 160)) + Content.styled(flag, "italic")
+def _repeat_pieces(repeat: Repeat) -> list[Piece]:
+    counts = f"{repeat.documents:>6} docs {repeat.sources:>4} src {repeat.marked:>6} marked "
+    # Before the text, which the width cuts: a passage in too few documents or sources may be a repost.
+    flag = "repost? " if not repeat.boilerplate_like else " " * len("repost? ")
+    return [(counts, DIM), (flag, ITALIC), (one_line(repeat.text, 160), None)]
