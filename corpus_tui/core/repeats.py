@@ -28,7 +28,7 @@ class Repeat:
     text: str  # one copy, as it is in its document
     documents: int  # documents on disk holding a copy
     sources: int  # distinct sources among them (``sources.document_source``)
-    marked: int  # documents whose copy is all boilerplate already
+    marked: int | None  # documents whose copy is all boilerplate already (None: not counted, see repeats_by_id)
     boilerplate_like: bool  # enough documents and sources that it is not a repost (``sources.is_boilerplate_like``)
     document_id: int  # the copy shown
     start: int
@@ -68,16 +68,23 @@ class RepeatsMixin(CorpusBase):
             "ORDER BY r.documents DESC, r.sources DESC, r.fingerprint", params,
         )]
 
-    def repeats_by_id(self, ids: Sequence[int]) -> list[Repeat]:
+    def repeats_by_id(self, ids: Sequence[int], count_marked: bool = True) -> list[Repeat]:
         """The repeated passages with these ids, in the order given; ids of passages no longer
-        repeated are left out."""
+        repeated are left out. ``count_marked=False`` leaves ``marked`` None: counting looks
+        at every copy (0.5 s for the 30 largest of 100,000 documents once many are marked), so
+        a view shows the rows first and fills the counts in (``marked_copies``)."""
         found: dict[int, Repeat] = {}
         wanted = [repeat_id for repeat_id in ids if -(2**63) <= repeat_id < 2**63]
         for chunk in range(0, len(wanted), 500):
             part = wanted[chunk : chunk + 500]
-            for repeat in self._repeats_where(f"r.fingerprint IN ({', '.join('?' for _ in part)})", part, None):
+            where = f"r.fingerprint IN ({', '.join('?' for _ in part)})"
+            for repeat in self._repeats_where(where, part, None, count_marked):
                 found[repeat.id] = repeat
         return [found[repeat_id] for repeat_id in ids if repeat_id in found]
+
+    def marked_copies(self, repeat_id: int) -> int:
+        """Documents on disk where a copy of the passage lies inside one live boilerplate span."""
+        return self._marked_copies(repeat_id)
 
     def repeat(self, repeat_id: int) -> Repeat:
         """One repeated passage by its id; InvalidValue when there is none (any more)."""
@@ -88,7 +95,8 @@ class RepeatsMixin(CorpusBase):
             raise InvalidValue(f"no repeated passage with id {repeat_id} (run a scan, or see corpus-tui repeats)")
         return found[0]
 
-    def _repeats_where(self, where: str, params: list[Any], limit: int | None) -> list[Repeat]:
+    def _repeats_where(self, where: str, params: list[Any], limit: int | None,
+                       count_marked: bool = True) -> list[Repeat]:
         sql = (
             'SELECT r.fingerprint, substr(t.text, r.start + 1, MIN(r."end" - r.start, ?)), r.documents, r.sources, '
             'r.document_id, r.start, r."end" FROM repeats AS r JOIN document_texts AS t ON t.document_id = r.document_id '
@@ -99,7 +107,7 @@ class RepeatsMixin(CorpusBase):
             sql += " LIMIT ?"
             params.append(limit)
         return [
-            Repeat(fingerprint, text, documents, sources, self._marked_copies(fingerprint),
+            Repeat(fingerprint, text, documents, sources, self._marked_copies(fingerprint) if count_marked else None,
                    is_boilerplate_like(documents, sources), document_id, start, end)
             for fingerprint, text, documents, sources, document_id, start, end in self.db.execute(sql, params)
         ]

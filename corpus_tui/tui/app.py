@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from textual import on, work
@@ -88,6 +88,7 @@ class CorpusApp(EditingMixin, App[None]):
         self._find_origin = 0
         self._edited_rows: set[int] = set()
         self.everywhere_offer: int | None = None  # the repeat M marks everywhere: the passage just marked
+        self.work_note: str | None = None  # long work in a worker, as the topbar shows it ("marking 2,000/9,000")
         self._banner: str | None = None
         self._progress = (0, 0)
         self._inspected: tuple[Document, list, list] | None = None  # type: ignore[type-arg]
@@ -236,6 +237,8 @@ class CorpusApp(EditingMixin, App[None]):
             current = f"{self.reader.current_match + 1}/" if self.reader.current_match >= 0 else ""
             query = one_line(self.query_one(FindBar).value, 30)
             parts.append(Content.styled(f" · /{query} {current}{len(self.reader.matches)}", "bold"))
+        if self.work_note:
+            parts.append(Content.styled(f" · {self.work_note}", "italic"))
         self.query_one("#topbar", Static).update(Content("").join(parts), layout=False)
 
     def set_banner(self, message: str | None) -> None:
@@ -495,16 +498,20 @@ class CorpusApp(EditingMixin, App[None]):
             if not ids:
                 return []
             with self.worker_corpus() as corpus:
-                return corpus.repeats_by_id(ids)
+                return corpus.repeats_by_id(ids, count_marked=False)
+
+        def count_marked(ids: Sequence[int]) -> dict[int, int]:
+            with self.worker_corpus() as corpus:
+                return {repeat_id: corpus.marked_copies(repeat_id) for repeat_id in ids}
 
         def copies(repeat_id: int) -> list[Copy]:
             with self.worker_corpus() as corpus:
                 return [Copy(*row) for row in corpus.repeat_copy_paths(repeat_id)]
 
-        def mark_all(repeat_id: int) -> str:  # in the screen's worker thread
+        def mark_all(repeat_id: int, progress: Callable[[int, int], None]) -> str:  # in the screen's worker thread
             try:
                 with self.worker_corpus() as corpus:
-                    done = corpus.mark_everywhere(repeat_id)
+                    done = corpus.mark_everywhere(repeat_id, progress=progress)
             except CorpusError as error:
                 return f"Not saved: {error}"
             return f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} (u undoes)"
@@ -530,7 +537,7 @@ class CorpusApp(EditingMixin, App[None]):
                 self.open_document(copy.document_id, cursor=copy.start)
                 self.reader.focus()
 
-        self.push_screen(RepeatsScreen(load_ids, load_rows, copies, mark_all, mark_one, undo), chosen)
+        self.push_screen(RepeatsScreen(load_ids, load_rows, count_marked, copies, mark_all, mark_one, undo), chosen)
 
     def action_rules(self) -> None:
         """The rules marking everywhere kept; removing one asks whether its marks go too."""

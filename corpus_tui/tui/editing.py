@@ -99,16 +99,25 @@ class EditingMixin:
     @work(thread=True, exclusive=True, group="mark-everywhere")
     def mark_everywhere(self: "CorpusApp", repeat_id: int) -> None:  # type: ignore[misc]
         """In a worker: a passage in 100,000 documents must not freeze the keys while it commits."""
-        self.call_from_thread(self.notify, "Marking every copy…", markup=False, timeout=2)
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(self._show_work, f"marking copies: {done:,}/{total:,} documents")
+
+        self.call_from_thread(self._show_work, "marking every copy…")
         try:
             with self.worker_corpus() as corpus:
-                summary = corpus.mark_everywhere(repeat_id)
+                summary = corpus.mark_everywhere(repeat_id, progress=progress)
         except CorpusError as error:
+            self.call_from_thread(self._show_work, None)
             self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
             return
         self.call_from_thread(self._marked_everywhere, summary)
 
+    def _show_work(self: "CorpusApp", note: str | None) -> None:  # type: ignore[misc]
+        self.work_note = note
+        self.update_topbar()
+
     def _marked_everywhere(self: "CorpusApp", summary: Any) -> None:  # type: ignore[misc]
+        self._show_work(None)
         self.everywhere_offer = None
         self.refresh_panels()
         self.reload_list()

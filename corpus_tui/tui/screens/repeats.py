@@ -8,10 +8,11 @@ to the next, ``down`` skips one (each copy its own undo step)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.style import Style
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,6 +26,7 @@ from ...core.wording import plural
 from ..widgets.lazy_list import LazyList, Piece
 
 FIRST_ROWS = 100  # rows read with the ids, so the first paint needs no second trip
+MARKED_BATCH = 10  # rows whose marked copies are counted at a time (the largest take ~50 ms each)
 DIM = Style(dim=True)
 BOLD = Style(bold=True)
 ITALIC = Style(italic=True)
@@ -67,11 +69,13 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def __init__(self, load_ids: Callable[[int, str], list[int]],
                  load_rows: Callable[[Sequence[int]], list[Repeat]],
+                 count_marked: Callable[[Sequence[int]], dict[int, int]],
                  copies: Callable[[int], list[Copy]],
-                 mark_all: Callable[[int], str], mark_one: Callable[[int, int], str],
+                 mark_all: Callable[[int, Callable[[int, int], None]], str], mark_one: Callable[[int, int], str],
                  undo: Callable[[], str]) -> None:
         super().__init__()
         self.load_ids, self.load_rows, self.load_copies = load_ids, load_rows, copies
+        self.count_marked = count_marked
         self.mark_all, self.mark_one, self.undo = mark_all, mark_one, undo
         self.min_docs = DEFAULT_MIN_DOCS
         self.ids: list[int] = []  # the passages listed, in order
@@ -130,6 +134,33 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.ids, self.loaded = ids, {row.id: row for row in rows}
         self.listing.reset(len(ids), cursor)
         self._status(f"{plural(len(ids), 'passage')} in {min_docs} or more documents")
+        self._count_marks(generation)
+
+    def _count_marks(self, generation: int) -> None:
+        """The rows come first; how many copies are marked follows, rows on screen first."""
+        visible = [self.ids[index] for index in self.listing.visible_rows() if index < len(self.ids)]
+        uncounted = [repeat_id for repeat_id in visible + list(self.loaded)
+                     if repeat_id in self.loaded and self.loaded[repeat_id].marked is None]
+        if uncounted:
+            self._counter(generation, list(dict.fromkeys(uncounted)))
+
+    @work(thread=True, exclusive=True, group="repeats-marked")
+    def _counter(self, generation: int, ids: list[int]) -> None:
+        worker = get_current_worker()
+        for start in range(0, len(ids), MARKED_BATCH):
+            if worker.is_cancelled:
+                return
+            counts = self.count_marked(ids[start : start + MARKED_BATCH])
+            self.app.call_from_thread(self._counted, generation, counts)
+
+    def _counted(self, generation: int, counts: dict[int, int]) -> None:
+        if generation != self.generation:
+            return
+        for repeat_id, marked in counts.items():
+            if repeat_id in self.loaded:
+                self.loaded[repeat_id] = replace(self.loaded[repeat_id], marked=marked)
+        if self.showing is None:
+            self.listing.refresh()
 
     @on(LazyList.NeedRows, "#repeats-list")
     def _need_rows(self, event: LazyList.NeedRows) -> None:
@@ -145,6 +176,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         if generation == self.generation and self.showing is None:
             self.loaded.update((row.id, row) for row in rows)
             self.listing.loaded()
+            self._count_marks(generation)
 
     @work(thread=True, exclusive=True, group="repeats")
     def _open_copies(self, generation: int, repeat: Repeat) -> None:
@@ -188,8 +220,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     @work(thread=True, exclusive=True, group="repeats-mark")
     def _mark_all(self, repeat_id: int) -> None:
         """In a worker: a passage in 100,000 documents commits while the keys keep answering."""
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._status, f"marking every copy: {done:,}/{total:,} documents")
+
         self.app.call_from_thread(self._status, "marking every copy…")
-        said = self.mark_all(repeat_id)
+        said = self.mark_all(repeat_id, progress)
         self.app.call_from_thread(self._after_change, said)
 
     def _after_change(self, said: str) -> None:
@@ -220,7 +255,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
 
 def _repeat_pieces(repeat: Repeat) -> list[Piece]:
-    counts = f"{repeat.documents:>6} docs {repeat.sources:>4} src {repeat.marked:>6} marked "
+    marked = "…" if repeat.marked is None else repeat.marked  # being counted
+    counts = f"{repeat.documents:>6} docs {repeat.sources:>4} src {marked:>6} marked "
     # Before the text, which the width cuts: a passage in too few documents or sources may be a repost.
     flag = "repost? " if not repeat.boilerplate_like else " " * len("repost? ")
     return [(counts, DIM), (flag, ITALIC), (one_line(repeat.text, 160), None)]
