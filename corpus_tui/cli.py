@@ -260,3 +260,6 @@ _register_repeats(cli)
 
 from .cli_rules import register as _register_rules  # noqa: E402
 _register_rules(cli)
+
+from .cli_suggest import register as _register_suggest  # noqa: E402
+_register_suggest(cli)

@@ -1,0 +1,92 @@
+"""``corpus-tui suggest`` (boilerplate suggestions, over ``Corpus.suggest_all``) and
+``corpus-tui evaluate`` (them against hand labels, ``Corpus.evaluate_suggestions``).
+
+``corpus_tui.cli`` calls ``register(cli)`` at its end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .cli_output import out
+from .core import Corpus
+from .core.safe_text import one_line
+from .core.suggest.evaluate import read_gold
+
+
+@click.command("suggest")
+@click.argument("folder", type=click.Path())
+@click.option("--path", "paths", multiple=True, help="Only this document (repeatable).")
+@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Suggest lines scored at least this (default: the model's threshold, what the app shows).")
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object a document: {"path", "suggestions": [{"start", "end", "score", "reason"}]}.')
+def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None, as_json: bool,
+                    db: str | None, annotator: str | None, timeout: float) -> None:
+    """Lines of FOLDER's documents that look like boilerplate, with a score and a reason.
+
+    Suggestions change nothing: stats and exports count only marks. Offsets are
+    spans' (code points into the whole text). Run 'corpus-tui scan' first.
+
+    \b
+    Examples:
+      corpus-tui suggest seeds
+      corpus-tui suggest seeds --path 002_a7de4bf8afd987b8.txt --json
+      corpus-tui suggest big-corpus --min-score 0.99 --json | jq .path
+    """
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        for document, found in corpus.suggest_all(min_score, list(paths) if paths else None):
+            if as_json:
+                if found or paths:
+                    out(json.dumps({"path": document.path, "suggestions": [s.as_dict() for s in found]},
+                                   ensure_ascii=False))
+                continue
+            if not found:
+                continue
+            text = corpus.text(document.id)
+            out(one_line(document.path, 300))
+            for suggestion in found:
+                out(f"  {suggestion.score:.2f}  {one_line(text[suggestion.start:suggestion.end], 70):<70}  "
+                    f"{suggestion.reason}")
+
+
+@click.command("evaluate")
+@click.argument("folder", type=click.Path())
+@click.option("--gold", "gold_path", type=click.Path(path_type=Path), required=True,
+              help="Hand labels: JSON Lines of {\"path\", \"boilerplate_lines\", \"content_lines\"} (1-based lines).")
+@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Score suggestions from this score (default: the model's threshold).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def evaluate_command(folder: str, gold_path: Path, min_score: float | None, as_json: bool,
+                     db: str | None, annotator: str | None, timeout: float) -> None:
+    """Score the suggestions for FOLDER line by line against hand-labelled lines.
+
+    Boilerplate is the positive class; the content class is scored too. Only
+    labelled lines count; a line already marked counts as boilerplate.
+
+    \b
+    Example:
+      corpus-tui evaluate pages --gold gold.jsonl
+    """
+    gold = read_gold(gold_path)
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        figures = corpus.evaluate_suggestions(gold, min_score)
+    if as_json:
+        out(json.dumps(figures))
+        return
+    out(f"{figures['lines']} labelled lines of {figures['documents']} documents, threshold {figures['threshold']}")
+    for name in ("boilerplate", "content"):
+        row = figures[name]
+        out(f"{name:<12} precision {row['precision']:.3f}  recall {row['recall']:.3f}  F {row['f']:.3f}  "
+            f"({row['labelled']} labelled)")
+
+
+def register(cli: click.Group) -> None:
+    """Add ``suggest`` and ``evaluate`` to the corpus-tui command group."""
+    from .cli import corpus_options  # imported here: cli.py calls register() at its end
+
+    cli.add_command(corpus_options(suggest_command))
+    cli.add_command(corpus_options(evaluate_command))

@@ -1,0 +1,93 @@
+"""Scoring suggestions against hand labels, line by line (``corpus-tui evaluate``).
+
+The gold file is JSON Lines in the format of ``../shared/boilerplate-dev/gold.jsonl``: one
+object a document, ``{"path": "NNN.txt", "boilerplate_lines": [..], "content_lines": [..]}``
+with 1-based line numbers of the file (other keys are ignored). Only labelled lines are
+scored. A line counts as boilerplate when a suggestion at or above the threshold covers it,
+or the analyst has already marked it; boilerplate is the positive class, and the content
+class is scored too (precision, recall, F of each, as trafilatura reports content).
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidValue
+
+
+@dataclass(frozen=True)
+class GoldPage:
+    path: str
+    boilerplate_lines: frozenset[int]
+    content_lines: frozenset[int]
+
+
+def read_gold(path: Path) -> list[GoldPage]:
+    """Every document of a gold file; InvalidValue naming the file and line on a bad one."""
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as error:
+        raise InvalidValue(f"{path}: cannot read the gold file: {error.strerror or error}") from None
+    pages: list[GoldPage] = []
+    seen: set[str] = set()
+    with handle:
+        try:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                page = _gold_page(line, f"{path}:{number}")
+                if page.path in seen:
+                    raise InvalidValue(f"{path}:{number}: {page.path!r} is labelled twice")
+                seen.add(page.path)
+                pages.append(page)
+        except UnicodeDecodeError:
+            raise InvalidValue(f"{path}: not UTF-8 text") from None
+    return pages
+
+
+def _gold_page(line: str, where: str) -> GoldPage:
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        raise InvalidValue(f"{where}: not a JSON object") from None
+    if not isinstance(record, dict):
+        raise InvalidValue(f"{where}: not a JSON object")
+    path = record.get("path")
+    if not isinstance(path, str) or not path:
+        raise InvalidValue(f"{where}: \"path\" must be a document's path (a string)")
+    lists = {}
+    for key in ("boilerplate_lines", "content_lines"):
+        value = record.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
+                                                  for n in value):
+            raise InvalidValue(f"{where}: {key!r} must be a list of line numbers (whole numbers from 1)")
+        lists[key] = frozenset(value)
+    both = lists["boilerplate_lines"] & lists["content_lines"]
+    if both:
+        raise InvalidValue(f"{where}: line {min(both)} is labelled both boilerplate and content")
+    return GoldPage(path, lists["boilerplate_lines"], lists["content_lines"])
+
+
+def line_numbers(text: str, offsets: list[int]) -> list[int]:
+    """The 1-based line of the text each offset is on."""
+    starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+    return [bisect_right(starts, offset) for offset in offsets]
+
+
+def scores(labels: list[int], predicted: list[bool]) -> dict[str, Any]:
+    """Precision, recall and F of the boilerplate (label 1, predicted True) and content classes."""
+    figures: dict[str, Any] = {"lines": len(labels)}
+    for name, positive in (("boilerplate", 1), ("content", 0)):
+        guessed = [flag == (positive == 1) for flag in predicted]
+        actual = [label == positive for label in labels]
+        hits = sum(g and a for g, a in zip(guessed, actual))
+        precision = hits / sum(guessed) if any(guessed) else 0.0
+        recall = hits / sum(actual) if any(actual) else 0.0
+        f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        figures[name] = {"precision": round(precision, 4), "recall": round(recall, 4), "f": round(f, 4),
+                         "labelled": sum(actual)}
+    return figures

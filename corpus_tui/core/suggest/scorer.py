@@ -1,0 +1,191 @@
+"""Boilerplate suggestions for a corpus's documents: each line scored, with a reason.
+
+A line's score is the shipped model's (``model``: its shape, its neighbours', where it is,
+how many other documents hold it) — raised to at least ``REPEAT_SCORE`` when the passage
+index finds the line in ``REPEAT_DOCS`` documents or more (on the real pages of
+boilerplate-dev, marking those had precision 1.0), and to ``SHAPE_SCORE`` for serialized
+data and counter lines; the document's title is never suggested. Lines already inside a
+boilerplate span are not suggested. Suggestions change nothing: stats and exports see only marks.
+
+Example::
+
+    with Corpus.open("seeds") as corpus:
+        for document, found in corpus.suggest_all():
+            for suggestion in found:
+                print(document.path, suggestion.score, suggestion.reason)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..base import CorpusBase
+from ..errors import InvalidValue
+from ..models import Document
+from ..wording import plural
+from .evaluate import GoldPage, line_numbers, scores
+from .features import LineFeatures, document_features, is_serialized
+from .model import LineModel, shipped_model
+
+REPEAT_DOCS = 20
+REPEAT_SCORE = 0.97
+SHAPE_SCORE = 0.95  # serialized data and counter lines: suggested whatever the model says
+_SHORT_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    start: int  # offsets as spans': code points into the whole text
+    end: int
+    score: float  # in [0, 1]: how boilerplate-like the line is
+    reason: str  # for a person: what made the score
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    documents: int
+    sources: int
+
+
+class SuggestMixin(CorpusBase):
+    def suggestion_threshold(self) -> float:
+        """The score from which a line is suggested by default (the app shows these)."""
+        return shipped_model().threshold
+
+    def suggestions(self, document_id: int, min_score: float | None = None) -> list[Suggestion]:
+        """The document's lines scored at or above ``min_score`` (default: the model's
+        threshold), in document order, except those already marked as boilerplate."""
+        threshold = self._threshold(min_score)
+        return [s for s in self._scored(self.document(document_id)) if s.score >= threshold]
+
+    def suggest_all(self, min_score: float | None = None,
+                    paths: list[str] | None = None) -> Iterator[tuple[Document, list[Suggestion]]]:
+        """Every readable document (or those at ``paths``, each checked first) with its
+        suggestions, in path order; documents with none are included."""
+        threshold = self._threshold(min_score)
+        if paths is not None:
+            documents = [self.document_by_path(path) for path in paths]
+        else:
+            documents = [Document.from_row(row) for row in self.query(
+                "SELECT * FROM documents WHERE state = 'ok' ORDER BY path")]
+        for document in documents:
+            yield document, [s for s in self._scored(document) if s.score >= threshold]
+
+    def score_lines(self, document_id: int) -> list[Suggestion]:
+        """Every non-blank line not yet marked, with its score and reason, whatever the score."""
+        return self._scored(self.document(document_id))
+
+    def evaluate_suggestions(self, gold: list[GoldPage], min_score: float | None = None) -> dict[str, Any]:
+        """Suggestions (and marks already made) scored line by line against hand labels
+        (``evaluate``); every gold path must be a document of the corpus."""
+        threshold = self._threshold(min_score)
+        documents = [self.document_by_path(page.path) for page in gold]  # all checked first
+        labels: list[int] = []
+        predicted: list[bool] = []
+        for page, document in zip(gold, documents):
+            text = self.text(document.id)
+            scored = self._scored(document)
+            on_line = dict(zip(line_numbers(text, [s.start for s in scored]), scored))
+            marked = self._marked_ranges(document.id)
+            starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+            for number, label in [*((n, 1) for n in page.boilerplate_lines), *((n, 0) for n in page.content_lines)]:
+                if number > len(starts) or not text[starts[number - 1]:].split("\n", 1)[0].strip():
+                    continue  # past the end, or a blank line: nothing to score
+                suggestion = on_line.get(number)
+                if suggestion is not None:
+                    guess = suggestion.score >= threshold
+                else:  # not scored: inside a mark already
+                    guess = any(start <= starts[number - 1] < end for start, end in marked)
+                labels.append(label)
+                predicted.append(guess)
+        return {"documents": len(gold), "threshold": threshold, **scores(labels, predicted)}
+
+    def _threshold(self, min_score: float | None) -> float:
+        if min_score is None:
+            return self.suggestion_threshold()
+        if not 0.0 <= min_score <= 1.0:
+            raise InvalidValue(f"a minimum score is between 0 and 1, not {min_score}")
+        return min_score
+
+    def _scored(self, document: Document) -> list[Suggestion]:
+        text = self.text(document.id)
+        if not text:
+            return []
+        repeats = self._line_repeats(document.id)
+        lines = document_features(text, document.body_start,
+                                  lambda start, end: max(0, repeats[(start, end)].documents - 1)
+                                  if (start, end) in repeats else 0)
+        marked = self._marked_ranges(document.id)
+        model = shipped_model()
+        found = []
+        for index, line in enumerate(lines):
+            if any(start <= line.start and line.end <= end for start, end in marked):
+                continue
+            found.append(_suggestion(model, lines, index, text, repeats.get((line.start, line.end)), document.title))
+        return found
+
+    def _line_repeats(self, document_id: int) -> dict[tuple[int, int], _Repeat]:
+        return {(start, end): _Repeat(documents, sources) for start, end, documents, sources in self.db.execute(
+            'SELECT p.start, p."end", r.documents, r.sources FROM passages AS p '
+            "JOIN repeats AS r ON r.fingerprint = p.fingerprint WHERE p.document_id = ? AND p.kind = 'line'",
+            [document_id],
+        )}
+
+    def _marked_ranges(self, document_id: int) -> list[tuple[int, int]]:
+        return [(start, end) for start, end in self.db.execute(
+            "SELECT start, \"end\" FROM spans WHERE document_id = ? AND kind = 'boilerplate' AND anchor != 'stale'",
+            [document_id],
+        )]
+
+
+def _suggestion(model: LineModel, lines: list[LineFeatures], index: int, text: str,
+                repeat: _Repeat | None, title: str | None) -> Suggestion:
+    line = lines[index]
+    raw = text[line.start : line.end].strip()
+    if title and raw == title.strip():
+        # The document's own headline is its content, however short and unpunctuated.
+        return Suggestion(line.start, line.end, 0.0, "the document's title")
+    score = model.score(line)
+    if repeat is not None and repeat.documents >= REPEAT_DOCS:
+        score = max(score, REPEAT_SCORE)
+    if is_serialized(raw) or _is_counter(raw):
+        score = max(score, SHAPE_SCORE)  # data, not prose, whatever the words around it
+    return Suggestion(line.start, line.end, round(score, 4), _reason(lines, index, text, repeat))
+
+
+def _is_counter(raw: str) -> bool:
+    """A number with a unit or sign and nothing to read: ``0 $``, ``2,500 $``, ``12 comments``
+    is not (it has a word)."""
+    head = raw[:80]
+    return len(raw) <= 40 and any(char.isdigit() for char in head) and sum(char.isalpha() for char in head) < 3
+
+
+def _reason(lines: list[LineFeatures], index: int, text: str, repeat: _Repeat | None) -> str:
+    """What a person would say made the line look like boilerplate (or not)."""
+    line = lines[index]
+    raw = text[line.start : line.end].strip()
+    if repeat is not None and repeat.documents >= 3:
+        return f"in {plural(repeat.documents, 'document')} from {plural(repeat.sources, 'source')}"
+    if is_serialized(raw):
+        return "serialized data"
+    if _is_counter(raw):
+        return "a counter or price line"
+    if "©" in raw[:200] or raw[:40].lower().startswith(("copyright", "(c)")):
+        return "a copyright line"
+    short = _is_short(line)
+    if short and any(0 <= other < len(lines) and _is_short(lines[other]) for other in (index - 1, index + 1)):
+        return "navigation: a run of short lines without sentence punctuation"
+    if "http" in raw[:400] or "www." in raw[:400] or "](" in raw[:400] or "@" in raw[:400]:
+        return "links or addresses"
+    if short:
+        return "a short line without sentence punctuation"
+    return "reads like page furniture, not article text"
+
+
+def _is_short(line: LineFeatures) -> bool:
+    return line.words <= _SHORT_WORDS and not line.ends_like_sentence

@@ -1,0 +1,122 @@
+"""Boilerplate suggestions (issue 12, first part): the scorer, ``corpus-tui suggest`` and
+``corpus-tui evaluate``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import assert_one_line_error
+
+from corpus_tui.core.errors import InvalidValue
+from corpus_tui.core.suggest.features import DENSE_NAMES, document_features, is_serialized
+from corpus_tui.core.suggest.model import parse_model, shipped_model
+
+ARTICLE = ("The council met on Tuesday to discuss the new budget for the coming year, "
+           "and members argued for several hours about the cost of the bridge repairs.")
+
+
+def suggested_texts(corpus, path: str, min_score: float | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    document = corpus.document_by_path(path)
+    text = corpus.text(document.id)
+    return [text[s.start : s.end] for s in corpus.suggestions(document.id, min_score)]
+
+
+def test_every_line_gets_features_in_the_models_order():
+    text = "Home\nNews\nSport\n\n" + ARTICLE + "\n\nstring(949) \"[{\\\"id\\\":\\\"1\\\"}]\"\n"
+    lines = document_features(text)
+    assert [text[line.start : line.end] for line in lines][:3] == ["Home", "News", "Sport"]
+    assert all(len(line.dense) == len(DENSE_NAMES) for line in lines)
+    assert lines[3].words > 20 and lines[3].ends_like_sentence and not lines[0].ends_like_sentence
+    assert is_serialized(text[lines[-1].start : lines[-1].end]) and not is_serialized(ARTICLE)
+
+
+def test_the_shipped_model_reads_and_checks_its_features():
+    model = shipped_model()
+    assert 0.5 <= model.threshold < 1.0
+    data = json.loads((__import__("corpus_tui.core.suggest.model", fromlist=["MODEL_PATH"]).MODEL_PATH).read_text())
+    with pytest.raises(ValueError, match="other features"):
+        parse_model({**data, "dense_names": data["dense_names"][:-1]})
+
+
+def test_the_seeds_counters_dumps_and_comment_widget_are_suggested_and_titles_are_not(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    paths = {p.split("_")[0]: p for p in (d.path for d, _ in corpus.suggest_all())}
+    in_002 = suggested_texts(corpus, paths["002"])
+    assert {"0 $", "2,500 $", "5,000 $", "822 $"} <= set(in_002)
+    assert {"Notify of", "View all comments", "Inline Feedbacks"} <= set(in_002)
+    assert any("support the project" in line for line in in_002)  # the donation appeal
+    for number in ("003", "004"):
+        assert any(line.startswith('string(') for line in suggested_texts(corpus, paths[number]))
+    for document, found in corpus.suggest_all():
+        text = corpus.text(document.id)
+        assert document.title not in [text[s.start : s.end].strip() for s in found]
+        for s in found:
+            assert 0 <= s.start < s.end <= len(text) and corpus.suggestion_threshold() <= s.score <= 1 and s.reason
+
+
+def test_marked_lines_are_not_suggested_and_suggestions_change_nothing(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = next(d for d, found in corpus.suggest_all() if d.path.startswith("002"))
+    before = corpus.suggestions(document.id)
+    assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0  # only marks count
+    first = before[0]
+    corpus.mark_boilerplate(document.id, first.start, first.end)
+    after = corpus.suggestions(document.id)
+    assert first not in after and len(after) == len(before) - 1
+    assert len(corpus.suggestions(document.id, min_score=0.0)) >= len(after)
+    with pytest.raises(InvalidValue, match="between 0 and 1"):
+        corpus.suggestions(document.id, min_score=1.5)
+
+
+def test_a_line_in_twenty_documents_is_suggested_because_it_repeats(scanned):
+    footer = "Follow our team on the social networks for more"
+    files = {f"{n:02d}.txt": f"{ARTICLE} Story {n}.\n\n{footer}\n" for n in range(20)}
+    corpus, _ = scanned(files)
+    (suggestion,) = corpus.suggestions(corpus.document_by_path("07.txt").id)
+    assert suggestion.score >= 0.97 and suggestion.reason == "in 20 documents from 1 source"
+
+
+def test_cli_suggest_prints_json_lines_and_a_table(seeds_copy, run_script):
+    assert run_script("scan", seeds_copy).returncode == 0
+    as_json = run_script("suggest", seeds_copy, "--json")
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert as_json.returncode == 0 and records and all(set(r) == {"path", "suggestions"} for r in records)
+    assert all(set(s) == {"start", "end", "score", "reason"} for r in records for s in r["suggestions"])
+    one = run_script("suggest", seeds_copy, "--path", records[0]["path"], "--json")
+    assert [json.loads(line) for line in one.stdout.splitlines()] == [records[0]]
+    everything = run_script("suggest", seeds_copy, "--json", "--min-score", "0")
+    assert sum(len(json.loads(l)["suggestions"]) for l in everything.stdout.splitlines()) > \
+        sum(len(r["suggestions"]) for r in records)
+    table = run_script("suggest", seeds_copy)
+    assert "a counter or price line" in table.stdout and "0 $" in table.stdout
+    assert_one_line_error(run_script("suggest", seeds_copy, "--path", "nope.txt"), "nope.txt")
+    assert_one_line_error(run_script("suggest", seeds_copy, "--min-score", "2"), "--min-score")
+
+
+def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_path):
+    assert run_script("scan", seeds_copy).returncode == 0
+    path = next(p.name for p in seeds_copy.iterdir() if p.name.startswith("002"))
+    lines = (seeds_copy / path).read_text().split("\n")
+    counter = lines.index("0 $") + 1
+    article = next(n for n, line in enumerate(lines, 1) if line.startswith("Iraqi security forces"))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"path": path, "url": "ignored", "boilerplate_lines": [counter],
+                                "content_lines": [article]}) + "\n\n")
+    result = run_script("evaluate", seeds_copy, "--gold", gold, "--json")
+    figures = json.loads(result.stdout)
+    assert figures["lines"] == 2 and figures["boilerplate"]["precision"] == 1.0
+    assert figures["boilerplate"]["recall"] == 1.0 and figures["content"]["f"] == 1.0
+    assert "boilerplate  precision 1.000" in run_script("evaluate", seeds_copy, "--gold", gold).stdout
+    bad = tmp_path / "bad.jsonl"
+    for content, needle in [
+        ('{"path": "x.txt", "boilerplate_lines": [0]}\n', "bad.jsonl:1"),
+        (json.dumps({"path": path}) + "\n{oops\n", "bad.jsonl:2: not a JSON object"),
+        (json.dumps({"path": path, "boilerplate_lines": [3], "content_lines": [3]}) + "\n", "both"),
+        (json.dumps({"path": "nope.txt"}) + "\n", "nope.txt"),
+    ]:
+        bad.write_text(content)
+        assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", bad), needle)
+    assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", tmp_path / "missing.jsonl"), "missing.jsonl")
