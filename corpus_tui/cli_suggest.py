@@ -24,7 +24,13 @@ from .core.suggest.evaluate import read_gold
               help="Suggest lines scored at least this (default: the model's threshold, what the app shows).")
 @click.option("--json", "as_json", is_flag=True,
               help='One JSON object a document: {"path", "suggestions": [{"start", "end", "score", "reason"}]}.')
-def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None, as_json: bool,
+@click.option("--apply", "apply", is_flag=True,
+              help="Mark the suggestions as boilerplate: one batch, one undo step (--revert undoes it later).")
+@click.option("--dry-run", is_flag=True, help="With --apply: count what would be marked, write nothing.")
+@click.option("--applied", is_flag=True, help="List the batches --apply (and the app's accept-all) made.")
+@click.option("--revert", type=int, metavar="BATCH_ID", default=None, help="Revert one batch as a unit.")
+def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None, as_json: bool, apply: bool,
+                    dry_run: bool, applied: bool, revert: int | None,
                     db: str | None, annotator: str | None, timeout: float) -> None:
     """Lines of FOLDER's documents that look like boilerplate, with a score and a reason.
 
@@ -36,7 +42,17 @@ def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None
       corpus-tui suggest seeds
       corpus-tui suggest seeds --path 002_a7de4bf8afd987b8.txt --json
       corpus-tui suggest big-corpus --min-score 0.99 --json | jq .path
+      corpus-tui suggest big-corpus --min-score 0.99 --apply --dry-run
+      corpus-tui suggest big-corpus --applied
+      corpus-tui suggest big-corpus --revert 812
     """
+    if sum((apply, applied, revert is not None)) > 1:
+        raise click.UsageError("give one of --apply, --applied or --revert BATCH_ID")
+    if dry_run and not apply:
+        raise click.UsageError("--dry-run goes with --apply")
+    if apply or applied or revert is not None:
+        _decide(folder, list(paths) or None, min_score, as_json, apply, dry_run, revert, db, annotator, timeout)
+        return
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         for document, found in corpus.suggest_all(min_score, list(paths) if paths else None):
             if as_json:
@@ -51,6 +67,37 @@ def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None
             for suggestion in found:
                 out(f"  {suggestion.score:.2f}  {one_line(text[suggestion.start:suggestion.end], 70):<70}  "
                     f"{suggestion.reason}")
+
+
+def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_json: bool, apply: bool,
+            dry_run: bool, revert: int | None, db: str | None, annotator: str | None, timeout: float) -> None:
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        if apply or revert is not None:
+            summary = (corpus.apply_suggestions(min_score, paths, dry_run=dry_run) if apply
+                       else corpus.revert_batch(revert))  # type: ignore[arg-type]
+            if as_json:
+                out(json.dumps(summary.as_dict()))
+            elif revert is not None:
+                out(f"reverted batch {revert}: {summary.ranges} ranges in {summary.documents} documents unmarked")
+            elif dry_run:
+                out(f"would mark {summary.ranges} ranges in {summary.documents} documents")
+            elif summary.event_id is None:
+                out("nothing to mark: every suggestion is marked already")
+            else:
+                out(f"marked {summary.ranges} ranges in {summary.documents} documents as batch {summary.event_id} "
+                    f"(corpus-tui suggest {folder} --revert {summary.event_id} undoes it)")
+            return
+        batches = corpus.applied_batches()
+    if as_json:
+        for batch in batches:
+            out(json.dumps(batch.__dict__))
+        return
+    if not batches:
+        out("no suggestions were applied in this corpus")
+    for batch in batches:
+        state = "  (reverted)" if batch.reverted else ""
+        out(f"{batch.event_id:>8}  {batch.at}  {one_line(batch.annotator, 30)}  {batch.ranges} ranges in "
+            f"{batch.documents} documents{state}")
 
 
 @click.command("evaluate")

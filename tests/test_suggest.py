@@ -120,3 +120,76 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
         bad.write_text(content)
         assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", bad), needle)
     assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", tmp_path / "missing.jsonl"), "missing.jsonl")
+
+
+def test_a_rejected_line_is_not_suggested_again_and_undo_brings_it_back(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = corpus.document_by_path(next(p.name for p in seeds_copy.iterdir() if p.name.startswith("002")))
+    text = corpus.text(document.id)
+    before = corpus.suggestions(document.id)
+    counter = next(s for s in before if text[s.start : s.end] == "0 $")
+    assert corpus.reject_suggestion(document.id, counter.start, counter.end, counter.score, counter.reason)
+    assert not corpus.reject_suggestion(document.id, counter.start, counter.end)  # once is enough
+    after = [text[s.start : s.end] for s in corpus.suggestions(document.id)]
+    # The line and its normalized twins (every digit run is one class): "822 $" goes too, "2,500 $" stays.
+    assert "0 $" not in after and "822 $" not in after and "2,500 $" in after and len(after) == len(before) - 2
+    corpus.undo()
+    assert corpus.suggestions(document.id) == before
+    corpus.redo()
+    assert len(corpus.suggestions(document.id)) == len(before) - 2
+    with pytest.raises(InvalidValue):
+        corpus.reject_suggestion(document.id, 5, 2)
+
+
+def test_applying_suggestions_is_one_batch_listed_and_reverted_as_a_unit(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    wanted = sum(len(found) for _, found in corpus.suggest_all())
+    dry = corpus.apply_suggestions(dry_run=True)
+    assert dry.dry_run and dry.ranges > 0 and corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
+    batch = corpus.apply_suggestions()
+    assert (batch.documents, batch.ranges) == (dry.documents, dry.ranges) and wanted >= batch.ranges
+    marks = corpus.query("SELECT reason FROM spans WHERE kind = 'boilerplate'")
+    assert len(marks) == batch.ranges and all(m["reason"].startswith("suggested: ") for m in marks)
+    assert sum(len(found) for _, found in corpus.suggest_all()) == 0  # marked: nothing left to suggest
+    (listed,) = corpus.applied_batches()
+    assert (listed.event_id, listed.ranges, listed.reverted) == (batch.event_id, batch.ranges, False)
+    corpus.mark_boilerplate(corpus.document_by_path(
+        next(p.name for p in seeds_copy.iterdir() if p.name.startswith("003"))).id, 0, 5)  # a later, unrelated mark
+    corpus.revert_batch(batch.event_id)
+    assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 1  # the later mark stays
+    assert corpus.applied_batches()[0].reverted
+    with pytest.raises(InvalidValue, match="reverted already"):
+        corpus.revert_batch(batch.event_id)
+    corpus.undo()  # the later mark: the reverted batch is not undone a second time
+    corpus.undo()
+    assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
+
+
+def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    batch = corpus.apply_suggestions(min_score=0.99)
+    span = corpus.query("SELECT * FROM spans LIMIT 1")[0]
+    corpus.unmark_boilerplate(span["document_id"], span["start"], span["end"])
+    before = corpus.query("SELECT * FROM spans ORDER BY id")
+    with pytest.raises(InvalidValue, match="has changed since"):
+        corpus.revert_batch(batch.event_id)
+    assert corpus.query("SELECT * FROM spans ORDER BY id") == before
+
+
+def test_cli_apply_lists_and_reverts(seeds_copy, run_script):
+    assert run_script("scan", seeds_copy).returncode == 0
+    dry = run_script("suggest", seeds_copy, "--apply", "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("would mark ")
+    applied = run_script("suggest", seeds_copy, "--apply", "--json")
+    batch = json.loads(applied.stdout)
+    listed = run_script("suggest", seeds_copy, "--applied")
+    assert str(batch["event_id"]) in listed.stdout and "(reverted)" not in listed.stdout
+    reverted = run_script("suggest", seeds_copy, "--revert", str(batch["event_id"]))
+    assert reverted.returncode == 0 and reverted.stdout.startswith(f"reverted batch {batch['event_id']}")
+    assert "(reverted)" in run_script("suggest", seeds_copy, "--applied").stdout
+    assert_one_line_error(run_script("suggest", seeds_copy, "--revert", "99999"), "no batch")
+    assert_one_line_error(run_script("suggest", seeds_copy, "--dry-run"), "--dry-run")
+    assert_one_line_error(run_script("suggest", seeds_copy, "--apply", "--applied"), "one of")

@@ -28,6 +28,7 @@ from .propagate import PropagateMixin
 from .repeats import RepeatsMixin
 from .review import ReviewMixin
 from .rules import RulesMixin
+from .suggest.decisions import SuggestDecisionsMixin
 from .suggest.scorer import SuggestMixin
 from .spans import SpansMixin
 from .store import DEFAULT_TIMEOUT, connect, write_transaction
@@ -91,7 +92,7 @@ def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
 
 
 class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, PropagateMixin, RulesMixin,
-             SuggestMixin):
+             SuggestMixin, SuggestDecisionsMixin):
     """A corpus folder and its annotation database. Use ``Corpus.open``."""
 
     @classmethod

@@ -18,7 +18,7 @@ from .titles import refresh_titles
 
 UNDOABLE = frozenset({
     "span.add", "span.remove", "span.update", "span.place", "boilerplate.mark", "boilerplate.unmark",
-    "tag.add", "tag.remove", "status.set", "note.set", *MULTI_DOCUMENT_ACTIONS,
+    "tag.add", "tag.remove", "status.set", "note.set", "suggestion.reject", *MULTI_DOCUMENT_ACTIONS,
 })
 
 
@@ -41,15 +41,18 @@ class HistoryMixin(CorpusBase):
 
     def _stacks(self) -> tuple[list[Event], list[Event]]:
         rows = self.query(
-            "SELECT * FROM events WHERE annotator = ? AND (action IN ({}) OR action IN ('undo', 'redo')) ORDER BY id".format(
-                ", ".join("?" for _ in UNDOABLE)
-            ),
+            "SELECT * FROM events WHERE (annotator = ? AND (action IN ({}) OR action IN ('undo', 'redo'))) "
+            "OR action = 'suggestion.revert' ORDER BY id".format(", ".join("?" for _ in UNDOABLE)),
             [self.annotator, *sorted(UNDOABLE)],
         )
         done: list[Event] = []
         undone: list[Event] = []
         for event in map(_event, rows):
-            if event.action == "undo":
+            if event.action == "suggestion.revert":  # a batch reverted out of order: no longer undoable
+                target = event.payload.get("target")
+                done = [e for e in done if e.id != target]
+                undone = [e for e in undone if e.id != target]
+            elif event.action == "undo":
                 if done and done[-1].id == event.payload.get("target"):
                     undone.append(done.pop())
             elif event.action == "redo":
@@ -110,6 +113,15 @@ class HistoryMixin(CorpusBase):
                 self.db.execute(
                     "DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, payload["tag_id"]]
                 )
+        elif action == "suggestion.reject":
+            row = payload["row"]
+            if forward:
+                self.db.execute(
+                    'INSERT OR IGNORE INTO suggestion_rejections (id, document_id, fingerprint, start, "end", score, '
+                    "reason, annotator, created_at) VALUES (:id, :document_id, :fingerprint, :start, :end, :score, "
+                    ":reason, :annotator, :created_at)", row)
+            else:
+                self.db.execute("DELETE FROM suggestion_rejections WHERE id = ?", [row["id"]])
         elif action in ("status.set", "note.set"):
             column = "status" if action == "status.set" else "note"
             value = payload["after"] if forward else payload["before"]

@@ -41,7 +41,8 @@ from .titles import refresh_titles
 
 PROPAGATE_ACTION = "boilerplate.propagate"
 RULE_REMOVE_ACTION = "rule.remove"
-MULTI_DOCUMENT_ACTIONS = (PROPAGATE_ACTION, RULE_REMOVE_ACTION)  # undone and redone by ``replay``
+SUGGEST_ACCEPT_ACTION = "suggestion.accept"  # suggestions accepted together (``suggest.decisions``)
+MULTI_DOCUMENT_ACTIONS = (PROPAGATE_ACTION, RULE_REMOVE_ACTION, SUGGEST_ACCEPT_ACTION)  # undone and redone by ``replay``
 _CHUNK = 2000  # rows per substr query / progress step
 _INSERT_SQL = "INSERT INTO spans ({}) VALUES ({})".format(
     ", ".join(f'"{c}"' for c in SPAN_COLUMNS), ", ".join("?" for _ in SPAN_COLUMNS)

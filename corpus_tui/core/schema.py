@@ -25,6 +25,10 @@ Version 4 adds rules (marking a passage everywhere, see ``propagate`` and ``rule
 computed with, the copy's text shown when it was made, reason, annotator and
 times (``removed_at`` set when it no longer applies); ``spans.rule_id`` is the
 rule that made a boilerplate range (NULL for marks made by hand).
+
+Version 5 adds ``suggestion_rejections``: the lines an analyst said are not
+boilerplate when the app suggested them, by document and the fingerprint of the
+line's normalized text, with where it was, its score and reason, who and when.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import sqlite_utils
 
 from .errors import NewerSchema, NotOurDatabase
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 STATUSES = ("new", "in_progress", "reviewed", "skipped")
 DOCUMENT_STATES = ("ok", "missing", "unreadable")
 SPAN_KINDS = ("annotation", "boilerplate")
@@ -251,9 +255,35 @@ def _v3_to_v4(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+_V4_TO_V5 = """
+CREATE TABLE suggestion_rejections (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    fingerprint INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    score REAL,
+    reason TEXT,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX suggestion_rejections_line ON suggestion_rejections (document_id, fingerprint);
+"""
+
+
+def _v4_to_v5(db: sqlite_utils.Database) -> None:
+    """Suggestions: the lines an analyst rejected (``suggestion_rejections``), by the
+    fingerprint of their normalized text, so a rejection follows the line through edits."""
+    for statement in _V4_TO_V5.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1. New databases are
 # created at version 1 and migrated, so every migration runs in every test.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+}
 
 
 def read_version(db: sqlite_utils.Database) -> int:

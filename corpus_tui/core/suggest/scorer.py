@@ -5,7 +5,7 @@ how many other documents hold it) — raised to at least ``REPEAT_SCORE`` when t
 index finds the line in ``REPEAT_DOCS`` documents or more (on the real pages of
 boilerplate-dev, marking those had precision 1.0), and to ``SHAPE_SCORE`` for serialized
 data and counter lines; the document's title is never suggested. Lines already inside a
-boilerplate span are not suggested. Suggestions change nothing: stats and exports see only marks.
+boilerplate span are not suggested, nor lines the analyst rejected in that document. Suggestions change nothing: stats and exports see only marks.
 
 Example::
 
@@ -25,6 +25,7 @@ from ..base import CorpusBase
 from ..errors import InvalidValue
 from ..models import Document
 from ..wording import plural
+from .decisions import line_fingerprint
 from .evaluate import GoldPage, line_numbers, scores
 from .features import LineFeatures, document_features, is_serialized
 from .model import LineModel, shipped_model
@@ -121,10 +122,13 @@ class SuggestMixin(CorpusBase):
                                   lambda start, end: max(0, repeats[(start, end)].documents - 1)
                                   if (start, end) in repeats else 0)
         marked = self._marked_ranges(document.id)
+        rejected = self.rejected_fingerprints(document.id)  # type: ignore[attr-defined]
         model = shipped_model()
         found = []
         for index, line in enumerate(lines):
             if any(start <= line.start and line.end <= end for start, end in marked):
+                continue
+            if rejected and line_fingerprint(text[line.start : line.end]) in rejected:
                 continue
             found.append(_suggestion(model, lines, index, text, repeats.get((line.start, line.end)), document.title))
         return found
