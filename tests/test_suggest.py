@@ -193,3 +193,24 @@ def test_cli_apply_lists_and_reverts(seeds_copy, run_script):
     assert_one_line_error(run_script("suggest", seeds_copy, "--revert", "99999"), "no batch")
     assert_one_line_error(run_script("suggest", seeds_copy, "--dry-run"), "--dry-run")
     assert_one_line_error(run_script("suggest", seeds_copy, "--apply", "--applied"), "one of")
+
+
+def test_schema_v5_keeps_rejections_and_an_older_corpus_is_upgraded(seeds_copy, open_corpus):
+    import sqlite3
+
+    from corpus_tui.core.schema import MIGRATIONS, SCHEMA_VERSION
+
+    assert SCHEMA_VERSION >= 5 and 4 in MIGRATIONS
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    corpus.close()
+    con = sqlite3.connect(seeds_copy / "annotations.db")
+    con.execute("DROP TABLE suggestion_rejections")
+    con.execute("UPDATE schema_version SET version = 4")
+    con.commit()
+    con.close()
+    corpus = open_corpus(seeds_copy)  # a corpus made by the version before suggestions
+    assert corpus.query("SELECT version FROM schema_version") == [{"version": SCHEMA_VERSION}]
+    document = next(d for d, found in corpus.suggest_all() if found)
+    first = corpus.suggestions(document.id)[0]
+    assert corpus.reject_suggestion(document.id, first.start, first.end)
