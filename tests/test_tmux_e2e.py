@@ -160,3 +160,33 @@ def test_repeats_view_in_a_real_terminal(tmp_path, tmux_app):
     app.keys("Down", "Down", "Enter")
     screen = app.wait_for("reviewed 0/4 · c.txt")
     assert "Support our work: donate today" in screen and app.alive()
+
+
+def test_suggestions_in_a_real_terminal(tmp_path, tmux_app):
+    """Suggested lines carry the margin marker; . goes to one, y marks it, the inspector says so."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Home\nNews\nSport\nContact\n\n"
+        "The council met on Tuesday to discuss the new budget for the coming year, and members "
+        "argued for hours about the cost of the bridge repairs.\n\n0 $\n2,500 $\n")
+    app = tmux_app(folder)
+    screen = app.wait_for(" 2▍News")  # the margin marker, in a real terminal; the title "Home" has none
+    assert " 1 Home" in screen and " 8▍0 $" in screen
+    app.keys(".", "y")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _boilerplate(folder):
+        time.sleep(0.1)
+    assert _boilerplate(folder) == [("News", "suggested: navigation: a run of short lines without sentence punctuation")]
+    screen = app.screen()
+    assert " 2 News" in screen and " 3▍Sport" in screen  # accepted: a mark now, no longer a suggestion
+    assert app.alive() and "Traceback" not in screen
+
+
+def _boilerplate(folder):  # type: ignore[no-untyped-def]
+    from corpus_tui import Corpus
+
+    with Corpus.open(folder, annotator="tester", create=False) as corpus:
+        text = corpus.text(corpus.document_by_path("a.txt").id)
+        return [(text[row["start"] : row["end"]], row["reason"])
+                for row in corpus.query("SELECT start, \"end\", reason FROM spans WHERE kind = 'boilerplate'")]

@@ -30,6 +30,7 @@ from ..core.store import translate
 from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
 from ..core.repeats import Repeat
+from ..core.suggest.scorer import Suggestion
 from ..core.search import SearchResults, find_all, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings
@@ -42,6 +43,7 @@ from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
 from .screens.repeats import Copy, RepeatsScreen
+from .suggesting import SuggestingMixin
 from .screens.rules import RulesScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
@@ -67,7 +69,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CorpusApp(EditingMixin, App[None]):
+class CorpusApp(EditingMixin, SuggestingMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "corpus-tui"
     BINDINGS = DOCUMENT_BINDINGS + APP_BINDINGS
@@ -88,6 +90,8 @@ class CorpusApp(EditingMixin, App[None]):
         self._find_origin = 0
         self._edited_rows: set[int] = set()
         self.everywhere_offer: int | None = None  # the repeat M marks everywhere: the passage just marked
+        self.suggestions: list[Suggestion] = []  # the open document's, in order (see suggesting)
+        self.show_suggestions = True
         self.work_note: str | None = None  # long work in a worker, as the topbar shows it ("marking 2,000/9,000")
         self._banner: str | None = None
         self._progress = (0, 0)
@@ -272,7 +276,9 @@ class CorpusApp(EditingMixin, App[None]):
             saved = self.corpus.get_state(f"cursor:{doc.id}")
             cursor = int(saved) if saved and saved.isdigit() else 0
         spans = self.corpus.spans(doc.id)
+        self.suggestions = []
         self.reader.show(self.corpus.text(doc.id), spans, cursor)
+        self.load_suggestions()
         self._show_banner_for(doc, spans, changes)
         self.doclist.set_current(doc.id)
         self.refresh_panels(spans=spans)
@@ -299,9 +305,14 @@ class CorpusApp(EditingMixin, App[None]):
         spans = spans if spans is not None else self.corpus.spans(self.doc.id)
         self.reader.set_spans(spans)
         self._inspected = (self.doc, self.corpus.document_tags(self.doc.id), spans)
-        self.query_one(Inspector).show(*self._inspected, self.reader.cursor)
+        self.refresh_inspector()
         self._refresh_list_row()
         self.update_topbar()
+
+    def refresh_inspector(self) -> None:
+        if self._inspected is not None:
+            self.query_one(Inspector).show(*self._inspected, self.reader.cursor, self.suggestions,
+                                           self.show_suggestions)
 
     def _refresh_list_row(self, document_id: int | None = None) -> None:
         document_id = document_id if document_id is not None else self.doc.id if self.doc is not None else None
@@ -325,7 +336,7 @@ class CorpusApp(EditingMixin, App[None]):
     def _cursor_moved(self, event: Reader.CursorMoved) -> None:
         """Mark the annotation under the cursor in the inspector (no database read)."""
         if self._inspected is not None:
-            self.query_one(Inspector).show(*self._inspected, event.offset)
+            self.query_one(Inspector).show(*self._inspected, event.offset, self.suggestions, self.show_suggestions)
 
     def step_document(self, step: int) -> None:
         row = self.doclist.neighbour(self.doc.id if self.doc else None, step)

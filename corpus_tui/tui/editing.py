@@ -33,6 +33,7 @@ ACTION_NAMES = {
     "boilerplate.mark": "boilerplate mark", "boilerplate.unmark": "boilerplate unmark",
     "tag.add": "tag", "tag.remove": "tag removal", "status.set": "status change", "note.set": "note edit",
     "boilerplate.propagate": "mark everywhere", "rule.remove": "rule removal",
+    "suggestion.reject": "suggestion rejected", "suggestion.accept": "suggestions accepted",
 }
 
 
@@ -40,7 +41,8 @@ ACTION_NAMES = {
 DOCUMENT_ACTIONS = frozenset({
     "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
     "edit_note", "toggle_reviewed", "review_and_next", "toggle_skipped", "find", "hotkey_tag", "stale_spans",
-    "mark_everywhere",
+    "mark_everywhere", "accept_suggestion", "reject_suggestion", "accept_all_suggestions", "next_suggestion",
+    "toggle_suggestions",
 })
 
 
@@ -280,4 +282,5 @@ class EditingMixin:
             self.refresh_progress()
         if event.document_id is None:  # a change across documents: every row may differ
             self.reload_list()
+        self.load_suggestions()  # an undone mark or rejection is suggested again
         self.notify(f"{verb} {ACTION_NAMES.get(event.action, event.action)}", markup=False, timeout=2)

@@ -9,6 +9,7 @@ control characters cannot reach the terminal.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.models import Document, Span, Tag
+from ...core.suggest.scorer import Suggestion
 from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
 from ...core.safe_text import one_line, visible
 from ...core.wording import plural
@@ -28,6 +30,7 @@ MAX_SPANS_SHOWN = 200
 NOTE_LINES_SHOWN = 20
 ERROR = "bold #ff6b6b"
 WARNING = "#e0b040"
+SUGGESTION = "italic #e0a030"
 
 
 def _human_size(size: float) -> str:
@@ -49,8 +52,9 @@ def _heading(text: str) -> Content:
     return Content.styled(text, "underline")
 
 
-def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> list[Content]:
-    """The inspector's lines for one document."""
+def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
+             suggestions: Sequence[Suggestion] = (), shown: bool = True) -> list[Content]:
+    """The inspector's lines for one document (and its suggestions, when they are shown)."""
     lines = [
         Content.styled(one_line(doc.path, 400), "bold"),
         Content(f"{_human_size(doc.size)} · {plural(doc.line_count, 'line')} · {plural(doc.char_count, 'char')}"),
@@ -93,6 +97,14 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int) -> 
             lines.append(Content(f"  {span.kind} {one_line(span.label or span.reason or '', 20)}: "
                                  f"“{one_line(span.quote, 50)}”"))
 
+    lines += [Content(""), _heading(f"suggestions ({len(suggestions)})" if shown else "suggestions (hidden: o shows)")]
+    here = next((s for s in suggestions if s.start <= cursor <= s.end), None) if shown else None
+    if here is not None:
+        lines.append(Content.styled(f"▍ {here.score:.2f}: {one_line(here.reason, 120)}", SUGGESTION))
+        lines.append(Content.styled("  y accepts, d rejects, Y accepts all, . next", "dim"))
+    elif shown:
+        lines.append(Content.styled(". goes to the next one" if suggestions else "none", "dim"))
+
     lines += [Content(""), _heading("note")]
     if doc.note:
         lines += [Content(visible(line)) for line in doc.note.split("\n")[:NOTE_LINES_SHOWN]]
@@ -116,8 +128,10 @@ class Inspector(ScrollView, can_focus=False):
         self._strips: dict[int, Strip] = {}
         self._base_style = Style()
 
-    def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0) -> None:
-        self.lines = describe(doc, tags, spans, cursor) if doc is not None else [Content("No document")]
+    def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0,
+             suggestions: Sequence[Suggestion] = (), shown: bool = True) -> None:
+        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown) if doc is not None
+                      else [Content("No document")])
         self._rewrap()
 
     def _rewrap(self) -> None:

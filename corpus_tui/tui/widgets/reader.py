@@ -35,6 +35,11 @@ CURRENT_MATCH_STYLE = Style(bgcolor="#d08000", color="#000000", bold=True)
 CURSOR_STYLE = Style(reverse=True, bold=True)
 CURSOR_UNFOCUSED_STYLE = Style(underline=True)
 GUTTER_STYLE = Style(dim=True)
+# Suggested boilerplate: faint and italic (a mark is dim and struck through), with a marker
+# in the margin, so a suggestion never passes for a decision.
+SUGGESTION_STYLE = Style(italic=True, color="#c8a050")
+SUGGESTION_MARKER = "▍"
+SUGGESTION_MARKER_STYLE = Style(color="#e0a030", bold=True)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class Reader(ScrollView, can_focus=True):
         self.line_mode = False
         self._sticky_x: int | None = None
         self._paints: list[_Paint] = []
+        self.suggested: list[tuple[int, int]] = []  # suggested boilerplate ranges, in order
         self._labels: list[tuple[int, str]] = []
         self._dragging = False
         self._base_style = Style()
@@ -110,6 +116,7 @@ class Reader(ScrollView, can_focus=True):
     def show(self, text: str, spans: list[Span], cursor: int = 0) -> None:
         self.text = text
         self.spans = spans
+        self.suggested = []  # the new document's come when they are scored
         self.matches, self.current_match = [], -1
         self.anchor, self.line_mode, self._sticky_x = None, False, None
         self.cursor = max(0, min(cursor, len(text)))
@@ -137,6 +144,16 @@ class Reader(ScrollView, can_focus=True):
             last = min(bottom, self.layout_.row_of(end))  # type: ignore[arg-type]
             if first <= last:
                 self.refresh_lines(first, last - first + 1)
+
+    def set_suggestions(self, ranges: list[tuple[int, int]]) -> None:
+        """Suggested boilerplate to draw (sorted, not overlapping); [] draws none."""
+        if ranges != self.suggested:
+            self.suggested = ranges
+            self._repaint_spans()
+
+    def _suggested_in(self, start: int, end: int) -> bool:
+        index = bisect_left(self.suggested, (start, -1))
+        return any(s_start < end and s_end > start for s_start, s_end in self.suggested[max(0, index - 1) : index + 1])
 
     def set_matches(self, matches: list[tuple[int, int]], current: int = -1) -> None:
         self.matches, self.current_match = matches, current
@@ -182,6 +199,7 @@ class Reader(ScrollView, can_focus=True):
             else:
                 paints.append(_Paint(span.start, span.end, Style(bgcolor=label_color(span.label or "")), 1))
                 labels.append((span.start, span.label or ""))
+        paints += [_Paint(start, end, SUGGESTION_STYLE, -1) for start, end in self.suggested]
         self._paints = sorted(paints, key=lambda p: (p.start, p.order))
         self._labels = sorted(labels)
         if full:
@@ -249,7 +267,10 @@ class Reader(ScrollView, can_focus=True):
             body = list(Strip(body).crop(0, text_width))
         elif used < text_width:
             body.append(Segment(" " * (text_width - used)))
-        segments = [Segment(number, GUTTER_STYLE), *body]
+        if self.suggested and self._suggested_in(start, end):
+            segments = [Segment(number[:-1], GUTTER_STYLE), Segment(SUGGESTION_MARKER, SUGGESTION_MARKER_STYLE), *body]
+        else:
+            segments = [Segment(number, GUTTER_STYLE), *body]
         if labels:
             segments += self._label_segments(start, end)
         return Strip(segments).adjust_cell_length(width).apply_style(base)

@@ -1,0 +1,125 @@
+"""The app's side of boilerplate suggestions: shown on the reader, decided with one key.
+
+Suggestions for the open document are scored in a worker (``Corpus.suggestions``) and drawn
+apart from marks (a margin marker and a faint style); the inspector gives the reason of the
+one under the cursor. ``y`` accepts it (a boilerplate mark), ``d`` rejects it (remembered:
+not suggested again in this document), ``Y`` accepts every suggestion of the document (one
+undo step), ``.`` and ``,`` jump to the next and previous, ``o`` shows or hides them. After
+``y`` or ``d`` the cursor is on the next suggestion at once: the list is updated in place,
+then scored again in the background.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from ..core.errors import CorpusError
+from ..core.suggest.decisions import line_fingerprint
+from ..core.suggest.scorer import Suggestion
+from ..core.wording import plural
+
+if TYPE_CHECKING:
+    from .app import CorpusApp
+
+
+class SuggestingMixin:
+    def load_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is not None:
+            self._score_document(self.doc.id)
+
+    @work(thread=True, exclusive=True, group="suggestions")
+    def _score_document(self: "CorpusApp", document_id: int) -> None:  # type: ignore[misc]
+        try:
+            with self.worker_corpus() as corpus:
+                found = corpus.suggestions(document_id)
+        except CorpusError:
+            return  # suggestions are a help: a busy or changed database only delays them
+        self.call_from_thread(self._show_suggestions, document_id, found)
+
+    def _show_suggestions(self: "CorpusApp", document_id: int, found: list[Suggestion]) -> None:  # type: ignore[misc]
+        if self.doc is None or self.doc.id != document_id:
+            return  # another document is open now
+        self.suggestions = found
+        self._draw_suggestions()
+
+    def _draw_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
+        shown = self.suggestions if self.show_suggestions else []
+        self.reader.set_suggestions([(s.start, s.end) for s in shown])
+        self.refresh_inspector()
+
+    def suggestion_at_cursor(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
+        if not self.show_suggestions:
+            return None
+        cursor = self.reader.cursor
+        return next((s for s in self.suggestions if s.start <= cursor <= s.end), None)
+
+    def action_accept_suggestion(self: "CorpusApp") -> None:  # type: ignore[misc]
+        suggestion = self._current_or_say()
+        if suggestion is None or self.doc is None:
+            return
+        doc_id = self.doc.id
+        if self._write(lambda: self.corpus.mark_boilerplate(doc_id, suggestion.start, suggestion.end,
+                                                            reason=f"suggested: {suggestion.reason}")):
+            self.suggestions = [s for s in self.suggestions
+                                if not (suggestion.start <= s.start and s.end <= suggestion.end)]
+            self._after_decision(suggestion)
+
+    def action_reject_suggestion(self: "CorpusApp") -> None:  # type: ignore[misc]
+        suggestion = self._current_or_say()
+        if suggestion is None or self.doc is None:
+            return
+        doc_id = self.doc.id
+        if self._write(lambda: self.corpus.reject_suggestion(doc_id, suggestion.start, suggestion.end,
+                                                             suggestion.score, suggestion.reason)):
+            text = self.reader.text
+            rejected = line_fingerprint(text[suggestion.start : suggestion.end])
+            self.suggestions = [s for s in self.suggestions
+                                if line_fingerprint(text[s.start : s.end]) != rejected]
+            self._after_decision(suggestion)
+
+    def _after_decision(self: "CorpusApp", decided: Suggestion) -> None:  # type: ignore[misc]
+        self._draw_suggestions()
+        following = next((s for s in self.suggestions if s.start > decided.start), None)
+        if following is not None:
+            self.reader.move_to(following.start, center=True)
+        self.load_suggestions()  # scored again in the background: marks change the neighbours
+
+    def action_accept_all_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self.doc is None or not self.show_suggestions or not self.suggestions:
+            self.notify("No suggestions in this document.", markup=False)
+            return
+        doc_id = self.doc.id
+        wanted = [(doc_id, s.start, s.end, s.reason) for s in self.suggestions]
+        done: list = []  # type: ignore[type-arg]
+        if self._write(lambda: done.append(self.corpus.accept_suggestions(wanted))):
+            self.suggestions = []
+            self._draw_suggestions()
+            self.notify(f"Accepted {plural(len(wanted), 'suggestion')} "
+                        f"({plural(done[0].ranges, 'range')} marked; u undoes them all)", markup=False)
+            self.load_suggestions()
+
+    def action_next_suggestion(self: "CorpusApp", step: int = 1) -> None:  # type: ignore[misc]
+        if not self.show_suggestions or not self.suggestions:
+            self.notify("No suggestions in this document.", markup=False)
+            return
+        cursor = self.reader.cursor
+        if step > 0:
+            target = next((s for s in self.suggestions if s.start > cursor), self.suggestions[0])
+        else:
+            target = next((s for s in reversed(self.suggestions) if s.end < cursor), self.suggestions[-1])
+        self.reader.move_to(target.start, center=True)
+
+    def action_toggle_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
+        self.show_suggestions = not self.show_suggestions
+        self._draw_suggestions()
+        count = plural(len(self.suggestions), "suggestion")
+        self.notify(f"Suggestions shown ({count})" if self.show_suggestions else "Suggestions hidden (o shows them)",
+                    markup=False, timeout=2)
+
+    def _current_or_say(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
+        suggestion = self.suggestion_at_cursor()
+        if suggestion is None:
+            self.notify("No suggestion under the cursor ( . goes to the next one).", markup=False)
+        return suggestion

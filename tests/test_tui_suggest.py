@@ -1,0 +1,86 @@
+"""Suggestions in the app (issue 12): drawn apart from marks, decided with one key."""
+
+from __future__ import annotations
+
+from tui_support import app_on, reader_lines, settle
+
+from corpus_tui import Corpus
+from corpus_tui.tui.widgets.inspector import Inspector
+from corpus_tui.tui.widgets.reader import SUGGESTION_MARKER
+
+
+def spans(folder):  # type: ignore[no-untyped-def]
+    with Corpus.open(folder, annotator="tester", create=False) as corpus:
+        return corpus.query("SELECT start, \"end\", reason FROM spans WHERE kind = 'boilerplate' ORDER BY start")
+
+
+async def open_002(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot, app)
+    while not app.doc.path.startswith("002"):
+        await pilot.press("right_square_bracket")
+        await settle(pilot, app)
+
+
+async def test_suggestions_are_drawn_with_a_margin_marker_and_their_reason_in_the_inspector(seeds_copy):
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(seeds_copy)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_002(pilot, app)
+        assert app.suggestions and app.doc.path.startswith("002")
+        lines = reader_lines(app)
+        assert lines[0].strip().startswith(f"1{SUGGESTION_MARKER}0 $")  # the counter lines
+        assert SUGGESTION_MARKER not in lines[5]  # the headline: not suggested
+        await pilot.press("full_stop")
+        assert app.suggestion_at_cursor() is not None
+        text = app.query_one(Inspector).text
+        assert "a counter or price line" in text and "y accepts, d rejects" in text
+        await pilot.press("o")  # hidden: no marker, no suggestion under the cursor
+        assert app.reader.suggested == [] and SUGGESTION_MARKER not in "".join(reader_lines(app))
+        assert "hidden: o shows" in app.query_one(Inspector).text
+        await pilot.press("y")
+        assert spans(seeds_copy) == []  # nothing to accept while hidden
+        await pilot.press("o")
+        assert app.reader.suggested
+
+
+async def test_y_accepts_d_rejects_and_the_next_suggestion_is_under_the_cursor(seeds_copy):
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(seeds_copy)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_002(pilot, app)
+        app.reader.move_to(0)
+        first = app.suggestion_at_cursor()
+        await pilot.press("y")
+        assert spans(seeds_copy) == [{"start": first.start, "end": first.end, "reason": f"suggested: {first.reason}"}]
+        second = app.suggestion_at_cursor()  # at once, before the background scoring
+        assert second is not None and second.start > first.start
+        count = len(app.suggestions)
+        await pilot.press("d")
+        assert app.suggestion_at_cursor() is not None and len(app.suggestions) < count
+        await settle(pilot, app)
+        with Corpus.open(seeds_copy, annotator="tester", create=False) as corpus:
+            assert corpus.query("SELECT COUNT(*) AS n FROM suggestion_rejections")[0]["n"] == 1
+        await pilot.press("u")  # the rejection: suggested again
+        await settle(pilot, app)
+        assert any(s.start == second.start for s in app.suggestions)
+        await pilot.press("u")  # the acceptance
+        await settle(pilot, app)
+        assert spans(seeds_copy) == [] and any(s.start == first.start for s in app.suggestions)
+
+
+async def test_Y_accepts_all_in_the_document_as_one_undo_step_and_stats_follow_only_then(seeds_copy):
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(seeds_copy)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_002(pilot, app)
+        assert spans(seeds_copy) == []  # shown, not counted
+        wanted = len(app.suggestions)
+        await pilot.press("Y")
+        await settle(pilot, app)
+        assert app.suggestions == [] and 0 < len(spans(seeds_copy)) <= wanted
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert spans(seeds_copy) == [] and len(app.suggestions) == wanted
