@@ -214,3 +214,30 @@ def test_schema_v5_keeps_rejections_and_an_older_corpus_is_upgraded(seeds_copy, 
     document = next(d for d, found in corpus.suggest_all() if found)
     first = corpus.suggestions(document.id)[0]
     assert corpus.reject_suggestion(document.id, first.start, first.end)
+
+
+def test_the_analysts_marks_and_reviews_teach_later_suggestions_without_a_restart(scanned):
+    widget = "Related coverage from our partners and friends {}"
+    files = {f"{n:02d}.txt": f"{ARTICLE} Report {n}.\n\n{widget.format(chr(97 + n))}\n\n{ARTICLE} More {n}.\n"
+             for n in range(16)}
+    corpus, _ = scanned(files)
+    later = corpus.document_by_path("15.txt")
+
+    def widget_score() -> float:
+        text = corpus.text(later.id)
+        return next(s.score for s in corpus.score_lines(later.id) if text[s.start : s.end].startswith("Related"))
+
+    before = widget_score()
+    for n in range(12):  # the analyst marks the widget line and reviews the document
+        document = corpus.document_by_path(f"{n:02d}.txt")
+        text = corpus.text(document.id)
+        start = text.index("Related")
+        corpus.mark_boilerplate(document.id, start, text.index("\n", start))
+        corpus.set_status(document.id, "reviewed")
+    after = widget_score()
+    assert after > before + 0.2 and after >= corpus.suggestion_threshold()
+    text = corpus.text(later.id)
+    assert any(text[s.start : s.end].startswith("Related") for s in corpus.suggestions(later.id))
+    for s in corpus.score_lines(later.id):  # the article lines they kept stay content
+        if text[s.start : s.end].startswith("The council"):
+            assert s.score < corpus.suggestion_threshold()

@@ -28,7 +28,8 @@ from ..wording import plural
 from .decisions import line_fingerprint
 from .evaluate import GoldPage, line_numbers, scores
 from .features import LineFeatures, document_features, is_serialized
-from .model import LineModel, shipped_model
+from .learner import MIN_EXAMPLES, Correction, base_logit, correction_for
+from .model import LineModel, _logistic, shipped_model
 
 REPEAT_DOCS = 20
 REPEAT_SCORE = 0.97
@@ -118,20 +119,27 @@ class SuggestMixin(CorpusBase):
         if not text:
             return []
         repeats = self._line_repeats(document.id)
-        lines = document_features(text, document.body_start,
-                                  lambda start, end: max(0, repeats[(start, end)].documents - 1)
-                                  if (start, end) in repeats else 0)
+        lines = self._line_features(document.id, text, document.body_start, repeats)
         marked = self._marked_ranges(document.id)
         rejected = self.rejected_fingerprints(document.id)  # type: ignore[attr-defined]
         model = shipped_model()
+        correction = correction_for(self, model)
         found = []
         for index, line in enumerate(lines):
             if any(start <= line.start and line.end <= end for start, end in marked):
                 continue
             if rejected and line_fingerprint(text[line.start : line.end]) in rejected:
                 continue
-            found.append(_suggestion(model, lines, index, text, repeats.get((line.start, line.end)), document.title))
+            found.append(_suggestion(model, correction, lines, index, text, repeats.get((line.start, line.end)),
+                                     document.title))
         return found
+
+    def _line_features(self, document_id: int, text: str, body_start: int,
+                       repeats: dict[tuple[int, int], _Repeat] | None = None) -> list[LineFeatures]:
+        """The document's lines as the model sees them, repetition from the passage index."""
+        found = repeats if repeats is not None else self._line_repeats(document_id)
+        return document_features(text, body_start, lambda start, end: max(0, found[(start, end)].documents - 1)
+                                 if (start, end) in found else 0)
 
     def _line_repeats(self, document_id: int) -> dict[tuple[int, int], _Repeat]:
         return {(start, end): _Repeat(documents, sources) for start, end, documents, sources in self.db.execute(
@@ -147,7 +155,7 @@ class SuggestMixin(CorpusBase):
         )]
 
 
-def _suggestion(model: LineModel, lines: list[LineFeatures], index: int, text: str,
+def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatures], index: int, text: str,
                 repeat: _Repeat | None, title: str | None) -> Suggestion:
     line = lines[index]
     raw = text[line.start : line.end].strip()
@@ -155,6 +163,8 @@ def _suggestion(model: LineModel, lines: list[LineFeatures], index: int, text: s
         # The document's own headline is its content, however short and unpunctuated.
         return Suggestion(line.start, line.end, 0.0, "the document's title")
     score = model.score(line)
+    if correction.examples >= MIN_EXAMPLES:  # what this corpus's decisions taught
+        score = _logistic(base_logit(model, line) + correction.logit(model, line))
     if repeat is not None and repeat.documents >= REPEAT_DOCS:
         score = max(score, REPEAT_SCORE)
     if is_serialized(raw) or _is_counter(raw):

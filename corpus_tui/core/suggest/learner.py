@@ -1,0 +1,133 @@
+"""Learning from the analyst: the corpus's own decisions correct the shipped model.
+
+Examples come from the documents the analyst has worked on (most recent first, at most
+``MAX_DOCUMENTS``): lines inside a boilerplate mark are boilerplate; lines rejected as
+suggestions are not; in a document marked reviewed, every other line is content (the analyst
+read it and left it). A logistic regression on the same features, with the shipped model's
+score as its starting point (its logit is an offset), is fitted to them by a few passes of
+stochastic gradient descent in pure Python — a fraction of a second for 100 documents — so a
+new mark or rejection changes the next suggestions without a restart.
+
+A ``Correction`` is cached per corpus connection and refitted when the decisions change
+(``decisions_version``: the last span, rejection and status change).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from .features import DENSE_NAMES, LineFeatures
+from .model import LineModel
+
+MAX_DOCUMENTS = 100  # the most recently decided documents that teach (bounded fitting time)
+MAX_EXAMPLES = 4000  # lines from them, most recent documents first: fitting stays under a second
+MIN_EXAMPLES = 20  # fewer decisions than this: no correction
+EPOCHS = 4
+LEARNING_RATE = 0.05
+L2 = 0.01
+
+
+@dataclass
+class Correction:
+    """What the corpus's decisions add to the shipped model's logit."""
+
+    bias: float = 0.0
+    dense: list[float] = field(default_factory=lambda: [0.0] * len(DENSE_NAMES))
+    tokens: dict[int, float] = field(default_factory=dict)
+    examples: int = 0
+
+    def logit(self, model: LineModel, line: LineFeatures) -> float:
+        total = self.bias
+        for value, mean, scale, weight in zip(line.dense, model.mean, model.scale, self.dense):
+            if weight:
+                total += (value - mean) / scale * weight
+        for bucket in set(line.tokens):
+            total += self.tokens.get(bucket, 0.0)
+        return total
+
+
+def base_logit(model: LineModel, line: LineFeatures) -> float:
+    score = min(max(model.score(line), 1e-6), 1 - 1e-6)
+    return math.log(score / (1 - score))
+
+
+def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], seed: int = 0) -> Correction:
+    """A correction fitted to (line, label) examples; none when there are too few, or only one
+    kind (nothing to tell apart)."""
+    correction = Correction(examples=len(examples))
+    if len(examples) < MIN_EXAMPLES or len({label for _, label in examples}) < 2:
+        return correction
+    prepared = [([(v - m) / s for v, m, s in zip(line.dense, model.mean, model.scale)],
+                 sorted(set(line.tokens)), base_logit(model, line), label) for line, label in examples]
+    order = list(range(len(prepared)))
+    shuffle = random.Random(seed).shuffle
+    tokens = correction.tokens
+    dense = correction.dense
+    for _ in range(EPOCHS):
+        shuffle(order)
+        for index in order:
+            values, buckets, offset, label = prepared[index]
+            total = offset + correction.bias + sum(v * w for v, w in zip(values, dense))
+            total += sum(tokens.get(b, 0.0) for b in buckets)
+            predicted = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+            error = predicted - label
+            correction.bias -= LEARNING_RATE * error
+            for position, value in enumerate(values):
+                dense[position] -= LEARNING_RATE * (error * value + L2 * dense[position])
+            for bucket in buckets:
+                weight = tokens.get(bucket, 0.0)
+                tokens[bucket] = weight - LEARNING_RATE * (error + L2 * weight)
+    return correction
+
+
+def corpus_examples(corpus: Any) -> list[tuple[LineFeatures, int]]:
+    """The analyst's decisions in this corpus as labelled lines (see the module docstring)."""
+    rows = corpus.db.execute(
+        "SELECT d.id, d.body_start, d.status FROM documents AS d WHERE d.state = 'ok' AND ("
+        "  d.status = 'reviewed' OR EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = d.id "
+        "    AND s.kind = 'boilerplate' AND s.anchor != 'stale') "
+        "  OR EXISTS (SELECT 1 FROM suggestion_rejections AS r WHERE r.document_id = d.id)) "
+        "ORDER BY d.id DESC LIMIT ?", [MAX_DOCUMENTS],
+    ).fetchall()
+    from .decisions import line_fingerprint  # here: decisions imports the scorer's neighbours
+
+    examples: list[tuple[LineFeatures, int]] = []
+    for document_id, body_start, status in rows:
+        if len(examples) >= MAX_EXAMPLES:
+            break
+        text = corpus.text(document_id)
+        marked = corpus._marked_ranges(document_id)
+        rejected = corpus.rejected_fingerprints(document_id)
+        for line in corpus._line_features(document_id, text, body_start):
+            if any(start <= line.start and line.end <= end for start, end in marked):
+                examples.append((line, 1))
+            elif rejected and line_fingerprint(text[line.start : line.end]) in rejected:
+                examples.append((line, 0))
+            elif status == "reviewed":
+                examples.append((line, 0))
+    return examples
+
+
+def decisions_version(corpus: Any) -> int:
+    """Changes whenever a decision that teaches does: every mark, rejection, status change (and
+    undo of one) is an event."""
+    return int(corpus.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+
+
+_FITTED: dict[str, tuple[int, Correction]] = {}  # database path -> (decisions version, correction)
+
+
+def correction_for(corpus: Any, model: LineModel) -> Correction:
+    """The corpus's correction, refitted only when its decisions changed (any connection of
+    this process shares it: the app scores in workers with their own connections)."""
+    key = str(corpus.db_path)
+    version = decisions_version(corpus)
+    cached = _FITTED.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    correction = fit_correction(model, corpus_examples(corpus))
+    _FITTED[key] = (version, correction)
+    return correction
