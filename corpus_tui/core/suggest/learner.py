@@ -25,9 +25,10 @@ from .model import LineModel
 MAX_DOCUMENTS = 100  # the most recently decided documents that teach (bounded fitting time)
 MAX_EXAMPLES = 4000  # lines from them, most recent documents first: fitting stays under a second
 MIN_EXAMPLES = 20  # fewer decisions than this: no correction
+MIN_EACH = 10  # ... or fewer than this of either kind: a document or two must not swing the model
 EPOCHS = 4
 LEARNING_RATE = 0.05
-L2 = 0.01
+L2 = 0.05
 
 
 @dataclass
@@ -58,7 +59,8 @@ def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], s
     """A correction fitted to (line, label) examples; none when there are too few, or only one
     kind (nothing to tell apart)."""
     correction = Correction(examples=len(examples))
-    if len(examples) < MIN_EXAMPLES or len({label for _, label in examples}) < 2:
+    positives = sum(label for _, label in examples)
+    if len(examples) < MIN_EXAMPLES or min(positives, len(examples) - positives) < MIN_EACH:
         return correction
     prepared = [([(v - m) / s for v, m, s in zip(line.dense, model.mean, model.scale)],
                  sorted(set(line.tokens)), base_logit(model, line), label) for line, label in examples]
