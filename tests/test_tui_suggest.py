@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from tui_support import app_on, reader_lines, settle
 
 from corpus_tui import Corpus
@@ -14,6 +15,13 @@ def spans(folder):  # type: ignore[no-untyped-def]
         return corpus.query("SELECT start, \"end\", reason FROM spans WHERE kind = 'boilerplate' ORDER BY start")
 
 
+@pytest.fixture
+def scanned_seeds(seeds_copy):  # type: ignore[no-untyped-def]
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+    return seeds_copy
+
+
 async def open_002(pilot, app) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot, app)
     while not app.doc.path.startswith("002"):
@@ -21,9 +29,8 @@ async def open_002(pilot, app) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot, app)
 
 
-async def test_suggestions_are_drawn_with_a_margin_marker_and_their_reason_in_the_inspector(seeds_copy):
-    with Corpus.open(seeds_copy, annotator="tester") as corpus:
-        corpus.scan()
+async def test_suggestions_are_drawn_with_a_margin_marker_and_their_reason_in_the_inspector(scanned_seeds):
+    seeds_copy = scanned_seeds
     app = app_on(seeds_copy)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_002(pilot, app)
@@ -44,9 +51,8 @@ async def test_suggestions_are_drawn_with_a_margin_marker_and_their_reason_in_th
         assert app.reader.suggested
 
 
-async def test_y_accepts_d_rejects_and_the_next_suggestion_is_under_the_cursor(seeds_copy):
-    with Corpus.open(seeds_copy, annotator="tester") as corpus:
-        corpus.scan()
+async def test_y_accepts_d_rejects_and_the_next_suggestion_is_under_the_cursor(scanned_seeds):
+    seeds_copy = scanned_seeds
     app = app_on(seeds_copy)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_002(pilot, app)
@@ -70,9 +76,8 @@ async def test_y_accepts_d_rejects_and_the_next_suggestion_is_under_the_cursor(s
         assert spans(seeds_copy) == [] and any(s.start == first.start for s in app.suggestions)
 
 
-async def test_Y_accepts_all_in_the_document_as_one_undo_step_and_stats_follow_only_then(seeds_copy):
-    with Corpus.open(seeds_copy, annotator="tester") as corpus:
-        corpus.scan()
+async def test_Y_accepts_all_in_the_document_as_one_undo_step_and_stats_follow_only_then(scanned_seeds):
+    seeds_copy = scanned_seeds
     app = app_on(seeds_copy)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_002(pilot, app)
