@@ -88,9 +88,24 @@ def is_serialized(line: str) -> bool:
 def tokens(line: str) -> list[int]:
     found = []
     for word in _WORD.findall(line[:2000])[:MAX_TOKENS]:
-        word = "<num>" if word.isdigit() else word.lower()
-        found.append(zlib.crc32(word.encode("utf-8", "surrogatepass")) % TOKEN_BUCKETS)
+        bucket = _BUCKETS.get(word)
+        if bucket is None:
+            bucket = _bucket(word)
+        found.append(bucket)
     return found
+
+
+def _bucket(word: str) -> int:
+    bucket = zlib.crc32(("<num>" if word.isdigit() else word.lower()).encode("utf-8", "surrogatepass")) % TOKEN_BUCKETS
+    if len(_BUCKETS) >= _BUCKETS_MAX:
+        _BUCKETS.clear()
+    _BUCKETS[word] = bucket
+    return bucket
+
+
+# Words repeat across a corpus: each is hashed once per process (bounded, cleared when full).
+_BUCKETS_MAX = 200_000
+_BUCKETS: dict[str, int] = {}
 
 
 def document_features(text: str, body_start: int = 0,

@@ -51,7 +51,11 @@ class Correction:
 
 
 def base_logit(model: LineModel, line: LineFeatures) -> float:
-    score = min(max(model.score(line), 1e-6), 1 - 1e-6)
+    return logit_of(model.score(line))
+
+
+def logit_of(score: float) -> float:
+    score = min(max(score, 1e-6), 1 - 1e-6)
     return math.log(score / (1 - score))
 
 

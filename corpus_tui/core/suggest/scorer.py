@@ -28,7 +28,7 @@ from ..wording import plural
 from .decisions import line_fingerprint
 from .evaluate import GoldPage, line_numbers, scores
 from .features import LineFeatures, document_features, is_serialized
-from .learner import MIN_EXAMPLES, Correction, base_logit, correction_for
+from .learner import MIN_EXAMPLES, Correction, correction_for, logit_of
 from .model import LineModel, _logistic, shipped_model
 
 REPEAT_DOCS = 20
@@ -63,7 +63,7 @@ class SuggestMixin(CorpusBase):
         """The document's lines scored at or above ``min_score`` (default: the model's
         threshold), in document order, except those already marked as boilerplate."""
         threshold = self._threshold(min_score)
-        return [s for s in self._scored(self.document(document_id)) if s.score >= threshold]
+        return self._scored(self.document(document_id), threshold)
 
     def suggest_all(self, min_score: float | None = None,
                     paths: list[str] | None = None) -> Iterator[tuple[Document, list[Suggestion]]]:
@@ -76,7 +76,7 @@ class SuggestMixin(CorpusBase):
             documents = [Document.from_row(row) for row in self.query(
                 "SELECT * FROM documents WHERE state = 'ok' ORDER BY path")]
         for document in documents:
-            yield document, [s for s in self._scored(document) if s.score >= threshold]
+            yield document, self._scored(document, threshold)
 
     def score_lines(self, document_id: int) -> list[Suggestion]:
         """Every non-blank line not yet marked, with its score and reason, whatever the score."""
@@ -114,7 +114,9 @@ class SuggestMixin(CorpusBase):
             raise InvalidValue(f"a minimum score is between 0 and 1, not {min_score}")
         return min_score
 
-    def _scored(self, document: Document) -> list[Suggestion]:
+    def _scored(self, document: Document, threshold: float | None = None) -> list[Suggestion]:
+        """The document's unmarked, unrejected lines scored (those at or above ``threshold``
+        only, when given: a reason is worded for those alone)."""
         text = self.text(document.id)
         if not text:
             return []
@@ -130,8 +132,10 @@ class SuggestMixin(CorpusBase):
                 continue
             if rejected and line_fingerprint(text[line.start : line.end]) in rejected:
                 continue
-            found.append(_suggestion(model, correction, lines, index, text, repeats.get((line.start, line.end)),
-                                     document.title))
+            suggestion = _suggestion(model, correction, lines, index, text, repeats.get((line.start, line.end)),
+                                     document.title, threshold)
+            if suggestion is not None:
+                found.append(suggestion)
         return found
 
     def _line_features(self, document_id: int, text: str, body_start: int,
@@ -156,20 +160,24 @@ class SuggestMixin(CorpusBase):
 
 
 def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatures], index: int, text: str,
-                repeat: _Repeat | None, title: str | None) -> Suggestion:
+                repeat: _Repeat | None, title: str | None, threshold: float | None) -> Suggestion | None:
+    """The line scored, or None when a threshold is given and the score is under it."""
     line = lines[index]
     raw = text[line.start : line.end].strip()
     if title and raw == title.strip():
         # The document's own headline is its content, however short and unpunctuated.
-        return Suggestion(line.start, line.end, 0.0, "the document's title")
+        return Suggestion(line.start, line.end, 0.0, "the document's title") if threshold is None else None
     score = model.score(line)
     if correction.examples >= MIN_EXAMPLES:  # what this corpus's decisions taught
-        score = _logistic(base_logit(model, line) + correction.logit(model, line))
+        score = _logistic(logit_of(score) + correction.logit(model, line))
     if repeat is not None and repeat.documents >= REPEAT_DOCS:
         score = max(score, REPEAT_SCORE)
     if is_serialized(raw) or _is_counter(raw):
         score = max(score, SHAPE_SCORE)  # data, not prose, whatever the words around it
-    return Suggestion(line.start, line.end, round(score, 4), _reason(lines, index, text, repeat))
+    score = round(score, 4)
+    if threshold is not None and score < threshold:
+        return None
+    return Suggestion(line.start, line.end, score, _reason(lines, index, text, repeat))
 
 
 def _is_counter(raw: str) -> bool:
