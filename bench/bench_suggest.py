@@ -14,7 +14,9 @@ teach the corpus correction (``learner.fit_correction``, what the app learns fro
 reviews) and the fold's other held-out pages are scored.
 
 Last, speed: a corpus of ``--speed-docs`` generated documents (``generate_sites.py``) is
-scanned and then scored whole (``Corpus.suggest_all``), and 200 documents' suggestions are
+scanned and then scored whole (``Corpus.suggest_all`` on one process, then
+``suggest.parallel.score_corpus`` on one a core, as ``corpus-tui suggest`` does; the target
+is judged on the latter), and 200 documents' suggestions are
 timed one by one, as the app asks for the open document's.
 
 Targets (the issue's): cold start content F ≥ 0.85 with boilerplate precision ≥ 0.95; after
@@ -101,6 +103,7 @@ def speed(docs: int) -> dict[str, Any]:
     from generate_sites import generate_sites
 
     from corpus_tui import Corpus
+    from corpus_tui.core.suggest.parallel import default_workers, score_corpus
 
     workdir = Path(tempfile.mkdtemp(prefix="corpus-suggest-"))
     try:
@@ -111,7 +114,11 @@ def speed(docs: int) -> dict[str, Any]:
             scan_s = time.perf_counter() - started
             started = time.perf_counter()
             suggested = sum(len(found) for _, found in corpus.suggest_all())
+            serial_s = time.perf_counter() - started
+            started = time.perf_counter()
+            in_parallel = sum(len(found) for _, found in score_corpus(corpus))
             score_s = time.perf_counter() - started
+            assert in_parallel == suggested, "the workers suggested other lines than suggest_all"
             ids = [row[0] for row in corpus.db.execute("SELECT id FROM documents ORDER BY random() LIMIT 200")]
             one = []
             for document_id in ids:
@@ -121,6 +128,7 @@ def speed(docs: int) -> dict[str, Any]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {"speed_docs": docs, "scan_s": round(scan_s, 1), "score_s": round(score_s, 1),
+            "serial_score_s": round(serial_s, 1), "workers": default_workers(),
             "score_ratio": round(score_s / scan_s, 2), "suggested": suggested,
             "open_document_ms": round(statistics.median(one) * 1000, 1)}
 
@@ -174,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
              "target ≥ 0.90", ok("taught_content_f")),
         ] + ([
             ("scoring the corpus", f"{figures['score_s']} s", f"{figures['score_ratio']}x its first scan "
-             f"({figures['scan_s']} s, {figures['speed_docs']:,} generated documents), target ≤ 2x", ok("scoring")),
+             f"({figures['scan_s']} s, {figures['speed_docs']:,} generated documents) on {figures['workers']} "
+             f"processes ({figures['serial_score_s']} s on one), target ≤ 2x", ok("scoring")),
             ("the open document", f"{figures['open_document_ms']} ms", "median of 200, target ≤ 20 ms",
              ok("open_document")),
         ] if "score_s" in figures else []), figures["passed"])

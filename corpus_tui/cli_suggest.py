@@ -15,6 +15,7 @@ from .cli_output import out
 from .core import Corpus
 from .core.safe_text import one_line
 from .core.suggest.evaluate import read_gold
+from .core.suggest.parallel import score_corpus
 
 
 @click.command("suggest")
@@ -24,12 +25,15 @@ from .core.suggest.evaluate import read_gold
               help="Suggest lines scored at least this (default: the model's threshold, what the app shows).")
 @click.option("--json", "as_json", is_flag=True,
               help='One JSON object a document: {"path", "suggestions": [{"start", "end", "score", "reason"}]}.')
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes scoring a large corpus (default: one a core).")
 @click.option("--apply", "apply", is_flag=True,
               help="Mark the suggestions as boilerplate: one batch, one undo step (--revert undoes it later).")
 @click.option("--dry-run", is_flag=True, help="With --apply: count what would be marked, write nothing.")
 @click.option("--applied", is_flag=True, help="List the batches --apply (and the app's accept-all) made.")
 @click.option("--revert", type=int, metavar="BATCH_ID", default=None, help="Revert one batch as a unit.")
-def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None, as_json: bool, apply: bool,
+def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None, as_json: bool, jobs: int | None,
+                    apply: bool,
                     dry_run: bool, applied: bool, revert: int | None,
                     db: str | None, annotator: str | None, timeout: float) -> None:
     """Lines of FOLDER's documents that look like boilerplate, with a score and a reason.
@@ -54,7 +58,7 @@ def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None
         _decide(folder, list(paths) or None, min_score, as_json, apply, dry_run, revert, db, annotator, timeout)
         return
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
-        for document, found in corpus.suggest_all(min_score, list(paths) if paths else None):
+        for document, found in score_corpus(corpus, min_score, list(paths) if paths else None, jobs):
             if as_json:
                 if found or paths:
                     out(json.dumps({"path": document.path, "suggestions": [s.as_dict() for s in found]},

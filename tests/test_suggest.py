@@ -241,3 +241,17 @@ def test_the_analysts_marks_and_reviews_teach_later_suggestions_without_a_restar
     for s in corpus.score_lines(later.id):  # the article lines they kept stay content
         if text[s.start : s.end].startswith("The council"):
             assert s.score < corpus.suggestion_threshold()
+
+
+def test_scoring_on_worker_processes_gives_what_suggest_all_gives_in_path_order(seeds_copy, open_corpus, monkeypatch):
+    from corpus_tui.core.suggest import parallel
+
+    monkeypatch.setattr(parallel, "MIN_DOCUMENTS", 1)  # the seeds are "large enough"
+    monkeypatch.setattr(parallel, "BLOCK", 2)  # three blocks over two workers
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    alone = [(d.path, found) for d, found in corpus.suggest_all()]
+    together = [(d.path, found) for d, found in parallel.score_corpus(corpus, workers=2)]
+    assert together == alone and [path for path, _ in alone] == sorted(path for path, _ in alone)
+    assert [(d.path, f) for d, f in parallel.score_corpus(corpus, min_score=0.99, workers=2)] == \
+        [(d.path, f) for d, f in corpus.suggest_all(min_score=0.99)]
