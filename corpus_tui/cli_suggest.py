@@ -24,7 +24,8 @@ from .core.suggest.parallel import score_corpus
 @click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None,
               help="Suggest lines scored at least this (default: the model's threshold, what the app shows).")
 @click.option("--json", "as_json", is_flag=True,
-              help='One JSON object a document: {"path", "suggestions": [{"start", "end", "score", "reason"}]}.')
+              help='One JSON object a document with suggestions (every --path one): '
+                   '{"path", "suggestions": [{"start", "end", "score", "reason"}]}.')
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes scoring a large corpus (default: one a core).")
 @click.option("--apply", "apply", is_flag=True,
