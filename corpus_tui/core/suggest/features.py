@@ -33,7 +33,13 @@ DENSE_NAMES = (
     *SHAPE_NAMES,
     *(f"{name}@{offset:+d}" for offset in CONTEXT_OFFSETS for name in SHAPE_NAMES[:CONTEXT_SHAPE]),
     "position", "from_end", "log_lines", "log_other_documents",
+    # the page's structure (blocks are runs of lines between blank lines; long lines are prose)
+    "blank_before", "blank_after", "log_block_lines", "block_long_share", "single_line_block",
+    "log_short_run", "short_run_of_five", "log_long_distance", "next_to_long_line",
+    "between_long_lines", "long_lines_before", "log_long_lines", "word_rank", "words_of_longest",
 )
+SHORT_LINE_WORDS = 5
+LONG_LINE_WORDS = 15  # a line this long ending like a sentence, or twice as long, is prose
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,8 @@ def document_features(text: str, body_start: int = 0,
     ``other_documents(start, end)`` counts the corpus's other documents holding that line
     (the passage index); without it, none do."""
     spans: list[tuple[int, int]] = []
+    blank_before: list[bool] = []  # a blank line (or the body's start) before each line
+    after_blank = True
     position = body_start
     length = len(text)
     for raw in text[body_start:].split("\n"):
@@ -121,8 +129,13 @@ def document_features(text: str, body_start: int = 0,
         line_end = end - 1 if raw.endswith("\r") and end < length else end
         if raw.strip():
             spans.append((position, line_end))
+            blank_before.append(after_blank)
+            after_blank = False
+        else:
+            after_blank = True
         position = end + 1
     shapes = [line_shape(text[start:end]) for start, end in spans]
+    structure = _structure(shapes, blank_before)
     count = len(spans)
     blank = [0.0] * CONTEXT_SHAPE
     found = []
@@ -133,9 +146,80 @@ def document_features(text: str, body_start: int = 0,
             values += shapes[neighbour][:CONTEXT_SHAPE] if 0 <= neighbour < count else blank
         relative = index / max(count - 1, 1)
         others = other_documents(start, end) if other_documents else 0
-        values += [relative, 1.0 - relative, math.log1p(count), math.log1p(others)]
+        values += [relative, 1.0 - relative, math.log1p(count), math.log1p(others), *structure[index]]
         found.append(LineFeatures(start, end, values, tokens(text[start:end]),
                                   round(math.expm1(values[1])), values[6] == 1.0))
     return found
 
+
+def _structure(shapes: list[list[float]], blank_before: list[bool]) -> list[list[float]]:
+    """Where each line sits in the page's layout: its block, the run of short lines it is in,
+    how far the nearest prose line is and whether it lies between the page's first and last
+    (a main text is a stretch of prose; menus and footers sit around it), its length among the
+    page's lines."""
+    count = len(shapes)
+    words = [round(math.expm1(shape[1])) for shape in shapes]
+    long_line = [(w >= LONG_LINE_WORDS and shape[6] == 1.0) or w >= 2 * LONG_LINE_WORDS
+                 for w, shape in zip(words, shapes)]
+    block = []
+    for index in range(count):
+        block.append(block[-1] + 1 if index and blank_before[index] else (block[-1] if index else 0))
+    block_lines: dict[int, int] = {}
+    block_long: dict[int, int] = {}
+    for index, number in enumerate(block):
+        block_lines[number] = block_lines.get(number, 0) + 1
+        block_long[number] = block_long.get(number, 0) + long_line[index]
+    short_run = [0] * count
+    index = 0
+    while index < count:
+        if words[index] <= SHORT_LINE_WORDS:
+            stop = index
+            while stop < count and words[stop] <= SHORT_LINE_WORDS:
+                stop += 1
+            for inside in range(index, stop):
+                short_run[inside] = stop - index
+            index = stop
+        else:
+            index += 1
+    longs = [index for index in range(count) if long_line[index]]
+    by_length = sorted(range(count), key=words.__getitem__)
+    rank = [0.0] * count
+    for position, index in enumerate(by_length):
+        rank[index] = position / max(count - 1, 1)
+    longest = max(words, default=0)
+    found = []
+    seen_long = 0
+    for index in range(count):
+        if longs:
+            nearest = min(abs(index - other) for other in (longs[0], longs[-1], *_around(longs, index)))
+            between = 1.0 if longs[0] <= index <= longs[-1] else 0.0
+        else:
+            nearest, between = 50, 0.0
+        number = block[index]
+        found.append([
+            1.0 if blank_before[index] else 0.0,
+            1.0 if index + 1 >= count or blank_before[index + 1] else 0.0,
+            math.log1p(block_lines[number]),
+            block_long[number] / block_lines[number],
+            1.0 if block_lines[number] == 1 else 0.0,
+            math.log1p(short_run[index]),
+            1.0 if short_run[index] >= 5 else 0.0,
+            math.log1p(nearest),
+            1.0 if nearest <= 1 else 0.0,
+            between,
+            seen_long / max(len(longs), 1),
+            math.log1p(len(longs)),
+            rank[index],
+            words[index] / max(longest, 1),
+        ])
+        seen_long += long_line[index]
+    return found
+
+
+def _around(sorted_indexes: list[int], index: int) -> list[int]:
+    """The entries of a sorted list just before and after ``index``."""
+    from bisect import bisect_left
+
+    at = bisect_left(sorted_indexes, index)
+    return sorted_indexes[max(0, at - 1) : at + 1]
 
