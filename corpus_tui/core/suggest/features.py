@@ -37,7 +37,9 @@ DENSE_NAMES = (
     "blank_before", "blank_after", "log_block_lines", "block_long_share", "single_line_block",
     "log_short_run", "short_run_of_five", "log_long_distance", "next_to_long_line",
     "between_long_lines", "long_lines_before", "log_long_lines", "word_rank", "words_of_longest",
+    "shared_with_page", "shared_with_long_lines", "shared_with_first_line", "no_content_words",
 )
+CONTENT_WORD_LETTERS = 5  # shorter words are mostly function words, in most languages
 SHORT_LINE_WORDS = 5
 LONG_LINE_WORDS = 15  # a line this long ending like a sentence, or twice as long, is prose
 
@@ -136,6 +138,7 @@ def document_features(text: str, body_start: int = 0,
         position = end + 1
     shapes = [line_shape(text[start:end]) for start, end in spans]
     structure = _structure(shapes, blank_before)
+    cohesion = _cohesion([text[start:end] for start, end in spans], shapes)
     count = len(spans)
     blank = [0.0] * CONTEXT_SHAPE
     found = []
@@ -146,7 +149,8 @@ def document_features(text: str, body_start: int = 0,
             values += shapes[neighbour][:CONTEXT_SHAPE] if 0 <= neighbour < count else blank
         relative = index / max(count - 1, 1)
         others = other_documents(start, end) if other_documents else 0
-        values += [relative, 1.0 - relative, math.log1p(count), math.log1p(others), *structure[index]]
+        values += [relative, 1.0 - relative, math.log1p(count), math.log1p(others), *structure[index],
+                   *cohesion[index]]
         found.append(LineFeatures(start, end, values, tokens(text[start:end]),
                                   round(math.expm1(values[1])), values[6] == 1.0))
     return found
@@ -222,4 +226,38 @@ def _around(sorted_indexes: list[int], index: int) -> list[int]:
 
     at = bisect_left(sorted_indexes, index)
     return sorted_indexes[max(0, at - 1) : at + 1]
+
+
+def _cohesion(lines: list[str], shapes: list[list[float]]) -> list[tuple[float, float, float, float]]:
+    """Lexical cohesion: how much of a line's vocabulary the rest of the page uses. An article's
+    last paragraph shares words with its other paragraphs; a footer, a teaser for another
+    article or a comment widget does not."""
+    words = [{word for word in _WORD.findall(line[:2000].lower())
+              if len(word) >= CONTENT_WORD_LETTERS and not word.isdigit()} for line in lines]
+    holders: dict[str, int] = {}
+    for found in words:
+        for word in found:
+            holders[word] = holders.get(word, 0) + 1
+    long_lines = {index for index, shape in enumerate(shapes)
+                  if (round(math.expm1(shape[1])) >= LONG_LINE_WORDS and shape[6] == 1.0)
+                  or round(math.expm1(shape[1])) >= 2 * LONG_LINE_WORDS}
+    in_long: dict[str, int] = {}
+    for index in long_lines:
+        for word in words[index]:
+            in_long[word] = in_long.get(word, 0) + 1
+    first = words[0] if words else set()
+    values = []
+    for index, found in enumerate(words):
+        if not found:
+            values.append((0.0, 0.0, 0.0, 1.0))
+            continue
+        size = len(found)
+        own = 1 if index in long_lines else 0  # a long line does not count its own words
+        values.append((
+            sum(1 for word in found if holders[word] > 1) / size,
+            sum(1 for word in found if in_long.get(word, 0) > own) / size,
+            (sum(1 for word in found if word in first) / size) if index else 0.0,
+            0.0,
+        ))
+    return values
 
