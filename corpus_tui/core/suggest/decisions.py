@@ -10,6 +10,7 @@ reverts as a unit, like a tag import.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -110,9 +111,10 @@ class SuggestDecisionsMixin(CorpusBase):
         for event_id, at, annotator, payload in self.db.execute(
             "SELECT id, at, annotator, payload FROM events WHERE action = ? ORDER BY id", [SUGGEST_ACCEPT_ACTION]
         ):
-            after = _json(payload)["after"]
-            batches.append(AppliedBatch(event_id, at, annotator, len({row[1] for row in after}), len(after),
-                                        reverted.get(event_id, False)))
+            data = _json(payload)
+            document = data["columns"].index("document_id")
+            batches.append(AppliedBatch(event_id, at, annotator, len({row[document] for row in data["after"]}),
+                                        len(data["after"]), reverted.get(event_id, False)))
         return batches
 
     def revert_batch(self, event_id: int) -> AcceptSummary:
@@ -139,6 +141,4 @@ class SuggestDecisionsMixin(CorpusBase):
 
 
 def _json(text: str) -> dict[str, Any]:
-    import json
-
     return json.loads(text)
