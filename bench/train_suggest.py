@@ -71,7 +71,6 @@ def choose_threshold(pages: list[Page], precision: float, folds: int = 4) -> flo
 
 
 def _fit(pages: list[Page]) -> dict[str, Any]:
-    import numpy as np
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 

@@ -33,6 +33,17 @@ def boilerplate_percent(share: float) -> str:
     return "<1%" if percent == 0 and share > 0 else f"{percent}%"
 
 
+def keep_row_visible(view: ScrollView, row: int) -> None:
+    """Scroll a one-line-a-row view only when ``row`` leaves it, and then by a chunk (a third
+    of the view kept before it going down, two thirds going up)."""
+    height = view.scrollable_content_region.height or 1
+    top = int(view.scroll_offset.y)
+    if top <= row < top + height:
+        return
+    top = max(0, row - (2 * height) // 3) if row < top else row - height // 3
+    view.scroll_to(y=top, animate=False, immediate=True)
+
+
 class DocumentList(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor(1)", "Down", id="cursor_down", show=False),
@@ -143,15 +154,7 @@ class DocumentList(ScrollView, can_focus=True):
         """Scroll only when the cursor leaves the view, and then by a chunk: a scroll
         repaints the whole list, so stepping through documents one by one should
         not scroll on every step."""
-        height = self.scrollable_content_region.height or 1
-        top = int(self.scroll_offset.y)
-        if top <= self.cursor < top + height:
-            return
-        if self.cursor < top:
-            top = max(0, self.cursor - (2 * height) // 3)
-        else:
-            top = self.cursor - height // 3
-        self.scroll_to(y=top, animate=False, immediate=True)
+        keep_row_visible(self, self.cursor)
 
     def action_cursor(self, step: int) -> None:
         if self.rows:

@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .document_list import keep_row_visible
+
 Piece = tuple[str, Style | None]  # text (already safe: one_line) and its style
 RowRenderer = Callable[[int], Sequence[Piece] | None]
 
@@ -124,12 +126,7 @@ class LazyList(ScrollView, can_focus=True):
             self.post_message(self.NeedRows(self, *wanted))
 
     def _keep_visible(self) -> None:
-        height = self.scrollable_content_region.height or 1
-        top = int(self.scroll_offset.y)
-        if top <= self.cursor < top + height:
-            return
-        top = max(0, self.cursor - (2 * height) // 3) if self.cursor < top else self.cursor - height // 3
-        self.scroll_to(y=top, animate=False, immediate=True)
+        keep_row_visible(self, self.cursor)
 
     def move_to(self, index: int) -> None:
         if not self.count:
