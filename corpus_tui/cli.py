@@ -92,7 +92,8 @@ def scan(folder: str, include: tuple[str, ...], exclude: tuple[str, ...], as_jso
     """
     found = find_documents(folder, include, exclude, db)
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout) as corpus:
-        summary = corpus.scan(progress=_progress_printer(len(found)), found=found)
+        summary = corpus.scan(progress=_progress_printer(len(found)), found=found,
+                              duplicates_progress=_progress_printer(len(found), "signing", "documents"))
     for problem in summary.problems:
         say(f"warning: {problem}")
     if as_json:
@@ -203,13 +204,13 @@ def set_encoding(folder: str, path: str, encoding: str | None, db: str | None, a
     out(f"{doc.path}: decoded as {doc.encoding}")
 
 
-def _progress_printer(total: int) -> Callable[[int, int], None] | None:
+def _progress_printer(total: int, doing: str = "scanning", what: str = "files") -> Callable[[int, int], None] | None:
     if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
         return None
 
     def show(done: int, total: int) -> None:
         end = "\n" if done >= total else ""
-        click.echo(f"\rscanning {done}/{total} files ({done * 100 // max(total, 1)}%)", err=True, nl=False)
+        click.echo(f"\r{doing} {done}/{total} {what} ({done * 100 // max(total, 1)}%)", err=True, nl=False)
         if end:
             click.echo("", err=True)
 
@@ -263,3 +264,6 @@ _register_rules(cli)
 
 from .cli_suggest import register as _register_suggest  # noqa: E402
 _register_suggest(cli)
+
+from .cli_duplicates import register as _register_duplicates  # noqa: E402
+_register_duplicates(cli)

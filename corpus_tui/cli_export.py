@@ -49,6 +49,9 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--only-annotated", is_flag=True, help="Only documents with at least one annotation span.")
 @click.option("--include-missing", is_flag=True,
               help="Also export documents whose file is gone (from the text stored at their last scan).")
+@click.option("--dedup", is_flag=True,
+              help="One document per cluster of near-duplicates (the one marked kept, else reviewed, else the "
+                   "longest; see 'corpus-tui duplicates --clusters'); says how many it left out.")
 @click.option("--allow-stale", is_flag=True,
               help="Export documents with spans that could not be re-anchored, without those spans.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
@@ -71,7 +74,7 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_corpus_options
 def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[str, ...], tags: tuple[str, ...],
-                   exclude_tags: tuple[str, ...], only_annotated: bool, include_missing: bool, allow_stale: bool,
+                   exclude_tags: tuple[str, ...], only_annotated: bool, include_missing: bool, dedup: bool, allow_stale: bool,
                    force: bool, jobs: int | None, text_column: bool, clean_text_column: bool, doccano_spans: str,
                    label_config: str | None, label_studio_offsets: str, as_json: bool, db: str | None,
                    annotator: str | None, timeout: float) -> None:
@@ -90,6 +93,7 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
       corpus-tui export seeds --format csv --status reviewed -o reviewed.csv
       corpus-tui export seeds --format markdown --tag iraq -o iraq-md/
       corpus-tui export seeds --only-annotated | jq .spans
+      corpus-tui export seeds --dedup -o unique.jsonl
       corpus-tui export seeds --format csv --text -o with-text.csv
       corpus-tui export seeds --format doccano --doccano-spans entities -o intent.jsonl
       corpus-tui export seeds --format label-studio -o tasks.json   # + tasks.label-config.xml
@@ -100,7 +104,7 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
             summary = export(
                 corpus, fmt, "-" if to_stdout else Path(str(output)),
                 statuses=statuses, tags=tags, exclude_tags=exclude_tags, only_annotated=only_annotated,
-                include_missing=include_missing, allow_stale=allow_stale, force=force,
+                include_missing=include_missing, dedup=dedup, allow_stale=allow_stale, force=force,
                 progress=_progress_printer(), jobs=jobs,
                 text_columns=[c for c, on in (("text", text_column), ("clean_text", clean_text_column)) if on],
                 doccano_spans=doccano_spans, label_studio_offsets=label_studio_offsets,

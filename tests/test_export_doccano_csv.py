@@ -54,11 +54,11 @@ def test_doccano_entities_is_what_intent_detection_reads(corpus, tmp_path):
     export(corpus, "doccano", tmp_path / "seq.jsonl")
     export(corpus, "doccano", tmp_path / "intent.jsonl", doccano_spans="entities")
     sequence, intent = read_jsonl(tmp_path / "seq.jsonl"), read_jsonl(tmp_path / "intent.jsonl")
-    assert [list(r) for r in intent] == [["text", "entities", "cats", "id", "path", "title", "status", "note"]] * 4
+    assert [list(r) for r in intent] == [["text", "entities", "cats", "id", "path", "title", "status", "note", "duplicate_of"]] * 4
     found = {}
     for row in intent:
         text, entities, cats, meta = intent_detection_import(row)
-        assert set(meta) == {"id", "path", "title", "status", "note"}  # no "label" left behind as metadata
+        assert set(meta) == {"id", "path", "title", "status", "note", "duplicate_of"}  # no "label" left behind as metadata
         assert all(text[start:end] == "Mosul" and label == "GPE" for start, end, label in entities)
         found[meta["path"]] = (len(entities), cats)
     assert found == {"a.md": (1, ["iraq"]), "b.txt": (1, ["=formula tag"]), "c.txt": (0, []), "d.txt": (1, [])}
@@ -77,7 +77,7 @@ def test_csv_text_columns_stand_on_their_own(corpus, tmp_path):
             rows = list(csv.DictReader(handle))
     finally:
         csv.field_size_limit(limit)
-    assert list(rows[0]) == ["path", "title", "status", "tags", "boilerplate_share", "annotations", "note", "text",
+    assert list(rows[0]) == ["path", "title", "status", "tags", "boilerplate_share", "annotations", "note", "duplicate_of", "text",
                              "clean_text"]  # the fixed order, whatever order they were asked in
     for row in rows:
         record = native[row["path"]]
@@ -97,7 +97,7 @@ def test_csv_text_columns_stand_on_their_own(corpus, tmp_path):
 def test_csv_clean_text_alone(corpus, tmp_path):
     export(corpus, "csv", tmp_path / "out.csv", text_columns=["clean_text"])
     header = (tmp_path / "out.csv").read_bytes().split(b"\n", 1)[0]
-    assert header == b"path,title,status,tags,boilerplate_share,annotations,note,clean_text"
+    assert header == b"path,title,status,tags,boilerplate_share,annotations,note,duplicate_of,clean_text"
 
 
 @pytest.mark.parametrize("fmt, options", [("doccano", {"doccano_spans": "entities"}),
@@ -115,7 +115,7 @@ def test_workers_write_the_bytes_of_one_process(corpus, tmp_path, monkeypatch, c
 def test_the_command_line_options(corpus, tmp_path, run_cli):
     result = run_cli("export", corpus.folder, "-f", "csv", "--clean-text", "--text", "-o", tmp_path / "t.csv")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "t.csv").read_bytes().split(b"\n", 1)[0].endswith(b",note,text,clean_text")
+    assert (tmp_path / "t.csv").read_bytes().split(b"\n", 1)[0].endswith(b",note,duplicate_of,text,clean_text")
     result = run_cli("export", corpus.folder, "-f", "doccano", "--doccano-spans", "entities",
                      "-o", tmp_path / "i.jsonl")
     assert result.exit_code == 0, result.output

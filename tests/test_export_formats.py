@@ -18,7 +18,7 @@ EXTRA = {
     "sub/deeper/extra.md": "---\r\ntitle: Extra piece\r\nsource: web\r\n---\r\nNAV | HOME\r\n\r\nBody one.\r\n\r\nBody two.\r\n",
     "formula.txt": "=HYPERLINK(\"http://x\")\n\nSome\u2028text\x85here.\x1b[0m\n",
 }
-KEYS = ["schema", "id", "path", "sha256", "title", "status", "tags", "note", "meta", "text", "clean_text",
+KEYS = ["schema", "id", "path", "sha256", "title", "status", "tags", "note", "duplicate_of", "meta", "text", "clean_text",
         "spans", "boilerplate", "tag_links"]
 
 
@@ -199,7 +199,7 @@ def test_csv_rows_and_formula_neutralisation(corpus, tmp_path):
     with open(tmp_path / "out.csv", newline="", encoding="utf-8") as handle:
         rows = {row["path"]: row for row in csv.DictReader(handle)}
     assert list(next(iter(rows.values()))) == ["path", "title", "status", "tags", "boilerplate_share",
-                                               "annotations", "note"]
+                                               "annotations", "note", "duplicate_of"]
     first = rows["000_017fdcef885307d4.txt"]
     assert (first["status"], first["tags"], first["annotations"]) == ("reviewed", "civil war;Iraq", "2")
     assert first["note"] == "checked twice\n– ünïcode note"

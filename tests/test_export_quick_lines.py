@@ -44,7 +44,7 @@ def rows(draw, rare: bool = True):
     return (
         draw(st.integers(1, 10**6)), draw(_names), "ok", draw(st.none() | st.just("ab" * 32)), draw(st.none() | _names),
         draw(st.sampled_from(["new", "reviewed"])), draw(_names), meta, 0, text.encode("utf-8", "surrogatepass"),
-        json.dumps(spans, ensure_ascii=draw(st.booleans())), json.dumps(links),
+        json.dumps(spans, ensure_ascii=draw(st.booleans())), json.dumps(links), draw(st.none() | _names),
     )
 
 
@@ -78,9 +78,9 @@ def test_plain_rows_with_good_spans_take_the_quick_path(row):
 def test_declined_rows_are_exported_by_the_record_path():
     text = "one\x0btwo and three"
     good = (1, "a.txt", "ok", None, None, "new", "", "{}", 0, text.encode(), json.dumps(
-        [["annotation", 4, 7, "L", None, None, "ok", "me", "t", "two"]]), "[]")
+        [["annotation", 4, 7, "L", None, None, "ok", "me", "t", "two"]]), "[]", None)
     stale = (2, "b.txt", "ok", None, None, "new", "", "{}", 0, b"plain text", json.dumps(
-        [["annotation", 0, 5, "L", None, None, "stale", "me", "t", "plain"]]), "[]")
+        [["annotation", 0, 5, "L", None, None, "stale", "me", "t", "plain"]]), "[]", "a.txt")
     assert quick_line(good) is None and quick_line(stale) is None
     chunk = render_chunk("jsonl", False, [1, 2], [good, stale])
     assert chunk.data == native_line(record_of(good)) and chunk.left_out_stale == ["b.txt"]

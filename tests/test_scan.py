@@ -18,7 +18,7 @@ from corpus_tui.core.titles import reads_like_title
 def test_cli_scan_seeds_then_rescan(seeds_copy, run_cli, open_corpus):
     first = run_cli("scan", seeds_copy)
     assert first.exit_code == 0, first.output
-    assert first.stdout.strip() == "5 added, 0 changed, 0 unchanged, 0 missing, 0 unreadable"
+    assert first.stdout.strip() == "5 added, 0 changed, 0 unchanged, 0 missing, 0 unreadable, 1 near-duplicate pair found"
     second = run_cli("scan", seeds_copy)
     assert second.stdout.strip() == "0 added, 0 changed, 5 unchanged, 0 missing, 0 unreadable"
     corpus = open_corpus(seeds_copy)

@@ -21,6 +21,7 @@ from typing import Any
 from . import scanner, schema, stats
 from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, FoundFile, discover
+from .duplicates.api import DuplicatesMixin
 from .errors import DamagedWal, FolderNotFound, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
@@ -92,7 +93,7 @@ def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
 
 
 class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, PropagateMixin, RulesMixin,
-             SuggestMixin, SuggestDecisionsMixin):
+             SuggestMixin, SuggestDecisionsMixin, DuplicatesMixin):
     """A corpus folder and its annotation database. Use ``Corpus.open``."""
 
     @classmethod
@@ -145,11 +146,16 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         exclude: Iterable[str] = (),
         progress: Callable[[int, int], None] | None = None,
         found: list[FoundFile] | None = None,
+        duplicates_progress: Callable[[int, int], None] | None = None,
     ) -> scanner.ScanSummary:
-        """Index new and changed files; see ``scanner`` for the rules."""
+        """Index new and changed files, then sign them for near-duplicates (``progress``:
+        files read; ``duplicates_progress``: documents signed); see ``scanner`` for the rules."""
         if found is None:
             found = find_documents(self.folder, include, exclude, self.db_path)
-        return scanner.scan(self, found, progress)
+        summary = scanner.scan(self, found, progress)
+        signed = self.refresh_duplicates(progress=duplicates_progress)
+        summary.signed, summary.duplicate_pairs = signed.signed, signed.pairs
+        return summary
 
     def set_encoding(self, path: str, encoding: str | None) -> Document:
         """Override (or with None, clear) the encoding of one file, then re-decode it."""

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .anchoring import Anchor, find
+from .duplicates.clusters import rebuild_clusters
 from .base import CorpusBase
 from .propagate import MULTI_DOCUMENT_ACTIONS, replay
 from .titles import refresh_titles
 
 UNDOABLE = frozenset({
     "span.add", "span.remove", "span.update", "span.place", "boilerplate.mark", "boilerplate.unmark",
-    "tag.add", "tag.remove", "status.set", "note.set", "suggestion.reject", *MULTI_DOCUMENT_ACTIONS,
+    "tag.add", "tag.remove", "status.set", "note.set", "suggestion.reject", "duplicate.mark",
+    *MULTI_DOCUMENT_ACTIONS,
 })
 
 
@@ -122,6 +124,10 @@ class HistoryMixin(CorpusBase):
                     ":reason, :annotator, :created_at)", row)
             else:
                 self.db.execute("DELETE FROM suggestion_rejections WHERE id = ?", [row["id"]])
+        elif action == "duplicate.mark":
+            self.db.execute("UPDATE documents SET duplicate_of = ? WHERE id = ?",
+                            [payload["after"] if forward else payload["before"], doc_id])
+            rebuild_clusters(self.db)
         elif action in ("status.set", "note.set"):
             column = "status" if action == "status.set" else "note"
             value = payload["after"] if forward else payload["before"]

@@ -2,8 +2,11 @@
 
 Filter syntax (space separated, all must hold): ``tag:NAME`` (``-tag:NAME`` to
 exclude), ``status:reviewed`` (new, in_progress, reviewed, skipped; several
-``status:`` terms mean any of them), ``state:missing|unreadable|ok``, and any
-other word matches the path or title, case-insensitively.
+``status:`` terms mean any of them), ``state:missing|unreadable|ok``,
+``dup:yes|no`` (in a cluster of near-duplicates or not), and any other word
+matches the path or title, case-insensitively. Sorting by ``cluster`` puts each
+cluster's documents together, the kept one first, clusters in order, the
+documents in none after them by path.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ SORTS = {
     "title": "COALESCE(d.title, d.path) COLLATE NOCASE, d.path",
     "status": "CASE d.status WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'skipped' THEN 2 ELSE 3 END, d.path",
     "boilerplate": "bp.chars * 1.0 / MAX(d.char_count, 1) DESC, d.path",
+    "cluster": "dc.cluster IS NULL, dc.cluster, dc.keep DESC, d.path",
 }
+DUPLICATE_VALUES = {"yes": True, "no": False}
 
 
 class DocRow(NamedTuple):
@@ -39,6 +44,8 @@ class DocRow(NamedTuple):
     char_count: int
     tags: tuple[str, ...]
     boilerplate_share: float
+    cluster: int | None = None  # its cluster of near-duplicates (``duplicate_clusters``)
+    marked_duplicate: bool = False  # an analyst marked it a duplicate of another document
 
 
 @dataclass
@@ -48,6 +55,7 @@ class DocFilter:
     not_tags: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
+    duplicates: bool | None = None  # dup:yes / dup:no
 
 
 def parse_filter(text: str) -> DocFilter:
@@ -69,6 +77,10 @@ def parse_filter(text: str) -> DocFilter:
             if value not in DOCUMENT_STATES:
                 raise InvalidValue(f"unknown state {value!r} (one of: {', '.join(DOCUMENT_STATES)})")
             result.states.append(value)
+        elif value and key == "dup":
+            if value.lower() not in DUPLICATE_VALUES:
+                raise InvalidValue(f"unknown dup value {value!r} (one of: yes, no)")
+            result.duplicates = DUPLICATE_VALUES[value.lower()]
         else:
             result.words.append(term)
     return result
@@ -98,6 +110,8 @@ def filter_clauses(
 
 def _where(doc_filter: DocFilter) -> tuple[str, list[Any]]:
     clauses, params = filter_clauses(doc_filter.statuses, doc_filter.tags, doc_filter.not_tags, doc_filter.states)
+    if doc_filter.duplicates is not None:
+        clauses.append(f"dc.cluster IS {'NOT ' if doc_filter.duplicates else ''}NULL")
     for word in doc_filter.words:
         clauses.append("(d.path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')")
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -135,14 +149,17 @@ def _rows(corpus: "CorpusBase", where: str, params: list[Any], order: str, only:
     for row in corpus.db.execute(tag_sql + " ORDER BY t.key", tag_params):
         tags.setdefault(row[0], []).append(row[1])
     sql = (
-        "SELECT d.id, d.path, d.title, d.status, d.state, d.char_count, COALESCE(bp.chars, 0) "
+        "SELECT d.id, d.path, d.title, d.status, d.state, d.char_count, COALESCE(bp.chars, 0), dc.cluster, "
+        "d.duplicate_of IS NOT NULL "
         "FROM documents d LEFT JOIN (SELECT document_id, SUM(\"end\" - start) AS chars FROM spans "
-        "WHERE kind = 'boilerplate' AND anchor != 'stale' GROUP BY document_id) bp ON bp.document_id = d.id"
+        "WHERE kind = 'boilerplate' AND anchor != 'stale' GROUP BY document_id) bp ON bp.document_id = d.id "
+        "LEFT JOIN duplicate_clusters dc ON dc.document_id = d.id"
         f"{where} ORDER BY {order}"
     )
     return [
-        DocRow(doc_id, path, title, status, state, chars, tuple(tags.get(doc_id, ())), bp / chars if chars else 0.0)
-        for doc_id, path, title, status, state, chars, bp in corpus.db.execute(sql, params)
+        DocRow(doc_id, path, title, status, state, chars, tuple(tags.get(doc_id, ())), bp / chars if chars else 0.0,
+               cluster, bool(marked))
+        for doc_id, path, title, status, state, chars, bp, cluster, marked in corpus.db.execute(sql, params)
     ]
 
 

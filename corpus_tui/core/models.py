@@ -26,6 +26,7 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict)
     status: str = "new"
     note: str = ""
+    duplicate_of: int | None = None  # the document an analyst said this one duplicates
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Document":
@@ -47,6 +48,7 @@ class Document:
             meta=json.loads(row["meta"] or "{}"),
             status=row["status"],
             note=row["note"],
+            duplicate_of=row.get("duplicate_of"),
         )
 
     @property

@@ -29,7 +29,10 @@ def run(folder: str, db: str, annotator: str, report: IO[str]) -> None:
     try:
         # The app that started this scan checked the WAL when it opened the corpus.
         with Corpus.open(folder, db=db, annotator=annotator, create=False, check_wal=False) as corpus:
-            summary = corpus.scan(progress=lambda done, total: send({"progress": [done, total]}))
+            def relay(done: int, total: int) -> None:
+                send({"progress": [done, total]})
+
+            summary = corpus.scan(progress=relay, duplicates_progress=relay)
         send({"done": summary.as_dict()})
     except CorpusError as error:
         send({"error": str(error)})

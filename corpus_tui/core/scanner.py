@@ -30,6 +30,7 @@ from .decoding import Decoded, decode
 from .discovery import FoundFile
 from .child_process import die_with_parent
 from .front_matter import FrontMatter, parse_front_matter
+from .duplicates.signatures import mark_signatures_pending
 from .passage_index import (
     build_passage_indexes,
     documents_to_reindex,
@@ -77,6 +78,8 @@ class ScanSummary:
     reanchored_spans: int = 0
     stale_spans: int = 0
     rule_marks: int = 0  # boilerplate ranges added by rules to documents added or changed
+    signed: int = 0  # documents given a new near-duplicate signature (``Corpus.scan``)
+    duplicate_pairs: int = 0  # near-duplicate pairs found for them
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -88,6 +91,8 @@ class ScanSummary:
             parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
         if self.rule_marks:
             parts.append(f"{plural(self.rule_marks, 'range')} marked by rules")
+        if self.duplicate_pairs:
+            parts.append(f"{plural(self.duplicate_pairs, 'near-duplicate pair')} found")
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -175,6 +180,7 @@ class _Scan:
         self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
         self.indexed: list[int] = []  # documents whose passages the current batch stored: rules apply to them
         self.index_changed = False  # passages, sources or states changed: the repeats need recounting
+        self.signatures_pending = False  # a text or a state changed in the current batch (``duplicates.refresh``)
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not partial:
             for path, row in self.known.items():
@@ -208,6 +214,9 @@ class _Scan:
                     index_new_texts(self.db, self.new_ids)
                     refresh_titles(self.db, self.retitle)
                     self.summary.rule_marks += apply_rules(self.corpus, self.indexed)
+                    if self.signatures_pending:
+                        mark_signatures_pending(self.db)
+                        self.signatures_pending = False
                 done += len(batch)
                 if progress:
                     progress(done, total)
@@ -220,6 +229,7 @@ class _Scan:
         }
         with self.corpus.write():
             if self.vanished:
+                mark_signatures_pending(self.db)
                 ids = [row["id"] for row in self.vanished.values()]
                 for chunk in range(0, len(ids), 500):
                     part = ids[chunk : chunk + 500]
@@ -351,6 +361,7 @@ class _Scan:
         return row
 
     def _insert(self, found: FoundFile, content: FileContent) -> None:
+        self.signatures_pending = True
         fields = _document_fields(found, content)
         stamp = now()
         fields.update(added_at=stamp, scanned_at=stamp)
@@ -371,6 +382,8 @@ class _Scan:
         self, row: dict[str, Any], found: FoundFile, content: FileContent, renamed: bool, same_content: bool = True
     ) -> None:
         doc_id = row["id"]
+        if row["state"] != "ok" or not same_content or content.text is None:
+            self.signatures_pending = True
         if content.text is None:
             if row["state"] == "ok":
                 self.index_changed = True  # its copies stop counting

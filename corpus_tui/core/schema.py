@@ -29,6 +29,15 @@ rule that made a boilerplate range (NULL for marks made by hand).
 Version 5 adds ``suggestion_rejections``: the lines an analyst said are not
 boilerplate when the app suggested them, by document and the fingerprint of the
 line's normalized text, with where it was, its score and reason, who and when.
+
+Version 6 adds near-duplicate documents (see ``duplicates``): ``minhashes`` holds each
+document's MinHash signature of its own text's word shingles (with the sha256 of the
+text it was computed from, its word and shingle counts; no signature for a text too
+short to compare), ``near_duplicates`` every verified pair (``a`` < ``b``, exact
+Jaccard and containment), ``duplicate_clusters`` the cluster of each document in
+one at the default threshold (numbered in the order of their first paths, ``keep`` 1 for the
+document ``export --dedup`` keeps; rebuilt with the pairs and marks), and ``documents.duplicate_of`` the document an analyst
+said this one duplicates.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ import sqlite_utils
 
 from .errors import NewerSchema, NotOurDatabase
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 STATUSES = ("new", "in_progress", "reviewed", "skipped")
 DOCUMENT_STATES = ("ok", "missing", "unreadable")
 SPAN_KINDS = ("annotation", "boilerplate")
@@ -279,10 +288,49 @@ def _v4_to_v5(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+_V5_TO_V6 = """
+ALTER TABLE documents ADD COLUMN duplicate_of INTEGER REFERENCES documents (id) ON DELETE SET NULL;
+
+CREATE TABLE minhashes (
+    document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    shingles INTEGER NOT NULL,
+    signature BLOB
+);
+
+CREATE TABLE near_duplicates (
+    a INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    b INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+) WITHOUT ROWID;
+CREATE INDEX near_duplicates_b ON near_duplicates (b, a);
+CREATE INDEX documents_duplicate_of ON documents (duplicate_of);
+
+CREATE TABLE duplicate_clusters (
+    document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    cluster INTEGER NOT NULL,
+    keep INTEGER NOT NULL DEFAULT 0 CHECK (keep IN (0, 1))
+);
+CREATE INDEX duplicate_clusters_cluster ON duplicate_clusters (cluster);
+"""
+
+
+def _v5_to_v6(db: sqlite_utils.Database) -> None:
+    """Near-duplicates: ``minhashes``, ``near_duplicates`` and ``documents.duplicate_of``;
+    an existing corpus gets its signatures at its next scan."""
+    for statement in _V5_TO_V6.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # MIGRATIONS[n] upgrades a database from version n to n + 1. New databases are
 # created at version 1 and migrated, so every migration runs in every test.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
 }
 
 

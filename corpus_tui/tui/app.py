@@ -44,6 +44,8 @@ from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
 from .screens.repeats import Copy, RepeatsScreen
 from .suggesting import SuggestingMixin
+from .duplicates import DuplicatesMixin
+from ..core.duplicates.api import NearDuplicate
 from .screens.rules import RulesScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
@@ -69,7 +71,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CorpusApp(EditingMixin, SuggestingMixin, App[None]):
+class CorpusApp(EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "corpus-tui"
     BINDINGS = DOCUMENT_BINDINGS + APP_BINDINGS
@@ -91,6 +93,7 @@ class CorpusApp(EditingMixin, SuggestingMixin, App[None]):
         self._edited_rows: set[int] = set()
         self.everywhere_offer: int | None = None  # the repeat M marks everywhere: the passage just marked
         self.suggestions: list[Suggestion] = []  # the open document's, in order (see suggesting)
+        self.near_duplicates: list[NearDuplicate] = []  # the open document's, nearest first (see duplicates)
         self.show_suggestions = True
         self.work_note: str | None = None  # long work in a worker, as the topbar shows it ("marking 2,000/9,000")
         self._banner: str | None = None
@@ -305,6 +308,7 @@ class CorpusApp(EditingMixin, SuggestingMixin, App[None]):
         spans = spans if spans is not None else self.corpus.spans(self.doc.id)
         self.reader.set_spans(spans)
         self._inspected = (self.doc, self.corpus.document_tags(self.doc.id), spans)
+        self.near_duplicates = self.load_near_duplicates()
         self.refresh_inspector()
         self._refresh_list_row()
         self.update_topbar()
@@ -312,7 +316,7 @@ class CorpusApp(EditingMixin, SuggestingMixin, App[None]):
     def refresh_inspector(self) -> None:
         if self._inspected is not None:
             self.query_one(Inspector).show(*self._inspected, self.reader.cursor, self.suggestions,
-                                           self.show_suggestions)
+                                           self.show_suggestions, self.near_duplicates)
 
     def _refresh_list_row(self, document_id: int | None = None) -> None:
         document_id = document_id if document_id is not None else self.doc.id if self.doc is not None else None
@@ -336,7 +340,8 @@ class CorpusApp(EditingMixin, SuggestingMixin, App[None]):
     def _cursor_moved(self, event: Reader.CursorMoved) -> None:
         """Mark the annotation under the cursor in the inspector (no database read)."""
         if self._inspected is not None:
-            self.query_one(Inspector).show(*self._inspected, event.offset, self.suggestions, self.show_suggestions)
+            self.query_one(Inspector).show(*self._inspected, event.offset, self.suggestions, self.show_suggestions,
+                                           self.near_duplicates)
 
     def step_document(self, step: int) -> None:
         row = self.doclist.neighbour(self.doc.id if self.doc else None, step)

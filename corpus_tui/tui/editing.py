@@ -34,6 +34,7 @@ ACTION_NAMES = {
     "tag.add": "tag", "tag.remove": "tag removal", "status.set": "status change", "note.set": "note edit",
     "boilerplate.propagate": "mark everywhere", "rule.remove": "rule removal",
     "suggestion.reject": "suggestion rejected", "suggestion.accept": "suggestions accepted",
+    "duplicate.mark": "duplicate mark",
 }
 
 
@@ -42,7 +43,7 @@ DOCUMENT_ACTIONS = frozenset({
     "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
     "edit_note", "toggle_reviewed", "review_and_next", "toggle_skipped", "find", "hotkey_tag", "stale_spans",
     "mark_everywhere", "accept_suggestion", "reject_suggestion", "accept_all_suggestions", "next_suggestion",
-    "toggle_suggestions",
+    "toggle_suggestions", "duplicate_diff", "mark_duplicate",
 })
 
 
@@ -280,7 +281,7 @@ class EditingMixin:
             self.refresh_panels()
         if event.action == "status.set":
             self.refresh_progress()
-        if event.document_id is None:  # a change across documents: every row may differ
+        if event.document_id is None or event.action == "duplicate.mark":  # rows of other documents differ too
             self.reload_list()
         self.load_suggestions()  # an undone mark or rejection is suggested again
         self.notify(f"{verb} {ACTION_NAMES.get(event.action, event.action)}", markup=False, timeout=2)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -74,6 +74,7 @@ class ExportSummary:
     stale_spans_omitted: int = 0  # with allow_stale: stale spans not exported
     missing_left_out: int = 0
     unreadable_left_out: int = 0
+    duplicates_left_out: int = 0  # with dedup: near-duplicates left out, one kept per cluster
     workers: int = 0  # worker processes that rendered it (0: this process alone)
     label_config: str | None = None  # label-studio: where its labelling config went ("-": stdout)
 
@@ -96,6 +97,8 @@ class ExportSummary:
             notes.append(f"{self.missing_left_out} missing left out (--include-missing to include them)")
         if self.unreadable_left_out:
             notes.append(f"{self.unreadable_left_out} unreadable left out")
+        if self.duplicates_left_out:
+            notes.append(f"{plural(self.duplicates_left_out, 'near-duplicate')} left out (one kept per cluster)")
         if self.refreshed:
             notes.append(f"{self.refreshed} changed on disk and re-read first")
         return text + ("; " + ", ".join(notes) if notes else "")
@@ -124,6 +127,7 @@ def export(
     exclude_tags: Sequence[str] = (),
     only_annotated: bool = False,
     include_missing: bool = False,
+    dedup: bool = False,
     allow_stale: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -141,7 +145,9 @@ def export(
     ``label`` or ``entities`` (intent detection and slot filling).
     ``label_studio_offsets``: ``code-points`` or ``utf-16``. ``label_config``
     (label-studio): where the labelling config goes; by default beside the
-    output (``NAME.label-config.xml``), nowhere when the tasks go to stdout.
+    output (``NAME.label-config.xml``), nowhere when the tasks go to stdout. ``dedup``:
+    one document per cluster of near-duplicates at the default threshold (the one
+    ``duplicates.clusters.keeper`` picks), the others counted in ``duplicates_left_out``.
     """
     if fmt not in ALL_FORMATS:
         raise InvalidValue(f"unknown export format {fmt!r} (one of: {', '.join(ALL_FORMATS)})")
@@ -161,7 +167,7 @@ def export(
     if studio is not None and isinstance(studio.target, Path):
         out.check_target(studio.target, False, force, corpus.folder)
     check_jobs(jobs)
-    filters = Filters(tuple(statuses), tuple(tags), tuple(exclude_tags), only_annotated, include_missing)
+    filters = Filters(tuple(statuses), tuple(tags), tuple(exclude_tags), only_annotated, include_missing, dedup)
     try:
         filters.check(corpus)
         summary = ExportSummary(fmt, "-" if path is None else str(path))
@@ -170,6 +176,9 @@ def export(
         count = workers_for(jobs, selected_count(corpus, filters)) if fmt in STREAM_FORMATS else 0
         with _start_workers(count) as pool, _config_file(studio, force):
             summary.refreshed, starts = _refresh(corpus, filters, pool)
+            if dedup:  # files re-read just now are signed, and the kept documents follow today's statuses
+                corpus.refresh_duplicates()
+                corpus.rebuild_duplicate_clusters()
             if pool is not None and pool.workers:
                 with out.output_stream(path, force) as stream:
                     target = None if path is None else Path(stream.name)
@@ -220,6 +229,8 @@ def _refresh(corpus: Corpus, filters: Filters, pool: WorkerPool | None) -> tuple
 def _count_left_out(corpus: Corpus, filters: Filters, summary: ExportSummary) -> None:
     left_out = count_left_out(corpus, filters)
     summary.missing_left_out, summary.unreadable_left_out = left_out["missing"], left_out["unreadable"]
+    if filters.dedup:
+        summary.duplicates_left_out = selected_count(corpus, replace(filters, dedup=False)) - selected_count(corpus, filters)
 
 
 @contextmanager

@@ -82,6 +82,7 @@ class MarkdownWriter(TextFolderWriter):
             status=record.status,
             tags=record.tags,
             note=record.note,
+            duplicate_of=record.duplicate_of,
             front_matter=record.meta,
             annotations=[
                 {"start": s.start, "end": s.end, "label": s.label, "note": s.note, "text": s.text}

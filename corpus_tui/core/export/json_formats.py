@@ -100,7 +100,7 @@ def native_line(record: DocumentRecord) -> bytes:
     head = (
         f'{{"schema":{SCHEMA},"id":{record.id},"path":{q(record.path)},"sha256":{or_null(record.sha256)},'
         f'"title":{or_null(record.title)},"status":{q(record.status)},"tags":[{tags}],"note":{q(record.note)},'
-        f'"meta":{meta},"text":'
+        f'"duplicate_of":{or_null(record.duplicate_of)},"meta":{meta},"text":'
     )
     spans = ",".join(
         f'{{"start":{s.start},"end":{s.end},"label":{or_null(s.label)},"note":{or_null(s.note)},"text":{q(s.text)},'
@@ -132,6 +132,7 @@ def prodigy_line(record: DocumentRecord) -> bytes:
         "meta": {
             "id": record.id, "path": record.path, "title": record.title, "status": record.status,
             "tags": record.tags, "note": record.note, "sha256": record.sha256,
+            "duplicate_of": record.duplicate_of,
         },
         "answer": "accept" if record.status == "reviewed" else "ignore",
     }
@@ -153,5 +154,6 @@ def doccano_line(record: DocumentRecord, spans: str = "label") -> bytes:
         "title": record.title,
         "status": record.status,
         "note": record.note,
+        "duplicate_of": record.duplicate_of,
     }
     return (dumps(example) + "\n").encode("utf-8")

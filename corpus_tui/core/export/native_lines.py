@@ -49,7 +49,7 @@ def _byte_range(text: str, size: int, start: int, piece: str) -> tuple[int, int]
 
 def quick_line(row: tuple[Any, ...]) -> tuple[bytes, int, int] | None:
     """``(line, annotations, boilerplate ranges)`` for ``row``, or None: use the record path."""
-    doc_id, path, _state, sha256, title, status, note, meta, _body_start, raw, span_json, link_json = row
+    doc_id, path, _state, sha256, title, status, note, meta, _body_start, raw, span_json, link_json, duplicate_of = row
     raw = raw or b""
     suspects = raw.translate(None, NOT_SUSPECT)
     if suspects and suspects.translate(None, SEPARATOR_BYTES):
@@ -100,7 +100,7 @@ def quick_line(row: tuple[Any, ...]) -> tuple[bytes, int, int] | None:
     head = (
         f'{{"schema":{SCHEMA},"id":{doc_id},"path":{quote(path)},"sha256":{or_null(sha256)},'
         f'"title":{or_null(title)},"status":{quote(status)},"tags":[{tags}],"note":{quote(note)},'
-        f'"meta":{"{}" if meta == "{}" or not meta else compact_json(json.loads(meta))},"text":'
+        f'"duplicate_of":{or_null(duplicate_of)},"meta":{"{}" if meta == "{}" or not meta else compact_json(json.loads(meta))},"text":'
     )
     tail = f',"spans":[{spans}],"boilerplate":[{ranges}],"tag_links":[{links}]}}\n'
     text_json = quote_plain(raw)

@@ -48,6 +48,7 @@ def schema() -> Any:
         ("status", string),
         ("tags", pa.list_(string)),
         ("note", string),
+        ("duplicate_of", string),
         ("meta", string),
         ("text", string),
         ("clean_text", string),

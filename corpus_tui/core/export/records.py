@@ -41,7 +41,8 @@ _CHUNK_SQL = (
     "CASE WHEN s.rule_id IS NULL THEN s.reason ELSE 'rule:' || s.rule_id END, s.anchor, "
     "s.annotator, s.created_at, s.quote)) FROM spans s WHERE s.document_id = d.id), "
     "(SELECT json_group_array(json_array(g.key, g.name, l.annotator, l.created_at)) "
-    "FROM document_tags l JOIN tags g ON g.id = l.tag_id WHERE l.document_id = d.id) "
+    "FROM document_tags l JOIN tags g ON g.id = l.tag_id WHERE l.document_id = d.id), "
+    "(SELECT o.path FROM documents o WHERE o.id = d.duplicate_of) "
     "FROM documents d LEFT JOIN document_texts t ON t.document_id = d.id WHERE d.id IN ({})"
 )
 
@@ -89,6 +90,7 @@ class DocumentRecord:
     boilerplate: list[SpanRecord]  # merged ranges, sorted
     links: list[list[str]]  # [key, name, annotator, created] per tag, sorted by key
     stale_spans: int = 0  # spans left out because their offsets cannot be trusted
+    duplicate_of: str | None = None  # the path of the document an analyst said this one duplicates
     _text: str | None = field(default=None, repr=False)
     _clean_raw: bytes | None = field(default=None, repr=False)
 
@@ -141,6 +143,7 @@ class DocumentRecord:
             "status": self.status,
             "tags": self.tags,
             "note": self.note,
+            "duplicate_of": self.duplicate_of,
             "meta": self.meta,
             "text": self.text,
             "clean_text": self.clean_text,
@@ -192,12 +195,12 @@ def iter_records(corpus: CorpusBase, document_ids: Sequence[int]) -> Iterator[Do
 
 def record_of(row: tuple[Any, ...]) -> DocumentRecord:
     """The record of one fetched row."""
-    doc_id, path, state, sha256, title, status, note, meta, body_start, raw, span_json, link_json = row
+    doc_id, path, state, sha256, title, status, note, meta, body_start, raw, span_json, link_json, duplicate_of = row
     links = sorted(_json_array(link_json, 0)[0]) if link_json != "[]" else []  # by case-folded name
     record = DocumentRecord(
         id=doc_id, path=path, state=state, sha256=sha256, title=title, status=status,
         tags=[link[1] for link in links], note=note, meta_json=meta or "{}", body_start=body_start,
-        raw=raw or b"", spans=[], boilerplate=[], links=links,
+        raw=raw or b"", spans=[], boilerplate=[], links=links, duplicate_of=duplicate_of,
     )
     if span_json == "[]":
         return record

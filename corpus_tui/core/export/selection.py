@@ -2,7 +2,8 @@
 
 Filters (all must hold): ``statuses`` (any of them), ``tags`` (every one of
 them, as ``tag:`` does in the app's filter), ``exclude_tags`` (none of them),
-``only_annotated`` (at least one live annotation span). Documents in state
+``only_annotated`` (at least one live annotation span), ``dedup`` (not a
+document a cluster of near-duplicates leaves out: each keeps one). Documents in state
 ``ok`` are exported; ``missing`` ones (file gone, annotations kept) only with
 ``include_missing``, from the text stored at their last scan; ``unreadable``
 ones never (their file cannot be read now).
@@ -34,6 +35,7 @@ class Filters:
     exclude_tags: tuple[str, ...] = ()
     only_annotated: bool = False
     include_missing: bool = False
+    dedup: bool = False  # one document per cluster of near-duplicates (``duplicates.clusters``)
 
     def check(self, corpus: Corpus) -> None:
         """Unknown statuses or tag names are errors: a typo must not export nothing quietly."""
@@ -52,6 +54,8 @@ def _where(filters: Filters, states: tuple[str, ...]) -> tuple[str, list[Any]]:
             "EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation' "
             "AND s.anchor != 'stale')"
         )
+    if filters.dedup:
+        clauses.append("NOT EXISTS (SELECT 1 FROM duplicate_clusters c WHERE c.document_id = d.id AND c.keep = 0)")
     return " WHERE " + " AND ".join(clauses), params
 
 

@@ -2,7 +2,8 @@
 
 Columns: ``path``, ``title``, ``status``, ``tags`` (joined with ``;``),
 ``boilerplate_share`` (live boilerplate characters / text length, 4 decimals),
-``annotations`` (count), ``note``, then the optional ``TEXT_COLUMNS`` asked
+``annotations`` (count), ``note``, ``duplicate_of`` (the path of the document an analyst
+marked this one a duplicate of, or empty), then the optional ``TEXT_COLUMNS`` asked
 for: ``text`` (the exact text the offsets of the other formats index) and
 ``clean_text`` (boilerplate removed), so the file stands on its own. RFC 4180
 quoting, UTF-8 without a BOM, ``\\n`` line ends. A text cell a spreadsheet
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from ..errors import InvalidValue
 from .records import DocumentRecord
 
-COLUMNS = ("path", "title", "status", "tags", "boilerplate_share", "annotations", "note")
+COLUMNS = ("path", "title", "status", "tags", "boilerplate_share", "annotations", "note", "duplicate_of")
 TEXT_COLUMNS = ("text", "clean_text")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,6 +60,7 @@ def csv_line(record: DocumentRecord, text_columns: Sequence[str] = ()) -> bytes:
         f"{share:.4f}",
         len(record.spans),
         safe_cell(record.note),
+        safe_cell(record.duplicate_of or ""),
     ]
     for column in text_columns:
         cells.append(safe_cell(record.text if column == "text" else record.clean_text))

@@ -133,6 +133,10 @@ class DocumentList(ScrollView, can_focus=True):
         row = self.rows[index]
         marker = STATE_MARKERS.get(row.state) or STATUS_MARKERS.get(row.status, "?")
         share = f" {boilerplate_percent(row.boilerplate_share):>3}" if row.boilerplate_share else ""
+        if row.marked_duplicate:  # left out by export --dedup
+            share = f" dup{share}"
+        elif row.cluster is not None:
+            share = f" ≈{row.cluster}{share}"
         chips = [Segment(f" #{one_line(tag, 16)}", self.tag_styles.get(tag, DEFAULT_CHIP_STYLE))
                  for tag in row.tags[:3]]
         title = one_line(row.title or row.path, 300)

@@ -18,6 +18,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core.duplicates.api import NearDuplicate
 from ...core.models import Document, Span, Tag
 from ...core.suggest.scorer import Suggestion
 from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
@@ -27,6 +28,7 @@ from .document_list import boilerplate_percent
 from .quiet_resize import set_virtual_size
 
 MAX_SPANS_SHOWN = 200
+MAX_DUPLICATES_SHOWN = 20
 NOTE_LINES_SHOWN = 20
 ERROR = "bold #ff6b6b"
 WARNING = "#e0b040"
@@ -53,7 +55,8 @@ def _heading(text: str) -> Content:
 
 
 def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
-             suggestions: Sequence[Suggestion] = (), shown: bool = True) -> list[Content]:
+             suggestions: Sequence[Suggestion] = (), shown: bool = True,
+             duplicates: Sequence[NearDuplicate] = ()) -> list[Content]:
     """The inspector's lines for one document (and its suggestions, when they are shown)."""
     lines = [
         Content.styled(one_line(doc.path, 400), "bold"),
@@ -105,6 +108,18 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
     elif shown:
         lines.append(Content.styled(". goes to the next one" if suggestions else "none", "dim"))
 
+    lines += [Content(""), _heading(f"near-duplicates ({len(duplicates)})")]
+    marked = next((n for n in duplicates if n.document_id == doc.duplicate_of), None)
+    if marked is not None:
+        lines.append(Content.styled(f"marked a duplicate of {one_line(marked.path, 120)} (D clears)", WARNING))
+    for near in duplicates[:MAX_DUPLICATES_SHOWN]:
+        figures = f"containment {near.containment:.2f}" if near.containment else "marked"
+        lines.append(Content(f"  {one_line(near.path, 120)} ({figures})"))
+    if duplicates:
+        lines.append(Content.styled("  = diff with the nearest, D marks this a duplicate, } next cluster", "dim"))
+    else:
+        lines.append(Content.styled("none", "dim"))
+
     lines += [Content(""), _heading("note")]
     if doc.note:
         lines += [Content(visible(line)) for line in doc.note.split("\n")[:NOTE_LINES_SHOWN]]
@@ -129,8 +144,9 @@ class Inspector(ScrollView, can_focus=False):
         self._base_style = Style()
 
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0,
-             suggestions: Sequence[Suggestion] = (), shown: bool = True) -> None:
-        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown) if doc is not None
+             suggestions: Sequence[Suggestion] = (), shown: bool = True,
+             duplicates: Sequence[NearDuplicate] = ()) -> None:
+        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates) if doc is not None
                       else [Content("No document")])
         self._rewrap()
 

@@ -1,0 +1,129 @@
+"""Clusters of near-duplicates, and which document of each one an export keeps.
+
+Two documents are in one cluster when a chain of pairs joins them: pairs whose
+containment reaches the threshold, and the analyst's marks (``documents.duplicate_of``),
+which count whatever the figures say. Missing and unreadable documents are in none.
+
+The document a cluster keeps (``export --dedup``): the one the analyst marked kept (a
+document others are marked duplicates of, not itself marked a duplicate), else a
+reviewed one, else the longest body, else the first path. Never one marked a
+duplicate when another is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .pairs import DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    path: str
+    status: str
+    body_chars: int
+    duplicate_of: int | None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    number: int  # 1, 2, ... in the order of the clusters' first paths
+    members: tuple[Member, ...]  # the kept document first, then by path
+    keep: Member
+
+    @property
+    def paths(self) -> list[str]:
+        return [member.path for member in self.members]
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, item: int) -> int:
+        parent = self.parent.setdefault(item, item)
+        while parent != self.parent[parent]:
+            self.parent[parent] = self.parent[self.parent[parent]]
+            parent = self.parent[parent]
+        self.parent[item] = parent
+        return parent
+
+    def join(self, first: int, second: int) -> None:
+        root_first, root_second = self.find(first), self.find(second)
+        if root_first != root_second:
+            self.parent[max(root_first, root_second)] = min(root_first, root_second)
+
+    def groups(self) -> list[list[int]]:
+        found: dict[int, list[int]] = {}
+        for item in self.parent:
+            found.setdefault(self.find(item), []).append(item)
+        return list(found.values())
+
+
+def links(db: Any, threshold: float) -> list[tuple[int, int]]:
+    """Pairs at ``threshold`` and the analyst's marks, between readable documents."""
+    found = db.execute(
+        "SELECT n.a, n.b FROM near_duplicates n JOIN documents x ON x.id = n.a JOIN documents y ON y.id = n.b "
+        "WHERE n.containment >= ? AND x.state = 'ok' AND y.state = 'ok'", [threshold],
+    ).fetchall()
+    found += db.execute(
+        "SELECT d.id, d.duplicate_of FROM documents d JOIN documents o ON o.id = d.duplicate_of "
+        "WHERE d.state = 'ok' AND o.state = 'ok'"
+    ).fetchall()
+    return [(a, b) for a, b in found]
+
+
+def clusters(db: Any, threshold: float = DEFAULT_THRESHOLD) -> list[Cluster]:
+    joined = _UnionFind()
+    for a, b in links(db, threshold):
+        joined.join(a, b)
+    groups = joined.groups()
+    members = _members(db, [item for group in groups for item in group])
+    built = []
+    for group in groups:
+        people = sorted((members[item] for item in group), key=lambda m: m.path)
+        keep = keeper(people)
+        built.append((people[0].path, keep, people))
+    built.sort(key=lambda entry: entry[0])
+    return [
+        Cluster(number, (keep, *[m for m in people if m.id != keep.id]), keep)
+        for number, (_, keep, people) in enumerate(built, 1)
+    ]
+
+
+def keeper(members: list[Member]) -> Member:
+    """The document a cluster keeps (module docstring); ``members`` sorted by path."""
+    marked = {m.duplicate_of for m in members if m.duplicate_of is not None}
+    candidates = [m for m in members if m.duplicate_of is None] or members
+    return max(candidates, key=lambda m: (m.id in marked, m.status == "reviewed", m.body_chars, _first(m, members)))
+
+
+def _first(member: Member, members: list[Member]) -> int:
+    return -members.index(member)  # earlier path wins a tie
+
+
+def _members(db: Any, ids: Iterable[int]) -> dict[int, Member]:
+    found: dict[int, Member] = {}
+    ids = list(ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        for row in db.execute(
+            f"SELECT id, path, status, char_count - body_start, duplicate_of FROM documents "
+            f"WHERE id IN ({', '.join('?' for _ in part)})", part,
+        ):
+            found[row[0]] = Member(*row)
+    return found
+
+
+def rebuild_clusters(db: Any) -> None:
+    """Store every document's cluster at the default threshold (the list's filter and sort).
+    Inside the caller's write transaction."""
+    db.execute("DELETE FROM duplicate_clusters")
+    db.conn.executemany(
+        "INSERT INTO duplicate_clusters (document_id, cluster, keep) VALUES (?, ?, ?)",
+        ((member.id, cluster.number, int(member.id == cluster.keep.id))
+         for cluster in clusters(db) for member in cluster.members),
+    )

@@ -1,0 +1,101 @@
+"""Keeping signatures and pairs in step with the scans.
+
+After a scan that changed a text or a document's state (it leaves a mark in
+``corpus_state``), documents that are new, changed, or signed with other settings get a
+signature (in worker processes when there are many), then their pairs are found and
+verified again; pairs between unchanged documents stay. A no-change rescan costs one
+lookup. Signatures leave out the marked boilerplate and repeats known when they
+are made: ``Corpus.refresh_duplicates(everything=True)`` (``corpus-tui duplicates
+--refresh``) makes them all again after marking much more boilerplate.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..child_process import die_with_parent
+from .clusters import rebuild_clusters
+from .pairs import find_pairs, replace_pairs
+from .signatures import (
+    Signature,
+    clear_pending,
+    documents_to_sign,
+    pending_generation,
+    record_settings,
+    settings_current,
+    signatures_of,
+    store_signatures,
+)
+
+BLOCK = 500  # documents a worker signs at a time, and a transaction stores
+PARALLEL_MIN = 2000  # fewer: starting workers costs more than it saves
+AHEAD = 2  # blocks queued per worker
+
+_WORKER_DB: Any = None
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    signed: int = 0
+    pairs: int = 0  # pairs stored for the signed documents
+
+
+def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int], None] | None = None,
+            workers: int | None = None) -> RefreshSummary:
+    db = corpus.db
+    again = everything or not settings_current(db)
+    generation = pending_generation(db)
+    if not again and generation is None:  # no scan changed anything since the last refresh
+        return RefreshSummary()
+    ids = documents_to_sign(db, everything)
+    signed = 0
+    for block in _signed_blocks(corpus, ids, workers):
+        with corpus.write():
+            store_signatures(db, block)
+        signed += len(block)
+        if progress:
+            progress(signed, len(ids))
+    pairs = find_pairs(db, ids) if ids else []
+    with corpus.write():
+        replace_pairs(db, None if again else ids, pairs)
+        record_settings(db)
+        clear_pending(db, generation)
+        rebuild_clusters(db)
+    return RefreshSummary(signed, len(pairs))
+
+
+def _signed_blocks(corpus: Any, ids: list[int], workers: int | None) -> Iterator[list[Signature]]:
+    blocks = [ids[start : start + BLOCK] for start in range(0, len(ids), BLOCK)]
+    workers = max(1, min(os.cpu_count() or 1, 8)) if workers is None else workers
+    if workers < 2 or len(ids) < PARALLEL_MIN:
+        for block in blocks:
+            yield list(signatures_of(corpus.db, block))
+        return
+    context = multiprocessing.get_context("spawn")  # a forked child would share this process's connection
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                             initargs=(os.getpid(), str(corpus.db_path))) as pool:
+        pending = [pool.submit(_sign_block, block) for block in blocks[: workers * AHEAD]]
+        for index in range(len(blocks)):
+            found = pending.pop(0).result()
+            following = index + workers * AHEAD
+            if following < len(blocks):
+                pending.append(pool.submit(_sign_block, blocks[following]))
+            yield found
+
+
+def _start_worker(parent_pid: int, db_path: str) -> None:
+    global _WORKER_DB
+    die_with_parent(parent_pid)
+    from ..store import connect
+
+    _WORKER_DB = connect(Path(db_path), create=False, read_only=True)
+
+
+def _sign_block(ids: list[int]) -> list[Signature]:
+    return list(signatures_of(_WORKER_DB, ids))

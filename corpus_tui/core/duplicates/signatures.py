@@ -1,0 +1,149 @@
+"""MinHash signatures of documents' own text (``shingles``), with rensa.
+
+rensa (a Rust MinHash library, 1.2 MB, no dependencies) computes a 192-slot R-MinHash
+of a document's shingles in ~30 µs; datasketch's pure-Python MinHash is ~20x slower
+for the same (``bench/bench_duplicates.py`` measures both). A signature is stored as
+rensa's own serialized state, so it is loaded back into an ``RMinHash`` and its LSH
+index; ``SIGNATURE_SETTINGS`` names everything a signature depends on, and a corpus
+whose signatures were made with other settings (or another rensa algorithm) gets new
+ones at its next scan.
+
+A document with fewer than ``MIN_WORDS`` words of its own gets no signature: a caption
+or a one-line page would be "contained" in every page that quotes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import rensa
+
+from ..normalize import NORMALIZATION_VERSION
+from ..sources import MIN_DOCUMENTS as REPEAT_MIN_DOCUMENTS
+from .shingles import SHINGLE_WORDS, own_words, shingles
+
+NUM_PERM = 192
+BANDS = 64  # 3 slots a band: a pair of Jaccard 0.35 is a candidate with probability 0.94, 0.5: 0.9998
+SEED = 20261201
+MIN_WORDS = 20
+SETTINGS_KEY = "duplicates_signature"
+SIGNATURE_SETTINGS = (
+    f"shingle={SHINGLE_WORDS} perm={NUM_PERM} seed={SEED} min_words={MIN_WORDS} "
+    f"normalization={NORMALIZATION_VERSION} rensa={rensa.RMinHash.ALGORITHM_VERSION}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    document_id: int
+    sha256: str
+    words: int
+    shingles: int
+    state: bytes | None  # rensa's serialized RMinHash; None: too short to compare
+
+
+def minhash(shingle_set: Iterable[str]) -> rensa.RMinHash:
+    sketch = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
+    sketch.update(list(shingle_set))
+    return sketch
+
+
+def load_minhash(state: bytes) -> rensa.RMinHash:
+    sketch = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
+    sketch.__setstate__(state)
+    return sketch
+
+
+def own_words_of(db: Any, document_id: int) -> tuple[str, list[str]] | None:
+    """(sha256 of the text, its own words) of a readable document; None otherwise."""
+    row = db.execute(
+        "SELECT d.sha256, d.body_start, t.text FROM documents d JOIN document_texts t ON t.document_id = d.id "
+        "WHERE d.id = ? AND d.state = 'ok'", [document_id],
+    ).fetchone()
+    if row is None:
+        return None
+    sha256, body_start, text = row
+    marked = db.execute(
+        "SELECT start, \"end\" FROM spans WHERE document_id = ? AND kind = 'boilerplate' AND anchor != 'stale'",
+        [document_id],
+    ).fetchall()
+    repeated = db.execute(
+        'SELECT p.start, p."end" FROM passages p JOIN repeats r ON r.fingerprint = p.fingerprint '
+        "WHERE p.document_id = ? AND r.documents >= ?", [document_id, REPEAT_MIN_DOCUMENTS],
+    ).fetchall()
+    return sha256 or "", own_words(text, body_start, marked, repeated)
+
+
+def signature_of(db: Any, document_id: int) -> Signature | None:
+    found = own_words_of(db, document_id)
+    if found is None:
+        return None
+    sha256, word_list = found
+    shingle_set = shingles(word_list)
+    state = minhash(shingle_set).__getstate__() if len(word_list) >= MIN_WORDS else None
+    return Signature(document_id, sha256, len(word_list), len(shingle_set), state)
+
+
+def signatures_of(db: Any, document_ids: Iterable[int]) -> Iterator[Signature]:
+    for document_id in document_ids:
+        found = signature_of(db, document_id)
+        if found is not None:
+            yield found
+
+
+PENDING_KEY = "duplicates_pending"
+
+
+def mark_signatures_pending(db: Any) -> None:
+    """A scan changed a text or a document's state: the next refresh looks for documents to
+    sign and rebuilds the clusters. A counter, so a refresh clears only what it has seen.
+    Inside the caller's write transaction."""
+    db.execute(
+        "INSERT INTO corpus_state (key, value) VALUES (?, '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", [PENDING_KEY],
+    )
+
+
+def pending_generation(db: Any) -> str | None:
+    row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [PENDING_KEY]).fetchone()
+    return row[0] if row else None
+
+
+def clear_pending(db: Any, generation: str | None) -> None:
+    """Inside the caller's write transaction: forget the mark if no scan added to it since."""
+    db.execute("DELETE FROM corpus_state WHERE key = ? AND value IS ?", [PENDING_KEY, generation])
+
+
+def documents_to_sign(db: Any, everything: bool = False) -> list[int]:
+    """Readable documents with no signature, or one of a text that changed since (all of
+    them when ``everything`` or when the stored signatures were made with other settings)."""
+    if everything or not settings_current(db):
+        return [row[0] for row in db.execute("SELECT id FROM documents WHERE state = 'ok' ORDER BY id")]
+    return [row[0] for row in db.execute(
+        "SELECT d.id FROM documents d LEFT JOIN minhashes m ON m.document_id = d.id "
+        "WHERE d.state = 'ok' AND (m.document_id IS NULL OR m.sha256 IS NOT d.sha256) ORDER BY d.id"
+    )]
+
+
+def settings_current(db: Any) -> bool:
+    row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [SETTINGS_KEY]).fetchone()
+    return row is not None and row[0] == SIGNATURE_SETTINGS
+
+
+def record_settings(db: Any) -> None:
+    db.execute(
+        "INSERT INTO corpus_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [SETTINGS_KEY, SIGNATURE_SETTINGS],
+    )
+
+
+def store_signatures(db: Any, signatures: Iterable[Signature]) -> None:
+    """Inside the caller's write transaction."""
+    db.conn.executemany(
+        "INSERT INTO minhashes (document_id, sha256, words, shingles, signature) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (document_id) DO UPDATE SET sha256 = excluded.sha256, words = excluded.words, "
+        "shingles = excluded.shingles, signature = excluded.signature",
+        ((s.document_id, s.sha256, s.words, s.shingles, s.state) for s in signatures),
+    )
