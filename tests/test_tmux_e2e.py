@@ -183,6 +183,26 @@ def test_suggestions_in_a_real_terminal(tmp_path, tmux_app):
     assert app.alive() and "Traceback" not in screen
 
 
+def test_near_duplicates_in_a_real_terminal(tmp_path, tmux_app):
+    """The seeds' repost: the inspector names it, = shows the diff, D marks it, the list says dup."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", folder,
+                    ignore=shutil.ignore_patterns("annotations.db*"))
+    app = tmux_app(folder)
+    app.wait_for("reviewed 0/5")
+    screen = app.wait_for("Po ≈1")  # the list shows the two documents' cluster
+    assert "Video: Iraqi Force ≈1" in screen
+    app.keys("]", "i")  # 001, and the inspector (hidden at 120 columns)
+    app.wait_for("near-duplicates (1)")
+    app.wait_for("containment 0.68)")  # after the path of 000, wrapped in the narrow inspector
+    app.keys("=")
+    screen = app.wait_for("containment 0.68, Jaccard 0.40")
+    assert "- 001_07e63e06108ae30e.txt" in screen and "+ 000_017fdcef885307d4.txt" in screen
+    app.keys("Escape", "D")
+    screen = app.wait_for("marked a duplicate of")
+    assert " dup│" in screen and app.alive() and "Traceback" not in screen  # the list row says dup
+
+
 def _boilerplate(folder):  # type: ignore[no-untyped-def]
     from corpus_tui import Corpus
 

@@ -72,3 +72,18 @@ async def _repeats_listed(pilot) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_repeats_view(snap_compare, tmp_path, size):
     assert snap_compare(app_on(annotated_seeds(tmp_path)), terminal_size=size, run_before=_repeats_listed)
+
+
+async def _diff_shown(pilot) -> None:
+    """The diff of 000 and its repost 001 (=), once the worker has computed it."""
+    await _settled(pilot)
+    await pilot.press("equals_sign")
+    from corpus_tui.tui.screens.duplicate_diff import DiffView
+
+    await settle(pilot, pilot.app, lambda: bool(pilot.app.screen.query(DiffView) and
+                                                pilot.app.screen.query_one(DiffView).rows))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_duplicate_diff(snap_compare, tmp_path, size):
+    assert snap_compare(app_on(annotated_seeds(tmp_path)), terminal_size=size, run_before=_diff_shown)

@@ -1,13 +1,15 @@
 """What two documents are compared on: the word shingles of their own text.
 
 A document's *own text* is its body (after front matter) without the ranges that are
-not its own: marked boilerplate, and passages the passage index finds in 3 or more
-documents (boilerplate-like repeats: a site's template). So two pages of one site
-are compared on their articles, not on the menus and footers they share. When the
-repeats take away three quarters or more of the words a document has without its
-marked boilerplate, that text is compared instead: an article syndicated to three
-sites is itself "repeated", and its copies must still be found (pages that are
-nearly all template then match each other too, which is what they are).
+not its own: marked boilerplate, and the passages the passage index finds in 3 or
+more documents (boilerplate-like repeats: a site's template) that are shorter than
+200 characters or in 20 documents or more. So two pages of one site are compared on
+their articles, not on the menus, bylines and footers they share; and the long
+paragraphs of an article syndicated to a few sites, "repeated" too, stay in it
+(``signatures.own_words_of`` picks the ranges). When the repeats take away three
+quarters or more of the words a document has without its marked boilerplate, that
+text is compared instead: its copies must still be found (pages that are nearly all
+template then match each other too, which is what they are).
 
 The own text is normalized as passages are (``normalize``: NFKC, case folded,
 quotes and dashes unified, entities resolved, digits one class, link targets

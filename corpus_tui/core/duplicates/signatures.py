@@ -28,6 +28,10 @@ NUM_PERM = 192
 BANDS = 64  # 3 slots a band: a pair of Jaccard 0.35 is a candidate with probability 0.94, 0.5: 0.9998
 SEED = 20261201
 MIN_WORDS = 20
+# A long passage in a few documents is more likely an article syndicated to a few sites than
+# a template: it stays in the text compared, unless it is in this many documents.
+TEMPLATE_MIN_DOCUMENTS = 20
+LONG_PASSAGE_CHARS = 200
 SETTINGS_KEY = "duplicates_signature"
 SIGNATURE_SETTINGS = (
     f"shingle={SHINGLE_WORDS} perm={NUM_PERM} seed={SEED} min_words={MIN_WORDS} "
@@ -71,7 +75,8 @@ def own_words_of(db: Any, document_id: int) -> tuple[str, list[str]] | None:
     ).fetchall()
     repeated = db.execute(
         'SELECT p.start, p."end" FROM passages p JOIN repeats r ON r.fingerprint = p.fingerprint '
-        "WHERE p.document_id = ? AND r.documents >= ?", [document_id, REPEAT_MIN_DOCUMENTS],
+        'WHERE p.document_id = ? AND r.documents >= ? AND (r.documents >= ? OR p."end" - p.start < ?)',
+        [document_id, REPEAT_MIN_DOCUMENTS, TEMPLATE_MIN_DOCUMENTS, LONG_PASSAGE_CHARS],
     ).fetchall()
     return sha256 or "", own_words(text, body_start, marked, repeated)
 

@@ -1,0 +1,234 @@
+"""Near-duplicate documents (issue 13): shingles, signatures at scan, exact pairs, clusters,
+marks, the list, export --dedup and the command line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from test_suggest import assert_one_line_error
+
+from corpus_tui import Corpus
+from corpus_tui.core.duplicates import pairs as pair_module
+from corpus_tui.core.duplicates.clusters import Member, keeper
+from corpus_tui.core.duplicates.diff import diff_rows
+from corpus_tui.core.duplicates.shingles import own_words, shingles, without, words
+from corpus_tui.core.duplicates.signatures import SETTINGS_KEY
+from corpus_tui.core.errors import InvalidValue
+from corpus_tui.core.export import export
+from corpus_tui.core.listing import list_documents
+
+FIRST, SECOND = "000_017fdcef885307d4.txt", "001_07e63e06108ae30e.txt"
+
+ARTICLE = (
+    "The harbour council voted on Tuesday to close the northern pier for repairs after engineers "
+    "found \"serious cracks\" in two of its pillars. The mayor said the work would take six weeks "
+    "and cost about 2.4 million, and that ferries would use the southern quay meanwhile. Fishermen "
+    "who moor at the pier said they had warned the council about the damage last winter, but "
+    "nobody came to look until a railing fell into the water in March."
+)
+OTHER = (
+    "A small bakery on Mill Street has won the regional prize for its rye bread, beating forty "
+    "entries from across the province. The owner, who opened the shop eleven years ago with a "
+    "borrowed oven, said the recipe came from her grandmother and has not changed since. Judges "
+    "praised the crust and the sour taste, and asked for the recipe, which she declined to share."
+)
+HOST = (
+    "Train services between the two valleys will resume next month after a year of track work, the "
+    "operator announced, with an hourly timetable on weekdays and fewer trains at weekends. Season "
+    "tickets bought before the closure will be honoured, and the bus replacement ends the same day. "
+    "Residents welcomed the news but asked why the station car park will stay closed until autumn."
+)
+FOOTER = "Support independent journalism: donate today.\nCopyright 2024 The Harbour Times. All rights reserved."
+
+
+def page(body: str, n: int = 0) -> str:
+    return f"Home | News | Sport | Contact\n\n{body}\n\n{FOOTER.replace('2024', str(2000 + n))}\n"
+
+
+def test_words_are_normalized_like_passages():
+    assert words("“Support  SouthFront” – © 2017,\nnow!") == ["support", "southfront", "0", "now"]
+    assert words("it's") == words("it’s")  # curly apostrophes are straight ones
+    assert words("Read [the report](https://x.org/a) now") == ["read", "the", "report", "now"]
+
+
+def test_rewrapping_and_curly_quotes_keep_every_shingle():
+    wrapped = textwrap.fill(ARTICLE, 72)
+    curly = ARTICLE.replace('"serious cracks"', "“serious cracks”")
+    assert shingles(words(wrapped)) == shingles(words(ARTICLE)) == shingles(words(curly))
+
+
+def test_shingles_of_short_texts():
+    assert shingles(["a", "b", "c", "d"]) == {"a b c", "b c d"}
+    assert shingles(["a", "b"]) == {"a b"} and shingles([]) == set()
+
+
+def test_own_words_leave_out_marks_and_repeats_unless_repeats_are_nearly_everything():
+    text = "menu line\nthe article itself has quite a few words of its own here\nfooter line"
+    assert without(text, 0, [(0, 10), (5, 12)]) == text[12:]
+    assert without(text, 0, [(5, 9)]) == "menu \n" + text[9:]
+    own = own_words(text, 0, marked=[(0, 9)], repeated=[(len(text) - 11, len(text))])
+    assert own == words("the article itself has quite a few words of its own here")
+    # an article syndicated to three sites is "repeated" whole: its copies are compared on it
+    assert own_words(text, 0, marked=[], repeated=[(0, len(text))]) == words(text)
+
+
+def test_similarity_is_exact():
+    assert pair_module.similarity({1, 2, 3, 4}, {3, 4, 5}) == (2 / 5, 2 / 3)
+    assert pair_module.similarity(set(), {1}) == (0.0, 0.0)
+
+
+def test_seeds_000_and_001_are_linked_both_ways(seeds_copy):
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        summary = corpus.scan()
+        assert summary.signed == 5 and summary.duplicate_pairs == 1
+        ids = {d.path: d.id for d in corpus.documents()}
+        one, two = corpus.near_duplicates(ids[FIRST]), corpus.near_duplicates(ids[SECOND])
+        assert [n.path for n in one] == [SECOND] and [n.path for n in two] == [FIRST]
+        assert one[0].containment == two[0].containment > 0.6 and 0 < one[0].jaccard < one[0].containment
+        for other in ("002", "003", "004"):
+            path = next(p for p in ids if p.startswith(other))
+            assert corpus.near_duplicates(ids[path]) == []
+        [cluster] = corpus.duplicate_clusters()
+        assert cluster.paths == [FIRST, SECOND] and cluster.keep.path == FIRST  # the longer body
+
+
+def test_planted_copies_in_disguise_are_found_and_siblings_are_not(scanned):
+    edited = ARTICLE.replace("Tuesday", "Monday").replace("six", "seven").replace("about ", "")
+    corpus, _ = scanned({
+        "a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2), "c.txt": page("Weather: rain again.", 3),
+        "curly.txt": page(ARTICLE.replace('"serious cracks"', "“serious cracks”"), 4),
+        "wrapped.txt": page(textwrap.fill(ARTICLE, 72), 5),
+        "edited.txt": page(edited, 6),
+        "embedded.txt": page(HOST + "\n\n" + ARTICLE, 7),
+    })
+    found = {(p.a, p.b) for p in corpus.duplicate_pairs()}
+    for copy in ("curly.txt", "wrapped.txt", "edited.txt", "embedded.txt"):
+        assert ("a.txt", copy) in found
+    assert not any("b.txt" in pair or "c.txt" in pair for pair in found)  # same frame, other article
+    embedded = next(p for p in corpus.duplicate_pairs() if p.b == "embedded.txt" and p.a == "a.txt")
+    assert embedded.containment == 1.0 and embedded.jaccard < 0.7  # containment, not Jaccard, finds it
+
+
+def test_rescans_sign_only_what_changed_and_pairs_follow(scanned):
+    corpus, folder = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(ARTICLE, 2), "c.txt": page(OTHER, 3)})
+    assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [("a.txt", "b.txt")]
+    assert corpus.scan().signed == 0  # no change: nothing signed
+    (folder / "b.txt").write_text(page(OTHER + " A late correction.", 2))
+    summary = corpus.scan()
+    assert summary.signed == 1
+    assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [("b.txt", "c.txt")]
+    (folder / "c.txt").rename(folder / "d.txt")  # a rename keeps the signature and the pair
+    assert corpus.scan().signed == 0
+    assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [("b.txt", "d.txt")]
+    (folder / "d.txt").unlink()  # missing documents are in no pair and no cluster
+    corpus.scan()
+    assert corpus.duplicate_pairs() == [] and corpus.duplicate_clusters() == []
+    assert list_documents(corpus, "dup:yes") == []
+
+
+def test_other_signature_settings_sign_everything_again(scanned):
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(ARTICLE, 2)})
+    with corpus.write():
+        corpus.db.execute("UPDATE corpus_state SET value = 'old' WHERE key = ?", [SETTINGS_KEY])
+    assert corpus.scan().signed == 2
+    assert len(corpus.duplicate_pairs()) == 1
+
+
+def test_many_identical_documents_make_linear_pairs_and_one_cluster(scanned):
+    files = {f"{i:03}.txt": f"Notice {i}\n\n" + OTHER for i in range(40)}
+    corpus, _ = scanned(files)
+    pairs = corpus.duplicate_pairs()
+    assert len(pairs) == 39 and all(p.containment == 1.0 for p in pairs)  # each to the first, not 780
+    [cluster] = corpus.duplicate_clusters()
+    assert len(cluster.members) == 40
+
+
+def test_short_documents_get_no_signature(scanned):
+    corpus, _ = scanned({"a.txt": "Photo gallery\n", "b.txt": "Photo gallery\n" + ARTICLE})
+    assert corpus.duplicate_pairs() == []
+
+
+def test_mark_duplicate_is_one_undo_step_and_joins_a_cluster(scanned):
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2)})
+    a, b = (corpus.document_by_path(p).id for p in ("a.txt", "b.txt"))
+    assert corpus.duplicate_clusters() == []
+    assert corpus.mark_duplicate(b, a) and not corpus.mark_duplicate(b, a)
+    [cluster] = corpus.duplicate_clusters()
+    assert cluster.keep.path == "a.txt"  # the one b is marked a duplicate of is kept
+    assert [n.path for n in corpus.near_duplicates(b)] == ["a.txt"] and corpus.near_duplicates(b)[0].marked
+    assert corpus.undo().action == "duplicate.mark"
+    assert corpus.document(b).duplicate_of is None and corpus.duplicate_clusters() == []
+    corpus.redo()
+    assert corpus.document(b).duplicate_of == a
+    with pytest.raises(InvalidValue):
+        corpus.mark_duplicate(a, a)
+    with pytest.raises(InvalidValue):
+        corpus.mark_duplicate(a, 999)
+
+
+def test_the_kept_document_is_marked_kept_else_reviewed_else_longest():
+    def member(i: int, status: str = "new", chars: int = 100, of: int | None = None) -> Member:
+        return Member(i, f"{i}.txt", status, chars, of)
+
+    assert keeper([member(1), member(2, chars=200)]).id == 2
+    assert keeper([member(1, "reviewed"), member(2, chars=200)]).id == 1
+    assert keeper([member(1, chars=50), member(2, chars=200, of=1)]).id == 1
+    assert keeper([member(1), member(2)]).id == 1  # a tie: the first path
+
+
+def test_list_filter_and_sort_by_cluster(scanned):
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2), "c.txt": page(ARTICLE, 3),
+                         "d.txt": page(OTHER + " Updated.", 4), "e.txt": page("Only this one.", 5)})
+    assert [r.path for r in list_documents(corpus, "dup:yes")] == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    assert [r.path for r in list_documents(corpus, "dup:no")] == ["e.txt"]
+    rows = list_documents(corpus, "", sort="cluster")
+    assert [(r.path, r.cluster) for r in rows] == [("a.txt", 1), ("c.txt", 1), ("d.txt", 2), ("b.txt", 2),
+                                                   ("e.txt", None)]
+    with pytest.raises(InvalidValue):
+        list_documents(corpus, "dup:maybe")
+
+
+def test_export_dedup_keeps_one_per_cluster_and_exports_the_mark(scanned, tmp_path):
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2), "c.txt": page(ARTICLE + " More.", 3)})
+    c = corpus.document_by_path("c.txt").id
+    corpus.set_status(corpus.document_by_path("a.txt").id, "reviewed")
+    summary = export(corpus, "jsonl", tmp_path / "d.jsonl", dedup=True)
+    assert summary.duplicates_left_out == 1 and "1 near-duplicate left out" in summary.line()
+    assert [json.loads(line)["path"] for line in open(tmp_path / "d.jsonl")] == ["a.txt", "b.txt"]  # reviewed wins
+    corpus.mark_duplicate(corpus.document_by_path("a.txt").id, c)
+    export(corpus, "jsonl", tmp_path / "e.jsonl", dedup=True)
+    assert [json.loads(line)["path"] for line in open(tmp_path / "e.jsonl")] == ["b.txt", "c.txt"]
+    export(corpus, "jsonl", tmp_path / "all.jsonl")
+    records = {r["path"]: r for r in map(json.loads, open(tmp_path / "all.jsonl"))}
+    assert records["a.txt"]["duplicate_of"] == "c.txt" and records["b.txt"]["duplicate_of"] is None
+
+
+def test_diff_rows_flag_the_words_that_differ_and_fold_equal_runs():
+    same = [f"line {i}" for i in range(20)]
+    first = "\n".join(["It said \"no\" today."] + same)
+    second = "\n".join(["It said “no” today."] + same + ["An added line."])
+    rows = diff_rows(first, second)
+    assert [r.kind for r in rows[:2]] == ["removed", "added"]
+    assert ("“", True) in rows[1].pieces and ("It said ", False) in rows[1].pieces
+    assert any(r.kind == "fold" and "14 same lines" in r.text for r in rows)
+    assert rows[-1].kind == "added" and rows[-1].text == "An added line."
+    assert "".join(p for p, _ in rows[0].pieces) == "It said \"no\" today."
+
+
+def test_cli_duplicates_pairs_clusters_and_errors(seeds_copy, run_script):
+    assert run_script("scan", seeds_copy).returncode == 0
+    pairs = run_script("duplicates", seeds_copy, "--json")
+    assert pairs.returncode == 0
+    [record] = [json.loads(line) for line in pairs.stdout.splitlines()]
+    assert (record["a"], record["b"]) == (FIRST, SECOND) and set(record) == {"a", "b", "jaccard", "containment"}
+    clusters = run_script("duplicates", seeds_copy, "--clusters", "--json")
+    assert [json.loads(line) for line in clusters.stdout.splitlines()] == [
+        {"documents": [FIRST, SECOND], "keep": FIRST}]
+    table = run_script("duplicates", seeds_copy)
+    assert FIRST in table.stdout and "contain" in table.stdout
+    assert run_script("duplicates", seeds_copy, "--threshold", "0.9").stdout.startswith("no near-duplicates")
+    assert_one_line_error(run_script("duplicates", seeds_copy, "--threshold", "0.1"), "--threshold")
+    dedup = run_script("export", seeds_copy, "--dedup", "-o", seeds_copy.parent / "out.jsonl")
+    assert dedup.returncode == 0 and "1 near-duplicate left out" in dedup.stdout + dedup.stderr
