@@ -232,3 +232,46 @@ def test_cli_duplicates_pairs_clusters_and_errors(seeds_copy, run_script):
     assert_one_line_error(run_script("duplicates", seeds_copy, "--threshold", "0.1"), "--threshold")
     dedup = run_script("export", seeds_copy, "--dedup", "-o", seeds_copy.parent / "out.jsonl")
     assert dedup.returncode == 0 and "1 near-duplicate left out" in dedup.stdout + dedup.stderr
+
+
+def test_a_version_5_corpus_is_upgraded_and_signed_at_its_next_scan(seeds_copy):
+    import sqlite3
+
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+    con = sqlite3.connect(seeds_copy / "annotations.db")
+    for statement in ("DROP TABLE minhashes", "DROP TABLE near_duplicates", "DROP TABLE duplicate_clusters",
+                      "DROP INDEX documents_duplicate_of", "ALTER TABLE documents DROP COLUMN duplicate_of",
+                      "DELETE FROM corpus_state WHERE key LIKE 'duplicates_%'",
+                      "UPDATE schema_version SET version = 5"):
+        con.execute(statement)
+    con.commit()
+    con.close()
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        assert corpus.duplicate_pairs() == []  # upgraded, not signed yet
+        assert corpus.scan().signed == 5
+        assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [(FIRST, SECOND)]
+
+
+def test_a_refresh_cut_short_after_signing_loses_no_pair(make_corpus, open_corpus, monkeypatch):
+    from corpus_tui.core.duplicates import refresh as refresh_module
+
+    folder = make_corpus({"a.txt": page(ARTICLE, 1), "b.txt": page(HOST, 2), "c.txt": page(OTHER, 3)})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    assert corpus.duplicate_pairs() == []
+    (folder / "b.txt").write_text(page(ARTICLE + " Updated.", 2))
+
+    def crash(db, ids, progress=None):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # killed between the signatures' commit and the pairs'
+
+    monkeypatch.setattr(refresh_module, "find_pairs", crash)
+    with pytest.raises(KeyboardInterrupt):
+        corpus.scan()
+    assert corpus.query("SELECT document_id FROM minhashes WHERE paired = 0") == [
+        {"document_id": corpus.document_by_path("b.txt").id}]
+    monkeypatch.undo()
+    summary = corpus.scan()  # nothing to sign, but the pairs are still owed
+    assert summary.signed == 0 and summary.duplicate_pairs == 1
+    assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [("a.txt", "b.txt")]
+    assert corpus.query("PRAGMA integrity_check") == [{"integrity_check": "ok"}]

@@ -205,6 +205,9 @@ def test_schema_v5_keeps_rejections_and_an_older_corpus_is_upgraded(seeds_copy, 
     corpus.scan()
     corpus.close()
     con = sqlite3.connect(seeds_copy / "annotations.db")
+    for statement in ("DROP TABLE minhashes", "DROP TABLE near_duplicates", "DROP TABLE duplicate_clusters",
+                      "DROP INDEX documents_duplicate_of", "ALTER TABLE documents DROP COLUMN duplicate_of"):
+        con.execute(statement)  # version 6 (near-duplicates) undone first
     con.execute("DROP TABLE suggestion_rejections")
     con.execute("UPDATE schema_version SET version = 4")
     con.commit()

@@ -296,7 +296,8 @@ CREATE TABLE minhashes (
     sha256 TEXT NOT NULL,
     words INTEGER NOT NULL,
     shingles INTEGER NOT NULL,
-    signature BLOB
+    signature BLOB,
+    paired INTEGER NOT NULL DEFAULT 0  -- its pairs were verified since it was signed
 );
 
 CREATE TABLE near_duplicates (

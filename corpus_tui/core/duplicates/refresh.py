@@ -25,8 +25,10 @@ from .pairs import find_pairs, replace_pairs
 from .signatures import (
     Signature,
     clear_pending,
+    documents_to_pair,
     documents_to_sign,
     pending_generation,
+    record_paired,
     record_settings,
     settings_current,
     signatures_of,
@@ -43,7 +45,7 @@ _WORKER_DB: Any = None
 @dataclass(frozen=True)
 class RefreshSummary:
     signed: int = 0
-    pairs: int = 0  # pairs stored for the signed documents
+    pairs: int = 0  # pairs stored for the documents signed (now or by a refresh cut short)
 
 
 def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int], None] | None = None,
@@ -61,9 +63,12 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
         signed += len(block)
         if progress:
             progress(signed, len(ids))
-    pairs = find_pairs(db, ids) if ids else []
+    # With those a refresh killed after signing left unpaired: a crash loses no pair.
+    to_pair = documents_to_pair(db)
+    pairs = find_pairs(db, to_pair) if to_pair else []
     with corpus.write():
-        replace_pairs(db, None if again else ids, pairs)
+        replace_pairs(db, None if again else to_pair, pairs)
+        record_paired(db, to_pair)
         record_settings(db)
         clear_pending(db, generation)
         rebuild_clusters(db)

@@ -132,6 +132,17 @@ def documents_to_sign(db: Any, everything: bool = False) -> list[int]:
     )]
 
 
+def documents_to_pair(db: Any) -> list[int]:
+    """Documents signed since their pairs were last verified (this refresh's, and any a
+    refresh killed before its end left)."""
+    return [row[0] for row in db.execute("SELECT document_id FROM minhashes WHERE paired = 0 ORDER BY document_id")]
+
+
+def record_paired(db: Any, document_ids: list[int]) -> None:
+    """Inside the transaction that stores their pairs."""
+    db.conn.executemany("UPDATE minhashes SET paired = 1 WHERE document_id = ?", ((i,) for i in document_ids))
+
+
 def settings_current(db: Any) -> bool:
     row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [SETTINGS_KEY]).fetchone()
     return row is not None and row[0] == SIGNATURE_SETTINGS
@@ -147,8 +158,8 @@ def record_settings(db: Any) -> None:
 def store_signatures(db: Any, signatures: Iterable[Signature]) -> None:
     """Inside the caller's write transaction."""
     db.conn.executemany(
-        "INSERT INTO minhashes (document_id, sha256, words, shingles, signature) VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO minhashes (document_id, sha256, words, shingles, signature, paired) VALUES (?, ?, ?, ?, ?, 0) "
         "ON CONFLICT (document_id) DO UPDATE SET sha256 = excluded.sha256, words = excluded.words, "
-        "shingles = excluded.shingles, signature = excluded.signature",
+        "shingles = excluded.shingles, signature = excluded.signature, paired = 0",
         ((s.document_id, s.sha256, s.words, s.shingles, s.state) for s in signatures),
     )
