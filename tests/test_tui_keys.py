@@ -308,7 +308,7 @@ async def test_first_open_scans_with_progress_and_fills_the_list(tmp_path):
     folder = seeds_copy(tmp_path, scanned=False)
     app = app_on(folder, scan_on_open=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app, lambda: len(app.doclist.rows) == 5)
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5, rounds=500)  # a scan child starts first
         assert app.doc is not None
     assert db_rows(folder, "SELECT COUNT(*) AS n FROM documents") == [{"n": 5}]
 

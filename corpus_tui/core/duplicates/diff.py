@@ -15,6 +15,8 @@ from dataclasses import dataclass
 FOLD_AFTER = 8  # equal lines in a row beyond which the middle is folded
 CONTEXT = 3  # equal lines kept on each side of a fold
 WORD_DIFF_MAX = 5_000  # characters: longer changed lines are shown whole
+PAIR_RATIO = 0.6  # a removed and an added line this alike are one changed line
+PAIR_SEARCH = 200  # added lines a removed one is compared with at most (a block of 10 MB: shown whole)
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
@@ -33,22 +35,45 @@ class DiffRow:
 def diff_rows(first: str, second: str) -> list[DiffRow]:
     """The rows of a diff from ``first`` to ``second``."""
     first_lines, second_lines = first.splitlines(), second.splitlines()
-    matcher = difflib.SequenceMatcher(None, first_lines, second_lines, autojunk=False)
+    # Blank lines are no anchors: matching them would line up two different frames' paragraphs.
+    matcher = difflib.SequenceMatcher(lambda line: not line.strip(), first_lines, second_lines, autojunk=False)
     rows: list[DiffRow] = []
     for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
         if tag == "equal":
             rows += _equal(first_lines, a_start, a_end, b_start)
             continue
-        removed = list(range(a_start, a_end))
-        added = list(range(b_start, b_end))
-        if tag == "replace":
-            for a_index, b_index in zip(removed, added):
-                old, new = _word_diff(first_lines[a_index], second_lines[b_index])
-                rows.append(DiffRow("removed", a_index + 1, None, old))
-                rows.append(DiffRow("added", None, b_index + 1, new))
-            removed, added = removed[len(added):], added[len(removed):]
-        rows += [DiffRow("removed", i + 1, None, ((first_lines[i], True),)) for i in removed]
-        rows += [DiffRow("added", None, i + 1, ((second_lines[i], True),)) for i in added]
+        rows += _changed(first_lines, second_lines, range(a_start, a_end), range(b_start, b_end))
+    return rows
+
+
+def _changed(first_lines: list[str], second_lines: list[str], removed_range: range,
+             added_range: range) -> list[DiffRow]:
+    """A changed block: each removed line paired, in order, with the next added line much like it
+    (difflib ratio >= ``PAIR_RATIO``), shown word by word; the others shown whole. Blank lines
+    are left out of changed blocks: a blank line more or less is not a difference to read."""
+    rows: list[DiffRow] = []
+    removed = [i for i in removed_range if first_lines[i].strip()]
+    added = [i for i in added_range if second_lines[i].strip()]
+    next_added = 0  # index into added
+    for a_index in removed:
+        partner = None
+        if len(added) <= PAIR_SEARCH:
+            for position in range(next_added, len(added)):
+                b_index = added[position]
+                matcher = difflib.SequenceMatcher(None, first_lines[a_index], second_lines[b_index], autojunk=False)
+                if matcher.real_quick_ratio() >= PAIR_RATIO and matcher.quick_ratio() >= PAIR_RATIO \
+                        and matcher.ratio() >= PAIR_RATIO:
+                    partner = position
+                    break
+        if partner is None:
+            rows.append(DiffRow("removed", a_index + 1, None, ((first_lines[a_index], True),)))
+            continue
+        rows += [DiffRow("added", None, b + 1, ((second_lines[b], True),)) for b in added[next_added:partner]]
+        old, new = _word_diff(first_lines[a_index], second_lines[added[partner]])
+        rows.append(DiffRow("removed", a_index + 1, None, old))
+        rows.append(DiffRow("added", None, added[partner] + 1, new))
+        next_added = partner + 1
+    rows += [DiffRow("added", None, b + 1, ((second_lines[b], True),)) for b in added[next_added:]]
     return rows
 
 
