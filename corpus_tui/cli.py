@@ -267,3 +267,6 @@ _register_suggest(cli)
 
 from .cli_duplicates import register as _register_duplicates  # noqa: E402
 _register_duplicates(cli)
+
+from .cli_apply import register as _register_apply  # noqa: E402
+_register_apply(cli)

@@ -1,4 +1,5 @@
-"""``corpus-tui rules list|remove``: the rules marking everywhere keeps, over ``Corpus.rules``.
+"""``corpus-tui rules list|remove|export``: the rules marking everywhere keeps, over ``Corpus.rules``;
+``export`` writes them as a portable bundle (``core.bundle``).
 
 ``corpus_tui.cli`` calls ``register(cli)`` at its end.
 """
@@ -6,12 +7,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from .cli_output import out
+from .cli_output import out, say
 from .core import Corpus
 from .core.safe_text import one_line
+from .core.wording import plural
 
 
 @click.group("rules")
@@ -24,6 +27,7 @@ def rules_group() -> None:
       corpus-tui rules list seeds
       corpus-tui rules remove seeds 3
       corpus-tui rules remove seeds 3 --keep-marks
+      corpus-tui rules export seeds -o seeds-rules.json
     """
 
 
@@ -70,6 +74,38 @@ def rules_remove(folder: str, rule_id: int, keep_marks: bool, db: str | None, an
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         removed = corpus.remove_rule(rule_id, remove_marks=not keep_marks)
     out(f"rule {rule_id} removed" + ("" if keep_marks else f", and {removed} ranges it made"))
+
+
+@rules_group.command("export")
+@click.argument("folder", type=click.Path())
+@click.option("-o", "--output", required=True, metavar="RULES.json|-", help="Where the bundle goes ('-': stdout).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def rules_export(folder: str, output: str, force: bool, db: str | None, annotator: str | None,
+                 timeout: float) -> None:
+    """Write FOLDER's decisions as a portable rules bundle (JSON) for 'corpus-tui apply'.
+
+    It holds the active rules (passage fingerprints, reasons, texts), the normalization
+    version they need and the near-duplicate settings. 'corpus-tui apply' (or the
+    Python function corpus_tui.core.bundle.apply_bundle, on Spark or datatrove) then
+    marks the same boilerplate in any text.
+
+    \b
+    Example:
+      corpus-tui rules export seeds -o seeds-rules.json
+    """
+    from .core.bundle import make_bundle
+    from .core.export.output import atomic_file
+
+    with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        bundle = make_bundle(corpus)
+    text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+    if output == "-":
+        out(text.rstrip("\n"))
+        return
+    target = Path(output)
+    with atomic_file(target, force) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    say(f"wrote {plural(len(bundle['rules']), 'rule')} to {target}")
 
 
 def register(cli: click.Group) -> None:

@@ -1,0 +1,179 @@
+"""The analyst's decisions applied outside the corpus (issue 14): the rules bundle, the pure
+function, and ``corpus-tui apply`` on the local engine and on a real Dask LocalCluster."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import pytest
+from test_suggest import assert_one_line_error
+
+from corpus_tui import Corpus
+from corpus_tui.core.apply_records import ATTRIBUTE, Job, find_partitions, run_local
+from corpus_tui.core.bundle import BadBundle, apply_bundle, bundle_from_dict, load_bundle, make_bundle
+from corpus_tui.core.export import export
+
+APPEAL = "If you're able, and if you like our content and approach, please support the project."
+
+
+@pytest.fixture
+def ruled_seeds(seeds_copy):  # type: ignore[no-untyped-def]
+    """The seeds with the donation appeal marked everywhere (a rule) and its export."""
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+        [appeal] = [r for r in corpus.repeats(min_docs=2) if r.text.startswith(APPEAL)]
+        corpus.mark_everywhere(appeal.id, reason="donation appeal")
+        bundle = make_bundle(corpus)
+        texts = {d.path: corpus.text(d.id) for d in corpus.documents()}
+        export(corpus, "jsonl", seeds_copy.parent / "export.jsonl")
+    exported = {r["path"]: r for r in map(json.loads, open(seeds_copy.parent / "export.jsonl"))}
+    return seeds_copy, bundle, texts, exported
+
+
+def write_jsonl(path, records):  # type: ignore[no-untyped-def]
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+
+
+def test_the_bundle_is_readable_json_and_round_trips(ruled_seeds, tmp_path):
+    _, bundle, _, _ = ruled_seeds
+    assert bundle["format"] == "corpus-tui-rules" and bundle["version"] == 1
+    [rule] = bundle["rules"]
+    assert rule["reason"] == "donation appeal" and rule["text"].startswith(APPEAL)
+    assert isinstance(rule["fingerprint"], str)  # 64-bit: a string survives every JSON reader
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(bundle))
+    loaded = load_bundle(path)
+    assert loaded.fingerprints == {int(rule["fingerprint"])}
+    assert pickle.loads(pickle.dumps(loaded)) == loaded  # ships to Spark, Dask and datatrove workers
+
+
+def test_apply_bundle_gives_exports_clean_text_and_the_marked_ranges(ruled_seeds):
+    _, bundle_dict, texts, exported = ruled_seeds
+    bundle = bundle_from_dict(bundle_dict)
+    for path, text in texts.items():
+        applied = apply_bundle(bundle, text)
+        assert applied.clean_text == exported[path]["clean_text"]
+        assert [[b["start"], b["end"]] for b in exported[path]["boilerplate"]] == [s[:2] for s in applied.spans]
+        assert all(s[2] == 1.0 for s in applied.spans)
+    assert sum(bool(apply_bundle(bundle, t).spans) for t in texts.values()) == 2  # 000 and 002
+
+
+@pytest.mark.parametrize("data, says", [
+    ("not json", "not a JSON rules file"),
+    (json.dumps({"format": "other"}), "not a corpus-tui rules file"),
+    (json.dumps({"format": "corpus-tui-rules", "version": 99}), "version 99"),
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 0, "rules": []}), "normalization 0"),
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+                 "rules": [{"id": 1, "fingerprint": "x"}]}), "rule 1"),
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+                 "rules": [{"id": 1, "fingerprint": str(2**64)}]}), "rule 1"),
+])
+def test_a_bad_bundle_is_refused_in_one_line_and_nothing_is_written(tmp_path, run_script, data, says):
+    rules = tmp_path / "rules.json"
+    rules.write_text(data)
+    with pytest.raises(BadBundle, match=says):
+        load_bundle(rules)
+    write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "hello"}])
+    result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", tmp_path / "out")
+    assert_one_line_error(result, "rules.json")
+    assert not (tmp_path / "out").exists()
+
+
+def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(ruled_seeds, tmp_path, run_script):
+    seeds, bundle, texts, exported = ruled_seeds
+    (tmp_path / "rules.json").write_text(json.dumps(bundle))
+    shards = tmp_path / "crawl"
+    (shards / "2024").mkdir(parents=True)
+    records = [{"id": path, "text": text, "lang": "en", "attributes": {"other": [[0, 1, 0.5]]}}
+               for path, text in texts.items()]
+    write_jsonl(shards / "2024" / "a.jsonl", records[:3] + ["{broken", json.dumps([1, 2])])
+    write_jsonl(shards / "b.jsonl", records[3:] + [{"id": "n", "text": 5}])
+    result = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "out", "--json")
+    assert result.returncode == 0
+    summary = json.loads(result.stdout)
+    assert (summary["records"], summary["rejected"], summary["partitions"]) == (5, 3, 2)
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["2024__a.jsonl", "2024__a.rejects.jsonl", "b.jsonl",
+                                                     "b.rejects.jsonl"]
+    written = [json.loads(line) for name in ("2024__a.jsonl", "b.jsonl") for line in open(out / name)]
+    assert [r["id"] for r in written] == [r["id"] for r in records]  # input order
+    for record in written:
+        assert record["clean_text"] == exported[record["id"]]["clean_text"] and record["lang"] == "en"
+        assert record["attributes"]["other"] == [[0, 1, 0.5]]  # existing attributes kept
+        assert record["attributes"][ATTRIBUTE] == [[b["start"], b["end"], 1.0]
+                                                   for b in exported[record["id"]]["boilerplate"]]
+    rejects = [json.loads(line) for line in open(out / "2024__a.rejects.jsonl")]
+    assert [(r["line"], r["error"].split(":")[0]) for r in rejects] == [(4, "not JSON"), (5, "not a JSON object but list")]
+    assert json.loads(open(out / "b.rejects.jsonl").read())["id"] == "n"
+    again = run_script("apply", tmp_path / "rules.json", shards, "-o", out, "--json")
+    assert json.loads(again.stdout)["skipped"] == 2  # a rerun resumes: finished partitions stay
+
+
+def test_a_partition_killed_midway_leaves_nothing_and_is_redone(ruled_seeds, tmp_path, monkeypatch):
+    _, bundle, texts, _ = ruled_seeds
+    write_jsonl(tmp_path / "in.jsonl", [{"id": p, "text": t} for p, t in texts.items()])
+    job = Job(bundle_from_dict(bundle), str(tmp_path / "out"))
+    partitions = find_partitions([str(tmp_path / "in.jsonl")])
+    from corpus_tui.core import apply_records
+
+    calls = []
+
+    def dying(bundle, text):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return apply_bundle(bundle, text)
+
+    monkeypatch.setattr(apply_records, "apply_bundle", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run_local(job, partitions, workers=1)
+    assert list((tmp_path / "out").iterdir()) == []  # no half partition, no temporary file
+    monkeypatch.undo()
+    assert run_local(job, partitions, workers=1).records == 5
+
+
+def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_path, run_script):
+    pytest.importorskip("dask.distributed")
+    _, bundle, texts, _ = ruled_seeds
+    (tmp_path / "rules.json").write_text(json.dumps(bundle))
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    items = list(texts.items())
+    for n in range(3):
+        write_jsonl(shards / f"{n}.jsonl", [{"id": p, "text": t} for p, t in items[n::3]] + ["oops"])
+    local = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "local")
+    dask = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "dask", "--engine", "dask", "-j", "2")
+    assert local.returncode == dask.returncode == 0, dask.stderr
+    assert "dask engine" in dask.stderr
+    names = sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir()) and len(names) == 6
+    for name in names:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_parquet_in_and_out(ruled_seeds, tmp_path, run_script):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    _, bundle, texts, exported = ruled_seeds
+    (tmp_path / "rules.json").write_text(json.dumps(bundle))
+    pq.write_table(pa.Table.from_pylist([{"id": p, "text": t} for p, t in texts.items()]), tmp_path / "in.parquet")
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.parquet", "-o", tmp_path / "out",
+                        "--format", "parquet")
+    assert result.returncode == 0, result.stderr
+    rows = pq.read_table(tmp_path / "out" / "in.parquet").to_pylist()
+    assert [r["clean_text"] for r in rows] == [exported[p]["clean_text"] for p in texts]
+    assert json.loads(rows[0]["attributes"])[ATTRIBUTE] == [[b["start"], b["end"], 1.0]
+                                                            for b in exported[rows[0]["id"]]["boilerplate"]]
+
+
+def test_rules_export_cli(ruled_seeds, tmp_path, run_script):
+    seeds, _, _, _ = ruled_seeds
+    result = run_script("rules", "export", seeds, "-o", tmp_path / "r.json")
+    assert result.returncode == 0 and "wrote 1 rule to" in result.stderr
+    assert load_bundle(tmp_path / "r.json").rules[0].reason == "donation appeal"
+    again = run_script("rules", "export", seeds, "-o", tmp_path / "r.json")
+    assert_one_line_error(again, "already exists")
+    shutil.rmtree(seeds)
