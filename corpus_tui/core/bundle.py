@@ -33,7 +33,7 @@ from typing import Any
 from . import ranges
 from .errors import InvalidValue
 from .export.clean import clean_text
-from .front_matter import parse_front_matter
+from .front_matter import body_start_of
 from .normalize import NORMALIZATION_VERSION
 from .passages import ROW_WIDTH, passage_table
 from .store import now
@@ -147,7 +147,7 @@ def _optional_text(value: Any) -> str | None:
 def apply_bundle(bundle: Bundle, text: str) -> Applied:
     """The boilerplate ranges the bundle's rules mark in ``text`` and the clean text (see the
     module docstring). Pure: the same bundle and text give the same result anywhere."""
-    body_start = parse_front_matter(text).body_start if text.startswith("---") else 0
+    body_start = body_start_of(text) if text.startswith("---") else 0
     marked = boilerplate_ranges(bundle, text, body_start)
     return Applied(clean_text(text, marked), [[start, end, RULE_SCORE] for start, end in marked])
 

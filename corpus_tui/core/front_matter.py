@@ -125,20 +125,36 @@ def _load(block: str) -> Any:
         raise _Unusable(f"front matter cannot be read: {reason}") from None
 
 
-def parse_front_matter(text: str) -> FrontMatter:
-    """Return the metadata and where the body starts (0 when there is no block)."""
+def body_start_of(text: str) -> int:
+    """Where the body after the front matter starts, as ``parse_front_matter`` says, without
+    reading the YAML (a block that is not valid YAML is still front matter)."""
+    found = _block(text)
+    return found[2] if found is not None else 0
+
+
+def _block(text: str) -> tuple[int, int, int] | None:
+    """(block start, block end, body start), or None when there is no front matter."""
     opening = _OPENING.match(text)
     if not opening:
-        return FrontMatter()
+        return None
     closing = _CLOSING.search(text, opening.end())
     if not closing:
-        return FrontMatter()  # a lone '---' line is a horizontal rule, not front matter
+        return None  # a lone '---' line is a horizontal rule, not front matter
     body_start = closing.end()
     if text.startswith("\r\n", body_start):
         body_start += 2
     elif text.startswith("\n", body_start):
         body_start += 1
-    block = text[opening.end() : closing.start()]
+    return opening.end(), closing.start(), body_start
+
+
+def parse_front_matter(text: str) -> FrontMatter:
+    """Return the metadata and where the body starts (0 when there is no block)."""
+    found = _block(text)
+    if found is None:
+        return FrontMatter()
+    block_start, block_end, body_start = found
+    block = text[block_start:block_end]
     try:
         meta = _load(block)
         if meta is None:
