@@ -42,6 +42,8 @@ def test_the_bundle_is_readable_json_and_round_trips(ruled_seeds, tmp_path):
     [rule] = bundle["rules"]
     assert rule["reason"] == "donation appeal" and rule["text"].startswith(APPEAL)
     assert isinstance(rule["fingerprint"], str)  # 64-bit: a string survives every JSON reader
+    assert bundle["suggestions"]["threshold"] == bundle["suggestions"]["model"]["threshold"]
+    assert set(bundle["suggestions"]["correction"]) == {"bias", "dense", "tokens", "examples"}
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(bundle))
     loaded = load_bundle(path)
@@ -69,6 +71,8 @@ def test_apply_bundle_gives_exports_clean_text_and_the_marked_ranges(ruled_seeds
                  "rules": [{"id": 1, "fingerprint": "x"}]}), "rule 1"),
     (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
                  "rules": [{"id": 1, "fingerprint": str(2**64)}]}), "rule 1"),
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": [],
+                 "suggestions": {"model": {"format": 2}, "threshold": 0.5}}), "suggestions"),
 ])
 def test_a_bad_bundle_is_refused_in_one_line_and_nothing_is_written(tmp_path, run_script, data, says):
     rules = tmp_path / "rules.json"

@@ -8,12 +8,17 @@ object a person can read (``make_bundle``)::
      "rules": [{"id": 1, "fingerprint": "-6564522289523234990", "reason": "donation appeal",
                 "text": "If you're able, and if you like our content ..."}],
      "near_duplicates": {"shingle_words": 3, "num_perm": 192, "bands": 64, "seed": 20261201,
-                         "threshold": 0.5, "min_words": 20}}
+                         "threshold": 0.5, "min_words": 20},
+     "suggestions": {"threshold": 0.85, "model": {...}, "correction": {...}}}
 
 ``rules`` are the active rules of marking everywhere (``rules``): a passage's fingerprint
 (a string: 64-bit integers do not survive every JSON reader), the normalization version
 it was computed with, its reason and the copy's text shown when it was made.
-``near_duplicates`` are the settings the corpus's signatures use.
+``near_duplicates`` are the settings the corpus's signatures use. ``suggestions`` carries the
+suggestion model (``suggest/model.json``), its threshold and the correction this corpus's
+decisions fitted (``suggest.learner``), for a tool that wants to score suggestions; applying
+the bundle does not use it: only accepted marks are decisions, and ``export`` ignores
+suggestions too.
 
 ``apply_bundle(bundle, text)`` is pure and picklable (a ``Bundle`` holds only tuples and
 frozensets): it returns exactly the boilerplate ranges a scan would mark in a new document
@@ -61,12 +66,14 @@ class Bundle:
     rules: tuple[BundleRule, ...]
     near_duplicates: tuple[tuple[str, Any], ...] = ()
     fingerprints: frozenset[int] = frozenset()
+    suggestions_json: str = ""  # the bundle's "suggestions", as JSON text (not used to apply it)
 
     @classmethod
     def of(cls, normalization: int, rules: tuple[BundleRule, ...],
-           near_duplicates: dict[str, Any] | None = None) -> "Bundle":
+           near_duplicates: dict[str, Any] | None = None, suggestions: dict[str, Any] | None = None) -> "Bundle":
         return cls(normalization, rules, tuple(sorted((near_duplicates or {}).items())),
-                   frozenset(rule.fingerprint for rule in rules))
+                   frozenset(rule.fingerprint for rule in rules),
+                   json.dumps(suggestions, sort_keys=True) if suggestions else "")
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,22 @@ def make_bundle(corpus: Any) -> dict[str, Any]:
         ],
         "near_duplicates": {"shingle_words": SHINGLE_WORDS, "num_perm": NUM_PERM, "bands": BANDS, "seed": SEED,
                             "threshold": DEFAULT_THRESHOLD, "min_words": MIN_WORDS},
+        "suggestions": _suggestions(corpus),
+    }
+
+
+def _suggestions(corpus: Any) -> dict[str, Any]:
+    from .suggest.learner import correction_for
+    from .suggest.model import MODEL_PATH, shipped_model
+
+    model = shipped_model()
+    correction = correction_for(corpus, model)
+    return {
+        "threshold": model.threshold,
+        "model": json.loads(MODEL_PATH.read_text(encoding="utf-8")),
+        "correction": {"bias": correction.bias, "dense": list(correction.dense),
+                       "tokens": {str(bucket): weight for bucket, weight in sorted(correction.tokens.items())},
+                       "examples": correction.examples},
     }
 
 
@@ -135,7 +158,16 @@ def bundle_from_dict(data: Any, name: str = "rules") -> Bundle:
     settings = data.get("near_duplicates") or {}
     if not isinstance(settings, dict):
         raise bad('"near_duplicates" must be an object')
-    return Bundle.of(NORMALIZATION_VERSION, tuple(parsed), settings)
+    suggestions = data.get("suggestions")
+    if suggestions is not None:
+        from .suggest.model import parse_model
+
+        try:
+            parse_model(suggestions["model"])
+            float(suggestions["threshold"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise bad(f'"suggestions" is not a model this corpus-tui reads ({error})') from None
+    return Bundle.of(NORMALIZATION_VERSION, tuple(parsed), settings, suggestions)
 
 
 def _optional_text(value: Any) -> str | None:
