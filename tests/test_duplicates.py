@@ -262,7 +262,7 @@ def test_a_refresh_cut_short_after_signing_loses_no_pair(make_corpus, open_corpu
     assert corpus.duplicate_pairs() == []
     (folder / "b.txt").write_text(page(ARTICLE + " Updated.", 2))
 
-    def crash(db, ids, progress=None):  # type: ignore[no-untyped-def]
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt  # killed between the signatures' commit and the pairs'
 
     monkeypatch.setattr(refresh_module, "find_pairs", crash)
@@ -275,3 +275,44 @@ def test_a_refresh_cut_short_after_signing_loses_no_pair(make_corpus, open_corpu
     assert summary.signed == 0 and summary.duplicate_pairs == 1
     assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [("a.txt", "b.txt")]
     assert corpus.query("PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+
+
+def test_copies_stay_linked_when_the_first_of_them_changes_or_goes(scanned):
+    files = {"a.txt": page(ARTICLE, 1), "b.txt": page(ARTICLE, 1), "c.txt": page(ARTICLE, 1),
+             "zz.txt": page(OTHER, 9)}
+    corpus, folder = scanned(files)
+    assert [len(c.members) for c in corpus.duplicate_clusters()] == [3]
+    (folder / "a.txt").write_text(page(OTHER, 9))  # a becomes a copy of zz; b and c stay copies
+    corpus.scan()
+    assert sorted(c.paths for c in corpus.duplicate_clusters()) == [["a.txt", "zz.txt"], ["b.txt", "c.txt"]]
+    (folder / "b.txt").unlink()  # the first of b and c goes: c is still linked to... nothing left
+    (folder / "d.txt").write_text(page(ARTICLE, 1))
+    corpus.scan()
+    assert sorted(c.paths for c in corpus.duplicate_clusters()) == [["a.txt", "zz.txt"], ["c.txt", "d.txt"]]
+    (folder / "b.txt").write_text(page(ARTICLE, 1))  # back: linked again
+    corpus.scan()
+    assert sorted(c.paths for c in corpus.duplicate_clusters()) == [["a.txt", "zz.txt"], ["b.txt", "c.txt", "d.txt"]]
+
+
+def test_an_interrupted_refresh_of_everything_is_finished_by_the_next_scan(scanned, monkeypatch):
+    from corpus_tui.core.duplicates import refresh as refresh_module
+
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(ARTICLE, 2), "c.txt": page(OTHER, 3)})
+    monkeypatch.setattr(refresh_module, "find_pairs", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        corpus.refresh_duplicates(everything=True)
+    monkeypatch.undo()
+    corpus.scan()  # no file changed, but pairs are owed
+    assert [(p.a, p.b) for p in corpus.duplicate_pairs()] == [("a.txt", "b.txt")]
+
+
+def test_dedup_with_a_filter_keeps_one_of_the_selected_members(scanned, tmp_path):
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(ARTICLE + " And more.", 2)})
+    a = corpus.document_by_path("a.txt").id
+    corpus.add_tag(a, "iraq")  # b is kept in the cluster (longer), but only a is selected
+    summary = export(corpus, "jsonl", tmp_path / "t.jsonl", tags=["iraq"], dedup=True)
+    assert summary.documents == 1 and summary.duplicates_left_out == 0
+    summary = export(corpus, "jsonl", tmp_path / "all.jsonl", dedup=True, jobs=2)
+    assert summary.documents == 1 and summary.duplicates_left_out == 1
+    assert [json.loads(line)["path"] for line in open(tmp_path / "all.jsonl")] == ["b.txt"]
+

@@ -309,6 +309,7 @@ CREATE TABLE near_duplicates (
     CHECK (a < b)
 ) WITHOUT ROWID;
 CREATE INDEX near_duplicates_b ON near_duplicates (b, a);
+CREATE INDEX minhashes_unpaired ON minhashes (document_id) WHERE paired = 0;
 CREATE INDEX documents_duplicate_of ON documents (duplicate_of);
 
 CREATE TABLE duplicate_clusters (

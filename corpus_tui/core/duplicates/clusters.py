@@ -98,11 +98,21 @@ def keeper(members: list[Member]) -> Member:
     """The document a cluster keeps (module docstring); ``members`` sorted by path."""
     marked = {m.duplicate_of for m in members if m.duplicate_of is not None}
     candidates = [m for m in members if m.duplicate_of is None] or members
-    return max(candidates, key=lambda m: (m.id in marked, m.status == "reviewed", m.body_chars, _first(m, members)))
+    # -position: an earlier path wins a tie
+    return max(enumerate(candidates),
+               key=lambda item: (item[1].id in marked, item[1].status == "reviewed", item[1].body_chars, -item[0]))[1]
 
 
-def _first(member: Member, members: list[Member]) -> int:
-    return -members.index(member)  # earlier path wins a tie
+def left_out(cluster_list: list[Cluster], selected: set[int]) -> list[int]:
+    """The documents ``export --dedup`` leaves out of a selection: in each cluster, every
+    selected member but the one ``keeper`` picks among the selected ones."""
+    out: list[int] = []
+    for cluster in cluster_list:
+        chosen = sorted((m for m in cluster.members if m.id in selected), key=lambda m: m.path)
+        if len(chosen) > 1:
+            keep = keeper(chosen)
+            out += [m.id for m in chosen if m.id != keep.id]
+    return out
 
 
 def _members(db: Any, ids: Iterable[int]) -> dict[int, Member]:

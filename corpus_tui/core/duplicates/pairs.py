@@ -74,15 +74,21 @@ class SignatureIndex:
         self.sketches: dict[int, rensa.RMinHash] = {}
         self.sizes: dict[int, int] = {}
         self.representative: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}  # representative -> the others with its signature
+        self.sha256: dict[int, str] = {}  # the text each signature was made from
         first_of: dict[bytes, int] = {}
-        for document_id, size, state in db.execute(
-            "SELECT m.document_id, m.shingles, m.signature FROM minhashes m JOIN documents d ON d.id = m.document_id "
+        for document_id, size, state, sha256 in db.execute(
+            "SELECT m.document_id, m.shingles, m.signature, m.sha256 FROM minhashes m "
+            "JOIN documents d ON d.id = m.document_id "
             "WHERE d.state = 'ok' AND m.signature IS NOT NULL AND m.sha256 IS d.sha256 ORDER BY m.document_id"
         ):
             self.representative[document_id] = first = first_of.setdefault(state, document_id)
+            self.sha256[document_id] = sha256
             if first == document_id:
                 self.sketches[document_id] = load_minhash(state)
                 self.sizes[document_id] = size
+            else:
+                self.members.setdefault(first, []).append(document_id)
         self.lsh.insert_pairs(list(self.sketches.items()))
 
     def candidates(self, representative: int) -> list[int]:
@@ -125,22 +131,23 @@ class ShingleCache:
         return found
 
 
-def find_pairs(db: Any, document_ids: Iterable[int], progress: Callable[[int, int], None] | None = None) -> list[Pair]:
+def find_pairs(db: Any, document_ids: Iterable[int], progress: Callable[[int, int], None] | None = None,
+               index: SignatureIndex | None = None) -> list[Pair]:
     """Every pair with a containment of ``STORE_MIN`` or more that involves one of
-    ``document_ids``, verified exactly; sorted by (a, b)."""
-    index = SignatureIndex(db)
+    ``document_ids``, verified exactly, and the links of their signature groups (every copy to
+    the first); sorted by (a, b)."""
+    index = index or SignatureIndex(db)
     candidates: set[tuple[int, int]] = set()
     queried: set[int] = set()
     for document_id in document_ids:
         first = index.representative.get(document_id)
-        if first is None:
-            continue  # no signature: too short to compare
-        if first != document_id:
-            candidates.add((first, document_id))  # the same signature: verified like any pair
-        if first not in queried:
-            queried.add(first)
-            for other in index.candidates(first):
-                candidates.add((min(first, other), max(first, other)))
+        if first is None or first in queried:
+            continue  # no signature (too short to compare), or its group is done
+        queried.add(first)
+        for member in index.members.get(first, ()):
+            candidates.add((first, member))  # the same signature: verified like any pair
+        for other in index.candidates(first):
+            candidates.add((min(first, other), max(first, other)))
     cache = ShingleCache(db)
     pairs = []
     ordered = sorted(candidates)

@@ -21,11 +21,14 @@ from typing import Any
 
 from ..child_process import die_with_parent
 from .clusters import rebuild_clusters
-from .pairs import find_pairs, replace_pairs
+from .pairs import SignatureIndex, find_pairs, replace_pairs
 from .signatures import (
     Signature,
     clear_pending,
     documents_to_pair,
+    forget_pairs,
+    neighbours,
+    record_paired_unsigned,
     documents_to_sign,
     pending_generation,
     record_paired,
@@ -33,6 +36,8 @@ from .signatures import (
     settings_current,
     signatures_of,
     store_signatures,
+    unpaired_waiting,
+    unreadable_with_pairs,
 )
 
 BLOCK = 500  # documents a worker signs at a time, and a transaction stores
@@ -53,8 +58,8 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
     db = corpus.db
     again = everything or not settings_current(db)
     generation = pending_generation(db)
-    if not again and generation is None:  # no scan changed anything since the last refresh
-        return RefreshSummary()
+    if not again and generation is None and not unpaired_waiting(db):
+        return RefreshSummary()  # no scan changed anything since the last complete refresh
     ids = documents_to_sign(db, everything)
     signed = 0
     for block in _signed_blocks(corpus, ids, workers):
@@ -63,12 +68,20 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
         signed += len(block)
         if progress:
             progress(signed, len(ids))
-    # With those a refresh killed after signing left unpaired: a crash loses no pair.
+    # With those a refresh killed after signing left unpaired (a crash loses no pair), and the
+    # neighbours of changed and vanished documents: a copy linked only through one of those
+    # (the first of a group of equal signatures) is linked again.
     to_pair = documents_to_pair(db)
-    pairs = find_pairs(db, to_pair) if to_pair else []
+    gone = unreadable_with_pairs(db)
+    affected = sorted(set(to_pair) | neighbours(db, to_pair + gone) - set(gone))
+    index = SignatureIndex(db) if affected else None
+    pairs = find_pairs(db, affected, index=index) if affected else []
     with corpus.write():
-        replace_pairs(db, None if again else to_pair, pairs)
-        record_paired(db, to_pair)
+        forget_pairs(db, gone)
+        replace_pairs(db, None if again else affected, pairs)
+        if index is not None:
+            record_paired(db, {i: index.sha256.get(i) for i in to_pair if i in index.sha256})
+        record_paired_unsigned(db, to_pair)
         record_settings(db)
         clear_pending(db, generation)
         rebuild_clusters(db)

@@ -133,14 +133,61 @@ def documents_to_sign(db: Any, everything: bool = False) -> list[int]:
 
 
 def documents_to_pair(db: Any) -> list[int]:
-    """Documents signed since their pairs were last verified (this refresh's, and any a
-    refresh killed before its end left)."""
-    return [row[0] for row in db.execute("SELECT document_id FROM minhashes WHERE paired = 0 ORDER BY document_id")]
+    """Readable documents signed since their pairs were last verified (this refresh's, any a
+    refresh killed before its end left, and documents back from missing)."""
+    return [row[0] for row in db.execute(
+        "SELECT m.document_id FROM minhashes m JOIN documents d ON d.id = m.document_id "
+        "WHERE m.paired = 0 AND d.state = 'ok' ORDER BY m.document_id"
+    )]
 
 
-def record_paired(db: Any, document_ids: list[int]) -> None:
-    """Inside the transaction that stores their pairs."""
-    db.conn.executemany("UPDATE minhashes SET paired = 1 WHERE document_id = ?", ((i,) for i in document_ids))
+def unpaired_waiting(db: Any) -> bool:
+    """Whether a readable document still waits for its pairs (a refresh was cut short)."""
+    return db.execute(
+        "SELECT 1 FROM minhashes m JOIN documents d ON d.id = m.document_id "
+        "WHERE m.paired = 0 AND d.state = 'ok' LIMIT 1"
+    ).fetchone() is not None
+
+
+def record_paired(db: Any, signed: dict[int, str]) -> None:
+    """Inside the transaction that stores their pairs: these documents' pairs are verified,
+    unless another process signed them again since (their text's sha256 changed)."""
+    db.conn.executemany("UPDATE minhashes SET paired = 1 WHERE document_id = ? AND sha256 IS ?", signed.items())
+
+
+def record_paired_unsigned(db: Any, document_ids: list[int]) -> None:
+    """Documents too short for a signature have no pairs to wait for."""
+    db.conn.executemany("UPDATE minhashes SET paired = 1 WHERE document_id = ? AND signature IS NULL",
+                        ((i,) for i in document_ids))
+
+
+def neighbours(db: Any, document_ids: list[int]) -> set[int]:
+    """Documents sharing a stored pair with one of these."""
+    found: set[int] = set()
+    for start in range(0, len(document_ids), 500):
+        part = document_ids[start : start + 500]
+        marks = ", ".join("?" for _ in part)
+        for a, b in db.execute(f"SELECT a, b FROM near_duplicates WHERE a IN ({marks}) OR b IN ({marks})", part + part):
+            found.update((a, b))
+    return found
+
+
+def unreadable_with_pairs(db: Any) -> list[int]:
+    """Missing or unreadable documents that still have stored pairs."""
+    return [row[0] for row in db.execute(
+        "SELECT d.id FROM documents d WHERE d.state != 'ok' AND (EXISTS (SELECT 1 FROM near_duplicates n "
+        "WHERE n.a = d.id) OR EXISTS (SELECT 1 FROM near_duplicates n WHERE n.b = d.id))"
+    )]
+
+
+def forget_pairs(db: Any, document_ids: list[int]) -> None:
+    """Inside the caller's write transaction: drop the pairs of documents gone missing or
+    unreadable, and make them wait for new ones (if they come back)."""
+    for start in range(0, len(document_ids), 500):
+        part = document_ids[start : start + 500]
+        marks = ", ".join("?" for _ in part)
+        db.execute(f"DELETE FROM near_duplicates WHERE a IN ({marks}) OR b IN ({marks})", part + part)
+        db.execute(f"UPDATE minhashes SET paired = 0 WHERE document_id IN ({marks})", part)
 
 
 def settings_current(db: Any) -> bool:

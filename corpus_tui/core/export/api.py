@@ -27,10 +27,11 @@ Large line-format exports are rendered by worker processes (``parallel``).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -46,7 +47,7 @@ from .records import SCHEMA, fetch_chunk, records_from
 from . import parallel
 from .parallel import WorkerFailed, WorkerPool, check_jobs, workers_for
 from .selection import (
-    Filters, apply_changes, blocks, count_left_out, refresh_changed, refresh_query, selected_count, selected_ids,
+    Filters, apply_changes, blocks, count_left_out, dedup_filters, refresh_changed, refresh_query, selected_count, selected_ids,
     selected_paths, selection_query,
 )
 from .stream import STREAM_FORMATS, Rendered, accept, add_counts, header, line_format, render_chunk
@@ -176,9 +177,10 @@ def export(
         count = workers_for(jobs, selected_count(corpus, filters)) if fmt in STREAM_FORMATS else 0
         with _start_workers(count) as pool, _config_file(studio, force):
             summary.refreshed, starts = _refresh(corpus, filters, pool)
-            if dedup:  # files re-read just now are signed, and the kept documents follow today's statuses
+            if dedup:  # files re-read just now are signed; the kept documents follow today's statuses
                 corpus.refresh_duplicates()
-                corpus.rebuild_duplicate_clusters()
+                filters = dedup_filters(corpus, filters)
+                summary.duplicates_left_out = len(json.loads(filters.left_out))
             if pool is not None and pool.workers:
                 with out.output_stream(path, force) as stream:
                     target = None if path is None else Path(stream.name)
@@ -229,8 +231,7 @@ def _refresh(corpus: Corpus, filters: Filters, pool: WorkerPool | None) -> tuple
 def _count_left_out(corpus: Corpus, filters: Filters, summary: ExportSummary) -> None:
     left_out = count_left_out(corpus, filters)
     summary.missing_left_out, summary.unreadable_left_out = left_out["missing"], left_out["unreadable"]
-    if filters.dedup:
-        summary.duplicates_left_out = selected_count(corpus, replace(filters, dedup=False)) - selected_count(corpus, filters)
+
 
 
 @contextmanager

@@ -12,7 +12,8 @@ ones never (their file cannot be read now).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import scanner
@@ -36,6 +37,7 @@ class Filters:
     only_annotated: bool = False
     include_missing: bool = False
     dedup: bool = False  # one document per cluster of near-duplicates (``duplicates.clusters``)
+    left_out: str = "[]"  # with dedup: the ids it leaves out, a JSON array (``dedup_filters``)
 
     def check(self, corpus: Corpus) -> None:
         """Unknown statuses or tag names are errors: a typo must not export nothing quietly."""
@@ -54,8 +56,9 @@ def _where(filters: Filters, states: tuple[str, ...]) -> tuple[str, list[Any]]:
             "EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation' "
             "AND s.anchor != 'stale')"
         )
-    if filters.dedup:
-        clauses.append("NOT EXISTS (SELECT 1 FROM duplicate_clusters c WHERE c.document_id = d.id AND c.keep = 0)")
+    if filters.left_out != "[]":  # one parameter, however many: every connection reads it the same
+        clauses.append("d.id NOT IN (SELECT value FROM json_each(?))")
+        params.append(filters.left_out)
     return " WHERE " + " AND ".join(clauses), params
 
 
@@ -75,6 +78,16 @@ def selected_ids(corpus: Corpus, filters: Filters) -> tuple[int, Iterator[list[i
 def selection_query(filters: Filters) -> tuple[str, list[Any]]:
     """The ``WHERE`` clause (on ``documents d``) of the documents an export takes, and its parameters."""
     return _where(filters, _states(filters))
+
+
+def dedup_filters(corpus: Corpus, filters: Filters) -> Filters:
+    """``filters`` with the documents ``dedup`` leaves out: in each cluster of near-duplicates,
+    the selected members but the one kept among them (so a filter never loses a whole cluster)."""
+    from ..duplicates.clusters import clusters, left_out
+
+    where, params = selection_query(filters)
+    selected = {row[0] for row in corpus.db.execute(f"SELECT d.id FROM documents d{where}", params)}
+    return replace(filters, left_out=json.dumps(sorted(left_out(clusters(corpus.db), selected))))
 
 
 def selected_count(corpus: Corpus, filters: Filters) -> int:
