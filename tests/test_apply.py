@@ -181,3 +181,52 @@ def test_rules_export_cli(ruled_seeds, tmp_path, run_script):
     again = run_script("rules", "export", seeds, "-o", tmp_path / "r.json")
     assert_one_line_error(again, "already exists")
     shutil.rmtree(seeds)
+
+
+def test_hostile_records_are_rejected_one_by_one(tmp_path, run_script):
+    (tmp_path / "rules.json").write_text(json.dumps(
+        {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}))
+    lines = [
+        json.dumps({"id": 1, "text": "fine"}),
+        '{"id": 2, "text": "lone \\ud800 surrogate"}',
+        "[" * 100_000,
+        json.dumps({"id": 4, "text": "x", "attributes": [1, 2]}),
+        json.dumps({"id": 5, "text": "x", "attributes": json.dumps({"other": [[0, 1, 1.0]]})}),
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", "--json")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert (json.loads(result.stdout)["records"], json.loads(result.stdout)["rejected"]) == (2, 3)
+    rejects = {r["line"]: r["error"] for r in map(json.loads, open(tmp_path / "out" / "in.rejects.jsonl"))}
+    assert set(rejects) == {2, 3, 4}
+    assert "surrogate" in rejects[2] and "nested too deep" in rejects[3] and "attributes" in rejects[4]
+    kept = [json.loads(line) for line in open(tmp_path / "out" / "in.jsonl")]
+    assert kept[1]["attributes"] == {"other": [[0, 1, 1.0]], ATTRIBUTE: []}  # JSON text read, kept, added to
+
+
+def test_a_deeply_nested_or_overflowing_bundle_is_one_line(tmp_path, run_script):
+    for name, data in (("deep.json", "[" * 100_000), ("inf.json", json.dumps(
+            {"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+             "rules": [{"id": float("inf"), "fingerprint": "1"}]}))):
+        (tmp_path / name).write_text(data)
+        (tmp_path / "in.jsonl").write_text('{"text": "a"}\n')
+        assert_one_line_error(run_script("apply", tmp_path / name, tmp_path / "in.jsonl", "-o", tmp_path / "o"),
+                              name)
+
+
+def test_parquet_output_rejects_a_record_that_does_not_fit_its_columns(tmp_path, run_script):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    (tmp_path / "rules.json").write_text(json.dumps(
+        {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}))
+    write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "a", "note": None}, {"id": 2, "text": "b", "note": "n"},
+                                        {"id": 3, "text": "c", "extra": 5}, {"id": "x", "text": "d"}])
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
+                        "--format", "parquet", "--json")
+    assert result.returncode == 0, result.stderr
+    assert (json.loads(result.stdout)["records"], json.loads(result.stdout)["rejected"]) == (2, 2)
+    rows = pq.read_table(tmp_path / "out" / "in.parquet").to_pylist()
+    assert [(r["id"], r["note"]) for r in rows] == [(1, None), (2, "n")]
+    errors = [json.loads(line)["error"] for line in open(tmp_path / "out" / "in.rejects.jsonl")]
+    assert "'extra'" in errors[0] and "cannot hold" in errors[1]

@@ -20,6 +20,8 @@ so both give the same bytes (a killed Dask worker's task runs again from the sta
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -108,15 +110,20 @@ def process_partition(job: Job, partition: Partition) -> PartitionResult:
     rejects_partial = rejects_target.with_name(f".{rejects_target.name}.{os.getpid()}.partial")
     try:
         with open(rejects_partial, "w", encoding="utf-8") as rejects, _writer(job.fmt, partial) as write:
-            for line, record, error in _records(partition.source, job.text_field):
+            for number, record, error in _records(partition.source, job.text_field):
+                if error is None:
+                    try:
+                        out = _applied(job, record)
+                        write(_json_line(out) if job.fmt == "jsonl" else out)
+                    except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as problem:
+                        error = _why(problem)
                 if error is not None:
-                    reject = {"source": partition.source, "line": line, "error": error}
-                    if isinstance(record, dict) and job.id_field in record:
+                    reject = {"source": partition.source, "line": number, "error": error}
+                    if isinstance(record, dict) and isinstance(record.get(job.id_field), (str, int)):
                         reject["id"] = record[job.id_field]
-                    rejects.write(json.dumps(reject, ensure_ascii=False, default=str) + "\n")
+                    rejects.write(_json_line(reject, lenient=True))
                     result.rejected += 1
                     continue
-                write(_applied(job, record))
                 result.records += 1
         if result.rejected:
             os.replace(rejects_partial, rejects_target)
@@ -131,11 +138,48 @@ def process_partition(job: Job, partition: Partition) -> PartitionResult:
     return result
 
 
+def _json_line(record: dict[str, Any], lenient: bool = False) -> str:
+    """One JSONL line; dates and times as ISO 8601 (Parquet input), anything else JSON cannot
+    hold (bytes, a lone surrogate) is a TypeError or UnicodeEncodeError: the record is rejected."""
+    line = json.dumps(record, ensure_ascii=False, default=str if lenient else _plain) + "\n"
+    if lenient:
+        return line.encode("utf-8", "backslashreplace").decode("utf-8")
+    line.encode("utf-8")  # a lone surrogate cannot be written as UTF-8
+    return line
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"a {type(value).__name__} value, which JSON cannot hold")
+
+
+def _why(problem: BaseException) -> str:
+    if isinstance(problem, RecursionError):
+        return "nested too deep"
+    if isinstance(problem, UnicodeEncodeError):
+        return "holds a lone surrogate, which UTF-8 cannot hold"
+    return " ".join(str(problem).split()) or type(problem).__name__
+
+
 def _applied(job: Job, record: dict[str, Any]) -> dict[str, Any]:
     applied = apply_bundle(job.bundle, record[job.text_field])
     out = dict(record)
     out["clean_text"] = applied.clean_text
-    attributes = dict(out["attributes"]) if isinstance(out.get("attributes"), dict) else {}
+    attributes = out.get("attributes")
+    if isinstance(attributes, str):  # this command's own Parquet output keeps them as JSON text
+        try:
+            attributes = json.loads(attributes)
+        except ValueError:
+            raise ValueError("its 'attributes' is text that is not JSON") from None
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, dict):
+        raise ValueError(f"its 'attributes' is {type(attributes).__name__}, not an object: "
+                         "corpus-tui would have to replace it")
+    attributes = dict(attributes)
     attributes[ATTRIBUTE] = applied.spans
     out["attributes"] = attributes
     return out
@@ -154,6 +198,9 @@ def _records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any]
                 record = json.loads(raw)
             except ValueError as error:
                 yield number, {}, f"not JSON: {error}"
+                continue
+            except RecursionError:
+                yield number, {}, "not JSON this reader can take: nested too deep"
                 continue
             yield number, record, _problem(record, text_field)
 
@@ -182,36 +229,55 @@ def _parquet_records(source: str, text_field: str) -> Iterator[tuple[int, dict[s
 
 
 class _writer:
-    """A context manager giving ``write(record)`` for the output format."""
+    """A context manager giving ``write(record)`` for the output format. A Parquet partition's
+    columns are its first record's (a field that is null there is a string column); a later
+    record with another field, or a value its column cannot hold, raises ValueError there and
+    then, so the caller rejects that record alone."""
 
     def __init__(self, fmt: str, path: Path):
         self.fmt, self.path = fmt, path
         self.handle: Any = None
         self.rows: list[dict[str, Any]] = []
         self.parquet: Any = None
+        self.schema: Any = None
 
-    def __enter__(self) -> Callable[[dict[str, Any]], None]:
+    def __enter__(self) -> Callable[[Any], Any]:
         if self.fmt == "jsonl":
             self.handle = open(self.path, "w", encoding="utf-8", newline="\n")
-            return lambda record: self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return self.handle.write  # given lines: each was encoded (and checked) before
         return self._parquet_row
 
     def _parquet_row(self, record: dict[str, Any]) -> None:
-        self.rows.append(record)
+        from .export.parquet import require_pyarrow
+
+        pa = require_pyarrow()
+        row = dict(record, attributes=json.dumps(record["attributes"], ensure_ascii=False))
+        if self.schema is None:
+            inferred = pa.Table.from_pylist([row]).schema
+            self.schema = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                                     for f in inferred])
+        extra = [name for name in row if self.schema.get_field_index(name) < 0]
+        if extra:
+            raise ValueError(f"field {extra[0]!r} is not a column of this partition (its first record's fields)")
+        try:
+            pa.Table.from_pylist([row], schema=self.schema)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as error:
+            raise ValueError(f"a value its Parquet column cannot hold ({' '.join(str(error).split())[:200]})") from None
+        self.rows.append(row)
         if len(self.rows) >= PARQUET_BATCH:
             self._flush()
 
     def _flush(self) -> None:
+        if not self.rows:
+            return
         from .export.parquet import require_pyarrow
 
         pa = require_pyarrow()
         import pyarrow.parquet as pq
 
-        rows = [dict(r, attributes=json.dumps(r["attributes"], ensure_ascii=False)) for r in self.rows]
-        table = pa.Table.from_pylist(rows)
         if self.parquet is None:
-            self.parquet = pq.ParquetWriter(str(self.path), table.schema, compression="zstd")
-        self.parquet.write_table(table.cast(self.parquet.schema))
+            self.parquet = pq.ParquetWriter(str(self.path), self.schema, compression="zstd")
+        self.parquet.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
         self.rows = []
 
     def __exit__(self, *exc: object) -> None:

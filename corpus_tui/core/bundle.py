@@ -128,6 +128,8 @@ def load_bundle(path: str | Path) -> Bundle:
         raise BadBundle(f"{path}: cannot read: {error.strerror or error}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise BadBundle(f"{path}: not a JSON rules file ({error})") from None
+    except RecursionError:
+        raise BadBundle(f"{path}: not a JSON rules file (nested too deep)") from None
     return bundle_from_dict(data, str(path))
 
 
@@ -153,7 +155,7 @@ def bundle_from_dict(data: Any, name: str = "rules") -> Bundle:
                 raise ValueError
             parsed.append(BundleRule(int(rule["id"]), fingerprint, _optional_text(rule.get("reason")),
                                      str(rule.get("text", ""))))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise bad(f"rule {index + 1}: needs an integer \"id\" and a 64-bit integer \"fingerprint\"") from None
     settings = data.get("near_duplicates") or {}
     if not isinstance(settings, dict):

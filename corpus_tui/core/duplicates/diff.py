@@ -34,7 +34,7 @@ class DiffRow:
 
 def diff_rows(first: str, second: str) -> list[DiffRow]:
     """The rows of a diff from ``first`` to ``second``."""
-    first_lines, second_lines = first.splitlines(), second.splitlines()
+    first_lines, second_lines = _lines(first), _lines(second)
     # Blank lines are no anchors: matching them would line up two different frames' paragraphs.
     matcher = difflib.SequenceMatcher(lambda line: not line.strip(), first_lines, second_lines, autojunk=False)
     rows: list[DiffRow] = []
@@ -57,9 +57,11 @@ def _changed(first_lines: list[str], second_lines: list[str], removed_range: ran
     next_added = 0  # index into added
     for a_index in removed:
         partner = None
-        if len(added) <= PAIR_SEARCH:
+        if len(added) <= PAIR_SEARCH and len(first_lines[a_index]) <= WORD_DIFF_MAX:
             for position in range(next_added, len(added)):
                 b_index = added[position]
+                if len(second_lines[b_index]) > WORD_DIFF_MAX:
+                    continue  # ratio() is quadratic in the length: a long line is shown whole
                 matcher = difflib.SequenceMatcher(None, first_lines[a_index], second_lines[b_index], autojunk=False)
                 if matcher.real_quick_ratio() >= PAIR_RATIO and matcher.quick_ratio() >= PAIR_RATIO \
                         and matcher.ratio() >= PAIR_RATIO:
@@ -75,6 +77,15 @@ def _changed(first_lines: list[str], second_lines: list[str], removed_range: ran
         next_added = partner + 1
     rows += [DiffRow("added", None, b + 1, ((second_lines[b], True),)) for b in added[next_added:]]
     return rows
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the reader numbers them: split at ``\n`` only (a form feed or U+2028 stays in
+    its line, shown as a glyph), a ``\r`` before it belonging to the break."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def _equal(lines: list[str], a_start: int, a_end: int, b_start: int) -> list[DiffRow]:

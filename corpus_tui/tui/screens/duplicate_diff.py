@@ -9,6 +9,7 @@ diff is computed in a worker: two 10 MB documents do not freeze the app.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from rich.segment import Segment
@@ -24,6 +25,7 @@ from textual.strip import Strip
 from textual.widgets import LoadingIndicator, Static
 
 from ...core.duplicates.diff import DiffRow, diff_rows
+from ...core.errors import CorpusError
 from ...core.safe_text import one_line, visible
 from ..widgets.quiet_resize import set_virtual_size
 
@@ -149,10 +151,18 @@ class DuplicateDiffScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True)
     def _compute(self) -> None:
-        first, second = self.load()
-        rows = diff_rows(first, second)
+        try:
+            first, second = self.load()
+            rows = diff_rows(first, second)
+        except (CorpusError, sqlite3.Error) as error:  # a busy or changed database: say so, stay open
+            self.app.call_from_thread(self._failed, str(error))
+            return
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[DiffRow]) -> None:
         self.query_one(LoadingIndicator).display = False
         self.query_one(DiffView).set_diff(rows)
+
+    def _failed(self, reason: str) -> None:
+        self.query_one(LoadingIndicator).display = False
+        self.query_one("#diff-help", Static).update(Content(f"No diff: {one_line(reason, 200)} · esc close"))
