@@ -152,7 +152,8 @@ def _rss_mb(pids: list[int]) -> float:
 
 def timed_apply(rules: Path, shards: Path, out: Path, *extra: str, kill_after: float | None = None
                 ) -> tuple[float, float, int]:
-    """(seconds, peak MB of the process tree, return code)."""
+    """(seconds, peak MB of the process tree, return code); with ``kill_after``, the return
+    code is -1 when no worker was ever killed (the run ended first)."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "corpus_tui", "apply", str(rules), str(shards), "-o", str(out),
                                 "-j", "2", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -171,7 +172,8 @@ def timed_apply(rules: Path, shards: Path, out: Path, *extra: str, kill_after: f
         time.sleep(0.2)
     if process.returncode:
         print(f"apply {' '.join(extra)} exited {process.returncode}: {process.stderr.read()[-2000:]}", file=sys.stderr)
-    return time.perf_counter() - started, peak, process.returncode
+    code = process.returncode if kill_after is None or killed else -1
+    return time.perf_counter() - started, peak, code
 
 
 def _cmdline(pid: int) -> bytes:

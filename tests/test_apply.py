@@ -230,3 +230,17 @@ def test_parquet_output_rejects_a_record_that_does_not_fit_its_columns(tmp_path,
     assert [(r["id"], r["note"]) for r in rows] == [(1, None), (2, "n")]
     errors = [json.loads(line)["error"] for line in open(tmp_path / "out" / "in.rejects.jsonl")]
     assert "'extra'" in errors[0] and "cannot hold" in errors[1]
+
+
+def test_a_killed_workers_half_partition_is_cleared_and_written_again(tmp_path):
+    from corpus_tui.core.apply_records import run_dask
+
+    pytest.importorskip("dask.distributed")
+    write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "a"}])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".in.jsonl.4242.partial").write_text("half")  # what a worker killed mid-write leaves
+    job = Job(bundle_from_dict({"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}),
+              str(out))
+    summary = run_dask(job, find_partitions([str(tmp_path / "in.jsonl")]), workers=1)
+    assert summary.records == 1 and sorted(p.name for p in out.iterdir()) == ["in.jsonl"]

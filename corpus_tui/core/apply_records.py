@@ -325,9 +325,19 @@ class ApplySummary:
         self.rejected += result.rejected
 
 
+def remove_leftovers(job: Job) -> None:
+    """Delete the temporary files of partitions a killed worker or run was writing: they are
+    written again (called by the driver before and after a run, when no task is running)."""
+    folder = Path(job.output)
+    if folder.is_dir():
+        for leftover in folder.glob(".*.partial"):
+            leftover.unlink(missing_ok=True)
+
+
 def run_local(job: Job, partitions: list[Partition], workers: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> ApplySummary:
     """Every partition on ``workers`` processes (default: one per CPU); one alone runs here."""
+    remove_leftovers(job)
     summary = ApplySummary(engine="local")
     workers = workers or max(1, os.cpu_count() or 1)
     if workers == 1 or len(partitions) == 1:
@@ -356,6 +366,7 @@ def run_dask(job: Job, partitions: list[Partition], scheduler: str | None = None
         from dask.distributed import Client, LocalCluster, as_completed as dask_completed
     except ImportError:
         raise InvalidValue("--engine dask needs dask.distributed: pip install 'corpus-tui[dask]'") from None
+    remove_leftovers(job)
     summary = ApplySummary(engine="dask")
     cluster = None
     if scheduler is None:
@@ -371,4 +382,5 @@ def run_dask(job: Job, partitions: list[Partition], scheduler: str | None = None
         client.close()
         if cluster is not None:
             cluster.close()
+    remove_leftovers(job)  # a killed worker's half-written partition, written again by its retry
     return summary
