@@ -7,12 +7,10 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 
 import click
 
-from .cli_output import out, say
+from .cli_output import out, progress_line, say
 from .core.apply_records import FORMATS, Job, find_partitions, run_dask, run_local
 from .core.bundle import load_bundle
 
@@ -51,7 +49,7 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
     bundle = load_bundle(rules)
     partitions = find_partitions(list(inputs))
     job = Job(bundle, output, fmt, text_field, id_field)
-    progress = _progress()
+    progress = progress_line("applying", "partitions")
     if engine == "dask":
         summary = run_dask(job, partitions, scheduler, workers=jobs or 2, progress=progress)
     else:
@@ -61,15 +59,6 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
     else:
         say(summary.line())
 
-
-def _progress() -> Callable[[int, int], None] | None:
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        click.echo(f"\rapplying: {done}/{total} partitions", err=True, nl=done >= total)
-
-    return show
 
 
 def register(cli: click.Group) -> None:

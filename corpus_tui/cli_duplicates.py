@@ -7,11 +7,10 @@ and ``Corpus.duplicate_clusters``.
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
-from .cli_output import out, say
+from .cli_output import out, progress_line, say
 from .core import Corpus
 from .core.duplicates.pairs import DEFAULT_THRESHOLD, STORE_MIN
 from .core.safe_text import one_line
@@ -46,7 +45,7 @@ def duplicates_command(folder: str, threshold: float, as_clusters: bool, as_json
       corpus-tui duplicates big-corpus --clusters --json
     """
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
-        progress = _progress() if refresh else None
+        progress = progress_line("signing", "documents") if refresh else None
         summary = corpus.refresh_duplicates(everything=refresh, progress=progress)
         if refresh:
             say(f"signed {plural(summary.signed, 'document')}: {plural(summary.pairs, 'pair')} from containment {STORE_MIN}")
@@ -81,15 +80,6 @@ def _print_clusters(corpus: Corpus, threshold: float, as_json: bool) -> None:
             mark = "keep" if member.id == cluster.keep.id else "    "
             out(f"  {mark}  {one_line(member.path, 120)}")
 
-
-def _progress():  # type: ignore[no-untyped-def]
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        click.echo(f"\rsigning {done}/{total} documents", err=True, nl=done >= total)
-
-    return show
 
 
 def register(cli: click.Group) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -85,3 +86,15 @@ def quiet_stdout() -> None:
         os.close(devnull)
     except (OSError, AttributeError, ValueError):  # no stdout at all (closed with >&-)
         pass
+
+
+def progress_line(label: str, unit: str) -> Callable[[int, int], None] | None:
+    """A ``progress(done, total)`` that rewrites one stderr line (``LABEL: 3/40 UNIT``), or None
+    when stderr is not a terminal (a log file gets no carriage returns)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\r{label}: {done}/{total} {unit}", err=True, nl=done >= total)
+
+    return show
