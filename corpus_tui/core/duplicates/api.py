@@ -144,11 +144,6 @@ class DuplicatesMixin(CorpusBase):
             rebuild_clusters(self.db)
         return True
 
-    def rebuild_duplicate_clusters(self) -> None:
-        """Store the clusters again (the kept document follows statuses, which change without a scan)."""
-        with self.write():
-            rebuild_clusters(self.db)
-
     def duplicate_of_path(self, document_id: int) -> str | None:
         row = self.db.execute(
             "SELECT o.path FROM documents d JOIN documents o ON o.id = d.duplicate_of WHERE d.id = ?", [document_id]

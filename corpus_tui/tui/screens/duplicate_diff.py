@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -95,9 +95,6 @@ class DiffView(ScrollView, can_focus=True):
         if strip.cell_length > width:
             strip = Strip([*strip.crop(0, max(0, width - 1)), Segment("…")])
         return strip.adjust_cell_length(width).apply_style(self.rich_style)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        return super().render_lines(crop)
 
     def action_next_change(self, step: int) -> None:
         """Scroll to the next (``step`` -1: previous) run of changed lines."""
