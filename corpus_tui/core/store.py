@@ -143,6 +143,14 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> None:
         time.sleep(0.02)
 
 
+# Taking the write lock fairly. SQLite's own busy handler sleeps longer and longer between
+# tries (100 ms apart after the first 0.3 s), so a writer that commits batch after batch
+# (a scan, a refresh) takes the lock again before a waiting process looks: with three
+# writers, one waited past its timeout while the lock was free a good part of the time.
+# So a writer polls for the lock every few milliseconds and gets in at the next gap.
+POLL_S = (0.0005, 0.002)  # first and longest pause between tries
+
+
 @contextmanager
 def write_transaction(db: sqlite_utils.Database, path: Path) -> Iterator[sqlite_utils.Database]:
     """One atomic change: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any error."""
@@ -150,7 +158,7 @@ def write_transaction(db: sqlite_utils.Database, path: Path) -> Iterator[sqlite_
     if conn.in_transaction:
         raise RuntimeError("write transactions do not nest")
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        _begin_immediate(conn)
     except sqlite3.OperationalError as error:
         raise translate(error, path) from None
     try:
@@ -162,3 +170,27 @@ def write_transaction(db: sqlite_utils.Database, path: Path) -> Iterator[sqlite_
         if isinstance(error, sqlite3.OperationalError):
             raise translate(error, path) from None
         raise
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to the connection's busy timeout by polling (see above)."""
+    (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")  # one try per BEGIN: the pauses are ours
+    try:
+        deadline = time.monotonic() + timeout_ms / 1000
+        pause = POLL_S[0]
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, POLL_S[1])
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
