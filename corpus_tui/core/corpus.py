@@ -22,9 +22,11 @@ from . import scanner, schema, stats
 from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, FoundFile, discover
 from .duplicates.api import DuplicatesMixin
+from .duplicates.signatures import record_settings as record_signature_settings
 from .errors import DamagedWal, FolderNotFound, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
+from .passage_index import record_index_version
 from .propagate import PropagateMixin
 from .repeats import RepeatsMixin
 from .review import ReviewMixin
@@ -34,6 +36,7 @@ from .suggest.scorer import SuggestMixin
 from .spans import SpansMixin
 from .store import DEFAULT_TIMEOUT, connect, write_transaction
 from .tags import TagsMixin
+from .titles import record_title_rule
 from .wal_check import confirmed_wal_problems
 
 DEFAULT_DB_NAME = "annotations.db"
@@ -123,7 +126,8 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         try:
             if not read_only and schema.read_version(database) < schema.SCHEMA_VERSION:
                 with write_transaction(database, db_path):
-                    schema.ensure_schema(database, db_path)
+                    if schema.ensure_schema(database, db_path):
+                        record_current_rules(database)
         except BaseException:
             database.close()
             raise
@@ -217,3 +221,12 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [key, value],
                 )
+
+
+def record_current_rules(db: Any) -> None:
+    """A new database is, trivially, indexed, titled and signed by this version's rules: so a
+    second scan started while the first is still running (it finds documents already there)
+    does not take them all for ones stored by an older version and do them again."""
+    record_index_version(db)
+    record_title_rule(db)
+    record_signature_settings(db)

@@ -374,13 +374,16 @@ def check_is_ours(db: sqlite_utils.Database, path: Path) -> None:
         )
 
 
-def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
-    """Create or upgrade the schema. Call inside a write transaction."""
+def ensure_schema(db: sqlite_utils.Database, path: Path) -> bool:
+    """Create or upgrade the schema; True when it created a new database. Call inside a
+    write transaction."""
     version = check_version(db, path)
-    if version == 0:
+    created = version == 0
+    if created:
         _create_v1(db)
         version = 1
     while version < SCHEMA_VERSION:
         MIGRATIONS[version](db)
         version += 1
         db.execute("UPDATE schema_version SET version = ?", [version])
+    return created
