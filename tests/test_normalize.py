@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_tui.core import normalize as normalize_module
-from corpus_tui.core.normalize import FORMAT_CHARACTERS, NORMALIZATION_VERSION, fingerprint, normalize
+from corpus_tui.core.normalize import FORMAT_CHARACTERS, NORMALIZATION_VERSION, fingerprint, normalize, text_for_words
 
 
 def same(a: str, b: str) -> bool:
@@ -182,6 +182,7 @@ _PIECES = st.sampled_from([
     "&", "amp;", "&amp;", "&#", "38", "x26", ";", "lt", "&#38;", "#", "[", "]", "(", ")", "!", "<", ">",
     "https://", "http://a.b", "e", "E", "\u0301", "\u030c", "j", "٣", "1", "0", "＆", "［", "ａ", "\u200b",
     " ", "\n", "\r\n", "\t", "\u00a0", "’", "`", "´", "—", "﹘", "″", "ß", "İ", "ǰ", "ﬅ", "Σ", "ς", "x",
+    "\u02bc", "\u00ad", "\u200d", "＇", "“",
 ])
 texts = st.one_of(st.text(), st.lists(_PIECES, max_size=30).map("".join))
 
@@ -208,3 +209,16 @@ def test_normalized_text_is_one_spaced_without_digits_but_a_marker(text):
 def test_fingerprints_are_equal_exactly_when_normalized_texts_are(one, other):
     a, b = normalize(one), normalize(other)
     assert (fingerprint(a) == fingerprint(b)) == (a == b)
+
+
+@settings(max_examples=1000)
+@given(texts)
+def test_text_for_words_has_the_words_of_normalized_text(text):
+    """The signatures' shortcut (it skips the steps that change no word) changes no word."""
+    words = re.compile(r"\w+").findall
+    assert words(text_for_words(text)) == words(normalize(text))
+
+
+def test_text_for_words_keeps_what_joins_or_splits_words():
+    assert text_for_words("co\u00adoperate") == "cooperate"  # a soft hyphen joins
+    assert re.findall(r"\w+", text_for_words("it\u02bcs 2017")) == ["it", "s", "0"]  # ʼ is a letter to \w

@@ -9,6 +9,7 @@ before that is set, a watcher thread notices that the parent changed.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -35,3 +36,14 @@ def _watch(parent_pid: int) -> None:
     while not event.wait(WATCH_SECONDS):
         if os.getppid() != parent_pid:
             os._exit(1)
+
+
+def start_method() -> str:
+    """'fork' from a single-threaded process (the CLI, a plain script): nothing is
+    re-imported, so a user's script needs no ``__main__`` guard. With other threads
+    running, forking is unsafe (a lock held elsewhere stays held in the child), so
+    'spawn' starts a clean interpreter instead: in the app, in the app's scan child
+    (its die-with-parent watcher is a thread), in a script with threads."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"

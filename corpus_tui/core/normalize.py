@@ -68,6 +68,13 @@ _TABLE_RUN = re.compile(
     + "]+"
 )
 
+# What of step 2 changes words: format characters, and the quotes that are word characters.
+_WORD_CHANGING = re.compile(
+    "[" + "".join(re.escape(c) for c in _SINGLE_QUOTES + _DOUBLE_QUOTES + _DASHES if re.match(r"\w", c))
+    + "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in _FORMAT_RANGES)
+    + "]"
+)
+
 # &amp; &AMP; &#38; &#x26; (a semicolon is optional in HTML), any number of times in a row.
 _AMPERSAND_CHAIN = re.compile(r"&(?:(?:amp|AMP);?|#0*38(?![0-9]);?|#[xX]0*26(?![0-9a-fA-F]);?)+")
 # Real text nests entities twice (&amp;quot;) and links twice ([![alt](img)](url)).
@@ -108,6 +115,37 @@ def _normalize_once(text: str) -> str:
         text = _drop_link_targets(text)
     text = _DIGITS.sub("0", text)
     return " ".join(text.split())
+
+
+def text_for_words(text: str) -> str:
+    """A text whose words (runs of ``\\w``) are those of ``normalize(text)``, made for less.
+
+    Words are all near-duplicate signatures look at, and most of ``normalize``'s cost goes
+    to what does not change them: unifying quotes and dashes (punctuation either way) and
+    collapsing whitespace. Those steps run here only when they would change a word: a
+    format character (removed, it joins the letters around it) or a quote Python calls a
+    letter (``ʼ``). The property tests check the words against ``normalize``'s.
+    """
+    if "&" in text:
+        return normalize(text)  # entities: the rounds of ``normalize`` decide
+    if text.isascii():
+        text = text.lower()
+    else:
+        if _WORD_CHANGING.search(text):
+            text = _unify(text)
+        if not text.isascii():
+            folded = unicodedata.normalize("NFKC", text)
+            if folded != text and _WORD_CHANGING.search(folded):
+                folded = _unify(folded)
+            cased = folded.casefold()
+            text = unicodedata.normalize("NFKC", cased) if cased != folded else cased
+        else:
+            text = text.lower()
+    if "]" in text or "<" in text:
+        text = _drop_link_targets(text)
+    if "&" in text:
+        return normalize(text)  # NFKC spelled an entity (＆amp；): the rounds of ``normalize``
+    return _DIGITS.sub("0", text)
 
 
 def fingerprint(normalized: str) -> int:

@@ -16,7 +16,6 @@ import json
 import multiprocessing
 import os
 import sqlite3
-import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .decoding import Decoded, decode
 from .discovery import FoundFile
-from .child_process import die_with_parent
+from .child_process import die_with_parent, start_method
 from .front_matter import FrontMatter, parse_front_matter
 from .duplicates.signatures import mark_signatures_pending
 from .passage_index import (
@@ -472,7 +471,7 @@ def _reader_for(files_to_read: int) -> Any:
     if files_to_read < PARALLEL_READ_THRESHOLD or (os.cpu_count() or 1) < 2:
         return _Inline()
     return ProcessPoolExecutor(
-        max_workers=READERS, mp_context=multiprocessing.get_context(_start_method()),
+        max_workers=READERS, mp_context=multiprocessing.get_context(start_method()),
         initializer=_start_reader, initargs=(os.getpid(),),
     )
 
@@ -484,17 +483,6 @@ def _start_reader(parent_pid: int) -> None:
         os.nice(READER_NICENESS)
     except (AttributeError, OSError):
         pass
-
-
-def _start_method() -> str:
-    """'fork' from a single-threaded process (the CLI, a plain script): nothing is
-    re-imported, so a user's script needs no ``__main__`` guard. With other threads
-    running, forking is unsafe (a lock held elsewhere stays held in the child), so
-    'spawn' starts a clean interpreter instead: in the app, in the app's scan child
-    (its die-with-parent watcher is a thread), in a script with threads."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return "fork"
-    return "spawn"
 
 
 def index_new_texts(db: Any, document_ids: list[int]) -> None:

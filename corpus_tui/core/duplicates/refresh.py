@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..child_process import die_with_parent
+from ..child_process import die_with_parent, start_method
 from .clusters import rebuild_clusters
 from .pairs import SignatureIndex, find_pairs, replace_pairs
 from .signatures import (
     Signature,
+    SigningInput,
     clear_pending,
     documents_to_pair,
     forget_pairs,
@@ -34,17 +35,19 @@ from .signatures import (
     record_paired,
     record_settings,
     settings_current,
+    sign,
     signatures_of,
+    signing_inputs,
     store_signatures,
     unpaired_waiting,
     unreadable_with_pairs,
 )
 
 BLOCK = 500  # documents a worker signs at a time, and a transaction stores
-PARALLEL_MIN = 10_000  # fewer: signing here (~0.4 ms a document) beats starting workers (~1 s each)
+# Fewer documents than this: signing here (~0.3 ms a document) beats starting workers, which
+# costs ~10 ms forked and ~1 s spawned (a new interpreter imports corpus-tui).
+PARALLEL_MIN = {"fork": 2_000, "spawn": 10_000}
 AHEAD = 2  # blocks queued per worker
-
-_WORKER_DB: Any = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
         return RefreshSummary()  # no scan changed anything since the last complete refresh
     ids = documents_to_sign(db, everything)
     signed = 0
-    for block in _signed_blocks(corpus, ids, workers):
+    for block in _signed_blocks(corpus, ids, workers, only_unsigned=not again):
         with corpus.write():
             store_signatures(db, block)
         signed += len(block)
@@ -88,32 +91,36 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
     return RefreshSummary(signed, len(pairs))
 
 
-def _signed_blocks(corpus: Any, ids: list[int], workers: int | None) -> Iterator[list[Signature]]:
+def _signed_blocks(corpus: Any, ids: list[int], workers: int | None,
+                   only_unsigned: bool = False) -> Iterator[list[Signature]]:
+    """Signatures of ``ids``, a block at a time (``only_unsigned``: of those still unsigned
+    when their block comes). Many are made in worker processes, which get the texts and
+    ranges from here (``SigningInput``) and never open the database."""
     blocks = [ids[start : start + BLOCK] for start in range(0, len(ids), BLOCK)]
     workers = max(1, min(os.cpu_count() or 1, 8)) if workers is None else workers
-    if workers < 2 or len(ids) < PARALLEL_MIN:
+    method = start_method()
+    if workers < 2 or len(ids) < PARALLEL_MIN[method]:
         for block in blocks:
-            yield list(signatures_of(corpus.db, block))
+            yield list(signatures_of(corpus.db, block, only_unsigned))
         return
-    context = multiprocessing.get_context("spawn")  # a forked child would share this process's connection
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                             initargs=(os.getpid(), str(corpus.db_path))) as pool:
-        pending = [pool.submit(_sign_block, block) for block in blocks[: workers * AHEAD]]
-        for index in range(len(blocks)):
-            found = pending.pop(0).result()
-            following = index + workers * AHEAD
-            if following < len(blocks):
-                pending.append(pool.submit(_sign_block, blocks[following]))
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        waiting = iter(blocks)
+        pending: deque[Future[list[Signature]]] = deque()
+
+        def submit_next() -> None:
+            block = next(waiting, None)
+            if block is not None:
+                pending.append(pool.submit(_sign_all, list(signing_inputs(corpus.db, block, only_unsigned))))
+
+        for _ in range(workers * AHEAD):
+            submit_next()
+        while pending:
+            found = pending.popleft().result()
+            submit_next()
             yield found
 
 
-def _start_worker(parent_pid: int, db_path: str) -> None:
-    global _WORKER_DB
-    die_with_parent(parent_pid)
-    from ..store import connect
-
-    _WORKER_DB = connect(Path(db_path), create=False, read_only=True)
-
-
-def _sign_block(ids: list[int]) -> list[Signature]:
-    return list(signatures_of(_WORKER_DB, ids))
+def _sign_all(inputs: list[SigningInput]) -> list[Signature]:
+    return [sign(found) for found in inputs]

@@ -22,7 +22,7 @@ import rensa
 
 from ..normalize import NORMALIZATION_VERSION
 from ..sources import MIN_DOCUMENTS as REPEAT_MIN_DOCUMENTS
-from .shingles import SHINGLE_WORDS, own_words, shingles
+from .shingles import SHINGLE_WORDS, Range, own_words, shingles
 
 NUM_PERM = 192
 BANDS = 64  # 3 slots a band: a pair of Jaccard 0.35 is a candidate with probability 0.94, 0.5: 0.9998
@@ -60,42 +60,80 @@ def load_minhash(state: bytes) -> rensa.RMinHash:
     return sketch
 
 
+_REPEATED_RANGES = (
+    'SELECT p.document_id, p.start, p."end" FROM passages p JOIN repeats r ON r.fingerprint = p.fingerprint '
+    'WHERE p.document_id IN ({marks}) AND r.documents >= ? AND (r.documents >= ? OR p."end" - p.start < ?)'
+)
+_MARKED_RANGES = (
+    "SELECT document_id, start, \"end\" FROM spans "
+    "WHERE document_id IN ({marks}) AND kind = 'boilerplate' AND anchor != 'stale'"
+)
+_READABLE_TEXTS = (
+    "SELECT d.id, d.sha256, d.body_start, t.text FROM documents d JOIN document_texts t ON t.document_id = d.id "
+    "WHERE d.id IN ({marks}) AND d.state = 'ok'"
+)
+_NOT_SIGNED = " AND NOT EXISTS (SELECT 1 FROM minhashes m WHERE m.document_id = d.id AND m.sha256 IS d.sha256)"
+QUERY_BLOCK = 500  # documents a query asks for at once
+
+
+@dataclass(frozen=True, slots=True)
+class SigningInput:
+    """What a document's signature is made from: all a worker process needs, no database."""
+
+    document_id: int
+    sha256: str
+    text: str
+    body_start: int
+    marked: list[Range]
+    repeated: list[Range]
+
+    def own_words(self) -> list[str]:
+        return own_words(self.text, self.body_start, self.marked, self.repeated)
+
+
+def signing_inputs(db: Any, document_ids: Iterable[int], only_unsigned: bool = False) -> Iterator[SigningInput]:
+    """The signing input of each readable document, in the order given; three queries per
+    ``QUERY_BLOCK`` documents rather than three per document. ``only_unsigned``: leave out
+    those another process signed since they were listed (two scans at once)."""
+    ids = list(document_ids)
+    readable = _READABLE_TEXTS + (_NOT_SIGNED if only_unsigned else "")
+    for first in range(0, len(ids), QUERY_BLOCK):
+        block = ids[first : first + QUERY_BLOCK]
+        marks = ", ".join("?" * len(block))
+        texts = {row[0]: row[1:] for row in db.execute(readable.format(marks=marks), block)}
+        marked: dict[int, list[Range]] = {}
+        for document_id, start, end in db.execute(_MARKED_RANGES.format(marks=marks), block):
+            marked.setdefault(document_id, []).append((start, end))
+        repeated: dict[int, list[Range]] = {}
+        rows = db.execute(_REPEATED_RANGES.format(marks=marks),
+                          [*block, REPEAT_MIN_DOCUMENTS, TEMPLATE_MIN_DOCUMENTS, LONG_PASSAGE_CHARS])
+        for document_id, start, end in rows:
+            repeated.setdefault(document_id, []).append((start, end))
+        for document_id in block:
+            found = texts.get(document_id)
+            if found is not None:
+                sha256, body_start, text = found
+                yield SigningInput(document_id, sha256 or "", text, body_start,
+                                   marked.get(document_id, []), repeated.get(document_id, []))
+
+
 def own_words_of(db: Any, document_id: int) -> tuple[str, list[str]] | None:
     """(sha256 of the text, its own words) of a readable document; None otherwise."""
-    row = db.execute(
-        "SELECT d.sha256, d.body_start, t.text FROM documents d JOIN document_texts t ON t.document_id = d.id "
-        "WHERE d.id = ? AND d.state = 'ok'", [document_id],
-    ).fetchone()
-    if row is None:
-        return None
-    sha256, body_start, text = row
-    marked = db.execute(
-        "SELECT start, \"end\" FROM spans WHERE document_id = ? AND kind = 'boilerplate' AND anchor != 'stale'",
-        [document_id],
-    ).fetchall()
-    repeated = db.execute(
-        'SELECT p.start, p."end" FROM passages p JOIN repeats r ON r.fingerprint = p.fingerprint '
-        'WHERE p.document_id = ? AND r.documents >= ? AND (r.documents >= ? OR p."end" - p.start < ?)',
-        [document_id, REPEAT_MIN_DOCUMENTS, TEMPLATE_MIN_DOCUMENTS, LONG_PASSAGE_CHARS],
-    ).fetchall()
-    return sha256 or "", own_words(text, body_start, marked, repeated)
+    for found in signing_inputs(db, [document_id]):
+        return found.sha256, found.own_words()
+    return None
 
 
-def signature_of(db: Any, document_id: int) -> Signature | None:
-    found = own_words_of(db, document_id)
-    if found is None:
-        return None
-    sha256, word_list = found
+def sign(found: SigningInput) -> Signature:
+    """A pure function of its input: the same in a worker process as here."""
+    word_list = found.own_words()
     shingle_set = shingles(word_list)
     state = minhash(shingle_set).__getstate__() if len(word_list) >= MIN_WORDS else None
-    return Signature(document_id, sha256, len(word_list), len(shingle_set), state)
+    return Signature(found.document_id, found.sha256, len(word_list), len(shingle_set), state)
 
 
-def signatures_of(db: Any, document_ids: Iterable[int]) -> Iterator[Signature]:
-    for document_id in document_ids:
-        found = signature_of(db, document_id)
-        if found is not None:
-            yield found
+def signatures_of(db: Any, document_ids: Iterable[int], only_unsigned: bool = False) -> Iterator[Signature]:
+    return map(sign, signing_inputs(db, document_ids, only_unsigned))
 
 
 PENDING_KEY = "duplicates_pending"
