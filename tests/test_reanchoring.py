@@ -208,8 +208,8 @@ def test_a_span_is_only_ever_placed_on_its_own_text(data, edit):
         "move": [(0, a), (b, n), (a, b)],
     }[edit]
     new, truth = edited(old, pieces, start, end)
-    if truth is None and start < a and new[start:end] == anchor.quote:
-        truth = start  # a space inserted beside a space inside the span: its text did not move
+    if truth is None and new[:start] == old[:start] and new[start:end] == anchor.quote:
+        truth = start  # the edit left the span's text where it was (a space put beside or for a space)
     located = find(new, anchor, start)
     if located.start is None:
         return

@@ -120,7 +120,7 @@ def run_scenario(ws: Workspace, name: str, seed: int = 0, app_steps: int = 4,
                     app.step(step, ws.db)
             except AppStuck as stuck:
                 result.failed += 1
-                result.note(f"app: {str(stuck)[:600]}")
+                result.note(f"app: {str(stuck)[:9000]}")
             code = app.quit()
             if code != 0:
                 result.failed += 1

@@ -31,6 +31,7 @@ from .workspace import child_env, cli_command
 
 STEP_TIMEOUT = 30.0
 FOCUS_PAUSE = 0.2  # a dialog drawn is not yet a dialog whose input has the focus
+DIALOG_HINT = "enter saves · esc cancels"  # the annotate dialog is open
 
 
 def tmux_available() -> bool:
@@ -134,7 +135,7 @@ class TmuxApp:
         self.keys("Enter")
         time.sleep(FOCUS_PAUSE)
         self.keys("Enter")  # no note
-        self.wait_text(f"Annotated as {label}")
+        self._wait_saved(label)
         self.acks.append(AppAck("annotation", path, label))
         self.keys("b")
         self._wait_db(db, "boilerplate", path, lambda: _boilerplate(db, path) > 0)
@@ -142,6 +143,21 @@ class TmuxApp:
         self._wait_db(db, "status", path, lambda: _status(db, path) == "reviewed")
         self.keys("]")
         self.wait_for(lambda s: self.current_path(s) not in ("", path), "the next document")
+
+    def _wait_saved(self, label: str) -> None:
+        """Until the app says the annotation is saved. An Enter the dialog took before its note
+        field had the focus (a loaded machine) left it open: press Enter again, as a user would."""
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while True:
+            screen = self.screen()
+            if f"Annotated as {label}" in screen:
+                return
+            if time.monotonic() > deadline:
+                raise AppStuck(f"'Annotated as {label}' never appeared; screen:\n{screen}")
+            if DIALOG_HINT in screen and time.monotonic() > deadline - STEP_TIMEOUT + 2 * FOCUS_PAUSE + 1:
+                self.keys("Enter")
+                time.sleep(FOCUS_PAUSE)
+            time.sleep(0.05)
 
     def _wait_db(self, db: Path, kind: str, path: str, condition, timeout: float = STEP_TIMEOUT) -> None:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
