@@ -31,7 +31,7 @@ from reliability.workspace import Workspace  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads process trees from /proc")
 
-TRIALS = 5
+TRIALS = 3  # the bench runs many more (bench/bench_reliability.py)
 
 
 @pytest.fixture(scope="module")

@@ -206,3 +206,16 @@ def test_annotator_recorded_on_spans_tags_and_events(seeds_copy, open_corpus):
     assert default.query(
         "SELECT document_tags.annotator FROM document_tags JOIN tags ON tags.id = tag_id WHERE tags.name = 'other'"
     ) == [{"annotator": "tester"}]
+
+
+def test_a_new_database_is_marked_indexed_titled_and_signed_by_this_versions_rules(tmp_path):
+    """So a scan that starts while the first scan is still writing does not take the first's
+    documents for an older version's and index, title and sign them all again."""
+    from corpus_tui.core.duplicates.signatures import settings_current
+    from corpus_tui.core.passage_index import index_is_current
+    from corpus_tui.core.titles import titles_follow_rule
+
+    (tmp_path / "a.txt").write_text("hello\n")
+    with Corpus.open(tmp_path) as corpus:
+        assert index_is_current(corpus.db) and titles_follow_rule(corpus.db) and settings_current(corpus.db)
+        assert corpus.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
