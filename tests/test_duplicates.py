@@ -129,15 +129,13 @@ def test_rescans_sign_only_what_changed_and_pairs_follow(scanned):
     assert list_documents(corpus, "dup:yes") == []
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_signatures_made_in_worker_processes_are_the_ones_made_here(scanned, monkeypatch, method):
+def test_signatures_made_in_worker_processes_are_the_ones_made_here(scanned, monkeypatch):
     files = {f"{i:03}.txt": page(ARTICLE if i % 3 else OTHER + f" Note {i}.", i) for i in range(12)}
     corpus, _ = scanned(files)
     ids = [row[0] for row in corpus.db.execute("SELECT id FROM documents ORDER BY id")]
     monkeypatch.setattr(refresh_module, "BLOCK", 5)  # three blocks, more than the workers take at once
     inline = [s for block in refresh_module._signed_blocks(corpus, ids, workers=1) for s in block]
-    monkeypatch.setattr(refresh_module, "start_method", lambda: method)
-    monkeypatch.setattr(refresh_module, "PARALLEL_MIN", {method: 1})
+    monkeypatch.setattr(refresh_module, "PARALLEL_MIN", 1)
     in_workers = [s for block in refresh_module._signed_blocks(corpus, ids, workers=2) for s in block]
     assert in_workers == inline and len(inline) == 12 and all(s.state for s in inline)
 
