@@ -155,6 +155,9 @@ class TmuxApp:
             if time.monotonic() > deadline:
                 raise AppStuck(f"'Annotated as {label}' never appeared; screen:\n{screen}")
             if DIALOG_HINT in screen and time.monotonic() > deadline - STEP_TIMEOUT + 2 * FOCUS_PAUSE + 1:
+                if "a label is required" in screen:  # the typing reached the screen before the input
+                    self.type(label)
+                    time.sleep(FOCUS_PAUSE)
                 self.keys("Enter")
                 time.sleep(FOCUS_PAUSE)
             time.sleep(0.05)
