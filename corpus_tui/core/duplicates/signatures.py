@@ -78,7 +78,7 @@ QUERY_BLOCK = 500  # documents a query asks for at once
 
 @dataclass(frozen=True, slots=True)
 class SigningInput:
-    """What a document's signature is made from: all a worker process needs, no database."""
+    """What a document's signature is made from, read for a block of documents at once."""
 
     document_id: int
     sha256: str
@@ -125,7 +125,7 @@ def own_words_of(db: Any, document_id: int) -> tuple[str, list[str]] | None:
 
 
 def sign(found: SigningInput) -> Signature:
-    """A pure function of its input: the same in a worker process as here."""
+    """A pure function of its input: the same signature in any process."""
     word_list = found.own_words()
     shingle_set = shingles(word_list)
     state = minhash(shingle_set).__getstate__() if len(word_list) >= MIN_WORDS else None
