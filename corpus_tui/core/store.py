@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -130,17 +130,7 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> None:
     handler for it, so two processes creating the same database at once
     (two first scans) would fail at once without this retry.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
-                return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) and "busy" not in str(error):
-                raise
-        if time.monotonic() >= deadline:
-            raise sqlite3.OperationalError("database is locked")
-        time.sleep(0.02)
+    _retry_while_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal", timeout)
 
 
 # Taking the write lock fairly. SQLite's own busy handler sleeps longer and longer between
@@ -177,19 +167,27 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
     (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
     conn.execute("PRAGMA busy_timeout = 0")  # one try per BEGIN: the pauses are ours
     try:
-        deadline = time.monotonic() + timeout_ms / 1000
-        pause = POLL_S[0]
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or time.monotonic() >= deadline:
-                    raise
-            time.sleep(pause)
-            pause = min(pause * 2, POLL_S[1])
+        _retry_while_busy(lambda: conn.execute("BEGIN IMMEDIATE") is not None, timeout_ms / 1000)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+
+
+def _retry_while_busy(attempt: Callable[[], bool], timeout: float) -> None:
+    """Call ``attempt`` until it returns True, every few ms while another process holds the
+    lock it needs, for up to ``timeout`` seconds; then 'database is locked'."""
+    deadline = time.monotonic() + timeout
+    pause = POLL_S[0]
+    while True:
+        try:
+            if attempt():
+                return
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+        if time.monotonic() >= deadline:
+            raise sqlite3.OperationalError("database is locked")
+        time.sleep(pause)
+        pause = min(pause * 2, POLL_S[1])
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
