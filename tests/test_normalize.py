@@ -15,7 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_tui.core import normalize as normalize_module
-from corpus_tui.core.normalize import FORMAT_CHARACTERS, NORMALIZATION_VERSION, fingerprint, normalize, text_for_words
+from corpus_tui.core.normalize import (
+    FORMAT_CHARACTERS,
+    NORMALIZATION_VERSION,
+    fingerprint,
+    fingerprint_utf8,
+    is_plain_ascii,
+    normalize,
+    normalize_plain_ascii,
+    text_for_words,
+)
 
 
 def same(a: str, b: str) -> bool:
@@ -222,3 +231,32 @@ def test_text_for_words_has_the_words_of_normalized_text(text):
 def test_text_for_words_keeps_what_joins_or_splits_words():
     assert text_for_words("co\u00adoperate") == "cooperate"  # a soft hyphen joins
     assert re.findall(r"\w+", text_for_words("it\u02bcs 2017")) == ["it", "s", "0"]  # ʼ is a letter to \w
+
+
+# Every ASCII character, with the ones the byte path maps (case, digits, `, the separators
+# \x1c-\x1f that str.split splits on and bytes.split does not) drawn often.
+_ASCII = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127)),
+    st.lists(st.sampled_from(["A", "z", "0", "1", "9", "00", "`", "'", " ", "\t", "\r", "\x0b", "\x0c", "\x1c",
+                              "\x1d", "\x1e", "\x1f", "\x00", "\x7f", "-", "Q7", "&", "[", "]", "<", ">", "(",
+                              ")"]), max_size=30).map("".join),
+)
+
+
+@settings(max_examples=1000)
+@given(_ASCII)
+def test_the_byte_path_for_plain_ascii_is_normalize(text):
+    if not is_plain_ascii(text):
+        assert not text.isascii() or any(char in text for char in "&[]<")
+        return
+    plain = normalize_plain_ascii(text)
+    assert plain == normalize(text).encode("utf-8")
+    assert fingerprint_utf8(plain) == fingerprint(normalize(text))
+
+
+def test_plain_ascii_is_ascii_without_entities_or_links():
+    assert is_plain_ascii("Share this page: 12 comments")
+    assert not is_plain_ascii("Terms &amp; conditions")
+    assert not is_plain_ascii("[Donate](https://x.org)")
+    assert not is_plain_ascii("<https://x.org>")
+    assert not is_plain_ascii("“Quoted”")

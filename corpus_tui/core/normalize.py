@@ -117,6 +117,36 @@ def _normalize_once(text: str) -> str:
     return " ".join(text.split())
 
 
+# ``normalize`` of a plain ASCII line (``normalize_plain_ascii``) as byte operations, which run
+# in C over the whole line: a regex pass costs 10x more than a bytes.translate on a short line.
+# One table folds case, turns every digit into 0 (a run of them is collapsed after), makes `
+# a straight quote, and makes the separators str.split splits on but bytes.split does not
+# (\x1c-\x1f) spaces.
+_PLAIN_ASCII_TABLE = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789`\x1c\x1d\x1e\x1f",
+    b"abcdefghijklmnopqrstuvwxyz000000000'    ",
+)
+
+
+def is_plain_ascii(text: str) -> bool:
+    """Whether every rule of ``normalize`` is a byte mapping on ``text``: it is ASCII (NFKC and
+    case folding are then ``lower``; no curly quote, dash or format character) and holds no
+    ``&``, ``[``, ``]`` or ``<`` (no entity or link to resolve)."""
+    return text.isascii() and "&" not in text and "[" not in text and "]" not in text and "<" not in text
+
+
+def normalize_plain_ascii(text: str) -> bytes:
+    """``normalize(text).encode()`` for a text ``is_plain_ascii`` accepts, several times faster.
+
+    >>> normalize_plain_ascii("Posted  on 2017-07-08 by `Admin`")
+    b"posted on 0-0-0 by 'admin'"
+    """
+    folded = text.encode("ascii").translate(_PLAIN_ASCII_TABLE)
+    while b"00" in folded:  # each run of digits, now of zeros, becomes one 0
+        folded = folded.replace(b"00", b"0")
+    return b" ".join(folded.split())
+
+
 def text_for_words(text: str) -> str:
     """A text whose words (runs of ``\\w``) are those of ``normalize(text)``, made for less.
 
@@ -154,7 +184,12 @@ def fingerprint(normalized: str) -> int:
     BLAKE2b of the UTF-8 bytes, so it is the same in every process, on every machine and in every
     Python version (unlike ``hash()``). Pass it ``normalize(text)``, not the raw text.
     """
-    digest = hashlib.blake2b(normalized.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return fingerprint_utf8(normalized.encode("utf-8", "surrogatepass"))
+
+
+def fingerprint_utf8(normalized: bytes) -> int:
+    """``fingerprint`` of a normalized text given as its UTF-8 bytes (``normalize_plain_ascii``)."""
+    digest = hashlib.blake2b(normalized, digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
-from .normalize import fingerprint, normalize
+from .normalize import fingerprint, fingerprint_utf8, is_plain_ascii, normalize, normalize_plain_ascii
 
 MIN_PASSAGE_CHARS = 8
 MIN_PASSAGE_LETTERS = 2
@@ -63,14 +63,16 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
     no object each).
 
     Each line is normalized once (and once per process for a line seen before: boilerplate
-    repeats). A paragraph's normalized text is its lines' joined by a space when each rule
-    keeps to one line, as it does for ASCII lines without entities or links; the others are
-    normalized whole. The property tests check every passage against ``normalize``.
+    repeats); a plain ASCII line (``is_plain_ascii``: most lines) by byte operations. A
+    paragraph's normalized text is its lines' joined by a space when every line is plain ASCII,
+    since each rule then keeps to one line; the others are normalized whole. The property
+    tests check every passage against ``normalize``.
     """
     table: array[int] = array("q")
     length = len(text)
     lines: list[int] = []  # the current paragraph's line rows, which follow its own row
-    pieces: list[str] = []  # its lines' normalized texts
+    pieces: list[bytes] = []  # its lines' normalized texts (UTF-8), while every one is plain ASCII
+    lines_in_block = 0
     joinable = True  # whether the paragraph's normalized text is its lines' joined
     block_start = block_end = 0
     start = body_start
@@ -87,31 +89,31 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
             normalized, known = seen
             if known:
                 lines += (0, start, end, known[0], known[1])
-            if not pieces:
+            if not lines_in_block:
                 block_start = start
-            pieces.append(normalized)
-            joinable = joinable and _line_local(raw)
+            lines_in_block += 1
+            if joinable:
+                if normalized is None:
+                    joinable = False
+                else:
+                    pieces.append(normalized)
             block_end = end
-        elif pieces:
-            _close_paragraph(text, block_start, block_end, pieces, joinable, lines, table)
-            pieces, lines, joinable = [], [], True
+        elif lines_in_block:
+            _close_paragraph(text, block_start, block_end, lines_in_block, pieces if joinable else None, lines, table)
+            pieces, lines, joinable, lines_in_block = [], [], True, 0
         start = after
-    if pieces:
-        _close_paragraph(text, block_start, block_end, pieces, joinable, lines, table)
+    if lines_in_block:
+        _close_paragraph(text, block_start, block_end, lines_in_block, pieces if joinable else None, lines, table)
     return table
 
 
-def _line_local(raw: str) -> bool:
-    """Whether every rule of ``normalize`` keeps to this line: it is ASCII (no NFKC or case
-    folding that depends on more than one character) and holds no entity or link, which the
-    rules may resolve across a line break."""
-    return raw.isascii() and "&" not in raw and "[" not in raw and "]" not in raw and "<" not in raw
-
-
-def _close_paragraph(text: str, start: int, end: int, pieces: list[str], joinable: bool, lines: list[int],
-                     table: array[int]) -> None:
-    if len(pieces) > 1:  # one line: the paragraph is that line
-        known = _known(" ".join(piece for piece in pieces if piece) if joinable else normalize(text[start:end]))
+def _close_paragraph(text: str, start: int, end: int, lines_in_block: int, pieces: list[bytes] | None,
+                     lines: list[int], table: array[int]) -> None:
+    if lines_in_block > 1:  # one line: the paragraph is that line
+        if pieces is None:
+            known = _known(normalize(text[start:end]))
+        else:
+            known = _known_utf8(b" ".join(piece for piece in pieces if piece))
         if known:
             table.extend((1, start, end, known[0], known[1]))
     table.extend(lines)
@@ -126,9 +128,24 @@ def _known(normalized: str) -> Known:
     return fingerprint(normalized), len(normalized)
 
 
-def _remember(raw: str) -> tuple[str, Known]:
-    normalized = normalize(raw)
-    seen = normalized, _known(normalized)
+def _known_utf8(normalized: bytes) -> Known:
+    """``_known`` of a plain ASCII normalized text, given as bytes (one byte a character)."""
+    if len(normalized) < MIN_PASSAGE_CHARS or len(normalized.translate(None, _NOT_ASCII_LETTERS)) < MIN_PASSAGE_LETTERS:
+        return ()
+    return fingerprint_utf8(normalized), len(normalized)
+
+
+_NOT_ASCII_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
+
+
+def _remember(raw: str) -> tuple[bytes | None, Known]:
+    """The line's normalized text as UTF-8 when it is plain ASCII (else None: its paragraph is
+    normalized whole), and whether and how it is kept."""
+    if is_plain_ascii(raw):
+        plain = normalize_plain_ascii(raw)
+        seen: tuple[bytes | None, Known] = plain, _known_utf8(plain)
+    else:
+        seen = None, _known(normalize(raw))
     if len(_SEEN) >= SEEN_MAX:
         _SEEN.clear()
     _SEEN[raw] = seen
@@ -139,7 +156,7 @@ def _remember(raw: str) -> tuple[str, Known]:
 # once per copy (a scan's reader sees the same menus and footers thousands of times). Bounded,
 # and cleared whole when full: cheaper than an LRU, and repeats come back at once.
 SEEN_MAX = 100_000
-_SEEN: dict[str, tuple[str, Known]] = {}
+_SEEN: dict[str, tuple[bytes | None, Known]] = {}
 
 
 def _has_letters(normalized: str) -> bool:
