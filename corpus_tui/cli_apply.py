@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 
@@ -23,25 +24,31 @@ from .core.bundle import load_bundle
               help="Output format (input: .jsonl/.json/.ndjson or .parquet files, by their suffix).")
 @click.option("--text-field", default="text", show_default=True, help="The field holding the text.")
 @click.option("--id-field", default="id", show_default=True, help="The field naming a record (kept as is).")
+@click.option("--dedup", is_flag=True,
+              help="Leave out near-duplicates across the whole input (MinHash LSH with the bundle's settings); "
+                   "each cluster keeps its longest clean text. Listed in NAME.duplicates.jsonl.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: processes on this machine; dask: tasks on a dask.distributed cluster.")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler (default: a LocalCluster).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes (local) or LocalCluster workers (dask).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, text_field: str, id_field: str,
-                  engine: str, scheduler: str | None, jobs: int | None, as_json: bool) -> None:
+                  dedup: bool, engine: str, scheduler: str | None, jobs: int | None, as_json: bool) -> None:
     """Apply a rules bundle ('corpus-tui rules export') to every record of INPUT
     files or folders of shards: each record comes out with its fields plus clean_text and
     attributes.corpus_tui__boilerplate ([start, end, score] lists, Dolma's layout).
 
     One output file per input file, written whole or not at all; a rerun skips those
     already written. Records without a string text field, or not JSON, go to
-    NAME.rejects.jsonl with their file and line.
+    NAME.rejects.jsonl with their file and line. With --dedup, near-duplicate
+    records across all the inputs are left out (listed in NAME.duplicates.jsonl
+    with the record kept instead).
 
     \b
     Examples:
       corpus-tui apply rules.json crawl/ -o cleaned/
       corpus-tui apply rules.json shard-*.parquet -o cleaned/ --format parquet
+      corpus-tui apply rules.json crawl/ -o cleaned/ --dedup
       corpus-tui apply rules.json crawl/ -o cleaned/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     if scheduler and engine != "dask":
@@ -49,16 +56,21 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
     bundle = load_bundle(rules)
     partitions = find_partitions(list(inputs))
     job = Job(bundle, output, fmt, text_field, id_field)
-    progress = progress_line("applying", "partitions")
+    def progress(stage: str) -> Callable[[int, int], None] | None:
+        return progress_line(stage, STAGE_UNITS.get(stage, "tasks"))
+
     if engine == "dask":
-        summary = run_dask(job, partitions, scheduler, workers=jobs or 2, progress=progress)
+        summary = run_dask(job, partitions, scheduler, workers=jobs or 2, progress=progress, dedup=dedup)
     else:
-        summary = run_local(job, partitions, workers=jobs, progress=progress)
+        summary = run_local(job, partitions, workers=jobs, progress=progress, dedup=dedup)
     if as_json:
         out(json.dumps(summary.as_dict()))
     else:
         say(summary.line())
 
+
+STAGE_UNITS = {"signing": "partitions", "pairing": "band groups", "verifying": "blocks of pairs",
+               "applying": "partitions"}
 
 
 def register(cli: click.Group) -> None:

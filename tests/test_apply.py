@@ -244,3 +244,168 @@ def test_a_killed_workers_half_partition_is_cleared_and_written_again(tmp_path):
               str(out))
     summary = run_dask(job, find_partitions([str(tmp_path / "in.jsonl")]), workers=1)
     assert summary.records == 1 and sorted(p.name for p in out.iterdir()) == ["in.jsonl"]
+
+
+# -- --dedup: near-duplicates across the whole input ---------------------------------------------
+
+NO_RULES = {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}
+
+
+def _vocabulary(rng, size):  # type: ignore[no-untyped-def]
+    """Words of letters only: digits are one class to the normalization (w1 = w2)."""
+    return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)) for _ in range(size)]
+
+
+def _article(rng, vocabulary, words=160):  # type: ignore[no-untyped-def]
+    return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+
+def _reworded(rng, text, vocabulary, share=0.04):  # type: ignore[no-untyped-def]
+    return " ".join(rng.choice(vocabulary) if rng.random() < share else word for word in text.split())
+
+
+@pytest.fixture
+def planted(tmp_path):  # type: ignore[no-untyped-def]
+    """Three shards of distinct articles with planted copies across them: exact, reworded,
+    and an article inside a page with more text around it. Returns the rules file, the
+    shards and the ids that must be left out, each with the id its cluster keeps."""
+    import random
+
+    rng = random.Random(7)
+    vocabulary = _vocabulary(rng, 3000)
+    articles = [_article(rng, vocabulary) for _ in range(60)]
+    shards = [[{"id": f"a{start + 3 * n}", "text": text} for n, text in enumerate(articles[start::3])]
+              for start in range(3)]
+    expected = {}
+    # an exact copy of a1 (in shard 1) in shard 0: of equal texts the first in input order is kept
+    shards[0].append({"id": "copy-of-a1", "text": articles[1]})
+    expected["a1"] = "copy-of-a1"
+    # a reworded copy of a3 in shard 2, and a longer page holding a5 (the longest is kept)
+    shards[2].insert(0, {"id": "reworded-a3", "text": _reworded(rng, articles[3], vocabulary)})
+    reworded = shards[2][0]["text"]  # in shard 2, after a3 (shard 0): kept only if longer
+    expected.update({"reworded-a3": "a3"} if len(articles[3]) >= len(reworded) else {"a3": "reworded-a3"})
+    shards[1].append({"id": "page-with-a5", "text": articles[5] + "\n\n" + _article(rng, vocabulary, 40)})
+    expected["a5"] = "page-with-a5"
+    # too short to compare: never left out, however alike
+    shards[0].append({"id": "short-1", "text": "breaking news tonight"})
+    shards[1].append({"id": "short-2", "text": "breaking news tonight"})
+    (tmp_path / "rules.json").write_text(json.dumps(NO_RULES))
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for n, records in enumerate(shards):
+        write_jsonl(folder / f"{n}.jsonl", records)
+    return tmp_path / "rules.json", folder, expected
+
+
+def _written_ids(out):  # type: ignore[no-untyped-def]
+    return [json.loads(line)["id"] for name in sorted(p.name for p in out.glob("[0-9].jsonl"))
+            for line in open(out / name)]
+
+
+def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, tmp_path, run_script):
+    rules, shards, expected = planted
+    out = tmp_path / "out"
+    result = run_script("apply", rules, shards, "-o", out, "--dedup", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = {}
+    for path in out.glob("*.duplicates.jsonl"):
+        for entry in map(json.loads, open(path)):
+            kept_line = entry["kept"]["line"]
+            kept = json.loads(open(entry["kept"]["source"]).read().splitlines()[kept_line - 1])["id"]
+            listed[entry["id"]] = kept
+            assert json.loads(open(entry["source"]).read().splitlines()[entry["line"] - 1])["id"] == entry["id"]
+    assert listed == expected
+    summary = json.loads(result.stdout)
+    assert summary["dropped"] == 3 and summary["records"] == 60 + 5 - 3
+    written = _written_ids(out)
+    assert "copy-of-a1" in written and "a1" not in written and "page-with-a5" in written and "a5" not in written
+    assert {"short-1", "short-2"} <= set(written)
+    assert not (out / ".dedup").exists()  # the signatures are done with once every partition is written
+    again = run_script("apply", rules, shards, "-o", out, "--dedup", "--json")
+    assert json.loads(again.stdout)["skipped"] == 3
+
+
+def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_script):
+    pytest.importorskip("dask.distributed")
+    rules, shards, _ = planted
+    local = run_script("apply", rules, shards, "-o", tmp_path / "local", "--dedup", "-j", "2")
+    dask = run_script("apply", rules, shards, "-o", tmp_path / "dask", "--dedup", "--engine", "dask", "-j", "2")
+    assert local.returncode == dask.returncode == 0, dask.stderr
+    names = sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir())
+    assert sum(name.endswith(".duplicates.jsonl") for name in names) >= 2
+    for name in names:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_dedup_compares_clean_text_so_shared_boilerplate_does_not_make_copies(ruled_seeds, tmp_path, run_script):
+    """Two different articles that share a long rule-marked appeal are not near-duplicates once
+    it is removed; without the rules they would share its shingles."""
+    _, bundle, texts, _ = ruled_seeds
+    (tmp_path / "rules.json").write_text(json.dumps(bundle))
+    write_jsonl(tmp_path / "in.jsonl", [{"id": path, "text": text} for path, text in texts.items()])
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
+                        "--dedup", "--json")
+    assert result.returncode == 0, result.stderr
+    # the seeds' one near-duplicate pair (000 reposted as 001) is the only one left out
+    [entry] = [json.loads(line) for line in open(tmp_path / "out" / "in.duplicates.jsonl")]
+    assert {entry["id"], json.loads(open(tmp_path / "in.jsonl").read().splitlines()[entry["kept"]["line"] - 1])["id"]} \
+        == {p for p in texts if p.startswith(("000", "001"))}
+
+
+def test_a_record_the_partition_rejects_is_never_what_a_cluster_keeps(tmp_path, run_script):
+    import random
+
+    rng = random.Random(3)
+    text = _article(rng, _vocabulary(rng, 500))
+    (tmp_path / "rules.json").write_text(json.dumps(NO_RULES))
+    lines = [json.dumps({"id": "bad", "text": text + " and more words at the end", "attributes": [1]}),
+             json.dumps({"id": "good", "text": text})]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
+                        "--dedup", "--json")
+    summary = json.loads(result.stdout)
+    assert (summary["records"], summary["rejected"], summary["dropped"]) == (1, 1, 0)
+    assert _written_ids_of(tmp_path / "out" / "in.jsonl") == ["good"]
+
+
+def _written_ids_of(path):  # type: ignore[no-untyped-def]
+    return [json.loads(line)["id"] for line in open(path)]
+
+
+@pytest.mark.parametrize("settings, says", [
+    ({"num_perm": 192, "bands": 50}, "not a multiple of bands 50"),
+    ({"threshold": 2}, "threshold 2"),
+    ({"bands": "many"}, "not a number"),
+])
+def test_dedup_refuses_near_duplicate_settings_it_cannot_use_in_one_line(tmp_path, run_script, settings, says):
+    (tmp_path / "rules.json").write_text(json.dumps({**NO_RULES, "near_duplicates": settings}))
+    write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "hello"}])
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", "--dedup")
+    assert_one_line_error(result, says)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_dedup_run_killed_after_signing_resumes_from_its_signatures(planted, tmp_path, monkeypatch):
+    from corpus_tui.core import apply_dedup, apply_records
+
+    rules, shards, _ = planted
+    job = Job(load_bundle(rules), str(tmp_path / "out"))
+    partitions = find_partitions([str(shards)])
+
+    def dying(*args):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(apply_records, "process_partition", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run_local(job, partitions, workers=1, dedup=True)
+    signatures = sorted((tmp_path / "out" / ".dedup").glob("*.sig"))
+    assert len(signatures) == 3
+    stamps = [p.stat().st_mtime_ns for p in signatures]
+    monkeypatch.undo()
+    signed = []
+    monkeypatch.setattr(apply_dedup, "sign_text", lambda *a: signed.append(1) or apply_dedup.sign_text(*a))
+    summary = run_local(job, partitions, workers=1, dedup=True)
+    assert summary.dropped == 3 and signed == []  # nothing signed again
+    assert stamps  # the files were there to resume from, and are gone once the run is done
+    assert not (tmp_path / "out" / ".dedup").exists()

@@ -24,12 +24,14 @@ import datetime
 import decimal
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .apply_dedup import WORK_FOLDER, duplicate_line, work_folder
 from .bundle import Bundle, apply_bundle
 from .errors import InvalidValue
 
@@ -50,6 +52,7 @@ class PartitionResult:
     name: str
     records: int = 0
     rejected: int = 0
+    dropped: int = 0  # near-duplicates left out (--dedup)
     skipped: bool = False  # already written by an earlier run
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,8 +100,11 @@ def output_path(job: Job, partition: Partition) -> Path:
     return Path(job.output) / f"{partition.name}.{job.fmt}"
 
 
-def process_partition(job: Job, partition: Partition) -> PartitionResult:
-    """Apply the bundle to every record of one partition and write it atomically (module docstring)."""
+def process_partition(job: Job, partition: Partition,
+                      drops: dict[int, tuple[str, int]] | None = None) -> PartitionResult:
+    """Apply the bundle to every record of one partition and write it atomically (module
+    docstring), leaving out ``drops`` (line -> the source and line of the record kept instead,
+    ``apply_dedup``), which are listed in ``NAME.duplicates.jsonl``."""
     target = output_path(job, partition)
     result = PartitionResult(partition.name)
     if target.exists():
@@ -108,9 +114,19 @@ def process_partition(job: Job, partition: Partition) -> PartitionResult:
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     rejects_target = target.with_name(f"{partition.name}.rejects.jsonl")
     rejects_partial = rejects_target.with_name(f".{rejects_target.name}.{os.getpid()}.partial")
+    duplicates_target = target.with_name(f"{partition.name}.duplicates.jsonl")
+    duplicates_partial = duplicates_target.with_name(f".{duplicates_target.name}.{os.getpid()}.partial")
+    drops = drops or {}
     try:
-        with open(rejects_partial, "w", encoding="utf-8") as rejects, _writer(job.fmt, partial) as write:
-            for number, record, error in _records(partition.source, job.text_field):
+        with open(rejects_partial, "w", encoding="utf-8") as rejects, _writer(job.fmt, partial) as write, \
+                open(duplicates_partial, "w", encoding="utf-8") as duplicates:
+            for number, record, error in read_records(partition.source, job.text_field):
+                if error is None and number in drops:
+                    kept_source, kept_line = drops[number]
+                    duplicates.write(duplicate_line(partition.source, number, record, job.id_field,
+                                                    kept_source, kept_line))
+                    result.dropped += 1
+                    continue
                 if error is None:
                     try:
                         out = _applied(job, record)
@@ -125,13 +141,15 @@ def process_partition(job: Job, partition: Partition) -> PartitionResult:
                     result.rejected += 1
                     continue
                 result.records += 1
-        if result.rejected:
-            os.replace(rejects_partial, rejects_target)
-        else:
-            os.unlink(rejects_partial)
+        for written, final, count in ((rejects_partial, rejects_target, result.rejected),
+                                      (duplicates_partial, duplicates_target, result.dropped)):
+            if count:
+                os.replace(written, final)
+            else:
+                os.unlink(written)
         os.replace(partial, target)  # last: its presence means the partition is complete
     except BaseException:
-        for leftover in (partial, rejects_partial):
+        for leftover in (partial, rejects_partial, duplicates_partial):
             if leftover.exists():
                 leftover.unlink()
         raise
@@ -185,7 +203,7 @@ def _applied(job: Job, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any], str | None]]:
+def read_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any], str | None]]:
     """(line or row number, record, error or None) of every record of a file."""
     if source.endswith(".parquet"):
         yield from _parquet_records(source, text_field)
@@ -228,13 +246,29 @@ def _parquet_records(source: str, text_field: str) -> Iterator[tuple[int, dict[s
             yield number, record, _problem(record, text_field)
 
 
+def written_records(job: Job, source: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, output record) of every record ``process_partition`` writes (and does not
+    reject), in order, writing nothing: what ``apply --dedup`` signs, so a record it keeps
+    is never one the partition then rejects."""
+    with _writer(job.fmt, None) as check:
+        for number, record, error in read_records(source, job.text_field):
+            if error is not None:
+                continue
+            try:
+                out = _applied(job, record)
+                check(_json_line(out) if job.fmt == "jsonl" else out)
+            except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+                continue
+            yield number, out
+
+
 class _writer:
     """A context manager giving ``write(record)`` for the output format. A Parquet partition's
     columns are its first record's (a field that is null there is a string column); a later
     record with another field, or a value its column cannot hold, raises ValueError there and
-    then, so the caller rejects that record alone."""
+    then, so the caller rejects that record alone. With no path, it checks and writes nothing."""
 
-    def __init__(self, fmt: str, path: Path):
+    def __init__(self, fmt: str, path: Path | None):
         self.fmt, self.path = fmt, path
         self.handle: Any = None
         self.rows: list[dict[str, Any]] = []
@@ -243,6 +277,8 @@ class _writer:
 
     def __enter__(self) -> Callable[[Any], Any]:
         if self.fmt == "jsonl":
+            if self.path is None:
+                return lambda line: None  # the line was encoded (and checked) before
             self.handle = open(self.path, "w", encoding="utf-8", newline="\n")
             return self.handle.write  # given lines: each was encoded (and checked) before
         return self._parquet_row
@@ -263,6 +299,8 @@ class _writer:
             pa.Table.from_pylist([row], schema=self.schema)
         except (pa.ArrowException, TypeError, ValueError, OverflowError) as error:
             raise ValueError(f"a value its Parquet column cannot hold ({' '.join(str(error).split())[:200]})") from None
+        if self.path is None:
+            return
         self.rows.append(row)
         if len(self.rows) >= PARQUET_BATCH:
             self._flush()
@@ -283,7 +321,7 @@ class _writer:
     def __exit__(self, *exc: object) -> None:
         if self.handle is not None:
             self.handle.close()
-        if self.fmt == "parquet":
+        if self.fmt == "parquet" and self.path is not None:
             if exc[0] is None:
                 self._flush()
             if self.parquet is not None:
@@ -303,6 +341,7 @@ class ApplySummary:
     skipped: int = 0  # partitions an earlier run had finished
     records: int = 0
     rejected: int = 0
+    dropped: int = 0
     engine: str = "local"
 
     def line(self) -> str:
@@ -311,6 +350,8 @@ class ApplySummary:
         notes = []
         if self.skipped:
             notes.append(f"{self.skipped} partitions already done, skipped")
+        if self.dropped:
+            notes.append(f"{self.dropped} near-duplicates left out (see the *.duplicates.jsonl files)")
         if self.rejected:
             notes.append(f"{self.rejected} records rejected (see the *.rejects.jsonl files)")
         return text + ("; " + ", ".join(notes) if notes else "")
@@ -323,6 +364,7 @@ class ApplySummary:
         self.skipped += result.skipped
         self.records += result.records
         self.rejected += result.rejected
+        self.dropped += result.dropped
 
 
 def remove_leftovers(job: Job) -> None:
@@ -330,57 +372,153 @@ def remove_leftovers(job: Job) -> None:
     written again (called by the driver before and after a run, when no task is running)."""
     folder = Path(job.output)
     if folder.is_dir():
-        for leftover in folder.glob(".*.partial"):
+        for leftover in [*folder.glob(".*.partial"), *folder.glob(f"{WORK_FOLDER}/.*.partial")]:
             leftover.unlink(missing_ok=True)
 
 
-def run_local(job: Job, partitions: list[Partition], workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> ApplySummary:
-    """Every partition on ``workers`` processes (default: one per CPU); one alone runs here."""
-    remove_leftovers(job)
-    summary = ApplySummary(engine="local")
-    workers = workers or max(1, os.cpu_count() or 1)
-    if workers == 1 or len(partitions) == 1:
-        for done, partition in enumerate(partitions, 1):
-            summary.add(process_partition(job, partition))
-            if progress:
-                progress(done, len(partitions))
-        return summary
-    import multiprocessing
+Progress = Callable[[str], Callable[[int, int], None] | None]  # a stage's name -> its progress(done, total)
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(partitions)),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(process_partition, job, partition) for partition in partitions]
-        for done, future in enumerate(as_completed(futures), 1):
-            summary.add(future.result())
-            if progress:
-                progress(done, len(partitions))
-    return summary
+
+def run_local(job: Job, partitions: list[Partition], workers: int | None = None,
+              progress: Progress | None = None, dedup: bool = False) -> ApplySummary:
+    """Every task on ``workers`` processes (default: one per CPU); with one, here."""
+    workers = workers or max(1, os.cpu_count() or 1)
+    with _LocalEngine(workers) as engine:
+        return _run(engine, job, partitions, progress, dedup)
 
 
 def run_dask(job: Job, partitions: list[Partition], scheduler: str | None = None, workers: int = 2,
-             progress: Callable[[int, int], None] | None = None) -> ApplySummary:
+             progress: Progress | None = None, dedup: bool = False) -> ApplySummary:
     """One task a partition on a ``dask.distributed`` cluster (at ``scheduler``; none: a
     ``LocalCluster`` of ``workers`` processes). Tasks are retried when a worker dies."""
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
-    except ImportError:
-        raise InvalidValue("--engine dask needs dask.distributed: pip install 'corpus-tui[dask]'") from None
+    with _DaskEngine(scheduler, workers) as engine:
+        return _run(engine, job, partitions, progress, dedup)
+
+
+def _run(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None,
+         dedup: bool) -> ApplySummary:
+    from .apply_dedup import dedup_settings
+
+    if dedup:
+        dedup_settings(job.bundle)  # a bundle whose settings cannot be used is refused before any work
     remove_leftovers(job)
-    summary = ApplySummary(engine="dask")
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    client = Client(cluster if cluster is not None else scheduler)
-    try:
-        futures = client.map(process_partition, [job] * len(partitions), partitions, pure=False, retries=3)
-        for done, future in enumerate(dask_completed(futures), 1):
-            summary.add(future.result())
-            if progress:
-                progress(done, len(partitions))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    summary = ApplySummary(engine=engine.name)
+    # A rerun after every partition was written has nothing to decide (its signatures are gone).
+    unfinished = any(not output_path(job, partition).exists() for partition in partitions)
+    drops = _find_drops(engine, job, partitions, progress) if dedup and unfinished else {}
+    tasks = [(job, partition, drops.get(index)) for index, partition in enumerate(partitions)]
+    for result in engine.map(process_partition, tasks, _stage(progress, "applying")):
+        summary.add(result)
     remove_leftovers(job)  # a killed worker's half-written partition, written again by its retry
+    if dedup:  # every partition is written: the signatures a rerun would resume from are done with
+        shutil.rmtree(work_folder(job.output), ignore_errors=True)
     return summary
+
+
+def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition],
+                progress: Progress | None) -> dict[int, dict[int, tuple[str, int]]]:
+    """Partition index -> line -> (source, line) of the record kept instead (``apply_dedup``)."""
+    from .apply_dedup import band_groups, decide_drops, dedup_settings, pair_bands, sign_partition, verify_pairs
+
+    bundle = job.bundle
+    files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions],
+                       _stage(progress, "signing"))
+    groups = band_groups(dedup_settings(bundle))
+    found = engine.map(pair_bands, [(bundle, files, bands) for bands in groups], _stage(progress, "pairing"))
+    candidates = sorted(set().union(*map(set, found)))
+    blocks = [candidates[at : at + VERIFY_BLOCK] for at in range(0, len(candidates), VERIFY_BLOCK)]
+    verified = engine.map(verify_pairs, [(bundle, files, block) for block in blocks], _stage(progress, "verifying"))
+    pairs = [pair for block in verified for pair in block]
+    return {
+        index: {line: (partitions[drop.kept_partition].source, drop.kept_line) for line, drop in lines.items()}
+        for index, lines in decide_drops(bundle, files, pairs).items()
+    }
+
+
+VERIFY_BLOCK = 20_000  # candidate pairs a verifying task checks
+
+
+def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
+    return progress(name) if progress else None
+
+
+class _Engine:
+    name = ""
+
+    def map(self, function: Callable[..., Any], tasks: list[tuple[Any, ...]],
+            progress: Callable[[int, int], None] | None) -> list[Any]:
+        """``function(*task)`` of every task, in the tasks' order, whatever order they finish in."""
+        raise NotImplementedError
+
+    def __enter__(self) -> "_Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class _LocalEngine(_Engine):
+    name = "local"
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, function: Callable[..., Any], tasks: list[tuple[Any, ...]],
+            progress: Callable[[int, int], None] | None) -> list[Any]:
+        results: list[Any] = [None] * len(tasks)
+        if self.workers == 1 or len(tasks) <= 1:
+            for done, task in enumerate(tasks, 1):
+                results[done - 1] = function(*task)
+                if progress:
+                    progress(done, len(tasks))
+            return results
+        if self.pool is None:
+            import multiprocessing
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        futures = {self.pool.submit(function, *task): index for index, task in enumerate(tasks)}
+        for done, future in enumerate(as_completed(futures), 1):
+            results[futures[future]] = future.result()
+            if progress:
+                progress(done, len(tasks))
+        return results
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+class _DaskEngine(_Engine):
+    name = "dask"
+
+    def __init__(self, scheduler: str | None, workers: int):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise InvalidValue("--engine dask needs dask.distributed: pip install 'corpus-tui[dask]'") from None
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+        self.client = Client(self.cluster if self.cluster is not None else scheduler)
+
+    def map(self, function: Callable[..., Any], tasks: list[tuple[Any, ...]],
+            progress: Callable[[int, int], None] | None) -> list[Any]:
+        from dask.distributed import as_completed as dask_completed
+
+        if not tasks:
+            return []
+        futures = self.client.map(function, *zip(*tasks), pure=False, retries=3)
+        order = {future.key: index for index, future in enumerate(futures)}
+        results: list[Any] = [None] * len(tasks)
+        for done, future in enumerate(dask_completed(futures), 1):
+            results[order[future.key]] = future.result()
+            if progress:
+                progress(done, len(tasks))
+        return results
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
