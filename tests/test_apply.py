@@ -409,3 +409,22 @@ def test_a_dedup_run_killed_after_signing_resumes_from_its_signatures(planted, t
     assert summary.dropped == 3 and signed == []  # nothing signed again
     assert stamps  # the files were there to resume from, and are gone once the run is done
     assert not (tmp_path / "out" / ".dedup").exists()
+
+
+def test_dedup_keeps_one_of_many_copies_and_the_first_of_equals(tmp_path):
+    import random
+
+    rng = random.Random(11)
+    vocabulary = _vocabulary(rng, 2000)
+    notice = _article(rng, vocabulary, 60)
+    others = [_article(rng, vocabulary) for _ in range(6)]
+    (tmp_path / "in").mkdir()
+    for shard in range(3):
+        write_jsonl(tmp_path / "in" / f"{shard}.jsonl",
+                    [{"id": f"notice-{shard}-{n}", "text": notice} for n in range(10)]
+                    + [{"id": f"other-{shard}-{n}", "text": others[shard * 2 + n]} for n in range(2)])
+    job = Job(bundle_from_dict(NO_RULES), str(tmp_path / "out"))
+    summary = run_local(job, find_partitions([str(tmp_path / "in")]), workers=1, dedup=True)
+    assert (summary.records, summary.dropped) == (7, 29)
+    kept = [json.loads(line)["id"] for n in range(3) for line in open(tmp_path / "out" / f"{n}.jsonl")]
+    assert [k for k in kept if k.startswith("notice")] == ["notice-0-0"]

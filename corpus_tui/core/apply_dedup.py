@@ -11,10 +11,11 @@ engine decides the same drops:
    rensa MinHash of its shingles, written with its line, clean length and shingle count to
    ``OUTPUT/.dedup/NAME.sig`` (written whole or not at all; a rerun reuses it while the input
    file keeps its size and modification time).
-2. **Pair** (a task per group of bands, then a task per block of candidates): in each band,
-   the signatures that agree on all the band's slots are candidates; each record of such a
+2. **Pair** (a task per group of bands, then a task per block of candidates): records with
+   equal signatures are linked to the first of them, which alone goes on. In each band, the
+   signatures that agree on all the band's slots are candidates; each record of such a
    bucket, in input order, is paired with the bucket's first ``BUCKET_PEERS`` records (n
-   copies make about n pairs, not n²/2). A candidate is kept when the containment its
+   look-alikes make about n pairs, not n²/2). A candidate is kept when the containment its
    MinHash estimates (the Jaccard estimate, equal slots over all slots, and the two shingle
    counts: ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks
    every pair on its exact shingles, this stays an estimate: the texts are not read again
@@ -29,6 +30,7 @@ in ``OUTPUT/NAME.duplicates.jsonl`` as ``{"source", "line", "id", "kept": {"sour
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from array import array
@@ -47,7 +49,9 @@ WORK_FOLDER = ".dedup"
 SIGNATURE_SUFFIX = ".sig"
 BUCKET_PEERS = 4  # records of a bucket each member is compared with: its first ones
 BAND_TASKS = 8  # tasks the bands are split into
-_HEADER = 3  # u32 slots before a record's MinHash: its line, clean length, shingle count
+# u32 slots before a record's MinHash: its line, clean length, shingle count, and a 64-bit hash
+# of the whole MinHash (two slots), by which equal signatures are grouped before the bands
+_HEADER = 5
 _DEFAULTS = {"shingle_words": 3, "num_perm": 192, "bands": 64, "seed": 20261201, "threshold": 0.5, "min_words": 20}
 
 
@@ -147,7 +151,10 @@ def sign_text(settings: DedupSettings, clean: str, line: int) -> array[int] | No
     shingle_set = shingles(word_list, settings.shingle_words)
     sketch = rensa.RMinHash(num_perm=settings.num_perm, seed=settings.seed)
     sketch.update(list(shingle_set))
-    return array("I", [line, min(len(clean), 0xFFFFFFFF), len(shingle_set), *sketch.digest()])
+    digest = array("I", sketch.digest())
+    whole = hashlib.blake2b(digest.tobytes(), digest_size=8).digest()
+    return array("I", [line, min(len(clean), 0xFFFFFFFF), len(shingle_set),
+                       int.from_bytes(whole[:4], "little"), int.from_bytes(whole[4:], "little"), *digest])
 
 
 def _input_stamp(source: str) -> dict[str, Any]:
@@ -183,32 +190,51 @@ def band_groups(settings: DedupSettings) -> list[list[int]]:
     return [list(range(first, settings.bands, count)) for first in range(count)]
 
 
-def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[int]) -> list[tuple[int, int]]:
-    """Candidate pairs of ``bands`` (stage 2, not verified yet): ``(record_key, record_key)``,
-    the first the earlier in input order. Holds the band's slots of every record (12 bytes a
-    band a record), not whole signatures."""
+def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[int]
+               ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Stage 2 for ``bands``: (equal pairs, candidate pairs), each ``(record_key, record_key)``
+    with the earlier record in input order first.
+
+    Records with equal signatures (their whole MinHash) are linked to the first of them, and
+    only that one goes into the bands: a thousand copies of a notice make 999 pairs and no
+    band work. Equal pairs need no verifying; only the task given band 0 reports them. The
+    task holds the band's slots of every record (12 bytes a band a record), not whole
+    signatures."""
     settings = dedup_settings(bundle)
     rows = settings.rows
     slices: dict[int, list[array[int]]] = {band: [] for band in bands}
-    for path in signature_files:
+    keys: list[array[int]] = []  # per partition: the ordinals of the records that go into the bands
+    first_of: dict[tuple[int, int], int] = {}
+    equal: list[tuple[int, int]] = []
+    for partition_index, path in enumerate(signature_files):
         values = read_signatures(path, settings)
+        kept = array("I")
+        for ordinal, at in enumerate(range(0, len(values), settings.slots)):
+            key = record_key(partition_index, ordinal)
+            first = first_of.setdefault((values[at + 3], values[at + 4]), key)
+            if first != key:
+                equal.append((first, key))
+                continue
+            kept.append(ordinal)
+        keys.append(kept)
         for band in bands:
-            first = _HEADER + band * rows
             picked = array("I")
-            for at in range(first, len(values), settings.slots):
-                picked.extend(values[at : at + rows])
+            for ordinal in kept:
+                slot = ordinal * settings.slots + _HEADER + band * rows
+                picked.extend(values[slot : slot + rows])
             slices[band].append(picked)
     found: set[tuple[int, int]] = set()
     for band in bands:
         buckets: dict[tuple[int, ...], list[int]] = {}
         for partition_index, picked in enumerate(slices.pop(band)):
-            for ordinal, at in enumerate(range(0, len(picked), rows)):
-                key = record_key(partition_index, ordinal)
+            ordinals = keys[partition_index]
+            for index, at in enumerate(range(0, len(picked), rows)):
+                key = record_key(partition_index, ordinals[index])
                 peers = buckets.setdefault(tuple(picked[at : at + rows]), [])
                 found.update((peer, key) for peer in peers)
                 if len(peers) < BUCKET_PEERS:
                     peers.append(key)
-    return sorted(found)
+    return (equal if 0 in bands else []), sorted(found)
 
 
 def verify_pairs(bundle: Bundle, signature_files: Sequence[str], candidates: Sequence[tuple[int, int]]

@@ -425,10 +425,11 @@ def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition],
                        _stage(progress, "signing"))
     groups = band_groups(dedup_settings(bundle))
     found = engine.map(pair_bands, [(bundle, files, bands) for bands in groups], _stage(progress, "pairing"))
-    candidates = sorted(set().union(*map(set, found)))
+    equal = [pair for equal_pairs, _ in found for pair in equal_pairs]
+    candidates = sorted(set().union(*(candidate_pairs for _, candidate_pairs in found)))
     blocks = [candidates[at : at + VERIFY_BLOCK] for at in range(0, len(candidates), VERIFY_BLOCK)]
     verified = engine.map(verify_pairs, [(bundle, files, block) for block in blocks], _stage(progress, "verifying"))
-    pairs = [pair for block in verified for pair in block]
+    pairs = equal + [pair for block in verified for pair in block]
     return {
         index: {line: (partitions[drop.kept_partition].source, drop.kept_line) for line, drop in lines.items()}
         for index, lines in decide_drops(bundle, files, pairs).items()
