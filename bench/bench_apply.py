@@ -213,7 +213,7 @@ def dedup_quality(workdir: Path, rules: Path, texts: dict[str, str],
         figures[f"{engine}_s"] = round(time.perf_counter() - started, 1)
         if done.returncode:
             raise SystemExit(f"apply --dedup --engine {engine} failed: {done.stderr}")
-        outputs[engine] = {p.name: p.read_bytes() for p in out.iterdir()}
+        outputs[engine] = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     figures["engines_identical"] = outputs["local"] == outputs["dask"]
     cluster = _clusters(gold)
     drops = []

@@ -320,7 +320,8 @@ def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, 
     written = _written_ids(out)
     assert "copy-of-a1" in written and "a1" not in written and "page-with-a5" in written and "a5" not in written
     assert {"short-1", "short-2"} <= set(written)
-    assert not (out / ".dedup").exists()  # the signatures are done with once every partition is written
+    # the signatures are done with once every partition is written; the decisions stay for a rerun
+    assert [p.name for p in (out / ".dedup").iterdir()] == ["decisions.json"]
     again = run_script("apply", rules, shards, "-o", out, "--dedup", "--json")
     assert json.loads(again.stdout)["skipped"] == 3
 
@@ -331,9 +332,9 @@ def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_
     local = run_script("apply", rules, shards, "-o", tmp_path / "local", "--dedup", "-j", "2")
     dask = run_script("apply", rules, shards, "-o", tmp_path / "dask", "--dedup", "--engine", "dask", "-j", "2")
     assert local.returncode == dask.returncode == 0, dask.stderr
-    names = sorted(p.name for p in (tmp_path / "local").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir())
-    assert sum(name.endswith(".duplicates.jsonl") for name in names) >= 2
+    names = sorted(str(p.relative_to(tmp_path / "local")) for p in (tmp_path / "local").rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(tmp_path / "dask")) for p in (tmp_path / "dask").rglob("*") if p.is_file())
+    assert sum(name.endswith(".duplicates.jsonl") for name in names) >= 2 and ".dedup/decisions.json" in names
     for name in names:
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
 
@@ -376,7 +377,13 @@ def _written_ids_of(path):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("settings, says", [
     ({"num_perm": 192, "bands": 50}, "not a multiple of bands 50"),
     ({"threshold": 2}, "threshold 2"),
-    ({"bands": "many"}, "not a number"),
+    ({"bands": "many"}, "not a whole number"),
+    ({"num_perm": 192.7}, "not a whole number"),
+    ({"num_perm": True}, "not a whole number"),
+    ({"num_perm": float("inf")}, "not a whole number"),
+    ({"seed": -1}, "seed -1 is not between"),
+    ({"seed": 2**70}, "is not between"),
+    ({"min_words": -1}, "min_words -1"),
 ])
 def test_dedup_refuses_near_duplicate_settings_it_cannot_use_in_one_line(tmp_path, run_script, settings, says):
     (tmp_path / "rules.json").write_text(json.dumps({**NO_RULES, "near_duplicates": settings}))
@@ -401,14 +408,92 @@ def test_a_dedup_run_killed_after_signing_resumes_from_its_signatures(planted, t
         run_local(job, partitions, workers=1, dedup=True)
     signatures = sorted((tmp_path / "out" / ".dedup").glob("*.sig"))
     assert len(signatures) == 3
-    stamps = [p.stat().st_mtime_ns for p in signatures]
     monkeypatch.undo()
     signed = []
-    monkeypatch.setattr(apply_dedup, "sign_text", lambda *a: signed.append(1) or apply_dedup.sign_text(*a))
+    sign_text = apply_dedup.sign_text
+    monkeypatch.setattr(apply_dedup, "sign_text", lambda *a: signed.append(1) or sign_text(*a))
     summary = run_local(job, partitions, workers=1, dedup=True)
     assert summary.dropped == 3 and signed == []  # nothing signed again
-    assert stamps  # the files were there to resume from, and are gone once the run is done
-    assert not (tmp_path / "out" / ".dedup").exists()
+    assert not list((tmp_path / "out" / ".dedup").glob("*.sig"))  # done with once every partition is written
+
+
+def test_signatures_made_with_other_rules_are_made_again(planted, tmp_path, monkeypatch):
+    """A run killed after signing, resumed with a bundle whose rules remove other text: the
+    clean texts changed, so the signatures are made again, not reused."""
+    from corpus_tui.core import apply_dedup, apply_records
+
+    rules, shards, _ = planted
+    partitions = find_partitions([str(shards)])
+    monkeypatch.setattr(apply_records, "process_partition", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run_local(Job(load_bundle(rules), str(tmp_path / "out")), partitions, workers=1, dedup=True)
+    monkeypatch.undo()
+    other = {**NO_RULES, "rules": [{"id": 1, "fingerprint": "12345", "reason": "x", "text": "x"}]}
+    signed = []
+    sign_text = apply_dedup.sign_text
+    monkeypatch.setattr(apply_dedup, "sign_text", lambda *a: signed.append(1) or sign_text(*a))
+    summary = run_local(Job(bundle_from_dict(other), str(tmp_path / "out")), partitions, workers=1, dedup=True)
+    assert summary.dropped == 3 and len(signed) == 65
+
+
+def test_finished_partitions_of_another_input_or_run_are_not_resumed(planted, tmp_path, run_script):
+    rules, shards, _ = planted
+    out = tmp_path / "out"
+    assert run_script("apply", rules, shards, "-o", out, "--dedup").returncode == 0
+    (out / "2.jsonl").unlink()  # as if killed before the last partition was written
+    with open(shards / "1.jsonl", "a") as handle:  # and an input changed meanwhile
+        handle.write(json.dumps({"id": "late", "text": "a late record"}) + "\n")
+    before = sorted(p.name for p in out.iterdir())
+    assert_one_line_error(run_script("apply", rules, shards, "-o", out, "--dedup"), "give a new output folder")
+    assert_one_line_error(run_script("apply", rules, shards, "-o", out), "run with --dedup again")
+    assert sorted(p.name for p in out.iterdir()) == before
+    plain = tmp_path / "plain"
+    assert run_script("apply", rules, shards, "-o", plain).returncode == 0
+    (plain / "2.jsonl").unlink()
+    assert_one_line_error(run_script("apply", rules, shards, "-o", plain, "--dedup"), "without --dedup")
+
+
+def test_parquet_output_sees_a_dropped_first_record_as_when_it_was_signed(tmp_path, run_script):
+    """A Parquet partition's columns are its first record's: when that record is left out, the
+    others must still fit the columns they were checked against, or a kept record is lost."""
+    pytest.importorskip("pyarrow")
+    import random
+
+    import pyarrow.parquet as pq
+
+    rng = random.Random(5)
+    vocabulary = _vocabulary(rng, 2000)
+    x, y = _article(rng, vocabulary), _article(rng, vocabulary)
+    (tmp_path / "rules.json").write_text(json.dumps(NO_RULES))
+    (tmp_path / "in").mkdir()
+    write_jsonl(tmp_path / "in" / "0.jsonl", [{"id": "x-long", "text": x + " and a longer end", "url": "u"},
+                                              {"id": "y-copy", "text": y, "url": "u"}])
+    write_jsonl(tmp_path / "in" / "1.jsonl", [{"id": "x", "text": x, "url": "u"}, {"id": "z", "text": "short"},
+                                              {"id": "y-long", "text": y + " with more words at its end", "url": "u"}])
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in", "-o", tmp_path / "out", "--dedup",
+                        "--format", "parquet", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["dropped"], summary["rejected"]) == (2, 0)
+    # x, left out, still made url a column of 1.parquet: z has none (null), y-long fits
+    written = {r["id"] for n in range(2) for r in pq.read_table(tmp_path / "out" / f"{n}.parquet").to_pylist()}
+    assert written == {"x-long", "z", "y-long"}
+
+
+def test_a_source_path_that_is_not_utf8_is_listed_not_a_crash(tmp_path, run_script):
+    import os
+    import random
+
+    rng = random.Random(9)
+    text = _article(rng, _vocabulary(rng, 500))
+    (tmp_path / "rules.json").write_text(json.dumps(NO_RULES))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.jsonl")
+    write_jsonl(folder / name, [{"id": 1, "text": text}, {"id": 2, "text": text}])
+    result = run_script("apply", tmp_path / "rules.json", folder, "-o", tmp_path / "out", "--dedup", "--json")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert json.loads(result.stdout)["dropped"] == 1
 
 
 def test_dedup_keeps_one_of_many_copies_and_the_first_of_equals(tmp_path):

@@ -49,9 +49,11 @@ WORK_FOLDER = ".dedup"
 SIGNATURE_SUFFIX = ".sig"
 BUCKET_PEERS = 4  # records of a bucket each member is compared with: its first ones
 BAND_TASKS = 8  # tasks the bands are split into
-# u32 slots before a record's MinHash: its line, clean length, shingle count, and a 64-bit hash
-# of the whole MinHash (two slots), by which equal signatures are grouped before the bands
-_HEADER = 5
+# u32 slots before a record's MinHash: its line, clean length, shingle count, and a 128-bit
+# hash of the whole MinHash (four slots), by which equal signatures are grouped before the
+# bands (two different MinHashes share it with a chance of about 2^-128)
+_HEADER = 7
+_EQUAL_KEY = slice(3, 7)
 _DEFAULTS = {"shingle_words": 3, "num_perm": 192, "bands": 64, "seed": 20261201, "threshold": 0.5, "min_words": 20}
 
 
@@ -79,13 +81,19 @@ def dedup_settings(bundle: Bundle) -> DedupSettings:
     """The bundle's near-duplicate settings (the corpus's defaults for any it lacks); BadBundle
     when they cannot be used."""
     given = {**_DEFAULTS, **dict(bundle.near_duplicates)}
-    try:
-        settings = DedupSettings(int(given["shingle_words"]), int(given["num_perm"]), int(given["bands"]),
-                                 int(given["seed"]), float(given["threshold"]), int(given["min_words"]))
-    except (TypeError, ValueError):
-        raise BadBundle('rules: "near_duplicates" holds a value that is not a number') from None
-    if settings.shingle_words < 1 or settings.num_perm < 1 or settings.bands < 1 or settings.min_words < 0:
-        raise BadBundle('rules: "near_duplicates" needs positive shingle_words, num_perm and bands')
+    for name in ("shingle_words", "num_perm", "bands", "seed", "min_words"):
+        value = given[name]
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise BadBundle(f'rules: "near_duplicates" {name} is {value!r}, not a whole number')
+    threshold = given["threshold"]
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+        raise BadBundle(f'rules: "near_duplicates" threshold is {threshold!r}, not a number')
+    settings = DedupSettings(given["shingle_words"], given["num_perm"], given["bands"], given["seed"],
+                             float(threshold), given["min_words"])
+    for name, low, high in (("shingle_words", 1, 100), ("num_perm", 1, 4096), ("bands", 1, 4096),
+                            ("seed", 0, 2**64 - 1), ("min_words", 0, 2**31)):
+        if not low <= getattr(settings, name) <= high:
+            raise BadBundle(f'rules: "near_duplicates" {name} {getattr(settings, name)} is not between {low} and {high}')
     if settings.num_perm % settings.bands:
         raise BadBundle(f'rules: "near_duplicates" num_perm {settings.num_perm} is not a multiple of '
                         f"bands {settings.bands}")
@@ -123,7 +131,7 @@ def sign_partition(job: Any, source: str, name: str) -> str:
 
     settings = dedup_settings(job.bundle)
     target = signature_path(job.output, name)
-    stamp = {**_input_stamp(source), "format": job.fmt, "text_field": job.text_field}
+    stamp = {**input_stamp(source), "format": job.fmt, "text_field": job.text_field, "bundle": bundle_digest(job.bundle)}
     if _signature_stamp(target) == stamp:
         return str(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -152,14 +160,22 @@ def sign_text(settings: DedupSettings, clean: str, line: int) -> array[int] | No
     sketch = rensa.RMinHash(num_perm=settings.num_perm, seed=settings.seed)
     sketch.update(list(shingle_set))
     digest = array("I", sketch.digest())
-    whole = hashlib.blake2b(digest.tobytes(), digest_size=8).digest()
-    return array("I", [line, min(len(clean), 0xFFFFFFFF), len(shingle_set),
-                       int.from_bytes(whole[:4], "little"), int.from_bytes(whole[4:], "little"), *digest])
+    whole = array("I")
+    whole.frombytes(hashlib.blake2b(digest.tobytes(), digest_size=16).digest())
+    return array("I", [line, min(len(clean), 0xFFFFFFFF), len(shingle_set), *whole, *digest])
 
 
-def _input_stamp(source: str) -> dict[str, Any]:
+def input_stamp(source: str) -> dict[str, Any]:
+    """What says an input file is the one signed (or decided on) before."""
     stat = os.stat(source)
-    return {"source": source, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    return {"source": os.path.abspath(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def bundle_digest(bundle: Bundle) -> str:
+    """What of the bundle decides signatures and drops: its rules (the clean text) and its
+    near-duplicate settings."""
+    decisive = json.dumps([bundle.normalization, sorted(bundle.fingerprints), sorted(bundle.near_duplicates)])
+    return hashlib.blake2b(decisive.encode(), digest_size=16).hexdigest()
 
 
 def _signature_stamp(path: Path) -> Any:
@@ -204,14 +220,14 @@ def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[i
     rows = settings.rows
     slices: dict[int, list[array[int]]] = {band: [] for band in bands}
     keys: list[array[int]] = []  # per partition: the ordinals of the records that go into the bands
-    first_of: dict[tuple[int, int], int] = {}
+    first_of: dict[tuple[int, ...], int] = {}
     equal: list[tuple[int, int]] = []
     for partition_index, path in enumerate(signature_files):
         values = read_signatures(path, settings)
         kept = array("I")
         for ordinal, at in enumerate(range(0, len(values), settings.slots)):
             key = record_key(partition_index, ordinal)
-            first = first_of.setdefault((values[at + 3], values[at + 4]), key)
+            first = first_of.setdefault(tuple(values[at + _EQUAL_KEY.start : at + _EQUAL_KEY.stop]), key)
             if first != key:
                 equal.append((first, key))
                 continue
@@ -329,10 +345,49 @@ def _line_and_length(settings: DedupSettings, signature_files: Sequence[str],
     return facts
 
 
-def duplicate_line(source: str, line: int, record: Any, id_field: str, kept_source: str, kept_line: int) -> str:
-    """The line ``NAME.duplicates.jsonl`` holds for a dropped record."""
-    entry: dict[str, Any] = {"source": source, "line": line}
-    if isinstance(record, dict) and isinstance(record.get(id_field), (str, int)):
-        entry["id"] = record[id_field]
-    entry["kept"] = {"source": kept_source, "line": kept_line}
-    return json.dumps(entry, ensure_ascii=False) + "\n"
+# -- the decisions, kept for a rerun -----------------------------------------------------------
+
+DECISIONS = "decisions.json"
+Drops = dict[int, dict[int, tuple[str, int]]]  # partition index -> line -> (source, line) kept instead
+
+
+def run_identity(job: Any, sources: Sequence[str]) -> dict[str, Any]:
+    """What the drops were decided on: every input file as it was, the bundle and the options
+    that change what is signed."""
+    return {"inputs": [input_stamp(source) for source in sources], "bundle": bundle_digest(job.bundle),
+            "format": job.fmt, "text_field": job.text_field}
+
+
+def save_decisions(output: str, identity: dict[str, Any], drops: Drops) -> None:
+    """Write the drops beside the signatures (whole or not at all), so a rerun that resumes
+    writes its remaining partitions with the same drops as the partitions already written."""
+    folder = work_folder(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / DECISIONS
+    partial = folder / f".{DECISIONS}.{os.getpid()}.partial"
+    data = {"identity": identity,
+            "drops": {str(index): sorted([line, *kept] for line, kept in lines.items())
+                      for index, lines in sorted(drops.items())}}
+    try:
+        partial.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def load_decisions(output: str) -> tuple[dict[str, Any], Drops] | None:
+    """(identity, drops) of an earlier run into ``output``, or None when there is none."""
+    try:
+        data = json.loads((work_folder(output) / DECISIONS).read_text(encoding="utf-8"))
+        drops = {int(index): {line: (source, kept) for line, source, kept in lines}
+                 for index, lines in data["drops"].items()}
+        return data["identity"], drops
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remove_signatures(output: str) -> None:
+    """The signatures of a finished run: its decisions stay, for a rerun to check against."""
+    for path in work_folder(output).glob(f"*{SIGNATURE_SUFFIX}"):
+        path.unlink(missing_ok=True)

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .apply_dedup import WORK_FOLDER, duplicate_line, work_folder
+from .apply_dedup import WORK_FOLDER, Drops, load_decisions, remove_signatures, run_identity, save_decisions, work_folder
 from .bundle import Bundle, apply_bundle
 from .errors import InvalidValue
 
@@ -117,14 +117,18 @@ def process_partition(job: Job, partition: Partition,
     duplicates_target = target.with_name(f"{partition.name}.duplicates.jsonl")
     duplicates_partial = duplicates_target.with_name(f".{duplicates_target.name}.{os.getpid()}.partial")
     drops = drops or {}
+    writer = _writer(job.fmt, partial)
     try:
-        with open(rejects_partial, "w", encoding="utf-8") as rejects, _writer(job.fmt, partial) as write, \
+        with open(rejects_partial, "w", encoding="utf-8") as rejects, writer as write, \
                 open(duplicates_partial, "w", encoding="utf-8") as duplicates:
             for number, record, error in read_records(partition.source, job.text_field):
                 if error is None and number in drops:
+                    # Left out, but seen by the writer as when it was signed (``written_records``):
+                    # a Parquet partition's columns are its first record's, dropped or not.
+                    writer.observe(_applied(job, record))
                     kept_source, kept_line = drops[number]
-                    duplicates.write(duplicate_line(partition.source, number, record, job.id_field,
-                                                    kept_source, kept_line))
+                    duplicates.write(_duplicate_line(partition.source, number, record, job.id_field,
+                                                     kept_source, kept_line))
                     result.dropped += 1
                     continue
                 if error is None:
@@ -154,6 +158,15 @@ def process_partition(job: Job, partition: Partition,
                 leftover.unlink()
         raise
     return result
+
+
+def _duplicate_line(source: str, line: int, record: Any, id_field: str, kept_source: str, kept_line: int) -> str:
+    """The line ``NAME.duplicates.jsonl`` holds for a record ``--dedup`` left out."""
+    entry: dict[str, Any] = {"source": source, "line": line}
+    if isinstance(record, dict) and isinstance(record.get(id_field), (str, int)):
+        entry["id"] = record[id_field]
+    entry["kept"] = {"source": kept_source, "line": kept_line}
+    return _json_line(entry, lenient=True)
 
 
 def _json_line(record: dict[str, Any], lenient: bool = False) -> str:
@@ -283,7 +296,13 @@ class _writer:
             return self.handle.write  # given lines: each was encoded (and checked) before
         return self._parquet_row
 
-    def _parquet_row(self, record: dict[str, Any]) -> None:
+    def observe(self, record: dict[str, Any]) -> None:
+        """Check a record as ``write`` does, and let it set the columns when it is the first,
+        without writing it."""
+        if self.fmt == "parquet":
+            self._parquet_row(record, keep=False)
+
+    def _parquet_row(self, record: dict[str, Any], keep: bool = True) -> None:
         from .export.parquet import require_pyarrow
 
         pa = require_pyarrow()
@@ -299,7 +318,7 @@ class _writer:
             pa.Table.from_pylist([row], schema=self.schema)
         except (pa.ArrowException, TypeError, ValueError, OverflowError) as error:
             raise ValueError(f"a value its Parquet column cannot hold ({' '.join(str(error).split())[:200]})") from None
-        if self.path is None:
+        if self.path is None or not keep:
             return
         self.rows.append(row)
         if len(self.rows) >= PARQUET_BATCH:
@@ -389,8 +408,9 @@ def run_local(job: Job, partitions: list[Partition], workers: int | None = None,
 
 def run_dask(job: Job, partitions: list[Partition], scheduler: str | None = None, workers: int = 2,
              progress: Progress | None = None, dedup: bool = False) -> ApplySummary:
-    """One task a partition on a ``dask.distributed`` cluster (at ``scheduler``; none: a
-    ``LocalCluster`` of ``workers`` processes). Tasks are retried when a worker dies."""
+    """Every task (a partition, or a ``--dedup`` stage's share) on a ``dask.distributed``
+    cluster (at ``scheduler``; none: a ``LocalCluster`` of ``workers`` processes). Tasks are
+    retried when a worker dies."""
     with _DaskEngine(scheduler, workers) as engine:
         return _run(engine, job, partitions, progress, dedup)
 
@@ -403,26 +423,49 @@ def _run(engine: "_Engine", job: Job, partitions: list[Partition], progress: Pro
         dedup_settings(job.bundle)  # a bundle whose settings cannot be used is refused before any work
     remove_leftovers(job)
     summary = ApplySummary(engine=engine.name)
-    # A rerun after every partition was written has nothing to decide (its signatures are gone).
-    unfinished = any(not output_path(job, partition).exists() for partition in partitions)
-    drops = _find_drops(engine, job, partitions, progress) if dedup and unfinished else {}
+    drops = _drops(engine, job, partitions, progress) if dedup else _no_drops(job, partitions)
     tasks = [(job, partition, drops.get(index)) for index, partition in enumerate(partitions)]
     for result in engine.map(process_partition, tasks, _stage(progress, "applying")):
         summary.add(result)
     remove_leftovers(job)  # a killed worker's half-written partition, written again by its retry
-    if dedup:  # every partition is written: the signatures a rerun would resume from are done with
-        shutil.rmtree(work_folder(job.output), ignore_errors=True)
+    if dedup:
+        remove_signatures(job.output)  # every partition is written; the decisions stay for a rerun
     return summary
 
 
-def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition],
-                progress: Progress | None) -> dict[int, dict[int, tuple[str, int]]]:
+def _drops(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Drops:
+    """The records ``--dedup`` leaves out: an earlier run's into this output, when it was made
+    from the same inputs and bundle (a rerun resumes with the drops its finished partitions
+    were written with), else decided now. Finished partitions of a run with other inputs,
+    rules or options cannot be resumed with these: refused."""
+    identity = run_identity(job, [partition.source for partition in partitions])
+    saved = load_decisions(job.output)
+    if saved is not None and saved[0] == identity:
+        return saved[1]
+    if any(output_path(job, partition).exists() for partition in partitions):
+        raise InvalidValue(f"{job.output}: its finished partitions were written by a run with other inputs, rules "
+                           "or options (or without --dedup), so their drops may differ: give a new output folder")
+    drops = _find_drops(engine, job, partitions, progress)
+    save_decisions(job.output, identity, drops)
+    return drops
+
+
+def _no_drops(job: Job, partitions: list[Partition]) -> Drops:
+    """A run without ``--dedup`` cannot finish one that left records out."""
+    if load_decisions(job.output) is not None:
+        if any(output_path(job, partition).exists() for partition in partitions):
+            raise InvalidValue(f"{job.output}: holds the partitions of a --dedup run: run with --dedup again, "
+                               "or give a new output folder")
+    shutil.rmtree(work_folder(job.output), ignore_errors=True)  # a --dedup run's, killed before writing
+    return {}
+
+
+def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Drops:
     """Partition index -> line -> (source, line) of the record kept instead (``apply_dedup``)."""
     from .apply_dedup import band_groups, decide_drops, dedup_settings, pair_bands, sign_partition, verify_pairs
 
     bundle = job.bundle
-    files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions],
-                       _stage(progress, "signing"))
+    files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions], _stage(progress, "signing"))
     groups = band_groups(dedup_settings(bundle))
     found = engine.map(pair_bands, [(bundle, files, bands) for bands in groups], _stage(progress, "pairing"))
     equal = [pair for equal_pairs, _ in found for pair in equal_pairs]
