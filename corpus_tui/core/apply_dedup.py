@@ -186,14 +186,20 @@ def _signature_stamp(path: Path) -> Any:
         return None
 
 
-def read_signatures(path: str, settings: DedupSettings) -> array[int]:
-    """Every signature record of a file, as one flat u32 array of ``settings.slots`` a record."""
+def read_signature_bytes(path: str, settings: DedupSettings) -> bytes:
+    """Every signature record of a file: ``settings.slots`` u32 values (native order) a record."""
     with open(path, "rb") as handle:
         handle.readline()
-        values = array("I")
-        values.frombytes(handle.read())
-    if len(values) % settings.slots:
+        data = handle.read()
+    if len(data) % (settings.slots * 4):
         raise ValueError(f"{path}: a truncated signature file")
+    return data
+
+
+def read_signatures(path: str, settings: DedupSettings) -> array[int]:
+    """Every signature record of a file, as one flat u32 array of ``settings.slots`` a record."""
+    values = array("I")
+    values.frombytes(read_signature_bytes(path, settings))
     return values
 
 
@@ -214,42 +220,52 @@ def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[i
     Records with equal signatures (their whole MinHash) are linked to the first of them, and
     only that one goes into the bands: a thousand copies of a notice make 999 pairs and no
     band work. Equal pairs need no verifying; only the task given band 0 reports them. The
-    task holds the band's slots of every record (12 bytes a band a record), not whole
-    signatures."""
+    task holds a key a record, and the band's slots of every record for each of its bands,
+    not whole signatures."""
     settings = dedup_settings(bundle)
-    rows = settings.rows
-    slices: dict[int, list[array[int]]] = {band: [] for band in bands}
-    keys: list[array[int]] = []  # per partition: the ordinals of the records that go into the bands
-    first_of: dict[tuple[int, ...], int] = {}
+    width = settings.slots * 4  # bytes a record
+    band_bytes = settings.rows * 4
+    equal_start, equal_end = _EQUAL_KEY.start * 4, _EQUAL_KEY.stop * 4
+    # Keys are bytes (16 for a whole signature's hash, 12 for a band's slots), which cost a
+    # third of tuples of ints: these dicts hold an entry a record.
+    slices: dict[int, list[bytes]] = {band: [] for band in bands}  # a partition's band slots, end to end
+    ordinals_in_bands: list[array[int]] = []  # per partition: the records that go into the bands
+    first_of: dict[bytes, int] = {}
     equal: list[tuple[int, int]] = []
     for partition_index, path in enumerate(signature_files):
-        values = read_signatures(path, settings)
+        data = read_signature_bytes(path, settings)
         kept = array("I")
-        for ordinal, at in enumerate(range(0, len(values), settings.slots)):
+        for ordinal, at in enumerate(range(0, len(data), width)):
             key = record_key(partition_index, ordinal)
-            first = first_of.setdefault(tuple(values[at + _EQUAL_KEY.start : at + _EQUAL_KEY.stop]), key)
+            first = first_of.setdefault(data[at + equal_start : at + equal_end], key)
             if first != key:
                 equal.append((first, key))
-                continue
-            kept.append(ordinal)
-        keys.append(kept)
+            else:
+                kept.append(ordinal)
+        ordinals_in_bands.append(kept)
         for band in bands:
-            picked = array("I")
-            for ordinal in kept:
-                slot = ordinal * settings.slots + _HEADER + band * rows
-                picked.extend(values[slot : slot + rows])
-            slices[band].append(picked)
+            offset = (_HEADER + band * settings.rows) * 4
+            slices[band].append(b"".join([data[ordinal * width + offset : ordinal * width + offset + band_bytes]
+                                          for ordinal in kept]))
+    del first_of
     found: set[tuple[int, int]] = set()
     for band in bands:
-        buckets: dict[tuple[int, ...], list[int]] = {}
-        for partition_index, picked in enumerate(slices.pop(band)):
-            ordinals = keys[partition_index]
-            for index, at in enumerate(range(0, len(picked), rows)):
+        buckets: dict[bytes, int | list[int]] = {}  # a bucket's first records (an int while it has one)
+        for partition_index, band_slots in enumerate(slices.pop(band)):
+            ordinals = ordinals_in_bands[partition_index]
+            for index, at in enumerate(range(0, len(band_slots), band_bytes)):
+                band_key = band_slots[at : at + band_bytes]
                 key = record_key(partition_index, ordinals[index])
-                peers = buckets.setdefault(tuple(picked[at : at + rows]), [])
-                found.update((peer, key) for peer in peers)
-                if len(peers) < BUCKET_PEERS:
-                    peers.append(key)
+                peers = buckets.get(band_key)
+                if peers is None:
+                    buckets[band_key] = key
+                elif isinstance(peers, int):
+                    found.add((peers, key))
+                    buckets[band_key] = [peers, key]
+                else:
+                    found.update((peer, key) for peer in peers)
+                    if len(peers) < BUCKET_PEERS:
+                        peers.append(key)
     return (equal if 0 in bands else []), sorted(found)
 
 
