@@ -511,5 +511,7 @@ def test_dedup_keeps_one_of_many_copies_and_the_first_of_equals(tmp_path):
     job = Job(bundle_from_dict(NO_RULES), str(tmp_path / "out"))
     summary = run_local(job, find_partitions([str(tmp_path / "in")]), workers=1, dedup=True)
     assert (summary.records, summary.dropped) == (7, 29)
+    assert summary.line() == ("applied the rules to 7 records in 3 partitions (local engine); "
+                              "29 near-duplicates left out (see the *.duplicates.jsonl files)")
     kept = [json.loads(line)["id"] for n in range(3) for line in open(tmp_path / "out" / f"{n}.jsonl")]
     assert [k for k in kept if k.startswith("notice")] == ["notice-0-0"]

@@ -34,6 +34,7 @@ from typing import Any
 from .apply_dedup import WORK_FOLDER, Drops, load_decisions, remove_signatures, run_identity, save_decisions, work_folder
 from .bundle import Bundle, apply_bundle
 from .errors import InvalidValue
+from .wording import plural
 
 ATTRIBUTE = "corpus_tui__boilerplate"
 INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet")
@@ -364,15 +365,15 @@ class ApplySummary:
     engine: str = "local"
 
     def line(self) -> str:
-        text = (f"applied the rules to {self.records} records in {self.partitions - self.skipped} partitions "
-                f"({self.engine} engine)")
+        text = (f"applied the rules to {plural(self.records, 'record')} in "
+                f"{plural(self.partitions - self.skipped, 'partition')} ({self.engine} engine)")
         notes = []
         if self.skipped:
-            notes.append(f"{self.skipped} partitions already done, skipped")
+            notes.append(f"{plural(self.skipped, 'partition')} already done, skipped")
         if self.dropped:
-            notes.append(f"{self.dropped} near-duplicates left out (see the *.duplicates.jsonl files)")
+            notes.append(f"{plural(self.dropped, 'near-duplicate')} left out (see the *.duplicates.jsonl files)")
         if self.rejected:
-            notes.append(f"{self.rejected} records rejected (see the *.rejects.jsonl files)")
+            notes.append(f"{plural(self.rejected, 'record')} rejected (see the *.rejects.jsonl files)")
         return text + ("; " + ", ".join(notes) if notes else "")
 
     def as_dict(self) -> dict[str, Any]:
