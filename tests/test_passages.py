@@ -166,7 +166,11 @@ _LINES = st.lists(
                          "“Follow” us — now", "[Donate](#) today", "ab", "\r",
                          # rules that may reach across a line break: a paragraph is normalized whole
                          "[Read the", "whole story](https://x.org) now", "&amp;copy; 2019 Site",
-                         "Site &", "amp; more", "<https://a.example/b>", "`Quoted` TEXT 12 34"]),
+                         "Site &", "amp; more", "<https://a.example/b>", "`Quoted` TEXT 12 34",
+                         # brackets NFKC makes (full-width), combining marks at a line's start,
+                         # entities and digits of other scripts, line-ending characters str.split knows
+                         "\uff3bRead the", "story\uff3d(x) now", "\u0301accent first", "e\u0301t\u00e9 \u0663\u0664",
+                         "&eacute;t\u00e9 &#x5b;", "x\u2028y \u0085 z", "\u00a9 2019 \u2014 \u201cOK\u201d"]),
         st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
     ),
     max_size=25,

@@ -64,14 +64,14 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
 
     Each line is normalized once (and once per process for a line seen before: boilerplate
     repeats); a plain ASCII line (``is_plain_ascii``: most lines) by byte operations. A
-    paragraph's normalized text is its lines' joined by a space when every line is plain ASCII,
-    since each rule then keeps to one line; the others are normalized whole. The property
-    tests check every passage against ``normalize``.
+    paragraph's normalized text is its lines' joined by a space, unless a link may reach
+    across its lines (``_remember``): that one is normalized whole. The property tests check
+    every passage against ``normalize``.
     """
     table: array[int] = array("q")
     length = len(text)
     lines: list[int] = []  # the current paragraph's line rows, which follow its own row
-    pieces: list[bytes] = []  # its lines' normalized texts (UTF-8), while every one is plain ASCII
+    pieces: list[bytes] = []  # its lines' normalized texts (UTF-8), while every one keeps to its line
     lines_in_block = 0
     joinable = True  # whether the paragraph's normalized text is its lines' joined
     block_start = block_end = 0
@@ -113,7 +113,8 @@ def _close_paragraph(text: str, start: int, end: int, lines_in_block: int, piece
         if pieces is None:
             known = _known(normalize(text[start:end]))
         else:
-            known = _known_utf8(b" ".join(piece for piece in pieces if piece))
+            joined = b" ".join(piece for piece in pieces if piece)
+            known = _known_utf8(joined) if joined.isascii() else _known(joined.decode("utf-8", "surrogatepass"))
         if known:
             table.extend((1, start, end, known[0], known[1]))
     table.extend(lines)
@@ -139,13 +140,19 @@ _NOT_ASCII_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha(
 
 
 def _remember(raw: str) -> tuple[bytes | None, Known]:
-    """The line's normalized text as UTF-8 when it is plain ASCII (else None: its paragraph is
-    normalized whole), and whether and how it is kept."""
+    """The line's normalized text as UTF-8, and whether and how it is kept.
+
+    The text is None when a link may reach across the line break (its normalized text still
+    holds a bracket): its paragraph is then normalized whole. Every other rule keeps to its
+    line: an entity, a digit run or an autolink holds no line break, case folding and quotes
+    go a character at a time, and NFKC composes nothing with a line break."""
     if is_plain_ascii(raw):
         plain = normalize_plain_ascii(raw)
         seen: tuple[bytes | None, Known] = plain, _known_utf8(plain)
     else:
-        seen = None, _known(normalize(raw))
+        normalized = normalize(raw)
+        piece = None if "[" in normalized or "]" in normalized else normalized.encode("utf-8", "surrogatepass")
+        seen = piece, _known(normalized)
     if len(_SEEN) >= SEEN_MAX:
         _SEEN.clear()
     _SEEN[raw] = seen
