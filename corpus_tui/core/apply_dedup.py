@@ -103,8 +103,8 @@ def dedup_settings(bundle: Bundle) -> DedupSettings:
 
 
 def record_key(partition_index: int, ordinal: int) -> int:
-    """A record's place in the whole input: partitions in path order, then its signature's
-    ordinal in its partition (records in file order)."""
+    """A record's place in the whole input: its partition's (inputs in the order given, a
+    folder's files in path order), then its signature's ordinal there (records in file order)."""
     return (partition_index << 32) | ordinal
 
 
