@@ -42,6 +42,7 @@ from typing import Any
 import rensa
 
 from .bundle import BadBundle, Bundle
+from .duplicates.clusters import UnionFind
 from .duplicates.pairs import estimated_containment
 from .duplicates.shingles import shingles, words
 
@@ -305,44 +306,25 @@ def verify_pairs(bundle: Bundle, signature_files: Sequence[str], candidates: Seq
 # -- 3. decide -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Drop:
-    line: int  # the dropped record's line (row) in its partition
-    kept_partition: int
-    kept_line: int
+Kept = tuple[int, int]  # the record kept instead: its partition index and line
 
 
 def decide_drops(bundle: Bundle, signature_files: Sequence[str],
-                 pairs: Sequence[tuple[int, int]]) -> dict[int, dict[int, Drop]]:
-    """Partition index -> its dropped records by line (stage 3: clusters, and what each keeps)."""
+                 pairs: Sequence[tuple[int, int]]) -> dict[int, dict[int, Kept]]:
+    """Partition index -> line of each dropped record -> the record kept instead (stage 3:
+    clusters, and what each keeps)."""
     settings = dedup_settings(bundle)
-    parent: dict[int, int] = {}
-
-    def find(item: int) -> int:
-        root = parent.setdefault(item, item)
-        while root != parent[root]:
-            root = parent[root]
-        while parent[item] != root:
-            parent[item], item = root, parent[item]
-        return root
-
+    joined = UnionFind()
     for first, second in pairs:
-        root_first, root_second = find(first), find(second)
-        if root_first != root_second:
-            parent[max(root_first, root_second)] = min(root_first, root_second)
-    clusters: dict[int, list[int]] = {}
-    for key in sorted(parent):
-        clusters.setdefault(find(key), []).append(key)
-    facts = _line_and_length(settings, signature_files, parent.keys())
-    drops: dict[int, dict[int, Drop]] = {}
-    for members in clusters.values():
+        joined.join(first, second)
+    facts = _line_and_length(settings, signature_files, joined.parent.keys())
+    drops: dict[int, dict[int, Kept]] = {}
+    for members in joined.groups():
         keeper = min(members, key=lambda key: (-facts[key][1], key))
-        kept_partition, _ = split_key(keeper)
+        kept = (split_key(keeper)[0], facts[keeper][0])
         for key in members:
             if key != keeper:
-                partition_index, _ = split_key(key)
-                line = facts[key][0]
-                drops.setdefault(partition_index, {})[line] = Drop(line, kept_partition, facts[keeper][0])
+                drops.setdefault(split_key(key)[0], {})[facts[key][0]] = kept
     return drops
 
 

@@ -31,7 +31,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .apply_dedup import WORK_FOLDER, Drops, load_decisions, remove_signatures, run_identity, save_decisions, work_folder
+from .apply_dedup import (
+    WORK_FOLDER,
+    Drops,
+    band_groups,
+    decide_drops,
+    dedup_settings,
+    load_decisions,
+    pair_bands,
+    remove_signatures,
+    run_identity,
+    save_decisions,
+    sign_partition,
+    verify_pairs,
+    work_folder,
+)
 from .bundle import Bundle, apply_bundle
 from .errors import InvalidValue
 from .wording import plural
@@ -124,9 +138,8 @@ def process_partition(job: Job, partition: Partition,
                 open(duplicates_partial, "w", encoding="utf-8") as duplicates:
             for number, record, error in read_records(partition.source, job.text_field):
                 if error is None and number in drops:
-                    # Left out, but seen by the writer as when it was signed (``written_records``):
-                    # a Parquet partition's columns are its first record's, dropped or not.
-                    writer.observe(_applied(job, record))
+                    if job.fmt == "parquet":  # left out, but its columns count as when it was signed
+                        writer.observe(_applied(job, record))
                     kept_source, kept_line = drops[number]
                     duplicates.write(_duplicate_line(partition.source, number, record, job.id_field,
                                                      kept_source, kept_line))
@@ -298,10 +311,9 @@ class _writer:
         return self._parquet_row
 
     def observe(self, record: dict[str, Any]) -> None:
-        """Check a record as ``write`` does, and let it set the columns when it is the first,
-        without writing it."""
-        if self.fmt == "parquet":
-            self._parquet_row(record, keep=False)
+        """Parquet: check a record as ``write`` does, and let it set the columns when it is the
+        first, without writing it (``written_records`` checked it so)."""
+        self._parquet_row(record, keep=False)
 
     def _parquet_row(self, record: dict[str, Any], keep: bool = True) -> None:
         from .export.parquet import require_pyarrow
@@ -418,8 +430,6 @@ def run_dask(job: Job, partitions: list[Partition], scheduler: str | None = None
 
 def _run(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None,
          dedup: bool) -> ApplySummary:
-    from .apply_dedup import dedup_settings
-
     if dedup:
         dedup_settings(job.bundle)  # a bundle whose settings cannot be used is refused before any work
     remove_leftovers(job)
@@ -463,8 +473,6 @@ def _no_drops(job: Job, partitions: list[Partition]) -> Drops:
 
 def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Drops:
     """Partition index -> line -> (source, line) of the record kept instead (``apply_dedup``)."""
-    from .apply_dedup import band_groups, decide_drops, dedup_settings, pair_bands, sign_partition, verify_pairs
-
     bundle = job.bundle
     files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions], _stage(progress, "signing"))
     groups = band_groups(dedup_settings(bundle))
@@ -475,7 +483,7 @@ def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition], progre
     verified = engine.map(verify_pairs, [(bundle, files, block) for block in blocks], _stage(progress, "verifying"))
     pairs = equal + [pair for block in verified for pair in block]
     return {
-        index: {line: (partitions[drop.kept_partition].source, drop.kept_line) for line, drop in lines.items()}
+        index: {line: (partitions[kept_partition].source, kept_line) for line, (kept_partition, kept_line) in lines.items()}
         for index, lines in decide_drops(bundle, files, pairs).items()
     }
 

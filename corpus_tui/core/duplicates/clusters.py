@@ -39,7 +39,9 @@ class Cluster:
         return [member.path for member in self.members]
 
 
-class _UnionFind:
+class UnionFind:
+    """Disjoint sets of integers; each set's root is its smallest member."""
+
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
 
@@ -77,7 +79,7 @@ def links(db: Any, threshold: float) -> list[tuple[int, int]]:
 
 
 def clusters(db: Any, threshold: float = DEFAULT_THRESHOLD) -> list[Cluster]:
-    joined = _UnionFind()
+    joined = UnionFind()
     for a, b in links(db, threshold):
         joined.join(a, b)
     groups = joined.groups()
