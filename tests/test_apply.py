@@ -515,3 +515,34 @@ def test_dedup_keeps_one_of_many_copies_and_the_first_of_equals(tmp_path):
                               "29 near-duplicates left out (see the *.duplicates.jsonl files)")
     kept = [json.loads(line)["id"] for n in range(3) for line in open(tmp_path / "out" / f"{n}.jsonl")]
     assert [k for k in kept if k.startswith("notice")] == ["notice-0-0"]
+
+
+def test_a_records_own_fields_are_written_as_they_were_read(ruled_seeds, tmp_path):
+    """JSON would change them when parsed and written again: 1.0000000000000001 becomes 1.0,
+    1e400 becomes Infinity (not JSON), \\u00e9 becomes é. The two fields are added before the
+    closing brace; a record that has one of them already is written again, fields in order."""
+    _, bundle_dict, texts, exported = ruled_seeds
+    (tmp_path / "rules.json").write_text(json.dumps(bundle_dict))
+    path, text = next((p, t) for p, t in texts.items() if exported[p]["boilerplate"])
+    body = json.dumps(text)  # ASCII, with \\u escapes
+    lines = [
+        '\ufeff{"id":1,"score":1.0000000000000001,"big":1e400,"text":' + body + '}  \r',
+        '{ "id" : 2 , "name": "caf\\u00e9", "text": ' + body + ' }',
+        json.dumps({"id": 3, "text": text, "attributes": {"other": [[0, 1, 0.5]]}}),
+        json.dumps({"id": 4, "text": "lone \ud800 surrogate in a boilerplate line\n" + APPEAL[:10]}),
+    ]
+    (tmp_path / "in.jsonl").write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
+    job = Job(load_bundle(tmp_path / "rules.json"), str(tmp_path / "out"), text_field="text", id_field="id")
+    run_local(job, find_partitions([str(tmp_path / "in.jsonl")]), workers=1)
+    written = (tmp_path / "out" / "in.jsonl").read_text(encoding="utf-8").splitlines()
+    clean = json.dumps(exported[path]["clean_text"], ensure_ascii=False)
+    spans = json.dumps([[b["start"], b["end"], 1.0] for b in exported[path]["boilerplate"]])
+    assert written[0] == ('{"id":1,"score":1.0000000000000001,"big":1e400,"text":' + body
+                          + f', "clean_text": {clean}, "attributes": {{"{ATTRIBUTE}": {spans}}}}}')
+    assert written[1].startswith('{ "id" : 2 , "name": "caf\\u00e9", "text": ' + body + ' , "clean_text": ')
+    assert json.loads(written[1])["clean_text"] == exported[path]["clean_text"]
+    third = json.loads(written[2])
+    assert list(third) == ["id", "text", "attributes", "clean_text"]
+    assert third["attributes"]["other"] == [[0, 1, 0.5]] and third["clean_text"] == exported[path]["clean_text"]
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "in.rejects.jsonl")]
+    assert [(r["line"], "surrogate" in r["error"]) for r in rejects] == [(4, True)]

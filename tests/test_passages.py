@@ -247,3 +247,22 @@ def test_paragraphs_contain_their_lines_and_never_overlap(document):
 @given(documents())
 def test_the_reader_sees_the_same_lines_and_paragraphs(document):
     assert_reader_agrees(document[0])
+
+
+@settings(max_examples=300)
+@given(documents(), st.data())
+def test_matching_ranges_are_the_passages_whose_fingerprint_is_wanted(document, data):
+    """``matching_ranges`` (what ``apply`` runs on every record) finds exactly the passages of
+    ``passages`` with a wanted fingerprint, with its paragraph-length filter or without, from a
+    cold cache or a warm one."""
+    text, body_start = document
+    found = passages(text, body_start)
+    chosen = data.draw(st.lists(st.sampled_from(found), unique=True) if found else st.just([]))
+    wanted = {p.fingerprint for p in chosen} | set(data.draw(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=3)))
+    sizes = {len(normalize(text[p.start:p.end]).encode("utf-8", "surrogatepass")) for p in chosen}
+    if data.draw(st.booleans()):
+        passages_module._SEEN.clear()
+        passages_module._JOINED.clear()
+    expected = sorted((p.start, p.end) for p in found if p.fingerprint in wanted)
+    assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), sizes)) == expected
+    assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), None)) == expected

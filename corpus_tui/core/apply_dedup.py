@@ -140,8 +140,8 @@ def sign_partition(job: Any, source: str, name: str) -> str:
     try:
         with open(partial, "wb") as handle:
             handle.write((json.dumps(stamp) + "\n").encode())
-            for number, out in written_records(job, source):
-                signed = sign_text(settings, out["clean_text"], number)
+            for number, clean in written_records(job, source):
+                signed = sign_text(settings, clean, number)
                 if signed is not None:
                     handle.write(signed.tobytes())
         os.replace(partial, target)

@@ -5,7 +5,9 @@ and ``*.parquet``, in path order). Each is read record by record (memory stays f
 to ``OUTPUT/NAME.jsonl`` (or ``.parquet``), its records in their input order, each with its
 original fields plus ``clean_text`` and ``attributes.corpus_tui__boilerplate``: the boilerplate
 ranges as ``[start, end, score]`` lists (Dolma's attribute layout; code-point offsets into the
-text field; score 1.0, a rule's decision). ``NAME`` is the input's path below its root with
+text field; score 1.0, a rule's decision). A JSONL record that has neither yet keeps its own
+fields as they were read, byte for byte (``_record_line``); any other is written again by
+``json``. ``NAME`` is the input's path below its root with
 ``/`` as ``__``. A partition is written to a temporary file and renamed when complete, so a
 crash leaves no half partition, and a rerun skips the partitions already there.
 
@@ -136,7 +138,7 @@ def process_partition(job: Job, partition: Partition,
     try:
         with open(rejects_partial, "w", encoding="utf-8") as rejects, writer as write, \
                 open(duplicates_partial, "w", encoding="utf-8") as duplicates:
-            for number, record, error in read_records(partition.source, job.text_field):
+            for number, record, error, raw in read_records(partition.source, job.text_field):
                 if error is None and number in drops:
                     if job.fmt == "parquet":  # left out, but its columns count as when it was signed
                         writer.observe(_applied(job, record))
@@ -147,8 +149,7 @@ def process_partition(job: Job, partition: Partition,
                     continue
                 if error is None:
                     try:
-                        out = _applied(job, record)
-                        write(_json_line(out) if job.fmt == "jsonl" else out)
+                        write(_record_line(job, record, raw)[0] if job.fmt == "jsonl" else _applied(job, record))
                     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as problem:
                         error = _why(problem)
                 if error is not None:
@@ -209,6 +210,36 @@ def _why(problem: BaseException) -> str:
     return " ".join(str(problem).split()) or type(problem).__name__
 
 
+def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[str, str]:
+    """A record's JSONL output line, and its clean text.
+
+    A record read from a JSONL line (``raw``) with no ``clean_text`` or ``attributes`` field
+    keeps that line as it was, byte for byte, with the two fields added before its closing
+    brace: a field is not parsed and written again, so a number keeps its digits
+    (``1.0000000000000001``, ``1e400``) and the work is the text's alone. Any other record
+    (those fields to replace or add to, a line that is not UTF-8) is written again by
+    ``json``, the fields in the same order. A lone surrogate in the clean text raises
+    UnicodeEncodeError, as ``_json_line`` does: the record is rejected."""
+    if raw is not None and "clean_text" not in record and "attributes" not in record:
+        try:
+            kept = raw.decode("utf-8").strip(JSON_WHITESPACE).removeprefix(BOM)
+        except UnicodeDecodeError:  # UTF-16 or UTF-32, which json.loads reads too
+            kept = ""
+        if kept.endswith("}"):
+            applied = apply_bundle(job.bundle, record[job.text_field])
+            line = (f"{kept[:-1]}, {CLEAN_KEY}: {json.dumps(applied.clean_text, ensure_ascii=False)}, "
+                    f"{ATTRIBUTES_KEY}: {{{ATTRIBUTE_KEY}: {json.dumps(applied.spans)}}}}}\n")
+            line.encode("utf-8")
+            return line, applied.clean_text
+    out = _applied(job, record)
+    return _json_line(out), out["clean_text"]
+
+
+JSON_WHITESPACE = " \t\r\n"
+BOM = "\ufeff"  # json.loads skips one at a file's start; it is not kept in the output
+CLEAN_KEY, ATTRIBUTES_KEY, ATTRIBUTE_KEY = (json.dumps(key) for key in ("clean_text", "attributes", ATTRIBUTE))
+
+
 def _applied(job: Job, record: dict[str, Any]) -> dict[str, Any]:
     applied = apply_bundle(job.bundle, record[job.text_field])
     out = dict(record)
@@ -230,8 +261,8 @@ def _applied(job: Job, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any], str | None]]:
-    """(line or row number, record, error or None) of every record of a file."""
+def read_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any], str | None, bytes | None]]:
+    """(line or row number, record, error or None, the JSONL line or None) of every record of a file."""
     if source.endswith(".parquet"):
         yield from _parquet_records(source, text_field)
         return
@@ -242,12 +273,12 @@ def read_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, 
             try:
                 record = json.loads(raw)
             except ValueError as error:
-                yield number, {}, f"not JSON: {error}"
+                yield number, {}, f"not JSON: {error}", raw
                 continue
             except RecursionError:
-                yield number, {}, "not JSON this reader can take: nested too deep"
+                yield number, {}, "not JSON this reader can take: nested too deep", raw
                 continue
-            yield number, record, _problem(record, text_field)
+            yield number, record, _problem(record, text_field), raw
 
 
 def _problem(record: Any, text_field: str) -> str | None:
@@ -260,7 +291,7 @@ def _problem(record: Any, text_field: str) -> str | None:
     return None
 
 
-def _parquet_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any], str | None]]:
+def _parquet_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, Any], str | None, None]]:
     from .export.parquet import require_pyarrow
 
     require_pyarrow()
@@ -270,23 +301,27 @@ def _parquet_records(source: str, text_field: str) -> Iterator[tuple[int, dict[s
     for batch in pq.ParquetFile(source).iter_batches(batch_size=PARQUET_BATCH):
         for record in batch.to_pylist():
             number += 1
-            yield number, record, _problem(record, text_field)
+            yield number, record, _problem(record, text_field), None
 
 
-def written_records(job: Job, source: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, output record) of every record ``process_partition`` writes (and does not
+def written_records(job: Job, source: str) -> Iterator[tuple[int, str]]:
+    """(line, clean text) of every record ``process_partition`` writes (and does not
     reject), in order, writing nothing: what ``apply --dedup`` signs, so a record it keeps
     is never one the partition then rejects."""
     with _writer(job.fmt, None) as check:
-        for number, record, error in read_records(source, job.text_field):
+        for number, record, error, raw in read_records(source, job.text_field):
             if error is not None:
                 continue
             try:
-                out = _applied(job, record)
-                check(_json_line(out) if job.fmt == "jsonl" else out)
+                if job.fmt == "jsonl":
+                    clean = _record_line(job, record, raw)[1]
+                else:
+                    out = _applied(job, record)
+                    check(out)
+                    clean = out["clean_text"]
             except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
                 continue
-            yield number, out
+            yield number, clean
 
 
 class _writer:

@@ -39,8 +39,8 @@ from . import ranges
 from .errors import InvalidValue
 from .export.clean import clean_text
 from .front_matter import body_start_of
-from .normalize import NORMALIZATION_VERSION
-from .passages import ROW_WIDTH, passage_table
+from .normalize import NORMALIZATION_VERSION, fingerprint_utf8, normalize
+from .passages import matching_ranges
 from .store import now
 
 BUNDLE_FORMAT = "corpus-tui-rules"
@@ -67,13 +67,26 @@ class Bundle:
     near_duplicates: tuple[tuple[str, Any], ...] = ()
     fingerprints: frozenset[int] = frozenset()
     suggestions_json: str = ""  # the bundle's "suggestions", as JSON text (not used to apply it)
+    # The UTF-8 length of every rule's normalized text, when every rule's text is its passage's
+    # (``matching_ranges`` hashes no paragraph of another length); None when one is not.
+    sizes: frozenset[int] | None = None
 
     @classmethod
     def of(cls, normalization: int, rules: tuple[BundleRule, ...],
            near_duplicates: dict[str, Any] | None = None, suggestions: dict[str, Any] | None = None) -> "Bundle":
         return cls(normalization, rules, tuple(sorted((near_duplicates or {}).items())),
                    frozenset(rule.fingerprint for rule in rules),
-                   json.dumps(suggestions, sort_keys=True) if suggestions else "")
+                   json.dumps(suggestions, sort_keys=True) if suggestions else "", _sizes(rules))
+
+
+def _sizes(rules: tuple[BundleRule, ...]) -> frozenset[int] | None:
+    sizes = set()
+    for rule in rules:
+        normalized = normalize(rule.text).encode("utf-8", "surrogatepass")
+        if fingerprint_utf8(normalized) != rule.fingerprint:
+            return None  # an edited or missing text: its passage's length is unknown
+        sizes.add(len(normalized))
+    return frozenset(sizes)
 
 
 @dataclass(frozen=True)
@@ -189,8 +202,4 @@ def apply_bundle(bundle: Bundle, text: str) -> Applied:
 def boilerplate_ranges(bundle: Bundle, text: str, body_start: int = 0) -> list[tuple[int, int]]:
     if not bundle.fingerprints:
         return []
-    table = passage_table(text, body_start)
-    wanted = bundle.fingerprints
-    return ranges.merge(
-        (table[at + 1], table[at + 2]) for at in range(0, len(table), ROW_WIDTH) if table[at + 3] in wanted
-    )
+    return ranges.merge(matching_ranges(text, body_start, bundle.fingerprints, bundle.sizes))

@@ -19,8 +19,11 @@ corpus-tui; ``body_start`` skips the front matter.
 
 from __future__ import annotations
 
+import re
 from array import array
+from collections.abc import Collection
 from dataclasses import dataclass
+from operator import itemgetter
 
 from .normalize import fingerprint, fingerprint_utf8, is_plain_ascii, normalize, normalize_plain_ascii
 
@@ -86,7 +89,7 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
             seen = _SEEN.get(raw)
             if seen is None:
                 seen = _remember(raw)
-            normalized, known = seen
+            normalized, known, _ = seen
             if known:
                 lines += (0, start, end, known[0], known[1])
             if not lines_in_block:
@@ -107,14 +110,67 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
     return table
 
 
+def matching_ranges(text: str, body_start: int, wanted: Collection[int],
+                    paragraph_sizes: Collection[int] | None = None) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of every passage of ``text[body_start:]`` whose fingerprint is in
+    ``wanted``, in no particular order: the same passages as filtering ``passage_table``'s rows,
+    for less.
+
+    What applying rules to a crawl runs on every record, so the work a line costs is done by
+    C loops over the whole text (``map``, one regex over the line flags), and Python steps
+    only through matches and paragraphs: a line's offset is the lengths before it summed. ``paragraph_sizes``, when given, holds the
+    UTF-8 length of every wanted passage's normalized text: a paragraph of any other length
+    cannot match, and is not hashed (its length is its lines' normalized lengths summed).
+    """
+    body = text[body_start:] if body_start else text
+    raws = body.split("\n")
+    keys = raws
+    if "\r" in body:  # the "\r" of a "\r\n" belongs to the line break; a last line has none
+        keys = [raw[:-1] if raw[-1:] == "\r" else raw for raw in raws]
+        keys[-1] = raws[-1]
+    seen = list(map(_SEEN.get, keys))
+    if None in seen:  # blank lines are remembered too, so a record of known lines takes no loop
+        for index, entry in enumerate(seen):
+            if entry is None:
+                seen[index] = _SEEN.get(keys[index]) or _remember(keys[index])
+    lengths = list(map(len, raws))
+    found = []
+    fingerprints = list(map(_FINGERPRINT, seen))
+    for hit in wanted.intersection(fingerprints) if isinstance(wanted, (set, frozenset)) else set(
+            filter(wanted.__contains__, fingerprints)):
+        index = -1
+        for _ in range(fingerprints.count(hit)):
+            index = fingerprints.index(hit, index + 1)
+            start = body_start + sum(lengths[:index]) + index
+            found.append((start, start + len(keys[index])))
+    non_blank = bytes(map(bool, map(str.strip, raws)))
+    for block in _PARAGRAPH_LINES.finditer(non_blank):
+        first, last = block.start(), block.end() - 1
+        pieces = [entry[0] for entry in seen[first:last + 1]]
+        start = body_start + sum(lengths[:first]) + first
+        end = start + sum(lengths[first:last]) + last - first + len(keys[last])
+        if None in pieces:
+            known = _known(normalize(text[start:end]))
+        else:
+            pieces = [piece for piece in pieces if piece]
+            if paragraph_sizes is not None and sum(map(len, pieces)) + len(pieces) - 1 not in paragraph_sizes:
+                continue
+            known = _known_joined(pieces)
+        if known and known[0] in wanted:
+            found.append((start, end))
+    return found
+
+
+_PARAGRAPH_LINES = re.compile(b"\x01{2,}")  # two or more non-blank lines in a row
+
+
 def _close_paragraph(text: str, start: int, end: int, lines_in_block: int, pieces: list[bytes] | None,
                      lines: list[int], table: array[int]) -> None:
     if lines_in_block > 1:  # one line: the paragraph is that line
         if pieces is None:
             known = _known(normalize(text[start:end]))
         else:
-            joined = b" ".join(piece for piece in pieces if piece)
-            known = _known_utf8(joined) if joined.isascii() else _known(joined.decode("utf-8", "surrogatepass"))
+            known = _known_joined([piece for piece in pieces if piece])
         if known:
             table.extend((1, start, end, known[0], known[1]))
     table.extend(lines)
@@ -139,7 +195,24 @@ def _known_utf8(normalized: bytes) -> Known:
 _NOT_ASCII_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
 
 
-def _remember(raw: str) -> tuple[bytes | None, Known]:
+def _known_joined(pieces: list[bytes]) -> Known:
+    """``_known`` of a paragraph whose normalized text is its lines' (``pieces``, UTF-8) joined."""
+    joined = b" ".join(pieces)
+    known = _JOINED.get(joined)
+    if known is None:
+        known = _known_utf8(joined) if joined.isascii() else _known(joined.decode("utf-8", "surrogatepass"))
+        if len(joined) <= JOINED_MAX_BYTES:
+            if len(_JOINED) >= JOINED_MAX:
+                _JOINED.clear()
+            _JOINED[joined] = known
+    return known
+
+
+Seen = tuple[bytes | None, Known, int | None]  # normalized text (None: see _remember), Known, its fingerprint if kept
+_FINGERPRINT = itemgetter(2)
+
+
+def _remember(raw: str) -> Seen:
     """The line's normalized text as UTF-8, and whether and how it is kept.
 
     The text is None when a link may reach across the line break (its normalized text still
@@ -147,12 +220,13 @@ def _remember(raw: str) -> tuple[bytes | None, Known]:
     line: an entity, a digit run or an autolink holds no line break, case folding and quotes
     go a character at a time, and NFKC composes nothing with a line break."""
     if is_plain_ascii(raw):
-        plain = normalize_plain_ascii(raw)
-        seen: tuple[bytes | None, Known] = plain, _known_utf8(plain)
+        piece: bytes | None = normalize_plain_ascii(raw)
+        known = _known_utf8(piece)  # type: ignore[arg-type]
     else:
         normalized = normalize(raw)
         piece = None if "[" in normalized or "]" in normalized else normalized.encode("utf-8", "surrogatepass")
-        seen = piece, _known(normalized)
+        known = _known(normalized)
+    seen = piece, known, known[0] if known else None
     if len(_SEEN) >= SEEN_MAX:
         _SEEN.clear()
     _SEEN[raw] = seen
@@ -163,7 +237,11 @@ def _remember(raw: str) -> tuple[bytes | None, Known]:
 # once per copy (a scan's reader sees the same menus and footers thousands of times). Bounded,
 # and cleared whole when full: cheaper than an LRU, and repeats come back at once.
 SEEN_MAX = 100_000
-_SEEN: dict[str, tuple[bytes | None, Known]] = {}
+_SEEN: dict[str, Seen] = {}
+# The same for paragraphs (menus, appeals, footers), by their normalized text; short ones only,
+# so the memory it holds stays small (at most 50,000 of 1 KB).
+JOINED_MAX, JOINED_MAX_BYTES = 50_000, 1024
+_JOINED: dict[bytes, Known] = {}
 
 
 def _has_letters(normalized: str) -> bool:
