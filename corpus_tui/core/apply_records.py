@@ -30,6 +30,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), without its set-up
 from pathlib import Path
 from typing import Any
 
@@ -210,8 +211,8 @@ def _why(problem: BaseException) -> str:
     return " ".join(str(problem).split()) or type(problem).__name__
 
 
-def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[str, str]:
-    """A record's JSONL output line, and its clean text.
+def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[bytes, str]:
+    """A record's JSONL output line (UTF-8), and its clean text.
 
     A record read from a JSONL line (``raw``) with no ``clean_text`` or ``attributes`` field
     keeps that line as it was, byte for byte, with the two fields added before its closing
@@ -219,7 +220,7 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[s
     (``1.0000000000000001``, ``1e400``) and the work is the text's alone. Any other record
     (those fields to replace or add to, a line that is not UTF-8) is written again by
     ``json``, the fields in the same order. A lone surrogate in the clean text raises
-    UnicodeEncodeError, as ``_json_line`` does: the record is rejected."""
+    UnicodeEncodeError, as in ``_json_line``: the record is rejected."""
     if raw is not None and "clean_text" not in record and "attributes" not in record:
         try:
             kept = raw.decode("utf-8").strip(JSON_WHITESPACE).removeprefix(BOM)
@@ -227,12 +228,12 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[s
             kept = ""
         if kept.endswith("}"):
             applied = apply_bundle(job.bundle, record[job.text_field])
-            line = (f"{kept[:-1]}, {CLEAN_KEY}: {json.dumps(applied.clean_text, ensure_ascii=False)}, "
-                    f"{ATTRIBUTES_KEY}: {{{ATTRIBUTE_KEY}: {json.dumps(applied.spans)}}}}}\n")
-            line.encode("utf-8")
-            return line, applied.clean_text
+            spans = ", ".join([f"[{start}, {end}, {score!r}]" for start, end, score in applied.spans])
+            line = (f"{kept[:-1]}, {CLEAN_KEY}: {encode_basestring(applied.clean_text)}, "
+                    f"{ATTRIBUTES_KEY}: {{{ATTRIBUTE_KEY}: [{spans}]}}}}\n")  # json.dumps's own spelling
+            return line.encode("utf-8"), applied.clean_text
     out = _applied(job, record)
-    return _json_line(out), out["clean_text"]
+    return _json_line(out).encode("utf-8"), out["clean_text"]
 
 
 JSON_WHITESPACE = " \t\r\n"
@@ -341,8 +342,8 @@ class _writer:
         if self.fmt == "jsonl":
             if self.path is None:
                 return lambda line: None  # the line was encoded (and checked) before
-            self.handle = open(self.path, "w", encoding="utf-8", newline="\n")
-            return self.handle.write  # given lines: each was encoded (and checked) before
+            self.handle = open(self.path, "wb")
+            return self.handle.write  # given lines encoded as UTF-8 (which checked them)
         return self._parquet_row
 
     def observe(self, record: dict[str, Any]) -> None:

@@ -89,7 +89,7 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
             seen = _SEEN.get(raw)
             if seen is None:
                 seen = _remember(raw)
-            normalized, known, _ = seen
+            normalized, known, _, _ = seen
             if known:
                 lines += (0, start, end, known[0], known[1])
             if not lines_in_block:
@@ -118,9 +118,10 @@ def matching_ranges(text: str, body_start: int, wanted: Collection[int],
 
     What applying rules to a crawl runs on every record, so the work a line costs is done by
     C loops over the whole text (``map``, one regex over the line flags), and Python steps
-    only through matches and paragraphs: a line's offset is the lengths before it summed. ``paragraph_sizes``, when given, holds the
-    UTF-8 length of every wanted passage's normalized text: a paragraph of any other length
-    cannot match, and is not hashed (its length is its lines' normalized lengths summed).
+    only through matches and paragraphs: a line's offset is the lengths before it summed.
+    ``paragraph_sizes``, when given, holds the UTF-8 length of every wanted passage's
+    normalized text: a paragraph of any other length cannot match, and is not hashed (its
+    length is its lines' normalized lengths summed).
     """
     body = text[body_start:] if body_start else text
     raws = body.split("\n")
@@ -143,19 +144,18 @@ def matching_ranges(text: str, body_start: int, wanted: Collection[int],
             index = fingerprints.index(hit, index + 1)
             start = body_start + sum(lengths[:index]) + index
             found.append((start, start + len(keys[index])))
-    non_blank = bytes(map(bool, map(str.strip, raws)))
+    non_blank = bytes(map(_NON_BLANK, seen))
     for block in _PARAGRAPH_LINES.finditer(non_blank):
         first, last = block.start(), block.end() - 1
-        pieces = [entry[0] for entry in seen[first:last + 1]]
-        start = body_start + sum(lengths[:first]) + first
-        end = start + sum(lengths[first:last]) + last - first + len(keys[last])
-        if None in pieces:
-            known = _known(normalize(text[start:end]))
-        else:
-            pieces = [piece for piece in pieces if piece]
+        pieces = list(map(_PIECE, seen[first:last + 1]))
+        whole = None in pieces
+        if not whole:
+            pieces = list(filter(None, pieces))
             if paragraph_sizes is not None and sum(map(len, pieces)) + len(pieces) - 1 not in paragraph_sizes:
                 continue
-            known = _known_joined(pieces)
+        start = body_start + sum(lengths[:first]) + first
+        end = start + sum(lengths[first:last]) + last - first + len(keys[last])
+        known = _known(normalize(text[start:end])) if whole else _known_joined(pieces)
         if known and known[0] in wanted:
             found.append((start, end))
     return found
@@ -208,8 +208,9 @@ def _known_joined(pieces: list[bytes]) -> Known:
     return known
 
 
-Seen = tuple[bytes | None, Known, int | None]  # normalized text (None: see _remember), Known, its fingerprint if kept
-_FINGERPRINT = itemgetter(2)
+# Normalized text (None: see _remember), Known, its fingerprint if kept, 1 if the line is not blank
+Seen = tuple[bytes | None, Known, int | None, int]
+_PIECE, _FINGERPRINT, _NON_BLANK = itemgetter(0), itemgetter(2), itemgetter(3)
 
 
 def _remember(raw: str) -> Seen:
@@ -226,7 +227,7 @@ def _remember(raw: str) -> Seen:
         normalized = normalize(raw)
         piece = None if "[" in normalized or "]" in normalized else normalized.encode("utf-8", "surrogatepass")
         known = _known(normalized)
-    seen = piece, known, known[0] if known else None
+    seen = piece, known, known[0] if known else None, 1 if raw.strip() else 0
     if len(_SEEN) >= SEEN_MAX:
         _SEEN.clear()
     _SEEN[raw] = seen

@@ -9,13 +9,16 @@ Range = tuple[int, int]
 
 def merge(ranges: Iterable[Range]) -> list[Range]:
     """Sorted union; touching ranges are joined."""
-    merged: list[list[int]] = []
-    for start, end in sorted(r for r in ranges if r[1] > r[0]):
+    merged: list[Range] = []
+    for start, end in sorted(ranges):
+        if end <= start:
+            continue
         if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
         else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
+            merged.append((start, end))
+    return merged
 
 
 def subtract(ranges: Iterable[Range], cut: Range) -> list[Range]:
