@@ -326,6 +326,34 @@ def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, 
     assert json.loads(again.stdout)["skipped"] == 3
 
 
+def test_dedup_candidates_split_into_more_shards_decide_the_same(planted, tmp_path, monkeypatch):
+    """The candidates go to files by shard, each shard verified alone: however many shards,
+    the same records are left out, and every shard's file is gone once the run is done."""
+    from corpus_tui.core import apply_dedup
+
+    rules, shards, expected = planted
+    job = Job(load_bundle(rules), str(tmp_path / "few"))
+    assert apply_dedup.shard_count(job.bundle, []) == apply_dedup.BAND_TASKS
+    run_local(job, find_partitions([str(shards)]), workers=1, dedup=True)
+    written = {}
+    seen_files = []
+    verify = apply_dedup.verify_shard
+    monkeypatch.setattr(apply_dedup, "SHARD_RECORDS", 3)  # 63 records signed (2 too short): 21 shards
+    monkeypatch.setattr(apply_dedup, "verify_shard", lambda bundle, files, output, shard, groups: (
+        seen_files.append(sorted(p.name for p in apply_dedup.work_folder(output).glob(f"pairs-*-s{shard:05d}.bin")))
+        or verify(bundle, files, output, shard, groups)))
+    from corpus_tui.core import apply_records
+
+    monkeypatch.setattr(apply_records, "verify_shard", apply_dedup.verify_shard)
+    many = Job(load_bundle(rules), str(tmp_path / "many"))
+    run_local(many, find_partitions([str(shards)]), workers=1, dedup=True)
+    assert len(seen_files) == 21 and all(len(names) == apply_dedup.BAND_TASKS for names in seen_files)
+    for name in ("few", "many"):
+        written[name] = _written_ids(tmp_path / name)
+        assert [p.name for p in (tmp_path / name / ".dedup").iterdir()] == ["decisions.json"]
+    assert written["few"] == written["many"] and not set(expected) & set(written["many"])
+
+
 def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_script):
     pytest.importorskip("dask.distributed")
     rules, shards, _ = planted

@@ -11,12 +11,15 @@ engine decides the same drops:
    rensa MinHash of its shingles, written with its line, clean length and shingle count to
    ``OUTPUT/.dedup/NAME.sig`` (written whole or not at all; a rerun reuses it while the input
    file keeps its size and modification time).
-2. **Pair** (a task per group of bands, then a task per block of candidates): records with
+2. **Pair** (a task per group of bands, then a task per shard of candidates): records with
    equal signatures are linked to the first of them, which alone goes on. In each band, the
    signatures that agree on all the band's slots are candidates; each record of such a
    bucket, in input order, is paired with the bucket's first ``BUCKET_PEERS`` records (n
-   look-alikes make about n pairs, not n²/2). A candidate is kept when the containment its
-   MinHash estimates (the Jaccard estimate, equal slots over all slots, and the two shingle
+   look-alikes make about n pairs, not n²/2). A band group's task writes its candidates to
+   files by shard (``OUTPUT/.dedup/pairs-gG-sS.bin``, a hash of the pair picks S), so no
+   task and not the driver holds every candidate: the groups find the same pairs again and
+   again (a cluster collides in most bands), and a shard's task drops the repeats of its own
+   pairs only. A candidate is kept when the containment its MinHash estimates (the Jaccard estimate, equal slots over all slots, and the two shingle
    counts: ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks
    every pair on its exact shingles, this stays an estimate: the texts are not read again
    (192 slots: a standard error of about 0.035 on the Jaccard estimate).
@@ -34,7 +37,7 @@ import hashlib
 import json
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,8 @@ WORK_FOLDER = ".dedup"
 SIGNATURE_SUFFIX = ".sig"
 BUCKET_PEERS = 4  # records of a bucket each member is compared with: its first ones
 BAND_TASKS = 8  # tasks the bands are split into
+SHARD_RECORDS = 50_000  # records of input a shard of candidates is sized for (at least BAND_TASKS shards)
+PAIRS_PREFIX = "pairs-"
 # u32 slots before a record's MinHash: its line, clean length, shingle count, and a 128-bit
 # hash of the whole MinHash (four slots), by which equal signatures are grouped before the
 # bands (two different MinHashes share it with a chance of about 2^-128)
@@ -213,10 +218,27 @@ def band_groups(settings: DedupSettings) -> list[list[int]]:
     return [list(range(first, settings.bands, count)) for first in range(count)]
 
 
-def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[int]
-               ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Stage 2 for ``bands``: (equal pairs, candidate pairs), each ``(record_key, record_key)``
-    with the earlier record in input order first.
+def shard_count(bundle: Bundle, signature_files: Sequence[str]) -> int:
+    """How many shards the candidates are split into: one for every ``SHARD_RECORDS`` signed
+    records, and at least ``BAND_TASKS`` (the same count for every engine: file sizes)."""
+    width = dedup_settings(bundle).slots * 4
+    records = 0
+    for path in signature_files:
+        with open(path, "rb") as handle:
+            records += (os.fstat(handle.fileno()).st_size - len(handle.readline())) // width
+    return max(BAND_TASKS, -(-records // SHARD_RECORDS))
+
+
+def pairs_path(output: str, group: int, shard: int) -> Path:
+    return work_folder(output) / f"{PAIRS_PREFIX}g{group:03d}-s{shard:05d}.bin"
+
+
+def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[int], output: str,
+               group: int, shards: int) -> tuple[array[int], int]:
+    """Stage 2 for ``bands``: (equal pairs, how many candidate pairs), each pair two
+    ``record_key`` values, the earlier record in input order first, in a flat ``array("Q")``.
+    The candidates are written to ``shards`` files (``pairs_path(output, group, shard)``,
+    each whole or not at all) for ``verify_shard``.
 
     Records with equal signatures (their whole MinHash) are linked to the first of them, and
     only that one goes into the bands: a thousand copies of a notice make 999 pairs and no
@@ -249,7 +271,7 @@ def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[i
             slices[band].append(b"".join([data[ordinal * width + offset : ordinal * width + offset + band_bytes]
                                           for ordinal in kept]))
     del first_of
-    found: set[tuple[int, int]] = set()
+    found: set[int] = set()  # (first << 64) | second: a third of the memory of a tuple
     for band in bands:
         buckets: dict[bytes, int | list[int]] = {}  # a bucket's first records (an int while it has one)
         for partition_index, band_slots in enumerate(slices.pop(band)):
@@ -261,13 +283,55 @@ def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[i
                 if peers is None:
                     buckets[band_key] = key
                 elif isinstance(peers, int):
-                    found.add((peers, key))
+                    found.add((peers << 64) | key)
                     buckets[band_key] = [peers, key]
                 else:
-                    found.update((peer, key) for peer in peers)
+                    found.update((peer << 64) | key for peer in peers)
                     if len(peers) < BUCKET_PEERS:
                         peers.append(key)
-    return (equal if 0 in bands else []), sorted(found)
+    _write_shards(output, group, shards, found)
+    return array("Q", [key for pair in equal for key in pair] if 0 in bands else []), len(found)
+
+
+def _write_shards(output: str, group: int, shards: int, found: set[int]) -> None:
+    by_shard = [array("Q") for _ in range(shards)]
+    for packed in found:
+        first, second = packed >> 64, packed & _LOW_64
+        by_shard[(first * _SPREAD + second) % shards].extend((first, second))
+    found.clear()
+    for shard, pairs in enumerate(by_shard):
+        target = pairs_path(output, group, shard)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            with open(partial, "wb") as handle:
+                pairs.tofile(handle)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+
+_LOW_64 = (1 << 64) - 1
+_SPREAD = 0x9E3779B97F4A7C15  # spreads a pair's keys over the shards (Fibonacci hashing's constant)
+
+
+def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, shard: int, groups: int) -> array[int]:
+    """The verified pairs of one shard (``verify_pairs``), flat in an ``array("Q")``: its
+    candidates from every band group's file, each once, in order."""
+    packed: set[int] = set()
+    for group in range(groups):
+        pairs = array("Q")
+        with open(pairs_path(output, group, shard), "rb") as handle:
+            pairs.frombytes(handle.read())
+        packed.update((first << 64) | second for first, second in zip(pairs[0::2], pairs[1::2]))
+    candidates = [(key >> 64, key & _LOW_64) for key in sorted(packed)]
+    packed.clear()
+    return array("Q", [key for pair in verify_pairs(bundle, signature_files, candidates) for key in pair])
+
+
+def flat_pairs(values: array[int]) -> zip[tuple[int, int]]:
+    """The pairs of a flat ``array("Q")`` of pairs."""
+    return zip(values[0::2], values[1::2])
 
 
 def verify_pairs(bundle: Bundle, signature_files: Sequence[str], candidates: Sequence[tuple[int, int]]
@@ -310,7 +374,7 @@ Kept = tuple[int, int]  # the record kept instead: its partition index and line
 
 
 def decide_drops(bundle: Bundle, signature_files: Sequence[str],
-                 pairs: Sequence[tuple[int, int]]) -> dict[int, dict[int, Kept]]:
+                 pairs: Iterable[tuple[int, int]]) -> dict[int, dict[int, Kept]]:
     """Partition index -> line of each dropped record -> the record kept instead (stage 3:
     clusters, and what each keeps)."""
     settings = dedup_settings(bundle)
@@ -386,6 +450,8 @@ def load_decisions(output: str) -> tuple[dict[str, Any], Drops] | None:
 
 
 def remove_signatures(output: str) -> None:
-    """The signatures of a finished run: its decisions stay, for a rerun to check against."""
-    for path in work_folder(output).glob(f"*{SIGNATURE_SUFFIX}"):
+    """The signatures and candidates of a finished run: its decisions stay, for a rerun to
+    check against."""
+    folder = work_folder(output)
+    for path in [*folder.glob(f"*{SIGNATURE_SUFFIX}"), *folder.glob(f"{PAIRS_PREFIX}*.bin")]:
         path.unlink(missing_ok=True)

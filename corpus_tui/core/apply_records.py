@@ -30,6 +30,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
+from itertools import chain
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), without its set-up
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,14 @@ from .apply_dedup import (
     decide_drops,
     dedup_settings,
     load_decisions,
+    flat_pairs,
     pair_bands,
     remove_signatures,
     run_identity,
     save_decisions,
+    shard_count,
     sign_partition,
-    verify_pairs,
+    verify_shard,
     work_folder,
 )
 from .bundle import Bundle, apply_bundle
@@ -512,19 +515,16 @@ def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition], progre
     bundle = job.bundle
     files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions], _stage(progress, "signing"))
     groups = band_groups(dedup_settings(bundle))
-    found = engine.map(pair_bands, [(bundle, files, bands) for bands in groups], _stage(progress, "pairing"))
-    equal = [pair for equal_pairs, _ in found for pair in equal_pairs]
-    candidates = sorted(set().union(*(candidate_pairs for _, candidate_pairs in found)))
-    blocks = [candidates[at : at + VERIFY_BLOCK] for at in range(0, len(candidates), VERIFY_BLOCK)]
-    verified = engine.map(verify_pairs, [(bundle, files, block) for block in blocks], _stage(progress, "verifying"))
-    pairs = equal + [pair for block in verified for pair in block]
+    shards = shard_count(bundle, files)
+    found = engine.map(pair_bands, [(bundle, files, bands, job.output, group, shards)
+                                    for group, bands in enumerate(groups)], _stage(progress, "pairing"))
+    verified = engine.map(verify_shard, [(bundle, files, job.output, shard, len(groups)) for shard in range(shards)],
+                          _stage(progress, "verifying"))
+    pairs = chain.from_iterable(flat_pairs(values) for values in [*(equal for equal, _ in found), *verified])
     return {
         index: {line: (partitions[kept_partition].source, kept_line) for line, (kept_partition, kept_line) in lines.items()}
         for index, lines in decide_drops(bundle, files, pairs).items()
     }
-
-
-VERIFY_BLOCK = 20_000  # candidate pairs a verifying task checks
 
 
 def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
