@@ -266,3 +266,19 @@ def test_matching_ranges_are_the_passages_whose_fingerprint_is_wanted(document, 
     expected = sorted((p.start, p.end) for p in found if p.fingerprint in wanted)
     assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), sizes)) == expected
     assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), None)) == expected
+
+
+def test_the_line_cache_is_bounded_in_characters_as_well_as_lines(monkeypatch):
+    """A crawl's lines can be 100 KB of minified script each: the cache of normalized lines is
+    emptied when it would hold more than SEEN_MAX_CHARS characters, and answers the same after."""
+    monkeypatch.setattr(passages_module, "SEEN_MAX_CHARS", 250_000)
+    passages_module._SEEN.clear()
+    monkeypatch.setattr(passages_module, "_seen_chars", 0)
+    lines = [f"Line {n:04d} of minified script " + "ab " * 33_000 for n in range(12)]  # ~100,000 characters each
+    text = "\n".join(lines)
+    first = passages(text)
+    assert passages_module._seen_chars <= 250_000 and len(passages_module._SEEN) <= 2
+    assert passages(text) == first
+    wanted = frozenset({first[0].fingerprint})
+    assert sorted(passages_module.matching_ranges(text, 0, wanted)) == [(p.start, p.end) for p in first
+                                                                       if p.fingerprint in wanted]

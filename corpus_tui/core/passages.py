@@ -228,17 +228,23 @@ def _remember(raw: str) -> Seen:
         piece = None if "[" in normalized or "]" in normalized else normalized.encode("utf-8", "surrogatepass")
         known = _known(normalized)
     seen = piece, known, known[0] if known else None, 1 if raw.strip() else 0
-    if len(_SEEN) >= SEEN_MAX:
+    global _seen_chars
+    if len(_SEEN) >= SEEN_MAX or _seen_chars + len(raw) > SEEN_MAX_CHARS:
         _SEEN.clear()
+        _seen_chars = 0
     _SEEN[raw] = seen
+    _seen_chars += len(raw)
     return seen
 
 
 # Boilerplate is what repeats: the same line is normalized and hashed once per process, not
 # once per copy (a scan's reader sees the same menus and footers thousands of times). Bounded,
-# and cleared whole when full: cheaper than an LRU, and repeats come back at once.
-SEEN_MAX = 100_000
+# and cleared whole when full: cheaper than an LRU, and repeats come back at once. Bounded in
+# characters too: a crawl's lines can be 100 KB of minified script each, and 100,000 of those
+# would hold gigabytes (20 million characters: at most about 100 MB with their normalized text).
+SEEN_MAX, SEEN_MAX_CHARS = 100_000, 20_000_000
 _SEEN: dict[str, Seen] = {}
+_seen_chars = 0  # the characters of the lines in _SEEN
 # The same for paragraphs (menus, appeals, footers), by their normalized text; short ones only,
 # so the memory it holds stays small (at most 50,000 of 1 KB).
 JOINED_MAX, JOINED_MAX_BYTES = 50_000, 1024
