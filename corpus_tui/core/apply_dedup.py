@@ -19,8 +19,9 @@ engine decides the same drops:
    files by shard (``OUTPUT/.dedup/pairs-gG-sS.bin``, a hash of the pair picks S), so no
    task and not the driver holds every candidate: the groups find the same pairs again and
    again (a cluster collides in most bands), and a shard's task drops the repeats of its own
-   pairs only. A candidate is kept when the containment its MinHash estimates (the Jaccard estimate, equal slots over all slots, and the two shingle
-   counts: ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks
+   pairs only. A candidate is kept when the containment its MinHash estimates (the Jaccard
+   estimate, equal slots over all slots, and the two shingle counts:
+   ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks
    every pair on its exact shingles, this stays an estimate: the texts are not read again
    (192 slots: a standard error of about 0.035 on the Jaccard estimate).
 3. **Decide** (the driver): pairs join records into clusters (chains of pairs); each cluster
@@ -234,10 +235,10 @@ def pairs_path(output: str, group: int, shard: int) -> Path:
 
 
 def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[int], output: str,
-               group: int, shards: int) -> tuple[array[int], int]:
-    """Stage 2 for ``bands``: (equal pairs, how many candidate pairs), each pair two
-    ``record_key`` values, the earlier record in input order first, in a flat ``array("Q")``.
-    The candidates are written to ``shards`` files (``pairs_path(output, group, shard)``,
+               group: int, shards: int) -> array[int]:
+    """Stage 2 for ``bands``: the equal pairs, each two ``record_key`` values, the earlier
+    record in input order first, in a flat ``array("Q")`` (``flat_pairs``). The candidate
+    pairs, in the same form, are written to ``shards`` files (``pairs_path(output, group, shard)``,
     each whole or not at all) for ``verify_shard``.
 
     Records with equal signatures (their whole MinHash) are linked to the first of them, and
@@ -290,7 +291,7 @@ def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[i
                     if len(peers) < BUCKET_PEERS:
                         peers.append(key)
     _write_shards(output, group, shards, found)
-    return array("Q", [key for pair in equal for key in pair] if 0 in bands else []), len(found)
+    return array("Q", [key for pair in equal for key in pair] if 0 in bands else [])
 
 
 def _write_shards(output: str, group: int, shards: int, found: set[int]) -> None:
@@ -323,7 +324,7 @@ def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, sh
         pairs = array("Q")
         with open(pairs_path(output, group, shard), "rb") as handle:
             pairs.frombytes(handle.read())
-        packed.update((first << 64) | second for first, second in zip(pairs[0::2], pairs[1::2]))
+        packed.update((first << 64) | second for first, second in flat_pairs(pairs))
     candidates = [(key >> 64, key & _LOW_64) for key in sorted(packed)]
     packed.clear()
     return array("Q", [key for pair in verify_pairs(bundle, signature_files, candidates) for key in pair])

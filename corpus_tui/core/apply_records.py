@@ -516,11 +516,11 @@ def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition], progre
     files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions], _stage(progress, "signing"))
     groups = band_groups(dedup_settings(bundle))
     shards = shard_count(bundle, files)
-    found = engine.map(pair_bands, [(bundle, files, bands, job.output, group, shards)
+    equal = engine.map(pair_bands, [(bundle, files, bands, job.output, group, shards)
                                     for group, bands in enumerate(groups)], _stage(progress, "pairing"))
     verified = engine.map(verify_shard, [(bundle, files, job.output, shard, len(groups)) for shard in range(shards)],
                           _stage(progress, "verifying"))
-    pairs = chain.from_iterable(flat_pairs(values) for values in [*(equal for equal, _ in found), *verified])
+    pairs = chain.from_iterable(flat_pairs(values) for values in [*equal, *verified])
     return {
         index: {line: (partitions[kept_partition].source, kept_line) for line, (kept_partition, kept_line) in lines.items()}
         for index, lines in decide_drops(bundle, files, pairs).items()

@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import itemgetter
 
 from .normalize import fingerprint, fingerprint_utf8, is_plain_ascii, normalize, normalize_plain_ascii
@@ -110,18 +112,17 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
     return table
 
 
-def matching_ranges(text: str, body_start: int, wanted: Collection[int],
+def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
                     paragraph_sizes: Collection[int] | None = None) -> list[tuple[int, int]]:
     """The ``(start, end)`` of every passage of ``text[body_start:]`` whose fingerprint is in
     ``wanted``, in no particular order: the same passages as filtering ``passage_table``'s rows,
     for less.
 
     What applying rules to a crawl runs on every record, so the work a line costs is done by
-    C loops over the whole text (``map``, one regex over the line flags), and Python steps
-    only through matches and paragraphs: a line's offset is the lengths before it summed.
-    ``paragraph_sizes``, when given, holds the UTF-8 length of every wanted passage's
-    normalized text: a paragraph of any other length cannot match, and is not hashed (its
-    length is its lines' normalized lengths summed).
+    C loops over the whole text (``map``, ``accumulate``, one regex over the line flags), and
+    Python steps only through matching lines and paragraphs. ``paragraph_sizes``, when given,
+    holds the UTF-8 length of every wanted passage's normalized text: a paragraph of any other
+    length cannot match, and is not hashed (its length is its lines' normalized lengths summed).
     """
     body = text[body_start:] if body_start else text
     raws = body.split("\n")
@@ -134,18 +135,12 @@ def matching_ranges(text: str, body_start: int, wanted: Collection[int],
         for index, entry in enumerate(seen):
             if entry is None:
                 seen[index] = _SEEN.get(keys[index]) or _remember(keys[index])
-    lengths = list(map(len, raws))
-    found = []
+    starts = list(accumulate(map(_ONE.__add__, map(len, raws)), initial=body_start))  # and one past the end
     fingerprints = list(map(_FINGERPRINT, seen))
-    for hit in wanted.intersection(fingerprints) if isinstance(wanted, (set, frozenset)) else set(
-            filter(wanted.__contains__, fingerprints)):
-        index = -1
-        for _ in range(fingerprints.count(hit)):
-            index = fingerprints.index(hit, index + 1)
-            start = body_start + sum(lengths[:index]) + index
-            found.append((start, start + len(keys[index])))
-    non_blank = bytes(map(_NON_BLANK, seen))
-    for block in _PARAGRAPH_LINES.finditer(non_blank):
+    hits = wanted & set(fingerprints)
+    found = [(starts[index], starts[index] + len(keys[index]))
+             for index, fingerprint_ in enumerate(fingerprints) if fingerprint_ in hits] if hits else []
+    for block in _PARAGRAPH_LINES.finditer(bytes(map(_NON_BLANK, seen))):
         first, last = block.start(), block.end() - 1
         pieces = list(map(_PIECE, seen[first:last + 1]))
         whole = None in pieces
@@ -153,12 +148,14 @@ def matching_ranges(text: str, body_start: int, wanted: Collection[int],
             pieces = list(filter(None, pieces))
             if paragraph_sizes is not None and sum(map(len, pieces)) + len(pieces) - 1 not in paragraph_sizes:
                 continue
-        start = body_start + sum(lengths[:first]) + first
-        end = start + sum(lengths[first:last]) + last - first + len(keys[last])
+        start, end = starts[first], starts[last] + len(keys[last])
         known = _known(normalize(text[start:end])) if whole else _known_joined(pieces)
         if known and known[0] in wanted:
             found.append((start, end))
     return found
+
+
+_ONE = 1  # _ONE.__add__: a line's length plus its line break, added in C
 
 
 _PARAGRAPH_LINES = re.compile(b"\x01{2,}")  # two or more non-blank lines in a row
