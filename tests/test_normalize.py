@@ -23,6 +23,7 @@ from corpus_tui.core.normalize import (
     is_plain_ascii,
     normalize,
     normalize_plain_ascii,
+    plain_ascii_form,
     text_for_words,
 )
 
@@ -252,6 +253,29 @@ def test_the_byte_path_for_plain_ascii_is_normalize(text):
     plain = normalize_plain_ascii(text)
     assert plain == normalize(text).encode("utf-8")
     assert fingerprint_utf8(plain) == fingerprint(normalize(text))
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.one_of(_ASCII, st.sampled_from(["\u2019", "\u2018", "\u201c", "\u201d", "\u2013", "\u2014",
+                                                   "\u00ab", "\u2212", "\u00e9", "\u00a0", "\u200b", "\uff21"])),
+                max_size=8).map("".join))
+def test_a_line_whose_only_non_ascii_are_common_quotes_and_dashes_takes_the_byte_path(text):
+    plain = plain_ascii_form(text)
+    if plain is None:
+        assert not is_plain_ascii(text)
+        return
+    assert is_plain_ascii(plain)
+    assert normalize_plain_ascii(plain) == normalize(text).encode("utf-8")
+    if any(char in text for char in "\u00ab\u2212\u00e9\u00a0\u200b\uff21"):
+        raise AssertionError("only the common quotes and dashes are made straight here")
+
+
+def test_curly_quotes_and_dashes_make_a_plain_ascii_form():
+    assert plain_ascii_form("We\u2019re a small team \u2014 \u201chelp\u201d") == 'We\'re a small team - "help"'
+    assert plain_ascii_form("Share this") == "Share this"
+    assert plain_ascii_form("Caf\u00e9 \u2014 open") is None  # another non-ASCII character
+    assert plain_ascii_form("\u2019[Donate](#)") is None  # a link, which the byte path cannot drop
+    assert plain_ascii_form("Terms &amp; more") is None
 
 
 def test_plain_ascii_is_ascii_without_entities_or_links():

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
 
-from .normalize import fingerprint, fingerprint_utf8, is_plain_ascii, normalize, normalize_plain_ascii
+from .normalize import fingerprint, fingerprint_utf8, normalize, normalize_plain_ascii, plain_ascii_form
 
 MIN_PASSAGE_CHARS = 8
 MIN_PASSAGE_LETTERS = 2
@@ -68,7 +68,7 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
     no object each).
 
     Each line is normalized once (and once per process for a line seen before: boilerplate
-    repeats); a plain ASCII line (``is_plain_ascii``: most lines) by byte operations. A
+    repeats); a plain ASCII line (``plain_ascii_form``: most lines) by byte operations. A
     paragraph's normalized text is its lines' joined by a space, unless a link may reach
     across its lines (``_remember``): that one is normalized whole. The property tests check
     every passage against ``normalize``.
@@ -184,7 +184,11 @@ def _known(normalized: str) -> Known:
 
 def _known_utf8(normalized: bytes) -> Known:
     """``_known`` of a plain ASCII normalized text, given as bytes (one byte a character)."""
-    if len(normalized) < MIN_PASSAGE_CHARS or len(normalized.translate(None, _NOT_ASCII_LETTERS)) < MIN_PASSAGE_LETTERS:
+    if len(normalized) < MIN_PASSAGE_CHARS:
+        return ()
+    # Most lines start with two letters; only the others are counted.
+    if not normalized[:MIN_PASSAGE_LETTERS].isalpha() and \
+            len(normalized.translate(None, _NOT_ASCII_LETTERS)) < MIN_PASSAGE_LETTERS:
         return ()
     return fingerprint_utf8(normalized), len(normalized)
 
@@ -217,8 +221,9 @@ def _remember(raw: str) -> Seen:
     holds a bracket): its paragraph is then normalized whole. Every other rule keeps to its
     line: an entity, a digit run or an autolink holds no line break, case folding and quotes
     go a character at a time, and NFKC composes nothing with a line break."""
-    if is_plain_ascii(raw):
-        piece: bytes | None = normalize_plain_ascii(raw)
+    plain = plain_ascii_form(raw)
+    if plain is not None:
+        piece: bytes | None = normalize_plain_ascii(plain)
         known = _known_utf8(piece)  # type: ignore[arg-type]
     else:
         normalized = normalize(raw)
