@@ -558,6 +558,7 @@ def test_a_records_own_fields_are_written_as_they_were_read(ruled_seeds, tmp_pat
         '{ "id" : 2 , "name": "caf\\u00e9", "text": ' + body + ' }',
         json.dumps({"id": 3, "text": text, "attributes": {"other": [[0, 1, 0.5]]}}),
         json.dumps({"id": 4, "text": "lone \ud800 surrogate in a boilerplate line\n" + APPEAL[:10]}),
+        '{"id": 5, "name": "café ✓", "text": ' + body + '}',  # UTF-8 that is not ASCII, kept as it was
     ]
     (tmp_path / "in.jsonl").write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
     job = Job(load_bundle(tmp_path / "rules.json"), str(tmp_path / "out"), text_field="text", id_field="id")
@@ -569,6 +570,7 @@ def test_a_records_own_fields_are_written_as_they_were_read(ruled_seeds, tmp_pat
                           + f', "clean_text": {clean}, "attributes": {{"{ATTRIBUTE}": {spans}}}}}')
     assert written[1].startswith('{ "id" : 2 , "name": "caf\\u00e9", "text": ' + body + ' , "clean_text": ')
     assert json.loads(written[1])["clean_text"] == exported[path]["clean_text"]
+    assert written[3].startswith('{"id": 5, "name": "café ✓", "text": ' + body + f', "clean_text": {clean}, ')
     third = json.loads(written[2])
     assert list(third) == ["id", "text", "attributes", "clean_text"]
     assert third["attributes"]["other"] == [[0, 1, 0.5]] and third["clean_text"] == exported[path]["clean_text"]

@@ -225,23 +225,29 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
     ``json``, the fields in the same order. A lone surrogate in the clean text raises
     UnicodeEncodeError, as in ``_json_line``: the record is rejected."""
     if raw is not None and "clean_text" not in record and "attributes" not in record:
-        try:
-            kept = raw.decode("utf-8").strip(JSON_WHITESPACE).removeprefix(BOM)
-        except UnicodeDecodeError:  # UTF-16 or UTF-32, which json.loads reads too
-            kept = ""
-        if kept.endswith("}"):
+        kept = raw.strip(JSON_WHITESPACE)
+        if not kept.isascii():  # most crawls write JSON with \u escapes: ASCII, UTF-8 by definition
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:  # UTF-16 or UTF-32, which json.loads reads too
+                kept = b""
+            kept = kept.removeprefix(BOM)
+        if kept.endswith(b"}"):
             applied = apply_bundle(job.bundle, record[job.text_field])
             spans = ", ".join([f"[{start}, {end}, {score!r}]" for start, end, score in applied.spans])
-            line = (f"{kept[:-1]}, {CLEAN_KEY}: {encode_basestring(applied.clean_text)}, "
-                    f"{ATTRIBUTES_KEY}: {{{ATTRIBUTE_KEY}: [{spans}]}}}}\n")  # json.dumps's own spelling
-            return line.encode("utf-8"), applied.clean_text
+            # Only the added fields are encoded: the line's own bytes are copied as they are.
+            return b"".join((kept[:-1], CLEAN_PREFIX, encode_basestring(applied.clean_text).encode("utf-8"),
+                             ATTRIBUTES_PREFIX, spans.encode("ascii"), FIELDS_END)), applied.clean_text
     out = _applied(job, record)
     return _json_line(out).encode("utf-8"), out["clean_text"]
 
 
-JSON_WHITESPACE = " \t\r\n"
-BOM = "\ufeff"  # json.loads skips one at a file's start; it is not kept in the output
-CLEAN_KEY, ATTRIBUTES_KEY, ATTRIBUTE_KEY = (json.dumps(key) for key in ("clean_text", "attributes", ATTRIBUTE))
+JSON_WHITESPACE = b" \t\r\n"
+BOM = "\ufeff".encode("utf-8")  # json.loads skips one at a file's start; it is not kept in the output
+# json.dumps's own spelling of what is added: , "clean_text": "…", "attributes": {"…": [[s, e, score], …]}}
+CLEAN_PREFIX = f", {json.dumps('clean_text')}: ".encode("ascii")
+ATTRIBUTES_PREFIX = f", {json.dumps('attributes')}: {{{json.dumps(ATTRIBUTE)}: [".encode("ascii")
+FIELDS_END = b"]}}\n"
 
 
 def _applied(job: Job, record: dict[str, Any]) -> dict[str, Any]:
