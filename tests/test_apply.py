@@ -8,10 +8,12 @@ import pickle
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_suggest import assert_one_line_error
 
 from corpus_tui import Corpus
-from corpus_tui.core.apply_records import ATTRIBUTE, Job, find_partitions, run_local
+from corpus_tui.core.apply_records import ATTRIBUTE, Job, _loads, find_partitions, run_local
 from corpus_tui.core.bundle import BadBundle, apply_bundle, bundle_from_dict, load_bundle, make_bundle
 from corpus_tui.core.export import export
 
@@ -576,3 +578,32 @@ def test_a_records_own_fields_are_written_as_they_were_read(ruled_seeds, tmp_pat
     assert third["attributes"]["other"] == [[0, 1, 0.5]] and third["clean_text"] == exported[path]["clean_text"]
     rejects = [json.loads(line) for line in open(tmp_path / "out" / "in.rejects.jsonl")]
     assert [(r["line"], "surrogate" in r["error"]) for r in rejects] == [(4, True)]
+
+
+# -- reading a JSONL line ----------------------------------------------------------------------
+
+_JSON_PIECES = ['{', '}', '"text"', ': ', '"a\\u00e9 \\ud800"', ', ', '[1, 2.5e400]', 'null', ' ', '\t', '\r', '\n',
+                '"é ✓"', '{"x": {"y": []}}', 'NaN', '1.0000000000000001', '"', '\\', 'x', '\x00', '\ufeff']
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.lists(st.sampled_from(_JSON_PIECES), max_size=12).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")),
+    st.builds(lambda value, pad: (pad + json.dumps(value) + pad).encode("utf-8"),
+              st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.floats(), st.text(max_size=10), st.none()),
+                              max_size=4), st.sampled_from(["", " ", "\r\n", "\t \n"])),
+    st.builds(lambda value, codec: json.dumps(value).encode(codec),
+              st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.sampled_from(["utf-16-le", "utf-16", "utf-32"])),
+    st.binary(max_size=12).map(lambda tail: b"{" + tail),
+))
+def test_a_line_is_read_as_json_loads_reads_it(raw):
+    """``_loads`` takes a shortcut for lines that start with ``{``: same value, or same error."""
+    try:
+        expected = ("value", json.loads(raw))
+    except (ValueError, RecursionError) as error:
+        expected = ("error", type(error), str(error))
+    try:
+        found = ("value", _loads(raw))
+    except (ValueError, RecursionError) as error:
+        found = ("error", type(error), str(error))
+    assert repr(found) == repr(expected)  # repr: NaN equals itself there
