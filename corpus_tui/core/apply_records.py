@@ -293,7 +293,7 @@ def read_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, 
 
 def _loads(raw: bytes) -> Any:
     """``json.loads(raw)``, the same value or the same error, for less: a line that starts with
-    ``{`` and no NUL (``json.detect_encoding``'s UTF-8) goes to the decoder's C scanner itself,
+    ``{`` not followed by a NUL (what ``json.detect_encoding`` calls UTF-8) goes to the decoder's C scanner itself,
     without ``json.loads``' Python steps (4 µs of 10 on a 2 KB record); anything else, and any
     line the scanner does not take whole, goes to ``json.loads``, whose error is the one reported."""
     if raw[:1] == b"{" and len(raw) >= 4 and raw[1]:
