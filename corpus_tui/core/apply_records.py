@@ -308,7 +308,7 @@ def _loads(raw: bytes) -> Any:
 
 
 _SCAN_ONCE = json.decoder.JSONDecoder().scan_once  # json.loads' own decoder settings
-JSON_SPACE = " \t\n\r"  # what json.loads skips around a document
+JSON_SPACE = JSON_WHITESPACE.decode("ascii")  # what json.loads skips around a document
 
 
 def _problem(record: Any, text_field: str) -> str | None:

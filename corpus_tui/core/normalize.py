@@ -147,9 +147,7 @@ def plain_ascii_form(text: str) -> str | None:
         return text
     if text.isascii():  # an entity or a link: the byte path cannot take it
         return None
-    for char, plain in _COMMON_UNIFIED:  # step 2, the first thing done to ASCII text after entities
-        if char in text:
-            text = text.replace(char, plain)
+    text = _straighten_common(text)  # step 2, the first thing done to ASCII text after entities
     return text if is_plain_ascii(text) else None
 
 
@@ -162,8 +160,7 @@ def normalize_plain_ascii(text: str) -> bytes:
     folded = text.encode("ascii").translate(_PLAIN_ASCII_TABLE)
     # (``48 in``: a memchr; ``bytes.find`` is about twice as fast as ``in`` with a bytes needle.)
     if 48 in folded:  # a "0"
-        while folded.find(b"00") >= 0:  # each run of digits, now of zeros, becomes one 0
-            folded = folded.replace(b"00", b"0")
+        folded = _one_zero_a_run_of_zeros(folded)
     if folded.find(b"  ") >= 0 or folded[:1] == b" " or folded[-1:] == b" ":
         return b" ".join(folded.split())
     return folded
@@ -205,13 +202,17 @@ def _one_zero_a_digit_run(text: str) -> str:
     are 0-9), 5x faster than the regex, which other text needs (any script's digits)."""
     if not text.isascii():
         return _DIGITS.sub("0", text)
-    folded = text.encode("ascii").translate(_ASCII_DIGITS_TO_ZERO)
-    while folded.find(b"00") >= 0:
-        folded = folded.replace(b"00", b"0")
-    return folded.decode("ascii")
+    return _one_zero_a_run_of_zeros(text.encode("ascii").translate(_ASCII_DIGITS_TO_ZERO)).decode("ascii")
 
 
 _ASCII_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _one_zero_a_run_of_zeros(folded: bytes) -> bytes:
+    """Each run of 0s (digits already made 0) becomes one 0."""
+    while folded.find(b"00") >= 0:
+        folded = folded.replace(b"00", b"0")
+    return folded
 
 
 def fingerprint(normalized: str) -> int:
@@ -258,9 +259,7 @@ def _fold(text: str) -> str:
 def _unify(text: str) -> str:
     # The common ones by str.replace (a C scan each), and the regex only when another is left:
     # its substitution calls Python for every run, 10 µs on a line with a few curly quotes.
-    for char, plain in _COMMON_UNIFIED:
-        if char in text:
-            text = text.replace(char, plain)
+    text = _straighten_common(text)
     if text.isascii():  # of the table's characters only ` is ASCII
         return text.replace("`", "'") if "`" in text else text
     return _TABLE_RUN.sub(_translate_run, text) if _TABLE_RUN.search(text) else text
@@ -269,6 +268,13 @@ def _unify(text: str) -> str:
 # Curly single and double quotes, en and em dashes: most of what _TABLE meets in scraped text.
 # Their replacements are not in _TABLE, so replacing them first changes nothing of the rest.
 _COMMON_UNIFIED = tuple((char, _TABLE[ord(char)]) for char in "\u2019\u2018\u201c\u201d\u2013\u2014")
+
+
+def _straighten_common(text: str) -> str:
+    for char, plain in _COMMON_UNIFIED:
+        if char in text:
+            text = text.replace(char, plain)
+    return text
 
 
 def _translate_run(run: re.Match[str]) -> str:
