@@ -69,8 +69,8 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
         say(summary.line())
 
 
-STAGE_UNITS = {"signing": "partitions", "pairing": "band groups", "verifying": "blocks of pairs",
-               "applying": "partitions"}
+STAGE_UNITS = {"signing": "partitions", "grouping": "ranges of signatures", "banding": "partitions",
+               "pairing": "ranges of bands", "verifying": "blocks of pairs", "applying": "partitions"}
 
 
 def register(cli: click.Group) -> None:

@@ -328,32 +328,35 @@ def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, 
     assert json.loads(again.stdout)["skipped"] == 3
 
 
-def test_dedup_candidates_split_into_more_shards_decide_the_same(planted, tmp_path, monkeypatch):
-    """The candidates go to files by shard, each shard verified alone: however many shards,
-    the same records are left out, and every shard's file is gone once the run is done."""
-    from corpus_tui.core import apply_dedup
+def test_dedup_split_into_many_tasks_and_runs_decides_the_same(planted, tmp_path, monkeypatch):
+    """Every shuffled stage's work goes to files by bucket or shard, each task reading only its
+    share: however many tasks and runs, the same records are left out, and every work file is
+    gone once the run is done."""
+    from corpus_tui.core import apply_dedup, apply_records, apply_shuffle
 
     rules, shards, expected = planted
-    job = Job(load_bundle(rules), str(tmp_path / "few"))
-    assert apply_dedup.shard_count(job.bundle, []) == apply_dedup.BAND_TASKS
-    run_local(job, find_partitions([str(shards)]), workers=1, dedup=True)
+    run_local(Job(load_bundle(rules), str(tmp_path / "few")), find_partitions([str(shards)]), workers=1, dedup=True)
+    # 63 records signed (2 too short), 62 in the bands (a copy is equal to its first): 21 grouping
+    # tasks, 62 x 64 bands / 8 = 496 pairing tasks, 21 shards
+    monkeypatch.setattr(apply_dedup, "EQUAL_RECORDS", 3)
+    monkeypatch.setattr(apply_dedup, "BAND_ENTRIES", 8)
+    monkeypatch.setattr(apply_dedup, "SHARD_RECORDS", 3)
+    monkeypatch.setattr(apply_shuffle, "RUN_BYTES", 100)  # a run every few entries
+    tasks: dict[str, int] = {}
+    for name in ("find_equal", "pair_bands", "verify_shard"):
+        original = getattr(apply_records, name)
+        monkeypatch.setattr(apply_records, name, lambda *args, _name=name, _original=original: (
+            tasks.__setitem__(_name, tasks.get(_name, 0) + 1) or _original(*args)))
+    run_local(Job(load_bundle(rules), str(tmp_path / "many")), find_partitions([str(shards)]), workers=1, dedup=True)
+    assert tasks == {"find_equal": 21, "pair_bands": 496, "verify_shard": 21}
     written = {}
-    seen_files = []
-    verify = apply_dedup.verify_shard
-    monkeypatch.setattr(apply_dedup, "SHARD_RECORDS", 3)  # 63 records signed (2 too short): 21 shards
-    monkeypatch.setattr(apply_dedup, "verify_shard", lambda bundle, files, output, shard, groups: (
-        seen_files.append(sorted(p.name for p in apply_dedup.work_folder(output).glob(f"pairs-*-s{shard:05d}.bin")))
-        or verify(bundle, files, output, shard, groups)))
-    from corpus_tui.core import apply_records
-
-    monkeypatch.setattr(apply_records, "verify_shard", apply_dedup.verify_shard)
-    many = Job(load_bundle(rules), str(tmp_path / "many"))
-    run_local(many, find_partitions([str(shards)]), workers=1, dedup=True)
-    assert len(seen_files) == 21 and all(len(names) == apply_dedup.BAND_TASKS for names in seen_files)
     for name in ("few", "many"):
         written[name] = _written_ids(tmp_path / name)
         assert [p.name for p in (tmp_path / name / ".dedup").iterdir()] == ["decisions.json"]
     assert written["few"] == written["many"] and not set(expected) & set(written["many"])
+    listed = {name: sorted((tmp_path / name / f"{n}.duplicates.jsonl").read_text() for n in range(3)
+                           if (tmp_path / name / f"{n}.duplicates.jsonl").exists()) for name in ("few", "many")}
+    assert listed["few"] == listed["many"]
 
 
 def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_script):

@@ -5,62 +5,78 @@ of their clean text (the text with the bundle's boilerplate removed), with the b
 near-duplicate settings (``near_duplicates``: shingle words, permutations, bands, seed,
 containment threshold, minimum words). The work is split into tasks that need nothing but
 files, so an engine runs them anywhere (processes here, tasks on a Dask cluster) and every
-engine decides the same drops:
+engine decides the same drops. Work keyed by a hash is shuffled through files
+(``apply_shuffle``), so no task and not the driver holds an entry for every record: memory
+stays flat whatever the input's size.
 
-1. **Sign** (a task a partition): every valid record with at least ``min_words`` words gets a
-   rensa MinHash of its shingles, written with its line, clean length and shingle count to
-   ``OUTPUT/.dedup/NAME.sig`` (written whole or not at all; a rerun reuses it while the input
-   file keeps its size and modification time).
-2. **Pair** (a task per group of bands, then a task per shard of candidates): records with
-   equal signatures are linked to the first of them, which alone goes on. In each band, the
-   signatures that agree on all the band's slots are candidates; each record of such a
-   bucket, in input order, is paired with the bucket's first ``BUCKET_PEERS`` records (n
-   look-alikes make about n pairs, not n²/2). A band group's task writes its candidates to
-   files by shard (``OUTPUT/.dedup/pairs-gG-sS.bin``, a hash of the pair picks S), so no
-   task and not the driver holds every candidate: the groups find the same pairs again and
-   again (a cluster collides in most bands), and a shard's task drops the repeats of its own
-   pairs only. A candidate is kept when the containment its MinHash estimates (the Jaccard
-   estimate, equal slots over all slots, and the two shingle counts:
-   ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks
-   every pair on its exact shingles, this stays an estimate: the texts are not read again
-   (192 slots: a standard error of about 0.035 on the Jaccard estimate).
-3. **Decide** (the driver): pairs join records into clusters (chains of pairs); each cluster
-   keeps its longest clean text, and the first in input order of equal ones (partitions in
-   path order, records in file order). Every other member is dropped.
+1. **Sign** (a task a partition, here): every valid record with at least ``min_words`` words
+   gets a rensa MinHash of its shingles, written with its line, clean length and shingle
+   count to ``OUTPUT/.dedup/NAME.sig``, and a 128-bit hash of the whole MinHash, by bucket, to
+   ``NAME.eq`` (each written whole or not at all; a rerun reuses them while the input file
+   keeps its size and modification time and the bundle its rules and settings).
+2. **Equal** (a task per range of buckets, ``apply_lsh``): records with equal signatures make a
+   group; the group's first record in input order alone goes on to the bands (a thousand copies
+   of a notice make no band work), and its best (the longest clean text, the first of equal
+   ones) is noted.
+3. **Bands** (a task a partition): each record that goes on writes its bands' slots, by bucket,
+   to ``NAME.bands``.
+4. **Pair** (a task per range of buckets): records whose slots agree in a band are candidates;
+   each record of such a bucket, in input order, is paired with the bucket's first
+   ``BUCKET_PEERS`` records (n look-alikes make about n pairs, not n²/2), written to a file
+   by verifying shard (a hash of the pair picks it).
+5. **Verify** (a task a shard): each candidate once; kept when the containment its MinHash
+   estimates (the Jaccard estimate, equal slots over all slots, and the two shingle counts:
+   ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks every
+   pair on its exact shingles, this stays an estimate: the texts are not read again (192
+   slots: a standard error of about 0.035 on the Jaccard estimate).
+6. **Decide** (the driver, here): verified pairs join the groups' first records into clusters
+   (chains of pairs); each cluster keeps the best of its groups' bests, and a record in no
+   cluster its group's best. The keepers are written to ``keepers.bin``.
 
-The partitions are then written without their dropped records; each dropped record is listed
-in ``OUTPUT/NAME.duplicates.jsonl`` as ``{"source", "line", "id", "kept": {"source", "line"}}``.
+Each partition's task then reads its own drops (``partition_drops``): its records in a group
+(``equal-TTTT.bin``) or a cluster (``keepers.bin``) whose keeper is another record. Only they
+are held, and only by that task. The driver holds an entry for each record in a cluster of
+near-duplicates that are not identical (the union-find of step 6), not one a record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 from array import array
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import rensa
 
+from .apply_shuffle import BucketWriter, partial_path, read_segment, task_of_bucket, u64s, write_segments
 from .bundle import BadBundle, Bundle
-from .duplicates.clusters import UnionFind
-from .duplicates.pairs import estimated_containment
 from .duplicates.shingles import shingles, words
 
 WORK_FOLDER = ".dedup"
 SIGNATURE_SUFFIX = ".sig"
+EQUAL_SUFFIX = ".eq"
+BANDS_SUFFIX = ".bands"
 BUCKET_PEERS = 4  # records of a bucket each member is compared with: its first ones
-BAND_TASKS = 8  # tasks the bands are split into
-SHARD_RECORDS = 50_000  # records of input a shard of candidates is sized for (at least BAND_TASKS shards)
-PAIRS_PREFIX = "pairs-"
+MIN_TASKS = 8  # the fewest tasks a shuffled stage is split into
+EQUAL_BUCKETS = 1 << 10  # buckets of the whole signatures' hashes (stage 2 tasks read ranges of them)
+BAND_BUCKET_BITS = 12
+BAND_BUCKETS = 1 << BAND_BUCKET_BITS  # buckets of the bands' slots (stage 4 tasks read ranges of them)
+EQUAL_RECORDS = 250_000  # signed records a stage 2 task is sized for (about 60 MB)
+BAND_ENTRIES = 1_000_000  # bands (records x bands) a stage 4 task is sized for (about 150 MB)
+SHARD_RECORDS = 50_000  # records in the bands a stage 5 task is sized for
 # u32 slots before a record's MinHash: its line, clean length, shingle count, and a 128-bit
 # hash of the whole MinHash (four slots), by which equal signatures are grouped before the
 # bands (two different MinHashes share it with a chance of about 2^-128)
 _HEADER = 7
 _EQUAL_KEY = slice(3, 7)
+# u32 values of an entry of NAME.eq: the whole MinHash's hash (4), ordinal, line, clean length
+EQUAL_ENTRY = 7
 _DEFAULTS = {"shingle_words": 3, "num_perm": 192, "bands": 64, "seed": 20261201, "threshold": 0.5, "min_words": 20}
 
 
@@ -127,29 +143,68 @@ def signature_path(output: str, name: str) -> Path:
     return work_folder(output) / f"{name}{SIGNATURE_SUFFIX}"
 
 
+def equal_file(signature_file: str) -> Path:
+    """A partition's ``NAME.eq``, beside its ``NAME.sig``."""
+    return Path(signature_file[: -len(SIGNATURE_SUFFIX)] + EQUAL_SUFFIX)
+
+
+def bands_file(signature_file: str) -> Path:
+    """A partition's ``NAME.bands``, beside its ``NAME.sig``."""
+    return Path(signature_file[: -len(SIGNATURE_SUFFIX)] + BANDS_SUFFIX)
+
+
+def equal_path(output: str, task: int) -> Path:
+    """What stage 2's task ``task`` writes: a segment a partition (its records in groups), then
+    the groups' first records (``apply_lsh.find_equal``)."""
+    return work_folder(output) / f"equal-{task:04d}.bin"
+
+
+def pairs_path(output: str, task: int) -> Path:
+    """What stage 4's task ``task`` writes: its candidate pairs, a segment a verifying shard."""
+    return work_folder(output) / f"pairs-{task:04d}.bin"
+
+
+def verified_path(output: str, shard: int) -> Path:
+    """What stage 5's task ``shard`` writes: its verified pairs."""
+    return work_folder(output) / f"verified-{shard:04d}.bin"
+
+
+def keepers_path(output: str) -> Path:
+    return work_folder(output) / "keepers.bin"
+
+
 # -- 1. sign ---------------------------------------------------------------------------------
 
 
 def sign_partition(job: Any, source: str, name: str) -> str:
-    """Write the partition's signature file (stage 1) unless a finished one for this input is
-    there; returns its path. Only records the partition will write are signed
-    (``written_records``): a record kept for its cluster is never one that is then rejected."""
+    """Write the partition's signature file and its equal-signature entries (stage 1) unless
+    finished ones for this input are there; returns the signature file's path. Only records the
+    partition will write are signed (``written_records``): a record kept for its cluster is
+    never one that is then rejected."""
     from .apply_records import written_records
 
     settings = dedup_settings(job.bundle)
     target = signature_path(job.output, name)
+    equal_target = equal_file(str(target))
     stamp = {**input_stamp(source), "format": job.fmt, "text_field": job.text_field, "bundle": bundle_digest(job.bundle)}
-    if _signature_stamp(target) == stamp:
+    if _signature_stamp(target) == stamp and equal_target.exists():
         return str(target)
+    # The signature file goes first and comes back last: one that is current always has the
+    # equal entries written just before it.
+    target.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    partial = partial_path(target)
     try:
-        with open(partial, "wb") as handle:
+        with open(partial, "wb") as handle, BucketWriter(equal_target, EQUAL_BUCKETS) as equal:
             handle.write((json.dumps(stamp) + "\n").encode())
+            ordinal = 0
             for number, clean in written_records(job, source):
                 signed = sign_text(settings, clean, number)
                 if signed is not None:
                     handle.write(signed.tobytes())
+                    equal.add(signed[_EQUAL_KEY.start] % EQUAL_BUCKETS,
+                              array("I", [*signed[_EQUAL_KEY], ordinal, number, signed[1]]).tobytes())
+                    ordinal += 1
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -193,225 +248,214 @@ def _signature_stamp(path: Path) -> Any:
         return None
 
 
-def read_signature_bytes(path: str, settings: DedupSettings) -> bytes:
-    """Every signature record of a file: ``settings.slots`` u32 values (native order) a record."""
-    with open(path, "rb") as handle:
+def signature_count(settings: DedupSettings, signature_file: str) -> int:
+    """The records a signature file holds (from its size)."""
+    with open(signature_file, "rb") as handle:
+        return (os.fstat(handle.fileno()).st_size - len(handle.readline())) // (settings.slots * 4)
+
+
+SIGNATURES_READ = 4096  # records read at a time from a signature file
+
+
+def signature_chunks(signature_file: str, settings: DedupSettings) -> Iterator[bytes]:
+    """A signature file's records, ``SIGNATURES_READ`` at a time (``settings.slots`` u32 values,
+    native order, a record), so a partition of any size is read in bounded memory."""
+    width = settings.slots * 4
+    with open(signature_file, "rb") as handle:
         handle.readline()
-        data = handle.read()
-    if len(data) % (settings.slots * 4):
-        raise ValueError(f"{path}: a truncated signature file")
-    return data
+        while chunk := handle.read(width * SIGNATURES_READ):
+            if len(chunk) % width:
+                raise ValueError(f"{signature_file}: a truncated signature file")
+            yield chunk
 
 
-def read_signatures(path: str, settings: DedupSettings) -> array[int]:
-    """Every signature record of a file, as one flat u32 array of ``settings.slots`` a record."""
+def read_signature(handle: Any, header: int, ordinal: int, settings: DedupSettings) -> array[int]:
+    """One record of an open signature file whose stamp line takes ``header`` bytes."""
+    width = settings.slots * 4
+    handle.seek(header + ordinal * width)
     values = array("I")
-    values.frombytes(read_signature_bytes(path, settings))
+    values.frombytes(handle.read(width))
+    if len(values) != settings.slots:
+        raise ValueError(f"{handle.name}: a truncated signature file")
     return values
 
 
-# -- 2. pair ---------------------------------------------------------------------------------
+# -- how many tasks each shuffled stage takes: from file sizes, so every engine splits alike --
 
 
-def band_groups(settings: DedupSettings) -> list[list[int]]:
-    """The bands split into at most ``BAND_TASKS`` tasks."""
-    count = min(BAND_TASKS, settings.bands)
-    return [list(range(first, settings.bands, count)) for first in range(count)]
+def equal_tasks(records: int) -> int:
+    return min(EQUAL_BUCKETS, max(MIN_TASKS, -(-records // EQUAL_RECORDS)))
 
 
-def shard_count(bundle: Bundle, signature_files: Sequence[str]) -> int:
-    """How many shards the candidates are split into: one for every ``SHARD_RECORDS`` signed
-    records, and at least ``BAND_TASKS`` (the same count for every engine: file sizes)."""
-    width = dedup_settings(bundle).slots * 4
-    records = 0
-    for path in signature_files:
-        with open(path, "rb") as handle:
-            records += (os.fstat(handle.fileno()).st_size - len(handle.readline())) // width
-    return max(BAND_TASKS, -(-records // SHARD_RECORDS))
+def band_tasks(settings: DedupSettings, records_in_bands: int) -> int:
+    return min(BAND_BUCKETS, max(MIN_TASKS, -(-records_in_bands * settings.bands // BAND_ENTRIES)))
 
 
-def pairs_path(output: str, group: int, shard: int) -> Path:
-    return work_folder(output) / f"{PAIRS_PREFIX}g{group:03d}-s{shard:05d}.bin"
+def shard_count(records_in_bands: int) -> int:
+    """How many shards the candidates are split into: one for every ``SHARD_RECORDS`` records
+    in the bands, and at least ``MIN_TASKS``."""
+    return max(MIN_TASKS, -(-records_in_bands // SHARD_RECORDS))
 
 
-def pair_bands(bundle: Bundle, signature_files: Sequence[str], bands: Sequence[int], output: str,
-               group: int, shards: int) -> array[int]:
-    """Stage 2 for ``bands``: the equal pairs, each two ``record_key`` values, the earlier
-    record in input order first, in a flat ``array("Q")`` (``flat_pairs``). The candidate
-    pairs, in the same form, are written to ``shards`` files (``pairs_path(output, group, shard)``,
-    each whole or not at all) for ``verify_shard``.
+# -- 6. decide -------------------------------------------------------------------------------
 
-    Records with equal signatures (their whole MinHash) are linked to the first of them, and
-    only that one goes into the bands: a thousand copies of a notice make 999 pairs and no
-    band work. Equal pairs need no verifying; only the task given band 0 reports them. The
-    task holds a key a record, and the band's slots of every record for each of its bands,
-    not whole signatures."""
-    settings = dedup_settings(bundle)
-    width = settings.slots * 4  # bytes a record
-    band_bytes = settings.rows * 4
-    equal_start, equal_end = _EQUAL_KEY.start * 4, _EQUAL_KEY.stop * 4
-    # Keys are bytes (16 for a whole signature's hash, 12 for a band's slots), which cost a
-    # third of tuples of ints: these dicts hold an entry a record.
-    slices: dict[int, list[bytes]] = {band: [] for band in bands}  # a partition's band slots, end to end
-    ordinals_in_bands: list[array[int]] = []  # per partition: the records that go into the bands
-    first_of: dict[bytes, int] = {}
-    equal: list[tuple[int, int]] = []
-    for partition_index, path in enumerate(signature_files):
-        data = read_signature_bytes(path, settings)
-        kept = array("I")
-        for ordinal, at in enumerate(range(0, len(data), width)):
-            key = record_key(partition_index, ordinal)
-            first = first_of.setdefault(data[at + equal_start : at + equal_end], key)
-            if first != key:
-                equal.append((first, key))
-            else:
-                kept.append(ordinal)
-        ordinals_in_bands.append(kept)
-        for band in bands:
-            offset = (_HEADER + band * settings.rows) * 4
-            slices[band].append(b"".join([data[ordinal * width + offset : ordinal * width + offset + band_bytes]
-                                          for ordinal in kept]))
-    del first_of
-    found: set[int] = set()  # (first << 64) | second: a third of the memory of a tuple
-    for band in bands:
-        buckets: dict[bytes, int | list[int]] = {}  # a bucket's first records (an int while it has one)
-        for partition_index, band_slots in enumerate(slices.pop(band)):
-            ordinals = ordinals_in_bands[partition_index]
-            for index, at in enumerate(range(0, len(band_slots), band_bytes)):
-                band_key = band_slots[at : at + band_bytes]
-                key = record_key(partition_index, ordinals[index])
-                peers = buckets.get(band_key)
-                if peers is None:
-                    buckets[band_key] = key
-                elif isinstance(peers, int):
-                    found.add((peers << 64) | key)
-                    buckets[band_key] = [peers, key]
-                else:
-                    found.update((peer << 64) | key for peer in peers)
-                    if len(peers) < BUCKET_PEERS:
-                        peers.append(key)
-    _write_shards(output, group, shards, found)
-    return array("Q", [key for pair in equal for key in pair] if 0 in bands else [])
+# A verified pair as stage 5 returns it, 8 u64 values: each record's key, line, clean length
+# and equal bucket (which stage 2 task knows its group)
+PAIR_FACTS = 8
+GROUP_ENTRY = 4  # stage 2's groups: first record's key, best's key, best's line, best's clean length
+MEMBER_ENTRY = 5  # stage 2's members: key, line, group's first key, best's key, best's line
 
 
-def _write_shards(output: str, group: int, shards: int, found: set[int]) -> None:
-    by_shard = [array("Q") for _ in range(shards)]
-    for packed in found:
-        first, second = packed >> 64, packed & _LOW_64
-        by_shard[(first * _SPREAD + second) % shards].extend((first, second))
-    found.clear()
-    for shard, pairs in enumerate(by_shard):
-        target = pairs_path(output, group, shard)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+def decide_keepers(output: str, equal_task_count: int, shards: int) -> int:
+    """Stage 6: clusters of the verified pairs (read from stage 5's files) and the record each
+    keeps, written to ``keepers.bin`` as four columns of u64 sorted by the first: every clustered
+    record's key, its line, its keeper's key, its keeper's line. Returns how many records are
+    clustered. Held in arrays, about 100 bytes a clustered record (not Python objects)."""
+    keys = _clustered_keys(output, shards)
+    count = len(keys)
+    parent = array("q", range(count))
+
+    def root(at: int) -> int:
+        while parent[at] != at:
+            parent[at] = parent[parent[at]]
+            at = parent[at]
+        return at
+
+    lines, lengths, buckets = array("Q", bytes(8 * count)), array("Q", bytes(8 * count)), array("Q", bytes(8 * count))
+    for values in _verified(output, shards):
+        for at in range(0, len(values), PAIR_FACTS):
+            one, two = bisect_left(keys, values[at]), bisect_left(keys, values[at + 4])
+            lines[one], lengths[one], buckets[one] = values[at + 1], values[at + 2], values[at + 3]
+            lines[two], lengths[two], buckets[two] = values[at + 5], values[at + 6], values[at + 7]
+            first, second = root(one), root(two)
+            if first != second:
+                parent[max(first, second)] = min(first, second)
+    # Each record's best: its group's (stage 2), else itself; each cluster's keeper: the best of those.
+    best_key, best_line, best_length = array("Q", keys), array("Q", lines), array("Q", lengths)
+    with _GroupHeads(output, equal_task_count) as heads:
+        for at in range(count):
+            found = heads.best(keys[at], buckets[at])
+            if found is not None:
+                best_key[at], best_line[at], best_length[at] = found
+    del buckets, lengths
+    keeper = array("q", [-1]) * count  # a root's: the index of its cluster's best
+    for at in range(count):
+        top = root(at)
+        held = keeper[top]
+        if held < 0 or (-best_length[at], best_key[at]) < (-best_length[held], best_key[held]):
+            keeper[top] = at
+    keeper_key, keeper_line = array("Q", bytes(8 * count)), array("Q", bytes(8 * count))
+    for at in range(count):
+        chosen = keeper[root(at)]
+        keeper_key[at], keeper_line[at] = best_key[chosen], best_line[chosen]
+    write_segments(keepers_path(output), [b"".join(column.tobytes() for column in (keys, lines, keeper_key, keeper_line))])
+    return count
+
+
+def _verified(output: str, shards: int) -> Iterator[array[int]]:
+    for shard in range(shards):
+        yield u64s(read_segment(verified_path(output, shard), 0))
+
+
+def _clustered_keys(output: str, shards: int) -> array[int]:
+    """Every key in a verified pair, once, sorted."""
+    found: set[int] = set()
+    for values in _verified(output, shards):
+        found.update(values[0::PAIR_FACTS])
+        found.update(values[4::PAIR_FACTS])
+    return array("Q", sorted(found))
+
+
+class _GroupHeads:
+    """Stage 2's groups, looked up by their first record's key in the files (mapped, not read)."""
+
+    def __init__(self, output: str, tasks: int):
+        self.output, self.tasks = output, tasks
+        self.open: dict[int, tuple[Any, memoryview]] = {}
+
+    def __enter__(self) -> "_GroupHeads":
+        return self
+
+    def best(self, key: int, bucket: int) -> tuple[int, int, int] | None:
+        task = task_of_bucket(bucket, self.tasks, EQUAL_BUCKETS)
+        if task not in self.open:
+            self.open[task] = _mapped_segment(equal_path(self.output, task), -1)
+        entries = self.open[task][1]
+        firsts = entries[0::GROUP_ENTRY]
+        at = bisect_left(firsts, key)
+        if at < len(firsts) and firsts[at] == key:
+            return entries[at * GROUP_ENTRY + 1], entries[at * GROUP_ENTRY + 2], entries[at * GROUP_ENTRY + 3]
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        for mapped, view in self.open.values():
+            view.release()
+            mapped.close()
+
+
+def _mapped_segment(path: Path, index: int) -> tuple[Any, memoryview]:
+    """(the mapping, segment ``index`` as u64 values) of a segment file (-1: its last)."""
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    whole = memoryview(mapped)
+    count = int.from_bytes(whole[:8], "little")
+    offsets = whole[8 : 8 + (count + 1) * 8].cast("Q")
+    index = index % count
+    start = 8 + (count + 1) * 8
+    view = whole[start + offsets[index] : start + offsets[index + 1]].cast("Q")
+    offsets.release()
+    whole.release()
+    return mapped, view
+
+
+# -- each partition's drops ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Where a ``--dedup`` run's decisions are, for a partition's task to read its own drops:
+    the output folder, every partition's source (a keeper's), and stage 2's task count."""
+
+    output: str
+    sources: tuple[str, ...]
+    equal_tasks: int
+
+    def drops(self, partition_index: int) -> dict[int, tuple[str, int]]:
+        """Line -> (source, line) of the record kept instead, for every record of the partition
+        that is left out."""
+        drops: dict[int, tuple[str, int]] = {}
+        mapped, columns = _mapped_segment(keepers_path(self.output), 0)
         try:
-            with open(partial, "wb") as handle:
-                pairs.tofile(handle)
-            os.replace(partial, target)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+            count = len(columns) // 4
+            keys, lines = columns[:count], columns[count : 2 * count]
+            keepers, keeper_lines = columns[2 * count : 3 * count], columns[3 * count :]
 
+            def clustered(key: int) -> int | None:
+                at = bisect_left(keys, key)
+                return at if at < count and keys[at] == key else None
 
-_LOW_64 = (1 << 64) - 1
-_SPREAD = 0x9E3779B97F4A7C15  # spreads a pair's keys over the shards (Fibonacci hashing's constant)
-
-
-def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, shard: int, groups: int) -> array[int]:
-    """The verified pairs of one shard (``verify_pairs``), flat in an ``array("Q")``: its
-    candidates from every band group's file, each once, in order."""
-    packed: set[int] = set()
-    for group in range(groups):
-        pairs = array("Q")
-        with open(pairs_path(output, group, shard), "rb") as handle:
-            pairs.frombytes(handle.read())
-        packed.update((first << 64) | second for first, second in flat_pairs(pairs))
-    candidates = [(key >> 64, key & _LOW_64) for key in sorted(packed)]
-    packed.clear()
-    return array("Q", [key for pair in verify_pairs(bundle, signature_files, candidates) for key in pair])
-
-
-def flat_pairs(values: array[int]) -> zip[tuple[int, int]]:
-    """The pairs of a flat ``array("Q")`` of pairs."""
-    return zip(values[0::2], values[1::2])
-
-
-def verify_pairs(bundle: Bundle, signature_files: Sequence[str], candidates: Sequence[tuple[int, int]]
-                 ) -> list[tuple[int, int]]:
-    """The candidates whose estimated containment reaches the threshold (stage 2). Reads the
-    two signatures of each pair from their files, not whole files."""
-    settings = dedup_settings(bundle)
-    size = settings.slots * 4
-    handles: dict[int, Any] = {}
-    offsets: dict[int, int] = {}
-
-    def signature(key: int) -> array[int]:
-        partition_index, ordinal = split_key(key)
-        if partition_index not in handles:
-            handle = handles[partition_index] = open(signature_files[partition_index], "rb")
-            offsets[partition_index] = len(handle.readline())
-        handle = handles[partition_index]
-        handle.seek(offsets[partition_index] + ordinal * size)
-        values = array("I")
-        values.frombytes(handle.read(size))
-        return values
-
-    try:
-        kept = []
-        for first, second in candidates:
-            one, two = signature(first), signature(second)
-            equal = sum(a == b for a, b in zip(one[_HEADER:], two[_HEADER:]))
-            if estimated_containment(equal / settings.num_perm, one[2], two[2]) >= settings.threshold:
-                kept.append((first, second))
-        return kept
-    finally:
-        for handle in handles.values():
-            handle.close()
-
-
-# -- 3. decide -------------------------------------------------------------------------------
-
-
-Kept = tuple[int, int]  # the record kept instead: its partition index and line
-
-
-def decide_drops(bundle: Bundle, signature_files: Sequence[str],
-                 pairs: Iterable[tuple[int, int]]) -> dict[int, dict[int, Kept]]:
-    """Partition index -> line of each dropped record -> the record kept instead (stage 3:
-    clusters, and what each keeps)."""
-    settings = dedup_settings(bundle)
-    joined = UnionFind()
-    for first, second in pairs:
-        joined.join(first, second)
-    facts = _line_and_length(settings, signature_files, joined.parent.keys())
-    drops: dict[int, dict[int, Kept]] = {}
-    for members in joined.groups():
-        keeper = min(members, key=lambda key: (-facts[key][1], key))
-        kept = (split_key(keeper)[0], facts[keeper][0])
-        for key in members:
-            if key != keeper:
-                drops.setdefault(split_key(key)[0], {})[facts[key][0]] = kept
-    return drops
-
-
-def _line_and_length(settings: DedupSettings, signature_files: Sequence[str],
-                     keys: Any) -> dict[int, tuple[int, int]]:
-    wanted: dict[int, list[int]] = {}
-    for key in keys:
-        partition_index, ordinal = split_key(key)
-        wanted.setdefault(partition_index, []).append(ordinal)
-    facts: dict[int, tuple[int, int]] = {}
-    for partition_index, ordinals in wanted.items():
-        values = read_signatures(signature_files[partition_index], settings)
-        for ordinal in ordinals:
-            at = ordinal * settings.slots
-            facts[record_key(partition_index, ordinal)] = (values[at], values[at + 1])
-    return facts
+            for task in range(self.equal_tasks):
+                members = u64s(read_segment(equal_path(self.output, task), partition_index))
+                for at in range(0, len(members), MEMBER_ENTRY):
+                    key, line, first, group_best, group_best_line = members[at : at + MEMBER_ENTRY]
+                    found = clustered(first)
+                    kept = (keepers[found], keeper_lines[found]) if found is not None else (group_best, group_best_line)
+                    if kept[0] != key:
+                        drops[line] = (self.sources[kept[0] >> 32], kept[1])
+            for at in range(bisect_left(keys, partition_index << 32), bisect_left(keys, (partition_index + 1) << 32)):
+                if keepers[at] != keys[at]:
+                    drops[lines[at]] = (self.sources[keepers[at] >> 32], keeper_lines[at])
+            for view in (keys, lines, keepers, keeper_lines):
+                view.release()
+        finally:
+            columns.release()
+            mapped.close()
+        return drops
 
 
 # -- the decisions, kept for a rerun -----------------------------------------------------------
 
 DECISIONS = "decisions.json"
-Drops = dict[int, dict[int, tuple[str, int]]]  # partition index -> line -> (source, line) kept instead
 
 
 def run_identity(job: Any, sources: Sequence[str]) -> dict[str, Any]:
@@ -421,16 +465,14 @@ def run_identity(job: Any, sources: Sequence[str]) -> dict[str, Any]:
             "format": job.fmt, "text_field": job.text_field}
 
 
-def save_decisions(output: str, identity: dict[str, Any], drops: Drops) -> None:
-    """Write the drops beside the signatures (whole or not at all), so a rerun that resumes
-    writes its remaining partitions with the same drops as the partitions already written."""
+def save_decisions(output: str, identity: dict[str, Any], decided: Decided) -> None:
+    """Record that the decisions in the work folder were made on ``identity`` (written whole or
+    not at all, after them), so a rerun that resumes writes its remaining partitions with the
+    same drops as the partitions already written."""
     folder = work_folder(output)
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / DECISIONS
-    partial = folder / f".{DECISIONS}.{os.getpid()}.partial"
-    data = {"identity": identity,
-            "drops": {str(index): sorted([line, *kept] for line, kept in lines.items())
-                      for index, lines in sorted(drops.items())}}
+    partial = partial_path(target)
+    data = {"identity": identity, "equal_tasks": decided.equal_tasks}
     try:
         partial.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
         os.replace(partial, target)
@@ -439,20 +481,24 @@ def save_decisions(output: str, identity: dict[str, Any], drops: Drops) -> None:
         raise
 
 
-def load_decisions(output: str) -> tuple[dict[str, Any], Drops] | None:
-    """(identity, drops) of an earlier run into ``output``, or None when there is none."""
+def load_decisions(output: str, sources: Sequence[str]) -> tuple[dict[str, Any], Decided | None] | None:
+    """(identity, decisions) of an earlier run into ``output``, or None when there is none. The
+    decisions are None when their files are gone (the run finished and removed them)."""
     try:
         data = json.loads((work_folder(output) / DECISIONS).read_text(encoding="utf-8"))
-        drops = {int(index): {line: (source, kept) for line, source, kept in lines}
-                 for index, lines in data["drops"].items()}
-        return data["identity"], drops
+        identity, tasks = data["identity"], data["equal_tasks"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if not isinstance(tasks, int) or isinstance(tasks, bool) or tasks < 1:
+        return None
+    files = [keepers_path(output), *(equal_path(output, task) for task in range(tasks))]
+    decided = Decided(output, tuple(sources), tasks) if all(path.exists() for path in files) else None
+    return identity, decided
 
 
-def remove_signatures(output: str) -> None:
-    """The signatures and candidates of a finished run: its decisions stay, for a rerun to
-    check against."""
-    folder = work_folder(output)
-    for path in [*folder.glob(f"*{SIGNATURE_SUFFIX}"), *folder.glob(f"{PAIRS_PREFIX}*.bin")]:
-        path.unlink(missing_ok=True)
+def remove_work_files(output: str) -> None:
+    """Every file of a finished run's work folder but its ``decisions.json``, which a rerun
+    checks against."""
+    for path in work_folder(output).iterdir():
+        if path.name != DECISIONS:
+            path.unlink(missing_ok=True)

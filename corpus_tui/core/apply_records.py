@@ -30,28 +30,27 @@ import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from itertools import chain
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), without its set-up
 from pathlib import Path
 from typing import Any
 
 from .apply_dedup import (
     WORK_FOLDER,
-    Drops,
-    band_groups,
-    decide_drops,
+    Decided,
+    band_tasks,
+    decide_keepers,
     dedup_settings,
-    flat_pairs,
+    equal_tasks,
     load_decisions,
-    pair_bands,
-    remove_signatures,
+    remove_work_files,
     run_identity,
     save_decisions,
     shard_count,
     sign_partition,
-    verify_shard,
+    signature_count,
     work_folder,
 )
+from .apply_lsh import find_equal, pair_bands, spill_bands, verify_shard
 from .bundle import Bundle, apply_bundle
 from .errors import InvalidValue
 from .wording import plural
@@ -121,23 +120,23 @@ def output_path(job: Job, partition: Partition) -> Path:
     return Path(job.output) / f"{partition.name}.{job.fmt}"
 
 
-def process_partition(job: Job, partition: Partition,
-                      drops: dict[int, tuple[str, int]] | None = None) -> PartitionResult:
+def process_partition(job: Job, partition: Partition, decided: Decided | None = None,
+                      partition_index: int = 0) -> PartitionResult:
     """Apply the bundle to every record of one partition and write it atomically (module
-    docstring), leaving out ``drops`` (line -> the source and line of the record kept instead,
-    ``apply_dedup``), which are listed in ``NAME.duplicates.jsonl``."""
+    docstring), leaving out the records ``decided`` (``apply --dedup``'s decisions) drops from
+    it, which are listed in ``NAME.duplicates.jsonl``."""
     target = output_path(job, partition)
     result = PartitionResult(partition.name)
     if target.exists():
         result.skipped = True
         return result
+    drops = decided.drops(partition_index) if decided is not None else {}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     rejects_target = target.with_name(f"{partition.name}.rejects.jsonl")
     rejects_partial = rejects_target.with_name(f".{rejects_target.name}.{os.getpid()}.partial")
     duplicates_target = target.with_name(f"{partition.name}.duplicates.jsonl")
     duplicates_partial = duplicates_target.with_name(f".{duplicates_target.name}.{os.getpid()}.partial")
-    drops = drops or {}
     writer = _writer(job.fmt, partial)
     try:
         with open(rejects_partial, "w", encoding="utf-8") as rejects, writer as write, \
@@ -499,58 +498,65 @@ def _run(engine: "_Engine", job: Job, partitions: list[Partition], progress: Pro
         dedup_settings(job.bundle)  # a bundle whose settings cannot be used is refused before any work
     remove_leftovers(job)
     summary = ApplySummary(engine=engine.name)
-    drops = _drops(engine, job, partitions, progress) if dedup else _no_drops(job, partitions)
-    tasks = [(job, partition, drops.get(index)) for index, partition in enumerate(partitions)]
+    decided = _decided(engine, job, partitions, progress) if dedup else _no_decisions(job, partitions)
+    tasks = [(job, partition, decided, index) for index, partition in enumerate(partitions)]
     for result in engine.map(process_partition, tasks, _stage(progress, "applying")):
         summary.add(result)
     remove_leftovers(job)  # a killed worker's half-written partition, written again by its retry
     if dedup:
-        remove_signatures(job.output)  # every partition is written; the decisions stay for a rerun
+        remove_work_files(job.output)  # every partition is written; decisions.json stays for a rerun
     return summary
 
 
-def _drops(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Drops:
-    """The records ``--dedup`` leaves out: an earlier run's into this output, when it was made
-    from the same inputs and bundle (a rerun resumes with the drops its finished partitions
-    were written with), else decided now. Finished partitions of a run with other inputs,
-    rules or options cannot be resumed with these: refused."""
-    identity = run_identity(job, [partition.source for partition in partitions])
-    saved = load_decisions(job.output)
+def _decided(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None
+             ) -> Decided | None:
+    """What ``--dedup`` leaves out: an earlier run's decisions in this output, when they were
+    made from the same inputs and bundle (a rerun resumes with the drops its finished partitions
+    were written with; None when every partition is written and the decisions' files are gone),
+    else decided now. Finished partitions of a run with other inputs, rules or options cannot be
+    resumed with these: refused."""
+    sources = [partition.source for partition in partitions]
+    identity = run_identity(job, sources)
+    saved = load_decisions(job.output, sources)
     if saved is not None and saved[0] == identity:
-        return saved[1]
-    if any(output_path(job, partition).exists() for partition in partitions):
+        if saved[1] is not None or all(output_path(job, partition).exists() for partition in partitions):
+            return saved[1]
+    elif any(output_path(job, partition).exists() for partition in partitions):
         raise InvalidValue(f"{job.output}: its finished partitions were written by a run with other inputs, rules "
                            "or options (or without --dedup), so their drops may differ: give a new output folder")
-    drops = _find_drops(engine, job, partitions, progress)
-    save_decisions(job.output, identity, drops)
-    return drops
+    decided = _decide(engine, job, partitions, progress)
+    save_decisions(job.output, identity, decided)
+    return decided
 
 
-def _no_drops(job: Job, partitions: list[Partition]) -> Drops:
+def _no_decisions(job: Job, partitions: list[Partition]) -> None:
     """A run without ``--dedup`` cannot finish one that left records out."""
-    if load_decisions(job.output) is not None:
+    if load_decisions(job.output, []) is not None:
         if any(output_path(job, partition).exists() for partition in partitions):
             raise InvalidValue(f"{job.output}: holds the partitions of a --dedup run: run with --dedup again, "
                                "or give a new output folder")
     shutil.rmtree(work_folder(job.output), ignore_errors=True)  # a --dedup run's, killed before writing
-    return {}
+    return None
 
 
-def _find_drops(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Drops:
-    """Partition index -> line -> (source, line) of the record kept instead (``apply_dedup``)."""
-    bundle = job.bundle
+def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Decided:
+    """``apply_dedup``'s stages 1 to 6, each task run by the engine."""
+    bundle, output = job.bundle, job.output
+    settings = dedup_settings(bundle)
     files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions], _stage(progress, "signing"))
-    groups = band_groups(dedup_settings(bundle))
-    shards = shard_count(bundle, files)
-    equal = engine.map(pair_bands, [(bundle, files, bands, job.output, group, shards)
-                                    for group, bands in enumerate(groups)], _stage(progress, "pairing"))
-    verified = engine.map(verify_shard, [(bundle, files, job.output, shard, len(groups)) for shard in range(shards)],
-                          _stage(progress, "verifying"))
-    pairs = chain.from_iterable(flat_pairs(values) for values in [*equal, *verified])
-    return {
-        index: {line: (partitions[kept_partition].source, kept_line) for line, (kept_partition, kept_line) in lines.items()}
-        for index, lines in decide_drops(bundle, files, pairs).items()
-    }
+    equal_count = equal_tasks(sum(signature_count(settings, path) for path in files))
+    copies = engine.map(find_equal, [(files, output, task, equal_count) for task in range(equal_count)],
+                        _stage(progress, "grouping"))
+    in_bands = sum(signature_count(settings, path) for path in files) - sum(copies)
+    band_files = engine.map(spill_bands, [(bundle, path, output, index, equal_count) for index, path in enumerate(files)],
+                            _stage(progress, "banding"))
+    pair_count, shards = band_tasks(settings, in_bands), shard_count(in_bands)
+    engine.map(pair_bands, [(bundle, band_files, output, task, pair_count, shards) for task in range(pair_count)],
+               _stage(progress, "pairing"))
+    engine.map(verify_shard, [(bundle, files, output, shard, pair_count) for shard in range(shards)],
+               _stage(progress, "verifying"))
+    decide_keepers(output, equal_count, shards)
+    return Decided(output, tuple(partition.source for partition in partitions), equal_count)
 
 
 def _stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:

@@ -253,6 +253,15 @@ JOINED_MAX, JOINED_MAX_BYTES = 50_000, 1024
 _JOINED: dict[bytes, Known] = {}
 
 
+def forget_lines() -> None:
+    """Empty the caches of lines and paragraphs met: for a process that goes on to other work
+    (``apply --dedup``'s later stages), so their memory serves it."""
+    global _seen_chars
+    _SEEN.clear()
+    _JOINED.clear()
+    _seen_chars = 0
+
+
 def _has_letters(normalized: str) -> bool:
     letters = 0
     for char in normalized:  # stops at the second letter: a few characters for most text

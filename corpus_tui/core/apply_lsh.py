@@ -1,0 +1,226 @@
+"""``apply --dedup``'s stages 2 to 5 (``apply_dedup`` describes them all): equal signatures,
+the bands, candidate pairs and their verification. Each is a task that reads files and writes
+files (``apply_shuffle``), holding only its share of the keys.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
+from typing import Any
+
+from .apply_dedup import (
+    _EQUAL_KEY,
+    _HEADER,
+    BAND_BUCKET_BITS,
+    BAND_BUCKETS,
+    BUCKET_PEERS,
+    EQUAL_BUCKETS,
+    EQUAL_ENTRY,
+    MEMBER_ENTRY,
+    PAIR_FACTS,
+    bands_file,
+    dedup_settings,
+    equal_file,
+    equal_path,
+    pairs_path,
+    read_signature,
+    verified_path,
+    record_key,
+    signature_chunks,
+)
+from .apply_shuffle import BucketWriter, bucket_range, read_bucket_range, read_segment, u64s, write_segments
+from .bundle import Bundle
+from .duplicates.pairs import estimated_containment
+from .passages import forget_lines
+
+_NATIVE = sys.byteorder
+
+# -- 2. equal --------------------------------------------------------------------------------
+
+Member = tuple[int, int, int]  # key, line, clean length
+
+
+def find_equal(signature_files: Sequence[str], output: str, task: int, tasks: int) -> int:
+    """Stage 2 for one range of equal buckets: the groups of records with equal signatures,
+    written to ``equal_path(output, task)`` as a segment a partition — every member of a group
+    of two or more, sorted by key: ``MEMBER_ENTRY`` u64 values each — and a last segment of the
+    groups, sorted by their first record's key: ``GROUP_ENTRY`` values each. A group's first
+    record is its first in input order (each key's entries come in that order); its best, the
+    longest clean text, the first of equal ones. Returns how many records are not a group's
+    first (they stay out of the bands)."""
+    forget_lines()  # the signing task's, in this process: its memory serves this task
+    first_bucket, end_bucket = bucket_range(task, tasks, EQUAL_BUCKETS)
+    groups: dict[bytes, Member | list[Member]] = {}
+    for partition_index, path in enumerate(signature_files):
+        base = record_key(partition_index, 0)
+        for chunk in read_bucket_range(equal_file(path), EQUAL_BUCKETS, first_bucket, end_bucket):
+            values = memoryview(chunk).cast("I")
+            for at in range(0, len(values), EQUAL_ENTRY):
+                whole = chunk[at * 4 : at * 4 + 16]
+                member = (base | values[at + 4], values[at + 5], values[at + 6])
+                group = groups.get(whole)
+                if group is None:
+                    groups[whole] = member
+                elif isinstance(group, tuple):
+                    groups[whole] = [group, member]
+                else:
+                    group.append(member)
+            values.release()
+    members: list[tuple[int, int, int, int, int]] = []
+    heads: list[tuple[int, int, int, int]] = []
+    for group in groups.values():
+        if isinstance(group, list):
+            first = group[0][0]
+            best = min(group, key=lambda member: (-member[2], member[0]))
+            heads.append((first, best[0], best[1], best[2]))
+            members.extend((key, line, first, best[0], best[1]) for key, line, _ in group)
+    groups.clear()
+    members.sort()
+    heads.sort()
+    member_keys = [member[0] for member in members]
+    segments = []
+    for partition_index in range(len(signature_files)):
+        low = bisect_left(member_keys, record_key(partition_index, 0))
+        high = bisect_left(member_keys, record_key(partition_index + 1, 0))
+        segments.append(array("Q", [value for member in members[low:high] for value in member]).tobytes())
+    segments.append(array("Q", [value for head in heads for value in head]).tobytes())
+    write_segments(equal_path(output, task), segments)
+    return len(members) - len(heads)
+
+
+def group_copies(output: str, equal_task_count: int, partition_index: int) -> set[int]:
+    """The ordinals of a partition's records that are not their group's first."""
+    copies: set[int] = set()
+    for task in range(equal_task_count):
+        members = u64s(read_segment(equal_path(output, task), partition_index))
+        copies.update(key & 0xFFFFFFFF for key, first in zip(members[0::MEMBER_ENTRY], members[2::MEMBER_ENTRY])
+                      if key != first)
+    return copies
+
+
+# -- 3. bands --------------------------------------------------------------------------------
+
+
+def band_bucket(first_slot: int, band: int) -> int:
+    """The bucket of a band's slots: Fibonacci hashing of its first slot and the band (a slot
+    is a minimum, so its high bits are mostly zero: the product's high bits are not)."""
+    return ((first_slot + band) * 0x9E3779B1 & 0xFFFFFFFF) >> (32 - BAND_BUCKET_BITS)
+
+
+def spill_bands(bundle: Bundle, signature_file: str, output: str, partition_index: int, equal_task_count: int) -> str:
+    """Stage 3 for one partition: for each record that is its group's first (or in no group),
+    an entry a band — the band, its slots, the record's ordinal (u32 values) — by bucket, to
+    ``NAME.bands``. Returns its path."""
+    forget_lines()
+    settings = dedup_settings(bundle)
+    copies = group_copies(output, equal_task_count, partition_index)
+    rows, slots = settings.rows, settings.slots
+    prefixes = [band.to_bytes(4, _NATIVE) for band in range(settings.bands)]
+    starts = [(_HEADER + band * rows) for band in range(settings.bands)]
+    target = bands_file(signature_file)
+    ordinal = 0
+    with BucketWriter(target, BAND_BUCKETS) as writer:
+        add = writer.add
+        for chunk in signature_chunks(signature_file, settings):
+            values = memoryview(chunk).cast("I")
+            for at in range(0, len(values), slots):
+                if ordinal not in copies:
+                    tail = ordinal.to_bytes(4, _NATIVE)
+                    for band, start in enumerate(starts):
+                        offset = at + start
+                        add(band_bucket(values[offset], band),
+                            prefixes[band] + chunk[offset * 4 : (offset + rows) * 4] + tail)
+                ordinal += 1
+            values.release()
+    return str(target)
+
+
+# -- 4. pair ---------------------------------------------------------------------------------
+
+
+def pair_bands(bundle: Bundle, band_files: Sequence[str], output: str, task: int, tasks: int, shards: int) -> int:
+    """Stage 4 for one range of band buckets: in each band, records whose slots agree are
+    candidates, each paired with its bucket's first ``BUCKET_PEERS`` records in input order.
+    The pairs (two keys, the earlier record first) are written to ``pairs_path(output, task)``,
+    a segment a verifying shard; returns how many."""
+    forget_lines()
+    settings = dedup_settings(bundle)
+    width = (settings.rows + 2) * 4
+    key_width = width - 4
+    first_bucket, end_bucket = bucket_range(task, tasks, BAND_BUCKETS)
+    buckets: dict[bytes, int | list[int]] = {}  # a bucket's first records (an int while it has one)
+    found: set[int] = set()  # (first << 64) | second: a third of the memory of a tuple
+    for partition_index, path in enumerate(band_files):
+        base = record_key(partition_index, 0)
+        for chunk in read_bucket_range(path, BAND_BUCKETS, first_bucket, end_bucket):
+            ordinals = memoryview(chunk).cast("I")[settings.rows + 1 :: settings.rows + 2]
+            for index, at in enumerate(range(0, len(chunk), width)):
+                band_key = chunk[at : at + key_width]
+                key = base | ordinals[index]
+                peers = buckets.get(band_key)
+                if peers is None:
+                    buckets[band_key] = key
+                elif isinstance(peers, int):
+                    found.add((peers << 64) | key)
+                    buckets[band_key] = [peers, key]
+                else:
+                    found.update((peer << 64) | key for peer in peers)
+                    if len(peers) < BUCKET_PEERS:
+                        peers.append(key)
+            ordinals.release()
+    buckets.clear()
+    by_shard = [array("Q") for _ in range(shards)]
+    for packed in found:
+        first, second = packed >> 64, packed & _LOW_64
+        by_shard[(first * _SPREAD + second) % shards].extend((first, second))
+    write_segments(pairs_path(output, task), [pairs.tobytes() for pairs in by_shard])
+    return len(found)
+
+
+_LOW_64 = (1 << 64) - 1
+_SPREAD = 0x9E3779B97F4A7C15  # spreads a pair's keys over the shards (Fibonacci hashing's constant)
+
+
+# -- 5. verify -------------------------------------------------------------------------------
+
+
+def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, shard: int, pair_tasks: int) -> int:
+    """The candidates of one shard, each once, whose estimated containment reaches the
+    threshold, in key order, written to ``verified_path(output, shard)``: ``PAIR_FACTS`` u64
+    values a pair (``apply_dedup.decide_keepers``). Reads the two signatures of each pair from
+    their files, not whole files. Returns how many pairs it kept."""
+    forget_lines()
+    packed: set[int] = set()
+    for task in range(pair_tasks):
+        pairs = u64s(read_segment(pairs_path(output, task), shard))
+        packed.update((first << 64) | second for first, second in zip(pairs[0::2], pairs[1::2]))
+    candidates = sorted(packed)
+    packed.clear()
+    settings = dedup_settings(bundle)
+    handles: dict[int, tuple[Any, int]] = {}
+
+    def signature(key: int) -> array[int]:
+        partition_index = key >> 32
+        if partition_index not in handles:
+            handle = open(signature_files[partition_index], "rb")
+            handles[partition_index] = handle, len(handle.readline())
+        handle, header = handles[partition_index]
+        return read_signature(handle, header, key & 0xFFFFFFFF, settings)
+
+    kept = array("Q")
+    try:
+        for candidate in candidates:
+            first, second = candidate >> 64, candidate & _LOW_64
+            one, two = signature(first), signature(second)
+            equal = sum(a == b for a, b in zip(one[_HEADER:], two[_HEADER:]))
+            if estimated_containment(equal / settings.num_perm, one[2], two[2]) >= settings.threshold:
+                kept.extend((first, one[0], one[1], one[_EQUAL_KEY.start] % EQUAL_BUCKETS,
+                             second, two[0], two[1], two[_EQUAL_KEY.start] % EQUAL_BUCKETS))
+    finally:
+        for handle, _ in handles.values():
+            handle.close()
+    write_segments(verified_path(output, shard), [kept.tobytes()])
+    return len(kept) // PAIR_FACTS

@@ -1,0 +1,79 @@
+"""The files ``apply --dedup``'s stages hand each other (``apply_shuffle``)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpus_tui.core import apply_shuffle
+from corpus_tui.core.apply_shuffle import (
+    BucketWriter,
+    bucket_range,
+    read_bucket_range,
+    read_segment,
+    task_of_bucket,
+    write_segments,
+)
+
+
+def test_a_bucket_file_gives_each_range_its_entries_in_the_order_they_were_added(tmp_path, monkeypatch):
+    monkeypatch.setattr(apply_shuffle, "RUN_BYTES", 40)  # a run every 10 entries: many runs
+    buckets = 16
+    added = [(number * 7 % buckets, number.to_bytes(4, "little")) for number in range(200)]
+    with BucketWriter(tmp_path / "f.bin", buckets) as writer:
+        for bucket, entry in added:
+            writer.add(bucket, entry)
+    assert not list(tmp_path.glob(".*.partial"))
+    seen = []
+    for task in range(3):
+        first, end = bucket_range(task, 3, buckets)
+        chunks = list(read_bucket_range(tmp_path / "f.bin", buckets, first, end))
+        assert len(chunks) == 20  # one a run
+        entries = [chunk[at : at + 4] for chunk in chunks for at in range(0, len(chunk), 4)]
+        for bucket in range(first, end):  # a bucket's entries in the order added, whatever the runs
+            assert [e for e in entries if (int.from_bytes(e, "little") * 7 % buckets) == bucket] == \
+                [e for b, e in added if b == bucket]
+        seen += entries
+    assert sorted(seen) == sorted(entry for _, entry in added)
+
+
+def test_a_bucket_file_written_by_a_task_that_fails_is_not_there(tmp_path):
+    with pytest.raises(KeyboardInterrupt), BucketWriter(tmp_path / "f.bin", 4) as writer:
+        writer.add(1, b"abcd")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_bucket_file_has_no_entries(tmp_path):
+    with BucketWriter(tmp_path / "f.bin", 4):
+        pass
+    assert list(read_bucket_range(tmp_path / "f.bin", 4, 0, 4)) == []
+
+
+def test_a_truncated_bucket_file_is_an_error_not_fewer_entries(tmp_path):
+    with BucketWriter(tmp_path / "f.bin", 4) as writer:
+        writer.add(3, b"abcdefgh")
+    data = (tmp_path / "f.bin").read_bytes()
+    (tmp_path / "f.bin").write_bytes(data[:-3])
+    with pytest.raises(ValueError, match="truncated"):
+        list(read_bucket_range(tmp_path / "f.bin", 4, 0, 4))
+
+
+@given(st.integers(1, 5000), st.integers(1, 5000))
+def test_the_task_of_a_bucket_is_the_one_whose_range_holds_it(tasks, buckets):
+    tasks = min(tasks, buckets)
+    ranges = [bucket_range(task, tasks, buckets) for task in range(tasks)]
+    assert ranges[0][0] == 0 and ranges[-1][1] == buckets
+    assert all(ranges[at][1] == ranges[at + 1][0] for at in range(tasks - 1))
+    for bucket in {0, buckets - 1, buckets // 2, buckets // 3}:
+        first, end = ranges[task_of_bucket(bucket, tasks, buckets)]
+        assert first <= bucket < end
+
+
+def test_segments_are_read_one_at_a_time(tmp_path):
+    write_segments(tmp_path / "s.bin", [b"one", b"", b"three"])
+    assert [read_segment(tmp_path / "s.bin", index) for index in range(3)] == [b"one", b"", b"three"]
+    with pytest.raises(ValueError, match="has 3 segments"):
+        read_segment(tmp_path / "s.bin", 3)
+    assert [p.name for p in tmp_path.iterdir()] == ["s.bin"]
