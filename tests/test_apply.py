@@ -469,6 +469,29 @@ def test_signatures_made_with_other_rules_are_made_again(planted, tmp_path, monk
     assert summary.dropped == 3 and len(signed) == 65
 
 
+def test_decisions_of_another_run_killed_before_writing_are_never_taken_for_these(planted, tmp_path, monkeypatch):
+    """A finished run leaves only its decisions.json; a run with other settings into the same
+    (emptied) folder, killed after deciding but before recording what it decided on, leaves its
+    own decision files: a rerun with the first settings must not take them for its own."""
+    from corpus_tui.core import apply_records
+
+    rules, shards, _ = planted
+    partitions = find_partitions([str(shards)])
+    out = tmp_path / "out"
+    run_local(Job(load_bundle(rules), str(out)), partitions, workers=1, dedup=True)
+    expected = _written_ids(out)
+    for written in out.glob("*.jsonl"):
+        written.unlink()
+    none_signed = {**NO_RULES, "near_duplicates": {"min_words": 100_000}}  # other settings: no drops
+    monkeypatch.setattr(apply_records, "save_decisions", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run_local(Job(bundle_from_dict(none_signed), str(out)), partitions, workers=1, dedup=True)
+    monkeypatch.undo()
+    assert (out / ".dedup" / "keepers.bin").exists()
+    run_local(Job(load_bundle(rules), str(out)), partitions, workers=1, dedup=True)
+    assert _written_ids(out) == expected
+
+
 def test_finished_partitions_of_another_input_or_run_are_not_resumed(planted, tmp_path, run_script):
     rules, shards, _ = planted
     out = tmp_path / "out"

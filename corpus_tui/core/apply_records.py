@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .apply_dedup import (
+    DECISIONS,
     WORK_FOLDER,
     Decided,
     band_tasks,
@@ -524,6 +525,8 @@ def _decided(engine: "_Engine", job: Job, partitions: list[Partition], progress:
     elif any(output_path(job, partition).exists() for partition in partitions):
         raise InvalidValue(f"{job.output}: its finished partitions were written by a run with other inputs, rules "
                            "or options (or without --dedup), so their drops may differ: give a new output folder")
+    # Gone before the files it describes change, so it never stands for another run's files.
+    (work_folder(job.output) / DECISIONS).unlink(missing_ok=True)
     decided = _decide(engine, job, partitions, progress)
     save_decisions(job.output, identity, decided)
     return decided
