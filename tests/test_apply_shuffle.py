@@ -77,3 +77,31 @@ def test_segments_are_read_one_at_a_time(tmp_path):
     with pytest.raises(ValueError, match="has 3 segments"):
         read_segment(tmp_path / "s.bin", 3)
     assert [p.name for p in tmp_path.iterdir()] == ["s.bin"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.booleans()), min_size=1, max_size=200))
+def test_equal_slots_counts_the_slots_two_minhashes_share(slots):
+    from array import array
+
+    from corpus_tui.core.apply_lsh import equal_slots
+
+    one = array("I", [a for a, _, _ in slots])
+    two = array("I", [a if same else b for a, b, same in slots])
+    as_int = [int.from_bytes(values.tobytes(), "little") for values in (one, two)]
+    assert equal_slots(*as_int, len(slots)) == sum(a == b for a, b in zip(one, two))
+
+
+def test_equal_slots_sees_a_difference_in_any_bit_of_a_slot():
+    from array import array
+
+    from corpus_tui.core.apply_lsh import equal_slots
+
+    base = array("I", [0, 0xFFFFFFFF, 0x80000000, 1, 0x7FFFFFFF] * 4)
+    for slot in range(len(base)):
+        for bit in range(32):
+            other = array("I", base)
+            other[slot] ^= 1 << bit
+            values = [int.from_bytes(v.tobytes(), "little") for v in (base, other)]
+            assert equal_slots(*values, len(base)) == len(base) - 1
+    same = int.from_bytes(base.tobytes(), "little")
+    assert equal_slots(same, same, len(base)) == len(base)

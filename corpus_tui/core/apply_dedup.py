@@ -68,7 +68,7 @@ EQUAL_BUCKETS = 1 << 10  # buckets of the whole signatures' hashes (stage 2 task
 BAND_BUCKET_BITS = 12
 BAND_BUCKETS = 1 << BAND_BUCKET_BITS  # buckets of the bands' slots (stage 4 tasks read ranges of them)
 EQUAL_RECORDS = 250_000  # signed records a stage 2 task is sized for (about 60 MB)
-BAND_ENTRIES = 1_000_000  # bands (records x bands) a stage 4 task is sized for (about 150 MB)
+BAND_ENTRIES = 500_000  # bands (records x bands) a stage 4 task is sized for (about 100 MB)
 SHARD_RECORDS = 50_000  # records in the bands a stage 5 task is sized for
 # u32 slots before a record's MinHash: its line, clean length, shingle count, and a 128-bit
 # hash of the whole MinHash (four slots), by which equal signatures are grouped before the
@@ -160,7 +160,7 @@ def equal_path(output: str, task: int) -> Path:
 
 
 def pairs_path(output: str, task: int) -> Path:
-    """What stage 4's task ``task`` writes: its candidate pairs, a segment a verifying shard."""
+    """What stage 4's task ``task`` writes: its candidate pairs, a bucket a verifying shard."""
     return work_folder(output) / f"pairs-{task:04d}.bin"
 
 

@@ -9,6 +9,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from .apply_dedup import (
@@ -144,8 +145,11 @@ def spill_bands(bundle: Bundle, signature_file: str, output: str, partition_inde
 def pair_bands(bundle: Bundle, band_files: Sequence[str], output: str, task: int, tasks: int, shards: int) -> int:
     """Stage 4 for one range of band buckets: in each band, records whose slots agree are
     candidates, each paired with its bucket's first ``BUCKET_PEERS`` records in input order.
-    The pairs (two keys, the earlier record first) are written to ``pairs_path(output, task)``,
-    a segment a verifying shard; returns how many."""
+    The pairs (``(first << 64) | second``, the earlier record first, 16 bytes big-endian) go to
+    ``pairs_path(output, task)``, a bucket file whose buckets are the verifying shards (a hash of
+    the pair picks one); returns how many it wrote. A pair met again is written once while this
+    task holds at most ``PAIRS_HELD`` (a near-duplicate meets its peers in many bands), then
+    again: the verifying task counts each once."""
     forget_lines()
     settings = dedup_settings(bundle)
     width = (settings.rows + 2) * 4
@@ -153,41 +157,51 @@ def pair_bands(bundle: Bundle, band_files: Sequence[str], output: str, task: int
     first_bucket, end_bucket = bucket_range(task, tasks, BAND_BUCKETS)
     buckets: dict[bytes, int | list[int]] = {}  # a bucket's first records (an int while it has one)
     found: set[int] = set()  # (first << 64) | second: a third of the memory of a tuple
-    for partition_index, path in enumerate(band_files):
-        base = record_key(partition_index, 0)
-        for chunk in read_bucket_range(path, BAND_BUCKETS, first_bucket, end_bucket):
-            ordinals = memoryview(chunk).cast("I")[settings.rows + 1 :: settings.rows + 2]
-            for index, at in enumerate(range(0, len(chunk), width)):
-                band_key = chunk[at : at + key_width]
-                key = base | ordinals[index]
-                peers = buckets.get(band_key)
-                if peers is None:
-                    buckets[band_key] = key
-                elif isinstance(peers, int):
-                    found.add((peers << 64) | key)
-                    buckets[band_key] = [peers, key]
-                else:
-                    found.update((peer << 64) | key for peer in peers)
-                    if len(peers) < BUCKET_PEERS:
-                        peers.append(key)
-            ordinals.release()
-    buckets.clear()
-    by_shard = [array("Q") for _ in range(shards)]
-    for packed in found:
-        first, second = packed >> 64, packed & _LOW_64
-        by_shard[(first * _SPREAD + second) % shards].extend((first, second))
-    write_segments(pairs_path(output, task), [pairs.tobytes() for pairs in by_shard])
-    return len(found)
+    written = 0
+    with BucketWriter(pairs_path(output, task), shards) as pairs:
+
+        def write_found() -> None:
+            for packed in found:
+                pairs.add((packed * _SPREAD >> 64) % shards, packed.to_bytes(16, "big"))
+            found.clear()
+
+        for partition_index, path in enumerate(band_files):
+            base = record_key(partition_index, 0)
+            for chunk in read_bucket_range(path, BAND_BUCKETS, first_bucket, end_bucket):
+                ordinals = memoryview(chunk).cast("I")[settings.rows + 1 :: settings.rows + 2]
+                for index, at in enumerate(range(0, len(chunk), width)):
+                    band_key = chunk[at : at + key_width]
+                    key = base | ordinals[index]
+                    peers = buckets.get(band_key)
+                    if peers is None:
+                        buckets[band_key] = key
+                        continue
+                    if isinstance(peers, int):
+                        found.add((peers << 64) | key)
+                        buckets[band_key] = [peers, key]
+                    else:
+                        found.update((peer << 64) | key for peer in peers)
+                        if len(peers) < BUCKET_PEERS:
+                            peers.append(key)
+                    if len(found) >= PAIRS_HELD:
+                        written += len(found)
+                        write_found()
+                ordinals.release()
+        written += len(found)
+        write_found()
+    return written
 
 
+PAIRS_HELD = 200_000  # distinct pairs a pairing task holds before writing them (about 20 MB)
 _LOW_64 = (1 << 64) - 1
-_SPREAD = 0x9E3779B97F4A7C15  # spreads a pair's keys over the shards (Fibonacci hashing's constant)
+_SPREAD = 0x9E3779B97F4A7C15  # spreads the pairs over the shards (Fibonacci hashing's constant)
 
 
 # -- 5. verify -------------------------------------------------------------------------------
 
 
-def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, shard: int, pair_tasks: int) -> int:
+def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, shard: int, shards: int,
+                 pair_tasks: int) -> int:
     """The candidates of one shard, each once, whose estimated containment reaches the
     threshold, in key order, written to ``verified_path(output, shard)``: ``PAIR_FACTS`` u64
     values a pair (``apply_dedup.decide_keepers``). Reads the two signatures of each pair from
@@ -195,8 +209,8 @@ def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, sh
     forget_lines()
     packed: set[int] = set()
     for task in range(pair_tasks):
-        pairs = u64s(read_segment(pairs_path(output, task), shard))
-        packed.update((first << 64) | second for first, second in zip(pairs[0::2], pairs[1::2]))
+        for chunk in read_bucket_range(pairs_path(output, task), shards, shard, shard + 1):
+            packed.update(int.from_bytes(chunk[at : at + 16], "big") for at in range(0, len(chunk), 16))
     candidates = sorted(packed)
     packed.clear()
     settings = dedup_settings(bundle)
@@ -211,11 +225,15 @@ def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, sh
         return read_signature(handle, header, key & 0xFFFFFFFF, settings)
 
     kept = array("Q")
+    held, one, one_slots = -1, array("I"), 0
     try:
         for candidate in candidates:
             first, second = candidate >> 64, candidate & _LOW_64
-            one, two = signature(first), signature(second)
-            equal = sum(a == b for a, b in zip(one[_HEADER:], two[_HEADER:]))
+            if first != held:  # sorted: a record's pairs come one after another
+                held, one = first, signature(first)
+                one_slots = int.from_bytes(one[_HEADER:].tobytes(), "little")
+            two = signature(second)
+            equal = equal_slots(one_slots, int.from_bytes(two[_HEADER:].tobytes(), "little"), settings.num_perm)
             if estimated_containment(equal / settings.num_perm, one[2], two[2]) >= settings.threshold:
                 kept.extend((first, one[0], one[1], one[_EQUAL_KEY.start] % EQUAL_BUCKETS,
                              second, two[0], two[1], two[_EQUAL_KEY.start] % EQUAL_BUCKETS))
@@ -224,3 +242,21 @@ def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, sh
             handle.close()
     write_segments(verified_path(output, shard), [kept.tobytes()])
     return len(kept) // PAIR_FACTS
+
+
+def equal_slots(one: int, two: int, slots: int) -> int:
+    """How many of ``slots`` u32 slots two MinHashes share, each given as one integer of their
+    bytes: the lanes of their XOR that are zero, counted with big-integer operations in C (a
+    loop over 192 slots in Python costs ten times more, and runs for every candidate). With
+    ``low`` the lanes' 31 low bits, ``(x & low) + low`` carries into a lane's top bit unless its
+    low bits are zero, and never out of the lane; or-ed with ``x`` itself, a lane's top bit is
+    clear only when the lane is zero."""
+    low, whole = _lane_masks(slots)
+    x = one ^ two
+    return (whole ^ (((x & low) + low) | x | low)).bit_count()
+
+
+@cache
+def _lane_masks(slots: int) -> tuple[int, int]:
+    """(every lane's 31 low bits, every bit) for ``slots`` 32-bit lanes."""
+    return int.from_bytes(b"\xff\xff\xff\x7f" * slots, "little"), (1 << (32 * slots)) - 1

@@ -556,7 +556,7 @@ def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: 
     pair_count, shards = band_tasks(settings, in_bands), shard_count(in_bands)
     engine.map(pair_bands, [(bundle, band_files, output, task, pair_count, shards) for task in range(pair_count)],
                _stage(progress, "pairing"))
-    engine.map(verify_shard, [(bundle, files, output, shard, pair_count) for shard in range(shards)],
+    engine.map(verify_shard, [(bundle, files, output, shard, shards, pair_count) for shard in range(shards)],
                _stage(progress, "verifying"))
     decide_keepers(output, equal_count, shards)
     return Decided(output, tuple(partition.source for partition in partitions), equal_count)
