@@ -299,7 +299,7 @@ def shard_count(records_in_bands: int) -> int:
 
 # -- 6. decide -------------------------------------------------------------------------------
 
-# A verified pair as stage 5 returns it, 8 u64 values: each record's key, line, clean length
+# A verified pair as stage 5 writes it, 8 u64 values: each record's key, line, clean length
 # and equal bucket (which stage 2 task knows its group)
 PAIR_FACTS = 8
 GROUP_ENTRY = 4  # stage 2's groups: first record's key, best's key, best's line, best's clean length
@@ -499,6 +499,7 @@ def load_decisions(output: str, sources: Sequence[str]) -> tuple[dict[str, Any],
 def remove_work_files(output: str) -> None:
     """Every file of a finished run's work folder but its ``decisions.json``, which a rerun
     checks against."""
-    for path in work_folder(output).iterdir():
+    folder = work_folder(output)
+    for path in folder.iterdir() if folder.is_dir() else ():
         if path.name != DECISIONS:
             path.unlink(missing_ok=True)
