@@ -469,6 +469,22 @@ def test_signatures_made_with_other_rules_are_made_again(planted, tmp_path, monk
     assert summary.dropped == 3 and len(signed) == 65
 
 
+def test_a_partition_missing_after_a_finished_dedup_run_is_written_again_alike(planted, tmp_path):
+    """A finished run keeps only decisions.json; a rerun that finds a partition missing decides
+    again and writes it as it was."""
+    rules, shards, _ = planted
+    partitions = find_partitions([str(shards)])
+    out = tmp_path / "out"
+    run_local(Job(load_bundle(rules), str(out)), partitions, workers=1, dedup=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    (out / "1.jsonl").unlink()
+    (out / "1.duplicates.jsonl").unlink(missing_ok=True)
+    summary = run_local(Job(load_bundle(rules), str(out)), partitions, workers=1, dedup=True)
+    assert summary.skipped == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert [p.name for p in (out / ".dedup").iterdir()] == ["decisions.json"]
+
+
 def test_decisions_of_another_run_killed_before_writing_are_never_taken_for_these(planted, tmp_path, monkeypatch):
     """A finished run leaves only its decisions.json; a run with other settings into the same
     (emptied) folder, killed after deciding but before recording what it decided on, leaves its
