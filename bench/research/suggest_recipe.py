@@ -105,7 +105,6 @@ def page_features(lines, blank_before, opts=None):
             sentence_like,
         ]
         shapes.append(shape)
-    SHAPE_N = len(shapes[0]) if shapes else 0
     long_ = [1 if (W[i] >= LONG_WORDS and (SENT[i] or STOP[i] >= 0.25)) or W[i] >= 30 else 0 for i in range(n)]
     short = [1 if W[i] <= 5 else 0 for i in range(n)]
     # runs of short lines
