@@ -48,6 +48,7 @@ import os
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -371,7 +372,8 @@ class _GroupHeads:
 
     def __init__(self, output: str, tasks: int):
         self.output, self.tasks = output, tasks
-        self.open: dict[int, tuple[Any, memoryview]] = {}
+        self.mapped = ExitStack()
+        self.open: dict[int, memoryview] = {}
 
     def __enter__(self) -> "_GroupHeads":
         return self
@@ -379,33 +381,36 @@ class _GroupHeads:
     def best(self, key: int, bucket: int) -> tuple[int, int, int] | None:
         task = task_of_bucket(bucket, self.tasks, EQUAL_BUCKETS)
         if task not in self.open:
-            self.open[task] = _mapped_segment(equal_path(self.output, task), -1)
-        entries = self.open[task][1]
+            self.open[task] = self.mapped.enter_context(mapped_segment(equal_path(self.output, task), -1))
+        entries = self.open[task]
         firsts = entries[0::GROUP_ENTRY]
         at = bisect_left(firsts, key)
-        if at < len(firsts) and firsts[at] == key:
+        found = at < len(firsts) and firsts[at] == key
+        firsts.release()
+        if found:
             return entries[at * GROUP_ENTRY + 1], entries[at * GROUP_ENTRY + 2], entries[at * GROUP_ENTRY + 3]
         return None
 
     def __exit__(self, *exc: object) -> None:
-        for mapped, view in self.open.values():
-            view.release()
-            mapped.close()
+        self.mapped.close()
 
 
-def _mapped_segment(path: Path, index: int) -> tuple[Any, memoryview]:
-    """(the mapping, segment ``index`` as u64 values) of a segment file (-1: its last)."""
+@contextmanager
+def mapped_segment(path: Path, index: int) -> Iterator[memoryview]:
+    """Segment ``index`` of a segment file (-1: its last) as u64 values, mapped, not read. A
+    view taken from it must be released before the block ends (the mapping cannot close under it)."""
     with open(path, "rb") as handle:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    whole = memoryview(mapped)
-    count = int.from_bytes(whole[:8], "little")
-    offsets = whole[8 : 8 + (count + 1) * 8].cast("Q")
-    index = index % count
-    start = 8 + (count + 1) * 8
-    view = whole[start + offsets[index] : start + offsets[index + 1]].cast("Q")
-    offsets.release()
-    whole.release()
-    return mapped, view
+    try:
+        with memoryview(mapped) as whole:
+            count = int.from_bytes(whole[:8], "little")
+            start = 8 + (count + 1) * 8
+            with whole[8:start].cast("Q") as offsets:
+                first, end = start + offsets[index % count], start + offsets[index % count + 1]
+            with whole[first:end] as segment, segment.cast("Q") as view:
+                yield view
+    finally:
+        mapped.close()
 
 
 # -- each partition's drops ------------------------------------------------------------------
@@ -424,32 +429,28 @@ class Decided:
         """Line -> (source, line) of the record kept instead, for every record of the partition
         that is left out."""
         drops: dict[int, tuple[str, int]] = {}
-        mapped, columns = _mapped_segment(keepers_path(self.output), 0)
-        try:
+        with mapped_segment(keepers_path(self.output), 0) as columns:
+            # keepers.bin's four columns, end to end: keys (sorted), lines, keepers' keys, keepers' lines
             count = len(columns) // 4
-            keys, lines = columns[:count], columns[count : 2 * count]
-            keepers, keeper_lines = columns[2 * count : 3 * count], columns[3 * count :]
 
             def clustered(key: int) -> int | None:
-                at = bisect_left(keys, key)
-                return at if at < count and keys[at] == key else None
+                at = bisect_left(columns, key, 0, count)
+                return at if at < count and columns[at] == key else None
 
             for task in range(self.equal_tasks):
                 members = u64s(read_segment(equal_path(self.output, task), partition_index))
                 for at in range(0, len(members), MEMBER_ENTRY):
                     key, line, first, group_best, group_best_line = members[at : at + MEMBER_ENTRY]
                     found = clustered(first)
-                    kept = (keepers[found], keeper_lines[found]) if found is not None else (group_best, group_best_line)
+                    kept = ((columns[2 * count + found], columns[3 * count + found]) if found is not None
+                            else (group_best, group_best_line))
                     if kept[0] != key:
                         drops[line] = (self.sources[kept[0] >> 32], kept[1])
-            for at in range(bisect_left(keys, partition_index << 32), bisect_left(keys, (partition_index + 1) << 32)):
-                if keepers[at] != keys[at]:
-                    drops[lines[at]] = (self.sources[keepers[at] >> 32], keeper_lines[at])
-            for view in (keys, lines, keepers, keeper_lines):
-                view.release()
-        finally:
-            columns.release()
-            mapped.close()
+            for at in range(bisect_left(columns, partition_index << 32, 0, count),
+                            bisect_left(columns, (partition_index + 1) << 32, 0, count)):
+                keeper = columns[2 * count + at]
+                if keeper != columns[at]:
+                    drops[columns[count + at]] = (self.sources[keeper >> 32], columns[3 * count + at])
         return drops
 
 

@@ -539,7 +539,6 @@ def _no_decisions(job: Job, partitions: list[Partition]) -> None:
             raise InvalidValue(f"{job.output}: holds the partitions of a --dedup run: run with --dedup again, "
                                "or give a new output folder")
     shutil.rmtree(work_folder(job.output), ignore_errors=True)  # a --dedup run's, killed before writing
-    return None
 
 
 def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Decided:
@@ -547,10 +546,11 @@ def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: 
     bundle, output = job.bundle, job.output
     settings = dedup_settings(bundle)
     files = engine.map(sign_partition, [(job, p.source, p.name) for p in partitions], _stage(progress, "signing"))
-    equal_count = equal_tasks(sum(signature_count(settings, path) for path in files))
+    signed = sum(signature_count(settings, path) for path in files)
+    equal_count = equal_tasks(signed)
     copies = engine.map(find_equal, [(files, output, task, equal_count) for task in range(equal_count)],
                         _stage(progress, "grouping"))
-    in_bands = sum(signature_count(settings, path) for path in files) - sum(copies)
+    in_bands = signed - sum(copies)
     band_files = engine.map(spill_bands, [(bundle, path, output, index, equal_count) for index, path in enumerate(files)],
                             _stage(progress, "banding"))
     pair_count, shards = band_tasks(settings, in_bands), shard_count(in_bands)

@@ -75,8 +75,7 @@ class BucketWriter:
             if kind is None:
                 os.replace(self.partial, self.path)
         finally:
-            if kind is not None or self.partial.exists():
-                self.partial.unlink(missing_ok=True)
+            self.partial.unlink(missing_ok=True)  # renamed already when the block ended well
 
 
 def read_bucket_range(path: str | Path, buckets: int, first: int, end: int) -> Iterator[bytes]:
