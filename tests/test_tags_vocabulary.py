@@ -58,6 +58,7 @@ def test_list_with_counts(corpus, ids, run_cli):
     ]
     listed = json.loads(ok(run_cli, "tags", "list", corpus.folder, "--json"))
     assert listed[1] == {"name": "unused", "count": 0, "hotkey": 2, "color": "#aabbcc", "description": "not yet"}
+    assert corpus.tag_colors() == {"unused": "#aabbcc"}  # only the tags that have a colour
 
 
 def test_add(corpus, run_cli):

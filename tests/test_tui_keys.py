@@ -142,6 +142,37 @@ async def test_tag_picker_creates_and_toggles(tmp_path):
         assert db_rows(folder, "SELECT name FROM tags") == [{"name": "Syria"}]
 
 
+async def test_tag_picker_filters_without_counting_tags_again_at_each_key(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        for number in range(300):
+            corpus.create_tag(f"topic-{number:03d}")
+        corpus.create_tag("Syria")
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        picker = app.screen
+        reads = 0
+        read_vocabulary = picker._tags
+
+        def counted():
+            nonlocal reads
+            reads += 1
+            return read_vocabulary()
+
+        picker._tags = counted
+        await pilot.press(*"syri")
+        assert reads == 0  # the keys filter what opening read; the tags are not counted again
+        options = picker.query_one("#tag-options")
+        assert str(options.get_option_at_index(0).prompt).startswith("[ ] Syria")
+        await pilot.press("enter")  # toggled: the counts changed, so they are read again
+        assert reads == 1
+        assert str(options.get_option_at_index(0).prompt).startswith("[x] Syria")
+        assert str(options.get_option_at_index(0).prompt).endswith("· 1")
+        await pilot.press("escape")
+        tags = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id")
+        assert tags == [{"name": "Syria"}]
+
 async def test_number_keys_toggle_hotkey_tags(tmp_path):
     folder = seeds_copy(tmp_path)
     with Corpus.open(folder) as corpus:

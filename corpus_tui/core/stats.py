@@ -27,8 +27,8 @@ def corpus_stats(corpus: "Corpus") -> dict[str, Any]:
     tags = {
         row["name"]: row["n"]
         for row in corpus.query(
-            "SELECT tags.name, COUNT(document_tags.document_id) AS n FROM tags "
-            "LEFT JOIN document_tags ON document_tags.tag_id = tags.id GROUP BY tags.id ORDER BY n DESC, tags.key"
+            "SELECT tags.name, (SELECT COUNT(*) FROM document_tags WHERE document_tags.tag_id = tags.id) AS n "
+            "FROM tags ORDER BY n DESC, tags.key"
         )
     }
     labels = {

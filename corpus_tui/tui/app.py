@@ -403,7 +403,7 @@ class CorpusApp(EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
             return  # a newer filter is on its way
         self._list_loaded_at = time.monotonic()
         self.query_one("#filter", Input).border_subtitle = f"{len(rows)} docs"
-        self.doclist.tag_styles = {tag.name: tag_style(tag.color) for tag in self.corpus.tags() if tag.color}
+        self.doclist.tag_styles = {name: tag_style(color) for name, color in self.corpus.tag_colors().items() if color}
         self.doclist.set_rows(rows)
         # The rows were read before any edit made while they loaded: those rows are re-read.
         for document_id in self._edited_rows:

@@ -51,6 +51,9 @@ class TagPicker(ModalScreen[None]):
         self._tags = tags
         self._current = current
         self._toggle = toggle
+        # The vocabulary with its counts, read when the picker opens and after each toggle, not
+        # at each key typed in the filter: a large corpus counts its tags in milliseconds each time.
+        self._vocabulary: list[Tag] = []
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -60,6 +63,7 @@ class TagPicker(ModalScreen[None]):
             yield Static("↑↓ choose · enter toggle · new name + enter creates · esc close", classes="hint")
 
     def on_mount(self) -> None:
+        self._vocabulary = self._tags()
         self._refill()
 
     @on(Input.Changed, "#tag-filter")
@@ -71,7 +75,7 @@ class TagPicker(ModalScreen[None]):
         options = self.query_one("#tag-options", OptionList)
         highlighted = options.highlighted
         current = self._current()
-        tags = self._tags()
+        tags = self._vocabulary
         if query:
             matcher = Matcher(query)
             scored = [(matcher.match(tag.name), tag) for tag in tags]
@@ -92,7 +96,7 @@ class TagPicker(ModalScreen[None]):
     def _name_of(self, option_id: str) -> str:
         if option_id.startswith(CREATE_PREFIX):
             return option_id[len(CREATE_PREFIX):]
-        return next(tag.name for tag in self._tags() if str(tag.id) == option_id)
+        return next(tag.name for tag in self._vocabulary if str(tag.id) == option_id)
 
     def action_toggle(self) -> None:
         options = self.query_one("#tag-options", OptionList)
@@ -100,6 +104,7 @@ class TagPicker(ModalScreen[None]):
             return
         option = options.get_option_at_index(options.highlighted)
         self._toggle(self._name_of(option.id or ""))
+        self._vocabulary = self._tags()
         if (option.id or "").startswith(CREATE_PREFIX):
             self.query_one("#tag-filter", Input).value = ""
         self._refill(keep_highlight=True)
