@@ -450,6 +450,63 @@ def test_a_dedup_run_killed_after_signing_resumes_from_its_signatures(planted, t
     assert not list((tmp_path / "out" / ".dedup").glob("*.sig"))  # done with once every partition is written
 
 
+@pytest.mark.parametrize("killed_at, damaged, what", [
+    ("find_equal", "1.sig", "a truncated signature file"),  # signed, not yet grouped
+    ("process_partition", "keepers.bin", "a truncated segment file"),  # decided, nothing written
+])
+def test_a_damaged_work_file_is_one_line_naming_it_and_removing_the_folder_goes_on(
+        planted, tmp_path, monkeypatch, run_script, killed_at, damaged, what):
+    """A work file cut short (a disk fault: the stages' files are flushed before they are
+    renamed, so a crash of the system cannot do it) is named, with what to do, in one line."""
+    from corpus_tui.core import apply_records
+
+    rules, shards, expected = planted
+    out = tmp_path / "out"
+    monkeypatch.setattr(apply_records, killed_at, lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run_local(Job(load_bundle(rules), str(out)), find_partitions([str(shards)]), workers=1, dedup=True)
+    path = out / ".dedup" / damaged
+    path.write_bytes(path.read_bytes()[:-5])
+    result = run_script("apply", rules, shards, "-o", out, "--dedup")
+    assert_one_line_error(result, f"{path}: {what}", f"remove {out / '.dedup'} and run again")
+    assert not list(out.glob("*.jsonl"))
+    shutil.rmtree(out / ".dedup")
+    result = run_script("apply", rules, shards, "-o", out, "--dedup", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["dropped"] == len(expected)
+
+
+def test_every_file_apply_writes_is_on_disk_before_its_name_says_it_is_finished(planted, tmp_path, monkeypatch):
+    """After a crash of the system a rerun skips what it finds under a final name: each file
+    is flushed before it is renamed there, and its folder after."""
+    import os
+
+    from corpus_tui.core import durable
+
+    rules, shards, _ = planted
+    out = tmp_path / "out"
+    flushed: set[str] = set()
+    events = []
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(descriptor):  # type: ignore[no-untyped-def]
+        flushed.add(os.readlink(f"/proc/self/fd/{descriptor}"))
+        return fsync(descriptor)
+
+    def recording_replace(source, target):  # type: ignore[no-untyped-def]
+        events.append((str(source) in flushed, str(target)))
+        flushed.discard(str(os.path.dirname(target)))
+        return replace(source, target)
+
+    monkeypatch.setattr(durable.os, "fsync", recording_fsync)
+    monkeypatch.setattr(durable.os, "replace", recording_replace)
+    run_local(Job(load_bundle(rules), str(out)), find_partitions([str(shards)]), workers=1, dedup=True)
+    names = {os.path.basename(target) for _, target in events}
+    assert {"0.jsonl", "1.jsonl", "2.jsonl", "1.sig", "keepers.bin", "decisions.json"} <= names
+    assert all(was_flushed for was_flushed, _ in events), [t for f, t in events if not f]
+    assert str(out) in flushed and str(out / ".dedup") in flushed  # the renames too
+
+
 def test_signatures_made_with_other_rules_are_made_again(planted, tmp_path, monkeypatch):
     """A run killed after signing, resumed with a bundle whose rules remove other text: the
     clean texts changed, so the signatures are made again, not reused."""

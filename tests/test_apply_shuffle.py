@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus_tui.core import apply_shuffle
+from corpus_tui.core.errors import DamagedWorkFile
 from corpus_tui.core.apply_shuffle import (
     BucketWriter,
     bucket_range,
@@ -56,8 +57,25 @@ def test_a_truncated_bucket_file_is_an_error_not_fewer_entries(tmp_path):
         writer.add(3, b"abcdefgh")
     data = (tmp_path / "f.bin").read_bytes()
     (tmp_path / "f.bin").write_bytes(data[:-3])
-    with pytest.raises(ValueError, match="truncated"):
+    with pytest.raises(DamagedWorkFile, match="truncated"):
         list(read_bucket_range(tmp_path / "f.bin", 4, 0, 4))
+
+
+def test_a_bucket_file_cut_anywhere_inside_a_run_is_damaged_and_says_how_to_go_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(apply_shuffle, "RUN_BYTES", 16)  # two runs
+    path = tmp_path / ".dedup" / "f.bin"
+    with BucketWriter(path, 4) as writer:
+        for number in range(4):
+            writer.add(number % 4, number.to_bytes(8, "little"))
+    data = path.read_bytes()
+    run = 5 * 8 + 16  # an index of 4 buckets, then two entries
+    assert len(data) == 2 * run
+    for cut in [*range(1, run), *range(run + 1, 2 * run)]:
+        path.write_bytes(data[:cut])
+        with pytest.raises(DamagedWorkFile) as raised:
+            list(read_bucket_range(path, 4, 0, 4))
+        assert str(raised.value).startswith(f"{path}: a truncated bucket file: ")
+        assert f"remove {path.parent} and run again" in str(raised.value)
 
 
 @given(st.integers(1, 5000), st.integers(1, 5000))
@@ -74,9 +92,19 @@ def test_the_task_of_a_bucket_is_the_one_whose_range_holds_it(tasks, buckets):
 def test_segments_are_read_one_at_a_time(tmp_path):
     write_segments(tmp_path / "s.bin", [b"one", b"", b"three"])
     assert [read_segment(tmp_path / "s.bin", index) for index in range(3)] == [b"one", b"", b"three"]
-    with pytest.raises(ValueError, match="has 3 segments"):
+    with pytest.raises(DamagedWorkFile, match="has 3 segments"):
         read_segment(tmp_path / "s.bin", 3)
     assert [p.name for p in tmp_path.iterdir()] == ["s.bin"]
+
+
+def test_a_segment_file_cut_anywhere_is_damaged(tmp_path):
+    path = tmp_path / "s.bin"
+    write_segments(path, [b"one", b"", b"three"])
+    data = path.read_bytes()
+    for cut in range(len(data)):
+        path.write_bytes(data[:cut])
+        with pytest.raises(DamagedWorkFile, match="truncated segment file|has 0 segments"):
+            read_segment(path, 2)
 
 
 @given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.booleans()), min_size=1, max_size=200))

@@ -57,6 +57,8 @@ import rensa
 
 from .apply_shuffle import BucketWriter, partial_path, read_segment, task_of_bucket, u64s, write_segments
 from .bundle import BadBundle, Bundle
+from .durable import replace_durably
+from .errors import damaged_work_file
 from .duplicates.shingles import shingles, words
 
 WORK_FOLDER = ".dedup"
@@ -206,7 +208,7 @@ def sign_partition(job: Any, source: str, name: str) -> str:
                     equal.add(signed[_EQUAL_KEY.start] % EQUAL_BUCKETS,
                               array("I", [*signed[_EQUAL_KEY], ordinal, number, signed[1]]).tobytes())
                     ordinal += 1
-        os.replace(partial, target)
+        replace_durably(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -250,9 +252,12 @@ def _signature_stamp(path: Path) -> Any:
 
 
 def signature_count(settings: DedupSettings, signature_file: str) -> int:
-    """The records a signature file holds (from its size)."""
+    """The records a signature file holds (from its size); one cut short raises ``DamagedWorkFile``."""
     with open(signature_file, "rb") as handle:
-        return (os.fstat(handle.fileno()).st_size - len(handle.readline())) // (settings.slots * 4)
+        count, rest = divmod(os.fstat(handle.fileno()).st_size - len(handle.readline()), settings.slots * 4)
+    if rest:
+        raise damaged_work_file(signature_file, "a truncated signature file")
+    return count
 
 
 SIGNATURES_READ = 4096  # records read at a time from a signature file
@@ -266,7 +271,7 @@ def signature_chunks(signature_file: str, settings: DedupSettings) -> Iterator[b
         handle.readline()
         while chunk := handle.read(width * SIGNATURES_READ):
             if len(chunk) % width:
-                raise ValueError(f"{signature_file}: a truncated signature file")
+                raise damaged_work_file(signature_file, "a truncated signature file")
             yield chunk
 
 
@@ -277,7 +282,7 @@ def read_signature(handle: Any, header: int, ordinal: int, settings: DedupSettin
     values = array("I")
     values.frombytes(handle.read(width))
     if len(values) != settings.slots:
-        raise ValueError(f"{handle.name}: a truncated signature file")
+        raise damaged_work_file(handle.name, "a truncated signature file")
     return values
 
 
@@ -400,13 +405,19 @@ def mapped_segment(path: Path, index: int) -> Iterator[memoryview]:
     """Segment ``index`` of a segment file (-1: its last) as u64 values, mapped, not read. A
     view taken from it must be released before the block ends (the mapping cannot close under it)."""
     with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size < 8:  # an empty file cannot even be mapped
+            raise damaged_work_file(path, "a truncated segment file")
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     try:
         with memoryview(mapped) as whole:
             count = int.from_bytes(whole[:8], "little")
             start = 8 + (count + 1) * 8
+            if not count or start > len(whole):
+                raise damaged_work_file(path, "a truncated segment file")
             with whole[8:start].cast("Q") as offsets:
                 first, end = start + offsets[index % count], start + offsets[index % count + 1]
+            if not start <= first <= end <= len(whole) or (end - first) % 8:
+                raise damaged_work_file(path, "a truncated segment file")
             with whole[first:end] as segment, segment.cast("Q") as view:
                 yield view
     finally:
@@ -476,7 +487,7 @@ def save_decisions(output: str, identity: dict[str, Any], decided: Decided) -> N
     data = {"identity": identity, "equal_tasks": decided.equal_tasks}
     try:
         partial.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
-        os.replace(partial, target)
+        replace_durably(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

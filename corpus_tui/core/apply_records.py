@@ -53,6 +53,7 @@ from .apply_dedup import (
 )
 from .apply_lsh import find_equal, pair_bands, spill_bands, verify_shard
 from .bundle import Bundle, apply_bundle
+from .durable import replace_durably
 from .errors import InvalidValue
 from .wording import plural
 
@@ -167,10 +168,10 @@ def process_partition(job: Job, partition: Partition, decided: Decided | None = 
         for written, final, count in ((rejects_partial, rejects_target, result.rejected),
                                       (duplicates_partial, duplicates_target, result.dropped)):
             if count:
-                os.replace(written, final)
+                replace_durably(written, final)
             else:
                 os.unlink(written)
-        os.replace(partial, target)  # last: its presence means the partition is complete
+        replace_durably(partial, target)  # last: its presence means the partition is complete
     except BaseException:
         for leftover in (partial, rejects_partial, duplicates_partial):
             if leftover.exists():

@@ -20,12 +20,16 @@ machines of one cluster share a byte order.
 
 from __future__ import annotations
 
+import operator
 import os
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from pathlib import Path
 from types import TracebackType
+
+from .durable import replace_durably
+from .errors import damaged_work_file
 
 RUN_BYTES = 16 << 20  # entries a bucket file's writer holds before writing a run
 
@@ -73,30 +77,36 @@ class BucketWriter:
                 self._write_run()
             self.handle.close()
             if kind is None:
-                os.replace(self.partial, self.path)
+                replace_durably(self.partial, self.path)
         finally:
             self.partial.unlink(missing_ok=True)  # renamed already when the block ended well
 
 
 def read_bucket_range(path: str | Path, buckets: int, first: int, end: int) -> Iterator[bytes]:
-    """The entries of buckets ``first`` to ``end - 1`` of a bucket file, a run at a time."""
+    """The entries of buckets ``first`` to ``end - 1`` of a bucket file, a run at a time.
+    A file that is not whole raises ``DamagedWorkFile``."""
     header = (buckets + 1) * 8
     with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
         while True:
             raw = handle.read(header)
             if not raw:
                 return
             if len(raw) < header:
-                raise ValueError(f"{path}: a truncated bucket file")
+                raise damaged_work_file(path, "a truncated bucket file")
             offsets = array("Q")
             offsets.frombytes(raw)
             start = handle.tell()
+            if not _ascending(offsets) or start + offsets[buckets] > size:
+                raise damaged_work_file(path, "a truncated bucket file")
             handle.seek(start + offsets[first])
-            chunk = handle.read(offsets[end] - offsets[first])
-            if len(chunk) < offsets[end] - offsets[first]:
-                raise ValueError(f"{path}: a truncated bucket file")
-            yield chunk
+            yield handle.read(offsets[end] - offsets[first])
             handle.seek(start + offsets[buckets])
+
+
+def _ascending(offsets: array[int]) -> bool:
+    """Whether an index of offsets starts at 0 and never goes back."""
+    return offsets[0] == 0 and all(map(operator.le, offsets, offsets[1:]))
 
 
 def bucket_range(task: int, tasks: int, buckets: int) -> tuple[int, int]:
@@ -124,25 +134,28 @@ def write_segments(path: Path, segments: Sequence[bytes]) -> None:
             handle.write(array("Q", accumulate(map(len, segments), initial=0)).tobytes())
             for segment in segments:
                 handle.write(segment)
-        os.replace(partial, path)
+        replace_durably(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
 
 
 def read_segment(path: str | Path, index: int) -> bytes:
-    """Segment ``index`` of a segment file."""
+    """Segment ``index`` of a segment file. A file that is not whole raises ``DamagedWorkFile``."""
     with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
         count = int.from_bytes(handle.read(8), "little")
+        header = 8 + (count + 1) * 8
+        if header > size:
+            raise damaged_work_file(path, "a truncated segment file")
         if not 0 <= index < count:
-            raise ValueError(f"{path}: has {count} segments, not {index + 1}")
+            raise damaged_work_file(path, f"has {count} segments, not {index + 1}")
         offsets = array("Q")
-        offsets.frombytes(handle.read((count + 1) * 8))
-        handle.seek(8 + (count + 1) * 8 + offsets[index])
-        data = handle.read(offsets[index + 1] - offsets[index])
-    if len(data) < offsets[index + 1] - offsets[index]:
-        raise ValueError(f"{path}: a truncated segment file")
-    return data
+        offsets.frombytes(handle.read(header - 8))
+        if not _ascending(offsets) or header + offsets[count] > size:
+            raise damaged_work_file(path, "a truncated segment file")
+        handle.seek(header + offsets[index])
+        return handle.read(offsets[index + 1] - offsets[index])
 
 
 def u64s(data: bytes) -> array[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 class CorpusError(Exception):
     """Base class: the CLI prints ``str(error)`` on one line and exits non-zero."""
@@ -55,3 +57,15 @@ class InvalidSpan(CorpusError):
 
 class InvalidValue(CorpusError):
     pass
+
+
+class DamagedWorkFile(CorpusError):
+    """A file of ``apply --dedup``'s work folder is not whole (a disk fault, or a crash of the
+    system before it reached the disk): the message names it and says how to go on."""
+
+
+def damaged_work_file(path: object, what: str) -> DamagedWorkFile:
+    """The error for a damaged work file: everything in that folder can be made again."""
+    folder = os.path.dirname(os.fspath(path))  # type: ignore[call-overload]
+    return DamagedWorkFile(f"{path}: {what}: --dedup makes every file of its work folder again, so remove "
+                           f"{folder} and run again (the partitions already written are kept)")

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, cast
 
+from ..durable import replace_durably
 from ..errors import CorpusError
 from ..os_errors import os_reason
 from ..safe_text import for_terminal
@@ -145,7 +146,7 @@ def _publish(temporary: Path, output: Path, force: bool) -> None:
     os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
     if not force and os.path.lexists(output):
         raise OutputExists(f"{output}: already exists (use --force to replace it)")
-    os.replace(temporary, output)
+    replace_durably(temporary, output)  # a crash of the system leaves the earlier export, not an empty one
 
 
 @contextmanager
