@@ -706,3 +706,17 @@ def test_a_line_is_read_as_json_loads_reads_it(raw):
     except (ValueError, RecursionError) as error:
         found = ("error", type(error), str(error))
     assert repr(found) == repr(expected)  # repr: NaN equals itself there
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from('"\\\n\r\t\x00\x1f\x7f\u2028é✓'))))
+def test_a_clean_text_is_written_as_json_writes_it(text):
+    from corpus_tui.core.apply_records import json_string_utf8
+
+    try:
+        expected = json.dumps(text, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the record is rejected either way
+        with pytest.raises(UnicodeEncodeError):
+            json_string_utf8(text)
+        return
+    assert json_string_utf8(text) == expected

@@ -237,11 +237,31 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
             applied = apply_bundle(job.bundle, record[job.text_field])
             spans = ", ".join([f"[{start}, {end}, {score!r}]" for start, end, score in applied.spans])
             # Only the added fields are encoded: the line's own bytes are copied as they are.
-            return b"".join((kept[:-1], CLEAN_PREFIX, encode_basestring(applied.clean_text).encode("utf-8"),
+            return b"".join((kept[:-1], CLEAN_PREFIX, json_string_utf8(applied.clean_text),
                              ATTRIBUTES_PREFIX, spans.encode("ascii"), FIELDS_END)), applied.clean_text
     out = _applied(job, record)
     return _json_line(out).encode("utf-8"), out["clean_text"]
 
+
+def json_string_utf8(text: str) -> bytes:
+    """``json.dumps(text, ensure_ascii=False).encode()``, for less: on the UTF-8 bytes, where no
+    byte of a multi-byte character is below 0x80, the escapes a text meets (backslash, quote,
+    line feed) are ``bytes.replace``, one C scan each; a text with another control character
+    takes ``json``'s own encoder. A lone surrogate raises UnicodeEncodeError, as ``json.dumps``'
+    output would on ``.encode()``."""
+    data = text.encode("utf-8")
+    if data.translate(None, _NOT_RARE_CONTROLS):
+        return encode_basestring(text).encode("utf-8")
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
+    if b'"' in data:
+        data = data.replace(b'"', b'\\"')
+    return b"".join((b'"', data.replace(b"\n", b"\\n"), b'"'))
+
+
+# Every byte but the control characters json escapes other than the line feed: deleting these
+# leaves a text's rare control characters, if it has any.
+_NOT_RARE_CONTROLS = bytes(code for code in range(256) if code >= 0x20 or code == 0x0A)
 
 JSON_WHITESPACE = b" \t\r\n"
 BOM = "\ufeff".encode("utf-8")  # json.loads skips one at a file's start; it is not kept in the output
