@@ -20,7 +20,6 @@ machines of one cluster share a byte order.
 
 from __future__ import annotations
 
-import operator
 import os
 from array import array
 from collections.abc import Iterator, Sequence
@@ -97,16 +96,11 @@ def read_bucket_range(path: str | Path, buckets: int, first: int, end: int) -> I
             offsets = array("Q")
             offsets.frombytes(raw)
             start = handle.tell()
-            if not _ascending(offsets) or start + offsets[buckets] > size:
+            if not offsets[first] <= offsets[end] <= offsets[buckets] <= size - start:
                 raise damaged_work_file(path, "a truncated bucket file")
             handle.seek(start + offsets[first])
             yield handle.read(offsets[end] - offsets[first])
             handle.seek(start + offsets[buckets])
-
-
-def _ascending(offsets: array[int]) -> bool:
-    """Whether an index of offsets starts at 0 and never goes back."""
-    return offsets[0] == 0 and all(map(operator.le, offsets, offsets[1:]))
 
 
 def bucket_range(task: int, tasks: int, buckets: int) -> tuple[int, int]:
@@ -152,7 +146,7 @@ def read_segment(path: str | Path, index: int) -> bytes:
             raise damaged_work_file(path, f"has {count} segments, not {index + 1}")
         offsets = array("Q")
         offsets.frombytes(handle.read(header - 8))
-        if not _ascending(offsets) or header + offsets[count] > size:
+        if not offsets[index] <= offsets[index + 1] <= offsets[count] <= size - header:
             raise damaged_work_file(path, "a truncated segment file")
         handle.seek(header + offsets[index])
         return handle.read(offsets[index + 1] - offsets[index])
