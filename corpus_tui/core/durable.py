@@ -10,6 +10,7 @@ writing the kernel would do a little later anyway.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -22,9 +23,9 @@ def replace_durably(written: Path, target: Path) -> None:
 
 
 def flush_file(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
+    descriptor = os.open(path, os.O_RDONLY if os.name == "posix" else os.O_RDWR)  # Windows flushes only writers
     try:
-        os.fsync(descriptor)
+        _fsync(descriptor)
     finally:
         os.close(descriptor)
 
@@ -35,6 +36,16 @@ def flush_folder(folder: Path) -> None:
         return
     descriptor = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(descriptor)
+        _fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _fsync(descriptor: int) -> None:
+    """``os.fsync``, where the file system can: some (FUSE, some network ones) cannot flush a
+    folder, or at all, and say so with EINVAL or ENOTSUP; a real failure (EIO, ENOSPC) is raised."""
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
