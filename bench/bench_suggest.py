@@ -80,8 +80,9 @@ def cross_validate(folds: int) -> dict[str, Any]:
                 cold[1].append(model.score(page.lines[index]))
         analyst, others = held_out[:ANALYST_PAGES], held_out[ANALYST_PAGES:]
         examples = [(page.lines[index], label) for page in analyst for index, label in page.labels.items()]
+        documents = [number for number, page in enumerate(analyst) for _ in page.labels]
         fitting = time.perf_counter()
-        correction = fit_correction(model, examples)
+        correction = fit_correction(model, examples, documents=documents)
         fit_seconds.append(time.perf_counter() - fitting)
         for page in others:
             for index, label in page.labels.items():

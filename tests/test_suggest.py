@@ -258,3 +258,32 @@ def test_scoring_on_worker_processes_gives_what_suggest_all_gives_in_path_order(
     assert together == alone and [path for path, _ in alone] == sorted(path for path, _ in alone)
     assert [(d.path, f) for d, f in parallel.score_corpus(corpus, min_score=0.99, workers=2)] == \
         [(d.path, f) for d, f in corpus.suggest_all(min_score=0.99)]
+
+
+def test_a_correction_that_does_not_carry_to_other_documents_is_not_used():
+    """Every third decided document (by id) checks a correction fitted on the others: one that
+    predicts their lines worse than the shipped model alone is dropped. Here the documents it is
+    fitted on call a sign-off line boilerplate and the checking ones call it content."""
+    from corpus_tui.core.suggest.features import document_features
+    from corpus_tui.core.suggest.learner import fit_correction, log_loss
+    from corpus_tui.core.suggest.model import shipped_model
+
+    model = shipped_model()
+    examples, documents = [], []
+    for number in range(15):
+        text = f"{ARTICLE} Report {number}.\n\n{ARTICLE} More {number}.\n\nSigned off by the night editor desk team\n"
+        lines = document_features(text)
+        [signed] = [line for line in lines if text[line.start:].startswith("Signed")]
+        checking = number % 3 == 2  # sorted(ids)[2::3]
+        for line in lines:
+            examples.append((line, 0 if line is not signed or checking else 1))
+            documents.append(number)
+    alone = fit_correction(model, examples)  # without documents: fitted on everything, as before
+    assert alone.tokens and alone.bias
+    checked = fit_correction(model, examples, documents=documents)
+    assert not checked.tokens and not checked.bias and checked.examples == len(examples)
+    sign_off = len("Signed off by the night editor desk team")
+    agreeing = [(line, 1 if line.end - line.start == sign_off else label) for line, label in examples]
+    kept = fit_correction(model, agreeing, documents=documents)  # every document says the same: kept
+    assert kept.tokens
+    assert log_loss(model, kept, agreeing) < log_loss(model, None, agreeing)

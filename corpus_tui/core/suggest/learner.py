@@ -6,7 +6,9 @@ suggestions are not; in a document marked reviewed, every other line is content 
 read it and left it). A logistic regression on the same features, with the shipped model's
 score as its starting point (its logit is an offset), is fitted to them by a few passes of
 stochastic gradient descent in pure Python — a fraction of a second for 100 documents — so a
-new mark or rejection changes the next suggestions without a restart.
+new mark or rejection changes the next suggestions without a restart. From
+``VALIDATION_DOCUMENTS`` decided documents on, a correction is used only when, fitted without a
+third of them, it predicts that third better than the shipped model alone.
 
 A ``Correction`` is cached per corpus connection and refitted when the decisions change
 (``decisions_version``: the last span, rejection and status change).
@@ -29,6 +31,7 @@ MIN_EACH = 10  # ... or fewer than this of either kind: a document or two must n
 EPOCHS = 4
 LEARNING_RATE = 0.05
 L2 = 0.05
+VALIDATION_DOCUMENTS = 6  # from this many decided documents on, a correction must prove itself on a third of them
 
 
 @dataclass
@@ -59,13 +62,46 @@ def logit_of(score: float) -> float:
     return math.log(score / (1 - score))
 
 
-def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], seed: int = 0) -> Correction:
+def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], seed: int = 0,
+                   documents: list[int] | None = None) -> Correction:
     """A correction fitted to (line, label) examples; none when there are too few, or only one
-    kind (nothing to tell apart)."""
+    kind (nothing to tell apart).
+
+    With ``documents`` (each example's document) naming at least ``VALIDATION_DOCUMENTS``, the
+    correction is first fitted without every third of them, and kept only when it predicts
+    their lines better than the shipped model alone (lower log-loss): what the analyst's
+    documents teach must carry to documents it was not fitted on, or it is not used (their
+    pages may be of sites the rest of the corpus does not have)."""
     correction = Correction(examples=len(examples))
-    positives = sum(label for _, label in examples)
-    if len(examples) < MIN_EXAMPLES or min(positives, len(examples) - positives) < MIN_EACH:
+    if not _enough(examples):
         return correction
+    if documents is not None and len(set(documents)) >= VALIDATION_DOCUMENTS:
+        held_out = set(sorted(set(documents))[2::3])
+        fitted = [example for example, document in zip(examples, documents) if document not in held_out]
+        checked = [example for example, document in zip(examples, documents) if document in held_out]
+        if _enough(fitted):
+            trial = _fit(model, fitted, seed, Correction(examples=len(fitted)))
+            if log_loss(model, trial, checked) >= log_loss(model, None, checked):
+                return correction
+    return _fit(model, examples, seed, correction)
+
+
+def _enough(examples: list[tuple[LineFeatures, int]]) -> bool:
+    positives = sum(label for _, label in examples)
+    return len(examples) >= MIN_EXAMPLES and min(positives, len(examples) - positives) >= MIN_EACH
+
+
+def log_loss(model: LineModel, correction: Correction | None, examples: list[tuple[LineFeatures, int]]) -> float:
+    """The mean log-loss of the shipped model's scores, corrected by ``correction`` if given."""
+    total = 0.0
+    for line, label in examples:
+        logit = base_logit(model, line) + (correction.logit(model, line) if correction is not None else 0.0)
+        margin = max(-30.0, min(30.0, logit if label else -logit))
+        total += math.log1p(math.exp(-margin))
+    return total / max(len(examples), 1)
+
+
+def _fit(model: LineModel, examples: list[tuple[LineFeatures, int]], seed: int, correction: Correction) -> Correction:
     prepared = [([(v - m) / s for v, m, s in zip(line.dense, model.mean, model.scale)],
                  sorted(set(line.tokens)), base_logit(model, line), label) for line, label in examples]
     order = list(range(len(prepared)))
@@ -89,8 +125,9 @@ def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], s
     return correction
 
 
-def corpus_examples(corpus: Any) -> list[tuple[LineFeatures, int]]:
-    """The analyst's decisions in this corpus as labelled lines (see the module docstring)."""
+def corpus_examples(corpus: Any) -> tuple[list[tuple[LineFeatures, int]], list[int]]:
+    """The analyst's decisions in this corpus as labelled lines (see the module docstring),
+    and each line's document."""
     rows = corpus.db.execute(
         "SELECT d.id, d.body_start, d.status FROM documents AS d WHERE d.state = 'ok' AND ("
         "  d.status = 'reviewed' OR EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = d.id "
@@ -101,6 +138,7 @@ def corpus_examples(corpus: Any) -> list[tuple[LineFeatures, int]]:
     from .decisions import line_fingerprint  # here: decisions imports the scorer's neighbours
 
     examples: list[tuple[LineFeatures, int]] = []
+    documents: list[int] = []
     for document_id, body_start, status in rows:
         if len(examples) >= MAX_EXAMPLES:
             break
@@ -114,7 +152,8 @@ def corpus_examples(corpus: Any) -> list[tuple[LineFeatures, int]]:
                 examples.append((line, 0))
             elif status == "reviewed":
                 examples.append((line, 0))
-    return examples
+        documents.extend([document_id] * (len(examples) - len(documents)))
+    return examples, documents
 
 
 def decisions_version(corpus: Any) -> int:
@@ -134,6 +173,7 @@ def correction_for(corpus: Any, model: LineModel) -> Correction:
     cached = _FITTED.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
-    correction = fit_correction(model, corpus_examples(corpus))
+    examples, documents = corpus_examples(corpus)
+    correction = fit_correction(model, examples, documents=documents)
     _FITTED[key] = (version, correction)
     return correction
