@@ -33,6 +33,8 @@ class Tmux:
         subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
                         shell_command], check=True)
         subprocess.run([*self.tmux, "set-option", "-t", self.name, "escape-time", "0"], check=False)
+        self.socket = subprocess.run([*self.tmux, "display-message", "-p", "#{socket_path}"], capture_output=True,
+                                     text=True).stdout.strip()
 
     def screen(self) -> str:
         result = subprocess.run([*self.tmux, "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True)
@@ -61,6 +63,8 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        if self.socket:  # tmux leaves its socket file behind: one a test, in /tmp, for ever
+            Path(self.socket).unlink(missing_ok=True)
 
 
 def _quote(part: str) -> str:
