@@ -135,19 +135,11 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
         for index, entry in enumerate(seen):
             if entry is None:
                 seen[index] = _SEEN.get(keys[index]) or _remember(keys[index])
+    starts = list(accumulate(map(_ONE.__add__, map(len, raws)), initial=body_start))  # and one past the end
     fingerprints = list(map(_FINGERPRINT, seen))
-    starts: list[int] = []  # each line's start, made only for a record with a passage to place
-
-    def place() -> list[int]:
-        starts.extend(accumulate(map(_ONE.__add__, map(len, raws)), initial=body_start))
-        return starts
-
-    found = []
-    hits = wanted.intersection(fingerprints)
-    if hits:
-        place()
-        found = [(starts[index], starts[index] + len(keys[index]))
-                 for index, fingerprint_ in enumerate(fingerprints) if fingerprint_ in hits]
+    hits = wanted & set(fingerprints)
+    found = [(starts[index], starts[index] + len(keys[index]))
+             for index, fingerprint_ in enumerate(fingerprints) if fingerprint_ in hits] if hits else []
     for block in _PARAGRAPH_LINES.finditer(bytes(map(_NON_BLANK, seen))):
         first, last = block.start(), block.end() - 1
         pieces = list(map(_PIECE, seen[first:last + 1]))
@@ -156,7 +148,7 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
             pieces = list(filter(None, pieces))
             if paragraph_sizes is not None and sum(map(len, pieces)) + len(pieces) - 1 not in paragraph_sizes:
                 continue
-        start, end = (starts or place())[first], starts[last] + len(keys[last])
+        start, end = starts[first], starts[last] + len(keys[last])
         known = _known(normalize(text[start:end])) if whole else _known_joined(pieces)
         if known and known[0] in wanted:
             found.append((start, end))
