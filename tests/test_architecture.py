@@ -40,3 +40,13 @@ def test_an_export_worker_loads_only_what_it_renders_with():
         "heavy = ('sqlite_utils', 'click', 'textual', 'frontmatter', 'yaml', 'corpus_tui.core.store')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
     ) == "[]"
+
+
+def test_the_cli_starts_without_loading_yaml_or_the_web():
+    """Every command pays for what ``corpus_tui.cli`` imports: YAML waits for a document with
+    front matter (or a Markdown export), and nothing of HTTP or SSL is needed at all."""
+    assert printed_by(
+        "import sys, corpus_tui.cli\n"
+        "heavy = ('yaml', 'frontmatter', 'urllib.request', 'http.client', 'ssl', 'xml.sax')\n"
+        "print(sorted(m for m in sys.modules if m in heavy))\n"
+    ) == "[]"

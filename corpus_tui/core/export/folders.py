@@ -23,8 +23,6 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-import frontmatter
-
 from .records import DocumentRecord
 
 
@@ -74,6 +72,8 @@ class MarkdownWriter(TextFolderWriter):
     suffix = ".md"
 
     def render(self, record: DocumentRecord) -> bytes:
+        import frontmatter  # here: loading YAML costs every command's start-up 20 ms
+
         post = frontmatter.Post(
             record.clean_body.decode("utf-8"),
             path=record.path,

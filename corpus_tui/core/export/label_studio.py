@@ -38,7 +38,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ..errors import InvalidValue
 from .json_formats import dumps
@@ -159,8 +158,13 @@ def _attribute(value: str, what: str) -> str:
             f"{what} {value!r} holds a control character that Label Studio's labelling config (XML) "
             "cannot hold; rename it to export to Label Studio"
         )
-    quoted = escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-    return f'"{quoted}"'
+    return f'"{value.translate(_XML_ATTRIBUTE)}"'
+
+
+# What xml.sax.saxutils.escape(value, {'"': …, "\n": …, "\r": …, "\t": …}) does, a character at a
+# time, without importing it (it brings urllib.request, http.client and ssl: 30 ms of start-up).
+_XML_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                                "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def label_config(labels: Iterable[str], tags: Iterable[str]) -> str:
