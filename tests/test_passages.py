@@ -253,8 +253,8 @@ def test_the_reader_sees_the_same_lines_and_paragraphs(document):
 @given(documents(), st.data())
 def test_matching_ranges_are_the_passages_whose_fingerprint_is_wanted(document, data):
     """``matching_ranges`` (what ``apply`` runs on every record) finds exactly the passages of
-    ``passages`` with a wanted fingerprint, with its paragraph-length filter or without, from a
-    cold cache or a warm one."""
+    ``passages`` with a wanted fingerprint, with its paragraph-length and first-word filters or
+    without, from a cold cache or a warm one."""
     text, body_start = document
     found = passages(text, body_start)
     chosen = data.draw(st.lists(st.sampled_from(found), unique=True) if found else st.just([]))
@@ -263,9 +263,16 @@ def test_matching_ranges_are_the_passages_whose_fingerprint_is_wanted(document, 
     if data.draw(st.booleans()):
         passages_module._SEEN.clear()
         passages_module._JOINED.clear()
+    words = frozenset(passages_module.first_word(normalize(text[p.start:p.end])) for p in chosen)
     expected = sorted((p.start, p.end) for p in found if p.fingerprint in wanted)
     assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), sizes)) == expected
     assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), None)) == expected
+    if data.draw(st.booleans()):  # lines met first by the filter are not remembered
+        passages_module._SEEN.clear()
+        passages_module._JOINED.clear()
+    assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), sizes, words)) == expected
+    assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), None, words)) == expected
+    assert passages(text, body_start) == found  # and the line cache still answers as normalizing does
 
 
 def test_the_line_cache_is_bounded_in_characters_as_well_as_lines(monkeypatch):
@@ -282,3 +289,19 @@ def test_the_line_cache_is_bounded_in_characters_as_well_as_lines(monkeypatch):
     wanted = frozenset({first[0].fingerprint})
     assert sorted(passages_module.matching_ranges(text, 0, wanted)) == [(p.start, p.end) for p in first
                                                                        if p.fingerprint in wanted]
+
+
+def test_a_line_that_starts_no_wanted_passage_is_not_normalized():
+    """With the wanted passages' first words, a new plain line that starts with another word is
+    passed over; the lines of a paragraph that may be wanted are normalized all the same."""
+    text = "Share this page\nFollow us today\n\nThe council met on Tuesday.\n\nFollow us today\n"
+    found = passages(text)
+    [appeal] = [p for p in found if p.kind == "paragraph"]
+    wanted = frozenset({appeal.fingerprint})
+    words = frozenset({passages_module.first_word(normalize(text[appeal.start:appeal.end]))})
+    assert words == {b"share"}
+    passages_module.forget_lines()
+    assert passages_module.matching_ranges(text, 0, wanted, None, words) == [(appeal.start, appeal.end)]
+    remembered = set(passages_module._SEEN)
+    assert "Follow us today" in remembered and "Share this page" in remembered  # the paragraph's lines
+    assert "The council met on Tuesday." not in remembered  # starts with a word no rule starts with

@@ -40,7 +40,7 @@ from .errors import InvalidValue
 from .export.clean import clean_text
 from .front_matter import body_start_of
 from .normalize import NORMALIZATION_VERSION, fingerprint_utf8, normalize
-from .passages import matching_ranges
+from .passages import first_word, matching_ranges
 from .store import now
 
 BUNDLE_FORMAT = "corpus-tui-rules"
@@ -70,23 +70,29 @@ class Bundle:
     # The UTF-8 length of every rule's normalized text, when every rule's text is its passage's
     # (``matching_ranges`` hashes no paragraph of another length); None when one is not.
     sizes: frozenset[int] | None = None
+    # The first word of every rule's normalized text, under the same condition: a line that starts
+    # with another word is not even normalized (``matching_ranges``).
+    first_words: frozenset[bytes] | None = None
 
     @classmethod
     def of(cls, normalization: int, rules: tuple[BundleRule, ...],
            near_duplicates: dict[str, Any] | None = None, suggestions: dict[str, Any] | None = None) -> "Bundle":
+        sizes, first_words = _sizes_and_first_words(rules)
         return cls(normalization, rules, tuple(sorted((near_duplicates or {}).items())),
                    frozenset(rule.fingerprint for rule in rules),
-                   json.dumps(suggestions, sort_keys=True) if suggestions else "", _sizes(rules))
+                   json.dumps(suggestions, sort_keys=True) if suggestions else "", sizes, first_words)
 
 
-def _sizes(rules: tuple[BundleRule, ...]) -> frozenset[int] | None:
-    sizes = set()
+def _sizes_and_first_words(rules: tuple[BundleRule, ...]) -> tuple[frozenset[int] | None, frozenset[bytes] | None]:
+    sizes, first_words = set(), set()
     for rule in rules:
-        normalized = normalize(rule.text).encode("utf-8", "surrogatepass")
-        if fingerprint_utf8(normalized) != rule.fingerprint:
-            return None  # an edited or missing text: its passage's length is unknown
-        sizes.add(len(normalized))
-    return frozenset(sizes)
+        normalized = normalize(rule.text)
+        encoded = normalized.encode("utf-8", "surrogatepass")
+        if fingerprint_utf8(encoded) != rule.fingerprint:
+            return None, None  # an edited or missing text: its passage's length and words are unknown
+        sizes.add(len(encoded))
+        first_words.add(first_word(normalized))
+    return frozenset(sizes), frozenset(first_words)
 
 
 @dataclass(frozen=True)
@@ -202,4 +208,4 @@ def apply_bundle(bundle: Bundle, text: str) -> Applied:
 def boilerplate_ranges(bundle: Bundle, text: str, body_start: int = 0) -> list[tuple[int, int]]:
     if not bundle.fingerprints:
         return []
-    return ranges.merge(matching_ranges(text, body_start, bundle.fingerprints, bundle.sizes))
+    return ranges.merge(matching_ranges(text, body_start, bundle.fingerprints, bundle.sizes, bundle.first_words))

@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
 
-from .normalize import fingerprint, fingerprint_utf8, normalize, normalize_plain_ascii, plain_ascii_form
+from .normalize import (
+    fingerprint,
+    fingerprint_utf8,
+    normalize,
+    normalize_plain_ascii,
+    plain_ascii_form,
+)
 
 MIN_PASSAGE_CHARS = 8
 MIN_PASSAGE_LETTERS = 2
@@ -113,7 +119,8 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
 
 
 def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
-                    paragraph_sizes: Collection[int] | None = None) -> list[tuple[int, int]]:
+                    paragraph_sizes: Collection[int] | None = None,
+                    first_words: AbstractSet[bytes] | None = None) -> list[tuple[int, int]]:
     """The ``(start, end)`` of every passage of ``text[body_start:]`` whose fingerprint is in
     ``wanted``, in no particular order: the same passages as filtering ``passage_table``'s rows,
     for less.
@@ -123,6 +130,11 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
     Python steps only through matching lines and paragraphs. ``paragraph_sizes``, when given,
     holds the UTF-8 length of every wanted passage's normalized text: a paragraph of any other
     length cannot match, and is not hashed (its length is its lines' normalized lengths summed).
+    ``first_words``, when given, holds the first word (``first_word``) of every wanted passage's
+    normalized text: a new line of plain ASCII (``plain_ascii_form``: curly quotes and dashes
+    straightened) whose first word is not one of them cannot be a wanted line nor start a wanted
+    paragraph, so it is not normalized at all (most of a crawl's content lines, each met once),
+    unless a paragraph it is in may be wanted.
     """
     body = text[body_start:] if body_start else text
     raws = body.split("\n")
@@ -134,7 +146,14 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
     if None in seen:  # blank lines are remembered too, so a record of known lines takes no loop
         for index, entry in enumerate(seen):
             if entry is None:
-                seen[index] = _SEEN.get(keys[index]) or _remember(keys[index])
+                key = keys[index]
+                plain = plain_ascii_form(key) if first_words is not None else None
+                if plain is not None:
+                    word = plain.split(None, 1)
+                    if word and _plain_first_word(word[0]) not in first_words:  # type: ignore[operator]
+                        seen[index] = _SKIPPED
+                        continue
+                seen[index] = _SEEN.get(key) or _remember(key)
     starts = list(accumulate(map(_ONE.__add__, map(len, raws)), initial=body_start))  # and one past the end
     fingerprints = list(map(_FINGERPRINT, seen))
     hits = wanted & set(fingerprints)
@@ -142,6 +161,12 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
              for index, fingerprint_ in enumerate(fingerprints) if fingerprint_ in hits] if hits else []
     for block in _PARAGRAPH_LINES.finditer(bytes(map(_NON_BLANK, seen))):
         first, last = block.start(), block.end() - 1
+        if seen[first] is _SKIPPED:  # its normalized text starts with a word no wanted passage starts with
+            continue
+        if first_words is not None:  # the lines it skipped, this paragraph needs after all
+            for index in range(first + 1, last + 1):
+                if seen[index] is _SKIPPED:
+                    seen[index] = _SEEN.get(keys[index]) or _remember(keys[index])
         pieces = list(map(_PIECE, seen[first:last + 1]))
         whole = None in pieces
         if not whole:
@@ -156,6 +181,18 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
 
 
 _ONE = 1  # _ONE.__add__: a line's length plus its line break, added in C
+
+
+def first_word(normalized: str) -> bytes:
+    """The first word of a normalized text (up to its first space), as UTF-8: what
+    ``matching_ranges``' ``first_words`` holds."""
+    return normalized.split(" ", 1)[0].encode("utf-8", "surrogatepass")
+
+
+def _plain_first_word(word: str) -> bytes:
+    """``first_word(normalize(line))`` for a plain ASCII line whose first word (``str.split``)
+    is ``word``: ``normalize`` keeps each word of such a line to itself."""
+    return word.lower().encode("ascii") if word.isalpha() else normalize_plain_ascii(word)
 
 
 _PARAGRAPH_LINES = re.compile(b"\x01{2,}")  # two or more non-blank lines in a row
@@ -211,6 +248,9 @@ def _known_joined(pieces: list[bytes]) -> Known:
 
 # Normalized text (None: see _remember), Known, its fingerprint if kept, 1 if the line is not blank
 Seen = tuple[bytes | None, Known, int | None, int]
+# A non-blank line matching_ranges did not normalize (it has no fingerprint, and cannot start a wanted
+# paragraph). Told apart by identity, never kept in _SEEN.
+_SKIPPED: Seen = (None, (), None, 1)
 _PIECE, _FINGERPRINT, _NON_BLANK = itemgetter(0), itemgetter(2), itemgetter(3)
 
 
