@@ -160,10 +160,12 @@ def pair_bands(bundle: Bundle, band_files: Sequence[str], output: str, task: int
     written = 0
     with BucketWriter(pairs_path(output, task), shards) as pairs:
 
-        def write_found() -> None:
+        def write_found() -> int:
+            count = len(found)
             for packed in found:
                 pairs.add((packed * _SPREAD >> 64) % shards, packed.to_bytes(16, "big"))
             found.clear()
+            return count
 
         for partition_index, path in enumerate(band_files):
             base = record_key(partition_index, 0)
@@ -184,11 +186,9 @@ def pair_bands(bundle: Bundle, band_files: Sequence[str], output: str, task: int
                         if len(peers) < BUCKET_PEERS:
                             peers.append(key)
                     if len(found) >= PAIRS_HELD:
-                        written += len(found)
-                        write_found()
+                        written += write_found()
                 ordinals.release()
-        written += len(found)
-        write_found()
+        written += write_found()
     return written
 
 

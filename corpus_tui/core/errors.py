@@ -64,8 +64,8 @@ class DamagedWorkFile(CorpusError):
     system before it reached the disk): the message names it and says how to go on."""
 
 
-def damaged_work_file(path: object, what: str) -> DamagedWorkFile:
+def damaged_work_file(path: str | os.PathLike[str], what: str) -> DamagedWorkFile:
     """The error for a damaged work file: everything in that folder can be made again."""
-    folder = os.path.dirname(os.fspath(path))  # type: ignore[call-overload]
+    folder = os.path.dirname(os.fspath(path))
     return DamagedWorkFile(f"{path}: {what}: --dedup makes every file of its work folder again, so remove "
                            f"{folder} and run again (the partitions already written are kept)")

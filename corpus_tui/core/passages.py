@@ -147,13 +147,16 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
         for index, entry in enumerate(seen):
             if entry is None:
                 key = keys[index]
-                plain = plain_ascii_form(key) if first_words is not None else None
+                if first_words is None:
+                    seen[index] = _SEEN.get(key) or _remember(key)
+                    continue
+                plain = plain_ascii_form(key)
                 if plain is not None:
                     word = plain.split(None, 1)
-                    if word and _plain_first_word(word[0]) not in first_words:  # type: ignore[operator]
+                    if word and _plain_first_word(word[0]) not in first_words:
                         seen[index] = _SKIPPED
                         continue
-                seen[index] = _SEEN.get(key) or _remember(key)
+                seen[index] = _SEEN.get(key) or _remember_form(key, plain)
     starts = list(accumulate(map(_ONE.__add__, map(len, raws)), initial=body_start))  # and one past the end
     fingerprints = list(map(_FINGERPRINT, seen))
     hits = wanted & set(fingerprints)
@@ -261,7 +264,11 @@ def _remember(raw: str) -> Seen:
     holds a bracket): its paragraph is then normalized whole. Every other rule keeps to its
     line: an entity, a digit run or an autolink holds no line break, case folding and quotes
     go a character at a time, and NFKC composes nothing with a line break."""
-    plain = plain_ascii_form(raw)
+    return _remember_form(raw, plain_ascii_form(raw))
+
+
+def _remember_form(raw: str, plain: str | None) -> Seen:
+    """``_remember`` of a line whose ``plain_ascii_form`` is known already."""
     if plain is not None:
         piece: bytes | None = normalize_plain_ascii(plain)
         known = _known_utf8(piece)  # type: ignore[arg-type]
