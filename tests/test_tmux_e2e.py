@@ -7,6 +7,7 @@ the database afterwards.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -30,8 +31,11 @@ class Tmux:
         env = {"CORPUS_TUI_ANNOTATOR": "tmux-user", "TERM": "xterm-256color"}
         exports = " ".join(f"{key}={value}" for key, value in env.items())
         shell_command = exports + " " + " ".join(_quote(part) for part in command) + "; sleep 2"
+        # The server's environment becomes the app's: without COLUMNS and LINES (pytest-xdist exports
+        # 80x24), which Textual would take for the terminal's size over the window's.
+        server_env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
         subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-                        shell_command], check=True)
+                        shell_command], check=True, env=server_env)
         subprocess.run([*self.tmux, "set-option", "-t", self.name, "escape-time", "0"], check=False)
         self.socket = subprocess.run([*self.tmux, "display-message", "-p", "#{socket_path}"], capture_output=True,
                                      text=True).stdout.strip()
@@ -159,7 +163,11 @@ def test_repeats_view_in_a_real_terminal(tmp_path, tmux_app):
     app.wait_for("Support our work: donate today")
     screen = app.wait_for("4 docs")
     assert "1 passage in 3 or more documents" in screen
-    app.keys("Enter")
+    app.type("mu donate")  # the view opens in its filter box: m and u are letters there
+    app.wait_for("0 passages in 3 or more documents")
+    app.keys(*["BSpace"] * 9, pause=0.05)
+    app.wait_for("1 passage in 3 or more documents")
+    app.keys("Enter", "Enter")  # from the box to the list, then the passage's documents
     app.wait_for("is in 4 documents")
     app.keys("Down", "Down", "Enter")
     screen = app.wait_for("reviewed 0/4 · c.txt")
@@ -194,9 +202,10 @@ def test_near_duplicates_in_a_real_terminal(tmp_path, tmux_app):
                     ignore=shutil.ignore_patterns("annotations.db*"))
     app = tmux_app(folder)
     app.wait_for("reviewed 0/5")
-    screen = app.wait_for("Po ≈1")  # the list shows the two documents' cluster
-    assert "Video: Iraqi Force ≈1" in screen
-    app.keys("]", "i")  # 001, and the inspector (hidden at 120 columns)
+    screen = app.wait_for(" ≈1│")  # the list shows the two documents' cluster
+    rows = [line for line in screen.splitlines() if " ≈1│" in line]
+    assert len(rows) == 2 and "Video: Iraqi Force" in rows[0] and "date 2017-07-08 Po" in rows[1]
+    app.keys("]")  # 001; the inspector shows at 120 columns
     app.wait_for("near-duplicates (1)")
     app.wait_for("containment 0.68)")  # after the path of 000, wrapped in the narrow inspector
     app.keys("=")
@@ -214,3 +223,25 @@ def _boilerplate(folder):  # type: ignore[no-untyped-def]
         text = corpus.text(corpus.document_by_path("a.txt").id)
         return [(text[row["start"] : row["end"]], row["reason"])
                 for row in corpus.query("SELECT start, \"end\", reason FROM spans WHERE kind = 'boilerplate'")]
+
+
+def test_keys_typed_in_one_burst_after_slash_go_into_the_find_box(tmp_path, tmux_app):
+    """A paste or a slow link delivers "/us" in one write: u must not undo, s must not sort."""
+    folder = tmp_path / "seeds"
+    copy_seeds(folder)
+    app = tmux_app(folder)
+    app.wait_for("Video: Iraqi Forces Purging")
+    app.keys("r")  # reviewed: what an undo would take back
+    app.wait_for("reviewed 1/5")
+    app.type("/Iraqi forc")
+    screen = app.wait_for("1 match")
+    assert "Sorted by" not in screen and "reviewed 1/5" in screen
+    app.keys("Enter")
+    app.type("tsyr")  # the tag picker's filter, typed before the picker is drawn
+    app.wait_for("+ create “syr”")
+    app.keys("Escape")
+    app.keys("q")
+    time.sleep(0.5)
+    with sqlite3.connect(folder / "annotations.db") as db:
+        assert db.execute("SELECT status FROM documents ORDER BY path LIMIT 1").fetchone() == ("reviewed",)
+        assert [row[0] for row in db.execute("SELECT action FROM events WHERE action != 'scan'")] == ["status.set"]

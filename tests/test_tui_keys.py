@@ -142,6 +142,21 @@ async def test_tag_picker_creates_and_toggles(tmp_path):
         assert db_rows(folder, "SELECT name FROM tags") == [{"name": "Syria"}]
 
 
+async def test_tag_picker_creates_a_new_name_that_only_fuzzily_matches_a_tag(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        corpus.add_tag(corpus.document_by_path(FIRST).id, "iraq")
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t", *"iq", "enter")  # i…q fuzzily matches "iraq", but is not how it starts
+        await pilot.press("escape")
+        tags = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id ORDER BY t.name")
+        assert tags == [{"name": "iq"}, {"name": "iraq"}]
+        await pilot.press("t", *"iq", "down", "enter", "escape")  # the fuzzy match is one ↓ away
+        tags = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id ORDER BY t.name")
+        assert tags == [{"name": "iq"}]
+
+
 async def test_tag_picker_filters_without_counting_tags_again_at_each_key(tmp_path):
     folder = seeds_copy(tmp_path)
     with Corpus.open(folder) as corpus:

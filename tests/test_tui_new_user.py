@@ -260,3 +260,20 @@ async def test_the_apps_export_offers_label_studio_with_its_config_beside(tmp_pa
     tasks = json.loads((tmp_path / "seeds-label-studio.json").read_text())
     assert len(tasks) == 5 and {"text", "path"} <= set(tasks[0]["data"])
     assert '<Choice value="iraq"' in (tmp_path / "seeds-label-studio.label-config.xml").read_text()
+
+
+async def test_the_panels_fold_away_and_come_back_as_the_terminal_narrows_and_grows(tmp_path):
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot, app)
+        assert app.screen.has_class("-hide-inspector") and app.screen.has_class("-hide-list")
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot, app)
+        assert not app.screen.has_class("-hide-inspector") and not app.screen.has_class("-hide-list")
+        await pilot.resize_terminal(100, 40)
+        await settle(pilot, app)
+        assert app.screen.has_class("-hide-inspector") and not app.screen.has_class("-hide-list")
+        await pilot.press("i")  # the analyst's own choice stands whatever the width
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot, app)
+        assert not app.screen.has_class("-hide-inspector")

@@ -34,7 +34,7 @@ async def test_R_lists_repeats_then_their_documents_and_opens_a_copy_at_the_pass
         await settle(pilot, app, lambda: bool(rows(app)))
         (line,) = rows(app)
         assert FOOTER in line and "4 docs" in line
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # from the filter box to the list, then its documents
         await settle(pilot, app, lambda: [r.strip() for r in rows(app)] == ["a.txt", "b.txt", "c.txt", "d.txt"])
         await pilot.press("down", "down", "enter")
         assert not isinstance(app.screen, RepeatsScreen)
@@ -46,7 +46,7 @@ async def test_the_filter_and_the_minimum_narrow_the_list_and_esc_steps_back(tmp
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("R")
         await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("plus", "plus")  # 5 documents or more: none
+        await pilot.press("enter", "plus", "plus")  # to the list; 5 documents or more: none
         await settle(pilot, app, lambda: rows(app) == [])
         await pilot.press("minus", "minus")
         await settle(pilot, app, lambda: len(rows(app)) == 1)
@@ -62,6 +62,26 @@ async def test_the_filter_and_the_minimum_narrow_the_list_and_esc_steps_back(tmp
         assert isinstance(app.screen, RepeatsScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, RepeatsScreen)
+
+
+async def test_the_view_opens_in_its_filter_box_so_typing_filters_and_marks_nothing(tmp_path):
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        screen = app.screen
+        await settle(pilot, app, lambda: bool(rows(app)))
+        assert app.focused is screen.filter_box
+        await pilot.press(*"mu+-")  # the list's commands, typed into the box
+        await settle(pilot, app, lambda: screen.filter_box.value == "mu+-" and rows(app) == [])
+        assert boilerplate(folder) == {} and screen.min_docs == 3
+        for _ in range(4):
+            await pilot.press("backspace")
+        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        await pilot.press("down")  # an arrow leaves the box for the list
+        assert app.focused is screen.listing
+        await pilot.press("slash", "x")  # / goes back to the box
+        assert app.focused is screen.filter_box and screen.filter_box.value == "x"
 
 
 async def test_hostile_passage_text_is_shown_as_text(tmp_path):
@@ -95,7 +115,7 @@ async def test_m_in_the_view_marks_every_copy_and_u_undoes_it_in_one_step(tmp_pa
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("R")
         await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("m")
+        await pilot.press("enter", "m")
         await settle(pilot, app, lambda: "4 marked" in rows(app)[0])
         assert sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
         await pilot.press("u")
@@ -109,7 +129,7 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("R")
         await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")
         await settle(pilot, app, lambda: len(rows(app)) == 4)
         await pilot.press("m", "down", "m")  # a: marked, b: skipped, c: marked
         assert sorted(boilerplate(folder)) == ["a.txt", "c.txt"]
@@ -207,7 +227,7 @@ async def test_the_view_reads_only_the_rows_on_screen_and_fetches_the_rest_as_it
         await settle(pilot, app, lambda: screen.listing.count > 0)
         assert screen.listing.count == len(screen.ids) == 3000  # all listed ...
         assert len(screen.loaded) <= 200  # ... but only a screenful or two read
-        await pilot.press("end")
+        await pilot.press("enter", "end")
         last = screen.listing.count - 1
         await settle(pilot, app, lambda: screen.ids[last] in screen.loaded)
         assert screen.listing.cursor == last and "3 docs" in screen.row_texts()[last]

@@ -65,7 +65,7 @@ def test_annotate_dialog(snap_compare, tmp_path, size):
 async def _repeats_listed(pilot) -> None:
     """The repeats view with its rows (the seeds at 2 documents or more: one press of -)."""
     await _settled(pilot)
-    await pilot.press("R", "minus")
+    await pilot.press("R", "enter", "minus")
     await settle(pilot, pilot.app, lambda: 0 < pilot.app.screen.listing.count == len(pilot.app.screen.loaded))
 
 

@@ -48,6 +48,8 @@ def child_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{path}" if path else str(REPO),
            "PYTHONWARNINGS": "ignore", "CORPUS_TUI_ANNOTATOR": "reliability"}
     env.pop("PYTEST_CURRENT_TEST", None)
+    for size in ("COLUMNS", "LINES"):  # pytest-xdist exports 80x24: an app would take it for its terminal's
+        env.pop(size, None)
     return {**env, **extra}
 
 

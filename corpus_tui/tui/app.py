@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import WorkerFailed
@@ -49,6 +50,7 @@ from ..core.duplicates.api import NearDuplicate
 from .screens.rules import RulesScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
+from .typeahead import TypeaheadMixin
 from .widgets.find_bar import FindBar
 from .widgets.inspector import Inspector
 from .widgets.reader import Reader
@@ -71,7 +73,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CorpusApp(EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
+class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "corpus-tui"
     BINDINGS = DOCUMENT_BINDINGS + APP_BINDINGS
@@ -217,13 +219,16 @@ class CorpusApp(EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
         if isinstance(error, WorkerFailed) and isinstance(error.error, (CorpusError, sqlite3.Error)):
             self.show_database_error(error.error)
             return
+        if isinstance(error, NoMatches) and not self._running:
+            return  # the app is closing: a message that came after its widgets went has nothing to update
         super()._handle_exception(error)
 
     def _document_exists(self, document_id: int) -> bool:
         return bool(self.corpus.query("SELECT 1 FROM documents WHERE id = ?", [document_id]))
 
-    def on_resize(self) -> None:
-        self._fit_panels(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: ``self.size`` follows it only after Textual's resize timer.
+        self._fit_panels(event.size.width)
 
     def _fit_panels(self, width: int) -> None:
         self.screen.set_class(self._user_panels.get("inspector", width < NARROW_WIDTH), "-hide-inspector")
@@ -375,7 +380,7 @@ class CorpusApp(EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
     def action_focus_filter(self) -> None:
         self.screen.remove_class("-hide-list")
         self._user_panels["list"] = False
-        self.query_one("#filter", Input).focus()
+        self.hold_keys_for(self.query_one("#filter", Input).focus())
 
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
@@ -481,6 +486,7 @@ class CorpusApp(EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
         find.value = ""  # a new search, as / starts one in vim
         find.add_class("shown")
         find.focus()
+        self.hold_keys_for(find)
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:

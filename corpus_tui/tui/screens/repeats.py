@@ -1,6 +1,10 @@
 """The repeats view (R): passages repeated across the corpus, most documents first; enter
 lists a passage's documents, enter again opens one at the passage (``Corpus.repeats``).
 
+It opens in its filter box, so whatever is typed filters (a word that starts with ``m`` must
+not mark anything): ``enter`` or an arrow key goes to the list, where keys are commands, and
+``/`` back to the box.
+
 Marking, as brat's "annotate similar" weighed it, both ways: ``m`` on a passage marks every
 copy at once (one undo step, ``u``); in a passage's documents ``m`` marks that copy and steps
 to the next, ``down`` skips one (each copy its own undo step)."""
@@ -54,6 +58,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         Binding("m", "mark", "Mark (all copies, or this copy)"),
         Binding("u", "undo", "Undo"),
         Binding("r", "app.rules", "Rules", show=False),
+        Binding("slash", "filter", "Filter", show=False),
     ]
     DEFAULT_CSS = """
     RepeatsScreen { align: center middle; }
@@ -86,8 +91,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Repeated passages (enter documents, m mark all, u undo, +/- minimum, esc close)"
-            yield Input(placeholder="filter: text in the passage…", id="repeats-filter")
+            box.border_title = "Repeated passages (enter documents, m mark all, u undo, +/- minimum, / filter, esc close)"
+            yield Input(placeholder="filter: text in the passage… (enter or ↓: to the list)", id="repeats-filter")
             yield LoadingIndicator()
             yield Static("", id="repeats-status")
             yield LazyList(self._row, id="repeats-list")
@@ -96,9 +101,20 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     def listing(self) -> LazyList:
         return self.query_one("#repeats-list", LazyList)
 
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one("#repeats-filter", Input)
+
     def on_mount(self) -> None:
         self.refresh_list()
+        self.filter_box.focus()
+
+    @on(Input.Submitted, "#repeats-filter")
+    def _filter_done(self) -> None:
         self.listing.focus()
+
+    def action_filter(self) -> None:
+        self.filter_box.focus()
 
     def row_texts(self) -> list[str]:
         """The rows as shown (loaded ones; "…" for the others): for tests and screen readers."""
@@ -113,7 +129,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     def refresh_list(self, cursor: int = 0) -> None:
         self.generation += 1
         self.query_one(LoadingIndicator).add_class("busy")
-        self._load(self.generation, self.min_docs, self.query_one("#repeats-filter", Input).value, cursor)
+        self._load(self.generation, self.min_docs, self.filter_box.value, cursor)
 
     @on(Input.Changed, "#repeats-filter")
     def _filter_changed(self) -> None:
@@ -236,9 +252,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self._after_change(self.undo())
 
     def action_move(self, step: int) -> None:
+        self.listing.focus()  # from the box too: the arrows leave it for the list
         self.listing.action_cursor(step)
 
     def action_move_page(self, direction: int) -> None:
+        self.listing.focus()
         self.listing.action_page(direction)
 
     def action_min_docs(self, step: int) -> None:

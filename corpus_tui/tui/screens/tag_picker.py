@@ -60,7 +60,7 @@ class TagPicker(ModalScreen[None]):
             box.border_title = "Tags"
             yield Input(placeholder="filter or new tag…", id="tag-filter")
             yield OptionList(id="tag-options", markup=False)
-            yield Static("↑↓ choose · enter toggle · new name + enter creates · esc close", classes="hint")
+            yield Static("enter toggles · a new name + enter creates it · esc", classes="hint")
 
     def on_mount(self) -> None:
         self._vocabulary = self._tags()
@@ -76,18 +76,24 @@ class TagPicker(ModalScreen[None]):
         highlighted = options.highlighted
         current = self._current()
         tags = self._vocabulary
+        starting = 0  # how many tags' names start with the query: they come first
         if query:
             matcher = Matcher(query)
-            scored = [(matcher.match(tag.name), tag) for tag in tags]
-            tags = [tag for score, tag in sorted(scored, key=lambda pair: -pair[0]) if score > 0]
+            folded = query.casefold()
+            scored = [(tag.name.casefold().startswith(folded), matcher.match(tag.name), tag) for tag in tags]
+            ranked = sorted((entry for entry in scored if entry[1] > 0), key=lambda entry: (-entry[0], -entry[1]))
+            tags = [tag for _, _, tag in ranked]
+            starting = sum(1 for prefix, _, _ in ranked if prefix)
         rows: list[Option] = []
         for tag in tags:
             mark = "[x]" if tag.id in current else "[ ]"
             hotkey = f"  ({tag.hotkey})" if tag.hotkey else ""
             rows.append(Option(Content(f"{mark} {one_line(tag.name, 40)}{hotkey}  · {tag.count}"), id=str(tag.id)))
         if query and not any(tag.name.casefold() == query.casefold() for tag in tags):
-            # The best match comes first; creating is one ↓ away (or first, when nothing matches).
-            rows.append(Option(Content(f"+ create “{one_line(query, 40)}”"), id=CREATE_PREFIX + query))
+            # Enter takes the first row. A tag whose name starts with what was typed is what the
+            # analyst meant ("syr": Syria); otherwise it is a new name, even when it fuzzily
+            # matches one ("iq" must not untag "iraq"): the other matches are a ↓ away.
+            rows.insert(starting, Option(Content(f"+ create “{one_line(query, 40)}”"), id=CREATE_PREFIX + query))
         options.set_options(rows)
         if rows:
             keep = keep_highlight and highlighted is not None
