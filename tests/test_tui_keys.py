@@ -516,3 +516,33 @@ async def test_tag_colours_show_in_the_list_and_bad_colours_are_ignored(tmp_path
         chips = {seg.text.strip(): seg.style for seg in app.doclist.render_line(0) if seg.text.strip().startswith("#")}
         assert chips["#iraq"].color.name == "red"
         assert chips["#odd"].color.name != "red" and "[link" not in str(chips["#odd"])
+
+
+async def test_ctrl_q_with_the_note_editor_open_keeps_the_draft(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m", *"draft note", "ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+    assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "draft note"}]
+
+
+async def test_ctrl_q_stays_when_the_draft_cannot_be_kept(tmp_path, monkeypatch):
+    from corpus_tui.core import CorpusError
+    from corpus_tui.tui.screens.note import NoteDialog
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m", *"draft")
+
+        def refuse(document_id, note):  # type: ignore[no-untyped-def]
+            raise CorpusError("the database is locked")
+
+        monkeypatch.setattr(app.corpus, "set_note", refuse)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, NoteDialog)  # the text is still there to keep
+        assert any("Not saved: the database is locked" in str(n.message) for n in app._notifications)
+    assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": ""}]

@@ -43,6 +43,7 @@ from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
+from .screens.note import NoteDialog
 from .screens.repeats import Copy, RepeatsScreen
 from .suggesting import SuggestingMixin
 from .duplicates import DuplicatesMixin
@@ -654,6 +655,11 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                                 lambda action=binding.action: self.run_action(action))
 
     async def action_quit(self) -> None:
+        # ctrl+q works from any screen: a note being written is kept, as esc keeps it. If it
+        # cannot be committed, the app stays open with the error on screen and the text in place.
+        for screen in self.screen_stack:
+            if isinstance(screen, NoteDialog) and not screen.keep_draft():
+                return
         self.remember_position()
         self.end_session()
         self.stop_scan()

@@ -223,7 +223,10 @@ class EditingMixin:
             if note is not None:
                 self._write(lambda: self.corpus.set_note(doc_id, note))
 
-        self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60)), keep)
+        def save(note: str) -> bool:
+            return self._write(lambda: self.corpus.set_note(doc_id, note))
+
+        self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60), save), keep)
 
     def action_toggle_reviewed(self: "CorpusApp") -> None:  # type: ignore[misc]
         self._toggle_status("reviewed")

@@ -1,6 +1,9 @@
-"""Document note editor. Esc or ctrl+s keeps the note (there is no unsaved state)."""
+"""Document note editor. Esc or ctrl+s keeps the note, and so does quitting the app with the
+editor open (``keep_draft``): there is no unsaved state to lose."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,10 +27,11 @@ class NoteDialog(ModalScreen[str | None]):
     NoteDialog .hint { color: $text-muted; }
     """
 
-    def __init__(self, note: str, title: str) -> None:
+    def __init__(self, note: str, title: str, save: Callable[[str], bool] | None = None) -> None:
         super().__init__()
         self.note = note
         self.doc_title = title
+        self.save = save  # writes a note at once; True once committed
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -43,3 +47,13 @@ class NoteDialog(ModalScreen[str | None]):
 
     def action_keep(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
+
+    def keep_draft(self) -> bool:
+        """Commit the text as it stands (the app is quitting); False if that failed."""
+        text = self.query_one(TextArea).text
+        if text == self.note or self.save is None:
+            return True
+        if self.save(text):
+            self.note = text
+            return True
+        return False
