@@ -89,3 +89,20 @@ async def test_Y_accepts_all_in_the_document_as_one_undo_step_and_stats_follow_o
         await pilot.press("u")
         await settle(pilot, app)
         assert spans(seeds_copy) == [] and len(app.suggestions) == wanted
+
+
+async def test_a_line_marked_with_b_is_no_longer_suggested_and_its_undo_brings_it_back(scanned_seeds):
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app, lambda: bool(app.suggestions))
+        byline = app.reader.text.index("By [South Front](#)")
+        assert any(s.start == byline for s in app.suggestions)
+        app.reader.move_to(byline)
+        await pilot.press("b")  # the paragraph under the cursor: that one line
+        await settle(pilot, app)
+        assert not any(s.start == byline for s in app.suggestions)
+        assert app.suggestion_at_cursor() is None  # what the inspector shows, and what y accepts
+        await pilot.press("y")  # nothing to accept here now: no second, empty mark to undo
+        await pilot.press("u")  # undoes the b
+        await settle(pilot, app, lambda: any(s.start == byline for s in app.suggestions))
+        assert spans(scanned_seeds) == []

@@ -313,6 +313,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.doc = self.corpus.document(self.doc.id)
         spans = spans if spans is not None else self.corpus.spans(self.doc.id)
         self.reader.set_spans(spans)
+        self.drop_marked_suggestions(spans)
         self._inspected = (self.doc, self.corpus.document_tags(self.doc.id), spans)
         self.near_duplicates = self.load_near_duplicates()
         self.refresh_inspector()

@@ -49,6 +49,15 @@ class SuggestingMixin:
         self.reader.set_suggestions([(s.start, s.end) for s in shown])
         self.refresh_inspector()
 
+    def drop_marked_suggestions(self: "CorpusApp", spans: list) -> None:  # type: ignore[misc,type-arg]
+        """A line marked by any key (b, B, M, a repeats mark) is no longer a suggestion; the
+        document is scored again in the background, so an undone mark brings its line back."""
+        marked = [(span.start, span.end) for span in spans if span.kind == "boilerplate"]
+        kept = [s for s in self.suggestions if not any(start <= s.start and s.end <= end for start, end in marked)]
+        if len(kept) != len(self.suggestions):
+            self.suggestions = kept
+            self._draw_suggestions()
+
     def suggestion_at_cursor(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
         if not self.show_suggestions:
             return None
