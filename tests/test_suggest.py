@@ -115,7 +115,10 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
         ('{"path": "x.txt", "boilerplate_lines": [0]}\n', "bad.jsonl:1"),
         (json.dumps({"path": path}) + "\n{oops\n", "bad.jsonl:2: not a JSON object"),
         (json.dumps({"path": path, "boilerplate_lines": [3], "content_lines": [3]}) + "\n", "both"),
-        (json.dumps({"path": "nope.txt"}) + "\n", "nope.txt"),
+        (json.dumps({"path": path}) + "\n" + json.dumps({"path": "nope.txt"}) + "\n",
+         "bad.jsonl:2: nope.txt: not a document of this corpus"),
+        (json.dumps({"path": path, "boilerplate_lines": [len(lines) + 1]}) + "\n",
+         f"bad.jsonl:1: line {len(lines) + 1} is past the end of {path} ({len(lines)} lines)"),
     ]:
         bad.write_text(content)
         assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", bad), needle)

@@ -3,7 +3,9 @@
 The gold file is JSON Lines in the format of ``../shared/boilerplate-dev/gold.jsonl``: one
 object a document, ``{"path": "NNN.txt", "boilerplate_lines": [..], "content_lines": [..]}``
 with 1-based line numbers of the file (other keys are ignored). Only labelled lines are
-scored. A line counts as boilerplate when a suggestion at or above the threshold covers it,
+scored (a labelled blank line has nothing to score). A path that is not a document of the
+corpus, or a line past the end of its document, is an error naming the gold file's line:
+nothing is scored from a gold file that does not describe this corpus. A line counts as boilerplate when a suggestion at or above the threshold covers it,
 or the analyst has already marked it; boilerplate is the positive class, and the content
 class is scored too (precision, recall, F of each, as trafilatura reports content).
 """
@@ -24,6 +26,10 @@ class GoldPage:
     path: str
     boilerplate_lines: frozenset[int]
     content_lines: frozenset[int]
+    where: str = ""  # "GOLD:LINE" it was read from, for errors about it
+
+    def located(self, problem: str) -> InvalidValue:
+        return InvalidValue(f"{self.where}: {problem}" if self.where else problem)
 
 
 def read_gold(path: Path) -> list[GoldPage]:
@@ -69,7 +75,7 @@ def _gold_page(line: str, where: str) -> GoldPage:
     both = lists["boilerplate_lines"] & lists["content_lines"]
     if both:
         raise InvalidValue(f"{where}: line {min(both)} is labelled both boilerplate and content")
-    return GoldPage(path, lists["boilerplate_lines"], lists["content_lines"])
+    return GoldPage(path, lists["boilerplate_lines"], lists["content_lines"], where)
 
 
 def line_numbers(text: str, offsets: list[int]) -> list[int]:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..base import CorpusBase
-from ..errors import InvalidValue
+from ..errors import DocumentNotFound, InvalidValue
 from ..models import Document
 from ..wording import plural
 from .decisions import line_fingerprint
@@ -86,7 +86,7 @@ class SuggestMixin(CorpusBase):
         """Suggestions (and marks already made) scored line by line against hand labels
         (``evaluate``); every gold path must be a document of the corpus."""
         threshold = self._threshold(min_score)
-        documents = [self.document_by_path(page.path) for page in gold]  # all checked first
+        documents = [self._gold_document(page) for page in gold]  # all checked first
         labels: list[int] = []
         predicted: list[bool] = []
         for page, document in zip(gold, documents):
@@ -96,8 +96,8 @@ class SuggestMixin(CorpusBase):
             marked = self._marked_ranges(document.id)
             starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
             for number, label in [*((n, 1) for n in page.boilerplate_lines), *((n, 0) for n in page.content_lines)]:
-                if number > len(starts) or not text[starts[number - 1]:].split("\n", 1)[0].strip():
-                    continue  # past the end, or a blank line: nothing to score
+                if not text[starts[number - 1]:].split("\n", 1)[0].strip():
+                    continue  # a blank line: nothing to score
                 suggestion = on_line.get(number)
                 if suggestion is not None:
                     guess = suggestion.score >= threshold
@@ -106,6 +106,17 @@ class SuggestMixin(CorpusBase):
                 labels.append(label)
                 predicted.append(guess)
         return {"documents": len(gold), "threshold": threshold, **scores(labels, predicted)}
+
+    def _gold_document(self, page: GoldPage) -> Document:
+        try:
+            document = self.document_by_path(page.path)
+        except DocumentNotFound as error:
+            raise page.located(str(error)) from None
+        lines = self.text(document.id).count("\n") + 1
+        past = max(page.boilerplate_lines | page.content_lines, default=0)
+        if past > lines:
+            raise page.located(f"line {past} is past the end of {page.path} ({lines} lines)")
+        return document
 
     def _threshold(self, min_score: float | None) -> float:
         if min_score is None:
