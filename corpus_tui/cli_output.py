@@ -40,7 +40,10 @@ def is_terminal(stream: object) -> bool:
 def out(text: str) -> None:
     """A line of output on stdout: safe on a terminal, byte-exact elsewhere."""
     try:
-        click.echo(for_terminal(text) if is_terminal(sys.stdout) else text)
+        if is_terminal(sys.stdout):
+            click.echo(for_terminal(text))
+        else:  # color=True: click.echo would otherwise strip ANSI sequences from the data
+            click.echo(text, color=True)
     except BrokenPipeError:
         raise
     except OSError as error:

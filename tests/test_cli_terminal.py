@@ -129,6 +129,18 @@ def test_tags_list_and_tag_messages_on_a_terminal(hostile):
     assert b"tag\x1b]0;TAGTITLE\x07" in piped.stdout  # a pipe gets the name as it is
 
 
+def test_a_pipe_gets_ansi_sequences_in_names_as_they_are(hostile):
+    """click.echo strips CSI sequences (ESC [ ... m) from what is not a terminal: data must not lose them."""
+    with Corpus.open(hostile) as corpus:
+        corpus.add_tag(corpus.document_by_path("b.txt").id, "evil\x1b[31mred", create=True)
+    piped = run_piped("tags", "list", hostile)
+    assert b"evil\x1b[31mred  " in piped.stdout  # the name whole, and its column as wide as the name
+    piped = run_piped("stats", hostile)
+    assert b"evil\x1b[31mred" in piped.stdout
+    code, shown = run_on_terminal("tags", "list", hostile)
+    assert code == 0 and "evil␛[31mred".encode() in shown
+
+
 def test_an_error_naming_a_hostile_path_is_one_safe_line(tmp_path):
     missing = tmp_path / "gone\x1b]0;ERR\x07\nsecond line"
     code, shown = run_on_terminal("stats", missing)
