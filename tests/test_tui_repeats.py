@@ -175,9 +175,18 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert "remove its 4 marks too?" in str(app.screen.query_one("#rules-status").render())
         await pilot.press("n")  # the rule goes, its marks stay: listed as off while they remain
         assert len(boilerplate(folder)) == 7 and listing.option_count == 2
-        assert "(off: its marks remain)" in str(listing.get_option_at_index(0).prompt)
+        assert "(removed: its marks remain)" in str(listing.get_option_at_index(0).prompt)
+        app.screen._show()  # the listing as it opens again
+        status = str(app.screen.query_one("#rules-status").render())
+        assert status.startswith("1 rule: ") and "1 removed rule whose marks remain" in status
         await pilot.press("down", "x", "y")  # this one's marks go with it, and it is gone
         assert listing.option_count == 1 and sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("x")  # a removed rule: only its marks are left to decide on
+        status = str(app.screen.query_one("#rules-status").render())
+        assert "is removed: remove its 4 marks?" in status
+        await pilot.press("n")  # keeps them, and says nothing went wrong
+        status = str(app.screen.query_one("#rules-status").render())
+        assert "Not saved" not in status and listing.option_count == 1 and len(boilerplate(folder)) == 4
         await pilot.press("x", "y")  # the switched-off rule's marks can still go
         assert listing.option_count == 0 and boilerplate(folder) == {}
         await pilot.press("escape")

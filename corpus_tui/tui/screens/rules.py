@@ -59,9 +59,7 @@ class RulesScreen(ModalScreen[None]):
         listing.set_options(Option(_rule_line(rule)) for rule in self.rules)
         if self.rules:
             listing.highlighted = 0
-        self._status(said or (f"{plural(len(self.rules), 'rule')}: each marks its passage in documents "
-                              "added or changed later, at their scan"
-                              if self.rules else "no rules: marking a passage everywhere keeps one"))
+        self._status(said or _summary(self.rules))
 
     def _status(self, text: str, asking: bool = False) -> None:
         status = self.query_one("#rules-status", Static)
@@ -73,13 +71,20 @@ class RulesScreen(ModalScreen[None]):
         if listing.highlighted is None or not self.rules:
             return
         self.asking = self.rules[listing.highlighted]
-        self._status(f"Remove rule {self.asking.id}: remove its {plural(self.asking.marks, 'mark')} too? "
-                     "y: yes, n: keep them, esc: cancel", asking=True)
+        marks = plural(self.asking.marks, "mark")
+        if self.asking.active:
+            question = f"Remove rule {self.asking.id}: remove its {marks} too? y: yes, n: keep them, esc: cancel"
+        else:  # removed already: only its marks are left to decide on
+            question = f"Rule {self.asking.id} is removed: remove its {marks}? y: yes, n or esc: keep them"
+        self._status(question, asking=True)
 
     def action_answer(self, remove_marks: bool) -> None:
         if self.asking is None:
             return
         rule, self.asking = self.asking, None
+        if not rule.active and not remove_marks:
+            self._show()  # nothing to do: the rule is gone, its marks stay
+            return
         self._show(self.remove_rule(rule.id, remove_marks))
 
     @on(OptionList.OptionHighlighted)
@@ -96,8 +101,20 @@ class RulesScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+def _summary(rules: list[Rule]) -> str:
+    active = sum(1 for rule in rules if rule.active)
+    if not rules:
+        return "no rules: marking a passage everywhere keeps one"
+    said = (f"{plural(active, 'rule')}: each marks its passage in documents added or changed later, at their scan"
+            if active else "no rules")
+    removed = len(rules) - active
+    if removed:
+        said += f" · {plural(removed, 'removed rule')} whose marks remain (x removes them)"
+    return said
+
+
 def _rule_line(rule: Rule) -> Content:
     reason = f" ({one_line(rule.reason, 30)})" if rule.reason else ""
     counts = f"#{rule.id:<4} {rule.marks:>6} marks  {rule.created_at[:10]}  "
-    off = Content.styled("  (off: its marks remain)", "italic") if not rule.active else Content("")
+    off = Content.styled("  (removed: its marks remain)", "italic") if not rule.active else Content("")
     return Content.styled(counts, "dim") + Content(one_line(rule.text, 120) + reason) + off
