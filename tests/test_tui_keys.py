@@ -348,6 +348,14 @@ async def test_help_and_command_palette(tmp_path):
         await pilot.press(*"reviewed+next", "enter")
         await pilot.pause()
         assert db_rows(folder, "SELECT status FROM documents WHERE path = ?", (FIRST,)) == [{"status": "reviewed"}]
+        wrapped = app.reader.wrap
+        await pilot.press("ctrl+p")  # the reader's own commands are there too, by a name to search for
+        await pilot.pause()
+        await pilot.press(*"soft wrap", "enter")
+        await settle(pilot, app)
+        assert app.reader.wrap is not wrapped
+        names = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Line selection on / off", "Next match of the find"} <= names
 
 
 async def test_first_open_scans_with_progress_and_fills_the_list(tmp_path):

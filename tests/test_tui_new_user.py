@@ -277,3 +277,28 @@ async def test_the_panels_fold_away_and_come_back_as_the_terminal_narrows_and_gr
         await pilot.resize_terminal(60, 20)
         await settle(pilot, app)
         assert not app.screen.has_class("-hide-inspector")
+
+
+@pytest.mark.parametrize("width", [60, 120])
+async def test_help_scrolls_with_the_readers_keys_and_its_descriptions_fit_beside_the_keys(tmp_path, width):
+    from textual.containers import VerticalScroll
+    from textual.widgets import Static
+
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot, app)
+        scroll = app.screen.query_one(VerticalScroll)
+        text = str(app.screen.query_one(Static).render())
+        # Each line fits the box as the help wrote it: a long description wraps under itself,
+        # never again by the box, which would start its rest under the keys.
+        assert max(len(line.rstrip()) for line in text.split("\n")) <= scroll.scrollable_content_region.width
+        await pilot.press("G")
+        await settle(pilot, app)
+        assert scroll.scroll_y == scroll.max_scroll_y > 0
+        await pilot.press("k", "k")
+        await settle(pilot, app)
+        assert scroll.scroll_y == scroll.max_scroll_y - 2
+        await pilot.press("g", "j")
+        await settle(pilot, app)
+        assert scroll.scroll_y == 1

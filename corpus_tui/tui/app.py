@@ -56,6 +56,10 @@ from .widgets.find_bar import FindBar
 from .widgets.inspector import Inspector
 from .widgets.reader import Reader
 
+READER_COMMANDS = {  # the reader's bindings the palette offers, by id: names to search for
+    "wrap": "Soft wrap on / off", "line_select": "Line selection on / off",
+    "next_match": "Next match of the find", "previous_match": "Previous match of the find",
+}
 NARROW_WIDTH = 110  # below this the inspector folds away
 TINY_WIDTH = 70  # below this the list folds away too
 LIST_RELOAD_SECONDS = 1.0  # while a first scan fills the list
@@ -654,6 +658,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             key = self.get_key_display(binding)
             yield SystemCommand(binding.description, f"{binding.description} ({key})",
                                 lambda action=binding.action: self.run_action(action))
+        # The reader's own actions that are not moves (those are keys, not commands to look up).
+        reader = self.query(Reader).first() if self.query(Reader) else None
+        for binding in Reader.BINDINGS:
+            name = READER_COMMANDS.get(getattr(binding, "id", None) or "")
+            if name is not None and reader is not None:
+                key = self.get_key_display(binding)  # type: ignore[arg-type]
+                yield SystemCommand(name, f"{name} ({key})",
+                                    lambda action=binding.action: self.run_action(action, reader))  # type: ignore[union-attr]
 
     async def action_quit(self) -> None:
         # ctrl+q works from any screen: a note being written is kept, as esc keeps it. If it

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,18 +17,26 @@ from ...core.safe_text import one_line
 
 
 KEY_COLUMN = 24
-DESCRIPTION_WIDTH = 42  # the box's 68 columns less the key column and its indent
+BOX_WIDTH = 72
+# What the box gives its text: its border and padding (4) and the scrollbar (2).
+BOX_FRAME = 6
+MIN_DESCRIPTION_WIDTH = 16
 
 HelpRows = list[tuple[str, list[tuple[str, str]]]]  # (section title, [(keys as typed, description)])
 
 
-def binding_rows(sections: HelpRows) -> Content:
+def description_width(screen_width: int) -> int:
+    """The columns a description has beside the keys in a box on a screen this wide."""
+    return max(MIN_DESCRIPTION_WIDTH, min(BOX_WIDTH, screen_width) - BOX_FRAME - KEY_COLUMN - 2)
+
+
+def binding_rows(sections: HelpRows, width: int = description_width(BOX_WIDTH)) -> Content:
     """The sections as two columns; a long description wraps under itself, not under the keys."""
     lines: list[Content] = []
     for title, rows in sections:
         lines.append(Content.styled(title, "bold underline"))
         for keys, description in rows:
-            wrapped = textwrap.wrap(description, DESCRIPTION_WIDTH) or [""]
+            wrapped = textwrap.wrap(description, width) or [""]
             lines.append(Content.styled(f"  {one_line(keys, KEY_COLUMN - 1):<{KEY_COLUMN}}", "bold")
                          + Content(wrapped[0]))
             lines += [Content(" " * (KEY_COLUMN + 2) + more) for more in wrapped[1:]]
@@ -38,6 +47,10 @@ def binding_rows(sections: HelpRows) -> Content:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+        Binding("g,home", "scroll_to(0)", "Top", show=False),
+        Binding("G,end", "scroll_to(1)", "Bottom", show=False),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -54,7 +67,17 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "corpus-tui keys (esc to close)"
-            yield Static(binding_rows(self.sections))
+            yield Static(binding_rows(self.sections, description_width(self.app.size.width)))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(Static).update(binding_rows(self.sections, description_width(event.size.width)))
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_to(self, end: int) -> None:
+        scroll = self.query_one(VerticalScroll)
+        scroll.scroll_end(animate=False) if end else scroll.scroll_home(animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
