@@ -262,6 +262,20 @@ def test_colliding_names_keep_their_full_name(make_corpus, open_corpus, tmp_path
     assert (tmp_path / "clean/a.md.txt").read_text() == "markdown\n"
 
 
+def test_a_front_matter_block_that_is_not_yaml_stays_in_the_folder_formats_text(make_corpus, open_corpus, tmp_path):
+    """A block that did not parse is not in front_matter: cutting it would lose it from the export."""
+    folder = make_corpus({"bad.md": "---\ntitle: [unclosed\n---\nBody\n", "good.md": "---\ntitle: Good\n---\nBody\n",
+                          "empty.md": "---\n---\nBody\n"})
+    corpus = open_corpus(folder)
+    corpus.scan()
+    export(corpus, "text", tmp_path / "clean")
+    assert (tmp_path / "clean/bad.txt").read_text() == "---\ntitle: [unclosed\n---\nBody\n"
+    assert (tmp_path / "clean/good.txt").read_text() == "Body\n"
+    assert (tmp_path / "clean/empty.txt").read_text() == "Body\n"
+    export(corpus, "markdown", tmp_path / "md")
+    assert (tmp_path / "md/bad.md").read_text().endswith("---\n\n---\ntitle: [unclosed\n---\nBody\n")
+
+
 def _native(corpus, tmp_path) -> list[dict]:
     out = tmp_path / "native-for-comparison.jsonl"
     if not out.exists():

@@ -117,11 +117,17 @@ class DocumentRecord:
 
     @property
     def clean_body(self) -> bytes:
-        """The clean text without the front matter block (the folder formats' body), UTF-8."""
-        if not self.body_start:
+        """The clean text without the front matter block (the folder formats' body), UTF-8.
+        A block that did not parse is not metadata (``front_matter`` is empty): it stays text."""
+        if not self.body_start or (not self.meta and self._front_matter_is_broken()):
             return self.clean_raw
         cut = len(self.text[: self.body_start].encode("utf-8"))
         return clean_text(self.raw, [(0, cut)] + [(b.byte_start, b.byte_end) for b in self.boilerplate])
+
+    def _front_matter_is_broken(self) -> bool:
+        from ..front_matter import parse_front_matter  # YAML only for the rare empty block
+
+        return parse_front_matter(self.text).problem is not None
 
     @property
     def tag_links(self) -> list[dict[str, Any]]:
