@@ -75,7 +75,7 @@ def _print_clusters(corpus: Corpus, threshold: float, as_json: bool) -> None:
         out(f"no near-duplicates at containment {threshold}")
         return
     for cluster in found:
-        out(f"cluster {cluster.number} ({len(cluster.members)} documents)")
+        out(f"cluster {cluster.number} ({plural(len(cluster.members), 'document')})")
         for member in cluster.members:
             mark = "keep" if member.id == cluster.keep.id else "    "
             out(f"  {mark}  {one_line(member.path, 120)}")

@@ -15,6 +15,7 @@ from .core import Corpus
 from .core.errors import InvalidValue
 from .core.repeats import DEFAULT_MIN_DOCS
 from .core.safe_text import one_line
+from .core.wording import plural
 
 
 # Passage ids are signed 64-bit fingerprints: "-6564..." must reach IDS, not be taken for an option.
@@ -92,7 +93,7 @@ def _mark(folder: str, ids: tuple[str, ...], mark: bool, reason: str | None, rul
                 continue
             verb = "would mark" if dry_run else "marked"
             kept = f", rule {summary.rule_id}" if summary.rule_id is not None else ""
-            out(f"{repeat_id}: {verb} {summary.ranges} ranges in {summary.documents} documents{kept}")
+            out(f"{repeat_id}: {verb} {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}{kept}")
 
 
 def register(cli: click.Group) -> None:

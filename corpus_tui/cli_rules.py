@@ -73,7 +73,7 @@ def rules_remove(folder: str, rule_id: int, keep_marks: bool, db: str | None, an
     """
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         removed = corpus.remove_rule(rule_id, remove_marks=not keep_marks)
-    out(f"rule {rule_id} removed" + ("" if keep_marks else f", and {removed} ranges it made"))
+    out(f"rule {rule_id} removed" + ("" if keep_marks else f", and {plural(removed, 'range')} it made"))
 
 
 @rules_group.command("export")

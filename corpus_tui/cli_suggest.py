@@ -14,6 +14,7 @@ import click
 from .cli_output import out
 from .core import Corpus
 from .core.safe_text import one_line
+from .core.wording import plural
 from .core.suggest.evaluate import read_gold
 from .core.suggest.parallel import score_corpus
 
@@ -83,13 +84,13 @@ def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_js
             if as_json:
                 out(json.dumps(summary.as_dict()))
             elif revert is not None:
-                out(f"reverted batch {revert}: {summary.ranges} ranges in {summary.documents} documents unmarked")
+                out(f"reverted batch {revert}: {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')} unmarked")
             elif dry_run:
-                out(f"would mark {summary.ranges} ranges in {summary.documents} documents")
+                out(f"would mark {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}")
             elif summary.event_id is None:
                 out("nothing to mark: every suggestion is marked already")
             else:
-                out(f"marked {summary.ranges} ranges in {summary.documents} documents as batch {summary.event_id} "
+                out(f"marked {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')} as batch {summary.event_id} "
                     f"(corpus-tui suggest {folder} --revert {summary.event_id} undoes it)")
             return
         batches = corpus.applied_batches()
@@ -101,8 +102,8 @@ def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_js
         out("no suggestions were applied in this corpus")
     for batch in batches:
         state = "  (reverted)" if batch.reverted else ""
-        out(f"{batch.event_id:>8}  {batch.at}  {one_line(batch.annotator, 30)}  {batch.ranges} ranges in "
-            f"{batch.documents} documents{state}")
+        out(f"{batch.event_id:>8}  {batch.at}  {one_line(batch.annotator, 30)}  {plural(batch.ranges, 'range')} in "
+            f"{plural(batch.documents, 'document')}{state}")
 
 
 @click.command("evaluate")
@@ -129,7 +130,7 @@ def evaluate_command(folder: str, gold_path: Path, min_score: float | None, as_j
     if as_json:
         out(json.dumps(figures))
         return
-    out(f"{figures['lines']} labelled lines of {figures['documents']} documents, threshold {figures['threshold']}")
+    out(f"{plural(figures['lines'], 'labelled line')} of {plural(figures['documents'], 'document')}, threshold {figures['threshold']}")
     for name in ("boilerplate", "content"):
         row = figures[name]
         out(f"{name:<12} precision {row['precision']:.3f}  recall {row['recall']:.3f}  F {row['f']:.3f}  "

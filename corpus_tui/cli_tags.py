@@ -16,6 +16,7 @@ from .cli_output import out, say
 from .core import Corpus, CorpusError
 from .core.tag_import import MATCHES, MODES, ImportResult, InvalidRows
 from .core.tag_rows import FORMATS
+from .core.wording import plural
 
 STDIN = "-"
 
@@ -253,7 +254,7 @@ def tags_rename(folder: str, name: str, new_name: str, db: str | None, annotator
     with _open(folder, db, annotator, timeout) as corpus:
         old = corpus.tag(name).name
         tag = corpus.rename_tag(name, new_name)
-    out(f"renamed tag {old!r} to {tag.name!r} ({tag.count} documents)")
+    out(f"renamed tag {old!r} to {tag.name!r} ({plural(tag.count, 'document')})")
 
 
 @tags_group.command("merge")
@@ -285,9 +286,9 @@ def tags_delete(folder: str, name: str, force: bool, db: str | None, annotator: 
     with _open(folder, db, annotator, timeout) as corpus:
         tag = corpus.tag(name)
         if tag.count and not force:
-            raise CorpusError(f"tag {tag.name!r} is on {tag.count} documents; add --force to delete it from them too")
+            raise CorpusError(f"tag {tag.name!r} is on {plural(tag.count, 'document')}; add --force to delete it from them too")
         count = corpus.delete_tag(name)
-    out(f"deleted tag {tag.name!r}" + (f" (removed from {count} documents)" if count else ""))
+    out(f"deleted tag {tag.name!r}" + (f" (removed from {plural(count, 'document')})" if count else ""))
 
 
 def register(cli: click.Group) -> None:

@@ -229,7 +229,19 @@ def test_every_problem_is_collected(fresh, exported):
     rewrite(exported, 1, lambda r: r.update(status="done"))
     with pytest.raises(InvalidImport) as caught:
         import_annotations(fresh, exported)
-    assert len(caught.value.problems) == 2 and "(and 1 more problems)" in str(caught.value)
+    assert len(caught.value.problems) == 2 and "(and 1 more problem)" in str(caught.value)
+    # In line order, whichever check found them: the path on line 1 is matched after line 2 is read.
+    assert [problem.split(":")[1] for problem in caught.value.problems] == ["1", "2"]
+    assert str(caught.value).startswith(f"{exported}:1: nope.txt")
+
+
+def test_a_truncated_line_says_where_its_json_ends_in_plain_words(fresh, exported):
+    first = exported.read_text(encoding="utf-8").split("\n")[0]
+    exported.write_text(first[: first.index('"path":"') + 12], encoding="utf-8")  # inside the path string
+    with pytest.raises(InvalidImport) as caught:
+        import_annotations(fresh, exported)
+    assert "not valid JSON (Unterminated string starting at column" in str(caught.value)
+    assert " at at " not in str(caught.value)
 
 
 def test_a_document_named_twice_is_refused(fresh, exported):

@@ -177,7 +177,8 @@ def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corp
     span = corpus.query("SELECT * FROM spans LIMIT 1")[0]
     corpus.unmark_boilerplate(span["document_id"], span["start"], span["end"])
     before = corpus.query("SELECT * FROM spans ORDER BY id")
-    with pytest.raises(InvalidValue, match="has changed since"):
+    path = corpus.document(span["document_id"]).path
+    with pytest.raises(InvalidValue, match=rf"its mark at \[{span['start']}, {span['end']}\) in {path} has changed since"):
         corpus.revert_batch(batch.event_id)
     assert corpus.query("SELECT * FROM spans ORDER BY id") == before
 

@@ -54,6 +54,7 @@ from .annotation_records import SCHEMA, Problems, read_records
 from .errors import CorpusError, InvalidValue
 from .os_errors import os_reason
 from .store import now
+from .wording import plural
 from .titles import refresh_titles
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class InvalidImport(CorpusError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        more = f" (and {plural(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
         super().__init__(problems[0] + more)
 
 

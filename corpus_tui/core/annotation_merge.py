@@ -177,11 +177,11 @@ def plan_merge(
         added = _plan_annotations(corpus, plan, doc["id"], text, record.spans, live[doc["id"]], stamp)
         summary.spans_added += added
         if added:
-            changes.append(f"+{added} spans")
+            changes.append(f"+{plural(added, 'span')}")
         changed = _plan_boilerplate(corpus, plan, doc, text, record.boilerplate, live[doc["id"]], prefer, summary, stamp)
         summary.boilerplate_changed += changed
         if changed:
-            changes.append(f"{changed} boilerplate ranges")
+            changes.append(f"{plural(changed, 'boilerplate range')}")
         for column, unset in (("status", "new"), ("note", "")):
             ours, theirs = doc[column], getattr(record, column)
             if theirs is None or theirs == unset or theirs == ours:

@@ -17,6 +17,7 @@ from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
 from .tags import clean_tag_name, tag_key
+from .wording import json_problem
 
 SCHEMA = 1
 
@@ -34,12 +35,19 @@ class Record:
 
 
 class Problems:
+    """The problems of a file, each naming its line; ``items`` in line order, whichever check
+    (reading, then matching documents) found them."""
+
     def __init__(self, source: str):
         self.source = source
-        self.items: list[str] = []
+        self._found: list[tuple[int, int, str]] = []  # (line, order found, message)
 
     def add(self, line: int, reason: str) -> None:
-        self.items.append(f"{self.source}:{line}: {reason}")
+        self._found.append((line, len(self._found), f"{self.source}:{line}: {reason}"))
+
+    @property
+    def items(self) -> list[str]:
+        return [message for _, _, message in sorted(self._found)]
 
 
 def read_records(handle: IO[bytes], problems: Problems) -> Iterator[Record]:
@@ -60,7 +68,7 @@ def _records(handle: IO[bytes], problems: Problems) -> Iterator[Record]:
             problems.add(number, f"not UTF-8 text (byte {error.start})")
             continue
         except json.JSONDecodeError as error:
-            problems.add(number, f"not valid JSON ({error.msg} at column {error.colno})")
+            problems.add(number, f"not valid JSON ({json_problem(error)})")
             continue
         except RecursionError:  # 100,000 '[': the decoder recurses once a level
             problems.add(number, "not valid JSON here: nested too deeply (a record is a few levels deep)")

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from .errors import InvalidValue
 from .json_types import json_kind
+from .wording import json_problem
 from .tag_rows import FORMATS, NAMING, RawRow, _csv_rows, _decoded_lines, detect_format
 
 
@@ -55,7 +56,7 @@ def jsonl_rows(lines: Iterable[str]) -> Iterator[RawRow]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            yield _problem(number, f"malformed JSON: {error.msg} at column {error.colno}")
+            yield _problem(number, f"malformed JSON: {json_problem(error)}")
             continue
         except RecursionError:  # the decoder recurses once a level: 100,000 '[' is too deep
             yield _problem(number, "malformed JSON: nested too deeply (a row is one flat object)")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     """``plural(1, "span")`` is ``"1 span"``; ``plural(2, "match", "matches")`` is ``"2 matches"``."""
     return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def json_problem(error: json.JSONDecodeError) -> str:
+    """``Unterminated string starting at column 9``: json's own message ends in "at" for some
+    errors ("…starting at"), which a column added after it would double."""
+    return f"{error.msg.removesuffix(' at')} at column {error.colno}"

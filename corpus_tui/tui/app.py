@@ -413,7 +413,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if request != self._list_request:
             return  # a newer filter is on its way
         self._list_loaded_at = time.monotonic()
-        self.query_one("#filter", Input).border_subtitle = f"{len(rows)} docs"
+        self.query_one("#filter", Input).border_subtitle = plural(len(rows), "doc")
         self.doclist.tag_styles = {name: tag_style(color) for name, color in self.corpus.tag_colors().items() if color}
         self.doclist.set_rows(rows)
         # The rows were read before any edit made while they loaded: those rows are re-read.

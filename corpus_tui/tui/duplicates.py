@@ -16,6 +16,7 @@ from ..core.duplicates.api import NearDuplicate
 from ..core.duplicates.diff import similarity_line
 from ..core.errors import CorpusError
 from ..core.safe_text import one_line
+from ..core.wording import plural
 from .screens.duplicate_diff import DuplicateDiffScreen
 
 if TYPE_CHECKING:
@@ -88,5 +89,5 @@ class DuplicatesMixin:
         self.open_document(target)
         cluster = self.corpus.duplicate_cluster(target)
         if cluster is not None:
-            self.notify(f"Cluster {cluster}: {self.corpus.cluster_size(cluster)} documents, the kept one open",
+            self.notify(f"Cluster {cluster}: {plural(self.corpus.cluster_size(cluster), 'document')}, the kept one open",
                         markup=False, timeout=2)

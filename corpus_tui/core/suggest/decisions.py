@@ -133,8 +133,9 @@ class SuggestDecisionsMixin(CorpusBase):
                 span = dict(zip(columns, values))
                 now_there = self.db.execute('SELECT start, "end" FROM spans WHERE id = ?', [span["id"]]).fetchone()
                 if now_there is None or tuple(now_there) != (span["start"], span["end"]):
-                    raise InvalidValue(f"batch {event_id} cannot be reverted: its mark in document "
-                                       f"{span['document_id']} has changed since (undo the later change first)")
+                    path = self.document(span["document_id"]).path
+                    raise InvalidValue(f"batch {event_id} cannot be reverted: its mark at [{span['start']}, "
+                                       f"{span['end']}) in {path} has changed since (undo the later change first)")
             replay(self.db, payload, False, lambda text, rows: rows)
             self.log_event("suggestion.revert", None, {"target": event_id})
         return AcceptSummary(event_id, batch.documents, batch.ranges, False)
