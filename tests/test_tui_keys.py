@@ -504,7 +504,10 @@ async def test_export_refuses_to_overwrite_without_the_checkbox(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e", "enter", "enter")
         await settle(pilot, app)
-        assert "exists" in str(app.screen.query_one("#export-status").render())
+        said = str(app.screen.query_one("#export-status").render())
+        assert "already exists; tick “Overwrite an existing output”" in said and "--force" not in said
+        await pilot.press("x")  # another path: the message was about the last one
+        assert str(app.screen.query_one("#export-status").render()) == ""
     assert target.read_text() == "keep me"
 
 

@@ -36,7 +36,11 @@ MARKER = ".corpus-tui-export.json"
 
 
 class OutputExists(CorpusError):
-    pass
+    """The output is there already; ``output`` names it (the app words the remedy its own way)."""
+
+    def __init__(self, output: Path | str) -> None:
+        self.output = output
+        super().__init__(f"{output}: already exists (use --force to replace it)")
 
 
 class BadOutput(CorpusError):
@@ -110,7 +114,7 @@ def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder:
     if not os.path.lexists(output):
         return
     if not force:
-        raise OutputExists(f"{output}: already exists (use --force to replace it)")
+        raise OutputExists(output)
     is_folder = output.is_dir() and not output.is_symlink()
     if folder_output and not is_folder:
         raise BadOutput(f"{output}: is a file; this format writes a folder")
@@ -145,7 +149,7 @@ def _publish(temporary: Path, output: Path, force: bool) -> None:
     """Rename the finished ``temporary`` to ``output``, unless that exists and ``force`` is off."""
     os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
     if not force and os.path.lexists(output):
-        raise OutputExists(f"{output}: already exists (use --force to replace it)")
+        raise OutputExists(output)
     replace_durably(temporary, output)  # a crash of the system leaves the earlier export, not an empty one
 
 
@@ -189,7 +193,7 @@ def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Itera
             os.chmod(temporary, 0o777 & ~_umask())
             if os.path.lexists(output):
                 if not force:
-                    raise OutputExists(f"{output}: already exists (use --force to replace it)")
+                    raise OutputExists(output)
                 old = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
                 os.replace(output, old / "previous")
             try:

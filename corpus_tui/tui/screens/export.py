@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from ...core import CorpusError
 from ...core.export.api import ALL_FORMATS, ExportSummary
+from ...core.export.output import OutputExists
 from ...core.safe_text import one_line
 
 DESCRIPTIONS = {
@@ -97,6 +98,14 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
         path = self.query_one("#export-path", Input)
         if path.value == old_default:  # keep a path the user typed
             path.value = str(default_output(self.folder, self.fmt))
+        self._clear_status()
+
+    @on(Input.Changed, "#export-path")
+    @on(Checkbox.Changed, "#export-force")
+    def _clear_status(self) -> None:
+        """A message about the last try says nothing about a new format, path or choice."""
+        if not self._exporting:
+            self._status("")
 
     @on(OptionList.OptionSelected, "#export-format")
     def _format_selected(self) -> None:
@@ -124,6 +133,9 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
             summary = self.run_export(fmt, output, force=force, progress=progress)
         except Cancelled:
             self.app.call_from_thread(self._finished, None, "Export cancelled: nothing was written.")
+        except OutputExists as error:
+            self.app.call_from_thread(self._finished, None, f"{error.output}: already exists; tick "
+                                      "“Overwrite an existing output” to replace it, or change the path")
         except CorpusError as error:
             self.app.call_from_thread(self._finished, None, str(error))
         else:
