@@ -52,6 +52,22 @@ def test_an_empty_bucket_file_has_no_entries(tmp_path):
     assert list(read_bucket_range(tmp_path / "f.bin", 4, 0, 4)) == []
 
 
+def test_a_bucket_file_with_a_run_more_than_its_trailer_counts_is_damaged(tmp_path, monkeypatch):
+    monkeypatch.setattr(apply_shuffle, "RUN_BYTES", 16)
+    path = tmp_path / "f.bin"
+    with BucketWriter(path, 4) as writer:
+        for number in range(4):
+            writer.add(number % 4, number.to_bytes(8, "little"))
+    data = path.read_bytes()
+    run = 5 * 8 + 16
+    path.write_bytes(data[:run] + data[2 * run:])  # the second run lost, the trailer still saying two
+    with pytest.raises(DamagedWorkFile, match="truncated"):
+        list(read_bucket_range(path, 4, 0, 4))
+    path.write_bytes(data[: 2 * run] + data[run : 2 * run] + data[2 * run:])  # a run too many
+    with pytest.raises(DamagedWorkFile, match="truncated"):
+        list(read_bucket_range(path, 4, 0, 4))
+
+
 def test_a_truncated_bucket_file_is_an_error_not_fewer_entries(tmp_path):
     with BucketWriter(tmp_path / "f.bin", 4) as writer:
         writer.add(3, b"abcdefgh")
@@ -61,7 +77,7 @@ def test_a_truncated_bucket_file_is_an_error_not_fewer_entries(tmp_path):
         list(read_bucket_range(tmp_path / "f.bin", 4, 0, 4))
 
 
-def test_a_bucket_file_cut_anywhere_inside_a_run_is_damaged_and_says_how_to_go_on(tmp_path, monkeypatch):
+def test_a_bucket_file_cut_anywhere_is_damaged_and_says_how_to_go_on(tmp_path, monkeypatch):
     monkeypatch.setattr(apply_shuffle, "RUN_BYTES", 16)  # two runs
     path = tmp_path / ".dedup" / "f.bin"
     with BucketWriter(path, 4) as writer:
@@ -69,8 +85,11 @@ def test_a_bucket_file_cut_anywhere_inside_a_run_is_damaged_and_says_how_to_go_o
             writer.add(number % 4, number.to_bytes(8, "little"))
     data = path.read_bytes()
     run = 5 * 8 + 16  # an index of 4 buckets, then two entries
-    assert len(data) == 2 * run
-    for cut in [*range(1, run), *range(run + 1, 2 * run)]:
+    assert len(data) == 2 * run + apply_shuffle.TRAILER_BYTES
+    assert len(b"".join(read_bucket_range(path, 4, 0, 4))) == 32
+    # Every cut, the ones exactly between two runs and before the trailer too: those once read
+    # as a whole file with fewer entries.
+    for cut in range(len(data)):
         path.write_bytes(data[:cut])
         with pytest.raises(DamagedWorkFile) as raised:
             list(read_bucket_range(path, 4, 0, 4))

@@ -7,7 +7,8 @@ writes them to one file, grouped by bucket (a number the key picks). It holds at
 the entries bucket by bucket — and starts again. A later task reads one range of buckets from
 every such file (``read_bucket_range``: a seek and a read a run), so it sees only its share of
 the keys, each key's entries in the order they were added (runs in order, a bucket's entries in
-order within its run).
+order within its run). A trailer — a magic number and the count of runs — ends the file, so a
+file cut anywhere, even exactly between two runs, reads as damaged rather than as fewer entries.
 
 **Segment files.** A task that produces output for other tasks (pairs for each verifying task,
 members for each partition) writes it whole as segments: their byte offsets, then the segments;
@@ -31,6 +32,8 @@ from .durable import replace_durably
 from .errors import damaged_work_file
 
 RUN_BYTES = 16 << 20  # entries a bucket file's writer holds before writing a run
+BUCKET_FILE_MAGIC = 0x3174656B63756243  # b"Cbucket1" little-endian: the trailer's first word
+TRAILER_BYTES = 16  # the magic number, then the count of runs
 
 
 def partial_path(target: Path) -> Path:
@@ -47,6 +50,7 @@ class BucketWriter:
         self.partial = partial_path(path)
         self.pending = [bytearray() for _ in range(buckets)]
         self.held = 0
+        self.runs = 0
         self.handle = None
 
     def __enter__(self) -> "BucketWriter":
@@ -67,13 +71,16 @@ class BucketWriter:
             self.handle.write(chunk)
         self.pending = [bytearray() for _ in range(self.buckets)]
         self.held = 0
+        self.runs += 1
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         assert self.handle is not None
         try:
-            if kind is None and self.held:
-                self._write_run()
+            if kind is None:
+                if self.held:
+                    self._write_run()
+                self.handle.write(array("Q", [BUCKET_FILE_MAGIC, self.runs]).tobytes())
             self.handle.close()
             if kind is None:
                 replace_durably(self.partial, self.path)
@@ -86,21 +93,28 @@ def read_bucket_range(path: str | Path, buckets: int, first: int, end: int) -> I
     A file that is not whole raises ``DamagedWorkFile``."""
     header = (buckets + 1) * 8
     with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        while True:
+        runs_end = os.fstat(handle.fileno()).st_size - TRAILER_BYTES
+        trailer = array("Q")
+        if runs_end >= 0:
+            handle.seek(runs_end)
+            trailer.frombytes(handle.read(TRAILER_BYTES))
+        if runs_end < 0 or trailer[0] != BUCKET_FILE_MAGIC:
+            raise damaged_work_file(path, "a truncated bucket file")
+        handle.seek(0)
+        for _ in range(trailer[1]):
             raw = handle.read(header)
-            if not raw:
-                return
             if len(raw) < header:
                 raise damaged_work_file(path, "a truncated bucket file")
             offsets = array("Q")
             offsets.frombytes(raw)
             start = handle.tell()
-            if not offsets[first] <= offsets[end] <= offsets[buckets] <= size - start:
+            if not offsets[first] <= offsets[end] <= offsets[buckets] <= runs_end - start:
                 raise damaged_work_file(path, "a truncated bucket file")
             handle.seek(start + offsets[first])
             yield handle.read(offsets[end] - offsets[first])
             handle.seek(start + offsets[buckets])
+        if handle.tell() != runs_end:  # the trailer counts fewer runs than the file holds
+            raise damaged_work_file(path, "a truncated bucket file")
 
 
 def bucket_range(task: int, tasks: int, buckets: int) -> tuple[int, int]:
