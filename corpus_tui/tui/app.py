@@ -290,6 +290,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             cursor = int(saved) if saved and saved.isdigit() else 0
         spans = self.corpus.spans(doc.id)
         self.suggestions = []
+        self._marks_seen = None  # a new document: its marks are not a change
         self.reader.show(self.corpus.text(doc.id), spans, cursor)
         self.load_suggestions()
         self._show_banner_for(doc, spans, changes)
@@ -317,7 +318,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.doc = self.corpus.document(self.doc.id)
         spans = spans if spans is not None else self.corpus.spans(self.doc.id)
         self.reader.set_spans(spans)
-        self.drop_marked_suggestions(spans)
+        self.follow_marks(spans)
         self._inspected = (self.doc, self.corpus.document_tags(self.doc.id), spans)
         self.near_duplicates = self.load_near_duplicates()
         self.refresh_inspector()
@@ -659,7 +660,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             yield SystemCommand(binding.description, f"{binding.description} ({key})",
                                 lambda action=binding.action: self.run_action(action))
         # The reader's own actions that are not moves (those are keys, not commands to look up).
-        reader = self.query(Reader).first() if self.query(Reader) else None
+        readers = screen.query(Reader)  # the screen the palette was opened on: the main one, or none
+        reader = readers.first() if readers else None
         for binding in Reader.BINDINGS:
             name = READER_COMMANDS.get(getattr(binding, "id", None) or "")
             if name is not None and reader is not None:

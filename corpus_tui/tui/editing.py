@@ -63,7 +63,6 @@ class EditingMixin:
             self.notify(f"Not saved: {error}", severity="error", markup=False)
             return False
         self.refresh_panels()
-        self.load_suggestions()  # marks and their undo change what is suggested
         if done:
             self.notify(done, markup=False, timeout=2)
         return True

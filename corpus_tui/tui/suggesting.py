@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 class SuggestingMixin:
+    _marks_seen: tuple[tuple[int, int], ...] | None = None  # the open document's boilerplate, last drawn
     def load_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is not None:
             self._score_document(self.doc.id)
@@ -49,14 +50,20 @@ class SuggestingMixin:
         self.reader.set_suggestions([(s.start, s.end) for s in shown])
         self.refresh_inspector()
 
-    def drop_marked_suggestions(self: "CorpusApp", spans: list) -> None:  # type: ignore[misc,type-arg]
-        """A line marked by any key (b, B, M, a repeats mark) is no longer a suggestion; the
-        document is scored again in the background, so an undone mark brings its line back."""
-        marked = [(span.start, span.end) for span in spans if span.kind == "boilerplate"]
+    def follow_marks(self: "CorpusApp", spans: list) -> None:  # type: ignore[misc,type-arg]
+        """When the open document's boilerplate changed (b, B, M, a repeats mark, an undo), a
+        line now marked stops being a suggestion at once, and the document is scored again in
+        the background (an unmarked line may be suggested again). Other writes (tags, notes,
+        review) score nothing: a 10 MB document takes a while."""
+        marked = tuple(sorted((span.start, span.end) for span in spans if span.kind == "boilerplate"))
+        seen, self._marks_seen = self._marks_seen, marked
+        if seen is None or seen == marked:  # just opened (its scoring is under way), or unchanged
+            return
         kept = [s for s in self.suggestions if not any(start <= s.start and s.end <= end for start, end in marked)]
         if len(kept) != len(self.suggestions):
             self.suggestions = kept
             self._draw_suggestions()
+        self.load_suggestions()
 
     def suggestion_at_cursor(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
         if not self.show_suggestions:
