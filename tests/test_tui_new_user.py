@@ -302,3 +302,18 @@ async def test_help_scrolls_with_the_readers_keys_and_its_descriptions_fit_besid
         await pilot.press("g", "j")
         await settle(pilot, app)
         assert scroll.scroll_y == 1
+
+
+async def test_an_answer_that_comes_while_the_app_closes_is_dropped(tmp_path):
+    """Quitting right after a document opens: its suggestions, scored in a worker, can come back
+    after the reader is gone. That is no error to show (it once failed a short test in CI)."""
+    from textual.css.query import NoMatches
+    from textual.worker import WorkerFailed
+
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(120, 40)):
+        app._running = False  # what Textual's shutdown sets first, before it removes the widgets
+        app._handle_exception(WorkerFailed(NoMatches("No nodes match 'Reader'")))
+        app._handle_exception(NoMatches("No nodes match 'Inspector'"))
+        assert app._exception is None
+        app._running = True

@@ -85,3 +85,4 @@ async def test_the_binding_chains_typeahead_reads_are_there(tmp_path):
         chain, modal_chain = binding_chains(app.screen)
         assert any("slash" in bindings.key_to_bindings for _, bindings in modal_chain)
         assert len(chain) >= len(modal_chain) > 0
+

@@ -224,8 +224,11 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if isinstance(error, WorkerFailed) and isinstance(error.error, (CorpusError, sqlite3.Error)):
             self.show_database_error(error.error)
             return
-        if isinstance(error, NoMatches) and not self._running:
-            return  # the app is closing: a message that came after its widgets went has nothing to update
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, NoMatches) and not self._running:
+            # The app is closing: a message, or a worker's answer (suggestions scored), that came
+            # after its widgets went has nothing to update.
+            return
         super()._handle_exception(error)
 
     def _document_exists(self, document_id: int) -> bool:
