@@ -291,3 +291,13 @@ def test_a_correction_that_does_not_carry_to_other_documents_is_not_used():
     kept = fit_correction(model, agreeing, documents=documents)  # every document says the same: kept
     assert kept.tokens
     assert log_loss(model, kept, agreeing) < log_loss(model, None, agreeing)
+
+
+def test_evaluate_counts_the_lines_of_a_file_that_ends_in_a_newline(make_corpus, open_corpus):
+    from corpus_tui.core.suggest.evaluate import GoldPage
+
+    corpus = open_corpus(make_corpus({"a.txt": "Home\nNews\n\nThe article reads well.\n"}))
+    corpus.scan()
+    assert corpus.evaluate_suggestions([GoldPage("a.txt", frozenset({1}), frozenset({4}))])["lines"] == 2
+    with pytest.raises(InvalidValue, match=r"gold.jsonl:3: line 5 is past the end of a.txt \(4 lines\)"):
+        corpus.evaluate_suggestions([GoldPage("a.txt", frozenset({5}), frozenset(), "gold.jsonl:3")])

@@ -317,3 +317,15 @@ async def test_an_answer_that_comes_while_the_app_closes_is_dropped(tmp_path):
         app._handle_exception(NoMatches("No nodes match 'Inspector'"))
         assert app._exception is None
         app._running = True
+
+
+async def test_the_panels_come_back_when_the_terminal_grows_behind_a_dialog(tmp_path):
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.resize_terminal(140, 40)
+        await settle(pilot, app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not app.screen.has_class("-hide-inspector") and not app.screen.has_class("-hide-list")

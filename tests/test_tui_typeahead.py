@@ -10,16 +10,17 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, TextArea
 
-from tui_support import FIRST, app_on, db_rows, seeds_copy, settle
+from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
 
-KEY_NAMES = {"/": "slash", " ": "space", "\r": "enter", "\x1b": "escape"}
+KEY_NAMES = {"/": "slash", " ": "space", "\r": "enter", "\x1b": "escape", "]": "right_square_bracket",
+             "\x11": "ctrl+q"}
 
 
 def burst(app, text: str) -> None:
     """Post ``text`` to the app as the driver does for one read of the terminal."""
     for character in text:
         key = KEY_NAMES.get(character, character)
-        app.post_message(events.Key(key, None if key in ("enter", "escape") else character))
+        app.post_message(events.Key(key, None if key in ("enter", "escape", "ctrl+q") else character))
 
 
 def events_of(folder) -> list[str]:
@@ -86,3 +87,64 @@ async def test_the_binding_chains_typeahead_reads_are_there(tmp_path):
         assert any("slash" in bindings.key_to_bindings for _, bindings in modal_chain)
         assert len(chain) >= len(modal_chain) > 0
 
+
+
+def status_of(folder, path: str = FIRST) -> str:
+    return db_rows(folder, "SELECT status FROM documents WHERE path = ?", (path,))[0]["status"]
+
+
+async def test_keys_before_a_box_key_are_handled_first_in_their_order(tmp_path):
+    """]t…: the next document, then its tag picker (not the tag on the document before)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        burst(app, "]tnewtag\r")
+        await settle(pilot, app, lambda: bool(db_rows(folder, "SELECT 1 FROM document_tags")))
+        tagged = db_rows(folder, "SELECT d.path FROM document_tags dt JOIN documents d ON d.id = dt.document_id")
+        assert tagged == [{"path": SECOND}]
+        await pilot.press("escape")
+        burst(app, "r/us")  # reviewed first, then a find for "us"
+        await settle(pilot, app, lambda: app.query_one("#find", Input).value == "us")
+        assert status_of(folder, SECOND) == "reviewed"
+        await pilot.press("escape", "escape")
+        burst(app, "jjj/Iraq")  # the moves, then the find from where they left the cursor
+        await settle(pilot, app, lambda: app.query_one("#find", Input).value == "Iraq")
+        assert app._find_origin > 0
+
+
+async def test_enter_in_a_burst_closes_the_box_and_the_keys_after_it_are_commands(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        burst(app, "/Iraq\rr")
+        await settle(pilot, app, lambda: status_of(folder) == "reviewed")
+        assert app.query_one("#find", Input).value == "Iraq" and app.focused is app.reader
+
+
+async def test_ctrl_q_at_the_end_of_a_burst_keeps_the_whole_draft(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        burst(app, "mdraft\x11")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if not app.is_running:
+                break
+    assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "draft"}]
+
+
+async def test_slash_in_the_repeats_list_takes_a_burst_into_the_filter_and_marks_nothing(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R", "enter", "minus")  # to the list; 2 documents or more
+        screen = app.screen
+        await settle(pilot, app, lambda: screen.listing.count > 0)
+        assert app.focused is screen.listing
+        burst(app, "/mosul")
+        await settle(pilot, app, lambda: screen.filter_box.value == "mosul")
+        assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans") == [{"n": 0}]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -225,7 +225,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             self.show_database_error(error.error)
             return
         cause = error.error if isinstance(error, WorkerFailed) else error
-        if isinstance(cause, NoMatches) and not self._running:
+        if isinstance(cause, (NoMatches, ScreenStackError)) and not self._running:
             # The app is closing: a message, or a worker's answer (suggestions scored), that came
             # after its widgets went has nothing to update.
             return
@@ -239,8 +239,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._fit_panels(event.size.width)
 
     def _fit_panels(self, width: int) -> None:
-        self.screen.set_class(self._user_panels.get("inspector", width < NARROW_WIDTH), "-hide-inspector")
-        self.screen.set_class(self._user_panels.get("list", width < TINY_WIDTH), "-hide-list")
+        main = self.screen_stack[0]  # the panels' screen, also while a dialog is open over it
+        main.set_class(self._user_panels.get("inspector", width < NARROW_WIDTH), "-hide-inspector")
+        main.set_class(self._user_panels.get("list", width < TINY_WIDTH), "-hide-list")
 
     def refresh_progress(self) -> None:
         """Recount reviewed documents: after status changes, scans and reloads, not per key."""
@@ -390,7 +391,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def action_focus_filter(self) -> None:
         self.screen.remove_class("-hide-list")
         self._user_panels["list"] = False
-        self.hold_keys_for(self.query_one("#filter", Input).focus())
+        self.hold_keys(self.query_one("#filter", Input).focus())
 
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
@@ -496,7 +497,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         find.value = ""  # a new search, as / starts one in vim
         find.add_class("shown")
         find.focus()
-        self.hold_keys_for(find)
+        self.hold_keys(find)
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:

@@ -26,22 +26,26 @@ if TYPE_CHECKING:
 
 class SuggestingMixin:
     _marks_seen: tuple[tuple[int, int], ...] | None = None  # the open document's boilerplate, last drawn
+    _scoring = 0  # bumped by every request to score: an older answer that comes late is dropped
+
     def load_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is not None:
-            self._score_document(self.doc.id)
+            self._scoring += 1
+            self._score_document(self.doc.id, self._scoring)
 
     @work(thread=True, exclusive=True, group="suggestions")
-    def _score_document(self: "CorpusApp", document_id: int) -> None:  # type: ignore[misc]
+    def _score_document(self: "CorpusApp", document_id: int, request: int) -> None:  # type: ignore[misc]
         try:
             with self.worker_corpus() as corpus:
                 found = corpus.suggestions(document_id)
         except CorpusError:
             return  # suggestions are a help: a busy or changed database only delays them
-        self.call_from_thread(self._show_suggestions, document_id, found)
+        self.call_from_thread(self._show_suggestions, document_id, request, found)
 
-    def _show_suggestions(self: "CorpusApp", document_id: int, found: list[Suggestion]) -> None:  # type: ignore[misc]
-        if self.doc is None or self.doc.id != document_id:
-            return  # another document is open now
+    def _show_suggestions(self: "CorpusApp", document_id: int, request: int,  # type: ignore[misc]
+                          found: list[Suggestion]) -> None:
+        if self.doc is None or self.doc.id != document_id or request != self._scoring:
+            return  # another document is open now, or a newer scoring is on its way
         self.suggestions = found
         self._draw_suggestions()
 
@@ -80,7 +84,7 @@ class SuggestingMixin:
                                                             reason=f"suggested: {suggestion.reason}")):
             self.suggestions = [s for s in self.suggestions
                                 if not (suggestion.start <= s.start and s.end <= suggestion.end)]
-            self._after_decision(suggestion)
+            self._after_decision(suggestion, rescore=False)  # the new mark rescored it (follow_marks)
 
     def action_reject_suggestion(self: "CorpusApp") -> None:  # type: ignore[misc]
         suggestion = self._current_or_say()
@@ -95,12 +99,13 @@ class SuggestingMixin:
                                 if line_fingerprint(text[s.start : s.end]) != rejected]
             self._after_decision(suggestion)
 
-    def _after_decision(self: "CorpusApp", decided: Suggestion) -> None:  # type: ignore[misc]
+    def _after_decision(self: "CorpusApp", decided: Suggestion, rescore: bool = True) -> None:  # type: ignore[misc]
         self._draw_suggestions()
         following = next((s for s in self.suggestions if s.start > decided.start), None)
         if following is not None:
             self.reader.move_to(following.start, center=True)
-        self.load_suggestions()  # scored again in the background: marks change the neighbours
+        if rescore:
+            self.load_suggestions()  # scored again in the background: a rejection teaches the learner
 
     def action_accept_all_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None or not self.show_suggestions or not self.suggestions:
@@ -114,7 +119,6 @@ class SuggestingMixin:
             self._draw_suggestions()
             self.notify(f"Accepted {plural(len(wanted), 'suggestion')} "
                         f"({plural(done[0].ranges, 'range')} marked; u undoes them all)", markup=False)
-            self.load_suggestions()
 
     def action_next_suggestion(self: "CorpusApp", step: int = 1) -> None:  # type: ignore[misc]
         if not self.show_suggestions or not self.suggestions:

@@ -1,21 +1,25 @@
 """Keys typed faster than a box opens go into the box.
 
-A paste, key repeat or a slow SSH link delivers ``/war`` in one read of the
-terminal. Textual hands every key of it to the widget focused at that instant,
-before ``/`` has run and the find box has the focus: ``w`` would turn wrapping
-off and ``a`` open the annotate dialog. vim and less put such keys in their
-prompt, and so does the app:
+Key repeat or a slow SSH link delivers ``/war`` in one read of the terminal.
+Textual hands every key of it to the widget focused at that instant, before ``/``
+has run and the find box has the focus: ``w`` would turn wrapping off and ``a``
+open the annotate dialog. vim and less put such keys in their prompt, and so does
+the app:
 
-- a key bound to an action that opens a box (``OPENS_A_BOX``) runs as soon as the
-  app reads it, not after the keys before it reached the focused widget;
-- the keys read after it wait (``hold_keys_for``) until the box has the focus,
-  then go to it in the order they were typed;
-- if the box never takes the focus (it could not open), they are let go after
-  ``HOLD_SECONDS`` and handled as they would have been without the wait.
+- a key bound to an action that opens a box (``OPENS_A_BOX``, found the way
+  Textual will find it) goes its usual way, in order after the keys before it;
+  the keys read after it are held (``hold_keys``);
+- once a box has the focus, the held keys are handed over in the order typed,
+  one step at a time: a key that is not text (enter, esc, tab, ctrl+…) is handed
+  over only when the keys before it have been handled, and the keys after it only
+  when it has been (enter closes the find box: what follows is a command again);
+- if no box takes the focus (the action had nothing to open), they are let go after
+  ``HOLD_SECONDS`` the same way.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -28,9 +32,16 @@ if TYPE_CHECKING:
     from .app import CorpusApp
 
 # The actions, by binding action name, after which the user types into a box.
-OPENS_A_BOX = frozenset({"find", "focus_filter", "tag_picker", "annotate", "edit_note", "search_corpus", "repeats"})
+OPENS_A_BOX = frozenset({
+    "find", "focus_filter", "tag_picker", "annotate", "edit_note", "search_corpus", "repeats",
+    "filter",  # the repeats view's / back to its box
+})
 HOLD_SECONDS = 1.0
+SETTLE_SECONDS = 0.005  # how often a paced hand-over looks whether the last key was handled
+SETTLE_AT_MOST = 0.3  # a screen that never goes quiet (a progress bar) does not stall the keys
 TEXT_WIDGETS = (Input, TextArea)
+
+HeldEvent = events.Key | events.Paste
 
 
 def action_name(action: str) -> str:
@@ -40,59 +51,68 @@ def action_name(action: str) -> str:
 
 def binding_chains(screen: Screen) -> tuple[list, list]:  # type: ignore[type-arg]
     """Textual's binding chains of ``screen`` (all of them; from the focused widget up to the
-    modal boundary). Private to Textual: a version without them only loses the early run."""
+    modal boundary). Private to Textual: a version without them only loses the holding."""
     return getattr(screen, "_binding_chain", []), getattr(screen, "_modal_binding_chain", [])
 
 
-class TypeaheadMixin:
-    """For ``CorpusApp``: ``on_event`` runs box-opening keys at once and holds the keys after them."""
+def is_text_key(event: HeldEvent) -> bool:
+    """A key a box takes as text, which moves no focus."""
+    return isinstance(event, events.Key) and event.is_printable
 
-    _held_keys: list[events.Key | events.Paste] | None = None
-    _hold_target: Widget | Screen | None = None
+
+class TypeaheadMixin:
+    """For ``CorpusApp``: ``on_event`` holds the keys after a box-opening key until the box has them."""
+
+    _held_keys: list[HeldEvent] | None = None  # None: not holding
+    _hold_target: Widget | Screen | None = None  # None: whichever box takes the focus
     _hold_timer: Timer | None = None
+    _handing_over = False  # the box has the focus: the held keys are going to it
+    _pending_settle = False  # a key that may move the focus was handed over: wait for it
+    _settle_since: float | None = None  # when the hand-over started waiting for quiet
 
     async def on_event(self: "CorpusApp", event: events.Event) -> None:  # type: ignore[misc]
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if self._held_keys is not None:
                 self._held_keys.append(event)
                 return
-            if isinstance(event, events.Key) and await self._open_box_now(event.key):
-                return
+            if isinstance(event, events.Key) and self._opens_a_box(event.key):
+                self.hold_keys()
         await super().on_event(event)  # type: ignore[misc]
 
-    async def _open_box_now(self: "CorpusApp", key: str) -> bool:
-        """Run ``key``'s binding now when it opens a box from a widget that does not take text.
-        Mirrors Textual's own order: priority bindings first (left to it), then the focused
-        widget's chain up to the app."""
+    def _opens_a_box(self: "CorpusApp", key: str) -> bool:  # type: ignore[misc]
+        """Whether Textual will run a box-opening action for ``key``: no priority binding,
+        a focused widget that does not take text, and the first binding on the chain from
+        it up to the app opens a box."""
         if isinstance(self.focused, TEXT_WIDGETS):
             return False
-        screen = self.screen
-        chain, modal_chain = binding_chains(screen)
+        chain, modal_chain = binding_chains(self.screen)
         if any(binding.priority for _, bindings in chain for binding in bindings.key_to_bindings.get(key, ())):
             return False
         for namespace, bindings in modal_chain:
             for binding in bindings.key_to_bindings.get(key, ()):
-                if action_name(binding.action) not in OPENS_A_BOX:
-                    return False  # the key's first binding does something else: Textual's path
-                if not await self.run_action(binding.action, namespace):
-                    return False
-                if self.screen is not screen:  # a dialog: hold for its text box
-                    self.hold_keys_for(self.screen)
-                return True
+                if not self._check_action_state(binding.action, namespace):
+                    continue  # an action off or dimmed here (no document): Textual goes on to the next
+                return action_name(binding.action) in OPENS_A_BOX
         return False
 
-    def hold_keys_for(self: "CorpusApp", target: Widget | Screen) -> None:  # type: ignore[misc]
-        """Hold the keys read from now on until ``target`` (a box, or a screen's first box)
-        has the focus."""
+    def hold_keys(self: "CorpusApp", target: Widget | Screen | None = None) -> None:  # type: ignore[misc]
+        """Hold the keys read from now on until ``target`` (a box, or a screen's first box;
+        None: any box) has the focus."""
         if self._held_keys is None:
             self._held_keys = []
         self._hold_target = target
+        self._handing_over = False
+        self._restart_hold_timer()
+
+    def _restart_hold_timer(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self._hold_timer is not None:
             self._hold_timer.stop()
-        self._hold_timer = self.set_timer(HOLD_SECONDS, self._let_held_keys_go)
+        self._hold_timer = self.set_timer(HOLD_SECONDS, self._hand_over)
 
     def _is_hold_target(self, widget: Widget) -> bool:
         target = self._hold_target
+        if target is None:
+            return isinstance(widget, TEXT_WIDGETS)
         if widget is target:
             return True
         if isinstance(target, Screen) and widget.screen is target:
@@ -100,17 +120,44 @@ class TypeaheadMixin:
         return False
 
     async def on_descendant_focus(self: "CorpusApp", event: events.DescendantFocus) -> None:  # type: ignore[misc]
-        if self._held_keys is not None and self._is_hold_target(event.widget):
-            await self._let_held_keys_go()
+        if self._held_keys is not None and not self._handing_over and self._is_hold_target(event.widget):
+            await self._hand_over()
 
-    async def _let_held_keys_go(self: "CorpusApp") -> None:  # type: ignore[misc]
-        """Handle the held keys in order, as Textual would have (to the focused widget)."""
-        held, self._held_keys, self._hold_target = self._held_keys or [], None, None
+    async def _hand_over(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """Hand the held keys to the focused widget in order, pacing the ones that may move
+        the focus; keys typed meanwhile queue behind them."""
         if self._hold_timer is not None:
             self._hold_timer.stop()
             self._hold_timer = None
-        for event in held:
-            if self._held_keys is not None:  # a held key opened another box: the rest wait for it
-                self._held_keys.append(event)
-            else:
-                await self.on_event(event)
+        self._handing_over = True
+        while self._held_keys:
+            event = self._held_keys[0]
+            # A key after one that may move the focus, or one that may itself (enter, esc,
+            # ctrl+q), waits until the keys before it have been handled.
+            if (self._pending_settle or not is_text_key(event)) and not self._settled():
+                self.set_timer(SETTLE_SECONDS, self._hand_over)
+                return
+            self._settle_since = None
+            self._held_keys.pop(0)
+            self._pending_settle = not is_text_key(event)
+            if isinstance(event, events.Key) and self._opens_a_box(event.key):
+                await super().on_event(event)  # type: ignore[misc]
+                self.hold_keys()  # the rest wait for the box it opens
+                return
+            await super().on_event(event)  # type: ignore[misc]
+        self._held_keys, self._hold_target, self._handing_over = None, None, False
+
+    def _settled(self: "CorpusApp") -> bool:  # type: ignore[misc]
+        """Every key handed over so far has been handled: no message waits in the focused
+        widget, its ancestors or the app (the path a key takes, bubbling up to the bindings)."""
+        now = time.monotonic()
+        if self._settle_since is None:
+            self._settle_since = now
+        elif now - self._settle_since > SETTLE_AT_MOST:
+            return True
+        node = self.focused
+        while node is not None:
+            if node.message_queue_size:
+                return False
+            node = node.parent
+        return not self.message_queue_size and not self.screen.message_queue_size

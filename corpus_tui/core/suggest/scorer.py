@@ -112,7 +112,8 @@ class SuggestMixin(CorpusBase):
             document = self.document_by_path(page.path)
         except DocumentNotFound as error:
             raise page.located(str(error)) from None
-        lines = self.text(document.id).count("\n") + 1
+        text = self.text(document.id)
+        lines = text.count("\n") + (not text.endswith("\n"))  # a final newline ends a line, it starts none
         past = max(page.boilerplate_lines | page.content_lines, default=0)
         if past > lines:
             raise page.located(f"line {past} is past the end of {page.path} ({lines} lines)")
