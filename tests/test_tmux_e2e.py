@@ -202,9 +202,12 @@ def test_near_duplicates_in_a_real_terminal(tmp_path, tmux_app):
                     ignore=shutil.ignore_patterns("annotations.db*"))
     app = tmux_app(folder)
     app.wait_for("reviewed 0/5")
-    screen = app.wait_for(" ≈1│")  # the list shows the two documents' cluster
-    rows = [line for line in screen.splitlines() if " ≈1│" in line]
-    assert len(rows) == 2 and "Video: Iraqi Force" in rows[0] and "date 2017-07-08 Po" in rows[1]
+    deadline = time.monotonic() + 30  # the list shows the two documents' cluster (rows fill in as they load)
+    rows: list[str] = []
+    while len(rows) < 2 and time.monotonic() < deadline:
+        rows = [line for line in app.screen().splitlines() if " ≈1│" in line]
+        time.sleep(0.1)
+    assert len(rows) == 2 and "Video: Iraqi Force" in rows[0] and "date 2017-07-08 Po" in rows[1], rows
     app.keys("]")  # 001; the inspector shows at 120 columns
     app.wait_for("near-duplicates (1)")
     app.wait_for("containment 0.68)")  # after the path of 000, wrapped in the narrow inspector
