@@ -12,7 +12,7 @@ from textual.widgets import Input, TextArea
 
 from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
 
-KEY_NAMES = {"/": "slash", " ": "space", "\r": "enter", "\x1b": "escape", "]": "right_square_bracket",
+KEY_NAMES = {"/": "slash", "?": "question_mark", " ": "space", "\r": "enter", "\x1b": "escape", "]": "right_square_bracket",
              "\x11": "ctrl+q"}
 
 
@@ -148,3 +148,19 @@ async def test_slash_in_the_repeats_list_takes_a_burst_into_the_filter_and_marks
         burst(app, "/mosul")
         await settle(pilot, app, lambda: screen.filter_box.value == "mosul")
         assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans") == [{"n": 0}]
+
+
+async def test_a_command_after_the_box_closed_in_a_burst_is_handled_before_the_keys_after_it(tmp_path):
+    """/x⏎ closes the find; ? opens help, and the j after it scrolls help, not the reader."""
+    from textual.containers import VerticalScroll
+
+    from corpus_tui.tui.screens.help import HelpScreen
+
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        burst(app, "/Iraq\r?jj")
+        await settle(pilot, app, lambda: isinstance(app.screen, HelpScreen)
+                     and app.screen.query_one(VerticalScroll).scroll_y == 2)
+        cursor = app.reader.cursor
+        assert app.reader.text[cursor:].startswith("Iraq")  # the find's match: j did not move it

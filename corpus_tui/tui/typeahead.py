@@ -139,7 +139,9 @@ class TypeaheadMixin:
                 return
             self._settle_since = None
             self._held_keys.pop(0)
-            self._pending_settle = not is_text_key(event)
+            # Text for a box moves nothing; any other key, or a letter that is a command (the box
+            # closed, the reader has the focus), may open a screen or move the focus.
+            self._pending_settle = not is_text_key(event) or not isinstance(self.focused, TEXT_WIDGETS)
             if isinstance(event, events.Key) and self._opens_a_box(event.key):
                 await super().on_event(event)  # type: ignore[misc]
                 self.hold_keys()  # the rest wait for the box it opens
