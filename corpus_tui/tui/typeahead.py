@@ -38,7 +38,7 @@ OPENS_A_BOX = frozenset({
 })
 HOLD_SECONDS = 1.0
 SETTLE_SECONDS = 0.005  # how often a paced hand-over looks whether the last key was handled
-SETTLE_AT_MOST = 0.3  # a screen that never goes quiet (a progress bar) does not stall the keys
+SETTLE_AT_MOST = 3.0  # a screen that never goes quiet (a progress bar) does not stall the keys for ever
 TEXT_WIDGETS = (Input, TextArea)
 
 HeldEvent = events.Key | events.Paste
@@ -151,7 +151,8 @@ class TypeaheadMixin:
 
     def _settled(self: "CorpusApp") -> bool:  # type: ignore[misc]
         """Every key handed over so far has been handled: no message waits in the focused
-        widget, its ancestors or the app (the path a key takes, bubbling up to the bindings)."""
+        widget, its ancestors or the app (the path a key takes, bubbling up to the bindings),
+        nor in any widget of the screen on top."""
         now = time.monotonic()
         if self._settle_since is None:
             self._settle_since = now
@@ -162,4 +163,7 @@ class TypeaheadMixin:
             if node.message_queue_size:
                 return False
             node = node.parent
-        return not self.message_queue_size and not self.screen.message_queue_size
+        # A screen just pushed (help, a dialog) is still mounting its widgets: keys for it wait.
+        screen = self.screen
+        return not (self.message_queue_size or screen.message_queue_size
+                    or any(widget.message_queue_size for widget in screen.walk_children()))

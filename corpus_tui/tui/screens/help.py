@@ -72,12 +72,15 @@ class HelpScreen(ModalScreen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(Static).update(binding_rows(self.sections, description_width(event.size.width)))
 
+    # After the next refresh: a key typed as the screen opens must not scroll it before its
+    # text is laid out (the scroll would be clamped to nothing).
     def action_scroll(self, lines: int) -> None:
-        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
+        scroll = self.query_one(VerticalScroll)  # scroll_down/up add to a scroll still pending
+        self.call_after_refresh(scroll.scroll_down if lines > 0 else scroll.scroll_up, animate=False)
 
     def action_scroll_to(self, end: int) -> None:
         scroll = self.query_one(VerticalScroll)
-        scroll.scroll_end(animate=False) if end else scroll.scroll_home(animate=False)
+        self.call_after_refresh(scroll.scroll_end if end else scroll.scroll_home, animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
