@@ -391,7 +391,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def action_focus_filter(self) -> None:
         self.screen.remove_class("-hide-list")
         self._user_panels["list"] = False
-        self.hold_keys(self.query_one("#filter", Input).focus())
+        self.query_one("#filter", Input).focus()
 
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
@@ -497,7 +497,6 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         find.value = ""  # a new search, as / starts one in vim
         find.add_class("shown")
         find.focus()
-        self.hold_keys(find)
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
@@ -64,7 +63,6 @@ class TypeaheadMixin:
     """For ``CorpusApp``: ``on_event`` holds the keys after a box-opening key until the box has them."""
 
     _held_keys: list[HeldEvent] | None = None  # None: not holding
-    _hold_target: Widget | Screen | None = None  # None: whichever box takes the focus
     _hold_timer: Timer | None = None
     _handing_over = False  # the box has the focus: the held keys are going to it
     _pending_settle = False  # a key that may move the focus was handed over: wait for it
@@ -95,12 +93,10 @@ class TypeaheadMixin:
                 return action_name(binding.action) in OPENS_A_BOX
         return False
 
-    def hold_keys(self: "CorpusApp", target: Widget | Screen | None = None) -> None:  # type: ignore[misc]
-        """Hold the keys read from now on until ``target`` (a box, or a screen's first box;
-        None: any box) has the focus."""
+    def hold_keys(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """Hold the keys read from now on until a box (an Input or TextArea) has the focus."""
         if self._held_keys is None:
             self._held_keys = []
-        self._hold_target = target
         self._handing_over = False
         self._restart_hold_timer()
 
@@ -109,18 +105,8 @@ class TypeaheadMixin:
             self._hold_timer.stop()
         self._hold_timer = self.set_timer(HOLD_SECONDS, self._hand_over)
 
-    def _is_hold_target(self, widget: Widget) -> bool:
-        target = self._hold_target
-        if target is None:
-            return isinstance(widget, TEXT_WIDGETS)
-        if widget is target:
-            return True
-        if isinstance(target, Screen) and widget.screen is target:
-            return isinstance(widget, TEXT_WIDGETS) or not target.query("Input, TextArea")
-        return False
-
     async def on_descendant_focus(self: "CorpusApp", event: events.DescendantFocus) -> None:  # type: ignore[misc]
-        if self._held_keys is not None and not self._handing_over and self._is_hold_target(event.widget):
+        if self._held_keys is not None and not self._handing_over and isinstance(event.widget, TEXT_WIDGETS):
             await self._hand_over()
 
     async def _hand_over(self: "CorpusApp") -> None:  # type: ignore[misc]
@@ -147,7 +133,7 @@ class TypeaheadMixin:
                 self.hold_keys()  # the rest wait for the box it opens
                 return
             await super().on_event(event)  # type: ignore[misc]
-        self._held_keys, self._hold_target, self._handing_over = None, None, False
+        self._held_keys, self._handing_over = None, False
 
     def _settled(self: "CorpusApp") -> bool:  # type: ignore[misc]
         """Every key handed over so far has been handled: no message waits in the focused
