@@ -11,6 +11,7 @@ then scored again in the background.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -63,7 +64,13 @@ class SuggestingMixin:
         seen, self._marks_seen = self._marks_seen, marked
         if seen is None or seen == marked:  # just opened (its scoring is under way), or unchanged
             return
-        kept = [s for s in self.suggestions if not any(start <= s.start and s.end <= end for start, end in marked)]
+        starts = [start for start, _ in marked]  # marks are merged: sorted, never overlapping
+
+        def covered(suggestion: Suggestion) -> bool:
+            at = bisect_right(starts, suggestion.start) - 1
+            return at >= 0 and suggestion.end <= marked[at][1]
+
+        kept = [s for s in self.suggestions if not covered(s)]
         if len(kept) != len(self.suggestions):
             self.suggestions = kept
             self._draw_suggestions()
