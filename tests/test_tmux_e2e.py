@@ -160,9 +160,10 @@ def test_repeats_view_in_a_real_terminal(tmp_path, tmux_app):
     app = tmux_app(folder)
     app.wait_for("reviewed 0/4")
     app.keys("R")
-    app.wait_for("Support our work: donate today")
-    screen = app.wait_for("4 docs")
-    assert "1 passage in 3 or more documents" in screen
+    # Only the view says this (the reader shows the passage and the list says "4 docs" too); a
+    # view opened before the scan's end counts the repeats again when it ends.
+    screen = app.wait_for("1 passage in 3 or more documents")
+    assert "Support our work: donate today" in screen and "4 docs " in screen
     app.type("mu donate")  # the view opens in its filter box: m and u are letters there
     app.wait_for("0 passages in 3 or more documents")
     app.keys(*["BSpace"] * 9, pause=0.05)

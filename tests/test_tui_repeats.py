@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual.widgets import Input, OptionList
 from tui_support import app_on, settle
 
 from corpus_tui import Corpus
+from corpus_tui.tui.scan_process import ScanProcess
 from corpus_tui.tui.screens.repeats import RepeatsScreen
 
 FOOTER = "Subscribe to our newsletter for more stories"
@@ -82,6 +85,36 @@ async def test_the_view_opens_in_its_filter_box_so_typing_filters_and_marks_noth
         assert app.focused is screen.listing
         await pilot.press("slash", "x")  # / goes back to the box
         assert app.focused is screen.filter_box and screen.filter_box.value == "x"
+
+
+async def test_a_view_opened_during_the_first_scan_lists_the_repeats_when_it_ends(tmp_path, monkeypatch):
+    """The repeats are counted at the scan's end: a view opened before then re-reads them."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name in "abcd":
+        (folder / f"{name}.txt").write_text(f"Story {name} begins here with words.\n\n{FOOTER}\n")
+    scan_may_run = threading.Event()
+    real_run = ScanProcess.run
+
+    def held_run(self, report):  # type: ignore[no-untyped-def]
+        assert scan_may_run.wait(30)
+        return real_run(self, report)
+
+    monkeypatch.setattr(ScanProcess, "run", held_run)
+    app = app_on(folder, scan_on_open=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        screen = app.screen
+        assert isinstance(screen, RepeatsScreen)
+        for _ in range(100):  # the scan waits, so the view can only list nothing
+            await pilot.pause(0.02)
+            if "0 passages" in str(screen.query_one("#repeats-status").render()):
+                break
+        assert rows(app) == []
+        scan_may_run.set()
+        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        assert FOOTER in rows(app)[0] and "4 docs" in rows(app)[0] and app.screen is screen
+        assert "1 passage in 3 or more documents" in str(screen.query_one("#repeats-status").render())
 
 
 async def test_hostile_passage_text_is_shown_as_text(tmp_path):

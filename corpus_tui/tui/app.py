@@ -479,6 +479,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if result.added or result.changed or result.renamed or result.missing:
             self.notify(f"Scan: {result.line()}", markup=False)
             self.reload_list()
+            for screen in self.screen_stack:
+                if isinstance(screen, RepeatsScreen):
+                    screen.corpus_changed()  # opened during the scan: the repeats are counted at its end
             if self.doc is not None:
                 self.open_document(self.doc.id, cursor=self.reader.cursor)
 

@@ -131,6 +131,12 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.query_one(LoadingIndicator).add_class("busy")
         self._load(self.generation, self.min_docs, self.filter_box.value, cursor)
 
+    def corpus_changed(self) -> None:
+        """Other writes changed what is repeated (a scan ended): the passages are listed again,
+        unless one passage's documents are on screen, which esc re-reads anyway."""
+        if self.showing is None:
+            self.refresh_list(cursor=self.listing.cursor)
+
     @on(Input.Changed, "#repeats-filter")
     def _filter_changed(self) -> None:
         self.showing = None
