@@ -14,7 +14,7 @@ from test_suggest import assert_one_line_error
 
 from corpus_tui import Corpus
 from corpus_tui.core.apply_records import ATTRIBUTE, Job, _loads, find_partitions, run_local
-from corpus_tui.core.bundle import BadBundle, apply_bundle, bundle_from_dict, load_bundle, make_bundle
+from corpus_tui.core.bundle import BadBundle, apply_bundle, bundle_from_dict, clean_and_ranges, load_bundle, make_bundle
 from corpus_tui.core.export import export
 
 APPEAL = "If you're able, and if you like our content and approach, please support the project."
@@ -61,6 +61,7 @@ def test_apply_bundle_gives_exports_clean_text_and_the_marked_ranges(ruled_seeds
         assert applied.clean_text == exported[path]["clean_text"]
         assert [[b["start"], b["end"]] for b in exported[path]["boilerplate"]] == [s[:2] for s in applied.spans]
         assert all(s[2] == 1.0 for s in applied.spans)
+        assert clean_and_ranges(bundle, text) == (applied.clean_text, [tuple(s[:2]) for s in applied.spans])
     assert sum(bool(apply_bundle(bundle, t).spans) for t in texts.values()) == 2  # 000 and 002
 
 
@@ -130,9 +131,9 @@ def test_a_partition_killed_midway_leaves_nothing_and_is_redone(ruled_seeds, tmp
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return apply_bundle(bundle, text)
+        return clean_and_ranges(bundle, text)
 
-    monkeypatch.setattr(apply_records, "apply_bundle", dying)
+    monkeypatch.setattr(apply_records, "clean_and_ranges", dying)  # what a JSONL line is applied by
     with pytest.raises(KeyboardInterrupt):
         run_local(job, partitions, workers=1)
     assert list((tmp_path / "out").iterdir()) == []  # no half partition, no temporary file

@@ -50,3 +50,14 @@ def test_the_cli_starts_without_loading_yaml_or_the_web():
         "heavy = ('yaml', 'frontmatter', 'urllib.request', 'http.client', 'ssl', 'xml.sax')\n"
         "print(sorted(m for m in sys.modules if m in heavy))\n"
     ) == "[]"
+
+
+def test_applying_a_bundle_loads_no_database():
+    """Every worker of ``apply`` (a process, a Dask worker, a Spark executor) imports the pure
+    function and the partition job: the store and sqlite-utils (which brings numpy where it is
+    installed) are 0.1 s a process and memory it would not use."""
+    assert printed_by(
+        "import sys, corpus_tui.core.bundle, corpus_tui.core.apply_records\n"
+        "heavy = ('sqlite_utils', 'numpy', 'click', 'textual', 'corpus_tui.core.store')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    ) == "[]"

@@ -305,3 +305,31 @@ def test_a_line_that_starts_no_wanted_passage_is_not_normalized():
     remembered = set(passages_module._SEEN)
     assert "Follow us today" in remembered and "Share this page" in remembered  # the paragraph's lines
     assert "The council met on Tuesday." not in remembered  # starts with a word no rule starts with
+
+
+def test_a_skipped_line_is_remembered_for_the_same_first_words_only(monkeypatch):
+    """A record met again (a crawl's exact copies) skips its content lines by one lookup; the
+    lines skipped for one bundle's first words are not skipped for another's, whose first
+    word they may be; and the set of them is bounded like the line cache."""
+    text = "Share this page\nFollow us today\n\nThe council met on Tuesday.\n"
+    found = passages(text)
+    [appeal] = [p for p in found if p.kind == "paragraph"]
+    [council] = [p for p in found if text[p.start:p.end].startswith("The council")]
+    share = frozenset({b"share"})
+    passages_module.forget_lines()
+    assert passages_module.matching_ranges(text, 0, frozenset({appeal.fingerprint}), None, share) == [
+        (appeal.start, appeal.end)]
+    assert "The council met on Tuesday." in passages_module._SKIPPED_LINES
+    # The same words, unpickled again (an equal set, not the same object): still skipped.
+    assert passages_module.matching_ranges(text, 0, frozenset({appeal.fingerprint}), None,
+                                           frozenset({b"share"})) == [(appeal.start, appeal.end)]
+    assert "The council met on Tuesday." in passages_module._SKIPPED_LINES
+    # Another bundle, whose rule is that line: it is found.
+    assert passages_module.matching_ranges(text, 0, frozenset({council.fingerprint}), None,
+                                           frozenset({b"the"})) == [(council.start, council.end)]
+    assert "The council met on Tuesday." not in passages_module._SKIPPED_LINES
+    monkeypatch.setattr(passages_module, "SKIPPED_MAX", 3)
+    passages_module.forget_lines()
+    many = "\n".join(f"Line {number} of an article" for number in range(10))
+    assert passages_module.matching_ranges(many, 0, frozenset({appeal.fingerprint}), None, share) == []
+    assert 0 < len(passages_module._SKIPPED_LINES) <= 3

@@ -52,7 +52,7 @@ from .apply_dedup import (
     work_folder,
 )
 from .apply_lsh import find_equal, pair_bands, spill_bands, verify_shard
-from .bundle import Bundle, apply_bundle
+from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
 from .durable import replace_durably
 from .errors import InvalidValue
 from .wording import plural
@@ -234,11 +234,11 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
                 kept = b""
             kept = kept.removeprefix(BOM)
         if kept.endswith(b"}"):
-            applied = apply_bundle(job.bundle, record[job.text_field])
-            spans = ", ".join([f"[{start}, {end}, {score!r}]" for start, end, score in applied.spans])
+            clean, marked = clean_and_ranges(job.bundle, record[job.text_field])
+            spans = ", ".join([f"[{start}, {end}, {SCORE_JSON}]" for start, end in marked])
             # Only the added fields are encoded: the line's own bytes are copied as they are.
-            return b"".join((kept[:-1], CLEAN_PREFIX, json_string_utf8(applied.clean_text),
-                             ATTRIBUTES_PREFIX, spans.encode("ascii"), FIELDS_END)), applied.clean_text
+            return b"".join((kept[:-1], CLEAN_PREFIX, json_string_utf8(clean),
+                             ATTRIBUTES_PREFIX, spans.encode("ascii"), FIELDS_END)), clean
     out = _applied(job, record)
     return _json_line(out).encode("utf-8"), out["clean_text"]
 
@@ -269,6 +269,7 @@ BOM = "\ufeff".encode("utf-8")  # json.loads skips one at a file's start; it is 
 CLEAN_PREFIX = f", {json.dumps('clean_text')}: ".encode("ascii")
 ATTRIBUTES_PREFIX = f", {json.dumps('attributes')}: {{{json.dumps(ATTRIBUTE)}: [".encode("ascii")
 FIELDS_END = b"]}}\n"
+SCORE_JSON = json.dumps(RULE_SCORE)  # every span's score, as json.dumps writes it: "1.0"
 
 
 def _applied(job: Job, record: dict[str, Any]) -> dict[str, Any]:

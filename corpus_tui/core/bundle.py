@@ -41,7 +41,6 @@ from .export.clean import clean_text
 from .front_matter import body_start_of
 from .normalize import NORMALIZATION_VERSION, fingerprint_utf8, normalize
 from .passages import first_word, matching_ranges
-from .store import now
 
 BUNDLE_FORMAT = "corpus-tui-rules"
 BUNDLE_VERSION = 1
@@ -106,6 +105,7 @@ def make_bundle(corpus: Any) -> dict[str, Any]:
     from .duplicates.pairs import DEFAULT_THRESHOLD
     from .duplicates.shingles import SHINGLE_WORDS
     from .duplicates.signatures import BANDS, MIN_WORDS, NUM_PERM, SEED
+    from .store import now  # here: applying a bundle (every worker of a crawl) needs no database
 
     return {
         "format": BUNDLE_FORMAT,
@@ -200,9 +200,16 @@ def _optional_text(value: Any) -> str | None:
 def apply_bundle(bundle: Bundle, text: str) -> Applied:
     """The boilerplate ranges the bundle's rules mark in ``text`` and the clean text (see the
     module docstring). Pure: the same bundle and text give the same result anywhere."""
+    clean, marked = clean_and_ranges(bundle, text)
+    return Applied(clean, [[start, end, RULE_SCORE] for start, end in marked])
+
+
+def clean_and_ranges(bundle: Bundle, text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``apply_bundle``'s clean text, and its spans as sorted ``(start, end)`` pairs (each of
+    score ``RULE_SCORE``): for a caller that writes them out itself."""
     body_start = body_start_of(text) if text.startswith("---") else 0
     marked = boilerplate_ranges(bundle, text, body_start)
-    return Applied(clean_text(text, marked), [[start, end, RULE_SCORE] for start, end in marked])
+    return clean_text(text, marked), marked
 
 
 def boilerplate_ranges(bundle: Bundle, text: str, body_start: int = 0) -> list[tuple[int, int]]:

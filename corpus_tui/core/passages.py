@@ -144,23 +144,29 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
         keys[-1] = raws[-1]
     seen = list(map(_SEEN.get, keys))
     if None in seen:  # blank lines are remembered too, so a record of known lines takes no loop
+        skipped = _skipped_lines(first_words) if first_words is not None else None
         for index, entry in enumerate(seen):
             if entry is None:
                 key = keys[index]
-                if first_words is None:
+                if skipped is None:
                     seen[index] = _SEEN.get(key) or _remember(key)
+                    continue
+                if key in skipped:
+                    seen[index] = _SKIPPED
                     continue
                 plain = plain_ascii_form(key)
                 if plain is not None:
                     word = plain.split(None, 1)
-                    if word and _plain_first_word(word[0]) not in first_words:
+                    if word and _plain_first_word(word[0]) not in first_words:  # type: ignore[operator]
                         seen[index] = _SKIPPED
+                        _skip(skipped, key)
                         continue
                 seen[index] = _SEEN.get(key) or _remember_form(key, plain)
-    starts = list(accumulate(map(_ONE.__add__, map(len, raws)), initial=body_start))  # and one past the end
+    # A line's start is the lengths of the lines before it, plus as many line breaks: its index.
+    before = list(accumulate(map(len, raws), initial=body_start))
     fingerprints = list(map(_FINGERPRINT, seen))
     hits = wanted & set(fingerprints)
-    found = [(starts[index], starts[index] + len(keys[index]))
+    found = [(before[index] + index, before[index] + index + len(keys[index]))
              for index, fingerprint_ in enumerate(fingerprints) if fingerprint_ in hits] if hits else []
     for block in _PARAGRAPH_LINES.finditer(bytes(map(_NON_BLANK, seen))):
         first, last = block.start(), block.end() - 1
@@ -176,14 +182,11 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
             pieces = list(filter(None, pieces))
             if paragraph_sizes is not None and sum(map(len, pieces)) + len(pieces) - 1 not in paragraph_sizes:
                 continue
-        start, end = starts[first], starts[last] + len(keys[last])
+        start, end = before[first] + first, before[last] + last + len(keys[last])
         known = _known(normalize(text[start:end])) if whole else _known_joined(pieces)
         if known and known[0] in wanted:
             found.append((start, end))
     return found
-
-
-_ONE = 1  # _ONE.__add__: a line's length plus its line break, added in C
 
 
 def first_word(normalized: str) -> bytes:
@@ -300,13 +303,43 @@ JOINED_MAX, JOINED_MAX_BYTES = 50_000, 1024
 _JOINED: dict[bytes, Known] = {}
 
 
+# The lines matching_ranges skipped (their first word starts no wanted passage), for the
+# first words they were skipped for: a record met again (a crawl's exact copies) skips its
+# content lines by one lookup. Apart from _SEEN, so a crawl's content, each line met once,
+# does not push out the boilerplate lines; bounded the same way, in fewer characters.
+SKIPPED_MAX, SKIPPED_MAX_CHARS = 100_000, 10_000_000
+_SKIPPED_LINES: set[str] = set()
+_skipped_for: AbstractSet[bytes] | None = None  # the first words _SKIPPED_LINES holds lines for
+_skipped_chars = 0
+
+
+def _skipped_lines(first_words: AbstractSet[bytes]) -> set[str]:
+    global _skipped_for, _skipped_chars
+    if first_words is not _skipped_for:
+        if first_words != _skipped_for:  # another bundle's (not the same one unpickled again)
+            _SKIPPED_LINES.clear()
+            _skipped_chars = 0
+        _skipped_for = first_words
+    return _SKIPPED_LINES
+
+
+def _skip(skipped: set[str], line: str) -> None:
+    global _skipped_chars
+    if len(skipped) >= SKIPPED_MAX or _skipped_chars + len(line) > SKIPPED_MAX_CHARS:
+        skipped.clear()
+        _skipped_chars = 0
+    skipped.add(line)
+    _skipped_chars += len(line)
+
+
 def forget_lines() -> None:
     """Empty the caches of lines and paragraphs met: for a process that goes on to other work
     (``apply --dedup``'s later stages), so their memory serves it."""
-    global _seen_chars
+    global _seen_chars, _skipped_for, _skipped_chars
     _SEEN.clear()
     _JOINED.clear()
-    _seen_chars = 0
+    _SKIPPED_LINES.clear()
+    _seen_chars, _skipped_for, _skipped_chars = 0, None, 0
 
 
 def _has_letters(normalized: str) -> bool:

@@ -46,9 +46,9 @@ _BYTES = tuple(value.encode("ascii") for value in _STR)
 def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
     """``text`` minus the ``boilerplate`` ranges, junctions tidied (see the module docstring)."""
     size = len(text)
-    cuts = [(max(0, start), min(size, end)) for start, end in boilerplate]
-    if not _merged(cuts):
-        cuts = ranges.merge(cuts)
+    cuts = boilerplate if isinstance(boilerplate, list) else list(boilerplate)
+    if not _merged(cuts, size):
+        cuts = ranges.merge([(max(0, start), min(size, end)) for start, end in cuts])
     if not cuts:
         return text
     whitespace, nl, crlf, space, empty = _BYTES if isinstance(text, bytes) else _STR
@@ -58,9 +58,10 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
     seen_content = bool(core)
     run: Any = first[len(core) :] if core else first  # the whitespace waiting at the current junction
     last = len(cuts)
-    for index in range(1, last + 1):
-        position = cuts[index - 1][1]
-        piece = text[position : cuts[index][0]] if index < last else text[position:]
+    stops = [start for start, _ in cuts]  # the kept piece after cut i ends at stops[i + 1]
+    stops.append(size)
+    for index, (_, position) in enumerate(cuts, 1):
+        piece = text[position : stops[index]]
         rest = piece.lstrip(whitespace)
         if not rest:  # nothing but whitespace between two ranges (or after the last one)
             run += piece
@@ -71,7 +72,7 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
             if not breaks:
                 out.append(space if run else empty)
             else:
-                out.append((crlf if crlf in run else nl) * min(breaks, 2) + run[run.rfind(nl) + 1 :])
+                out.append((crlf if crlf in run else nl) * (2 if breaks > 1 else 1) + run[run.rfind(nl) + 1 :])
         else:  # the text began with boilerplate: keep the next line's indentation
             out.append(run[run.rfind(nl) + 1 :])
         seen_content = True
@@ -86,11 +87,12 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
     return empty.join(out)
 
 
-def _merged(cuts: list[tuple[int, int]]) -> bool:
-    """Already sorted, non-empty, apart (as stored boilerplate is): no need to merge."""
+def _merged(cuts: list[tuple[int, int]], size: int) -> bool:
+    """Already inside the text, sorted, non-empty, apart (as stored boilerplate is, and what
+    ``apply`` hands over): no need to clip or merge."""
     end = -1
     for start, stop in cuts:
         if start <= end or stop <= start:
             return False
         end = stop
-    return True
+    return not cuts or (cuts[0][0] >= 0 and end <= size)
