@@ -263,7 +263,7 @@ def test_matching_ranges_are_the_passages_whose_fingerprint_is_wanted(document, 
     if data.draw(st.booleans()):
         passages_module._SEEN.clear()
         passages_module._JOINED.clear()
-    words = frozenset(passages_module.first_word(normalize(text[p.start:p.end])) for p in chosen)
+    words = frozenset().union(*(passages_module.openings(normalize(text[p.start:p.end])) for p in chosen))
     expected = sorted((p.start, p.end) for p in found if p.fingerprint in wanted)
     assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), sizes)) == expected
     assert sorted(passages_module.matching_ranges(text, body_start, frozenset(wanted), None)) == expected
@@ -298,8 +298,8 @@ def test_a_line_that_starts_no_wanted_passage_is_not_normalized():
     found = passages(text)
     [appeal] = [p for p in found if p.kind == "paragraph"]
     wanted = frozenset({appeal.fingerprint})
-    words = frozenset({passages_module.first_word(normalize(text[appeal.start:appeal.end]))})
-    assert words == {b"share"}
+    words = frozenset(passages_module.openings(normalize(text[appeal.start:appeal.end])))
+    assert words == {b"share", b"share this"}
     passages_module.forget_lines()
     assert passages_module.matching_ranges(text, 0, wanted, None, words) == [(appeal.start, appeal.end)]
     remembered = set(passages_module._SEEN)
@@ -315,21 +315,39 @@ def test_a_skipped_line_is_remembered_for_the_same_first_words_only(monkeypatch)
     found = passages(text)
     [appeal] = [p for p in found if p.kind == "paragraph"]
     [council] = [p for p in found if text[p.start:p.end].startswith("The council")]
-    share = frozenset({b"share"})
+    share = frozenset({b"share", b"share this"})
     passages_module.forget_lines()
     assert passages_module.matching_ranges(text, 0, frozenset({appeal.fingerprint}), None, share) == [
         (appeal.start, appeal.end)]
     assert "The council met on Tuesday." in passages_module._SKIPPED_LINES
     # The same words, unpickled again (an equal set, not the same object): still skipped.
     assert passages_module.matching_ranges(text, 0, frozenset({appeal.fingerprint}), None,
-                                           frozenset({b"share"})) == [(appeal.start, appeal.end)]
+                                           frozenset({b"share", b"share this"})) == [(appeal.start, appeal.end)]
     assert "The council met on Tuesday." in passages_module._SKIPPED_LINES
     # Another bundle, whose rule is that line: it is found.
     assert passages_module.matching_ranges(text, 0, frozenset({council.fingerprint}), None,
-                                           frozenset({b"the"})) == [(council.start, council.end)]
+                                           frozenset({b"the", b"the council"})) == [(council.start, council.end)]
     assert "The council met on Tuesday." not in passages_module._SKIPPED_LINES
     monkeypatch.setattr(passages_module, "SKIPPED_MAX", 3)
     passages_module.forget_lines()
     many = "\n".join(f"Line {number} of an article" for number in range(10))
     assert passages_module.matching_ranges(many, 0, frozenset({appeal.fingerprint}), None, share) == []
     assert 0 < len(passages_module._SKIPPED_LINES) <= 3
+
+
+def test_a_line_is_judged_by_its_first_two_words_and_a_one_word_line_by_its_first():
+    """A rule opening "the council" passes over "The weather…" (a crawl's prose starts with
+    "The" as often as its boilerplate); a one-word line may start a paragraph whose second word
+    is the next line's, so "Share" is normalized for a rule opening "share this"."""
+    text = "The weather was fine.\n\nThe council met today.\n\nShare\nthis page\n\nShare now\n"
+    found = {text[p.start:p.end]: p for p in passages(text)}
+    council, appeal = found["The council met today."], found["Share\nthis page"]
+    words = frozenset(passages_module.openings(normalize("The council met today."))
+                      | passages_module.openings(normalize("Share\nthis page")))
+    assert words == {b"the", b"the council", b"share", b"share this"}
+    passages_module.forget_lines()
+    assert sorted(passages_module.matching_ranges(text, 0, frozenset({council.fingerprint, appeal.fingerprint}),
+                                                  None, words)) == [(council.start, council.end),
+                                                                    (appeal.start, appeal.end)]
+    assert {"The weather was fine.", "Share now"} <= passages_module._SKIPPED_LINES
+    assert "Share" in passages_module._SEEN and "The council met today." in passages_module._SEEN

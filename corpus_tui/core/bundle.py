@@ -40,7 +40,7 @@ from .errors import InvalidValue
 from .export.clean import clean_text
 from .front_matter import body_start_of
 from .normalize import NORMALIZATION_VERSION, fingerprint_utf8, normalize
-from .passages import first_word, matching_ranges
+from .passages import matching_ranges, openings
 
 BUNDLE_FORMAT = "corpus-tui-rules"
 BUNDLE_VERSION = 1
@@ -90,7 +90,7 @@ def _sizes_and_first_words(rules: tuple[BundleRule, ...]) -> tuple[frozenset[int
         if fingerprint_utf8(encoded) != rule.fingerprint:
             return None, None  # an edited or missing text: its passage's length and words are unknown
         sizes.add(len(encoded))
-        first_words.add(first_word(normalized))
+        first_words |= openings(normalized)
     return frozenset(sizes), frozenset(first_words)
 
 

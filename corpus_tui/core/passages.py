@@ -130,11 +130,11 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
     Python steps only through matching lines and paragraphs. ``paragraph_sizes``, when given,
     holds the UTF-8 length of every wanted passage's normalized text: a paragraph of any other
     length cannot match, and is not hashed (its length is its lines' normalized lengths summed).
-    ``first_words``, when given, holds the first word (``first_word``) of every wanted passage's
-    normalized text: a new line of plain ASCII (``plain_ascii_form``: curly quotes and dashes
-    straightened) whose first word is not one of them cannot be a wanted line nor start a wanted
-    paragraph, so it is not normalized at all (most of a crawl's content lines, each met once),
-    unless a paragraph it is in may be wanted.
+    ``first_words``, when given, holds the openings (``openings``: first word, first two
+    words) of every wanted passage's normalized text: a new line of plain ASCII
+    (``plain_ascii_form``: curly quotes and dashes straightened) whose opening is not one of
+    them cannot be a wanted line nor start a wanted paragraph, so it is not normalized at all
+    (most of a crawl's content lines, each met once), unless a paragraph it is in may be wanted.
     """
     body = text[body_start:] if body_start else text
     raws = body.split("\n")
@@ -156,8 +156,8 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
                     continue
                 plain = plain_ascii_form(key)
                 if plain is not None:
-                    word = plain.split(None, 1)
-                    if word and _plain_first_word(word[0]) not in first_words:  # type: ignore[operator]
+                    words = plain.split(None, 2)
+                    if words and _plain_opening(words) not in first_words:  # type: ignore[operator]
                         seen[index] = _SKIPPED
                         _skip(skipped, key)
                         continue
@@ -189,15 +189,24 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
     return found
 
 
-def first_word(normalized: str) -> bytes:
-    """The first word of a normalized text (up to its first space), as UTF-8: what
-    ``matching_ranges``' ``first_words`` holds."""
-    return normalized.split(" ", 1)[0].encode("utf-8", "surrogatepass")
+def openings(normalized: str) -> set[bytes]:
+    """What ``matching_ranges``' ``first_words`` holds for a wanted passage of this normalized
+    text: its first word, and its first two words (one space between), as UTF-8."""
+    words = normalized.split(" ", 2)
+    return {words[0].encode("utf-8", "surrogatepass"), " ".join(words[:2]).encode("utf-8", "surrogatepass")}
 
 
-def _plain_first_word(word: str) -> bytes:
-    """``first_word(normalize(line))`` for a plain ASCII line whose first word (``str.split``)
-    is ``word``: ``normalize`` keeps each word of such a line to itself."""
+def _plain_opening(words: list[str]) -> bytes:
+    """For a plain ASCII line whose first words (``str.split``) are ``words``: its normalized
+    text's first two words, or its one word. ``normalize`` keeps each word of such a line to
+    itself. A line of two words or more is a wanted passage, or starts one, only when a wanted
+    passage opens with the same two words; a line of one word may start a paragraph whose second
+    word is the next line's, so its first word is all it is judged by."""
+    first = _plain_word(words[0])
+    return first + b" " + _plain_word(words[1]) if len(words) > 1 else first
+
+
+def _plain_word(word: str) -> bytes:
     return word.lower().encode("ascii") if word.isalpha() else normalize_plain_ascii(word)
 
 
