@@ -312,8 +312,8 @@ JOINED_MAX, JOINED_MAX_BYTES = 50_000, 1024
 _JOINED: dict[bytes, Known] = {}
 
 
-# The lines matching_ranges skipped (their first word starts no wanted passage), for the
-# first words they were skipped for: a record met again (a crawl's exact copies) skips its
+# The lines matching_ranges skipped (no wanted passage opens as they do), for the openings
+# (``first_words``) they were skipped for: a record met again (a crawl's exact copies) skips its
 # content lines by one lookup. Apart from _SEEN, so a crawl's content, each line met once,
 # does not push out the boilerplate lines; bounded the same way, in fewer characters.
 SKIPPED_MAX, SKIPPED_MAX_CHARS = 100_000, 10_000_000
