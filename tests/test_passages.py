@@ -351,3 +351,23 @@ def test_a_line_is_judged_by_its_first_two_words_and_a_one_word_line_by_its_firs
                                                                     (appeal.start, appeal.end)]
     assert {"The weather was fine.", "Share now"} <= passages_module._SKIPPED_LINES
     assert "Share" in passages_module._SEEN and "The council met today." in passages_module._SEEN
+
+
+def test_a_paragraph_normalized_whole_is_remembered_by_its_text_and_the_memory_is_bounded(monkeypatch):
+    """A link may reach across a paragraph's lines, so such a paragraph is normalized whole; a
+    site's menu of links is on every page, so the answer is remembered by its raw text (short
+    ones only, emptied when full) and is the same remembered or not."""
+    text = "[Latest\nnews](/news) and more\n\nThe council met.\n"
+    [menu] = [p for p in passages(text) if p.kind == "paragraph"]
+    assert menu.fingerprint == fingerprint(normalize("[Latest\nnews](/news) and more"))
+    assert passages_module._WHOLE["[Latest\nnews](/news) and more"] == (menu.fingerprint, menu.chars)
+    assert passages(text) == passages(text)
+    wanted = frozenset({menu.fingerprint})
+    assert passages_module.matching_ranges(text, 0, wanted) == [(menu.start, menu.end)]
+    monkeypatch.setattr(passages_module, "WHOLE_MAX", 2)
+    for number in range(5):
+        passages(f"[Page\n{number}](/{number})\n")
+    assert 0 < len(passages_module._WHOLE) <= 2
+    monkeypatch.setattr(passages_module, "WHOLE_MAX_CHARS", 10)
+    passages_module.forget_lines()
+    assert passages(text)[0] == menu and passages_module._WHOLE == {}

@@ -183,7 +183,7 @@ def matching_ranges(text: str, body_start: int, wanted: AbstractSet[int],
             if paragraph_sizes is not None and sum(map(len, pieces)) + len(pieces) - 1 not in paragraph_sizes:
                 continue
         start, end = before[first] + first, before[last] + last + len(keys[last])
-        known = _known(normalize(text[start:end])) if whole else _known_joined(pieces)
+        known = _known_whole(text[start:end]) if whole else _known_joined(pieces)
         if known and known[0] in wanted:
             found.append((start, end))
     return found
@@ -217,7 +217,7 @@ def _close_paragraph(text: str, start: int, end: int, lines_in_block: int, piece
                      lines: list[int], table: array[int]) -> None:
     if lines_in_block > 1:  # one line: the paragraph is that line
         if pieces is None:
-            known = _known(normalize(text[start:end]))
+            known = _known_whole(text[start:end])
         else:
             known = _known_joined([piece for piece in pieces if piece])
         if known:
@@ -258,6 +258,19 @@ def _known_joined(pieces: list[bytes]) -> Known:
             if len(_JOINED) >= JOINED_MAX:
                 _JOINED.clear()
             _JOINED[joined] = known
+    return known
+
+
+def _known_whole(raw: str) -> Known:
+    """``_known(normalize(raw))`` of a paragraph normalized whole (a link may reach across its
+    lines), remembered by its text when short: a site's menu of links is on every page."""
+    known = _WHOLE.get(raw)
+    if known is None:
+        known = _known(normalize(raw))
+        if len(raw) <= WHOLE_MAX_CHARS:
+            if len(_WHOLE) >= WHOLE_MAX:
+                _WHOLE.clear()
+            _WHOLE[raw] = known
     return known
 
 
@@ -310,6 +323,9 @@ _seen_chars = 0  # the characters of the lines in _SEEN
 # so the memory it holds stays small (at most 50,000 of 1 KB).
 JOINED_MAX, JOINED_MAX_BYTES = 50_000, 1024
 _JOINED: dict[bytes, Known] = {}
+# The same for paragraphs normalized whole, by their raw text (at most 20,000 of 2,000 characters).
+WHOLE_MAX, WHOLE_MAX_CHARS = 20_000, 2_000
+_WHOLE: dict[str, Known] = {}
 
 
 # The lines matching_ranges skipped (no wanted passage opens as they do), for the openings
@@ -347,6 +363,7 @@ def forget_lines() -> None:
     global _seen_chars, _skipped_for, _skipped_chars
     _SEEN.clear()
     _JOINED.clear()
+    _WHOLE.clear()
     _SKIPPED_LINES.clear()
     _seen_chars, _skipped_for, _skipped_chars = 0, None, 0
 
