@@ -167,9 +167,10 @@ def write_config(tmp_path: Path, text: str) -> Path:
     return path
 
 
-async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_and_help(tmp_path):
+async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_help_and_palette(tmp_path):
     folder = seeds_copy(tmp_path)
-    config = load_config(write_config(tmp_path, '[keys]\ntoggle_reviewed = "ctrl+y"\nnext_document = "ctrl+n"\n'))
+    config = load_config(write_config(
+        tmp_path, '[keys]\ntoggle_reviewed = "ctrl+y"\nnext_document = "ctrl+n"\nwrap = "ctrl+w"\n'))
     app = make_app(folder, annotator="tester", scan_on_open=False,
                    keymap=check_keymap(config.keys, str(config.path)))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -183,6 +184,13 @@ async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_and_he
         lines = str(app.screen.query_one("Static").render()).splitlines()
         assert any(line.strip().startswith("^y") and "Reviewed" in line for line in lines)
         assert any(line.strip().startswith("^n") and "Next doc" in line for line in lines)
+        await pilot.press("escape")
+        # The command palette names the keys that run each command now, the user's included.
+        commands = {command.title: command.help for command in app.get_system_commands(app.screen)}
+        assert commands["Reviewed"] == "Reviewed (^y)"
+        assert commands["Next doc"] == "Next doc (^n)"
+        assert commands["Soft wrap on / off"] == "Soft wrap on / off (^w)"
+        assert commands["Find"] == "Find (/)"  # not remapped: its own key
 
 
 @pytest.mark.parametrize("text, message", [

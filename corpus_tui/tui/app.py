@@ -640,6 +640,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         """Keys as the user types them: ``right_square_bracket,ctrl+n`` is ``] / ^n``."""
         return " / ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(",") if key.strip())
 
+    def key_of(self, binding: Binding) -> str:
+        """The keys that run ``binding`` now: the user's from the config file's [keys], else its own."""
+        return self.keys_shown(self.keymap.get(binding.id, binding.key) if binding.id else binding.key)
+
     def help_sections(self) -> HelpRows:
         defaults = {b.id: b.key for b in all_bindings() if b.id}
 
@@ -662,7 +666,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         for binding in DOCUMENT_BINDINGS + APP_BINDINGS:
             if binding.action.startswith("hotkey_tag") or binding.action == "quit":
                 continue
-            key = self.get_key_display(binding)
+            key = self.key_of(binding)
             yield SystemCommand(binding.description, f"{binding.description} ({key})",
                                 lambda action=binding.action: self.run_action(action))
         # The reader's own actions that are not moves (those are keys, not commands to look up).
@@ -671,7 +675,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         for binding in Reader.BINDINGS:
             name = READER_COMMANDS.get(getattr(binding, "id", None) or "")
             if name is not None and reader is not None:
-                key = self.get_key_display(binding)  # type: ignore[arg-type]
+                key = self.key_of(binding)  # type: ignore[arg-type]
                 yield SystemCommand(name, f"{name} ({key})",
                                     lambda action=binding.action: self.run_action(action, reader))  # type: ignore[union-attr]
 
