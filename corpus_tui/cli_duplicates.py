@@ -81,7 +81,6 @@ def _print_clusters(corpus: Corpus, threshold: float, as_json: bool) -> None:
             out(f"  {mark}  {one_line(member.path, 120)}")
 
 
-
 def register(cli: click.Group) -> None:
     """Add ``duplicates`` to the corpus-tui command group."""
     from .cli import corpus_options  # imported here: cli.py calls register() at its end

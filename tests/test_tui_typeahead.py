@@ -88,7 +88,6 @@ async def test_the_binding_chains_typeahead_reads_are_there(tmp_path):
         assert len(chain) >= len(modal_chain) > 0
 
 
-
 def status_of(folder, path: str = FIRST) -> str:
     return db_rows(folder, "SELECT status FROM documents WHERE path = ?", (path,))[0]["status"]
 

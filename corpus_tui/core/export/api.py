@@ -233,7 +233,6 @@ def _count_left_out(corpus: Corpus, filters: Filters, summary: ExportSummary) ->
     summary.missing_left_out, summary.unreadable_left_out = left_out["missing"], left_out["unreadable"]
 
 
-
 @contextmanager
 def _start_workers(count: int) -> Iterator[WorkerPool | None]:
     """A pool of ``count`` export workers, or None (none wanted, or they cannot start)."""
