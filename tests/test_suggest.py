@@ -265,30 +265,38 @@ def test_scoring_on_worker_processes_gives_what_suggest_all_gives_in_path_order(
 
 
 def test_a_correction_that_does_not_carry_to_other_documents_is_not_used():
-    """Every third decided document (by id) checks a correction fitted on the others: one that
-    predicts their lines worse than the shipped model alone is dropped. Here the documents it is
-    fitted on call a sign-off line boilerplate and the checking ones call it content."""
+    """Each third of the decided documents (by id) checks a correction fitted on the other two:
+    one that predicts the documents it left out worse than the shipped model alone, summed over
+    the three, is dropped. Here two thirds call a sign-off line boilerplate and one third calls
+    it content."""
     from corpus_tui.core.suggest.features import document_features
     from corpus_tui.core.suggest.learner import fit_correction, log_loss
     from corpus_tui.core.suggest.model import shipped_model
 
     model = shipped_model()
-    examples, documents = [], []
-    for number in range(15):
-        text = f"{ARTICLE} Report {number}.\n\n{ARTICLE} More {number}.\n\nSigned off by the night editor desk team\n"
-        lines = document_features(text)
-        [signed] = [line for line in lines if text[line.start:].startswith("Signed")]
-        checking = number % 3 == 2  # sorted(ids)[2::3]
-        for line in lines:
-            examples.append((line, 0 if line is not signed or checking else 1))
-            documents.append(number)
+    sign_off = "Signed off by the night editor desk team"
+
+    def decisions(content_third: int | None) -> tuple[list, list[int]]:
+        """30 documents (enough that fitting without a third leaves 10 of each kind); the sign-off
+        is boilerplate except in the documents of ``content_third`` (sorted(ids)[k::3])."""
+        examples, documents = [], []
+        for number in range(30):
+            text = f"{ARTICLE} Report {number}.\n\n{ARTICLE} More {number}.\n\n{sign_off}\n"
+            for line in document_features(text):
+                is_sign_off = text[line.start : line.end] == sign_off
+                examples.append((line, 1 if is_sign_off and number % 3 != content_third else 0))
+                documents.append(number)
+        return examples, documents
+
+    examples, documents = decisions(content_third=2)
     alone = fit_correction(model, examples)  # without documents: fitted on everything, as before
     assert alone.tokens and alone.bias
-    checked = fit_correction(model, examples, documents=documents)
-    assert not checked.tokens and not checked.bias and checked.examples == len(examples)
-    sign_off = len("Signed off by the night editor desk team")
-    agreeing = [(line, 1 if line.end - line.start == sign_off else label) for line, label in examples]
-    kept = fit_correction(model, agreeing, documents=documents)  # every document says the same: kept
+    for third in (2, 0):  # whichever third disagrees
+        examples, documents = decisions(content_third=third)
+        checked = fit_correction(model, examples, documents=documents)
+        assert not checked.tokens and not checked.bias and checked.examples == len(examples)
+    agreeing, documents = decisions(content_third=None)  # every document says the same: kept
+    kept = fit_correction(model, agreeing, documents=documents)
     assert kept.tokens
     assert log_loss(model, kept, agreeing) < log_loss(model, None, agreeing)
 

@@ -7,8 +7,9 @@ read it and left it). A logistic regression on the same features, with the shipp
 score as its starting point (its logit is an offset), is fitted to them by a few passes of
 stochastic gradient descent in pure Python — a fraction of a second for 100 documents — so a
 new mark or rejection changes the next suggestions without a restart. From
-``VALIDATION_DOCUMENTS`` decided documents on, a correction is used only when, fitted without a
-third of them, it predicts that third better than the shipped model alone.
+``VALIDATION_DOCUMENTS`` decided documents on, a correction is used only when, fitted three
+times without a third of them, it predicts the thirds it left out better than the shipped model
+alone.
 
 A ``Correction`` is cached per corpus connection and refitted when the decisions change
 (``decisions_version``: the last span, rejection and status change).
@@ -31,7 +32,7 @@ MIN_EACH = 10  # ... or fewer than this of either kind: a document or two must n
 EPOCHS = 4
 LEARNING_RATE = 0.05
 L2 = 0.05
-VALIDATION_DOCUMENTS = 6  # from this many decided documents on, a correction must prove itself on a third of them
+VALIDATION_DOCUMENTS = 6  # from this many decided documents on, a correction must prove itself on each third of them
 
 
 @dataclass
@@ -68,22 +69,41 @@ def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], s
     kind (nothing to tell apart).
 
     With ``documents`` (each example's document) naming at least ``VALIDATION_DOCUMENTS``, the
-    correction is first fitted without every third of them, and kept only when it predicts
-    their lines better than the shipped model alone (lower log-loss): what the analyst's
-    documents teach must carry to documents it was not fitted on, or it is not used (their
-    pages may be of sites the rest of the corpus does not have)."""
+    correction is first fitted three times, each time without a third of them, and kept only
+    when those fits predict the lines of the documents they left out better than the shipped
+    model alone (lower log-loss over every document): what the analyst's documents teach must
+    carry to documents it was not fitted on, or it is not used (their pages may be of sites
+    the rest of the corpus does not have)."""
     correction = Correction(examples=len(examples))
     if not _enough(examples):
         return correction
     if documents is not None and len(set(documents)) >= VALIDATION_DOCUMENTS:
-        held_out = set(sorted(set(documents))[2::3])
+        if not _carries_over(model, examples, documents, seed):
+            return correction
+    return _fit(model, examples, seed, correction)
+
+
+def _carries_over(model: LineModel, examples: list[tuple[LineFeatures, int]], documents: list[int],
+                  seed: int) -> bool:
+    """Whether corrections fitted without each third of the documents predict that third's lines
+    better than the shipped model alone, summed over the three thirds. Too few decisions left
+    to fit without a third (fewer than ``MIN_EACH`` of a kind) cannot be checked: the check is
+    for many decisions, a few are used as they are."""
+    ordered = sorted(set(documents))
+    splits = []
+    for third in range(3):
+        held_out = set(ordered[third::3])
         fitted = [example for example, document in zip(examples, documents) if document not in held_out]
         checked = [example for example, document in zip(examples, documents) if document in held_out]
-        if _enough(fitted):
-            trial = _fit(model, fitted, seed, Correction(examples=len(fitted)))
-            if log_loss(model, trial, checked) >= log_loss(model, None, checked):
-                return correction
-    return _fit(model, examples, seed, correction)
+        if not _enough(fitted):
+            return True
+        splits.append((fitted, checked))
+    corrected = shipped = 0.0
+    for fitted, checked in splits:
+        trial = _fit(model, fitted, seed, Correction(examples=len(fitted)))
+        corrected += log_loss(model, trial, checked) * len(checked)
+        shipped += log_loss(model, None, checked) * len(checked)
+    return corrected < shipped
 
 
 def _enough(examples: list[tuple[LineFeatures, int]]) -> bool:
