@@ -322,18 +322,22 @@ def context_features(z, blank_before):
     return out
 
 # ---------------------------------------------------------------- runtime scorer (pure Python, no numpy)
+def stage1_logits(mu, sd, wd, wt, b, dense, toks):
+    """stage-1 logit of every line from its dense row and token buckets"""
+    z = []
+    for row, tk in zip(dense, toks):
+        s = b
+        for j, x in enumerate(row): s += (x - mu[j]) / sd[j] * wd[j]
+        for t in set(tk): s += wt[t]
+        z.append(s)
+    return z
+
 class Scorer:
     def __init__(self, mu1, sd1, wd1, wt1, b1, mu2, sd2, w2, b2, threshold):
         self.__dict__.update(locals()); del self.__dict__['self']
     def score_page(self, lines, blank_before):
         dense, toks = line_features(lines, blank_before)
-        mu, sd, wd, wt = self.mu1, self.sd1, self.wd1, self.wt1
-        z = []
-        for row, tk in zip(dense, toks):
-            s = self.b1
-            for j, x in enumerate(row): s += (x - mu[j]) / sd[j] * wd[j]
-            for t in set(tk): s += wt[t]
-            z.append(s)
+        z = stage1_logits(self.mu1, self.sd1, self.wd1, self.wt1, self.b1, dense, toks)
         out = []
         for row in context_features(z, blank_before):
             s = self.b2
@@ -342,15 +346,14 @@ class Scorer:
         return out  # probability of boilerplate; boilerplate where >= self.threshold
 
 # ---------------------------------------------------------------- training / evaluation (numpy, sklearn)
-if __name__ == '__main__':
-    import json, sys, time
+def load_dev_pages():
+    """boilerplate-dev's pages: non-blank lines, blank lines before each, dense and token features, labels."""
+    import json
     import numpy as np
     from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
     DEV = Path(__file__).resolve().parents[3] / 'shared' / 'boilerplate-dev'
     gold = [json.loads(l) for l in (DEV / 'gold.jsonl').read_text(encoding='utf-8').splitlines() if l.strip()]
     PAGES = []
-    t0 = time.time()
     for g in gold:
         text = (DEV / 'docs' / g['path']).read_text(encoding='utf-8', errors='replace')
         lines, bb, nums, blanks = [], [], [], 0
@@ -367,6 +370,23 @@ if __name__ == '__main__':
         T = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lines), BUCKETS))
         PAGES.append(dict(path=g['path'], lines=lines, bb=bb, D=np.asarray(d), T=T,
                           li=np.array([i for i, _ in lab], dtype=int), y=np.array([l for _, l in lab], dtype=int)))
+    return PAGES
+
+def report(name, Y, S, T):
+    """print content and boilerplate precision, recall and F of per-page labels Y, scores S, thresholds T"""
+    import numpy as np
+    Y = np.concatenate(Y); S = np.concatenate(S); T = np.concatenate(T); pr = S >= T
+    tp = (pr & (Y == 1)).sum(); fp = (pr & (Y == 0)).sum(); fn = (~pr & (Y == 1)).sum(); tn = (~pr & (Y == 0)).sum()
+    cp, cr = tn / (tn + fn), tn / (tn + fp)
+    print(f'{name}: content P {cp:.3f} R {cr:.3f} F {2*cp*cr/(cp+cr):.3f} | boilerplate P {tp/(tp+fp):.3f} R {tp/(tp+fn):.3f} | n={len(Y)}', flush=True)
+
+if __name__ == '__main__':
+    import json, sys, time
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    t0 = time.time()
+    PAGES = load_dev_pages()
     print(f'features for {sum(len(p["lines"]) for p in PAGES)} lines in {time.time()-t0:.1f}s', flush=True)
     NP = len(PAGES); PERM = np.random.RandomState(0).permutation(NP)
     FOLD = np.empty(NP, int)
@@ -411,11 +431,6 @@ if __name__ == '__main__':
             sc = score(fit2(a, weight), b)
             for p in b: Y.append(PAGES[p]['y']); S.append(sc[p])
         return pick(np.concatenate(Y), np.concatenate(S))
-    def report(name, Y, S, T):
-        Y = np.concatenate(Y); S = np.concatenate(S); T = np.concatenate(T); pr = S >= T
-        tp = (pr & (Y == 1)).sum(); fp = (pr & (Y == 0)).sum(); fn = (~pr & (Y == 1)).sum(); tn = (~pr & (Y == 0)).sum()
-        cp, cr = tn / (tn + fn), tn / (tn + fp)
-        print(f'{name}: content P {cp:.3f} R {cr:.3f} F {2*cp*cr/(cp+cr):.3f} | boilerplate P {tp/(tp+fp):.3f} R {tp/(tp+fn):.3f} | n={len(Y)}', flush=True)
 
     analyst = '--analyst' in sys.argv
     Y, S, T = [], [], []

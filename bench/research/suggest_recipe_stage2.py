@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from suggest_recipe import (  # noqa: E402
-    BUCKETS, STOPINDEX, _WORD, _blocks, context_features, doc_stoplist, line_features,
+    STOPINDEX, _WORD, _blocks, context_features, doc_stoplist, line_features, load_dev_pages, report, stage1_logits,
 )
 
 # ---------------------------------------------------------------- stage 2 additions
@@ -108,13 +108,7 @@ class Scorer2:
         self.tree_src = tree_src; ns = {}; exec(tree_src, ns); self.f = ns['f']
     def score_page(self, lines, blank_before):
         dense, toks = line_features(lines, blank_before)
-        mu, sd, wd, wt = self.mu1, self.sd1, self.wd1, self.wt1
-        z = []
-        for row, tk in zip(dense, toks):
-            s = self.b1
-            for j, x in enumerate(row): s += (x - mu[j]) / sd[j] * wd[j]
-            for t in set(tk): s += wt[t]
-            z.append(s)
+        z = stage1_logits(self.mu1, self.sd1, self.wd1, self.wt1, self.b1, dense, toks)
         f = self.f
         return [1.0 / (1.0 + math.exp(-f(r))) for r in stage2_features(z, blank_before, content_words(lines), dense)]
 
@@ -124,25 +118,10 @@ if __name__ == '__main__':
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.ensemble import HistGradientBoostingClassifier
-    DEV = Path(__file__).resolve().parents[3] / 'shared' / 'boilerplate-dev'
-    gold = [json.loads(l) for l in (DEV / 'gold.jsonl').read_text(encoding='utf-8').splitlines() if l.strip()]
-    PAGES = []; t0 = time.time()
-    for g in gold:
-        text = (DEV / 'docs' / g['path']).read_text(encoding='utf-8', errors='replace')
-        lines, bb, nums, blanks = [], [], [], 0
-        for no, raw in enumerate(text.split('\n'), 1):
-            raw = raw[:-1] if raw.endswith('\r') else raw
-            if raw.strip():
-                lines.append(raw); bb.append(blanks); nums.append(no); blanks = 0
-            else:
-                blanks += 1
-        want = {**{n: 1 for n in g['boilerplate_lines']}, **{n: 0 for n in g['content_lines']}}
-        lab = [(i, want[n]) for i, n in enumerate(nums) if n in want]
-        d, tk = line_features(lines, bb)
-        rows = [i for i, tt in enumerate(tk) for _ in set(tt)]; cols = [b for tt in tk for b in set(tt)]
-        T = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lines), BUCKETS))
-        PAGES.append(dict(lines=lines, bb=bb, D=np.asarray(d), T=T, W=content_words(lines),
-                          li=np.array([i for i, _ in lab], dtype=int), y=np.array([l for _, l in lab], dtype=int)))
+    t0 = time.time()
+    PAGES = load_dev_pages()
+    for page in PAGES:
+        page['W'] = content_words(page['lines'])
     print(f'features for {sum(len(p["lines"]) for p in PAGES)} lines in {time.time()-t0:.1f}s', flush=True)
     NP = len(PAGES); PERM = np.random.RandomState(int(sys.argv[1]) if len(sys.argv) > 1 else 0).permutation(NP)
     FOLD = np.empty(NP, int)
@@ -186,11 +165,6 @@ if __name__ == '__main__':
             sc = score(fit2(a), b)
             for p in b: Y.append(PAGES[p]['y']); S.append(sc[p])
         return pick(np.concatenate(Y), np.concatenate(S))
-    def report(name, Y, S, T):
-        Y = np.concatenate(Y); S = np.concatenate(S); T = np.concatenate(T); pr = S >= T
-        tp = (pr & (Y == 1)).sum(); fp = (pr & (Y == 0)).sum(); fn = (~pr & (Y == 1)).sum(); tn = (~pr & (Y == 0)).sum()
-        cp, cr = tn / (tn + fn), tn / (tn + fp)
-        print(f'{name}: content P {cp:.3f} R {cr:.3f} F {2*cp*cr/(cp+cr):.3f} | boilerplate P {tp/(tp+fp):.3f} R {tp/(tp+fn):.3f} | n={len(Y)}', flush=True)
     Y, S, T = [], [], []
     for k in range(5):
         tr = np.where(FOLD != k)[0]; te = PERM[k::5]
