@@ -645,15 +645,15 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         return self.keys_shown(self.keymap.get(binding.id, binding.key) if binding.id else binding.key)
 
     def help_sections(self) -> HelpRows:
-        defaults = {b.id: b.key for b in all_bindings() if b.id}
+        by_id = {b.id: b for b in all_bindings() if b.id}
 
         def keys_of(binding_id: str) -> str:
-            return self.keys_shown(self.keymap.get(binding_id, defaults[binding_id]))
+            return self.key_of(by_id[binding_id])
 
-        document = [(keys_of(b.id), b.description) for b in DOCUMENT_BINDINGS
+        document = [(self.key_of(b), b.description) for b in DOCUMENT_BINDINGS
                     if b.id and not b.action.startswith("hotkey_tag")]
         document.append(("1-9", "Toggle the tag with that hotkey (set hotkeys with corpus-tui tags)"))
-        app = [(keys_of(b.id), b.description) for b in APP_BINDINGS if b.id]
+        app = [(self.key_of(b), b.description) for b in APP_BINDINGS if b.id]
         navigation = [(" / ".join(keys_of(i) for i in ids) if isinstance(ids, tuple) else ids, description)
                       for ids, description in NAVIGATION_HELP]
         return [("Document", document), ("Corpus and app", app), ("Moving and selecting", navigation)]
