@@ -30,6 +30,21 @@ os.environ.setdefault(
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 
+# What turns a version 7 database back into a version 6 one (``passages`` as a rowid table
+# with a text kind and two indexes), for tests that make an older corpus from a new one.
+UNDO_SCHEMA_V7 = (
+    'CREATE TABLE passages_v6 (document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE, '
+    "fingerprint INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('line', 'paragraph')), "
+    'start INTEGER NOT NULL, "end" INTEGER NOT NULL)',
+    'INSERT INTO passages_v6 (document_id, fingerprint, kind, start, "end") SELECT document_id, fingerprint, '
+    "CASE paragraph WHEN 1 THEN 'paragraph' ELSE 'line' END, start, \"end\" FROM passages",
+    "DROP TABLE passages",
+    "ALTER TABLE passages_v6 RENAME TO passages",
+    "CREATE INDEX passages_fingerprint ON passages (fingerprint, document_id)",
+    "CREATE INDEX passages_document ON passages (document_id)",
+    "UPDATE schema_version SET version = 6",
+)
+
 
 def seed_documents(source: Path = SEEDS) -> list[Path]:
     """The example documents in seeds/, without the database the README's first command

@@ -7,7 +7,7 @@ import json
 import textwrap
 
 import pytest
-from test_suggest import assert_one_line_error
+from conftest import UNDO_SCHEMA_V7, assert_one_line_error
 
 from corpus_tui import Corpus
 from corpus_tui.core.duplicates import pairs as pair_module
@@ -252,6 +252,8 @@ def test_a_version_5_corpus_is_upgraded_and_signed_at_its_next_scan(seeds_copy):
     with Corpus.open(seeds_copy, annotator="tester") as corpus:
         corpus.scan()
     con = sqlite3.connect(seeds_copy / "annotations.db")
+    for statement in UNDO_SCHEMA_V7:
+        con.execute(statement)
     for statement in ("DROP TABLE minhashes", "DROP TABLE near_duplicates", "DROP TABLE duplicate_clusters",
                       "DROP INDEX documents_duplicate_of", "ALTER TABLE documents DROP COLUMN duplicate_of",
                       "DELETE FROM corpus_state WHERE key LIKE 'duplicates_%'",

@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import assert_one_line_error
+from conftest import UNDO_SCHEMA_V7, assert_one_line_error
 
 from corpus_tui import Corpus
 from corpus_tui.core.errors import InvalidValue
@@ -95,6 +95,38 @@ def test_a_corpus_indexed_by_another_normalization_is_reindexed_once(seeds_copy,
     corpus.scan()
     assert corpus.repeats(min_docs=2) == before
     assert corpus.get_state(INDEX_STATE_KEY) is not None
+
+
+def test_a_version_6_index_is_copied_into_the_clustered_table_at_open(seeds_copy, open_corpus):
+    """Version 7 keeps a corpus's passages (not re-read at the next scan), clustered by document."""
+    import sqlite3
+
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    rows = corpus.query('SELECT document_id, start, paragraph, "end", fingerprint FROM passages ORDER BY 1, 2, 3')
+    repeats = corpus.repeats(min_docs=2)
+    corpus.close()
+    con = sqlite3.connect(seeds_copy / "annotations.db")
+    for statement in UNDO_SCHEMA_V7:
+        con.execute(statement)
+    con.commit()
+    assert con.execute("SELECT COUNT(*) FROM passages WHERE kind = 'paragraph'").fetchone()[0] > 0
+    con.close()
+    corpus = open_corpus(seeds_copy)
+    assert corpus.query("SELECT version FROM schema_version") == [{"version": 7}]
+    assert corpus.query('SELECT document_id, start, paragraph, "end", fingerprint FROM passages') == rows
+    assert _index_names(corpus) == {"passages_fingerprint"}
+    (sql,) = corpus.db.execute("SELECT sql FROM sqlite_master WHERE name = 'passages'").fetchone()
+    assert "WITHOUT ROWID" in sql
+    statements: list[str] = []
+    corpus.db.conn.set_trace_callback(statements.append)
+    corpus.scan()  # nothing to re-read
+    corpus.db.conn.set_trace_callback(None)
+    assert not any("passages" in s for s in statements if not s.startswith("SELECT"))
+    assert corpus.repeats(min_docs=2) == repeats
+    plan = " ".join(str(row) for row in corpus.db.execute(
+        "EXPLAIN QUERY PLAN SELECT fingerprint FROM passages WHERE document_id = 3"))
+    assert "PRIMARY KEY" in plan and "SCAN" not in plan
 
 
 def test_bad_arguments_are_errors(seeds_copy, open_corpus):

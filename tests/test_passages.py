@@ -241,6 +241,8 @@ def test_paragraphs_contain_their_lines_and_never_overlap(document):
         assert len(holding) <= 1
         inside = [p for p in paragraphs if p.start < line.end and line.start < p.end]
         assert inside == holding  # a line is inside a paragraph or apart from all of them
+    keys = [(p.start, p.kind) for p in found]  # the primary key of their rows in ``passages``
+    assert len(set(keys)) == len(keys)
 
 
 @settings(max_examples=200)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import assert_one_line_error
+from conftest import UNDO_SCHEMA_V7, assert_one_line_error
 
 from corpus_tui.core.errors import InvalidValue
 from corpus_tui.core.suggest.features import DENSE_NAMES, document_features, is_serialized
@@ -209,6 +209,8 @@ def test_schema_v5_keeps_rejections_and_an_older_corpus_is_upgraded(seeds_copy, 
     corpus.scan()
     corpus.close()
     con = sqlite3.connect(seeds_copy / "annotations.db")
+    for statement in UNDO_SCHEMA_V7:
+        con.execute(statement)
     for statement in ("DROP TABLE minhashes", "DROP TABLE near_duplicates", "DROP TABLE duplicate_clusters",
                       "DROP INDEX documents_duplicate_of", "ALTER TABLE documents DROP COLUMN duplicate_of"):
         con.execute(statement)  # version 6 (near-duplicates) undone first

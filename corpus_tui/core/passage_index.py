@@ -18,7 +18,7 @@ from itertools import repeat
 from typing import Any
 
 from .normalize import NORMALIZATION_VERSION
-from .passages import KINDS, ROW_WIDTH, passage_table
+from .passages import ROW_WIDTH, passage_table
 from .sources import document_source
 
 INDEX_STATE_KEY = "passage_normalization"
@@ -35,20 +35,19 @@ def store_passages(db: Any, document_id: int, table: Sequence[int], new: bool = 
     if not new:
         db.execute("DELETE FROM passages WHERE document_id = ?", [document_id])
     db.conn.executemany(
-        'INSERT INTO passages (document_id, fingerprint, kind, start, "end") VALUES (?, ?, ?, ?, ?)',
-        zip(repeat(document_id), table[3::ROW_WIDTH], map(KINDS.__getitem__, table[0::ROW_WIDTH]),
-            table[1::ROW_WIDTH], table[2::ROW_WIDTH]),
+        'INSERT INTO passages (document_id, start, paragraph, "end", fingerprint) VALUES (?, ?, ?, ?, ?)',
+        zip(repeat(document_id), table[1::ROW_WIDTH], table[0::ROW_WIDTH], table[2::ROW_WIDTH], table[3::ROW_WIDTH]),
     )
 
 
-# The index's own indexes. A first scan of many files drops them and builds them once at the
-# end: a B-tree sorted at once is 3x cheaper than one grown a document at a time, whose
-# random inserts rewrite most of its pages in every batch's commit (at 100,000 documents,
-# 11.7 s against 3.2 s). A scan killed before the end leaves them missing; the next scan
-# builds them again, and every query is right without them, only slower.
+# The index's own index (a document's rows need none: the table is clustered by document).
+# A first scan of many files drops it and builds it once at the end: a B-tree sorted at once
+# is 3x cheaper than one grown a document at a time, whose random inserts rewrite most of its
+# pages in every batch's commit (at 100,000 documents, 11.7 s against 3.2 s). A scan killed
+# before the end leaves it missing; the next scan builds it again, and every query is right
+# without it, only slower.
 PASSAGE_INDEXES = {
     "passages_fingerprint": "CREATE INDEX IF NOT EXISTS passages_fingerprint ON passages (fingerprint, document_id)",
-    "passages_document": "CREATE INDEX IF NOT EXISTS passages_document ON passages (document_id)",
 }
 
 
@@ -115,20 +114,22 @@ def refresh_sources(db: Any) -> None:
 def rebuild_repeats(db: Any) -> None:
     """Recount every fingerprint found in two or more documents that are on disk.
 
-    One copy to show each (the bare columns of SQLite's MIN() come from the row
-    with the smallest rowid: the first document indexed with it). Missing files
-    do not count: their text is only what was last scanned.
+    One copy to show each: the first in the smallest document id (the first document
+    indexed with it). Missing files do not count: their text is only what was last scanned.
     """
     db.execute("DELETE FROM repeats")
     db.execute(
         'INSERT INTO repeats (fingerprint, documents, sources, document_id, start, "end") '
-        'SELECT fingerprint, documents, sources, document_id, start, "end" FROM ('
+        'SELECT g.fingerprint, g.documents, g.sources, g.document_id, MIN(c.start), c."end" FROM ('
         "  SELECT p.fingerprint, COUNT(DISTINCT p.document_id) AS documents, "
-        '         COUNT(DISTINCT d.source) AS sources, MIN(p.rowid), p.document_id, p.start, p."end" '
+        "         COUNT(DISTINCT d.source) AS sources, MIN(p.document_id) AS document_id "
         "  FROM passages AS p JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
         # Most fingerprints are in one document: find the others from the covering index alone
         # (4x faster than joining every passage to its document).
         "  WHERE p.fingerprint IN (SELECT fingerprint FROM passages GROUP BY fingerprint "
         "                          HAVING COUNT(DISTINCT document_id) >= 2) "
-        "  GROUP BY p.fingerprint HAVING COUNT(DISTINCT p.document_id) >= 2)"
+        "  GROUP BY p.fingerprint HAVING COUNT(DISTINCT p.document_id) >= 2) AS g "
+        # Only the copy shown reads its end from the table: the counts come from the index.
+        "JOIN passages AS c ON c.fingerprint = g.fingerprint AND c.document_id = g.document_id "
+        "GROUP BY g.fingerprint"
     )

@@ -160,7 +160,7 @@ class SuggestMixin(CorpusBase):
     def _line_repeats(self, document_id: int) -> dict[tuple[int, int], _Repeat]:
         return {(start, end): _Repeat(documents, sources) for start, end, documents, sources in self.db.execute(
             'SELECT p.start, p."end", r.documents, r.sources FROM passages AS p '
-            "JOIN repeats AS r ON r.fingerprint = p.fingerprint WHERE p.document_id = ? AND p.kind = 'line'",
+            "JOIN repeats AS r ON r.fingerprint = p.fingerprint WHERE p.document_id = ? AND p.paragraph = 0",
             [document_id],
         )}
 
