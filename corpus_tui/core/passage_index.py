@@ -118,12 +118,18 @@ def rebuild_repeats(db: Any) -> None:
     indexed with it). Missing files do not count: their text is only what was last scanned.
     """
     db.execute("DELETE FROM repeats")
+    # The documents on disk and their sources, as a table of their own for this statement: it
+    # looks one up for each of ~700,000 copies at 100,000 documents, and the rows of
+    # ``documents`` (paths, front matter) fill 20 times the pages (0.4 s against 0.6-1.4 s).
+    db.execute("DROP TABLE IF EXISTS temp.documents_on_disk")
+    db.execute("CREATE TEMP TABLE documents_on_disk (id INTEGER PRIMARY KEY, source TEXT NOT NULL)")
+    db.execute("INSERT INTO temp.documents_on_disk SELECT id, source FROM documents WHERE state = 'ok'")
     db.execute(
         'INSERT INTO repeats (fingerprint, documents, sources, document_id, start, "end") '
         'SELECT g.fingerprint, g.documents, g.sources, g.document_id, MIN(c.start), c."end" FROM ('
         "  SELECT p.fingerprint, COUNT(DISTINCT p.document_id) AS documents, "
         "         COUNT(DISTINCT d.source) AS sources, MIN(p.document_id) AS document_id "
-        "  FROM passages AS p JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
+        "  FROM passages AS p JOIN temp.documents_on_disk AS d ON d.id = p.document_id "
         # Most fingerprints are in one document: find the others from the covering index alone
         # (4x faster than joining every passage to its document).
         "  WHERE p.fingerprint IN (SELECT fingerprint FROM passages GROUP BY fingerprint "
@@ -133,3 +139,4 @@ def rebuild_repeats(db: Any) -> None:
         "JOIN passages AS c ON c.fingerprint = g.fingerprint AND c.document_id = g.document_id "
         "GROUP BY g.fingerprint"
     )
+    db.execute("DROP TABLE temp.documents_on_disk")
