@@ -8,7 +8,7 @@ import pytest
 
 from conftest import assert_one_line_error
 from corpus_tui.core.decoding import decode
-from corpus_tui.core.errors import DocumentNotFound, InvalidSpan
+from corpus_tui.core.errors import DocumentNotFound, InvalidSpan, InvalidValue
 
 TEXT = "Café — naïve ☃ 𝄞 end"
 
@@ -206,18 +206,38 @@ def test_set_encoding_override_redecodes(scanned):
     assert corpus.query("SELECT action FROM events WHERE action = 'document.encoding'")
 
 
-def test_set_encoding_that_cannot_decode_is_unreadable_then_clearing_restores(scanned):
+def test_an_encoding_the_file_cannot_decode_with_or_unknown_is_refused_and_nothing_changes(scanned):
     corpus, _ = scanned({"a.txt": b"caf\xe9"})
-    assert _doc_row(corpus, "a.txt")["encoding"] == "cp1252"
-    corpus.set_encoding("a.txt", "utf-8")
+    before = _doc_row(corpus, "a.txt")
+    assert before["encoding"] == "cp1252"
+    events = corpus.query("SELECT COUNT(*) AS n FROM events")
+    with pytest.raises(InvalidValue, match=r"a.txt: not valid utf-8 at byte 3; the encoding was not changed"):
+        corpus.set_encoding("a.txt", "utf-8")
+    with pytest.raises(InvalidValue, match=r"a.txt: unknown encoding 'klingon'; the encoding was not changed"):
+        corpus.set_encoding("a.txt", "klingon")
+    assert _doc_row(corpus, "a.txt") == before and corpus.query("SELECT COUNT(*) AS n FROM events") == events
+    assert before["state"] == "ok" and before["text"] == "café"
+
+
+def test_the_override_of_a_missing_file_is_kept_for_its_return(scanned):
+    corpus, folder = scanned({"a.txt": b"caf\xe9", "b.txt": b"other"})
+    (folder / "a.txt").unlink()
+    corpus.scan()
+    corpus.set_encoding("a.txt", "latin-1")
+    assert _doc_row(corpus, "a.txt")["encoding_override"] == "latin-1"
+    (folder / "a.txt").write_bytes(b"caf\xe9")
+    corpus.scan()
     row = _doc_row(corpus, "a.txt")
-    assert row["state"] == "unreadable" and "utf-8" in row["problem"]
-    corpus.set_encoding("a.txt", None)
-    row = _doc_row(corpus, "a.txt")
-    assert (row["state"], row["encoding_override"], row["encoding"], row["encoding_guessed"]) == (
-        "ok", None, "cp1252", 1,
-    )
-    assert row["text"] == "café"
+    assert (row["state"], row["encoding"], row["text"]) == ("ok", "latin-1", "café")
+
+
+def test_cli_set_encoding_unknown_is_one_line_and_changes_nothing(make_corpus, run_cli, run_script):
+    folder = make_corpus({"a.txt": "naïve text".encode("utf-8")})
+    assert run_cli("scan", folder).exit_code == 0
+    result = run_script("set-encoding", folder, "a.txt", "klingon")
+    assert_one_line_error(result, "a.txt: unknown encoding 'klingon'")
+    stats = run_cli("stats", folder)
+    assert "unreadable" not in stats.output, stats.output
 
 
 def test_set_encoding_override_survives_rescan(scanned):
@@ -248,9 +268,9 @@ def test_cli_set_encoding_undecodable_is_one_line_error(make_corpus, run_cli, ru
     folder = make_corpus({"a.txt": b"caf\xe9"})
     assert run_cli("scan", folder).exit_code == 0
     result = run_script("set-encoding", folder, "a.txt", "utf-8")
-    assert_one_line_error(result, "a.txt", "utf-8")
-    row = _doc_row(open_corpus(folder), "a.txt")
-    assert row["state"] == "unreadable" and row["encoding_override"] == "utf-8"
+    assert_one_line_error(result, "a.txt: not valid utf-8 at byte 3", "not changed")
+    row = _doc_row(open_corpus(folder), "a.txt")  # refused: the document reads as before
+    assert (row["state"], row["encoding_override"], row["encoding"]) == ("ok", None, "cp1252")
 
 
 def test_cli_set_encoding_unknown_path_is_error(seeds_copy, run_cli):

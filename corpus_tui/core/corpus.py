@@ -12,6 +12,7 @@ Textual. Example::
 
 from __future__ import annotations
 
+import codecs
 import os
 import shlex
 from collections.abc import Callable, Iterable
@@ -23,7 +24,8 @@ from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, FoundFile, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
-from .errors import DamagedWal, FolderNotFound, NoDocuments, NotAFolder
+from .decoding import decode
+from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
 from .passage_index import record_index_version
@@ -162,8 +164,15 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         return summary
 
     def set_encoding(self, path: str, encoding: str | None) -> Document:
-        """Override (or with None, clear) the encoding of one file, then re-decode it."""
+        """Override (or with None, clear) the encoding of one file, then re-decode it.
+
+        An encoding Python does not know, or one the file on disk does not decode with, is
+        refused (``InvalidValue``) and nothing is stored: the document stays readable as it was.
+        The override of a file missing from disk is stored as given (nothing to decode yet).
+        """
         doc = self.document_by_path(path)
+        if encoding:
+            self._check_encoding(doc, encoding)
         with self.write():
             self.db.execute("UPDATE documents SET encoding_override = ?, mtime_ns = -1 WHERE id = ?", [encoding, doc.id])
             self.log_event("document.encoding", doc.id, {"before": doc.encoding_override, "after": encoding})
@@ -171,6 +180,19 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         if file is not None:
             scanner.scan(self, [file], None, partial=True)
         return self.document(doc.id)
+
+    def _check_encoding(self, doc: Document, encoding: str) -> None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidValue(f"{doc.path}: unknown encoding {encoding!r}; the encoding was not changed") from None
+        try:
+            data = (self.folder / doc.path).read_bytes()  # opened read-only, as every original
+        except OSError:
+            return
+        decoded = decode(data, encoding)
+        if not decoded.readable:
+            raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
 
     def refresh_document(self, document_id: int) -> scanner.ScanSummary | None:
         """Re-read one document if its file changed on disk (re-anchoring its spans).
