@@ -61,6 +61,22 @@ async def test_next_and_previous_document_follow_the_list(tmp_path):
         assert app.doc.path == "003_e3a33125ca4d3b23.txt"
 
 
+async def test_esc_leaves_the_list_filter_with_the_filter_kept_so_the_next_key_is_a_command(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f", *"iraq")
+        box = app.query_one("#filter")
+        assert app.focused is box
+        await settle(pilot, app, lambda: len(app.doclist.rows) < 5)
+        shown = [row.path for row in app.doclist.rows]
+        await pilot.press("escape")
+        assert app.focused is app.doclist and box.value == "iraq"
+        await pilot.press("j")  # a command now: down the list, not "iraqj"
+        await pilot.pause()
+        assert box.value == "iraq" and [row.path for row in app.doclist.rows] == shown
+
+
 async def test_b_toggles_boilerplate_on_the_paragraph(tmp_path):
     folder = seeds_copy(tmp_path)
     app = app_on(folder)

@@ -52,6 +52,7 @@ from .screens.rules import RulesScreen
 from .screens.search import SearchScreen
 from .widgets.document_list import DocumentList
 from .typeahead import TypeaheadMixin
+from .widgets.filter_box import FilterBox
 from .widgets.find_bar import FindBar
 from .widgets.inspector import Inspector
 from .widgets.reader import Reader
@@ -118,7 +119,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         yield ProgressBar(id="scan-progress", show_eta=False)
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter: words tag:X status:new", id="filter")
+                yield FilterBox(id="filter")
                 yield DocumentList(id="doclist")
             with Vertical(id="center"):
                 yield Static(id="banner")
@@ -385,6 +386,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.reload_list()
 
     @on(Input.Submitted, "#filter")
+    @on(FilterBox.Left)
     def _filter_submitted(self) -> None:
         self.doclist.focus()
 

@@ -60,7 +60,7 @@ class TagPicker(ModalScreen[None]):
             box.border_title = "Tags"
             yield Input(placeholder="filter or new tag…", id="tag-filter")
             yield OptionList(id="tag-options", markup=False)
-            yield Static("enter toggles · a new name + enter creates it · esc", classes="hint")
+            yield Static("enter toggles, or creates a new tag · esc closes", classes="hint")
 
     def on_mount(self) -> None:
         self._vocabulary = self._tags()
