@@ -13,14 +13,14 @@ from textual.widgets import Input, TextArea
 from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
 
 KEY_NAMES = {"/": "slash", "?": "question_mark", " ": "space", "\r": "enter", "\x1b": "escape", "]": "right_square_bracket",
-             "\x11": "ctrl+q"}
+             "\x11": "ctrl+q", "\t": "tab"}
 
 
 def burst(app, text: str) -> None:
     """Post ``text`` to the app as the driver does for one read of the terminal."""
     for character in text:
         key = KEY_NAMES.get(character, character)
-        app.post_message(events.Key(key, None if key in ("enter", "escape", "ctrl+q") else character))
+        app.post_message(events.Key(key, None if key in ("enter", "escape", "ctrl+q", "tab") else character))
 
 
 def events_of(folder) -> list[str]:
@@ -163,3 +163,19 @@ async def test_a_command_after_the_box_closed_in_a_burst_is_handled_before_the_k
                      and app._held_keys is None and app.screen.query_one(VerticalScroll).scroll_y > 0)
         cursor = app.reader.text.index("Iraq")
         assert app.reader.cursor == cursor  # the find's match: no j reached the reader
+
+
+async def test_a_burst_in_an_open_dialog_moves_with_tab_label_then_note(tmp_path):
+    """The dialog open for a while (no keys held): ``abc``, tab, ``def`` in one write must give
+    label abc and note def, not label abcdef; enter in the note saves both."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.reader.move_to(app.reader.text.index("Global Research, July"))
+        await pilot.press("a")
+        await settle(pilot, app, rounds=500, condition=lambda: type(app.screen).__name__ == "AnnotateDialog"
+                     and app._held_keys is None)
+        burst(app, "abc\tdef\r")
+        await settle(pilot, app, rounds=500, condition=lambda: bool(db_rows(folder, "SELECT * FROM spans")))
+        assert db_rows(folder, "SELECT label, note FROM spans") == [{"label": "abc", "note": "def"}]

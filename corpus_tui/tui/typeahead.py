@@ -14,7 +14,9 @@ the app:
   over only when the keys before it have been handled, and the keys after it only
   when it has been (enter closes the find box: what follows is a command again);
 - if no box takes the focus (the action had nothing to open), they are let go after
-  ``HOLD_SECONDS`` the same way.
+  ``HOLD_SECONDS`` the same way;
+- in a box, the keys after tab, shift+tab, enter or esc (``LEAVES_A_BOX``) wait the same way
+  until it has been handled: they are for the next box, or are commands again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ OPENS_A_BOX = frozenset({
     "find", "focus_filter", "tag_picker", "annotate", "edit_note", "search_corpus", "repeats",
     "filter",  # the repeats view's / back to its box
 })
+# Keys that move the focus out of a box, or close it: what is typed after them is for elsewhere.
+LEAVES_A_BOX = frozenset({"tab", "shift+tab", "enter", "escape"})
 HOLD_SECONDS = 1.0
 SETTLE_SECONDS = 0.005  # how often a paced hand-over looks whether the last key was handled
 SETTLE_AT_MOST = 3.0  # a screen that never goes quiet (a progress bar) does not stall the keys for ever
@@ -73,9 +77,21 @@ class TypeaheadMixin:
             if self._held_keys is not None:
                 self._held_keys.append(event)
                 return
-            if isinstance(event, events.Key) and self._opens_a_box(event.key):
-                self.hold_keys()
+            if isinstance(event, events.Key):
+                if self._opens_a_box(event.key):
+                    self.hold_keys()
+                elif event.key in LEAVES_A_BOX and isinstance(self.focused, TEXT_WIDGETS):
+                    await super().on_event(event)  # type: ignore[misc]
+                    self._hold_until_handled()
+                    return
         await super().on_event(event)  # type: ignore[misc]
+
+    def _hold_until_handled(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """The keys read after one that may move the focus out of a box wait until it has been
+        handled: Textual would hand them to the box it leaves (``abc``, tab, ``def`` typed fast
+        in the annotate dialog would put ``abcdef`` in the label and nothing in the note)."""
+        self._held_keys, self._handing_over, self._pending_settle = [], True, True
+        self.set_timer(SETTLE_SECONDS, self._hand_over)
 
     def _opens_a_box(self: "CorpusApp", key: str) -> bool:  # type: ignore[misc]
         """Whether Textual will run a box-opening action for ``key``: no priority binding,
