@@ -276,3 +276,22 @@ async def test_the_view_reads_only_the_rows_on_screen_and_fetches_the_rest_as_it
         assert len(screen.loaded) <= 400
         await pilot.press("enter")  # the documents of the last passage
         await settle(pilot, app, lambda: [r.strip() for r in rows(app)] == ["a.txt", "b.txt", "c.txt"])
+
+
+async def test_m_says_what_it_marked_and_that_a_marked_passage_needed_nothing(tmp_path):
+    """The status line leads with what m did, kept when the list is read again under it."""
+    app = app_on(site(tmp_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R", "enter")
+        screen = app.screen
+        await settle(pilot, app, lambda: bool(rows(app)))
+
+        def status() -> str:
+            return str(screen.query_one("#repeats-status").render())
+
+        await pilot.press("m")
+        await settle(pilot, app, lambda: "marked 4 ranges in 4 documents (u undoes) · 1 passage in 3" in status())
+        await pilot.press("m")
+        await settle(pilot, app, lambda: "every copy is marked already: nothing changed · 1 passage" in status())
+        await pilot.press("u")
+        await settle(pilot, app, lambda: status().startswith("undid "))

@@ -551,6 +551,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                     done = corpus.mark_everywhere(repeat_id, progress=progress)
             except CorpusError as error:
                 return f"Not saved: {error}"
+            if not done.ranges:
+                return "every copy is marked already: nothing changed"
             return f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} (u undoes)"
 
         def mark_one(repeat_id: int, document_id: int) -> str:

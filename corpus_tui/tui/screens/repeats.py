@@ -126,10 +126,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
         return _repeat_pieces(repeat) if repeat is not None else None
 
-    def refresh_list(self, cursor: int = 0) -> None:
+    def refresh_list(self, cursor: int = 0, said: str = "") -> None:
+        """List the passages again; ``said`` (what a mark or undo did) leads the status line."""
         self.generation += 1
         self.query_one(LoadingIndicator).add_class("busy")
-        self._load(self.generation, self.min_docs, self.filter_box.value, cursor)
+        self._load(self.generation, self.min_docs, self.filter_box.value, cursor, said)
 
     def corpus_changed(self) -> None:
         """Other writes changed what is repeated (a scan ended): the passages are listed again,
@@ -143,19 +144,21 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.refresh_list()
 
     @work(thread=True, exclusive=True, group="repeats")
-    def _load(self, generation: int, min_docs: int, text: str, cursor: int) -> None:
+    def _load(self, generation: int, min_docs: int, text: str, cursor: int, said: str) -> None:
         ids = self.load_ids(min_docs, text)
         first = max(0, cursor - FIRST_ROWS // 2)
         rows = self.load_rows(ids[first : first + FIRST_ROWS])
-        self.app.call_from_thread(self._show_repeats, generation, min_docs, ids, rows, cursor)
+        self.app.call_from_thread(self._show_repeats, generation, min_docs, ids, rows, cursor, said)
 
-    def _show_repeats(self, generation: int, min_docs: int, ids: list[int], rows: list[Repeat], cursor: int) -> None:
+    def _show_repeats(self, generation: int, min_docs: int, ids: list[int], rows: list[Repeat], cursor: int,
+                      said: str = "") -> None:
         if generation != self.generation or self.showing is not None:
             return  # a newer listing is on its way, or a passage's documents are on screen
         self.query_one(LoadingIndicator).remove_class("busy")
         self.ids, self.loaded = ids, {row.id: row for row in rows}
         self.listing.reset(len(ids), cursor)
-        self._status(f"{plural(len(ids), 'passage')} in {min_docs} or more documents")
+        listed = f"{plural(len(ids), 'passage')} in {min_docs} or more documents"
+        self._status(f"{said} · {listed}" if said else listed)
         self._count_marks(generation)
 
     def _count_marks(self, generation: int) -> None:
@@ -250,8 +253,10 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.app.call_from_thread(self._after_change, said)
 
     def _after_change(self, said: str) -> None:
-        self.refresh_list(cursor=self.listing.cursor if self.showing is None else 0)
-        self.app.call_later(self._status, said)
+        if self.showing is None:
+            self.refresh_list(cursor=self.listing.cursor, said=said)
+        else:  # a passage's documents were opened meanwhile: esc lists the passages again
+            self._status(said)
 
     def action_undo(self) -> None:
         self.showing = None
