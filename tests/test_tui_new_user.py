@@ -196,6 +196,8 @@ async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_help_a
 @pytest.mark.parametrize("text, message", [
     ('[keys]\ntoggle_boilerplat = "x"\n', "'toggle_boilerplat' is not a binding id (closest: toggle_boilerplate)"),
     ('[keys]\ntoggle_boilerplate = "x"\n', "'x' is bound to both"),
+    ('[keys]\ntoggle_boilerplate = "ctrl+nonsense"\n', "'ctrl+nonsense' is not a key name"),
+    ('[keys]\ntoggle_boilerplate = "B, ctlr+b"\n', "'ctlr+b' is not a key name"),
     ('[keys]\ntoggle_boilerplate = 5\n', "toggle_boilerplate: must be a string of keys"),
     ('[keys\n', "not valid TOML"),
     ('colour = "red"\n', "unknown setting 'colour'"),

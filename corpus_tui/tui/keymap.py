@@ -1,6 +1,7 @@
 """The user's keys, from the config file's ``[keys]`` table, checked before the app starts:
-every id must be one of the app's bindings, and no key may end up doing two things
-where both could answer it (the app's keys with the reader's, or with the list's)."""
+every id must be one of the app's bindings, every key one Textual can report (a typo such
+as ``ctrl+nonsense`` would leave the action with no key at all), and no key may end up doing
+two things where both could answer it (the app's keys with the reader's, or with the list's)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import difflib
 from collections.abc import Mapping
 
 from textual.binding import Binding
+from textual.keys import KEY_ALIASES, KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 from ..config import ConfigError
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS
@@ -32,6 +34,11 @@ def check_keymap(keys: Mapping[str, str], source: str) -> dict[str, str]:
             hint = f" (closest: {close[0]})" if close else ""
             raise ConfigError(f"{source}: [keys] {name!r} is not a binding id{hint}; "
                               "'corpus-tui keys' lists them")
+    for name, value in keys.items():
+        for key in (k.strip() for k in value.split(",")):
+            if not is_key(key):
+                raise ConfigError(f"{source}: [keys] {name} = {value!r}: {key!r} is not a key name "
+                                  "(e.g. 'x', 'X', 'ctrl+y', 'f5', 'pageup', 'question_mark')")
     app_level = [*DOCUMENT_BINDINGS, *APP_BINDINGS]
     for scope in (app_level + _bindings_of(Reader), app_level + _bindings_of(DocumentList)):
         owner: dict[str, str] = {}
@@ -43,3 +50,21 @@ def check_keymap(keys: Mapping[str, str], source: str) -> dict[str, str]:
                     raise ConfigError(f"{source}: [keys] {key!r} is bound to both {other} and "
                                       f"{binding.id or binding.action}; give one of them another key")
     return dict(keys)
+
+
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+_NAMED_KEYS = frozenset({key.value for key in Keys} | set(KEY_NAME_REPLACEMENTS.values()) | set(KEY_ALIASES))
+
+
+def is_key(key: str) -> bool:
+    """Whether Textual can report ``key``: modifiers joined by ``+`` to a character, or to
+    the name of a key (``escape``, ``f5``, ``pageup``) or of a character (``question_mark``)."""
+    *modifiers, base = key.split("+")
+    if not base or not MODIFIERS.issuperset(modifiers):
+        return False
+    if len(base) == 1 or base in _NAMED_KEYS:
+        return True
+    try:
+        return key_to_character(base) is not None
+    except (KeyError, ValueError):
+        return False
