@@ -61,10 +61,12 @@ async def test_p_lists_the_old_context_and_1_places_on_the_best_suggestion(tmp_p
         assert app.screen.suggestions[0].start == at  # the one with the most context first
         await pilot.press("1")
         assert span_state(folder, span_id) == {"start": at, "end": at + 5, "quote": "Mosul", "anchor": "ok"}
-        assert "No stale spans left" in screen_text(app)
+        assert "No stale spans left" in screen_text(app) and "enter places" not in screen_text(app)
         await pilot.press("escape")
         assert not isinstance(app.screen, StaleSpansScreen)
         assert "stale span" not in app.query_one(Inspector).text
+        banner = str(app.query_one("#banner").render())
+        assert "could not be re-anchored" not in banner  # the banner follows: nothing stale now
         await pilot.press("u")
         assert span_state(folder, span_id)["anchor"] == "stale"
 

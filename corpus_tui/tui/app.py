@@ -111,6 +111,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._scan_process: ScanProcess | None = None
         self._session: str | None = None
         self._unclean_check: CheckReport | None = None
+        self._banner_changes: ScanSummary | None = None  # what the open document's refresh found
 
     # -- layout -----------------------------------------------------------------
 
@@ -298,9 +299,15 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._marks_seen = None  # a new document: its marks are not a change
         self.reader.show(self.corpus.text(doc.id), spans, cursor)
         self.load_suggestions()
+        self._banner_changes = changes  # the banner is shown again when the stale spans are placed
         self._show_banner_for(doc, spans, changes)
         self.doclist.set_current(doc.id)
         self.refresh_panels(spans=spans)
+
+    def show_banner_again(self) -> None:
+        """The open document's banner, read again (its stale spans placed or dropped)."""
+        if self.doc is not None:
+            self._show_banner_for(self.doc, self.corpus.spans(self.doc.id), self._banner_changes)
 
     def _show_banner_for(self, doc: Document, spans: list, changes) -> None:  # type: ignore[no-untyped-def,type-arg]
         stale = sum(1 for span in spans if span.stale)

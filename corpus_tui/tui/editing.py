@@ -210,7 +210,8 @@ class EditingMixin:
             return self._write(lambda: self.corpus.remove_span(span_id), "Dropped the stale span")
 
         self.push_screen(StaleSpansScreen(lambda: self.corpus.stale_spans(doc_id), self.corpus.suggest_places,
-                                          self.reader.text, self.reader.target(), place, drop))
+                                          self.reader.text, self.reader.target(), place, drop),
+                         lambda _: self.show_banner_again())
 
     # -- note and review status --------------------------------------------------------------
 

@@ -139,7 +139,7 @@ class StaleSpansScreen(ModalScreen[None]):
             self.suggestions = []
             old.update(Content("No stale spans left in this document."))
             shown.update(Content(""))
-            self._show_target()
+            self.query_one("#target", Static).update(Content.styled("esc closes", "dim"))
             return
         old.update(Content("was: ") + in_context(span.prefix, span.quote, span.suffix))
         self.suggestions = self._suggestions_for(span.id)[:SUGGESTIONS]
