@@ -106,6 +106,23 @@ def test_discovery_include_and_exclude(make_corpus, run_cli, open_corpus):
     assert _paths(open_corpus(folder)) == ["a.txt", "b.html", "keep/d.txt"]
 
 
+def test_a_file_outside_a_later_scans_patterns_is_left_as_it_was_and_counted(make_corpus, run_cli, open_corpus):
+    """Patterns are the scan's own, not remembered: a document another scan's --include indexed
+    is neither re-read nor missing, and the scan line says how many were left so."""
+    folder = make_corpus({"a.txt": "a text", "d.html": "html text"})
+    assert run_cli("scan", folder, "--include", "*.html").exit_code == 0
+    (folder / "d.html").write_text("html text changed")
+    result = run_cli("scan", folder)
+    assert result.exit_code == 0, result.output
+    assert "1 added, 0 changed, 0 unchanged, 0 missing, 0 unreadable, 1 outside the patterns, left as they were" \
+        in result.output
+    corpus = open_corpus(folder)
+    html = corpus.document_by_path("d.html")
+    assert (html.state, corpus.text(html.id)) == ("ok", "html text")
+    summary = corpus.scan(include=["*.html"])
+    assert (summary.changed, summary.outside) == (1, 1)  # now a.txt is the one left out
+
+
 def test_discovery_skips_hidden_files_and_folders(scanned):
     corpus, _ = scanned({"a.txt": "a", ".hidden.txt": "h", ".git/x.txt": "g", "sub/.cache/y.txt": "y"})
     assert _paths(corpus) == ["a.txt"]

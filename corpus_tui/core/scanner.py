@@ -74,6 +74,7 @@ class ScanSummary:
     renamed: int = 0
     missing: int = 0
     unreadable: int = 0
+    outside: int = 0  # on disk, indexed before, but outside this scan's patterns: left as they were
     reanchored_spans: int = 0
     stale_spans: int = 0
     rule_marks: int = 0  # boilerplate ranges added by rules to documents added or changed
@@ -86,6 +87,8 @@ class ScanSummary:
         if self.renamed:
             parts.append(f"{self.renamed} renamed")
         parts += [f"{self.missing} missing", f"{self.unreadable} unreadable"]
+        if self.outside:
+            parts.append(f"{self.outside} outside the patterns, left as they were")
         if self.reanchored_spans or self.stale_spans:
             parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
         if self.rule_marks:
@@ -223,9 +226,9 @@ class _Scan:
                 with self.corpus.write():
                     build_passage_indexes(self.db)
         # A file still on disk that the patterns no longer match is left as it was, not "missing".
-        self.vanished = {
-            path: row for path, row in self.vanished.items() if not os.path.lexists(self.corpus.folder / path)
-        }
+        gone = {path: row for path, row in self.vanished.items() if not os.path.lexists(self.corpus.folder / path)}
+        self.summary.outside = len(self.vanished) - len(gone)  # still there: the patterns left them out
+        self.vanished = gone
         with self.corpus.write():
             if self.vanished:
                 mark_signatures_pending(self.db)
