@@ -183,6 +183,7 @@ async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
         await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)
         await settle(pilot, app, lambda: any("Marked" in n.message and "in 3 documents" in n.message
                                              for n in app._notifications))
+        assert not any("M marks every copy" in n.message for n in app._notifications)  # done: withdrawn
         await pilot.press("u")  # one step: every copy M marked
         await settle(pilot, app, lambda: sorted(boilerplate(folder)) == ["a.txt"])
 

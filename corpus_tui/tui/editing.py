@@ -27,6 +27,8 @@ from .screens.tag_picker import TagPicker
 if TYPE_CHECKING:
     from .app import CorpusApp
 
+EVERYWHERE_OFFER = "M marks every copy (one undo step)"  # the end of the offer's toast, which M withdraws
+
 ACTION_NAMES = {
     "span.add": "annotation", "span.remove": "span removal", "span.update": "annotation edit",
     "span.place": "span placement",
@@ -89,8 +91,15 @@ class EditingMixin:
         self.everywhere_offer = repeat.id if repeat is not None and repeat.documents > repeat.marked else None
         if repeat is not None and self.everywhere_offer is not None:
             others = repeat.documents - 1
-            self.notify(f"Also in {plural(others, 'other document')} — M marks every copy "
-                        "(one undo step)", markup=False, timeout=8)
+            self.notify(f"Also in {plural(others, 'other document')} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
+
+    def _withdraw_everywhere_offer(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """The offer's toast goes once M has run: it would offer what is done. (Textual keeps its
+        toasts privately; a version without them only leaves the toast to its timeout.)"""
+        notifications = getattr(self, "_notifications", None)
+        for notification in list(notifications or ()):
+            if getattr(notification, "message", "").endswith(EVERYWHERE_OFFER):
+                self._unnotify(notification)
 
     def action_mark_everywhere(self: "CorpusApp") -> None:  # type: ignore[misc]
         """Mark every copy of the passage just marked, in every document (M)."""
@@ -122,6 +131,7 @@ class EditingMixin:
     def _marked_everywhere(self: "CorpusApp", summary: Any) -> None:  # type: ignore[misc]
         self._show_work(None)
         self.everywhere_offer = None
+        self._withdraw_everywhere_offer()
         self.refresh_panels()
         self.reload_list()
         rule = f"; rule {summary.rule_id} marks new copies at scans" if summary.rule_id else ""
