@@ -224,3 +224,14 @@ def test_export_of_a_never_scanned_folder(make_corpus, run_script, tmp_path):
     result = run_script("export", folder, "-o", tmp_path / "out.jsonl")
     assert_one_line_error(result, "annotations.db", "scan")
     assert not (tmp_path / "out.jsonl").exists() and not (folder / "annotations.db").exists()
+
+
+def test_the_summary_names_the_flags_that_include_what_was_left_out_for_the_cli_or_the_app():
+    from corpus_tui.core.export.api import ExportSummary
+
+    summary = ExportSummary("jsonl", "out.jsonl", documents=3, left_out_stale=["a.txt"], missing_left_out=2)
+    assert summary.line() == ("exported 3 documents (0 annotations, 0 boilerplate ranges) as jsonl to out.jsonl; "
+                              "1 left out with stale spans (--allow-stale to include them), "
+                              "2 missing left out (--include-missing to include them)")
+    assert "2 missing left out (corpus-tui export --include-missing includes them)" in \
+        summary.line(command="corpus-tui export")  # the app's toast: there is no flag to add there

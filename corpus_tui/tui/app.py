@@ -631,7 +631,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             if summary is not None:
                 for warning in summary.warnings()[:5]:
                     self.notify(warning, severity="warning", markup=False)
-                self.notify(summary.line(), markup=False, timeout=6)
+                self.notify(summary.line(command="corpus-tui export"), markup=False, timeout=6)
 
         self.push_screen(ExportScreen(self.corpus.folder, run), done)
 

@@ -79,8 +79,15 @@ class ExportSummary:
     workers: int = 0  # worker processes that rendered it (0: this process alone)
     label_config: str | None = None  # label-studio: where its labelling config went ("-": stdout)
 
-    def line(self) -> str:
+    def line(self, command: str = "") -> str:
+        """One line for a person. The options that would include what was left out are named as
+        the CLI's flags; ``command`` (e.g. ``"corpus-tui export"``) names them as a command to run,
+        for the app, where there are no flags to add."""
         where = "stdout" if self.output == "-" else self.output
+
+        def include_them(flag: str) -> str:
+            return f" ({command} {flag} includes them)" if command else f" ({flag} to include them)"
+
         text = (
             f"exported {plural(self.documents, 'document')} ({plural(self.annotations, 'annotation')}, "
             f"{plural(self.boilerplate, 'boilerplate range')}) as {self.format} to {where}"
@@ -91,11 +98,11 @@ class ExportSummary:
                      else ", no labelling config (--label-config PATH writes it)")
         notes = []
         if self.left_out_stale:
-            notes.append(f"{len(self.left_out_stale)} left out with stale spans (--allow-stale to include them)")
+            notes.append(f"{len(self.left_out_stale)} left out with stale spans" + include_them("--allow-stale"))
         if self.stale_spans_omitted:
             notes.append(f"{self.stale_spans_omitted} stale spans omitted")
         if self.missing_left_out:
-            notes.append(f"{self.missing_left_out} missing left out (--include-missing to include them)")
+            notes.append(f"{self.missing_left_out} missing left out" + include_them("--include-missing"))
         if self.unreadable_left_out:
             notes.append(f"{self.unreadable_left_out} unreadable left out")
         if self.duplicates_left_out:
