@@ -339,3 +339,18 @@ async def test_the_panels_come_back_when_the_terminal_grows_behind_a_dialog(tmp_
         await pilot.press("escape")
         await settle(pilot, app)
         assert not app.screen.has_class("-hide-inspector") and not app.screen.has_class("-hide-list")
+
+
+async def test_a_narrow_terminal_keeps_the_documents_name_in_the_top_bar(tmp_path):
+    """At 44 columns the app's name goes, then the name's middle: its end, a unique id, stays."""
+    from corpus_tui.core.safe_text import middle_cut
+
+    assert middle_cut("000_017fdcef885307d4.txt", 12) == "000_0…d4.txt" and middle_cut("short", 12) == "short"
+    app = app_on(seeds_copy(tmp_path))
+    async with app.run_test(size=(44, 20)) as pilot:
+        await pilot.pause()
+        bar = str(app.query_one("#topbar").render())
+        assert "corpus-tui" not in bar and bar.endswith("307d4.txt") and len(bar) <= 42
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert str(app.query_one("#topbar").render()).startswith("corpus-tui · ")

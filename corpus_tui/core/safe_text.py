@@ -85,6 +85,15 @@ def for_terminal(text: str) -> str:
     return text.translate(_TERMINAL_TABLE)
 
 
+def middle_cut(text: str, limit: int) -> str:
+    """``text`` (one line already) in at most ``limit`` characters, its middle cut: a path's
+    end (the file name, often a unique id) stays readable."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
 def one_line(text: str, limit: int = 200) -> str:
     """A short single-line rendering (names, notes, tags in lists)."""
     flat = visible(text.replace("\n", " ").replace("\r", " "))

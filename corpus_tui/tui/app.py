@@ -37,7 +37,7 @@ from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings
 from .colors import tag_style
 from .editing import ACTION_NAMES, EditingMixin
-from ..core.safe_text import one_line
+from ..core.safe_text import middle_cut, one_line
 from ..core.wording import plural
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
@@ -239,6 +239,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: ``self.size`` follows it only after Textual's resize timer.
         self._fit_panels(event.size.width)
+        self.update_topbar(event.size.width)
 
     def _fit_panels(self, width: int) -> None:
         main = self.screen_stack[0]  # the panels' screen, also while a dialog is open over it
@@ -250,12 +251,24 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._progress = progress(self.corpus)
         self.update_topbar()
 
-    def update_topbar(self) -> None:
+    def update_topbar(self, width: int | None = None) -> None:
         reviewed, total = self._progress
-        parts = [Content.styled("corpus-tui", "bold"), Content(f" · {one_line(self.corpus.folder.name or str(self.corpus.folder), 40)}"),
-                 Content(f" · reviewed {reviewed}/{total}")]
-        if self.doc is not None:
-            parts.append(Content(f" · {one_line(self.doc.path, 80)}"))
+        folder = one_line(self.corpus.folder.name or str(self.corpus.folder), 40)
+        path = one_line(self.doc.path, 80) if self.doc is not None else ""
+        brand = "corpus-tui · "
+        room = (width if width is not None else self.size.width) - 2  # the bar's padding
+        # A narrow terminal keeps the document's name: the app's name goes first, then the
+        # folder's and the name's middle (so its end, often a unique id, stays).
+        fixed = len(f" · reviewed {reviewed}/{total}") + (3 if path else 0)
+        if room and len(brand) + len(folder) + fixed + len(path) > room:
+            brand = ""
+            if len(folder) + fixed + len(path) > room:
+                folder = one_line(folder, 12)
+                path = middle_cut(path, max(8, room - len(folder) - fixed))
+        parts = [Content.styled(brand.removesuffix(" · "), "bold")] if brand else []
+        parts += [Content(f"{' · ' if brand else ''}{folder}"), Content(f" · reviewed {reviewed}/{total}")]
+        if path:
+            parts.append(Content(f" · {path}"))
         if self.reader.matches:  # as vim shows the search and where in it you are
             current = f"{self.reader.current_match + 1}/" if self.reader.current_match >= 0 else ""
             query = one_line(self.query_one(FindBar).value, 30)
