@@ -14,15 +14,16 @@ from typing import Any
 
 import click
 
-from .cli_output import echo, quiet_stdout, say
-from .core import Corpus
-from .core.annotation_import import MATCHES, PREFERENCES, import_annotations
+from .cli_output import echo, out, quiet_stdout, say
+from .core import Corpus, CorpusError
+from .core.annotation_import import MATCHES, PREFERENCES, InvalidImport, import_annotations
 from .core.export import ALL_FORMATS, export
 from .core.export.json_formats import DOCCANO_SPANS
 from .core.export.label_studio import OFFSETS
 from .core.export.output import WriteFailed
 from .core.export.parallel import AUTO_MIN_DOCUMENTS, MAX_JOBS
 from .core.schema import STATUSES
+from .core.wording import plural
 
 PROGRESS_THRESHOLD = 2000  # documents: below this an export is quick enough to stay silent
 
@@ -152,7 +153,18 @@ def import_command(folder: str, file: str, match: str, prefer: str | None, dry_r
       corpus-tui export laptop/corpus | corpus-tui import desktop/corpus - --prefer theirs
     """
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
-        summary = import_annotations(corpus, file, match=match, prefer=prefer, dry_run=dry_run)
+        try:
+            summary = import_annotations(corpus, file, match=match, prefer=prefer, dry_run=dry_run)
+        except InvalidImport as error:
+            if len(error.problems) == 1:
+                raise
+            if not dry_run:  # one line, as every error; the dry run is where to read them all
+                raise CorpusError(f"{error.problems[0]} (and {plural(len(error.problems) - 1, 'more problem')}: "
+                                  "--dry-run lists them all; nothing was imported)") from None
+            for problem in error.problems[1:]:  # the report the dry run was asked for, on stdout
+                out(f"problem: {problem}")
+            raise CorpusError(f"{error.problems[0]} (and the {plural(len(error.problems) - 1, 'problem')} "
+                              "above; nothing was imported)") from None
     done = "nothing was written (dry run)" if dry_run else "the import is complete"
     if as_json:
         echo(json.dumps(summary.as_dict(), ensure_ascii=False), f"{done}; its summary was not printed")

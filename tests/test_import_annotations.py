@@ -235,6 +235,22 @@ def test_every_problem_is_collected(fresh, exported):
     assert str(caught.value).startswith(f"{exported}:1: nope.txt")
 
 
+def test_the_cli_says_how_many_more_problems_and_the_dry_run_lists_them_all(fresh, exported, run_script):
+    rewrite(exported, 0, lambda r: r.update(path="nope.txt"))
+    rewrite(exported, 1, lambda r: r.update(status="done"))
+    rewrite(exported, 2, lambda r: r.update(status="later"))
+    result = run_script("import", fresh.folder, exported)
+    assert_one_line_error(result, f"{exported}:1: nope.txt", "(and 2 more problems: --dry-run lists them all; "
+                                  "nothing was imported)")
+    result = run_script("import", fresh.folder, exported, "--dry-run")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert [line.split(":")[:2] for line in result.stdout.splitlines()] == [
+        ["problem", f" {exported}"], ["problem", f" {exported}"]]
+    assert ":2: " in result.stdout and ":3: " in result.stdout and "'later'" in result.stdout
+    (line,) = result.stderr.splitlines()
+    assert f"{exported}:1: nope.txt" in line and "(and the 2 problems above; nothing was imported)" in line
+
+
 def test_a_truncated_line_says_where_its_json_ends_in_plain_words(fresh, exported):
     first = exported.read_text(encoding="utf-8").split("\n")[0]
     exported.write_text(first[: first.index('"path":"') + 12], encoding="utf-8")  # inside the path string
