@@ -49,6 +49,9 @@ def test_the_seeds_counters_dumps_and_comment_widget_are_suggested_and_titles_ar
     assert any("support the project" in line for line in in_002)  # the donation appeal
     for number in ("003", "004"):
         assert any(line.startswith('string(') for line in suggested_texts(corpus, paths[number]))
+    in_000 = suggested_texts(corpus, paths["000"])  # its legal notices, whatever the model says
+    assert any(line.startswith("Copyright ©") for line in in_000)
+    assert any(line.startswith("Disclaimer: The contents of this article") for line in in_000)
     for document, found in corpus.suggest_all():
         text = corpus.text(document.id)
         assert document.title not in [text[s.start : s.end].strip() for s in found]
@@ -311,3 +314,15 @@ def test_evaluate_counts_the_lines_of_a_file_that_ends_in_a_newline(make_corpus,
     assert corpus.evaluate_suggestions([GoldPage("a.txt", frozenset({1}), frozenset({4}))])["lines"] == 2
     with pytest.raises(InvalidValue, match=r"gold.jsonl:3: line 5 is past the end of a.txt \(4 lines\)"):
         corpus.evaluate_suggestions([GoldPage("a.txt", frozenset({5}), frozenset(), "gold.jsonl:3")])
+
+
+@pytest.mark.parametrize("line, notice", [
+    ("Copyright © [South Front](#), 2017", True), ("**Copyright 2020 The Paper**", True), ("(c) 2019 Example", True),
+    ("Disclaimer: the views are the author's own", True), ("Text and photos. All Rights Reserved.", True),
+    ("© 2024", True), ("Copyrighting tips for new writers", False), ("The copyright holder sued the site.", False),
+    ("Disclaimers are rarely read, he said.", False),
+])
+def test_a_legal_notice_is_suggested_whatever_the_model_says(line, notice):
+    from corpus_tui.core.suggest.scorer import SHAPE_SCORE, with_shape_floor
+
+    assert (with_shape_floor(0.1, line) == SHAPE_SCORE) is notice

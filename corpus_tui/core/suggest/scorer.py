@@ -4,8 +4,9 @@ A line's score is the shipped model's (``model``: its shape, its neighbours', wh
 how many other documents hold it) — raised to at least ``REPEAT_SCORE`` when the passage
 index finds the line in ``REPEAT_DOCS`` documents or more (on the real pages of
 boilerplate-dev, marking those had precision 1.0), and to ``SHAPE_SCORE`` for serialized
-data and counter lines; the document's title is never suggested. Lines already inside a
-boilerplate span are not suggested, nor lines the analyst rejected in that document. Suggestions change nothing: stats and exports see only marks.
+data, counter lines and legal notices (``with_shape_floor``); the document's title is
+never suggested. Lines already inside a boilerplate span are not suggested, nor lines the
+analyst rejected in that document. Suggestions change nothing: stats and exports see only marks.
 
 Example::
 
@@ -17,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -33,7 +35,7 @@ from .model import LineModel, _logistic, shipped_model
 
 REPEAT_DOCS = 20
 REPEAT_SCORE = 0.97
-SHAPE_SCORE = 0.95  # serialized data and counter lines: suggested whatever the model says
+SHAPE_SCORE = 0.95  # serialized data, counters, legal notices: suggested whatever the model says
 _SHORT_WORDS = 3
 
 
@@ -184,12 +186,30 @@ def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatur
         score = _logistic(logit_of(score) + correction.logit(model, line))
     if repeat is not None and repeat.documents >= REPEAT_DOCS:
         score = max(score, REPEAT_SCORE)
-    if is_serialized(raw) or _is_counter(raw):
-        score = max(score, SHAPE_SCORE)  # data, not prose, whatever the words around it
-    score = round(score, 4)
+    score = round(with_shape_floor(score, raw), 4)
     if threshold is not None and score < threshold:
         return None
     return Suggestion(line.start, line.end, score, _reason(lines, index, text, repeat))
+
+
+def with_shape_floor(score: float, raw: str) -> float:
+    """``score`` raised to ``SHAPE_SCORE`` for a line whose shape says what it is, whatever the
+    words around it: serialized data, a counter, a legal notice."""
+    if is_serialized(raw) or _is_counter(raw) or _is_legal_notice(raw):
+        return max(score, SHAPE_SCORE)
+    return score
+
+
+def _is_legal_notice(raw: str) -> bool:
+    """A copyright, rights or disclaimer line: ``©``, or one that opens with "copyright", "(c)"
+    or "disclaimer:", or says "all rights reserved". On boilerplate-dev's labelled lines (94
+    pages) 107 such lines are boilerplate and 3 content; flooring them adds 30 suggestions, 28
+    right (content F 0.8227 -> 0.8257 in the bench's cross-validation)."""
+    head = raw[:300]
+    return "©" in head or _LEGAL_OPENING.match(head) is not None or "all rights reserved" in head.lower()
+
+
+_LEGAL_OPENING = re.compile(r"[*_# ]*(?:copyright\b|\(c\)|disclaimer:)", re.IGNORECASE)
 
 
 def _is_counter(raw: str) -> bool:
@@ -209,8 +229,8 @@ def _reason(lines: list[LineFeatures], index: int, text: str, repeat: _Repeat | 
         return "serialized data"
     if _is_counter(raw):
         return "a counter or price line"
-    if "©" in raw[:200] or raw[:40].lower().startswith(("copyright", "(c)")):
-        return "a copyright line"
+    if _is_legal_notice(raw):
+        return "a copyright or legal notice"
     short = _is_short(line)
     if short and any(0 <= other < len(lines) and _is_short(lines[other]) for other in (index - 1, index + 1)):
         return "navigation: a run of short lines without sentence punctuation"
