@@ -41,6 +41,9 @@ def test_marked_counts_documents_whose_copy_is_boilerplate(seeds_copy, open_corp
     doc, start, end = corpus.repeat_copies(appeal(corpus).id)[0]
     corpus.mark_boilerplate(doc, start, end, reason="donation")
     assert appeal(corpus).marked == 1
+    marks = corpus.repeat_copy_marks(appeal(corpus).id)  # the app's list of copies, each marked or not
+    assert [(d, m) for d, _, _, _, m in marks] == [(doc, True), (marks[1][0], False)]
+    assert [row[:4] for row in marks] == corpus.repeat_copy_paths(appeal(corpus).id)
 
 
 def test_a_changed_file_updates_its_passages_and_the_counts(make_corpus, open_corpus):

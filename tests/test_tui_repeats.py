@@ -164,8 +164,15 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
         await settle(pilot, app, lambda: bool(rows(app)))
         await pilot.press("enter", "enter")
         await settle(pilot, app, lambda: len(rows(app)) == 4)
+        assert "0 marked (enter opens one, m marks the one under the cursor" in \
+            str(app.screen.query_one("#repeats-status").render())
         await pilot.press("m", "down", "m")  # a: marked, b: skipped, c: marked
         assert sorted(boilerplate(folder)) == ["a.txt", "c.txt"]
+        assert [row.split() for row in rows(app)] == [["marked", "a.txt"], ["b.txt"], ["marked", "c.txt"], ["d.txt"]]
+        await pilot.press("escape", "enter")  # back, and its documents again: read from the database
+        await settle(pilot, app, lambda: [row.split() for row in rows(app)] == [
+            ["marked", "a.txt"], ["b.txt"], ["marked", "c.txt"], ["d.txt"]])
+        assert ", 2 marked (enter opens one" in str(app.screen.query_one("#repeats-status").render())
         await pilot.press("escape")
         await settle(pilot, app, lambda: "2 marked" in rows(app)[0])
 

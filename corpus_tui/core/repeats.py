@@ -135,6 +135,17 @@ class RepeatsMixin(CorpusBase):
             "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start", [repeat_id],
         )]
 
+    def repeat_copy_marks(self, repeat_id: int) -> list[tuple[int, str, int, int, bool]]:
+        """``repeat_copy_paths`` with whether each copy lies inside a live boilerplate span:
+        (document id, path, start, end, marked)."""
+        return [(document_id, path, start, end, bool(marked)) for document_id, path, start, end, marked in self.db.execute(
+            'SELECT p.document_id, d.path, p.start, p."end", EXISTS (SELECT 1 FROM spans AS s '
+            "WHERE s.document_id = p.document_id AND s.kind = 'boilerplate' AND s.anchor != 'stale' "
+            'AND s.start <= p.start AND s."end" >= p."end") FROM passages AS p '
+            "JOIN documents AS d ON d.id = p.document_id "
+            "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start", [repeat_id],
+        )]
+
     def _marked_copies(self, fingerprint: int) -> int:
         """Documents where a copy lies inside one live boilerplate span."""
         return int(self.db.execute(

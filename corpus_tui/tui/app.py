@@ -563,7 +563,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
         def copies(repeat_id: int) -> list[Copy]:
             with self.worker_corpus() as corpus:
-                return [Copy(*row) for row in corpus.repeat_copy_paths(repeat_id)]
+                return [Copy(*row) for row in corpus.repeat_copy_marks(repeat_id)]
 
         def mark_all(repeat_id: int, progress: Callable[[int, int], None]) -> str:  # in the screen's worker thread
             try:

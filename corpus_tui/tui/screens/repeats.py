@@ -42,6 +42,7 @@ class Copy:
     path: str
     start: int
     end: int
+    marked: bool = False  # inside a boilerplate mark already
 
 
 class RepeatsScreen(ModalScreen[Copy | None]):
@@ -122,7 +123,10 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def _row(self, index: int) -> list[Piece] | None:
         if self.showing is not None:
-            return [(one_line(self.copies[index].path, 100), BOLD)] if index < len(self.copies) else None
+            if index >= len(self.copies):
+                return None
+            copy = self.copies[index]
+            return [("marked  " if copy.marked else " " * 8, DIM), (one_line(copy.path, 100), BOLD)]
         repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
         return _repeat_pieces(repeat) if repeat is not None else None
 
@@ -214,8 +218,13 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.query_one(LoadingIndicator).remove_class("busy")
         self.showing, self.copies = repeat, copies
         self.listing.reset(len(copies))
-        self._status(f"“{one_line(repeat.text, 70)}” is in {plural(len(copies), 'document')} "
-                     "(enter opens one, esc goes back)")
+        self._status(self._copies_status())
+
+    def _copies_status(self) -> str:
+        assert self.showing is not None
+        marked = sum(copy.marked for copy in self.copies)
+        return (f"“{one_line(self.showing.text, 60)}” is in {plural(len(self.copies), 'document')}, {marked} marked "
+                "(enter opens one, m marks the one under the cursor, ↓ skips it, esc goes back)")
 
     def _status(self, text: str) -> None:
         self.query_one("#repeats-status", Static).update(Content(text))
@@ -239,7 +248,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             return
         if index >= len(self.copies):
             return
-        self._status(self.mark_one(self.showing.id, self.copies[index].document_id))
+        said = self.mark_one(self.showing.id, self.copies[index].document_id)
+        if said.startswith("marked"):
+            self.copies[index] = replace(self.copies[index], marked=True)
+            self.listing.refresh()
+        self._status(said)
         self.listing.action_cursor(1)  # brat's safe mode: the next copy
 
     @work(thread=True, exclusive=True, group="repeats-mark")
