@@ -303,3 +303,15 @@ async def test_m_says_what_it_marked_and_that_a_marked_passage_needed_nothing(tm
         await settle(pilot, app, lambda: "every copy is marked already: nothing changed · 1 passage" in status())
         await pilot.press("u")
         await settle(pilot, app, lambda: status().startswith("undid "))
+
+
+async def test_M_right_after_b_marks_every_copy_once_they_are_found(tmp_path):
+    """The offer is looked for in a worker (counting marked copies can take a good part of a
+    second); an M pressed before it is found waits for it rather than being refused."""
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.reader.move_to(app.reader.text.index(FOOTER))
+        await pilot.press("b", "M")
+        await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)
+        assert not any("Mark a passage with b first" in n.message for n in app._notifications)

@@ -100,6 +100,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._find_origin = 0
         self._edited_rows: set[int] = set()
         self.everywhere_offer: int | None = None  # the repeat M marks everywhere: the passage just marked
+        self._offer_round = 0  # which mark an offer being looked for in a worker is for
+        self._mark_when_offered = False  # M pressed before the offer was found
         self.suggestions: list[Suggestion] = []  # the open document's, in order (see suggesting)
         self.near_duplicates: list[NearDuplicate] = []  # the open document's, nearest first (see duplicates)
         self.show_suggestions = True
@@ -296,7 +298,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def open_document(self, document_id: int, cursor: int | None = None) -> None:
         """Show a document, re-reading it first if its file changed on disk."""
         self.remember_position()
-        self.everywhere_offer = None  # M offers for a mark in the document on screen only
+        self.drop_everywhere_offer()  # M offers for a mark in the document on screen only
         try:
             changes = self.corpus.refresh_document(document_id)
             doc = self.corpus.document(document_id)

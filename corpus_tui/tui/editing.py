@@ -83,15 +83,46 @@ class EditingMixin:
         if marked and marked[0]:
             self._offer_everywhere(doc_id, *target)
         else:
-            self.everywhere_offer = None  # unmarked: M must not mark it everywhere now
+            self.drop_everywhere_offer()  # unmarked: M must not mark it everywhere now
+
+    def drop_everywhere_offer(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """M offers nothing now, and an offer still being looked for is not made."""
+        self.everywhere_offer = None
+        self._offer_round += 1
+        self._mark_when_offered = False
 
     def _offer_everywhere(self: "CorpusApp", doc_id: int, start: int, end: int) -> None:  # type: ignore[misc]
-        """After a mark: if the passage is in other documents too, say so and how to mark them all."""
-        repeat = self.corpus.repeat_within(doc_id, start, end)
-        self.everywhere_offer = repeat.id if repeat is not None and repeat.documents > repeat.marked else None
-        if repeat is not None and self.everywhere_offer is not None:
-            others = repeat.documents - 1
-            self.notify(f"Also in {plural(others, 'other document')} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
+        """After a mark: if the passage is in other documents too, say so and how to mark them all.
+        Looked for in a worker: counting the marked copies of a passage in thousands of documents
+        takes a good part of a second, and the keys must not wait for it."""
+        self.drop_everywhere_offer()
+        self._look_for_everywhere_offer(self._offer_round, doc_id, start, end)
+
+    @work(thread=True, exclusive=True, group="everywhere-offer")
+    def _look_for_everywhere_offer(self: "CorpusApp", offer_round: int, doc_id: int, start: int,  # type: ignore[misc]
+                                   end: int) -> None:
+        try:
+            with self.worker_corpus() as corpus:
+                repeat = corpus.repeat_within(doc_id, start, end)
+        except (CorpusError, sqlite3.Error):
+            return  # no offer: marking everywhere is still there in the repeats view
+        offer = (repeat.id, repeat.documents - 1) if repeat is not None and repeat.documents > (repeat.marked or 0) \
+            else None
+        self.call_from_thread(self._make_everywhere_offer, offer_round, offer)
+
+    def _make_everywhere_offer(self: "CorpusApp", offer_round: int, offer: tuple[int, int] | None) -> None:  # type: ignore[misc]
+        if offer_round != self._offer_round:
+            return  # another mark, an undo or another document since: this offer is not for it
+        asked, self._mark_when_offered = self._mark_when_offered, False
+        if offer is None:
+            if asked:
+                self.notify("No other copy of this passage to mark.", markup=False)
+            return
+        self.everywhere_offer = offer[0]
+        if asked:  # M was pressed while its copies were being counted
+            self.mark_everywhere(offer[0])
+            return
+        self.notify(f"Also in {plural(offer[1], 'other document')} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
 
     def _withdraw_everywhere_offer(self: "CorpusApp") -> None:  # type: ignore[misc]
         """The offer's toast goes once M has run: it would offer what is done. (Textual keeps its
@@ -104,6 +135,9 @@ class EditingMixin:
     def action_mark_everywhere(self: "CorpusApp") -> None:  # type: ignore[misc]
         """Mark every copy of the passage just marked, in every document (M)."""
         if self.everywhere_offer is None:
+            if any(worker.group == "everywhere-offer" and worker.is_running for worker in self.workers):
+                self._mark_when_offered = True  # b was just pressed: M marks once its copies are found
+                return
             self.notify("Mark a passage with b first: M then marks its copies everywhere.", markup=False)
             return
         self.mark_everywhere(self.everywhere_offer)
@@ -130,7 +164,7 @@ class EditingMixin:
 
     def _marked_everywhere(self: "CorpusApp", summary: Any) -> None:  # type: ignore[misc]
         self._show_work(None)
-        self.everywhere_offer = None
+        self.drop_everywhere_offer()
         self._withdraw_everywhere_offer()
         self.refresh_panels()
         self.reload_list()
@@ -280,7 +314,7 @@ class EditingMixin:
         self._history(self.corpus.redo, "Redid")
 
     def _history(self: "CorpusApp", step: Callable[[], Event | None], verb: str) -> None:  # type: ignore[misc]
-        self.everywhere_offer = None  # the mark it offered for may be what is undone
+        self.drop_everywhere_offer()  # the mark it offered for may be what is undone
         try:
             event = step()
         except CorpusError as error:
