@@ -258,7 +258,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         folder = one_line(self.corpus.folder.name or str(self.corpus.folder), 40)
         path = one_line(self.doc.path, 80) if self.doc is not None else ""
         brand = "corpus-tui · "
-        room = (width if width is not None else self.size.width) - 2  # the bar's padding
+        width = width if width is not None else self.size.width  # 0 before the first layout
+        room = width - 2 if width > 0 else 0  # the bar's padding; 0: nothing to fit yet
         # A narrow terminal keeps the document's name: the app's name goes first, then the
         # folder's and the name's middle (so its end, often a unique id, stays).
         fixed = len(f" · reviewed {reviewed}/{total}") + (3 if path else 0)
