@@ -43,8 +43,9 @@ Version 7 stores ``passages`` clustered by document (``WITHOUT ROWID``, primary 
 ``(document_id, start, paragraph)``) with ``paragraph`` 1 for a paragraph and 0 for a
 line in place of the ``kind`` text: the rows of a document are together on disk, so the
 table needs no second index to find them (a first scan of 100,000 documents spends
-about a fifth less time writing and sorting them). Documents are never deleted (a file gone is ``state = 'missing'``),
-so ``passages`` keeps no foreign key: every query joins ``documents`` for the state.
+about a fifth less time writing and sorting them). Documents are never deleted (a file
+gone is ``state = 'missing'``), so ``passages`` keeps no foreign key: every query joins
+``documents`` for the state.
 """
 
 from __future__ import annotations

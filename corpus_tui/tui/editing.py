@@ -105,7 +105,7 @@ class EditingMixin:
             with self.worker_corpus() as corpus:
                 repeat = corpus.repeat_within(doc_id, start, end)
         except (CorpusError, sqlite3.Error):
-            return  # no offer: marking everywhere is still there in the repeats view
+            repeat = None  # no offer: marking everywhere is still there in the repeats view
         offer = (repeat.id, repeat.documents - 1) if repeat is not None and repeat.documents > (repeat.marked or 0) \
             else None
         self.call_from_thread(self._make_everywhere_offer, offer_round, offer)
