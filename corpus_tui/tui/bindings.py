@@ -71,6 +71,7 @@ NAVIGATION_HELP: list[tuple[tuple[str, ...] | str, str]] = [
     (("wrap",), "Soft wrap on/off"),
     (("next_match", "previous_match"), "Next / previous find match"),
     ("enter / esc", "In find: back to the text, matches kept"),
+    ("enter / tab / esc", "In the list filter: back to the list, filter kept"),
     (("clear_selection",), "Clear the selection, else the find matches"),
     ("esc", "Close a dialog"),
     ("tab / shift+tab", "Move focus: filter, list, reader"),
