@@ -132,6 +132,40 @@ def test_a_version_6_index_is_copied_into_the_clustered_table_at_open(seeds_copy
     assert "PRIMARY KEY" in plan and "SCAN" not in plan
 
 
+def test_an_upgrade_cut_short_leaves_version_6_whole_and_the_next_open_upgrades(seeds_copy, open_corpus, monkeypatch):
+    """The copy into the clustered table is one transaction with the version's update: a failure
+    (a kill, a full disk) after the old table is dropped still leaves it as it was."""
+    import sqlite3
+
+    from corpus_tui.core import schema
+
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    rows = corpus.query('SELECT document_id, start, paragraph, "end", fingerprint FROM passages ORDER BY 1, 2, 3')
+    corpus.close()
+    con = sqlite3.connect(seeds_copy / "annotations.db")
+    for statement in UNDO_SCHEMA_V7:
+        con.execute(statement)
+    con.commit()
+    con.close()
+
+    def cut_short(db):  # type: ignore[no-untyped-def]
+        schema._v6_to_v7(db)
+        raise OSError("the process died here")
+
+    monkeypatch.setitem(schema.MIGRATIONS, 6, cut_short)
+    with pytest.raises(OSError):
+        Corpus.open(seeds_copy, annotator="tester")
+    con = sqlite3.connect(seeds_copy / "annotations.db")
+    assert con.execute("SELECT version FROM schema_version").fetchone() == (6,)
+    assert con.execute("SELECT COUNT(*) FROM passages WHERE kind IN ('line', 'paragraph')").fetchone() == (len(rows),)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    con.close()
+    monkeypatch.setitem(schema.MIGRATIONS, 6, schema._v6_to_v7)
+    corpus = open_corpus(seeds_copy)
+    assert corpus.query('SELECT document_id, start, paragraph, "end", fingerprint FROM passages ORDER BY 1, 2, 3') == rows
+
+
 def test_bad_arguments_are_errors(seeds_copy, open_corpus):
     corpus = open_corpus(seeds_copy)
     corpus.scan()
