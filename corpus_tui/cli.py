@@ -77,8 +77,10 @@ def open_command(folder: str, db: str | None, annotator: str | None, timeout: fl
 
 @cli.command()
 @FOLDER
-@click.option("--include", multiple=True, metavar="GLOB", help=f"Files to index (default: {' '.join(DEFAULT_INCLUDE)}).")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Files to leave out.")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help=f"Files to index in this scan (default: {' '.join(DEFAULT_INCLUDE)}); not remembered.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Files to leave out of this scan; documents indexed before are left as they were.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @corpus_options
 def scan(folder: str, include: tuple[str, ...], exclude: tuple[str, ...], as_json: bool,
