@@ -129,29 +129,28 @@ class RepeatsMixin(CorpusBase):
 
     def repeat_copy_paths(self, repeat_id: int) -> list[tuple[int, str, int, int]]:
         """``repeat_copies`` with each document's path: (document id, path, start, end)."""
-        return [tuple(row) for row in self.db.execute(  # type: ignore[misc]
-            'SELECT p.document_id, d.path, p.start, p."end" FROM passages AS p '
-            "JOIN documents AS d ON d.id = p.document_id "
-            "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start", [repeat_id],
-        )]
+        return [tuple(row) for row in self.db.execute(_COPIES.format(extra=""), [repeat_id])]  # type: ignore[misc]
 
     def repeat_copy_marks(self, repeat_id: int) -> list[tuple[int, str, int, int, bool]]:
         """``repeat_copy_paths`` with whether each copy lies inside a live boilerplate span:
         (document id, path, start, end, marked)."""
-        return [(document_id, path, start, end, bool(marked)) for document_id, path, start, end, marked in self.db.execute(
-            'SELECT p.document_id, d.path, p.start, p."end", EXISTS (SELECT 1 FROM spans AS s '
-            "WHERE s.document_id = p.document_id AND s.kind = 'boilerplate' AND s.anchor != 'stale' "
-            'AND s.start <= p.start AND s."end" >= p."end") FROM passages AS p '
-            "JOIN documents AS d ON d.id = p.document_id "
-            "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start", [repeat_id],
-        )]
+        return [(document_id, path, start, end, bool(marked)) for document_id, path, start, end, marked
+                in self.db.execute(_COPIES.format(extra=f", {_COPY_MARKED}"), [repeat_id])]
 
     def _marked_copies(self, fingerprint: int) -> int:
         """Documents where a copy lies inside one live boilerplate span."""
         return int(self.db.execute(
             "SELECT COUNT(DISTINCT p.document_id) FROM passages AS p "
             "JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
-            "WHERE p.fingerprint = ? AND EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = p.document_id "
-            "AND s.kind = 'boilerplate' AND s.anchor != 'stale' AND s.start <= p.start AND s.\"end\" >= p.\"end\")",
+            f"WHERE p.fingerprint = ? AND {_COPY_MARKED}",
             [fingerprint],
         ).fetchone()[0])
+
+
+# The copies of a passage on disk, in document order (``extra``: more columns).
+_COPIES = ('SELECT p.document_id, d.path, p.start, p."end"{extra} FROM passages AS p '
+           "JOIN documents AS d ON d.id = p.document_id "
+           "WHERE p.fingerprint = ? AND d.state = 'ok' ORDER BY p.document_id, p.start")
+# Whether the copy ``p`` lies inside one live boilerplate span of its document.
+_COPY_MARKED = ("EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = p.document_id "
+                "AND s.kind = 'boilerplate' AND s.anchor != 'stale' AND s.start <= p.start AND s.\"end\" >= p.\"end\")")
