@@ -27,6 +27,21 @@ os.environ.setdefault(
     "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "corpus-tui-hypothesis")
 )
 
+# The costliest test files, in seconds (``pytest --durations=0``, summed per file, 2026-12-02):
+# they start first, so that no worker is left running one of them alone at the end (the
+# longest-first order of scheduling; ``--no-loadscope-reorder`` keeps this order). Only the
+# order depends on these figures; a file not listed runs after them, in its usual place.
+COSTLIEST_FILES = {
+    "test_reliability.py": 87, "test_tui_keys.py": 41, "test_fault_injection_store.py": 37,
+    "test_tmux_e2e.py": 36, "test_apply.py": 36, "test_fault_injection_io.py": 32,
+    "test_tui_new_user.py": 22, "test_shared_corpus.py": 21, "test_import_annotations.py": 17,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: -COSTLIEST_FILES.get(item.path.name, 0))  # stable: files keep their tests' order
+
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 

@@ -53,8 +53,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import sqlite_utils
-
+from ._lean_sqlite_utils import sqlite_utils
 from .errors import NewerSchema, NotOurDatabase
 
 SCHEMA_VERSION = 7

@@ -1,0 +1,25 @@
+"""sqlite-utils, imported without numpy and pandas: the store's modules import it from here.
+
+sqlite-utils imports numpy and pandas whenever they are installed, only to map their scalar
+types to column types, and corpus-tui never stores such values. numpy's import alone costs
+every command 0.19 s of CPU (it starts its math library's threads: ``import corpus_tui.cli``
+measured 0.50 s against 0.32 s with numpy hidden), and pandas, common where analysts work,
+costs more. So both are hidden while sqlite-utils is first imported; what imports them later
+(the Parquet export's pyarrow, Dask) gets them as usual.
+"""
+
+from __future__ import annotations
+
+import sys
+
+_hidden = [] if "sqlite_utils" in sys.modules else [name for name in ("numpy", "pandas") if name not in sys.modules]
+for _name in _hidden:
+    sys.modules[_name] = None  # type: ignore[assignment]  # then "import numpy" raises ImportError
+try:
+    import sqlite_utils
+finally:
+    for _name in _hidden:
+        if _name in sys.modules and sys.modules[_name] is None:
+            del sys.modules[_name]
+
+__all__ = ["sqlite_utils"]
