@@ -15,6 +15,7 @@ import click
 from click_default_group import DefaultGroup
 
 from .cli_output import StdoutFailed, flush_stdout, out, quiet_stdout, say
+from .cli_types import Number
 from .core import Corpus, CorpusError
 from .core.corpus import check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
@@ -28,7 +29,7 @@ PROGRESS_THRESHOLD = 200  # files: below this a scan is quick enough to stay sil
 def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--db, --annotator and --timeout, shared by every command that opens a corpus."""
     command = click.option(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+        "--timeout", type=Number(min=0.0), default=DEFAULT_TIMEOUT, show_default=True,
         help="Seconds to wait for a database another process is writing.",
     )(command)
     command = click.option(

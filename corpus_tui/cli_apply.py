@@ -12,6 +12,7 @@ from collections.abc import Callable
 import click
 
 from .cli_output import out, progress_line, say
+from .cli_types import WholeNumber
 from .core.apply_records import FORMATS, Job, find_partitions, run_dask, run_local
 from .core.bundle import load_bundle
 
@@ -30,7 +31,7 @@ from .core.bundle import load_bundle
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: processes on this machine; dask: tasks on a dask.distributed cluster.")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler (default: a LocalCluster).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes (local) or LocalCluster workers (dask).")
+@click.option("-j", "--jobs", type=WholeNumber(1, 256), help="Processes (local) or LocalCluster workers (dask).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, text_field: str, id_field: str,
                   dedup: bool, engine: str, scheduler: str | None, jobs: int | None, as_json: bool) -> None:

@@ -11,6 +11,7 @@ import json
 import click
 
 from .cli_output import out, progress_line, say
+from .cli_types import Number
 from .core import Corpus
 from .core.duplicates.pairs import DEFAULT_THRESHOLD, STORE_MIN
 from .core.safe_text import one_line
@@ -19,7 +20,7 @@ from .core.wording import plural
 
 @click.command("duplicates")
 @click.argument("folder", type=click.Path())
-@click.option("--threshold", type=click.FloatRange(STORE_MIN, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
+@click.option("--threshold", type=Number(STORE_MIN, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
               help="Smallest containment: the share of the smaller document's word shingles found in the other.")
 @click.option("--clusters", "as_clusters", is_flag=True,
               help="Print clusters (documents joined by pairs or by marks), the document --dedup keeps first.")

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from .cli_output import echo, out, quiet_stdout, say
+from .cli_types import WholeNumber
 from .core import Corpus, CorpusError
 from .core.annotation_import import MATCHES, PREFERENCES, InvalidImport, import_annotations
 from .core.export import ALL_FORMATS, export
@@ -56,7 +57,7 @@ def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--allow-stale", is_flag=True,
               help="Export documents with spans that could not be re-anchored, without those spans.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N",
+@click.option("-j", "--jobs", type=WholeNumber(1, MAX_JOBS), metavar="N",
               help="Worker processes for jsonl, prodigy, doccano, csv and label-studio (default: one per CPU for "
                    f"{AUTO_MIN_DOCUMENTS:,} documents or more; 1: none).")
 @click.option("--text", "text_column", is_flag=True,

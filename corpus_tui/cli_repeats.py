@@ -11,6 +11,7 @@ import json
 import click
 
 from .cli_output import out
+from .cli_types import WholeNumber
 from .core import Corpus
 from .core.errors import InvalidValue
 from .core.repeats import DEFAULT_MIN_DOCS
@@ -22,9 +23,9 @@ from .core.wording import plural
 @click.command("repeats", context_settings={"ignore_unknown_options": True})
 @click.argument("folder", type=click.Path())
 @click.argument("ids", nargs=-1, metavar="[IDS]...")
-@click.option("--min-docs", type=click.IntRange(min=2), default=DEFAULT_MIN_DOCS, show_default=True,
+@click.option("--min-docs", type=WholeNumber(min=2), default=DEFAULT_MIN_DOCS, show_default=True,
               help="List passages found in at least this many documents.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many passages.")
+@click.option("--limit", type=WholeNumber(min=1), default=None, help="At most this many passages.")
 @click.option("--contains", default=None, help="Only passages whose text holds this (case-insensitive).")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object a line: id, text, documents, sources, marked, boilerplate_like, and a copy's place.")

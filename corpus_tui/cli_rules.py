@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .cli_output import out, say
+from .cli_types import WholeNumber
 from .core import Corpus
 from .core.safe_text import one_line
 from .core.wording import plural
@@ -61,7 +62,7 @@ def rules_list(folder: str, include_removed: bool, as_json: bool, db: str | None
 
 @rules_group.command("remove")
 @click.argument("folder", type=click.Path())
-@click.argument("rule_id", type=int, metavar="ID")
+@click.argument("rule_id", type=WholeNumber(min=1), metavar="ID")
 @click.option("--keep-marks", is_flag=True, help="Keep the ranges the rule made; only stop it marking new ones.")
 def rules_remove(folder: str, rule_id: int, keep_marks: bool, db: str | None, annotator: str | None,
                  timeout: float) -> None:

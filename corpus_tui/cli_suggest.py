@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .cli_output import out
+from .cli_types import Number, WholeNumber
 from .core import Corpus
 from .core.safe_text import one_line
 from .core.wording import plural
@@ -22,18 +23,18 @@ from .core.suggest.parallel import score_corpus
 @click.command("suggest")
 @click.argument("folder", type=click.Path())
 @click.option("--path", "paths", multiple=True, help="Only this document (repeatable).")
-@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None,
+@click.option("--min-score", type=Number(0.0, 1.0), default=None,
               help="Suggest lines scored at least this (default: the model's threshold, what the app shows).")
 @click.option("--json", "as_json", is_flag=True,
               help='One JSON object a document with suggestions (every --path one): '
                    '{"path", "suggestions": [{"start", "end", "score", "reason"}]}.')
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+@click.option("-j", "--jobs", type=WholeNumber(min=1), default=None,
               help="Processes scoring a large corpus (default: one a core).")
 @click.option("--apply", "apply", is_flag=True,
               help="Mark the suggestions as boilerplate: one batch, one undo step (--revert undoes it later).")
 @click.option("--dry-run", is_flag=True, help="With --apply: count what would be marked, write nothing.")
 @click.option("--applied", is_flag=True, help="List the batches --apply (and the app's accept-all) made.")
-@click.option("--revert", type=int, metavar="BATCH_ID", default=None, help="Revert one batch as a unit.")
+@click.option("--revert", type=WholeNumber(min=1), metavar="BATCH_ID", default=None, help="Revert one batch as a unit.")
 def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None, as_json: bool, jobs: int | None,
                     apply: bool,
                     dry_run: bool, applied: bool, revert: int | None,
@@ -110,7 +111,7 @@ def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_js
 @click.argument("folder", type=click.Path())
 @click.option("--gold", "gold_path", type=click.Path(path_type=Path), required=True,
               help="Hand labels: JSON Lines of {\"path\", \"boilerplate_lines\", \"content_lines\"} (1-based lines).")
-@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=None,
+@click.option("--min-score", type=Number(0.0, 1.0), default=None,
               help="Score suggestions from this score (default: the model's threshold).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def evaluate_command(folder: str, gold_path: Path, min_score: float | None, as_json: bool,

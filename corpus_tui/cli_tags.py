@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from .cli_output import out, say
+from .cli_types import WholeNumber
 from .core import Corpus, CorpusError
 from .core.tag_import import MATCHES, MODES, ImportResult, InvalidRows
 from .core.tag_rows import FORMATS
@@ -50,7 +51,7 @@ def _echo_json(value: Any) -> None:
 @click.option("--create-tags", is_flag=True, help="Create tags that are not in the vocabulary yet.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--undo", "undo", type=int, metavar="IMPORT_ID", help="Revert one earlier import as a unit.")
+@click.option("--undo", "undo", type=WholeNumber(min=1), metavar="IMPORT_ID", help="Revert one earlier import as a unit.")
 @click.option("--list", "list_imports", is_flag=True, help="List the earlier imports.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match: str, create_tags: bool,

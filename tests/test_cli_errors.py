@@ -90,3 +90,33 @@ def test_open_on_a_folder_without_documents_creates_nothing(tmp_path):
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and "no documents found" in result.stderr
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "wanted"), [
+    (["repeats", "F", "--min-docs", "abc"], "'--min-docs': takes a whole number, 2 or more, not abc"),
+    (["repeats", "F", "--min-docs", "1"], "'--min-docs': takes a whole number, 2 or more, not 1"),
+    (["repeats", "F", "--limit", "0"], "'--limit': takes a whole number, 1 or more, not 0"),
+    (["suggest", "F", "--min-score", "1.5"], "'--min-score': takes a number, from 0 to 1, not 1.5"),
+    (["duplicates", "F", "--threshold", "0.1"], "'--threshold': takes a number, from 0.3 to 1, not 0.1"),
+    (["export", "F", "-o", "out.jsonl", "-j", "0"], "takes a whole number, from 1 to "),
+    (["stats", "F", "--timeout", "-1"], "'--timeout': takes a number, 0 or more, not -1"),
+    (["rules", "remove", "F", "seven"], "'ID': takes a whole number, 1 or more, not seven"),
+    (["import-tags", "F", "--undo", "x"], "'--undo': takes a whole number, 1 or more, not x"),
+])
+def test_number_options_say_what_they_take(args, wanted):
+    """Not click's "'abc' is not a valid integer range" or "1 is not in the range x>=2"."""
+    import click
+
+    from corpus_tui.cli import cli
+
+    with pytest.raises(click.BadParameter) as raised:
+        cli.main(args, standalone_mode=False)
+    assert wanted in raised.value.format_message()
+
+
+def test_a_number_option_error_is_one_line_and_help_shows_the_range_in_words(tmp_path, run_script):
+    result = run_script("repeats", tmp_path, "--min-docs", "abc")
+    assert_one_line_error(result, "takes a whole number, 2 or more, not abc")
+    assert result.returncode == 2
+    shown = " ".join(run_script("repeats", "--help").stdout.split())
+    assert "--min-docs NUMBER" in shown and "[default: 3; 2 or more]" in shown
