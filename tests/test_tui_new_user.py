@@ -354,3 +354,41 @@ async def test_a_narrow_terminal_keeps_the_documents_name_in_the_top_bar(tmp_pat
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert str(app.query_one("#topbar").render()).startswith("corpus-tui · ")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_wrapped_rows_show_every_character_whatever_the_line_numbers_width(tmp_path, size):
+    """The gutter is sized for the shown text's line count before its rows are laid out: sized
+    for the document before (or none), rows were laid out a digit too wide and their last
+    characters were cropped (1 a row with 2-digit line numbers, 2 with 3-digit ones)."""
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    digits = "0123456789" * 40
+    (folder / "a.txt").write_text("one\ntwo\n", encoding="utf-8")
+    (folder / "b.txt").write_text("".join(f"line {n}\n" for n in range(11)) + digits + "\n", encoding="utf-8")
+    (folder / "c.txt").write_text("".join(f"line {n}\n" for n in range(120)) + digits + "\n", encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        for _ in range(2):
+            await pilot.press("]")
+            await settle(pilot, app)
+            reader = app.reader
+            await pilot.press("G", "k")  # the digits line
+            await settle(pilot, app)
+            layout = reader.layout_
+            gutter, _, text_width = reader._geometry()
+            line = layout.line_of(reader.cursor)
+            rows = range(layout.line_first_row[line], layout.row_count)
+            shown = []
+            for row in rows:
+                y = row - int(reader.scroll_offset.y)
+                assert 0 <= y < reader.scrollable_content_region.height
+                start, end = layout.row_span(row)
+                cells = reader.render_line(y).text[gutter : gutter + text_width]
+                assert cells.rstrip() == reader.text[start:end].rstrip("\n"), (row, cells)
+                shown.append(cells.rstrip())
+            assert "".join(shown) == digits
+            assert len(str(layout.line_count)) + 1 == gutter

@@ -94,6 +94,7 @@ class Reader(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = ""
+        self._line_total = 1
         self.layout_: TextLayout | None = None
         self.spans: list[Span] = []
         self.matches: list[tuple[int, int]] = []
@@ -115,6 +116,7 @@ class Reader(ScrollView, can_focus=True):
 
     def show(self, text: str, spans: list[Span], cursor: int = 0) -> None:
         self.text = text
+        self._line_total = text.count("\n") + 1  # TextLayout's line_count, before it is built
         self.spans = spans
         self.suggested = []  # the new document's come when they are scored
         self.matches, self.current_match = [], -1
@@ -175,7 +177,10 @@ class Reader(ScrollView, can_focus=True):
     def _geometry(self) -> tuple[int, int, int]:
         """(gutter, label margin, text) widths for the current size; cached per size."""
         width = self.scrollable_content_region.width or self.size.width or 80
-        lines = self.layout_.line_count if self.layout_ else 1
+        # The text's own line count, not its layout's: the layout is built at the width this
+        # returns, so a gutter sized for another text (the one shown before, or none) would
+        # lay rows out a digit too wide, and their last characters would be cropped.
+        lines = self._line_total
         key = (width, lines)
         if self._geometry_key != key:
             gutter = len(str(lines)) + 1
