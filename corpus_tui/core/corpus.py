@@ -160,7 +160,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             found = find_documents(self.folder, include, exclude, self.db_path)
         summary = scanner.scan(self, found, progress)
         signed = self.refresh_duplicates(progress=duplicates_progress)
-        summary.signed, summary.duplicate_pairs = signed.signed, signed.pairs
+        summary.signed, summary.duplicate_pairs = signed.signed, signed.listed
         return summary
 
     def set_encoding(self, path: str, encoding: str | None) -> Document:

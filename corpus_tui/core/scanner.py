@@ -79,7 +79,7 @@ class ScanSummary:
     stale_spans: int = 0
     rule_marks: int = 0  # boilerplate ranges added by rules to documents added or changed
     signed: int = 0  # documents given a new near-duplicate signature (``Corpus.scan``)
-    duplicate_pairs: int = 0  # near-duplicate pairs found for them
+    duplicate_pairs: int = 0  # near-duplicate pairs found for them, at the default threshold
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:

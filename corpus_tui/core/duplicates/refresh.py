@@ -22,7 +22,7 @@ from typing import Any
 
 from ..child_process import die_with_parent
 from .clusters import rebuild_clusters
-from .pairs import SignatureIndex, find_pairs, replace_pairs
+from .pairs import DEFAULT_THRESHOLD, SignatureIndex, find_pairs, replace_pairs
 from .signatures import (
     Signature,
     clear_pending,
@@ -50,6 +50,7 @@ AHEAD = 2  # blocks queued per worker
 class RefreshSummary:
     signed: int = 0
     pairs: int = 0  # pairs stored for the documents signed (now or by a refresh cut short)
+    listed: int = 0  # those of them at the default threshold: what 'duplicates' lists, the app shows
 
 
 def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int], None] | None = None,
@@ -84,7 +85,7 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
         record_settings(db)
         clear_pending(db, generation)
         rebuild_clusters(db)
-    return RefreshSummary(signed, len(pairs))
+    return RefreshSummary(signed, len(pairs), sum(1 for pair in pairs if pair.containment >= DEFAULT_THRESHOLD))
 
 
 def _signed_blocks(corpus: Any, ids: list[int], workers: int | None,
