@@ -174,3 +174,20 @@ def _most_frequent_everywhere(folder: Path, open_corpus) -> None:  # type: ignor
 def test_a_generated_corpus_of_2000_documents_marked_everywhere_and_undone(tmp_path, open_corpus):
     folder = generate_sites.generate_sites(tmp_path / "sites", docs=2000, sites=20, seed=2)
     _most_frequent_everywhere(folder, open_corpus)
+
+
+def test_repeats_within_a_range_are_its_outermost_repeated_passages_and_marked_together(scanned):
+    menu = "Home\nWorld news\nSport pages"
+    corpus, _ = scanned({f"{n}.txt": f"{menu}\n\nStory {n} is here.\n\nShare this page with friends\n" for n in "abc"})
+    doc = corpus.documents()[0]
+    text = corpus.text(doc.id)
+    found = corpus.repeats_within(doc.id, 0, len(text))
+    assert sorted(corpus.text(doc.id)[s:e] for r in found for d, s, e in corpus.repeat_copies(r.id) if d == doc.id) \
+        == sorted([menu, "Share this page with friends"])  # the menu as a paragraph, not also its lines
+    assert corpus.documents_holding([r.id for r in found], besides=doc.id) == 2
+    summary = corpus.mark_all_everywhere([r.id for r in found] * 2, reason="site furniture")  # ids once each
+    assert (summary.documents, summary.ranges, len(summary.rule_ids)) == (3, 6, 2)
+    assert corpus.undo() is not None and corpus.rules() == []  # one step, its rules too
+    assert all(corpus.spans(d.id, "boilerplate") == [] for d in corpus.documents())
+    with pytest.raises(InvalidValue):
+        corpus.mark_all_everywhere([])

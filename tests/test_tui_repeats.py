@@ -195,6 +195,43 @@ async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
         await settle(pilot, app, lambda: sorted(boilerplate(folder)) == ["a.txt"])
 
 
+async def test_M_after_a_selection_of_several_repeated_passages_marks_every_copy_of_each(tmp_path):
+    """A selection over two repeated passages: M marks both everywhere, one undo step, a rule
+    each (it marked only the most frequent one, and said nothing of the other)."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    appeal = "Please support our reporting with a small donation today"
+    for name in "abcd":
+        (folder / f"{name}.txt").write_text(f"Story {name} begins here with words.\n\n{appeal}\n\n{FOOTER}\n")
+    for name in "ef":  # the footer alone: in 6 documents, the appeal in 4
+        (folder / f"{name}.txt").write_text(f"Story {name} is another one.\n\n{FOOTER}\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        text = app.reader.text
+        app.reader.move_to(text.index(appeal))
+        await pilot.press("v", "G", "b")  # both passages, line-wise
+        await settle(pilot, app)
+        assert any("2 repeated passages here are also in 5 other documents — M marks every copy" in n.message
+                   for n in app._notifications)
+        await pilot.press("M")
+        await settle(pilot, app, lambda: len(boilerplate(folder)) == 6)
+        await settle(pilot, app, lambda: any("Marked" in n.message and "(2 passages)" in n.message
+                                             for n in app._notifications))
+        marked = boilerplate(folder)
+        for name in "bcd":  # the appeal and the footer, each a range (a blank line between them)
+            copy = (folder / f"{name}.txt").read_text()
+            assert marked[f"{name}.txt"] == [(copy.index(appeal), copy.index(appeal) + len(appeal)),
+                                             (copy.index(FOOTER), copy.index(FOOTER) + len(FOOTER))]
+        with Corpus.open(folder, annotator="tester", create=False) as corpus:
+            assert len(corpus.rules()) == 2
+        await pilot.press("u")  # one step: every copy of both, and both rules
+        await settle(pilot, app, lambda: sorted(boilerplate(folder)) == ["a.txt"])
+        with Corpus.open(folder, annotator="tester", create=False) as corpus:
+            assert corpus.rules() == []
+
+
 async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(tmp_path):
     from corpus_tui.tui.screens.rules import RulesScreen
 

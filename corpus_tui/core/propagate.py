@@ -76,6 +76,19 @@ class MarkPlan:
         return sorted({row["document_id"] for row in self.added})
 
 
+@dataclass(frozen=True)
+class BatchPropagation:
+    """What ``mark_all_everywhere`` did."""
+
+    repeat_ids: tuple[int, ...]
+    documents: int  # documents whose boilerplate changed
+    ranges: int  # merged boilerplate ranges inserted
+    rule_ids: tuple[int, ...]  # the rules kept (new or already there), one a passage
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 # -- planning -------------------------------------------------------------------------------
 
 
@@ -265,8 +278,8 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
             kept.extend(reanchored(text, rows))
         inserted = kept
     _insert_rows(db, inserted)
-    rule = payload.get("rule")
-    if rule:
+    # "rule": the rule one passage's marking made; "rules": those of several marked together.
+    for rule in ([payload["rule"]] if payload.get("rule") else []) + payload.get("rules", []):
         db.execute("UPDATE rules SET removed_at = ? WHERE id = ?",
                    [rule["removed_at_after" if forward else "removed_at_before"], rule["id"]])
     refresh_titles(db, [doc for doc in then if doc in now_sha])
@@ -316,6 +329,33 @@ class PropagateMixin(CorpusBase):
             if plan.added or created:  # nothing changed: no undo step
                 self.log_event(PROPAGATE_ACTION, None, plan_payload(self.db, plan, **extra))
         return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False)
+
+    def mark_all_everywhere(self, repeat_ids: Sequence[int], reason: str | None = None, rule: bool = True,
+                            progress: Callable[[int, int], None] | None = None) -> BatchPropagation:
+        """``mark_everywhere`` of several passages together (the app's M after a mark that
+        holds several repeated passages): one transaction, one undo step, a rule each."""
+        if not repeat_ids:
+            raise InvalidValue("no passage to mark everywhere")
+        with self.write():
+            copies: list[Copy] = []
+            rule_ids: list[int] = []
+            created: list[dict[str, Any]] = []
+            for repeat_id in dict.fromkeys(repeat_ids):
+                shown = self.repeat(repeat_id)  # type: ignore[attr-defined]  # InvalidValue for an unknown id
+                rule_id, new = self._rule_for(repeat_id, shown.text, reason) if rule else (None, False)
+                if rule_id is not None:
+                    rule_ids.append(rule_id)
+                if new:
+                    created.append({"id": rule_id, "removed_at_before": now(), "removed_at_after": None})
+                copies += [(doc, start, end, rule_id, reason)
+                           for doc, start, end in self.repeat_copies(repeat_id)]  # type: ignore[attr-defined]
+            plan = plan_marks(self.db, copies, self.annotator, progress)
+            write_plan(self.db, plan)
+            if plan.added or created:  # nothing changed: no undo step
+                self.log_event(PROPAGATE_ACTION, None,
+                               plan_payload(self.db, plan, repeat_ids=list(dict.fromkeys(repeat_ids)), rules=created))
+        return BatchPropagation(tuple(dict.fromkeys(repeat_ids)), len(plan.documents), len(plan.added),
+                                tuple(rule_ids))
 
     def mark_copies(self, repeat_id: int, document_ids: Iterable[int], reason: str | None = None) -> PropagationSummary:
         """Mark the copies of a repeated passage in these documents only (no rule): one undo

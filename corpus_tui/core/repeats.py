@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -112,16 +113,34 @@ class RepeatsMixin(CorpusBase):
             for fingerprint, text, documents, sources, document_id, start, end in self.db.execute(sql, params)
         ]
 
-    def repeat_within(self, document_id: int, start: int, end: int) -> Repeat | None:
-        """The passage inside [start, end) of a document with the most copies elsewhere, if any:
+    def repeats_within(self, document_id: int, start: int, end: int, limit: int = 50) -> list[Repeat]:
+        """The repeated passages inside [start, end) of a document that no other one there
+        contains (a paragraph, not also its lines), most documents first, at most ``limit``:
         what a mark just made there could be made everywhere."""
-        row = self.db.execute(
-            'SELECT r.fingerprint FROM passages AS p JOIN repeats AS r ON r.fingerprint = p.fingerprint '
-            'WHERE p.document_id = ? AND p.start >= ? AND p."end" <= ? '
-            'ORDER BY r.documents DESC, p."end" - p.start DESC LIMIT 1',
+        rows = self.db.execute(
+            'SELECT p.start, p."end", r.fingerprint, r.documents FROM passages AS p '
+            "JOIN repeats AS r ON r.fingerprint = p.fingerprint "
+            'WHERE p.document_id = ? AND p.start >= ? AND p."end" <= ? ORDER BY p.start, p."end" DESC',
             [document_id, start, end],
-        ).fetchone()
-        return self.repeat(row[0]) if row else None
+        ).fetchall()
+        outermost: dict[int, int] = {}  # fingerprint -> documents
+        reach = -1
+        for first, last, fingerprint, documents in rows:
+            if last <= reach:
+                continue  # inside a passage kept already
+            reach = last
+            outermost[fingerprint] = documents
+        chosen = sorted(outermost, key=lambda fingerprint: -outermost[fingerprint])[:limit]
+        return [self.repeat(fingerprint) for fingerprint in chosen]
+
+    def documents_holding(self, repeat_ids: Sequence[int], besides: int | None = None) -> int:
+        """The readable documents (other than ``besides``) holding a copy of any of these passages."""
+        return int(self.db.execute(
+            "SELECT COUNT(DISTINCT p.document_id) FROM passages AS p "
+            "JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
+            "WHERE p.fingerprint IN (SELECT value FROM json_each(?)) AND p.document_id IS NOT ?",
+            [json.dumps(list(repeat_ids)), besides],
+        ).fetchone()[0])
 
     def repeat_copies(self, repeat_id: int) -> list[tuple[int, int, int]]:
         """Every copy on disk: (document id, start, end), in document order."""

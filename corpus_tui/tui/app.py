@@ -99,7 +99,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._user_panels: dict[str, bool] = {}
         self._find_origin = 0
         self._edited_rows: set[int] = set()
-        self.everywhere_offer: int | None = None  # the repeat M marks everywhere: the passage just marked
+        self.everywhere_offer: list[int] | None = None  # the repeats M marks everywhere: those just marked
         self._offer_round = 0  # which mark an offer being looked for in a worker is for
         self._mark_when_offered = False  # M pressed before the offer was found
         self.suggestions: list[Suggestion] = []  # the open document's, in order (see suggesting)

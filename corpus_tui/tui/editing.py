@@ -101,16 +101,21 @@ class EditingMixin:
     @work(thread=True, exclusive=True, group="everywhere-offer")
     def _look_for_everywhere_offer(self: "CorpusApp", offer_round: int, doc_id: int, start: int,  # type: ignore[misc]
                                    end: int) -> None:
+        offer: tuple[list[int], int] | None = None
         try:
             with self.worker_corpus() as corpus:
-                repeat = corpus.repeat_within(doc_id, start, end)
+                # Every repeated passage the mark holds (a selection may hold several), not only
+                # the most frequent one: M marks what was marked here, everywhere.
+                ids = [repeat.id for repeat in corpus.repeats_within(doc_id, start, end)
+                       if repeat.documents > (repeat.marked or 0)]
+                if ids:
+                    offer = (ids, corpus.documents_holding(ids, besides=doc_id))
         except (CorpusError, sqlite3.Error):
-            repeat = None  # no offer: marking everywhere is still there in the repeats view
-        offer = (repeat.id, repeat.documents - 1) if repeat is not None and repeat.documents > (repeat.marked or 0) \
-            else None
+            offer = None  # no offer: marking everywhere is still there in the repeats view
         self.call_from_thread(self._make_everywhere_offer, offer_round, offer)
 
-    def _make_everywhere_offer(self: "CorpusApp", offer_round: int, offer: tuple[int, int] | None) -> None:  # type: ignore[misc]
+    def _make_everywhere_offer(self: "CorpusApp", offer_round: int,  # type: ignore[misc]
+                               offer: tuple[list[int], int] | None) -> None:
         if offer_round != self._offer_round:
             return  # another mark, an undo or another document since: this offer is not for it
         asked, self._mark_when_offered = self._mark_when_offered, False
@@ -122,7 +127,9 @@ class EditingMixin:
         if asked:  # M was pressed while its copies were being counted
             self.mark_everywhere(offer[0])
             return
-        self.notify(f"Also in {plural(offer[1], 'other document')} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
+        others = plural(offer[1], "other document")
+        lead = f"{len(offer[0])} repeated passages here are also in {others}" if len(offer[0]) > 1 else f"Also in {others}"
+        self.notify(f"{lead} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
 
     def _withdraw_everywhere_offer(self: "CorpusApp") -> None:  # type: ignore[misc]
         """The offer's toast goes once M has run: it would offer what is done. (Textual keeps its
@@ -143,7 +150,7 @@ class EditingMixin:
         self.mark_everywhere(self.everywhere_offer)
 
     @work(thread=True, exclusive=True, group="mark-everywhere")
-    def mark_everywhere(self: "CorpusApp", repeat_id: int) -> None:  # type: ignore[misc]
+    def mark_everywhere(self: "CorpusApp", repeat_ids: list[int]) -> None:  # type: ignore[misc]
         """In a worker: a passage in 100,000 documents must not freeze the keys while it commits."""
         def progress(done: int, total: int) -> None:
             self.call_from_thread(self._show_work, f"marking copies: {done:,}/{total:,} documents")
@@ -151,7 +158,7 @@ class EditingMixin:
         self.call_from_thread(self._show_work, "marking every copy…")
         try:
             with self.worker_corpus() as corpus:
-                summary = corpus.mark_everywhere(repeat_id, progress=progress)
+                summary = corpus.mark_all_everywhere(repeat_ids, progress=progress)
         except CorpusError as error:
             self.call_from_thread(self._show_work, None)
             self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
@@ -168,9 +175,12 @@ class EditingMixin:
         self._withdraw_everywhere_offer()
         self.refresh_panels()
         self.reload_list()
-        rule = f"; rule {summary.rule_id} marks new copies at scans" if summary.rule_id else ""
-        self.notify(f"Marked {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}{rule} "
-                    "(u undoes)", markup=False, timeout=6)
+        rules = summary.rule_ids
+        rule = (f"; rule {rules[0]} marks new copies at scans" if len(rules) == 1 else
+                f"; rules {', '.join(map(str, rules))} mark new copies at scans" if rules else "")
+        passages = f" ({len(summary.repeat_ids)} passages)" if len(summary.repeat_ids) > 1 else ""
+        self.notify(f"Marked {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}{passages}"
+                    f"{rule} (u undoes)", markup=False, timeout=6)
 
     def action_boilerplate_to_end(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None or self.reader.cursor >= len(self.reader.text):
