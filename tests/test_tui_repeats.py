@@ -173,8 +173,14 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
         await settle(pilot, app, lambda: [row.split() for row in rows(app)] == [
             ["marked", "a.txt"], ["b.txt"], ["marked", "c.txt"], ["d.txt"]])
         assert ", 2 marked (enter opens one" in str(app.screen.query_one("#repeats-status").render())
+        await pilot.press("down", "down", "u")  # undoes c's mark, and the copies stay listed, the cursor on c
+        await settle(pilot, app, lambda: [row.split() for row in rows(app)] == [
+            ["marked", "a.txt"], ["b.txt"], ["c.txt"], ["d.txt"]])
+        status = str(app.screen.query_one("#repeats-status").render())
+        assert status.startswith("undid marking 1 copy · ") and ", 1 marked (enter opens one" in status
+        assert app.screen.listing.cursor == 2 and sorted(boilerplate(folder)) == ["a.txt"]
         await pilot.press("escape")
-        await settle(pilot, app, lambda: "2 marked" in rows(app)[0])
+        await settle(pilot, app, lambda: "1 marked" in rows(app)[0])
 
 
 async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
@@ -253,6 +259,13 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert "remove its 4 marks too?" in str(app.screen.query_one("#rules-status").render())
         await pilot.press("n")  # the rule goes, its marks stay: listed as off while they remain
         assert len(boilerplate(folder)) == 7 and listing.option_count == 2
+        assert "(removed: its marks remain)" in str(listing.get_option_at_index(0).prompt)
+        assert "(u undoes)" in str(app.screen.query_one("#rules-status").render())
+        await pilot.press("u")  # as the status says: the rule is back, here
+        assert isinstance(app.screen, RulesScreen)
+        assert str(app.screen.query_one("#rules-status").render()) == "undid rule removal"
+        assert "(removed" not in str(listing.get_option_at_index(0).prompt)
+        await pilot.press("x", "n")  # and removed again, its marks kept
         assert "(removed: its marks remain)" in str(listing.get_option_at_index(0).prompt)
         app.screen._show()  # the listing as it opens again
         status = str(app.screen.query_one("#rules-status").render())

@@ -366,7 +366,8 @@ class PropagateMixin(CorpusBase):
             plan = self._plan_copies(repeat_id, wanted, reason, None, None)
             if plan.added:
                 write_plan(self.db, plan)
-                self.log_event(PROPAGATE_ACTION, None, plan_payload(self.db, plan, repeat_id=repeat_id))
+                self.log_event(PROPAGATE_ACTION, None, plan_payload(self.db, plan, repeat_id=repeat_id,
+                                                                    documents=sorted(wanted)))
         return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), None, False)
 
     def _plan_copies(self, repeat_id: int, only: set[int] | None, reason: str | None, rule_id: int | None,

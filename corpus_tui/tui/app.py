@@ -585,13 +585,6 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 return f"Not saved: {error}"
             return f"marked this copy ({plural(done.ranges, 'range')}); down skips one, m marks the next"
 
-        def undo() -> str:
-            try:
-                event = self.corpus.undo()
-            except CorpusError as error:
-                return f"Not done: {error}"
-            return f"undid {ACTION_NAMES.get(event.action, event.action)}" if event else "nothing to undo"
-
         def chosen(copy: Copy | None) -> None:
             self.refresh_panels()  # marks made in the view may be in this document
             self.reload_list()
@@ -599,7 +592,20 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 self.open_document(copy.document_id, cursor=copy.start)
                 self.reader.focus()
 
-        self.push_screen(RepeatsScreen(load_ids, load_rows, count_marked, copies, mark_all, mark_one, undo), chosen)
+        screen = RepeatsScreen(load_ids, load_rows, count_marked, copies, mark_all, mark_one, self.undo_in_screen)
+        self.push_screen(screen, chosen)
+
+    def undo_in_screen(self) -> str:
+        """``u`` in the repeats and rules screens: undo, and what it undid, for their status line."""
+        try:
+            event = self.corpus.undo()
+        except CorpusError as error:
+            return f"Not done: {error}"
+        if event is None:
+            return "nothing to undo"
+        if "documents" in event.payload:  # mark_copies: some copies (m on one), not everywhere
+            return f"undid marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
+        return f"undid {ACTION_NAMES.get(event.action, event.action)}"
 
     def action_rules(self) -> None:
         """The rules marking everywhere kept; removing one asks whether its marks go too."""
@@ -620,7 +626,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             # Switched-off rules still listed while they have marks (made at scans before an undo).
             return [rule for rule in self.corpus.rules(include_removed=True) if rule.active or rule.marks]
 
-        self.push_screen(RulesScreen(load, remove), closed)
+        self.push_screen(RulesScreen(load, remove, self.undo_in_screen), closed)
 
     def action_search_corpus(self) -> None:
         def run(query: str) -> SearchResults:

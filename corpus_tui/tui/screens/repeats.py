@@ -208,17 +208,18 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             self._count_marks(generation)
 
     @work(thread=True, exclusive=True, group="repeats")
-    def _open_copies(self, generation: int, repeat: Repeat) -> None:
+    def _open_copies(self, generation: int, repeat: Repeat, cursor: int = 0, said: str = "") -> None:
         copies = self.load_copies(repeat.id)
-        self.app.call_from_thread(self._show_copies, generation, repeat, copies)
+        self.app.call_from_thread(self._show_copies, generation, repeat, copies, cursor, said)
 
-    def _show_copies(self, generation: int, repeat: Repeat, copies: list[Copy]) -> None:
+    def _show_copies(self, generation: int, repeat: Repeat, copies: list[Copy], cursor: int = 0,
+                     said: str = "") -> None:
         if generation != self.generation:
             return
         self.query_one(LoadingIndicator).remove_class("busy")
         self.showing, self.copies = repeat, copies
-        self.listing.reset(len(copies))
-        self._status(self._copies_status())
+        self.listing.reset(len(copies), cursor)
+        self._status(f"{said} · {self._copies_status()}" if said else self._copies_status())
 
     def _copies_status(self) -> str:
         assert self.showing is not None
@@ -272,8 +273,13 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             self._status(said)
 
     def action_undo(self) -> None:
-        self.showing = None
-        self._after_change(self.undo())
+        said = self.undo()
+        if self.showing is None:
+            self.refresh_list(cursor=self.listing.cursor, said=said)
+            return
+        # In a passage's documents (after m on a copy): they stay on screen, read again.
+        self.generation += 1
+        self._open_copies(self.generation, self.showing, self.listing.cursor, said)
 
     def action_move(self, step: int) -> None:
         self.listing.focus()  # from the box too: the arrows leave it for the list

@@ -23,6 +23,7 @@ class RulesScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close / cancel"),
         Binding("x,d", "remove", "Remove the rule"),
+        Binding("u", "undo", "Undo"),
         Binding("y", "answer(True)", "Yes, its marks too", show=False),
         Binding("n", "answer(False)", "No, keep its marks", show=False),
     ]
@@ -37,15 +38,17 @@ class RulesScreen(ModalScreen[None]):
     RulesScreen #rules-status.asking { color: $warning; text-style: bold; }
     """
 
-    def __init__(self, load: Callable[[], list[Rule]], remove: Callable[[int, bool], str]) -> None:
+    def __init__(self, load: Callable[[], list[Rule]], remove: Callable[[int, bool], str],
+                 undo: Callable[[], str]) -> None:
         super().__init__()
         self.load_rules, self.remove_rule = load, remove  # not .remove: Widget.remove is Textual's
+        self.undo = undo
         self.rules: list[Rule] = []
         self.asking: Rule | None = None  # the rule whose removal waits for y / n
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Rules (x removes one, esc closes)"
+            box.border_title = "Rules (x removes one, u undoes, esc closes)"
             yield Static("", id="rules-status")
             yield OptionList(id="rules-list", markup=False)
 
@@ -86,6 +89,10 @@ class RulesScreen(ModalScreen[None]):
             self._show()  # nothing to do: the rule is gone, its marks stay
             return
         self._show(self.remove_rule(rule.id, remove_marks))
+
+    def action_undo(self) -> None:
+        self.asking = None
+        self._show(self.undo())
 
     @on(OptionList.OptionHighlighted)
     def _moved(self) -> None:
