@@ -700,8 +700,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             if binding.action.startswith("hotkey_tag") or binding.action == "quit":
                 continue
             key = self.key_of(binding)
-            yield SystemCommand(binding.description, f"{binding.description} ({key})",
-                                lambda action=binding.action: self.run_action(action))
+            # The help line under the name: the key, not the name again (read as a second command).
+            yield SystemCommand(binding.description, f"key: {key}", lambda action=binding.action: self.run_action(action))
         # The reader's own actions that are not moves (those are keys, not commands to look up).
         readers = screen.query(Reader)  # the screen the palette was opened on: the main one, or none
         reader = readers.first() if readers else None
@@ -709,7 +709,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             name = READER_COMMANDS.get(getattr(binding, "id", None) or "")
             if name is not None and reader is not None:
                 key = self.key_of(binding)  # type: ignore[arg-type]
-                yield SystemCommand(name, f"{name} ({key})",
+                yield SystemCommand(name, f"key: {key}",
                                     lambda action=binding.action: self.run_action(action, reader))  # type: ignore[union-attr]
 
     async def action_quit(self) -> None:
