@@ -77,7 +77,7 @@ def open_command(folder: str, db: str | None, annotator: str | None, timeout: fl
 
 
 @cli.command()
-@FOLDER
+@click.argument("folder", type=click.Path())  # never a default: a scan writes a database into it
 @click.option("--include", multiple=True, metavar="GLOB",
               help=f"Files to index in this scan (default: {' '.join(DEFAULT_INCLUDE)}); not remembered.")
 @click.option("--exclude", multiple=True, metavar="GLOB",

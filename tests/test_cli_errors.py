@@ -120,3 +120,12 @@ def test_a_number_option_error_is_one_line_and_help_shows_the_range_in_words(tmp
     assert result.returncode == 2
     shown = " ".join(run_script("repeats", "--help").stdout.split())
     assert "--min-docs NUMBER" in shown and "[default: 3; 2 or more]" in shown
+
+
+def test_scan_without_a_folder_is_refused_and_writes_nothing(make_corpus, run_script):
+    """A scan writes a database into its folder: typed without one, it did so into the current
+    folder, recursively (a new user's other corpora and export folders became documents)."""
+    folder = make_corpus({"a.txt": "text"})
+    result = run_script("scan", cwd=folder)
+    assert_one_line_error(result, "Missing argument 'FOLDER'")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
