@@ -573,3 +573,30 @@ async def test_ctrl_q_stays_when_the_draft_cannot_be_kept(tmp_path, monkeypatch)
         assert app.is_running and isinstance(app.screen, NoteDialog)  # the text is still there to keep
         assert any("Not saved: the database is locked" in str(n.message) for n in app._notifications)
     assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": ""}]
+
+
+async def test_tag_picker_empties_its_filter_after_enter_on_a_new_tag_as_on_an_existing_one(tmp_path):
+    """Creating a tag emptied the box and toggling one left the typed text in it; now both empty
+    it for the next tag, and the whole list shows with the tag just toggled highlighted."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        for name in ("Iraq", "Syria", "Turkey"):
+            corpus.create_tag(name)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t", *"syr", "enter")
+        await pilot.pause()
+        picker = app.screen
+        box, options = picker.query_one("#tag-filter"), picker.query_one("#tag-options")
+        assert box.value == "" and options.option_count == 3
+        assert str(options.get_option_at_index(options.highlighted).prompt).startswith("[x] Syria")
+        await pilot.press(*"kurds", "enter")  # a new tag: the same
+        await pilot.pause()
+        assert box.value == "" and options.option_count == 4
+        assert str(options.get_option_at_index(options.highlighted).prompt).startswith("[x] kurds")
+        await pilot.press(*"tur")  # typing afresh filters from the top again
+        await pilot.pause()
+        assert options.highlighted == 0 and str(options.get_option_at_index(0).prompt).startswith("[ ] Turkey")
+        await pilot.press("escape")
+    tags = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id ORDER BY t.name")
+    assert tags == [{"name": "Syria"}, {"name": "kurds"}]

@@ -54,6 +54,7 @@ class TagPicker(ModalScreen[None]):
         # The vocabulary with its counts, read when the picker opens and after each toggle, not
         # at each key typed in the filter: a large corpus counts its tags in milliseconds each time.
         self._vocabulary: list[Tag] = []
+        self._cleared_by_toggle = False  # the filter was emptied by a toggle, not by typing
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -67,10 +68,14 @@ class TagPicker(ModalScreen[None]):
         self._refill()
 
     @on(Input.Changed, "#tag-filter")
-    def _filter_changed(self) -> None:
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._cleared_by_toggle and not event.value:
+            self._cleared_by_toggle = False  # the list is shown already, on the tag just toggled
+            return
+        self._cleared_by_toggle = False
         self._refill()
 
-    def _refill(self, keep_highlight: bool = False) -> None:
+    def _refill(self, keep_highlight: bool = False, highlight: str | None = None) -> None:
         query = self.query_one("#tag-filter", Input).value.strip()
         options = self.query_one("#tag-options", OptionList)
         highlighted = options.highlighted
@@ -98,6 +103,10 @@ class TagPicker(ModalScreen[None]):
         if rows:
             keep = keep_highlight and highlighted is not None
             options.highlighted = min(highlighted, len(rows) - 1) if keep else 0
+            if highlight is not None:
+                at = next((index for index, tag in enumerate(tags) if tag.name.casefold() == highlight.casefold()), None)
+                if at is not None:
+                    options.highlighted = at
 
     def _name_of(self, option_id: str) -> str:
         if option_id.startswith(CREATE_PREFIX):
@@ -109,11 +118,16 @@ class TagPicker(ModalScreen[None]):
         if options.highlighted is None or not options.option_count:
             return
         option = options.get_option_at_index(options.highlighted)
-        self._toggle(self._name_of(option.id or ""))
+        name = self._name_of(option.id or "")
+        self._toggle(name)
         self._vocabulary = self._tags()
-        if (option.id or "").startswith(CREATE_PREFIX):
-            self.query_one("#tag-filter", Input).value = ""
-        self._refill(keep_highlight=True)
+        box = self.query_one("#tag-filter", Input)
+        if box.value:  # typed: the box empties for the next tag, whether this one was new or not
+            self._cleared_by_toggle = True
+            box.value = ""
+            self._refill(highlight=name)  # the whole list, on the tag just toggled: its [x] shows
+        else:
+            self._refill(keep_highlight=True)
 
     @on(Input.Submitted, "#tag-filter")
     def _submitted(self) -> None:
