@@ -600,3 +600,17 @@ async def test_tag_picker_empties_its_filter_after_enter_on_a_new_tag_as_on_an_e
         await pilot.press("escape")
     tags = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id ORDER BY t.name")
     assert tags == [{"name": "Syria"}, {"name": "kurds"}]
+
+
+async def test_enter_in_the_list_opens_the_document_and_gives_it_the_keys(tmp_path):
+    """A new user filtered the list, pressed enter twice and then G moved the list, not the text."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.doclist.focus()
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert app.doc.path == SECOND and app.focused is app.reader
+        await pilot.press("G")
+        assert app.reader.cursor == len(app.reader.text) and app.doc.path == SECOND

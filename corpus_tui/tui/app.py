@@ -400,6 +400,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     @on(DocumentList.Opened)
     def _list_opened(self, event: DocumentList.Opened) -> None:
         self.open_document(event.document_id)
+        self.reader.focus()  # chosen to be read: the keys go to it (tab goes back to the list)
 
     # -- the list: filter, sort, reload -------------------------------------------------
 
