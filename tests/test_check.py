@@ -106,8 +106,8 @@ def test_files_missing_changed_and_unscanned_and_stale_spans(scanned: Path):
     assert lines == [
         "000_017fdcef885307d4.txt: the file is gone but the database says it is there (run scan)",
         "001_07e63e06108ae30e.txt: the file changed since the last scan (run scan to re-read it)",
-        "002_a7de4bf8afd987b8.txt: 1 stale span: the text changed and they could not be "
-        "re-anchored; place or drop them in the app",
+        "002_a7de4bf8afd987b8.txt: 1 stale span: the text changed and it could not be "
+        "re-anchored; place or drop it in the app",
         "new.txt: not scanned yet (run scan)",
     ]
 

@@ -46,7 +46,7 @@ async def test_inspector_counts_stale_spans_and_names_the_key(tmp_path):
         assert span_state(folder, span_id)["anchor"] == "stale"
         shown = app.query_one(Inspector).text
         assert "1 stale span — press p to place or drop" in shown
-        assert "press p to place or drop them" in str(app.query_one("#banner").render())
+        assert "press p to place or drop it" in str(app.query_one("#banner").render())
         assert "“Mosul”" in shown
 
 

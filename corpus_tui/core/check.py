@@ -259,6 +259,7 @@ def _check_stale_spans(corpus: Corpus, report: CheckReport) -> None:
     ).fetchall()
     for path, stale in rows:
         report.problems.append(Problem(
-            "stale-spans", path, f"{plural(stale, 'stale span')}: the text changed and they could not be "
-            "re-anchored; place or drop them in the app"
+            "stale-spans", path, f"{plural(stale, 'stale span')}: the text changed and "
+            + ("it could not be re-anchored; place or drop it in the app" if stale == 1 else
+               "they could not be re-anchored; place or drop them in the app")
         ))

@@ -335,8 +335,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if changes is not None and (changes.changed or changes.reanchored_spans):
             notes.append(f"The file changed on disk: {plural(changes.reanchored_spans, 'span')} re-anchored.")
         if stale:
-            notes.append(f"{plural(stale, 'span')} could not be re-anchored after the file changed; "
-                         "they are not drawn: press p to place or drop them.")
+            them = "it is not drawn: press p to place or drop it" if stale == 1 else \
+                "they are not drawn: press p to place or drop them"
+            notes.append(f"{plural(stale, 'span')} could not be re-anchored after the file changed; {them}.")
         self.set_banner(" ".join(notes) or None)
 
     def refresh_panels(self, spans: list | None = None) -> None:  # type: ignore[type-arg]

@@ -122,6 +122,7 @@ def _summary(rules: list[Rule]) -> str:
 
 def _rule_line(rule: Rule) -> Content:
     reason = f" ({one_line(rule.reason, 30)})" if rule.reason else ""
-    counts = f"#{rule.id:<4} {rule.marks:>6} marks  {rule.created_at[:10]}  "
+    marks = "mark " if rule.marks == 1 else "marks"
+    counts = f"#{rule.id:<4} {rule.marks:>6} {marks}  {rule.created_at[:10]}  "
     off = Content.styled("  (removed: its marks remain)", "italic") if not rule.active else Content("")
     return Content.styled(counts, "dim") + Content(one_line(rule.text, 120) + reason) + off
