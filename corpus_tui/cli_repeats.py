@@ -56,6 +56,11 @@ def repeats_command(folder: str, ids: tuple[str, ...], min_docs: int, limit: int
     if ids or mark:
         _mark(folder, ids, mark, reason, not no_rule, dry_run, as_json, db, annotator, timeout)
         return
+    marking_only = [name for name, given in (("--reason", reason is not None), ("--no-rule", no_rule),
+                                             ("--dry-run", dry_run)) if given]
+    if marking_only:  # said without --mark, they would do nothing, silently
+        verb = "goes" if len(marking_only) == 1 else "go"
+        raise click.UsageError(f"{' and '.join(marking_only)} only {verb} with --mark ID...")
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         found = corpus.repeats(min_docs=min_docs, limit=limit, contains=contains)
     if as_json:
