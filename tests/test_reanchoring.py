@@ -111,6 +111,18 @@ def test_long_quote_at_document_start_moves_when_text_is_added_above():
     assert moved(old, menu, menu + "\n" + old) is None
 
 
+def test_a_headline_edited_in_place_does_not_jump_to_its_copy_below():
+    """Seed 003 opens with its headline and repeats it two lines down. A letter typed into the
+    first leaves the copy as the quote's only occurrence, holding the right side: the span was
+    placed there (the edge exception), on a line that is not its own. It is stale now."""
+    old = SEED_TEXTS[3]
+    quote_end = 46
+    assert old.index(old[:quote_end], 1) > 0  # the copy
+    anchor = anchor_for(old, 0, quote_end)
+    assert find(old[:1] + "α" + old[1:], anchor, 0) == anchoring.Located(None, "weak")
+    assert find("A line above.\n" + old, anchor, 0) == anchoring.Located(None, "weak")  # two copies hold a side
+
+
 def test_quote_found_too_often_is_stale(monkeypatch):
     monkeypatch.setattr(anchoring, "MAX_CANDIDATES", 3)
     old = "a b c d e f g h i j k l m n o p q r s t u v w x y z " * 2 + "the cat sat on the mat\n"
