@@ -123,6 +123,21 @@ def test_a_headline_edited_in_place_does_not_jump_to_its_copy_below():
     assert find("A line above.\n" + old, anchor, 0) == anchoring.Located(None, "weak")  # two copies hold a side
 
 
+@pytest.mark.parametrize("above", [
+    "Home › World › Iraqi forces retake the old city of…\n",  # a breadcrumb sharing half the headline
+    "Iraqi forces retake the old city of Mosul | Site\n",  # a page title sharing two thirds of it
+    "Site name\n",
+])
+def test_a_headline_at_the_start_still_moves_below_a_line_that_shares_part_of_it(above):
+    old = "Iraqi forces retake the old city of Mosul after months of fighting\n\nThe army said on Monday.\n"
+    quote = old.index("\n")
+    anchor = anchor_for(old, 0, quote)
+    assert find(above + old, anchor, 0) == anchoring.Located(len(above), "moved")
+    # ... while a letter typed into the headline itself, with a copy of it below, leaves the span
+    # stale rather than on the copy (which holds the suffix, and would take it by the edge rule)
+    assert find(old[:5] + "α" + old[5:quote] + "\n\n" + old, anchor, 0) == anchoring.Located(None, "weak")
+
+
 def test_quote_found_too_often_is_stale(monkeypatch):
     monkeypatch.setattr(anchoring, "MAX_CANDIDATES", 3)
     old = "a b c d e f g h i j k l m n o p q r s t u v w x y z " * 2 + "the cat sat on the mat\n"

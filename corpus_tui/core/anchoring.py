@@ -34,6 +34,7 @@ a tie.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 CONTEXT_CHARS = 32
 SIDE_MIN = 8  # letters and digits a side of context needs to be evidence
@@ -143,13 +144,31 @@ def _past_the_edge(c: Candidate) -> bool:
 
 
 def _edited_in_place(text: str, c: Candidate, quote: str) -> bool:
-    """Whether half of the quote, verbatim, lies between the candidate and the edge its span was
-    at: the span's own text is still there, edited (a headline with a letter typed into it), and
-    the candidate is another copy of it (the same headline repeated below), not the span moved
-    by text added beyond the edge. Found by the property test."""
-    half = len(quote) // 2
-    between = text[: c.start] if c.cut_left else text[c.start + len(quote) :]
-    return quote[:half] in between or quote[-half:] in between
+    """Whether the quote is still at the edge its span was at, edited: then the candidate is
+    another copy of its text (a headline with a letter typed into it, repeated below), not the
+    span moved by text added beyond the edge (a new first line). Found by the property test.
+
+    "Still there": at least ``EDITED_SHARE`` of the quote, in order, in the text between the
+    edge and the candidate, within the quote's length and ``EDIT_SLACK`` of the edge (a title
+    or breadcrumb line added above that shares part of a headline is not it). A long quote is
+    judged by one half of it found verbatim there, which one edit always leaves. An edit that
+    removed most of the quote leaves nothing to tell the two apart: the copy still takes the span.
+    """
+    window = len(quote) + EDIT_SLACK
+    if c.cut_left:
+        piece = text[: min(c.start, window)]
+    else:
+        piece = text[max(c.start + len(quote), len(text) - window) :]
+    if len(quote) > SEQUENCE_MATCH_MAX:
+        half = len(quote) // 2
+        return quote[:half] in piece or quote[-half:] in piece
+    matcher = SequenceMatcher(None, quote, piece, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) >= EDITED_SHARE * len(quote)
+
+
+EDITED_SHARE = 0.8
+EDIT_SLACK = 64  # characters an edit may have added inside the quote
+SEQUENCE_MATCH_MAX = 400  # longer quotes: the halves' test (SequenceMatcher is quadratic)
 
 
 def suggest(text: str, anchor: Anchor, limit: int = 5) -> list[Candidate]:
