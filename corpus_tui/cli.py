@@ -14,6 +14,7 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
+from . import lean_start  # noqa: F401  (first: sqlite-utils without numpy and pandas, see there)
 from .cli_output import StdoutFailed, flush_stdout, out, quiet_stdout, say
 from .cli_types import Number
 from .core import Corpus, CorpusError

@@ -63,9 +63,9 @@ def test_applying_a_bundle_loads_no_database():
     ) == "[]"
 
 
-def test_the_store_imports_sqlite_utils_without_numpy_or_pandas_and_leaves_them_importable():
+def test_the_cli_imports_sqlite_utils_without_numpy_or_pandas_and_leaves_them_importable():
     """sqlite-utils imports numpy and pandas when installed (0.19 s of CPU a command for numpy
-    alone); the store hides them while it imports sqlite-utils, and gives them back after."""
+    alone); the command line hides them while it imports sqlite-utils, and gives them back after."""
     printed = printed_by(
         "import importlib.util, sys, corpus_tui.cli, sqlite_utils.db\n"
         "from corpus_tui import Corpus\n"
@@ -76,3 +76,19 @@ def test_the_store_imports_sqlite_utils_without_numpy_or_pandas_and_leaves_them_
     ).splitlines()
     assert printed[0] == "[] None"
     assert printed[1:] in ([], ["3"])  # numpy, where installed (the test extra brings it), imports as usual
+
+
+def test_the_library_leaves_sqlite_utils_its_numpy_types():
+    """A script that imports corpus_tui and inserts numpy values with sqlite-utils keeps their
+    column types: only the command line's own process hides numpy from sqlite-utils."""
+    printed = printed_by(
+        "import importlib.util, corpus_tui.core.store, sqlite_utils\n"
+        "if importlib.util.find_spec('numpy') is None:\n"
+        "    print('INTEGER')\n"
+        "else:\n"
+        "    import numpy\n"
+        "    db = sqlite_utils.Database(memory=True)\n"
+        "    db['t'].insert({'a': numpy.int64(3)})\n"
+        "    print(db['t'].columns[0].type)\n"
+    )
+    assert printed == "INTEGER"

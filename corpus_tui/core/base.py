@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ._lean_sqlite_utils import sqlite_utils
+import sqlite_utils
+
 from .errors import DocumentNotFound
 from .models import Document
 from .store import now, translate, write_transaction

@@ -43,6 +43,7 @@ def run(folder: str, db: str, annotator: str, report: IO[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from .. import lean_start  # noqa: F401  (a process of its own: sqlite-utils without numpy)
     from .child_process import die_with_parent
 
     folder, db, annotator, parent_pid = argv

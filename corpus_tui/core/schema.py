@@ -53,7 +53,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ._lean_sqlite_utils import sqlite_utils
+import sqlite_utils
+
 from .errors import NewerSchema, NotOurDatabase
 
 SCHEMA_VERSION = 7

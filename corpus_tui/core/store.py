@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import sqlite_utils
+
 from . import schema
-from ._lean_sqlite_utils import sqlite_utils
 from .errors import CorpusError, DatabaseLocked, DatabaseMissing, NotADatabase
 
 DEFAULT_TIMEOUT = 5.0

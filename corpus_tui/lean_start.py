@@ -1,11 +1,15 @@
-"""sqlite-utils, imported without numpy and pandas: the store's modules import it from here.
+"""The command line's start: sqlite-utils imported without numpy and pandas.
 
 sqlite-utils imports numpy and pandas whenever they are installed, only to map their scalar
-types to column types, and corpus-tui never stores such values. numpy's import alone costs
+types to column types, and the commands never store such values. numpy's import alone costs
 every command 0.19 s of CPU (it starts its math library's threads: ``import corpus_tui.cli``
 measured 0.50 s against 0.32 s with numpy hidden), and pandas, common where analysts work,
-costs more. So both are hidden while sqlite-utils is first imported; what imports them later
-(the Parquet export's pyarrow, Dask) gets them as usual.
+costs more. So the entry points (``corpus_tui.cli``, the app's scan process) import this
+module first: both are hidden while sqlite-utils is imported, on the main thread before any
+other; what imports them later (the Parquet export's pyarrow, Dask) gets them as usual.
+
+Not done for the library: ``import corpus_tui`` leaves sqlite-utils as it is, so a script
+that also inserts numpy or pandas values with sqlite-utils keeps their column types.
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ _hidden = [] if "sqlite_utils" in sys.modules else [name for name in ("numpy", "
 for _name in _hidden:
     sys.modules[_name] = None  # type: ignore[assignment]  # then "import numpy" raises ImportError
 try:
-    import sqlite_utils
+    import sqlite_utils  # noqa: F401
 finally:
     for _name in _hidden:
         if _name in sys.modules and sys.modules[_name] is None:
             del sys.modules[_name]
-
-__all__ = ["sqlite_utils"]
