@@ -30,7 +30,7 @@ PROGRESS_THRESHOLD = 200  # files: below this a scan is quick enough to stay sil
 def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--db, --annotator and --timeout, shared by every command that opens a corpus."""
     command = click.option(
-        "--timeout", type=Number(min=0.0), default=DEFAULT_TIMEOUT, show_default=True,
+        "--timeout", type=Number(0.0, 86_400.0), default=DEFAULT_TIMEOUT, show_default=True,
         help="Seconds to wait for a database another process is writing.",
     )(command)
     command = click.option(

@@ -2,14 +2,19 @@
 
 click's ``IntRange`` and ``FloatRange`` answer ``--min-docs abc`` with "'abc' is not a valid
 integer range" and ``--min-docs 1`` with "1 is not in the range x>=2"; these answer "takes a
-whole number, 2 or more, not abc" (and "..., not 1"), and ``--help`` shows ``[2 or more]``.
+whole number, 2 or more, not 'abc'" (and "..., not 1"), and ``--help`` shows ``[2 or more]``.
+NaN and infinities are refused too (click's ranges let NaN through, and a timeout of infinity
+overflowed). What was typed is shown on one line, control characters as glyphs.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import click
+
+from .core.safe_text import one_line
 
 
 class _PlainRange:
@@ -30,9 +35,21 @@ class _PlainRange:
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             number = super().convert(value, None, None)  # type: ignore[misc]
+            if not math.isfinite(number):
+                raise click.BadParameter("not finite")
         except click.BadParameter:
-            self.fail(f"takes {self.kind}, {self._describe_range()}, not {value}", param, ctx)  # type: ignore[attr-defined]
+            self.fail(f"takes {self.kind}, {self._describe_range()}, not {_typed(value)}", param, ctx)  # type: ignore[attr-defined]
         return number
+
+
+def _typed(value: Any) -> str:
+    """What was typed, as the error shows it: a number as it is, anything else quoted."""
+    text = one_line(str(value), 40)
+    try:
+        float(text)
+    except ValueError:
+        return f"'{text}'"
+    return text
 
 
 def _shown(bound: Any) -> str:

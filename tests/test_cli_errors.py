@@ -93,15 +93,20 @@ def test_open_on_a_folder_without_documents_creates_nothing(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "wanted"), [
-    (["repeats", "F", "--min-docs", "abc"], "'--min-docs': takes a whole number, 2 or more, not abc"),
+    (["repeats", "F", "--min-docs", "abc"], "'--min-docs': takes a whole number, 2 or more, not 'abc'"),
+    (["repeats", "F", "--min-docs", ""], "'--min-docs': takes a whole number, 2 or more, not ''"),
+    (["repeats", "F", "--min-docs", "2\n\x1b[31m"], "not '2 ␛[31m'"),  # one line, no escape reaches the terminal
     (["repeats", "F", "--min-docs", "1"], "'--min-docs': takes a whole number, 2 or more, not 1"),
     (["repeats", "F", "--limit", "0"], "'--limit': takes a whole number, 1 or more, not 0"),
     (["suggest", "F", "--min-score", "1.5"], "'--min-score': takes a number, from 0 to 1, not 1.5"),
     (["duplicates", "F", "--threshold", "0.1"], "'--threshold': takes a number, from 0.3 to 1, not 0.1"),
     (["export", "F", "-o", "out.jsonl", "-j", "0"], "takes a whole number, from 1 to "),
-    (["stats", "F", "--timeout", "-1"], "'--timeout': takes a number, 0 or more, not -1"),
-    (["rules", "remove", "F", "seven"], "'ID': takes a whole number, 1 or more, not seven"),
-    (["import-tags", "F", "--undo", "x"], "'--undo': takes a whole number, 1 or more, not x"),
+    (["stats", "F", "--timeout", "-1"], "'--timeout': takes a number, from 0 to 86400, not -1"),
+    (["stats", "F", "--timeout", "nan"], "'--timeout': takes a number, from 0 to 86400, not nan"),
+    (["stats", "F", "--timeout", "inf"], "not inf"),
+    (["suggest", "F", "--min-score", "nan"], "'--min-score': takes a number, from 0 to 1, not nan"),
+    (["rules", "remove", "F", "seven"], "'ID': takes a whole number, 1 or more, not 'seven'"),
+    (["import-tags", "F", "--undo", "x"], "'--undo': takes a whole number, 1 or more, not 'x'"),
 ])
 def test_number_options_say_what_they_take(args, wanted):
     """Not click's "'abc' is not a valid integer range" or "1 is not in the range x>=2"."""
@@ -116,7 +121,7 @@ def test_number_options_say_what_they_take(args, wanted):
 
 def test_a_number_option_error_is_one_line_and_help_shows_the_range_in_words(tmp_path, run_script):
     result = run_script("repeats", tmp_path, "--min-docs", "abc")
-    assert_one_line_error(result, "takes a whole number, 2 or more, not abc")
+    assert_one_line_error(result, "takes a whole number, 2 or more, not 'abc'")
     assert result.returncode == 2
     shown = " ".join(run_script("repeats", "--help").stdout.split())
     assert "--min-docs NUMBER" in shown and "[default: 3; 2 or more]" in shown
