@@ -238,6 +238,27 @@ async def test_M_after_a_selection_of_several_repeated_passages_marks_every_copy
             assert corpus.rules() == []
 
 
+async def test_u_in_a_screen_withdraws_the_offer_of_the_mark_it_undoes(tmp_path):
+    """b offers M; u in the rules screen undoes that mark: M must not then mark every copy of a
+    passage no longer marked here."""
+    from corpus_tui.tui.screens.rules import RulesScreen
+
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.reader.move_to(app.reader.text.index(FOOTER))
+        await pilot.press("b")
+        await settle(pilot, app, lambda: app.everywhere_offer is not None)
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, RulesScreen)
+        await pilot.press("u")
+        assert str(app.screen.query_one("#rules-status").render()) == "undid boilerplate mark"
+        await pilot.press("escape", "M")
+        await settle(pilot, app)
+        assert boilerplate(folder) == {} and app.everywhere_offer is None
+        assert any("Mark a passage with b first" in n.message for n in app._notifications)
+
+
 async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(tmp_path):
     from corpus_tui.tui.screens.rules import RulesScreen
 

@@ -598,13 +598,17 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.push_screen(screen, chosen)
 
     def undo_in_screen(self) -> str:
-        """``u`` in the repeats and rules screens: undo, and what it undid, for their status line."""
+        """``u`` in the repeats and rules screens: undo, and what it undid, for their status line.
+        As the reader's undo: M's offer goes (it may be for the mark undone), suggestions are read
+        again (an undone mark or rejection is suggested again); the panels follow on closing."""
+        self.drop_everywhere_offer()
         try:
             event = self.corpus.undo()
         except CorpusError as error:
             return f"Not done: {error}"
         if event is None:
             return "nothing to undo"
+        self.load_suggestions()
         if "documents" in event.payload:  # mark_copies: some copies (m on one), not everywhere
             return f"undid marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
         return f"undid {ACTION_NAMES.get(event.action, event.action)}"
