@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import click
+from click.core import ParameterSource
 
 from .cli_output import out
 from .cli_types import WholeNumber
@@ -54,6 +55,12 @@ def repeats_command(folder: str, ids: tuple[str, ...], min_docs: int, limit: int
     changed later get the mark at their scan (see 'corpus-tui rules list').
     """
     if ids or mark:
+        given = click.get_current_context().get_parameter_source("min_docs") is not ParameterSource.DEFAULT
+        listing_only = [name for name, used in (("--min-docs", given), ("--limit", limit is not None),
+                                                ("--contains", contains is not None)) if used]
+        if listing_only:  # with --mark they would do nothing, silently
+            verb = "goes" if len(listing_only) == 1 else "go"
+            raise click.UsageError(f"{' and '.join(listing_only)} only {verb} with a listing, not with --mark")
         _mark(folder, ids, mark, reason, not no_rule, dry_run, as_json, db, annotator, timeout)
         return
     marking_only = [name for name, given in (("--reason", reason is not None), ("--no-rule", no_rule),

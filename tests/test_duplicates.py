@@ -117,6 +117,17 @@ def test_a_small_corpus_compares_every_pair_so_a_low_threshold_misses_none(seeds
         assert pair.jaccard == pytest.approx(0.286, abs=0.001) and pair.containment == pytest.approx(0.487, abs=0.001)
 
 
+def test_the_margin_of_an_estimated_containment_widens_with_the_size_ratio():
+    """Two standard errors of the containment a 192-slot Jaccard estimate implies: about 0.08
+    around 0.3 for documents of one size, 0.26 for 200 shingles against 2,000 (the small-corpus
+    mode verifies any pair whose estimate may reach 0.3 within it)."""
+    equal = pair_module.containment_margin(0.176, 100, 100)
+    skewed = pair_module.containment_margin(0.0300, 200, 2000)
+    assert 0.07 < equal < 0.09 and 0.24 < skewed < 0.27
+    assert pair_module.estimated_containment(0.0300, 200, 2000) == pytest.approx(0.32, abs=0.01)
+    assert pair_module.containment_margin(0.5, 0, 10) == 0.0
+
+
 def test_planted_copies_in_disguise_are_found_and_siblings_are_not(scanned):
     edited = ARTICLE.replace("Tuesday", "Monday").replace("six", "seven").replace("about ", "")
     corpus, _ = scanned({

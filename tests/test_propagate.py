@@ -146,6 +146,8 @@ def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_script
     assert_one_line_error(run_script("repeats", seeds_copy, "--mark", repeat_id, "12345"), "12345")
     assert_one_line_error(run_script("repeats", seeds_copy, "--mark", "abc"), "abc")
     assert_one_line_error(run_script("repeats", seeds_copy, "--reason", "appeal"), "--reason only goes with --mark ID")
+    assert_one_line_error(run_script("repeats", seeds_copy, "--mark", repeat_id, "--limit", "1", "--min-docs", "2"),
+                          "--min-docs and --limit only go with a listing, not with --mark")
     assert_one_line_error(run_script("repeats", seeds_copy, "--mark"), "--mark")
     with open_corpus(seeds_copy) as corpus:
         assert corpus.repeat(repeat_id).marked == 0 and corpus.rules() == []  # nothing written
