@@ -9,7 +9,8 @@ in this process:
   scanner's passage step replaced by a no-op for that run only) and twice with it, a first
   scan and a no-change rescan each, and gives the index's share of each; these are alternated
   ``--rounds`` times (default 2), each time into fresh databases, and the best of each is
-  compared (every run is printed). These scans are the
+  compared (every run is printed). A rescan is timed three times after each first scan and
+  the best counts: the one right after a first scan carries that scan's wake (printed too). These scans are the
   scanner's (documents, texts, search, passages), not the near-duplicate signing a
   ``corpus.scan()`` runs after it: signing reads the index (a document's own text leaves out
   its repeats), so without the index it would do other, far slower work (313 s against 77 s
@@ -70,15 +71,27 @@ def index_switched_off() -> Iterator[None]:
         scanner.passage_rows, scanner.store_passages, scanner._Scan._follow_passage_index = saved
 
 
-def timed_scans(folder: Path, db: Path) -> tuple[float, float]:
-    """The scanner's first scan and no-change rescan (``corpus.scan()`` without its signing step)."""
+RESCANS = 3  # no-change rescans after each first scan
+
+
+def timed_scans(folder: Path, db: Path) -> tuple[float, float, float]:
+    """The scanner's first scan, the no-change rescan right after it, and the best of
+    ``RESCANS`` such rescans (``corpus.scan()`` without its signing step).
+
+    The rescan right after a first scan carries that scan's wake (its checkpoint, the page
+    cache it filled): measured at 100,000 documents it took 1.3-2.3 s, the next ones 0.5 s,
+    in either order of index and baseline. The best of three is the steady cost the issue's
+    target is about; the first is reported too."""
     with Corpus.open(folder, db=db, annotator="bench") as corpus:
         started = time.perf_counter()
         scanner.scan(corpus, find_documents(folder, DEFAULT_INCLUDE, (), corpus.db_path))
         first = time.perf_counter() - started
-        started = time.perf_counter()
-        scanner.scan(corpus, find_documents(folder, DEFAULT_INCLUDE, (), corpus.db_path))
-        return first, time.perf_counter() - started
+        rescans = []
+        for _ in range(RESCANS):
+            started = time.perf_counter()
+            scanner.scan(corpus, find_documents(folder, DEFAULT_INCLUDE, (), corpus.db_path))
+            rescans.append(time.perf_counter() - started)
+        return first, rescans[0], min(rescans)
 
 
 def timed_signing(folder: Path, db: Path) -> float:
@@ -96,7 +109,7 @@ def run(docs: int, sites: int, workdir: Path, rounds: int = 2) -> dict[str, Any]
     figures: dict[str, Any] = {"docs": docs, "sites": sites, "generate_s": round(time.perf_counter() - started, 1)}
     # Alternated, each into a fresh database, the best of ``rounds`` each: on a shared machine
     # one pair of runs can differ by a third for reasons that are not the index.
-    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "index": []}
+    runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "index": []}
     for round_number in range(rounds):
         for name in ("baseline", "index"):
             last_index = name == "index" and round_number == rounds - 1  # kept for the steps below
@@ -109,9 +122,11 @@ def run(docs: int, sites: int, workdir: Path, rounds: int = 2) -> dict[str, Any]
             if not last_index:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
-    base_first, base_rescan = (min(times) for times in zip(*runs["baseline"]))
-    first, rescan = (min(times) for times in zip(*runs["index"]))
-    figures["runs"] = {name: [[round(a, 2), round(b, 3)] for a, b in times] for name, times in runs.items()}
+    base_first, base_after, base_rescan = (min(times) for times in zip(*runs["baseline"]))
+    first, after, rescan = (min(times) for times in zip(*runs["index"]))
+    figures["runs"] = {name: [[round(a, 2), round(b, 3), round(c, 3)] for a, b, c in times]
+                       for name, times in runs.items()}
+    figures.update(rescan_after_first_s=round(after, 3), baseline_rescan_after_first_s=round(base_after, 3))
     signing = timed_signing(folder, workdir / "index.db")
     figures.update(baseline_first_s=round(base_first, 2), baseline_rescan_s=round(base_rescan, 3),
                    first_s=round(first, 2), rescan_s=round(rescan, 3),
@@ -174,8 +189,9 @@ def print_table(figures: dict[str, Any]) -> None:
          f"({figures['baseline_first_s']} s), target ≤ 1.3x", ok("first_scan")),
         ("whole first scan", f"{figures['whole_first_s']} s", f"corpus.scan(): the scanner and near-duplicate "
          f"signing ({figures['signing_s']} s); the index is {figures['index_share_of_whole']:.0%} of it", "-"),
-        ("no-change rescan", f"{figures['rescan_s']} s", f"{figures['rescan_ratio']}x ({figures['baseline_rescan_s']} s),"
-         " target ≤ 1.05x", ok("rescan")),
+        ("no-change rescan", f"{figures['rescan_s']} s", f"{figures['rescan_ratio']}x ({figures['baseline_rescan_s']} s), "
+         f"best of {RESCANS}; the one right after the first scan {figures['rescan_after_first_s']} s against "
+         f"{figures['baseline_rescan_after_first_s']} s; target ≤ 1.05x", ok("rescan")),
         ("repeats listed", f"{figures['repeats_s']} s", "target ≤ 1 s", ok("repeats_listed")),
     ]
     if "precision" in figures:
@@ -195,7 +211,7 @@ def print_table(figures: dict[str, Any]) -> None:
         rows.append(("real pages", f"P {figures['dev_precision']}, R {figures['dev_recall']}",
                      f"boilerplate-dev, {figures['dev_marked_passages']} passages in ≥ {MARK_MIN_DOCS} pages marked",
                      "-"))
-    rows.append(("every scan", "-", "first, rescan (s): " + "; ".join(
+    rows.append(("every scan", "-", "first, first rescan, best rescan (s): " + "; ".join(
         f"{name} {runs}" for name, runs in figures["runs"].items()), "-"))
     print_rows(rows, figures["passed"])
 
