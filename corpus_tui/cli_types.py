@@ -38,7 +38,8 @@ class _PlainRange:
             if not math.isfinite(number):
                 raise click.BadParameter("not finite")
         except click.BadParameter:
-            self.fail(f"takes {self.kind}, {self._describe_range()}, not {_typed(value)}", param, ctx)  # type: ignore[attr-defined]
+            said = f"takes {self.kind}, {self._describe_range()}, not {_typed(value)}"
+            self.fail(said, param, ctx)  # type: ignore[attr-defined]
         return number
 
 

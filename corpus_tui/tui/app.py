@@ -707,7 +707,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 continue
             key = self.key_of(binding)
             # The help line under the name: the key, not the name again (read as a second command).
-            yield SystemCommand(binding.description, f"key: {key}", lambda action=binding.action: self.run_action(action))
+            yield SystemCommand(binding.description, f"key: {key}",
+                                lambda action=binding.action: self.run_action(action))
         # The reader's own actions that are not moves (those are keys, not commands to look up).
         readers = screen.query(Reader)  # the screen the palette was opened on: the main one, or none
         reader = readers.first() if readers else None

@@ -128,7 +128,8 @@ class EditingMixin:
             self.mark_everywhere(offer[0])
             return
         others = plural(offer[1], "other document")
-        lead = f"{len(offer[0])} repeated passages here are also in {others}" if len(offer[0]) > 1 else f"Also in {others}"
+        lead = f"Also in {others}" if len(offer[0]) == 1 else \
+            f"{len(offer[0])} repeated passages here are also in {others}"
         self.notify(f"{lead} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
 
     def _withdraw_everywhere_offer(self: "CorpusApp") -> None:  # type: ignore[misc]
