@@ -721,3 +721,25 @@ def test_a_clean_text_is_written_as_json_writes_it(text):
             json_string_utf8(text)
         return
     assert json_string_utf8(text) == expected
+
+
+def test_inputs_that_would_be_lost_or_are_not_inputs_are_refused_in_one_line(ruled_seeds, tmp_path, run_script):
+    """An input named like another's side file (x.rejects.jsonl beside x.jsonl: an earlier run's
+    output folder given back) was read, then overwritten by x's rejects: its records gone, exit 0.
+    A folder with no input and a file apply does not read ended as an empty success."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(ruled_seeds[1]))
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "x.jsonl").write_text('{"id": "a", "text": "hello world"}\nnot json\n', encoding="utf-8")
+    (shards / "x.rejects.jsonl").write_text('{"id": "b", "text": "a record of its own"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert_one_line_error(run_script("apply", rules, shards, "-o", out),
+                          f"{shards / 'x.rejects.jsonl'}: apply writes x.rejects.jsonl for {shards / 'x.jsonl'}")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("text", encoding="utf-8")
+    assert_one_line_error(run_script("apply", rules, empty, "-o", out), f"{empty}: no input file in this folder")
+    assert_one_line_error(run_script("apply", rules, empty / "notes.txt", "-o", out),
+                          "notes.txt: not an input apply reads: its name must end in .jsonl, .json, .ndjson or .parquet")
+    assert not out.exists()

@@ -59,6 +59,7 @@ from .wording import plural
 
 ATTRIBUTE = "corpus_tui__boilerplate"
 INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet")
+_SUFFIXES_SAID = ", ".join(INPUT_SUFFIXES[:-1]) + " or " + INPUT_SUFFIXES[-1]
 FORMATS = ("jsonl", "parquet")
 PARQUET_BATCH = 1000
 
@@ -96,9 +97,13 @@ def find_partitions(inputs: list[str]) -> list[Partition]:
     for given in inputs:
         path = Path(given)
         if path.is_file():
+            if not path.name.endswith(INPUT_SUFFIXES):
+                raise InvalidValue(f"{given}: not an input apply reads: its name must end in {_SUFFIXES_SAID}")
             found.append(Partition(str(path), _name(path.name)))
         elif path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(INPUT_SUFFIXES))
+            if not files:  # a wrong folder must not look like a run that had nothing to do
+                raise InvalidValue(f"{given}: no input file in this folder: no name in it ends in {_SUFFIXES_SAID}")
             found += [Partition(str(p), _name(str(p.relative_to(path)))) for p in files]
         else:
             raise InvalidValue(f"{given}: no such file or folder")
@@ -106,7 +111,21 @@ def find_partitions(inputs: list[str]) -> list[Partition]:
     if len(set(names)) != len(names):
         duplicate = next(n for n in names if names.count(n) > 1)
         raise InvalidValue(f"two inputs would both be written as {duplicate}: give them from one folder")
+    # NAME.rejects.jsonl and NAME.duplicates.jsonl are written beside each output: an input named
+    # so beside NAME would be overwritten by NAME's (its records silently gone), and an earlier
+    # run's output folder given back as input holds exactly such files.
+    by_name = {p.name: p for p in found}
+    for partition in found:
+        for side in SIDE_FILES:
+            clash = by_name.get(f"{partition.name}.{side}")
+            if clash is not None:
+                raise InvalidValue(f"{clash.source}: apply writes {partition.name}.{side}.jsonl for "
+                                   f"{partition.source}, which would take this input's place "
+                                   "(an earlier apply's output folder?): give it under another name")
     return found
+
+
+SIDE_FILES = ("rejects", "duplicates")  # NAME.rejects.jsonl, NAME.duplicates.jsonl beside NAME's output
 
 
 def _name(relative: str) -> str:
