@@ -47,6 +47,9 @@ async def test_suggestions_are_drawn_with_a_margin_marker_and_their_reason_in_th
         assert "hidden: o shows" in app.query_one(Inspector).text
         await pilot.press("y")
         assert spans(seeds_copy) == []  # nothing to accept while hidden
+        await pilot.press("full_stop")  # and the keys say why: hidden, not absent
+        hidden = f"Suggestions are hidden ({len(app.suggestions)} here): o shows them."
+        assert [n.message for n in app._notifications][-2:] == [hidden, hidden]
         await pilot.press("o")
         assert app.reader.suggested
 

@@ -114,9 +114,16 @@ class SuggestingMixin:
         if rescore:
             self.load_suggestions()  # scored again in the background: a rejection teaches the learner
 
+    def _say_none_shown(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """Why no suggestion can be decided on: none here, or hidden (they are there, ``o`` shows them)."""
+        if not self.show_suggestions and self.suggestions:
+            self.notify(f"Suggestions are hidden ({len(self.suggestions)} here): o shows them.", markup=False)
+        else:
+            self.notify("No suggestions in this document.", markup=False)
+
     def action_accept_all_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None or not self.show_suggestions or not self.suggestions:
-            self.notify("No suggestions in this document.", markup=False)
+            self._say_none_shown()
             return
         doc_id = self.doc.id
         wanted = [(doc_id, s.start, s.end, s.reason) for s in self.suggestions]
@@ -129,7 +136,7 @@ class SuggestingMixin:
 
     def action_next_suggestion(self: "CorpusApp", step: int = 1) -> None:  # type: ignore[misc]
         if not self.show_suggestions or not self.suggestions:
-            self.notify("No suggestions in this document.", markup=False)
+            self._say_none_shown()
             return
         cursor = self.reader.cursor
         if step > 0:
@@ -147,6 +154,8 @@ class SuggestingMixin:
 
     def _current_or_say(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
         suggestion = self.suggestion_at_cursor()
-        if suggestion is None:
+        if suggestion is None and not self.show_suggestions:
+            self._say_none_shown()
+        elif suggestion is None:
             self.notify("No suggestion under the cursor ( . goes to the next one).", markup=False)
         return suggestion
