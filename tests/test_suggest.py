@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import UNDO_SCHEMA_V7, assert_one_line_error
 
+from corpus_tui import Corpus
 from corpus_tui.core.errors import InvalidValue
 from corpus_tui.core.suggest.features import DENSE_NAMES, document_features, is_serialized
 from corpus_tui.core.suggest.model import parse_model, shipped_model
@@ -326,3 +327,17 @@ def test_a_legal_notice_is_suggested_whatever_the_model_says(line, notice):
     from corpus_tui.core.suggest.scorer import SHAPE_SCORE, with_shape_floor
 
     assert (with_shape_floor(0.1, line) == SHAPE_SCORE) is notice
+
+
+def test_a_line_scored_under_the_threshold_is_not_given_a_boilerplate_reason(seeds_copy):
+    """``--min-score 0`` showed article paragraphs at 0.00 'reads like page furniture'."""
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        corpus.scan()
+        document = corpus.document_by_path("001_07e63e06108ae30e.txt")
+        scored = {corpus.text(document.id)[s.start : s.end][:20]: s for s in corpus.score_lines(document.id)}
+        threshold = corpus.suggestion_threshold()
+    article = scored["On Saturday, Iraqi s"]
+    assert article.score < 0.5 and article.reason == "reads like article text"
+    between = [s for s in scored.values() if 0.5 <= s.score < threshold]
+    assert between and all(s.reason.endswith("; under the threshold, not suggested") for s in between)
+    assert scored["08.07.2017"].reason == "a counter or price line"  # suggested: its reason as it was

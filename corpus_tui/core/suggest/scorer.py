@@ -189,7 +189,12 @@ def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatur
     score = round(with_shape_floor(score, raw), 4)
     if threshold is not None and score < threshold:
         return None
-    return Suggestion(line.start, line.end, score, _reason(lines, index, text, repeat))
+    reason = _reason(lines, index, text, repeat)
+    if score < model.threshold and (repeat is None or repeat.documents < 3):
+        # Scored, not suggested (score_lines, --min-score under the threshold): the reasons say
+        # why a line looks like boilerplate, which a low score does not.
+        reason = "reads like article text" if score < 0.5 else f"{reason}; under the threshold, not suggested"
+    return Suggestion(line.start, line.end, score, reason)
 
 
 def with_shape_floor(score: float, raw: str) -> float:
