@@ -341,3 +341,16 @@ def test_a_line_scored_under_the_threshold_is_not_given_a_boilerplate_reason(see
     between = [s for s in scored.values() if 0.5 <= s.score < threshold]
     assert between and all(s.reason.endswith("; under the threshold, not suggested") for s in between)
     assert scored["08.07.2017"].reason == "a counter or price line"  # suggested: its reason as it was
+
+
+def test_a_title_found_in_several_documents_is_a_sites_line_and_may_be_suggested(scanned):
+    """Pages without a headline of their own got their site's menu as title, and the title is
+    never suggested: the menu was left on every such page."""
+    menu = "Home | News | Opinion | Sports | Weather | Contact"
+    files = {f"p{n}.txt": f"{menu}\n\nStory number {n} begins here and tells of the council's long meeting.\n"
+             for n in range(4)}
+    corpus, _ = scanned(files)
+    document = corpus.document_by_path("p0.txt")
+    assert document.title == menu
+    [menu_line] = [s for s in corpus.score_lines(document.id) if corpus.text(document.id)[s.start : s.end] == menu]
+    assert menu_line.reason == "in 4 documents from 1 source" and menu_line.score > 0.0

@@ -5,7 +5,8 @@ how many other documents hold it) — raised to at least ``REPEAT_SCORE`` when t
 index finds the line in ``REPEAT_DOCS`` documents or more (on the real pages of
 boilerplate-dev, marking those had precision 1.0), and to ``SHAPE_SCORE`` for serialized
 data, counter lines and legal notices (``with_shape_floor``); the document's title is
-never suggested. Lines already inside a boilerplate span are not suggested, nor lines the
+never suggested, unless it is in ``TITLE_REPEAT_DOCS`` documents or more (a site's menu line
+taken for its pages' title). Lines already inside a boilerplate span are not suggested, nor lines the
 analyst rejected in that document. Suggestions change nothing: stats and exports see only marks.
 
 Example::
@@ -34,6 +35,7 @@ from .learner import MIN_EXAMPLES, Correction, correction_for, logit_of
 from .model import LineModel, _logistic, shipped_model
 
 REPEAT_DOCS = 20
+TITLE_REPEAT_DOCS = 3  # a "title" in this many documents is a site's line (boilerplate-like, as repeats say)
 REPEAT_SCORE = 0.97
 SHAPE_SCORE = 0.95  # serialized data, counters, legal notices: suggested whatever the model says
 _SHORT_WORDS = 3
@@ -178,8 +180,9 @@ def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatur
     """The line scored, or None when a threshold is given and the score is under it."""
     line = lines[index]
     raw = text[line.start : line.end].strip()
-    if title and raw == title.strip():
-        # The document's own headline is its content, however short and unpunctuated.
+    if title and raw == title.strip() and (repeat is None or repeat.documents < TITLE_REPEAT_DOCS):
+        # The document's own headline is its content, however short and unpunctuated. A line
+        # in several documents is not one: a site's menu taken for the title of its pages.
         return Suggestion(line.start, line.end, 0.0, "the document's title") if threshold is None else None
     score = model.score(line)
     if correction.examples >= MIN_EXAMPLES:  # what this corpus's decisions taught
