@@ -157,15 +157,16 @@ def import_command(folder: str, file: str, match: str, prefer: str | None, dry_r
         try:
             summary = import_annotations(corpus, file, match=match, prefer=prefer, dry_run=dry_run)
         except InvalidImport as error:
+            if dry_run:  # the report the dry run was asked for, every problem, on stdout
+                for problem in error.problems:
+                    out(f"problem: {problem}")
+                raise CorpusError(f"{error.problems[0]} ({plural(len(error.problems), 'problem')} in all, "
+                                  "listed on stdout; nothing was imported)") from None
             if len(error.problems) == 1:
                 raise
-            if not dry_run:  # one line, as every error; the dry run is where to read them all
-                raise CorpusError(f"{error.problems[0]} (and {plural(len(error.problems) - 1, 'more problem')}: "
-                                  "--dry-run lists them all; nothing was imported)") from None
-            for problem in error.problems[1:]:  # the report the dry run was asked for, on stdout
-                out(f"problem: {problem}")
-            raise CorpusError(f"{error.problems[0]} (and the {plural(len(error.problems) - 1, 'problem')} "
-                              "above; nothing was imported)") from None
+            # one line, as every error; the dry run is where to read them all
+            raise CorpusError(f"{error.problems[0]} (and {plural(len(error.problems) - 1, 'more problem')}: "
+                              "--dry-run lists them all; nothing was imported)") from None
     done = "nothing was written (dry run)" if dry_run else "the import is complete"
     if as_json:
         echo(json.dumps(summary.as_dict(), ensure_ascii=False), f"{done}; its summary was not printed")

@@ -244,11 +244,14 @@ def test_the_cli_says_how_many_more_problems_and_the_dry_run_lists_them_all(fres
                                   "nothing was imported)")
     result = run_script("import", fresh.folder, exported, "--dry-run")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert [line.split(":")[:2] for line in result.stdout.splitlines()] == [
-        ["problem", f" {exported}"], ["problem", f" {exported}"]]
-    assert ":2: " in result.stdout and ":3: " in result.stdout and "'later'" in result.stdout
+    assert [line.split(":")[:2] for line in result.stdout.splitlines()] == [["problem", f" {exported}"]] * 3
+    assert ":1: nope.txt" in result.stdout and ":2: " in result.stdout and "'later'" in result.stdout
     (line,) = result.stderr.splitlines()
-    assert f"{exported}:1: nope.txt" in line and "(and the 2 problems above; nothing was imported)" in line
+    assert f"{exported}:1: nope.txt" in line and "(3 problems in all, listed on stdout; nothing was imported)" in line
+    rewrite(exported, 1, lambda r: r.update(status="new"))
+    rewrite(exported, 2, lambda r: r.update(status="new"))
+    result = run_script("import", fresh.folder, exported, "--dry-run")  # one problem: listed all the same
+    assert result.stdout.startswith(f"problem: {exported}:1: nope.txt") and len(result.stdout.splitlines()) == 1
 
 
 def test_a_truncated_line_says_where_its_json_ends_in_plain_words(fresh, exported):
