@@ -419,11 +419,14 @@ def _written_ids_of(path):  # type: ignore[no-untyped-def]
     ({"seed": 2**70}, "is not between"),
     ({"min_words": -1}, "min_words -1"),
 ])
-def test_dedup_refuses_near_duplicate_settings_it_cannot_use_in_one_line(tmp_path, run_script, settings, says):
+@pytest.mark.parametrize("dedup", [["--dedup"], []])
+def test_near_duplicate_settings_it_cannot_use_are_refused_in_one_line_naming_the_file(tmp_path, run_script,
+                                                                                      settings, says, dedup):
+    """With or without --dedup (a bundle is checked whole when it is read), naming the file."""
     (tmp_path / "rules.json").write_text(json.dumps({**NO_RULES, "near_duplicates": settings}))
     write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "hello"}])
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", "--dedup")
-    assert_one_line_error(result, says)
+    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", *dedup)
+    assert_one_line_error(result, f"{tmp_path / 'rules.json'}: \"near_duplicates\"", says)
     assert not (tmp_path / "out").exists()
 
 

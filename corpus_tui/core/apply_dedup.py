@@ -103,28 +103,28 @@ class DedupSettings:
         return _HEADER + self.num_perm
 
 
-def dedup_settings(bundle: Bundle) -> DedupSettings:
-    """The bundle's near-duplicate settings (the corpus's defaults for any it lacks); BadBundle
-    when they cannot be used."""
+def dedup_settings(bundle: Bundle, source: str = "rules") -> DedupSettings:
+    """The bundle's near-duplicate settings (the corpus's defaults for any it lacks); BadBundle,
+    naming ``source`` (the bundle's file), when they cannot be used."""
     given = {**_DEFAULTS, **dict(bundle.near_duplicates)}
     for name in ("shingle_words", "num_perm", "bands", "seed", "min_words"):
         value = given[name]
         if not isinstance(value, int) or isinstance(value, bool):
-            raise BadBundle(f'rules: "near_duplicates" {name} is {value!r}, not a whole number')
+            raise BadBundle(f'{source}: "near_duplicates" {name} is {value!r}, not a whole number')
     threshold = given["threshold"]
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
-        raise BadBundle(f'rules: "near_duplicates" threshold is {threshold!r}, not a number')
+        raise BadBundle(f'{source}: "near_duplicates" threshold is {threshold!r}, not a number')
     settings = DedupSettings(given["shingle_words"], given["num_perm"], given["bands"], given["seed"],
                              float(threshold), given["min_words"])
     for name, low, high in (("shingle_words", 1, 100), ("num_perm", 1, 4096), ("bands", 1, 4096),
                             ("seed", 0, 2**64 - 1), ("min_words", 0, 2**31)):
         if not low <= getattr(settings, name) <= high:
-            raise BadBundle(f'rules: "near_duplicates" {name} {getattr(settings, name)} is not between {low} and {high}')
+            raise BadBundle(f'{source}: "near_duplicates" {name} {getattr(settings, name)} is not between {low} and {high}')
     if settings.num_perm % settings.bands:
-        raise BadBundle(f'rules: "near_duplicates" num_perm {settings.num_perm} is not a multiple of '
+        raise BadBundle(f'{source}: "near_duplicates" num_perm {settings.num_perm} is not a multiple of '
                         f"bands {settings.bands}")
     if not 0 < settings.threshold <= 1:
-        raise BadBundle(f'rules: "near_duplicates" threshold {settings.threshold} is not in (0, 1]')
+        raise BadBundle(f'{source}: "near_duplicates" threshold {settings.threshold} is not in (0, 1]')
     return settings
 
 

@@ -149,7 +149,11 @@ def load_bundle(path: str | Path) -> Bundle:
         raise BadBundle(f"{path}: not a JSON rules file ({error})") from None
     except RecursionError:
         raise BadBundle(f"{path}: not a JSON rules file (nested too deep)") from None
-    return bundle_from_dict(data, str(path))
+    bundle = bundle_from_dict(data, str(path))
+    from .apply_dedup import dedup_settings  # (it imports this module)
+
+    dedup_settings(bundle, str(path))  # checked with or without --dedup, naming the file
+    return bundle
 
 
 def bundle_from_dict(data: Any, name: str = "rules") -> Bundle:
