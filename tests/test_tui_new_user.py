@@ -198,6 +198,10 @@ async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_help_a
     ('[keys]\ntoggle_boilerplate = "x"\n', "'x' is bound to both"),
     ('[keys]\ntoggle_boilerplate = "ctrl+nonsense"\n', "'ctrl+nonsense' is not a key name"),
     ('[keys]\ntoggle_boilerplate = "B, ctlr+b"\n', "'ctlr+b' is not a key name"),
+    ('[keys]\nremove_span = "shift+x"\n', "'shift+x' never arrives from a terminal, which sends the shifted "
+                                          "character: write 'X'"),
+    ('[keys]\ntoggle_boilerplate = "ctrl+p"\n', "'ctrl+p' is the app's own key for the command palette"),
+    ('[keys]\ntoggle_boilerplate = "B, ctrl+q"\n', "'ctrl+q' is the app's own key for quitting"),
     ('[keys]\ntoggle_boilerplate = 5\n', "toggle_boilerplate: must be a string of keys"),
     ('[keys\n', "not valid TOML"),
     ('colour = "red"\n', "unknown setting 'colour'"),

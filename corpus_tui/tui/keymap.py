@@ -39,6 +39,14 @@ def check_keymap(keys: Mapping[str, str], source: str) -> dict[str, str]:
             if not is_key(key):
                 raise ConfigError(f"{source}: [keys] {name} = {value!r}: {key!r} is not a key name "
                                   "(e.g. 'x', 'X', 'ctrl+y', 'f5', 'pageup', 'question_mark')")
+            shifted = key.split("+")
+            if shifted[:-1] == ["shift"] and len(shifted[-1]) == 1:
+                # A terminal sends the shifted character itself: "shift+x" never arrives, "X" does.
+                raise ConfigError(f"{source}: [keys] {name} = {value!r}: {key!r} never arrives from a terminal, "
+                                  f"which sends the shifted character: write {shifted[-1].upper()!r} or its symbol")
+            if key in RESERVED_KEYS:
+                raise ConfigError(f"{source}: [keys] {name} = {value!r}: {key!r} is the app's own key for "
+                                  f"{RESERVED_KEYS[key]}; give {name} another")
     app_level = [*DOCUMENT_BINDINGS, *APP_BINDINGS]
     for scope in (app_level + _bindings_of(Reader), app_level + _bindings_of(DocumentList)):
         owner: dict[str, str] = {}
@@ -53,6 +61,8 @@ def check_keymap(keys: Mapping[str, str], source: str) -> dict[str, str]:
 
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+# Textual's keys of every app, which the [keys] table cannot move: taken, they would be gone.
+RESERVED_KEYS = {"ctrl+q": "quitting", "ctrl+p": "the command palette", "ctrl+c": "copying and quitting"}
 _NAMED_KEYS = frozenset({key.value for key in Keys} | set(KEY_NAME_REPLACEMENTS.values()) | set(KEY_ALIASES))
 
 
