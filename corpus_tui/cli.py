@@ -23,6 +23,7 @@ from .core.discovery import DEFAULT_INCLUDE
 from .core.os_errors import os_reason
 from .core.stats import format_stats
 from .core.store import DEFAULT_TIMEOUT
+from .core.wording import plural
 
 PROGRESS_THRESHOLD = 200  # files: below this a scan is quick enough to stay silent
 
@@ -192,20 +193,25 @@ def keys_command(as_json: bool) -> None:
 @click.argument("folder", type=click.Path())
 @click.argument("path")
 @click.argument("encoding", required=False)
+@click.option("--force", is_flag=True, help="Set ENCODING even for a file of valid UTF-8 that it reads otherwise.")
 @corpus_options
-def set_encoding(folder: str, path: str, encoding: str | None, db: str | None, annotator: str | None,
+def set_encoding(folder: str, path: str, encoding: str | None, force: bool, db: str | None, annotator: str | None,
                  timeout: float) -> None:
     """Decode one file with ENCODING instead of the guessed fallback.
 
-    Leave ENCODING out to go back to automatic detection.
+    Leave ENCODING out to go back to automatic detection. A file of valid UTF-8 that
+    ENCODING would read otherwise is refused without --force.
 
     Example: corpus-tui set-encoding seeds notes/old.txt latin-1
     """
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
-        doc = corpus.set_encoding(path, encoding)
+        doc = corpus.set_encoding(path, encoding, force=force)
+        stale = len(corpus.stale_spans(doc.id))
     if doc.state == "unreadable":
         raise CorpusError(f"{doc.path}: {doc.problem}")
-    out(f"{doc.path}: decoded as {doc.encoding}")
+    them = "it" if stale == 1 else "them"
+    note = f"; {plural(stale, 'span')} could not be re-anchored (place or drop {them} in the app: p)" if stale else ""
+    out(f"{doc.path}: decoded as {doc.encoding}{note}")
 
 
 def _progress_printer(total: int, doing: str = "scanning", what: str = "files") -> Callable[[int, int], None] | None:

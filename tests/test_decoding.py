@@ -199,7 +199,11 @@ def test_span_after_nul_beyond_sniff_window_quotes_the_text(scanned):
 
 def test_set_encoding_override_redecodes(scanned):
     corpus, _ = scanned({"a.txt": "café".encode("utf-8")})
-    doc = corpus.set_encoding("a.txt", "latin-1")
+    with pytest.raises(InvalidValue, match=r"a.txt: the file is valid UTF-8 and latin-1 reads it otherwise; "
+                                           r"the encoding was not changed \(--force sets it all the same\)"):
+        corpus.set_encoding("a.txt", "latin-1")  # a new user's utf-16 made a clean page noise
+    assert _doc_row(corpus, "a.txt")["encoding_override"] is None
+    doc = corpus.set_encoding("a.txt", "latin-1", force=True)
     row = _doc_row(corpus, "a.txt")
     assert (row["encoding_override"], row["encoding"], row["encoding_guessed"]) == ("latin-1", "latin-1", 0)
     assert row["text"] == "cafÃ©" and doc.char_count == 5
@@ -242,7 +246,7 @@ def test_cli_set_encoding_unknown_is_one_line_and_changes_nothing(make_corpus, r
 
 def test_set_encoding_override_survives_rescan(scanned):
     corpus, folder = scanned({"a.txt": "café".encode("utf-8")})
-    corpus.set_encoding("a.txt", "latin-1")
+    corpus.set_encoding("a.txt", "latin-1", force=True)
     (folder / "a.txt").write_bytes("café!".encode("utf-8"))
     corpus.scan()
     assert _doc_row(corpus, "a.txt")["text"] == "cafÃ©!"
@@ -278,3 +282,16 @@ def test_cli_set_encoding_unknown_path_is_error(seeds_copy, run_cli):
     result = run_cli("set-encoding", seeds_copy, "nope.txt", "latin-1")
     assert result.exit_code != 0
     assert isinstance(result.exception, DocumentNotFound)
+
+
+def test_cli_set_encoding_says_how_many_spans_went_stale(make_corpus, run_cli, open_corpus):
+    folder = make_corpus({"a.txt": "Copyright © 2017 The Site\n\nStory text.\n".encode("utf-8")})
+    assert run_cli("scan", folder).exit_code == 0
+    with open_corpus(folder) as corpus:
+        corpus.mark_boilerplate(corpus.document_by_path("a.txt").id, 0, 25)
+    refused = run_cli("set-encoding", folder, "a.txt", "utf-16")
+    assert refused.exit_code != 0 and "valid UTF-8 and utf-16 reads it otherwise" in str(refused.exception)
+    forced = run_cli("set-encoding", folder, "a.txt", "latin-1", "--force")
+    assert forced.exit_code == 0
+    assert forced.output.strip() == ("a.txt: decoded as latin-1; 1 span could not be re-anchored "
+                                     "(place or drop it in the app: p)")

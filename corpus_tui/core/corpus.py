@@ -163,16 +163,18 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         summary.signed, summary.duplicate_pairs = signed.signed, signed.listed
         return summary
 
-    def set_encoding(self, path: str, encoding: str | None) -> Document:
+    def set_encoding(self, path: str, encoding: str | None, force: bool = False) -> Document:
         """Override (or with None, clear) the encoding of one file, then re-decode it.
 
         An encoding Python does not know, or one the file on disk does not decode with, is
         refused (``InvalidValue``) and nothing is stored: the document stays readable as it was.
-        The override of a file missing from disk is stored as given (nothing to decode yet).
+        So is one that reads a file of valid UTF-8 otherwise (``utf-16`` makes a page of UTF-8
+        Chinese-looking noise, ``latin-1`` turns its "©" into "Â©"), unless ``force``: such a
+        file is UTF-8 all but surely. The override of a file missing from disk is stored as given.
         """
         doc = self.document_by_path(path)
         if encoding:
-            self._check_encoding(doc, encoding)
+            self._check_encoding(doc, encoding, force)
         with self.write():
             self.db.execute("UPDATE documents SET encoding_override = ?, mtime_ns = -1 WHERE id = ?", [encoding, doc.id])
             self.log_event("document.encoding", doc.id, {"before": doc.encoding_override, "after": encoding})
@@ -181,7 +183,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             scanner.scan(self, [file], None, partial=True)
         return self.document(doc.id)
 
-    def _check_encoding(self, doc: Document, encoding: str) -> None:
+    def _check_encoding(self, doc: Document, encoding: str, force: bool = False) -> None:
         try:
             codecs.lookup(encoding)
         except LookupError:
@@ -193,6 +195,15 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         decoded = decode(data, encoding)
         if not decoded.readable:
             raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
+        if force:
+            return
+        try:
+            as_utf8 = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return  # not UTF-8: the override is what the file needs
+        if decoded.text is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):
+            raise InvalidValue(f"{doc.path}: the file is valid UTF-8 and {encoding} reads it otherwise; "
+                               "the encoding was not changed (--force sets it all the same)")
 
     def refresh_document(self, document_id: int) -> scanner.ScanSummary | None:
         """Re-read one document if its file changed on disk (re-anchoring its spans).
