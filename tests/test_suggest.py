@@ -354,3 +354,8 @@ def test_a_title_found_in_several_documents_is_a_sites_line_and_may_be_suggested
     assert document.title == menu
     [menu_line] = [s for s in corpus.score_lines(document.id) if corpus.text(document.id)[s.start : s.end] == menu]
     assert menu_line.reason == "in 4 documents from 1 source" and menu_line.score > 0.0
+    # ... not a series' headline, one passage with its siblings only by the digit class
+    series = {f"d{n}.txt": f"Daily briefing for {n + 1} May\n\nThe council met again on day {n}.\n" for n in range(4)}
+    corpus, _ = scanned(series)
+    briefing = corpus.document_by_path("d2.txt")
+    assert [s.reason for s in corpus.score_lines(briefing.id)][0] == "the document's title"

@@ -5,8 +5,8 @@ how many other documents hold it) — raised to at least ``REPEAT_SCORE`` when t
 index finds the line in ``REPEAT_DOCS`` documents or more (on the real pages of
 boilerplate-dev, marking those had precision 1.0), and to ``SHAPE_SCORE`` for serialized
 data, counter lines and legal notices (``with_shape_floor``); the document's title is
-never suggested, unless it is in ``TITLE_REPEAT_DOCS`` documents or more (a site's menu line
-taken for its pages' title). Lines already inside a boilerplate span are not suggested, nor lines the
+never suggested, unless it is a site's line (``_a_sites_line``: a menu taken for the title of
+pages without a headline). Lines already inside a boilerplate span are not suggested, nor lines the
 analyst rejected in that document. Suggestions change nothing: stats and exports see only marks.
 
 Example::
@@ -180,9 +180,8 @@ def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatur
     """The line scored, or None when a threshold is given and the score is under it."""
     line = lines[index]
     raw = text[line.start : line.end].strip()
-    if title and raw == title.strip() and (repeat is None or repeat.documents < TITLE_REPEAT_DOCS):
-        # The document's own headline is its content, however short and unpunctuated. A line
-        # in several documents is not one: a site's menu taken for the title of its pages.
+    if title and raw == title.strip() and not _a_sites_line(raw, repeat):
+        # The document's own headline is its content, however short and unpunctuated.
         return Suggestion(line.start, line.end, 0.0, "the document's title") if threshold is None else None
     score = model.score(line)
     if correction.examples >= MIN_EXAMPLES:  # what this corpus's decisions taught
@@ -198,6 +197,13 @@ def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatur
         # why a line looks like boilerplate, which a low score does not.
         reason = "reads like article text" if score < 0.5 else f"{reason}; under the threshold, not suggested"
     return Suggestion(line.start, line.end, score, reason)
+
+
+def _a_sites_line(raw: str, repeat: _Repeat | None) -> bool:
+    """A "title" that is not the document's own: found in ``TITLE_REPEAT_DOCS`` documents or more,
+    and with no digit (a site's menu taken for the title of pages without a headline; headlines
+    of a series, "Daily briefing, 12 May", are the same passage only by the digit class)."""
+    return repeat is not None and repeat.documents >= TITLE_REPEAT_DOCS and not any(map(str.isdigit, raw))
 
 
 def with_shape_floor(score: float, raw: str) -> float:
