@@ -131,7 +131,9 @@ def evaluate_command(folder: str, gold_path: Path, min_score: float | None, as_j
     if as_json:
         out(json.dumps(figures))
         return
-    out(f"{plural(figures['lines'], 'labelled line')} of {plural(figures['documents'], 'document')}, threshold {figures['threshold']}")
+    blank = f" ({plural(figures['blank_labels'], 'label')} on blank lines, not scored)" if figures["blank_labels"] else ""
+    out(f"{plural(figures['lines'], 'labelled line')} of {plural(figures['documents'], 'document')}, "
+        f"threshold {figures['threshold']}{blank}")
     for name in ("boilerplate", "content"):
         row = figures[name]
         out(f"{name:<12} precision {row['precision']:.3f}  recall {row['recall']:.3f}  F {row['f']:.3f}  "

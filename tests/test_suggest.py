@@ -114,6 +114,11 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
     assert figures["lines"] == 2 and figures["boilerplate"]["precision"] == 1.0
     assert figures["boilerplate"]["recall"] == 1.0 and figures["content"]["f"] == 1.0
     assert "boilerplate  precision 1.000" in run_script("evaluate", seeds_copy, "--gold", gold).stdout
+    assert figures["blank_labels"] == 0
+    gold.write_text(json.dumps({"path": path, "boilerplate_lines": [counter, counter + 4],  # line 5 is blank
+                                "content_lines": [article]}) + "\n")
+    said = run_script("evaluate", seeds_copy, "--gold", gold).stdout.splitlines()[0]
+    assert said.endswith("(1 label on blank lines, not scored)") and said.startswith("2 labelled lines")
     bad = tmp_path / "bad.jsonl"
     for content, needle in [
         ('{"path": "x.txt", "boilerplate_lines": [0]}\n', "bad.jsonl:1"),

@@ -93,6 +93,7 @@ class SuggestMixin(CorpusBase):
         documents = [self._gold_document(page) for page in gold]  # all checked first
         labels: list[int] = []
         predicted: list[bool] = []
+        blank = 0  # labels on blank lines: nothing to score there
         for page, document in zip(gold, documents):
             text = self.text(document.id)
             scored = self._scored(document)
@@ -101,6 +102,7 @@ class SuggestMixin(CorpusBase):
             starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
             for number, label in [*((n, 1) for n in page.boilerplate_lines), *((n, 0) for n in page.content_lines)]:
                 if not text[starts[number - 1]:].split("\n", 1)[0].strip():
+                    blank += 1
                     continue  # a blank line: nothing to score
                 suggestion = on_line.get(number)
                 if suggestion is not None:
@@ -109,7 +111,7 @@ class SuggestMixin(CorpusBase):
                     guess = any(start <= starts[number - 1] < end for start, end in marked)
                 labels.append(label)
                 predicted.append(guess)
-        return {"documents": len(gold), "threshold": threshold, **scores(labels, predicted)}
+        return {"documents": len(gold), "threshold": threshold, **scores(labels, predicted), "blank_labels": blank}
 
     def _gold_document(self, page: GoldPage) -> Document:
         try:
