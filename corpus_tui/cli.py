@@ -23,7 +23,7 @@ from .core.discovery import DEFAULT_INCLUDE
 from .core.os_errors import os_reason
 from .core.stats import format_stats
 from .core.store import DEFAULT_TIMEOUT
-from .core.wording import plural
+from .core.wording import agreeing, plural
 
 PROGRESS_THRESHOLD = 200  # files: below this a scan is quick enough to stay silent
 
@@ -209,8 +209,8 @@ def set_encoding(folder: str, path: str, encoding: str | None, force: bool, db: 
         stale = len(corpus.stale_spans(doc.id))
     if doc.state == "unreadable":
         raise CorpusError(f"{doc.path}: {doc.problem}")
-    them = "it" if stale == 1 else "them"
-    note = f"; {plural(stale, 'span')} could not be re-anchored (place or drop {them} in the app: p)" if stale else ""
+    note = (f"; {plural(stale, 'span')} could not be re-anchored "
+            f"(place or drop {agreeing(stale, 'it', 'them')} in the app: p)") if stale else ""
     out(f"{doc.path}: decoded as {doc.encoding}{note}")
 
 

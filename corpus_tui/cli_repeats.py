@@ -17,7 +17,7 @@ from .core import Corpus
 from .core.errors import InvalidValue
 from .core.repeats import DEFAULT_MIN_DOCS
 from .core.safe_text import one_line
-from .core.wording import plural
+from .core.wording import agreeing, plural
 
 
 # Passage ids are signed 64-bit fingerprints: "-6564..." must reach IDS, not be taken for an option.
@@ -56,18 +56,12 @@ def repeats_command(folder: str, ids: tuple[str, ...], min_docs: int, limit: int
     """
     if ids or mark:
         given = click.get_current_context().get_parameter_source("min_docs") is not ParameterSource.DEFAULT
-        listing_only = [name for name, used in (("--min-docs", given), ("--limit", limit is not None),
-                                                ("--contains", contains is not None)) if used]
-        if listing_only:  # with --mark they would do nothing, silently
-            verb = "goes" if len(listing_only) == 1 else "go"
-            raise click.UsageError(f"{' and '.join(listing_only)} only {verb} with a listing, not with --mark")
+        _refuse_unused((("--min-docs", given), ("--limit", limit is not None), ("--contains", contains is not None)),
+                       "with a listing, not with --mark")
         _mark(folder, ids, mark, reason, not no_rule, dry_run, as_json, db, annotator, timeout)
         return
-    marking_only = [name for name, given in (("--reason", reason is not None), ("--no-rule", no_rule),
-                                             ("--dry-run", dry_run)) if given]
-    if marking_only:  # said without --mark, they would do nothing, silently
-        verb = "goes" if len(marking_only) == 1 else "go"
-        raise click.UsageError(f"{' and '.join(marking_only)} only {verb} with --mark ID...")
+    _refuse_unused((("--reason", reason is not None), ("--no-rule", no_rule), ("--dry-run", dry_run)),
+                   "with --mark ID...")
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         found = corpus.repeats(min_docs=min_docs, limit=limit, contains=contains)
     if as_json:
@@ -82,6 +76,13 @@ def repeats_command(folder: str, ids: tuple[str, ...], min_docs: int, limit: int
         flag = "" if repeat.boilerplate_like else "  (repost?)"
         out(f"{repeat.id:>20}  {repeat.documents:>6}  {repeat.sources:>7}  {repeat.marked:>6}  "
             f"{one_line(repeat.text, 100)}{flag}")
+
+
+def _refuse_unused(options: tuple[tuple[str, bool], ...], where: str) -> None:
+    """Options given where they would do nothing, silently: one line naming them."""
+    given = [name for name, used in options if used]
+    if given:
+        raise click.UsageError(f"{' and '.join(given)} only {agreeing(len(given), 'goes', 'go')} {where}")
 
 
 def _mark(folder: str, ids: tuple[str, ...], mark: bool, reason: str | None, rule: bool, dry_run: bool,

@@ -36,7 +36,7 @@ from .discovery import DEFAULT_INCLUDE, discover
 from .errors import CorpusError, DatabaseMissing
 from .store import DEFAULT_TIMEOUT, connect
 from .wal_check import confirmed_wal_problems, keep_wal_copy
-from .wording import plural
+from .wording import agreeing, plural
 
 LISTED_PER_KIND = 20  # files listed one a line before "... and N more"
 
@@ -260,6 +260,6 @@ def _check_stale_spans(corpus: Corpus, report: CheckReport) -> None:
     for path, stale in rows:
         report.problems.append(Problem(
             "stale-spans", path, f"{plural(stale, 'stale span')}: the text changed and "
-            + ("it could not be re-anchored; place or drop it in the app" if stale == 1 else
-               "they could not be re-anchored; place or drop them in the app")
+            f"{agreeing(stale, 'it', 'they')} could not be re-anchored; place or drop "
+            f"{agreeing(stale, 'it', 'them')} in the app"
         ))

@@ -10,6 +10,11 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
 
 
+def agreeing(count: int, one: str, many: str) -> str:
+    """The word agreeing with ``count`` things: ``agreeing(1, "it", "them")`` is ``"it"``."""
+    return one if count == 1 else many
+
+
 def json_problem(error: json.JSONDecodeError) -> str:
     """``Unterminated string starting at column 9``: json's own message ends in "at" for some
     errors ("…starting at"), which a column added after it would double."""

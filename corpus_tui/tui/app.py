@@ -38,7 +38,7 @@ from .keymap import all_bindings
 from .colors import tag_style
 from .editing import ACTION_NAMES, EditingMixin
 from ..core.safe_text import middle_cut, one_line
-from ..core.wording import plural
+from ..core.wording import agreeing, plural
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
@@ -335,9 +335,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if changes is not None and (changes.changed or changes.reanchored_spans):
             notes.append(f"The file changed on disk: {plural(changes.reanchored_spans, 'span')} re-anchored.")
         if stale:
-            them = "it is not drawn: press p to place or drop it" if stale == 1 else \
-                "they are not drawn: press p to place or drop them"
-            notes.append(f"{plural(stale, 'span')} could not be re-anchored after the file changed; {them}.")
+            notes.append(f"{plural(stale, 'span')} could not be re-anchored after the file changed; "
+                         f"{agreeing(stale, 'it is', 'they are')} not drawn: press p to place or drop "
+                         f"{agreeing(stale, 'it', 'them')}.")
         self.set_banner(" ".join(notes) or None)
 
     def refresh_panels(self, spans: list | None = None) -> None:  # type: ignore[type-arg]
