@@ -166,3 +166,78 @@ def test_marks_a_rule_made_at_scans_can_be_removed_after_its_mark_everywhere_is_
     assert rule_spans(corpus, summary.rule_id) == []
     corpus.undo()
     assert len(rule_spans(corpus, summary.rule_id)) == 1 and not corpus.rule(summary.rule_id).active
+
+
+SHARE = "Share this:\nTwitter Facebook Like\n"
+
+
+@pytest.fixture
+def overlapping(scanned):  # type: ignore[no-untyped-def]
+    """Three documents ending in a share block: the block's first line is a repeat of its own
+    (a fourth document has the line alone), so a rule for the line and one for the block overlap."""
+    files = {f"{name}.txt": STORY.format(name) + SHARE for name in "abc"}
+    files["d.txt"] = STORY.format("d") + "Share this:\n"
+    corpus, folder = scanned(files)
+    by_text = {r.text: r for r in corpus.repeats(min_docs=3)}
+    return corpus, folder, by_text["Share this:"], by_text[SHARE.strip()]
+
+
+def marked_ranges(corpus):  # type: ignore[no-untyped-def]
+    return sorted((corpus.document(s.document_id).path, s.start, s.end, s.rule_id)
+                  for d in corpus.documents() for s in corpus.spans(d.id, "boilerplate"))
+
+
+def test_a_range_two_rules_mark_is_credited_to_the_rule_covering_it(overlapping):
+    corpus, _, line, block = overlapping
+    line_rule = corpus.mark_everywhere(line.id).rule_id
+    block_rule = corpus.mark_everywhere(block.id).rule_id
+    assert {r.id: r.marks for r in corpus.rules()} == {line_rule: 1, block_rule: 3}  # d's line alone is the line's
+
+
+def test_removing_the_block_rule_leaves_the_line_rule_marking_its_lines(overlapping):
+    corpus, _, line, block = overlapping
+    line_rule = corpus.mark_everywhere(line.id, reason="share line").rule_id
+    block_rule = corpus.mark_everywhere(block.id, reason="share block").rule_id
+    before = marked_ranges(corpus)
+    assert corpus.remove_rule(block_rule) == 3
+    start = len(STORY.format("a"))
+    assert marked_ranges(corpus) == [(f"{n}.txt", start, start + len("Share this:"), line_rule) for n in "abcd"]
+    assert {r.id: r.marks for r in corpus.rules()} == {line_rule: 4}
+    assert all(s.reason == "share line" for d in corpus.documents() for s in corpus.spans(d.id, "boilerplate"))
+    corpus.undo()
+    assert marked_ranges(corpus) == before and len(corpus.rules()) == 2
+    corpus.redo()
+    assert {r.id: r.marks for r in corpus.rules()} == {line_rule: 4}
+
+
+def test_removing_the_line_rule_leaves_the_block_rule_marking_its_blocks(overlapping):
+    corpus, _, line, block = overlapping
+    line_rule = corpus.mark_everywhere(line.id).rule_id
+    block_rule = corpus.mark_everywhere(block.id).rule_id
+    assert corpus.remove_rule(line_rule) == 1  # d's line: the blocks are the block rule's
+    start = len(STORY.format("a"))
+    assert marked_ranges(corpus) == [(f"{n}.txt", start, start + len(SHARE.strip()), block_rule) for n in "abc"]
+
+
+def test_a_block_rule_credited_range_holding_the_line_is_taken_back_by_the_line_rule_too(overlapping):
+    """Marked in the other order (block first): removing the line rule takes back the blocks
+    that hold its copy, and the block rule, still active, marks them again as its own."""
+    corpus, _, line, block = overlapping
+    block_rule = corpus.mark_everywhere(block.id).rule_id
+    line_rule = corpus.mark_everywhere(line.id).rule_id
+    corpus.remove_rule(line_rule)
+    start = len(STORY.format("a"))
+    assert marked_ranges(corpus) == [(f"{n}.txt", start, start + len(SHARE.strip()), block_rule) for n in "abc"]
+    corpus.remove_rule(block_rule)
+    assert marked_ranges(corpus) == []
+
+
+def test_a_hand_mark_merged_with_a_rule_copy_is_never_taken_by_the_rule(overlapping):
+    corpus, _, _, block = overlapping
+    doc = corpus.document_by_path("a.txt")
+    start = len(STORY.format("a"))
+    corpus.mark_boilerplate(doc.id, start - 10, start + 3, reason="by hand")  # reaches into the block
+    rule_id = corpus.mark_everywhere(block.id).rule_id
+    assert corpus.remove_rule(rule_id) == 2
+    assert [(s.start, s.end, s.rule_id) for s in corpus.spans(doc.id, "boilerplate")] == [
+        (start - 10, start + len(SHARE.strip()), None)]

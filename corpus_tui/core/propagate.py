@@ -142,19 +142,26 @@ def _plan_group(plan: MarkPlan, removed: list[int], doc_id: int,
     if not copies or (len(marked) == 1 and (marked[0][0], marked[0][1]) == (start, end)):
         return  # no copy here, or the copies are inside one marked range already
     reason = next((c[4] for c in copies if c[4]), None) or next((r[3] for r in marked if r[3]), None)
-    # A range made only of copies is the rule's; one that grew a hand-made (or another
-    # rule's) mark keeps that provenance, so removing a rule never takes a hand mark away.
-    if not marked:
-        rule_id = copies[0][3]
-    else:
-        owners = {row[4] for row in marked}
-        rule_id = owners.pop() if len(owners) == 1 else None
+    rule_id = _owner(start, end, marked, copies)
     removed.extend(row[2] for row in marked)
     plan.added.append({
         "id": None, "document_id": doc_id, "kind": "boilerplate", "start": start, "end": end,
         "label": None, "note": None, "reason": reason, "quote": "", "prefix": "", "suffix": "",
         "anchor": "ok", "annotator": annotator, "created_at": stamp, "rule_id": rule_id,
     })
+
+
+def _owner(start: int, end: int, marked: list[LiveRange], copies: list[Copy]) -> int | None:
+    """The rule a merged range is credited to (``spans.rule_id``), or None: a range with a hand
+    mark in it (or a copy marked without a rule) is the analyst's, so removing a rule never
+    takes it away. A range made only by rules is credited to the rule whose copy covers all of
+    it (a paragraph's rule over its line's), else to the first; ``remove_rule`` takes back only
+    what no other active rule marks (``rule_ranges``)."""
+    owners = [row[4] for row in marked] + [copy[3] for copy in copies]
+    if None in owners:
+        return None
+    covering = next((copy[3] for copy in copies if copy[1] == start and copy[2] == end), None)
+    return covering if covering is not None else owners[0]
 
 
 # A live boilerplate range as planning reads it: (start, end, span id, reason, rule id).

@@ -73,26 +73,63 @@ class RulesMixin(CorpusBase):
 
     def remove_rule(self, rule_id: int, remove_marks: bool = True) -> int:
         """Stop a rule; with ``remove_marks`` also remove every range it made (one undo
-        step either way). Returns how many ranges were removed."""
+        step either way). Returns how many ranges credited to it were removed (what other
+        active rules mark inside them stays marked, as theirs)."""
         with self.write():
             rule = self.rule(rule_id)
             # A rule switched off (removed, or its mark-everywhere undone) may still have marks
             # it made at scans: they can always be removed.
             if not rule.active and not (remove_marks and rule.marks):
                 raise InvalidValue(f"rule {rule_id} was removed already ({rule.removed_at})")
-            removed: list[dict[str, Any]] = []
-            if remove_marks:
-                cursor = self.db.conn.execute("SELECT * FROM spans WHERE rule_id = ? ORDER BY id", [rule_id])
-                names = [d[0] for d in cursor.description]
-                removed = [dict(zip(names, values)) for values in cursor]
-            plan = MarkPlan(removed, [])
+            removed = rule_ranges(self.db, rule) if remove_marks else []
             stamp = rule.removed_at or now()
-            write_plan(self.db, plan)
+            write_plan(self.db, MarkPlan(removed, []))
             self.db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule_id])
+            # What other active rules mark inside the ranges taken away is marked again, theirs.
+            again = plan_marks(self.db, _copies_inside(self.db, removed), self.annotator) if removed else MarkPlan([], [])
+            write_plan(self.db, again)
+            plan = MarkPlan(removed + again.removed, again.added)
             self.log_event(RULE_REMOVE_ACTION, None, plan_payload(
                 self.db, plan, rule={"id": rule_id, "removed_at_before": rule.removed_at, "removed_at_after": stamp},
             ))
-        return len(removed)
+        return sum(1 for row in removed if row["rule_id"] == rule_id)
+
+
+def rule_ranges(db: Any, rule: Rule) -> list[dict[str, Any]]:
+    """The span rows removing ``rule`` with its marks takes away: the ranges credited to it, and
+    the ranges credited to another rule that hold a copy of its passage (a merged range is
+    credited to one rule: ``propagate._owner``). Ranges with a hand mark in them are never
+    credited to a rule. Whole rows, in id order (what undo restores)."""
+    cursor = db.conn.execute(
+        "SELECT * FROM spans WHERE rule_id = ? UNION "
+        "SELECT s.* FROM spans AS s JOIN passages AS p ON p.document_id = s.document_id "
+        'AND p.fingerprint = ? AND p.start >= s.start AND p."end" <= s."end" '
+        "WHERE ? AND s.kind = 'boilerplate' AND s.rule_id IS NOT NULL AND s.rule_id != ? "
+        "AND s.anchor != 'stale' ORDER BY id",
+        [rule.id, rule.fingerprint, rule.normalization == NORMALIZATION_VERSION, rule.id],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values)) for values in cursor]
+
+
+def _copies_inside(db: Any, ranges: list[dict[str, Any]]) -> list[Copy]:
+    """The copies of every active rule's passage that lie inside these (removed) ranges."""
+    by_doc: dict[int, list[tuple[int, int]]] = {}
+    for row in ranges:
+        if row["anchor"] != "stale":
+            by_doc.setdefault(row["document_id"], []).append((row["start"], row["end"]))
+    if not by_doc:
+        return []
+    return [
+        (doc, start, end, rule_id, reason) for doc, start, end, rule_id, reason in db.execute(
+            'SELECT p.document_id, p.start, p."end", r.id, r.reason FROM rules AS r '
+            "JOIN passages AS p ON p.fingerprint = r.fingerprint "
+            "AND p.document_id IN (SELECT value FROM json_each(?)) "
+            "WHERE r.removed_at IS NULL AND r.normalization = ? ORDER BY r.id",
+            [json.dumps(sorted(by_doc)), NORMALIZATION_VERSION],
+        )
+        if any(first <= start and end <= last for first, last in by_doc[doc])
+    ]
 
 
 def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> int:
