@@ -71,6 +71,32 @@ async def test_every_process_keeps_its_writes_and_the_app_sees_the_others(tmp_pa
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+async def test_b_never_removes_a_mark_another_process_made_since_the_screen_was_drawn(tmp_path):
+    """b decided mark or unmark from the database: pressed to mark a paragraph another
+    process had just marked, it removed that mark, and the screen showed no change."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.doc is not None and app.doc.path == FIRST
+        app.reader.focus()
+        while app.reader.target() is None:  # off the blank line under the title
+            await pilot.press("j")
+        start, end = app.reader.target()  # the paragraph under the cursor, shown unmarked
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.mark_boilerplate(d.id, {start}, {end}, 'bob')")
+        await pilot.press("b")
+        await settle(pilot, app)
+        assert any("Not changed: marked by another process" in m for m in messages(app))
+        assert [(s.start, s.end, s.reason) for s in app.reader.spans if s.kind == "boilerplate"] == [
+            (start, end, "bob")]  # redrawn: the screen now shows the other's mark
+        await pilot.press("b")  # pressed again, on what the screen now shows: unmarks
+        await settle(pilot, app)
+        assert not [s for s in app.reader.spans if s.kind == "boilerplate"]
+        await pilot.press("q")
+    actions = [row["action"] for row in db_rows(folder, "SELECT action FROM events ORDER BY id")]
+    assert actions[-2:] == ["boilerplate.mark", "boilerplate.unmark"]
+
+
 async def test_a_database_error_is_shown_and_the_app_goes_on(tmp_path, monkeypatch):
     """'disk I/O error' after an edit crashed the app, and corpus-tui exited 0."""
     folder = seeds_copy(tmp_path)

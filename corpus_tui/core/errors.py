@@ -59,6 +59,10 @@ class InvalidValue(CorpusError):
     pass
 
 
+class ChangedElsewhere(CorpusError):
+    """What a change was asked for on was changed by another process since the caller read it."""
+
+
 class DamagedWorkFile(CorpusError):
     """A file of ``apply --dedup``'s work folder is not whole (a disk fault, or a crash of the
     system before it reached the disk): the message names it and says how to go on."""

@@ -18,7 +18,7 @@ from typing import Any
 from . import ranges
 from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
-from .errors import InvalidSpan
+from .errors import ChangedElsewhere, InvalidSpan
 from .models import Document, Span
 from .store import now
 from .titles import refresh_titles
@@ -151,46 +151,64 @@ class SpansMixin(CorpusBase):
     def mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None) -> list[Span]:
         """Union [start, end) into the document's boilerplate; returns what changed."""
         with self.write():
-            doc = self._span_target(document_id, start, end)
-            touching = [
-                s for s in self.spans(doc.id, "boilerplate")
-                if not s.stale and s.start <= end and s.end >= start
-            ]
-            new_start = min([start] + [s.start for s in touching])
-            new_end = max([end] + [s.end for s in touching])
-            if len(touching) == 1 and (touching[0].start, touching[0].end) == (new_start, new_end) and (
-                reason is None or touching[0].reason == reason
-            ):
-                return []  # already marked exactly so
-            kept_reason = reason or next((s.reason for s in touching if s.reason), None)
-            row = self._new_row(doc, "boilerplate", new_start, new_end, reason=kept_reason)
-            return self._replace_spans(doc.id, "boilerplate.mark", touching, [row])
+            return self._mark_boilerplate(document_id, start, end, reason)
+
+    def _mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None) -> list[Span]:
+        doc = self._span_target(document_id, start, end)
+        touching = [
+            s for s in self.spans(doc.id, "boilerplate")
+            if not s.stale and s.start <= end and s.end >= start
+        ]
+        new_start = min([start] + [s.start for s in touching])
+        new_end = max([end] + [s.end for s in touching])
+        if len(touching) == 1 and (touching[0].start, touching[0].end) == (new_start, new_end) and (
+            reason is None or touching[0].reason == reason
+        ):
+            return []  # already marked exactly so
+        kept_reason = reason or next((s.reason for s in touching if s.reason), None)
+        row = self._new_row(doc, "boilerplate", new_start, new_end, reason=kept_reason)
+        return self._replace_spans(doc.id, "boilerplate.mark", touching, [row])
 
     def unmark_boilerplate(self, document_id: int, start: int, end: int) -> list[Span]:
         """Cut [start, end) out of the document's boilerplate; returns the pieces left."""
         with self.write():
-            doc = self._span_target(document_id, start, end)
-            hit = [
-                s for s in self.spans(doc.id, "boilerplate")
-                if not s.stale and s.start < end and s.end > start
-            ]
-            if not hit:
-                return []
-            rows = []
-            for span in hit:
-                for piece_start, piece_end in ranges.subtract([(span.start, span.end)], (start, end)):
-                    row = self._new_row(doc, "boilerplate", piece_start, piece_end, reason=span.reason)
-                    row.update(annotator=span.annotator, created_at=span.created_at)
-                    rows.append(row)
-            return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
+            return self._unmark_boilerplate(document_id, start, end)
 
-    def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None) -> bool:
-        """Unmark when [start, end) is already all boilerplate, else mark. True if now marked."""
-        if self.boilerplate_covers(document_id, start, end):
-            self.unmark_boilerplate(document_id, start, end)
-            return False
-        self.mark_boilerplate(document_id, start, end, reason)
-        return True
+    def _unmark_boilerplate(self, document_id: int, start: int, end: int) -> list[Span]:
+        doc = self._span_target(document_id, start, end)
+        hit = [
+            s for s in self.spans(doc.id, "boilerplate")
+            if not s.stale and s.start < end and s.end > start
+        ]
+        if not hit:
+            return []
+        rows = []
+        for span in hit:
+            for piece_start, piece_end in ranges.subtract([(span.start, span.end)], (start, end)):
+                row = self._new_row(doc, "boilerplate", piece_start, piece_end, reason=span.reason)
+                row.update(annotator=span.annotator, created_at=span.created_at)
+                rows.append(row)
+        return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
+
+    def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
+                           shown_marked: bool | None = None) -> bool:
+        """Unmark when [start, end) is already all boilerplate, else mark. True if now marked.
+
+        One transaction: what is read is what is toggled. ``shown_marked``: whether the caller
+        showed the range as all boilerplate (the app's screen); when another process changed
+        that since, nothing is written and ``ChangedElsewhere`` says so, so a key meant to mark
+        never removes a mark someone else just made (nor the other way round)."""
+        with self.write():
+            covered = self.boilerplate_covers(document_id, start, end)
+            if shown_marked is not None and covered != shown_marked:
+                raise ChangedElsewhere(
+                    f"{'marked' if covered else 'unmarked'} by another process since it was shown: "
+                    "nothing changed; the screen shows it now")
+            if covered:
+                self._unmark_boilerplate(document_id, start, end)
+                return False
+            self._mark_boilerplate(document_id, start, end, reason)
+            return True
 
     # -- shared machinery --------------------------------------------------------------
 

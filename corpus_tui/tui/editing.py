@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from ..core import CorpusError
+from ..core import CorpusError, ranges
+from ..core.errors import ChangedElsewhere
 from ..core.history import Event
 from ..core.store import translate
 from ..core.safe_text import one_line
@@ -59,6 +60,10 @@ class EditingMixin:
         """Run one library write; redraw from the database; say so only once committed."""
         try:
             change()
+        except ChangedElsewhere as error:
+            self.refresh_panels()
+            self.notify(f"Not changed: {error}.", severity="warning", markup=False)
+            return False
         except (CorpusError, sqlite3.Error) as error:
             if isinstance(error, sqlite3.Error):
                 error = translate(error, self.corpus.db_path)
@@ -77,8 +82,12 @@ class EditingMixin:
             self.notify("Nothing to mark here: select text or move to a paragraph.", markup=False)
             return
         doc_id = self.doc.id
+        # What the screen shows decides mark or unmark: if another process changed it since,
+        # the library refuses (ChangedElsewhere) and the redraw shows the change.
+        shown = ranges.covers([(s.start, s.end) for s in self.reader.spans
+                               if s.kind == "boilerplate" and not s.stale], target)
         marked: list[bool] = []
-        self._write(lambda: marked.append(self.corpus.toggle_boilerplate(doc_id, *target)))
+        self._write(lambda: marked.append(self.corpus.toggle_boilerplate(doc_id, *target, shown_marked=shown)))
         self.reader.action_clear_selection()
         if marked and marked[0]:
             self._offer_everywhere(doc_id, *target)
