@@ -364,3 +364,28 @@ def test_a_title_found_in_several_documents_is_a_sites_line_and_may_be_suggested
     corpus, _ = scanned(series)
     briefing = corpus.document_by_path("d2.txt")
     assert [s.reason for s in corpus.score_lines(briefing.id)][0] == "the document's title"
+
+
+@pytest.mark.parametrize("documents_taught", [2, 3, 20])
+def test_a_few_documents_move_other_documents_scores_only_so_far(documents_taught):
+    """One reviewed document and two marked ones took a comment widget's lines in a third from
+    0.99 to 0.15: a correction now moves a logit by at most 0.5 for each document that taught it."""
+    from corpus_tui.core.suggest.features import document_features
+    from corpus_tui.core.suggest.learner import MAX_SHIFT, SHIFT_PER_DOCUMENT, fit_correction
+    from corpus_tui.core.suggest.model import shipped_model
+
+    model = shipped_model()
+    examples, documents = [], []
+    for number in range(documents_taught):  # every line of every document kept as content
+        text = "\n".join(f"Menu item {number} {k}" for k in range(12)) + f"\n\n{ARTICLE} Report {number}.\n"
+        lines = document_features(text)
+        examples += [(line, 0 if index else 1) for index, line in enumerate(lines)]  # and a line marked
+        examples += [(line, 1) for line in lines[:10]] if number == 0 else []
+        documents += [number] * (len(examples) - len(documents))
+    correction = fit_correction(model, examples, documents=documents)
+    limit = min(MAX_SHIFT, SHIFT_PER_DOCUMENT * documents_taught)
+    assert correction.limit == limit
+    other = document_features("Share this:\nTwitter\nFacebook\nLike Loading...\n\n" + ARTICLE + " Other.\n")
+    shifts = [correction.logit(model, line) for line in other]
+    assert all(abs(shift) <= limit + 1e-9 for shift in shifts)
+    assert max(map(abs, shifts)) == pytest.approx(limit)  # the decisions would move it further

@@ -32,6 +32,13 @@ MIN_EACH = 10  # ... or fewer than this of either kind: a document or two must n
 EPOCHS = 4
 LEARNING_RATE = 0.05
 L2 = 0.05
+# A correction moves a line's logit by at most SHIFT_PER_DOCUMENT for each document that taught
+# it (up to MAX_SHIFT): decisions on a few documents cannot silence every suggestion of the
+# others (one reviewed document and two marked ones once took a comment widget's lines from
+# 0.99 to 0.15), while a dozen documents agreeing can turn a line around.
+SHIFT_PER_DOCUMENT = 0.5
+MAX_SHIFT = 6.0
+MAX_Z = 3.0  # standardized features are bounded to this before the correction weighs them
 VALIDATION_DOCUMENTS = 6  # from this many decided documents on, a correction must prove itself on each third of them
 
 
@@ -43,15 +50,22 @@ class Correction:
     dense: list[float] = field(default_factory=lambda: [0.0] * len(DENSE_NAMES))
     tokens: dict[int, float] = field(default_factory=dict)
     examples: int = 0
+    limit: float = MAX_SHIFT  # the most it moves a logit (``SHIFT_PER_DOCUMENT``)
 
     def logit(self, model: LineModel, line: LineFeatures) -> float:
         total = self.bias
         for value, mean, scale, weight in zip(line.dense, model.mean, model.scale, self.dense):
             if weight:
-                total += (value - mean) / scale * weight
+                total += _bounded((value - mean) / scale) * weight
         for bucket in set(line.tokens):
             total += self.tokens.get(bucket, 0.0)
-        return total
+        return max(-self.limit, min(self.limit, total))
+
+
+def _bounded(value: float) -> float:
+    """A standardized feature as the correction weighs it: a line far out on one feature (a
+    10 MB line's length, a passage in every document) must not swing the score by itself."""
+    return max(-MAX_Z, min(MAX_Z, value))
 
 
 def base_logit(model: LineModel, line: LineFeatures) -> float:
@@ -74,7 +88,8 @@ def fit_correction(model: LineModel, examples: list[tuple[LineFeatures, int]], s
     model alone (lower log-loss over every document): what the analyst's documents teach must
     carry to documents it was not fitted on, or it is not used (their pages may be of sites
     the rest of the corpus does not have)."""
-    correction = Correction(examples=len(examples))
+    taught_by = len(set(documents)) if documents is not None else MAX_SHIFT / SHIFT_PER_DOCUMENT
+    correction = Correction(examples=len(examples), limit=min(MAX_SHIFT, SHIFT_PER_DOCUMENT * taught_by))
     if not _enough(examples):
         return correction
     if documents is not None and len(set(documents)) >= VALIDATION_DOCUMENTS:
@@ -97,10 +112,11 @@ def _carries_over(model: LineModel, examples: list[tuple[LineFeatures, int]], do
         checked = [example for example, document in zip(examples, documents) if document in held_out]
         if not _enough(fitted):
             return True
-        splits.append((fitted, checked))
+        splits.append((fitted, checked, len(ordered) - len(held_out)))
     corrected = shipped = 0.0
-    for fitted, checked in splits:
-        trial = _fit(model, fitted, seed, Correction(examples=len(fitted)))
+    for fitted, checked, taught_by in splits:
+        trial = _fit(model, fitted, seed, Correction(examples=len(fitted),
+                                                     limit=min(MAX_SHIFT, SHIFT_PER_DOCUMENT * taught_by)))
         corrected += log_loss(model, trial, checked) * len(checked)
         shipped += log_loss(model, None, checked) * len(checked)
     return corrected < shipped
@@ -122,7 +138,7 @@ def log_loss(model: LineModel, correction: Correction | None, examples: list[tup
 
 
 def _fit(model: LineModel, examples: list[tuple[LineFeatures, int]], seed: int, correction: Correction) -> Correction:
-    prepared = [([(v - m) / s for v, m, s in zip(line.dense, model.mean, model.scale)],
+    prepared = [([_bounded((v - m) / s) for v, m, s in zip(line.dense, model.mean, model.scale)],
                  sorted(set(line.tokens)), base_logit(model, line), label) for line, label in examples]
     order = list(range(len(prepared)))
     shuffle = random.Random(seed).shuffle
