@@ -6,7 +6,7 @@ import pytest
 
 from corpus_tui import Corpus
 from corpus_tui.core import search
-from corpus_tui.core.search import find_all, first_match, fts_query, search_corpus
+from corpus_tui.core.search import Matches, find_all, find_around, first_match, fts_query, search_corpus
 
 
 @pytest.fixture
@@ -52,3 +52,21 @@ def test_find_all_is_case_insensitive_with_exact_offsets():
     # offsets index the original text even where case folding changes lengths (İ)
     assert [text[s:e] for s, e in find_all(text, "istanbul")] == ["İstanbul", "ISTANBUL", "istanbul"]
     assert find_all(text, "") == []
+
+
+def test_find_around_keeps_the_matches_nearest_the_origin():
+    text = "tempor " * 30_000
+    every = [(7 * k, 7 * k + 6) for k in range(30_000)]
+    middle = 7 * 20_000
+    found = find_around(text, "TEMPOR", middle, limit=1000)
+    assert not found.complete and len(found.spans) == 1000
+    assert found.spans == every[20_000 - 500 : 20_000 + 500]  # half before, the rest from it on
+    start = find_around(text, "tempor", 0, limit=1000)
+    assert start.spans == every[:1000] and not start.complete
+    end = find_around(text, "tempor", len(text), limit=1000)
+    assert end.spans == every[-500:] and not end.complete
+    whole = find_around(text, "tempor", middle)  # 10,000 cannot hold 30,000
+    assert len(whole.spans) == 10_000 and whole.spans[0] == every[15_000]
+    few = find_around("a tempor b TEMPOR", "tempor", 5)
+    assert few.complete and few.spans == [(2, 8), (11, 17)]
+    assert find_around(text, "", 3) == Matches([], True)

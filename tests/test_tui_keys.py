@@ -614,3 +614,40 @@ async def test_enter_in_the_list_opens_the_document_and_gives_it_the_keys(tmp_pa
         assert app.doc.path == SECOND and app.focused is app.reader
         await pilot.press("G")
         assert app.reader.cursor == len(app.reader.text) and app.doc.path == SECOND
+
+
+async def test_find_in_a_document_with_more_matches_than_are_held_searches_from_the_cursor(tmp_path):
+    """/tempor at the end of a text holding it 30,000 times jumped to the third line, 1/10000:
+    only the first 10,000 matches were found. Now the nearest are, and n and N go on past them."""
+    folder = tmp_path / "big"
+    folder.mkdir()
+    line = "Lorem ipsum tempor dolor.\n"
+    (folder / "big.txt").write_text("Title\n\n" + line * 30_000)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        text = app.reader.text
+        positions = [index for index in range(len(text)) if text.startswith("tempor", index)]
+        app.reader.focus()
+        await pilot.press("G")
+        origin = app.reader.cursor
+        await pilot.press("slash", *"tempor", "enter")
+        topbar = app.query_one("#topbar")
+        assert "/tempor over 10,000" in str(topbar.render())
+        last = positions[-1]
+        assert app.reader.cursor == positions[0] or origin > last  # nothing after the end: wraps
+        await pilot.press("N")  # back from the first: the last match of the text
+        assert app.reader.cursor == last
+        await pilot.press("N")
+        assert app.reader.cursor == positions[-2]
+        app.reader.move_to(positions[15_000] - 1)
+        await pilot.press("n")
+        assert app.reader.cursor == positions[15_000]  # in the middle, far from where the find started
+        held = app.reader.matches
+        assert held[0][0] == positions[10_000] and held[-1][0] == positions[19_999]  # found around it
+        app.reader.move_to(positions[19_995])
+        for _ in range(10):  # past the matches held, on into the next ones
+            await pilot.press("n")
+        assert app.reader.cursor == positions[20_005]

@@ -32,7 +32,7 @@ from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document
 from ..core.repeats import Repeat
 from ..core.suggest.scorer import Suggestion
-from ..core.search import SearchResults, find_all, first_match, search_corpus
+from ..core.search import Matches, SearchResults, find_around, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings
 from .colors import tag_style
@@ -273,9 +273,12 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if path:
             parts.append(Content(f" · {path}"))
         if self.reader.matches:  # as vim shows the search and where in it you are
-            current = f"{self.reader.current_match + 1}/" if self.reader.current_match >= 0 else ""
             query = one_line(self.query_one(FindBar).value, 30)
-            parts.append(Content.styled(f" · /{query} {current}{len(self.reader.matches)}", "bold"))
+            if self.reader.matches_complete:
+                current = f"{self.reader.current_match + 1}/" if self.reader.current_match >= 0 else ""
+                parts.append(Content.styled(f" · /{query} {current}{len(self.reader.matches)}", "bold"))
+            else:  # where in the text's matches is not known: only the nearest are held
+                parts.append(Content.styled(f" · /{query} over {len(self.reader.matches):,}", "bold"))
         if self.work_note:
             parts.append(Content.styled(f" · {self.work_note}", "italic"))
         self.query_one("#topbar", Static).update(Content("").join(parts), layout=False)
@@ -530,14 +533,25 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
     @on(Input.Changed, "#find")
     def _find_changed(self, event: Input.Changed) -> None:
-        matches = find_all(self.reader.text, event.value)
         # Each keystroke searches again from where the find started, as in vim's incsearch.
         self.reader.move_to(self._find_origin)
-        self.reader.set_matches(matches)
+        needle = event.value
+        found = self._find_around(needle, self._find_origin)
+        self.reader.refind = lambda origin: self._find_around(needle, origin)
         find = self.query_one(FindBar)
-        find.border_subtitle = plural(len(matches), "match", "matches") if event.value else ""
-        if matches:
+        if not needle:
+            find.border_subtitle = ""
+        elif found.complete:
+            find.border_subtitle = plural(len(found.spans), "match", "matches")
+        else:
+            find.border_subtitle = f"over {len(found.spans):,} matches: the nearest are found, n and N go on"
+        if found.spans:
             self.reader.goto_match(+1, inclusive=True)
+
+    def _find_around(self, needle: str, origin: int) -> Matches:
+        found = find_around(self.reader.text, needle, origin)
+        self.reader.set_matches(found.spans, complete=found.complete)
+        return found
 
     @on(FindBar.Closed)
     def _find_closed(self) -> None:

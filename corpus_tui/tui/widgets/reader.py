@@ -9,6 +9,7 @@ after ``visible()`` — it never passes through markup.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -99,6 +100,8 @@ class Reader(ScrollView, can_focus=True):
         self.spans: list[Span] = []
         self.matches: list[tuple[int, int]] = []
         self.current_match = -1
+        self.matches_complete = True  # False: ``matches`` are the nearest of more (``find_around``)
+        self.refind: Callable[[int], None] | None = None  # finds the matches around an offset again
         self.cursor = 0
         self.anchor: int | None = None  # selection anchor
         self.line_mode = False
@@ -157,8 +160,8 @@ class Reader(ScrollView, can_focus=True):
         index = bisect_left(self.suggested, (start, -1))
         return any(s_start < end and s_end > start for s_start, s_end in self.suggested[max(0, index - 1) : index + 1])
 
-    def set_matches(self, matches: list[tuple[int, int]], current: int = -1) -> None:
-        self.matches, self.current_match = matches, current
+    def set_matches(self, matches: list[tuple[int, int]], current: int = -1, complete: bool = True) -> None:
+        self.matches, self.current_match, self.matches_complete = matches, current, complete
         self.refresh()
         self.post_message(self.MatchesChanged())
 
@@ -478,17 +481,35 @@ class Reader(ScrollView, can_focus=True):
         self.goto_match(-1)
 
     def goto_match(self, step: int, inclusive: bool = False) -> None:
-        """Move to the next (step 1) or previous (-1) match; ``inclusive`` accepts one at the cursor."""
+        """Move to the next (step 1) or previous (-1) match from the cursor, as vim's n and N;
+        ``inclusive`` accepts one at the cursor. Past the last match it wraps to the first."""
         if not self.matches:
             return
-        if self.current_match == -1:
-            after = bisect_left(self.matches, (self.cursor + (1 if step > 0 and not inclusive else 0), -1))
-            index = after if step > 0 else after - 1
-        else:
-            index = self.current_match + step
+        index = self._match_index(step, inclusive)
+        if not self.matches_complete and self.refind is not None and not 0 <= index < len(self.matches):
+            # Only the matches nearest where the find was are held: find them again around the
+            # cursor, and past the text's last (or before its first) wrap round.
+            self.refind(self.cursor)
+            index = self._match_index(step, inclusive)
+            if not 0 <= index < len(self.matches):
+                self.refind(0 if step > 0 else len(self.text))
+                index = 0 if step > 0 else len(self.matches) - 1
         self.current_match = index % len(self.matches)
         self.move_to(self.matches[self.current_match][0])
         self.post_message(self.MatchesChanged())
+
+    def _match_index(self, step: int, inclusive: bool) -> int:
+        """The index of the match ``step`` goes to from the cursor (out of range: none held there)."""
+        current = self.current_match
+        if 0 <= current < len(self.matches) and self.matches[current][0] == self.cursor and not inclusive:
+            return current + step
+        after = bisect_left(self.matches, (self.cursor + (1 if step > 0 and not inclusive else 0), -1))
+        index = after if step > 0 else after - 1
+        if self.matches_complete or self.refind is None:
+            return index
+        # A cursor outside the matches held may have others nearer: out of range asks for them.
+        first, last = self.matches[0][0], self.matches[-1][0]
+        return index if first <= self.cursor <= last else -1
 
     # -- mouse ---------------------------------------------------------------------
 
