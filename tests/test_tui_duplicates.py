@@ -64,6 +64,12 @@ async def test_equals_opens_the_diff_with_the_changes_marked(scanned_seeds):
         plain = "\n".join(line.plain for line in view.lines)
         assert "⋯" in plain or "same" in kinds  # equal lines shown or folded
         await pilot.press("n")  # next change: scrolls, never fails
+        view.scroll_to(y=0, animate=False, immediate=True)
+        for _ in range(3):  # a burst of j, handled before any refresh: every one scrolls
+            view.action_scroll_down()
+        await pilot.pause()
+        await pilot.pause()
+        assert view.scroll_y == min(3, view.max_scroll_y)
         await pilot.press("escape")
         await settle(pilot, app)
         assert not isinstance(app.screen, DuplicateDiffScreen)

@@ -374,6 +374,30 @@ async def test_help_and_command_palette(tmp_path):
         assert {"Line selection on / off", "Next match of the find"} <= names
 
 
+async def test_a_burst_of_j_in_the_help_scrolls_as_many_lines(tmp_path):
+    """Ten j in one write (key repeat, a slow SSH link) scrolled the help one line: each deferred
+    scroll added one to the same target."""
+    from textual.containers import VerticalScroll
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one(VerticalScroll)
+        for _ in range(10):  # handled before any refresh, as a burst is
+            app.screen.action_scroll(1)
+        await pilot.pause()
+        await pilot.pause()
+        assert scroll.scroll_y == 10
+        for _ in range(4):
+            app.screen.action_scroll(-1)
+        app.screen.action_scroll(1)
+        await pilot.pause()
+        await pilot.pause()
+        assert scroll.scroll_y == 7
+
+
 async def test_first_open_scans_with_progress_and_fills_the_list(tmp_path):
     folder = seeds_copy(tmp_path, scanned=False)
     app = app_on(folder, scan_on_open=True)

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...core.safe_text import one_line
+from ..scrolling import scroll_lines
 
 
 KEY_COLUMN = 24
@@ -75,8 +76,7 @@ class HelpScreen(ModalScreen[None]):
     # After the next refresh: a key typed as the screen opens must not scroll it before its
     # text is laid out (the scroll would be clamped to nothing).
     def action_scroll(self, lines: int) -> None:
-        scroll = self.query_one(VerticalScroll)  # scroll_down/up add to a scroll still pending
-        self.call_after_refresh(scroll.scroll_down if lines > 0 else scroll.scroll_up, animate=False)
+        scroll_lines(self.query_one(VerticalScroll), lines)  # a burst of j adds up
 
     def action_scroll_to(self, end: int) -> None:
         scroll = self.query_one(VerticalScroll)
