@@ -396,3 +396,25 @@ async def test_wrapped_rows_show_every_character_whatever_the_line_numbers_width
                 shown.append(cells.rstrip())
             assert "".join(shown) == digits
             assert len(str(layout.line_count)) + 1 == gutter
+
+
+async def test_keys_set_in_the_config_keep_their_place_in_the_footer(tmp_path):
+    """With the README's example config the boilerplate key and ] Next doc moved to the end of
+    the footer and were cut off at 120 columns."""
+    folder = seeds_copy(tmp_path)
+    config = load_config(write_config(tmp_path, '[keys]\ntoggle_boilerplate = "x"\nremove_span = "delete"\n'
+                                                'next_document = "right_square_bracket,ctrl+n"\n'))
+
+    async def footer_order(keymap):  # type: ignore[no-untyped-def]
+        app = make_app(folder, annotator="tester", scan_on_open=False, keymap=keymap)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            shown = [b.binding.description for b in app.screen.active_bindings.values()
+                     if b.binding.show and b.binding.description]
+            return list(dict.fromkeys(shown))  # a description with two keys is one place
+
+    plain = await footer_order(None)
+    remapped = await footer_order(check_keymap(config.keys, str(config.path)))
+    assert remapped.index("Boilerplate") == plain.index("Boilerplate")
+    assert remapped.index("Next doc") == plain.index("Next doc")
+    assert sorted(remapped) == sorted(plain)

@@ -34,7 +34,7 @@ from ..core.repeats import Repeat
 from ..core.suggest.scorer import Suggestion
 from ..core.search import Matches, SearchResults, find_around, first_match, search_corpus
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
-from .keymap import all_bindings
+from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
 from .editing import ACTION_NAMES, EditingMixin
 from ..core.safe_text import middle_cut, one_line
@@ -88,6 +88,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         super().__init__()
         self.keymap = dict(keymap or {})  # binding id -> keys, from the config file (tui.keymap checked it)
         if self.keymap:
+            keep_binding_order()
             self.set_keymap(self.keymap)
         self.corpus = corpus
         self.scan_on_open = scan_on_open

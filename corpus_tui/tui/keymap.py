@@ -78,3 +78,36 @@ def is_key(key: str) -> bool:
         return key_to_character(base) is not None
     except (KeyError, ValueError):
         return False
+
+
+def keep_binding_order() -> None:
+    """Make Textual apply a keymap without moving the keys it changes to the end.
+
+    Textual's ``BindingsMap.apply_keymap`` deletes a remapped binding and appends it under its
+    new key; the footer shows bindings in that order, so with the README's example config the
+    boilerplate key went from the footer's start to its end and was cut off at 120 columns.
+    Each binding goes back to where its id was (stable: a binding without an id keeps its key's
+    place). Applied once, before the app runs with a keymap."""
+    from textual.binding import BindingsMap
+
+    apply = BindingsMap.apply_keymap
+    if getattr(apply, "keeps_order", False):
+        return
+
+    def apply_in_place(self: BindingsMap, keymap: Mapping[str, str]):  # type: ignore[no-untyped-def]
+        places: dict[object, int] = {}
+        for place, (key, bindings) in enumerate(self.key_to_bindings.items()):
+            for binding in bindings:
+                places.setdefault(binding.id or ("key", key), place)
+        result = apply(self, keymap)
+        unknown = len(places)
+
+        def place_of(item: tuple[str, list[Binding]]) -> int:
+            key, bindings = item
+            return min((places.get(b.id or ("key", key), unknown) for b in bindings), default=unknown)
+
+        self.key_to_bindings = dict(sorted(self.key_to_bindings.items(), key=place_of))
+        return result
+
+    apply_in_place.keeps_order = True  # type: ignore[attr-defined]
+    BindingsMap.apply_keymap = apply_in_place  # type: ignore[method-assign]
