@@ -418,3 +418,49 @@ async def test_keys_set_in_the_config_keep_their_place_in_the_footer(tmp_path):
     assert remapped.index("Boilerplate") == plain.index("Boilerplate")
     assert remapped.index("Next doc") == plain.index("Next doc")
     assert sorted(remapped) == sorted(plain)
+
+
+async def test_long_tags_give_way_to_the_title_and_the_status_columns(tmp_path):
+    """At 80 columns three long tags cut a title to 4 characters and pushed the boilerplate share
+    out of the row."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        document = corpus.document_by_path(FIRST)
+        for tag in ("a-rather-long-tag-name", "another-long-tag-name", "third-tag-here"):
+            corpus.add_tag(document.id, tag)
+        corpus.mark_boilerplate(document.id, 0, 40)
+    app = app_on(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        doclist = app.doclist
+        doclist.render_lines(doclist.scrollable_content_region)  # the row width of this paint
+        row = doclist.render_line(0).text
+        title = next(r.title for r in doclist.rows if r.path == FIRST)
+        assert row[2:14] == title[:12]  # the title keeps its start
+        assert row.rstrip().endswith("%")  # the share column is there
+        assert "#" not in row  # no room left for a tag: the inspector lists them
+    app = app_on(folder)
+    async with app.run_test(size=(200, 24)) as pilot:  # a list 44 cells wide
+        await settle(pilot, app)
+        doclist = app.doclist
+        doclist.render_lines(doclist.scrollable_content_region)
+        row = doclist.render_line(0).text
+        assert row[2:14] == title[:12] and row.rstrip().endswith("%")
+        assert "#a-rather" in row and "#another" not in row  # the first tag, cut to what is left
+
+
+async def test_the_document_list_never_scrolls_sideways(tmp_path):
+    """Once a long list scrolled, a horizontal scrollbar appeared under it and hid its last row."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(120):
+        (folder / f"{number:03d}.txt").write_text(f"A title that is long enough to fill the row {number}\n\nBody.\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        app.doclist.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        assert app.doclist.show_vertical_scrollbar and not app.doclist.show_horizontal_scrollbar

@@ -44,6 +44,9 @@ def keep_row_visible(view: ScrollView, row: int) -> None:
     view.scroll_to(y=top, animate=False, immediate=True)
 
 
+TITLE_MIN = 12  # cells of a row's title that tags never take (or half the row, if less)
+
+
 class DocumentList(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor(1)", "Down", id="cursor_down", show=False),
@@ -56,7 +59,7 @@ class DocumentList(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    DocumentList { background: $panel; }
+    DocumentList { background: $panel; overflow-x: hidden; }
     """
 
     class Opened(Message):
@@ -125,6 +128,22 @@ class DocumentList(ScrollView, can_focus=True):
         self._width = self.scrollable_content_region.width
         return super().render_lines(crop)
 
+    def _chips(self, tags: list[str], room: int) -> list[Segment]:
+        """Up to three tags in ``room`` cells: tags give way to the title and the status columns
+        (a long tag is cut, the ones that do not fit are left out)."""
+        chips: list[Segment] = []
+        for tag in tags[:3]:
+            left = room - sum(chip.cell_length for chip in chips)
+            chip = Segment(f" #{one_line(tag, 16)}", self.tag_styles.get(tag, DEFAULT_CHIP_STYLE))
+            if chip.cell_length > left:
+                if left < 5:  # " #ab…" at least
+                    break
+                chip = Segment(f" #{one_line(tag, left - 2)}", chip.style)
+                while chip.cell_length > left:  # wide characters take two cells
+                    chip = Segment(chip.text[:-2] + "…", chip.style)
+            chips.append(chip)
+        return chips
+
     def render_line(self, y: int) -> Strip:
         width, base = self._width, self._base_style
         index = y + int(self.scroll_offset.y)
@@ -137,9 +156,8 @@ class DocumentList(ScrollView, can_focus=True):
             share = f" dup{share}"
         elif row.cluster is not None:
             share = f" ≈{row.cluster}{share}"
-        chips = [Segment(f" #{one_line(tag, 16)}", self.tag_styles.get(tag, DEFAULT_CHIP_STYLE))
-                 for tag in row.tags[:3]]
         title = one_line(row.title or row.path, 300)
+        chips = self._chips(row.tags, width - 2 - len(share) - min(len(title), max(TITLE_MIN, (width - 2) // 2)))
         room = max(4, width - 2 - len(share) - sum(chip.cell_length for chip in chips))
         segments = [
             Segment(marker + " ", DIM if row.status == "reviewed" else None),

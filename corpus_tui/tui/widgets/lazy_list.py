@@ -41,7 +41,7 @@ class LazyList(ScrollView, can_focus=True):
         Binding("enter", "choose", "Choose", show=False),
     ]
     DEFAULT_CSS = """
-    LazyList { background: $surface; }
+    LazyList { background: $surface; overflow-x: hidden; }
     """
 
     class Chosen(Message):
