@@ -123,3 +123,50 @@ async def test_hostile_quote_and_context_are_shown_literally(tmp_path):
         shown = screen_text(app)
         assert "[bold]red[/bold]→␛[31mansi␛[0m [@click=app.quit]x[/]" in shown  # the old context, as it was
         assert "Intro " in shown and app.is_running
+
+
+async def test_enter_places_a_second_span_of_the_same_text_on_the_same_paragraph(tmp_path):
+    """An annotation and a boilerplate mark of one paragraph went stale together: after enter
+    placed the first on the paragraph under the cursor, the second was told 'no selection'.
+    A span of other text still is not put there by a second enter."""
+    folder = seeds_copy(tmp_path)
+    path = folder / FIRST
+    text = path.read_text(encoding="utf-8")
+    at = text.index(OLD)
+    paragraph_end = text.index("\n", at)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        doc = corpus.document_by_path(FIRST)
+        note = corpus.add_annotation(doc.id, at, at + len(OLD), "EVENT")
+        (mark,) = corpus.mark_boilerplate(doc.id, at - 5, paragraph_end)
+        other = corpus.add_annotation(doc.id, 0, 5, "TITLE")
+    path.write_bytes(text.replace(OLD, NEW).replace(text[:5], "Vidéo", 1).encode("utf-8"))
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        new_text = app.reader.text
+        app.reader.move_to(new_text.index(NEW))
+        start, end = app.reader.target()
+        await pilot.pause()
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, StaleSpansScreen) and len(screen.spans) == 3
+        options = screen.query_one("#stale-list", OptionList)
+
+        async def highlight(span_id: int) -> None:
+            options.highlighted = [s.id for s in screen.spans].index(span_id)
+            await pilot.pause()
+
+        await highlight(other.id)  # before anything is placed, any span may go on the selection
+        assert f"enter places it on {start}-{end}" in screen_text(app)
+        placed = []
+        for span_id in (note.id, mark.id):
+            await highlight(span_id)
+            assert f"enter places it on {start}-{end}" in screen_text(app)
+            await pilot.press("enter")
+            await pilot.pause()
+            placed.append(span_id)
+        await highlight(other.id)  # then only a span of the same text
+        assert "the selection went to a span of other text" in screen_text(app)
+        await pilot.press("enter")
+        assert sorted(placed) == sorted([note.id, mark.id])
+        assert span_state(folder, note.id)["start"] == start and span_state(folder, mark.id)["start"] == start
+        assert span_state(folder, other.id)["anchor"] == "stale"

@@ -87,6 +87,7 @@ class StaleSpansScreen(ModalScreen[None]):
         self._suggestions_for = suggestions
         self._text = text
         self._target = target
+        self._placed_from: tuple[int, int] | None = None  # where the span last placed on the target was
         self._place = place
         self._drop = drop
         self.spans: list[Span] = []
@@ -153,11 +154,21 @@ class StaleSpansScreen(ModalScreen[None]):
         shown.update(Content("\n").join(lines) if lines else Content.styled("its quote is not in the text now", "dim"))
         self._show_target()
 
+    def _target_for(self, span: Span | None) -> tuple[int, int] | None:
+        """The reader's selection or paragraph, for this span. Once a span was placed on it, only
+        for a span that was on the same text (an annotation and a boilerplate mark of one
+        paragraph), so a second enter never puts an unrelated span there."""
+        if self._target is None or self._placed_from is None:
+            return self._target
+        if span is not None and span.start < self._placed_from[1] and self._placed_from[0] < span.end:
+            return self._target
+        return None
+
     def _show_target(self) -> None:
         target = self.query_one("#target", Static)
-        if self._target is None:
-            target.update(Content.styled("no selection: select the text in the reader first, or use a suggestion",
-                                         "dim"))
+        if self._target_for(self.current) is None:
+            why = "no selection" if self._target is None else "the selection went to a span of other text"
+            target.update(Content.styled(f"{why}: select the text in the reader first, or use a suggestion", "dim"))
             return
         start, end = self._target
         target.update(Content(f"enter places it on {start}-{end}: “{one_line(self._text[start:end], 80)}”"))
@@ -172,12 +183,14 @@ class StaleSpansScreen(ModalScreen[None]):
         span = self.current
         if span is None:
             return
-        if self._target is None:
+        target = self._target_for(span)
+        if target is None:
             self.notify("Nothing selected in the reader: close this (esc), select the text, press p again.",
                         markup=False)
             return
-        if self._place(span.id, *self._target):
-            self._target = None  # used once: the next span is not put on the same text by a second enter
+        placed_from = (span.start, span.end)
+        if self._place(span.id, *target):
+            self._placed_from = placed_from
             self.refill()
 
     def action_place_suggestion(self, number: int) -> None:
