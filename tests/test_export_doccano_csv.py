@@ -120,3 +120,15 @@ def test_the_command_line_options(corpus, tmp_path, run_cli):
                      "-o", tmp_path / "i.jsonl")
     assert result.exit_code == 0, result.output
     assert all("entities" in row and "label" not in row for row in read_jsonl(tmp_path / "i.jsonl"))
+
+
+def test_csv_quotes_a_cell_holding_a_lone_carriage_return(scanned, tmp_path):
+    """An old Mac file (CR line breaks) went out unquoted: one document became three rows."""
+    corpus, _ = scanned({"mac.txt": b"old mac title\rsecond line\r", "b.txt": "normal\n"})
+    export(corpus, "csv", tmp_path / "out.csv", text_columns=["text"])
+    raw = (tmp_path / "out.csv").read_bytes()
+    assert b'"old mac title\rsecond line\r"' in raw and raw.endswith(b"\r\"\n")  # rows still end in \n
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["path"] for row in rows] == ["b.txt", "mac.txt"]
+    assert rows[1]["text"] == "old mac title\rsecond line\r"

@@ -42,8 +42,11 @@ def check_text_columns(columns: Sequence[str]) -> tuple[str, ...]:
 
 def _row(cells: list[object]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+    # Python's csv quotes a cell holding a character of the line terminator: with "\n" alone a
+    # lone CR (an old Mac file) went out unquoted, and readers split the row there (RFC 4180
+    # quotes both). Rows still end in "\n".
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return (buffer.getvalue()[:-2] + "\n").encode("utf-8")
 
 
 def csv_header(text_columns: Sequence[str] = ()) -> bytes:
