@@ -41,6 +41,19 @@ def test_crlf_kept_and_indentation_of_next_line_kept():
     assert clean_text(text, cut(text, "AD")) == "one\r\n\r\n    code\r\n"
 
 
+@pytest.mark.parametrize("text, cut, expected", [
+    ("a\n\nMore b\n", "More", "a\n\nb\n"),  # the space after a range that began its line goes with it
+    ("a\nMore b\n", "More", "a\nb\n"),
+    ("a\n\n  More b\n", "More", "a\n\n  b\n"),  # the line's own indentation stays
+    ("Share this b", "Share this", "b"),
+    ("a Share\n\n  b", "Share", "a\n\n  b"),  # the next line's indentation, after the break
+])
+def test_a_range_that_began_its_line_leaves_no_space_in_front(text, cut, expected):
+    at = text.index(cut)
+    assert clean_text(text, [(at, at + len(cut))]) == expected
+    assert clean_text(text.encode(), [(at, at + len(cut))]) == expected.encode()
+
+
 def test_overlapping_touching_and_out_of_range_ranges():
     text = "abcdefghij"
     assert clean_text(text, [(2, 5), (4, 6), (6, 7), (9, 50)]) == "abhi"

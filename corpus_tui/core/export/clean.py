@@ -13,7 +13,9 @@ the boilerplate had never been there:
   space, when it holds no line break (``see [ad] here`` gives ``see here``);
   one line break plus the next line's indentation, when it holds exactly one
   break; a paragraph break (two line breaks) plus the next line's indentation,
-  when it holds two or more. So paragraph breaks are kept and the blank-line
+  when it holds two or more. The indentation is whitespace that began a line in
+  the text: after a range that began its line (``More`` of ``More text``), the
+  space that followed the range goes with it. So paragraph breaks are kept and the blank-line
   runs the removal would create are collapsed to a single blank line;
 - a run at the very start (the text began with boilerplate) keeps only the
   indentation of the first line left; a run at the very end keeps one line
@@ -66,15 +68,16 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
         if not rest:  # nothing but whitespace between two ranges (or after the last one)
             run += piece
             continue
-        run += piece[: len(piece) - len(rest)]
+        lead = piece[: len(piece) - len(rest)]
+        run += lead
         if seen_content:  # a junction between two pieces of kept text
             breaks = run.count(nl)
             if not breaks:
                 out.append(space if run else empty)
             else:
-                out.append((crlf if crlf in run else nl) * (2 if breaks > 1 else 1) + run[run.rfind(nl) + 1 :])
+                out.append((crlf if crlf in run else nl) * (2 if breaks > 1 else 1) + _indentation(run, lead, nl))
         else:  # the text began with boilerplate: keep the next line's indentation
-            out.append(run[run.rfind(nl) + 1 :])
+            out.append(_indentation(run, lead, nl))
         seen_content = True
         if index == last:
             out.append(rest)  # the text's own trailing whitespace is not at a junction
@@ -85,6 +88,17 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
     if seen_content and nl in run:
         out.append(crlf if crlf in run else nl)
     return empty.join(out)
+
+
+def _indentation(run: Any, lead: Any, nl: Any) -> Any:
+    """The indentation of the line the kept text goes on with: the whitespace after the run's
+    last line break, where that whitespace began a line in the text. When the kept text
+    resumes after a range that began its line (``More`` of ``More text``), the space that
+    followed the range is not indentation: the line's own (before the range) is."""
+    if nl in lead:
+        return lead[lead.rfind(nl) + 1 :]
+    before = run[: len(run) - len(lead)]
+    return before[before.rfind(nl) + 1 :] if nl in before else lead[:0]
 
 
 def _merged(cuts: list[tuple[int, int]], size: int) -> bool:
