@@ -209,6 +209,9 @@ def set_encoding(folder: str, path: str, encoding: str | None, force: bool, db: 
         stale = len(corpus.stale_spans(doc.id))
     if doc.state == "unreadable":
         raise CorpusError(f"{doc.path}: {doc.problem}")
+    if doc.state == "missing":
+        out(f"{doc.path}: missing from disk; it will be decoded as {encoding or 'detected'} at its next scan")
+        return
     note = (f"; {plural(stale, 'span')} could not be re-anchored "
             f"(place or drop {agreeing(stale, 'it', 'them')} in the app: p)") if stale else ""
     out(f"{doc.path}: decoded as {doc.encoding}{note}")

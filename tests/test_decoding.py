@@ -227,7 +227,9 @@ def test_the_override_of_a_missing_file_is_kept_for_its_return(scanned):
     corpus, folder = scanned({"a.txt": b"caf\xe9", "b.txt": b"other"})
     (folder / "a.txt").unlink()
     corpus.scan()
-    corpus.set_encoding("a.txt", "latin-1")
+    with pytest.raises(InvalidValue, match="it is missing"):  # nothing can check it now
+        corpus.set_encoding("a.txt", "latin-1")
+    corpus.set_encoding("a.txt", "latin-1", force=True)
     assert _doc_row(corpus, "a.txt")["encoding_override"] == "latin-1"
     (folder / "a.txt").write_bytes(b"caf\xe9")
     corpus.scan()
@@ -295,3 +297,21 @@ def test_cli_set_encoding_says_how_many_spans_went_stale(make_corpus, run_cli, o
     assert forced.exit_code == 0
     assert forced.output.strip() == ("a.txt: decoded as latin-1; 1 span could not be re-anchored "
                                      "(place or drop it in the app: p)")
+
+
+def test_cli_set_encoding_of_a_missing_file_is_refused_unless_forced(make_corpus, run_cli, run_script, open_corpus):
+    """On a file gone from disk set-encoding said 'decoded as utf-8' (not what was asked), exit 0,
+    and stored an override nothing had checked."""
+    folder = make_corpus({"a.txt": b"Title\n\nbody\n", "b.txt": b"other\n"})
+    assert run_cli("scan", folder).exit_code == 0
+    (folder / "a.txt").unlink()
+    assert run_cli("scan", folder).exit_code == 0
+    refused = run_script("set-encoding", folder, "a.txt", "utf-16")
+    assert_one_line_error(refused, "a.txt: it is missing, so utf-16 cannot be checked; the encoding was not changed")
+    assert _doc_row(open_corpus(folder), "a.txt")["encoding_override"] is None
+    forced = run_script("set-encoding", folder, "a.txt", "latin-1", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout == "a.txt: missing from disk; it will be decoded as latin-1 at its next scan\n"
+    (folder / "a.txt").write_bytes(b"caf\xe9\n")
+    assert run_cli("scan", folder).exit_code == 0
+    assert _doc_row(open_corpus(folder), "a.txt")["text"] == "café\n"

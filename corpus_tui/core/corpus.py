@@ -170,7 +170,8 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         refused (``InvalidValue``) and nothing is stored: the document stays readable as it was.
         So is one that reads a file of valid UTF-8 otherwise (``utf-16`` makes a page of UTF-8
         Chinese-looking noise, ``latin-1`` turns its "©" into "Â©"), unless ``force``: such a
-        file is UTF-8 all but surely. The override of a file missing from disk is stored as given.
+        file is UTF-8 all but surely. A file that cannot be read now (missing from disk) cannot
+        be checked: refused too, unless ``force``, which stores the override for its next scan.
         """
         doc = self.document_by_path(path)
         if encoding:
@@ -190,8 +191,12 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             raise InvalidValue(f"{doc.path}: unknown encoding {encoding!r}; the encoding was not changed") from None
         try:
             data = (self.folder / doc.path).read_bytes()  # opened read-only, as every original
-        except OSError:
-            return
+        except OSError as error:
+            if force:
+                return
+            reason = "it is missing" if isinstance(error, FileNotFoundError) else f"it cannot be read ({error.strerror})"
+            raise InvalidValue(f"{doc.path}: {reason}, so {encoding} cannot be checked; the encoding was not changed "
+                               "(--force stores it all the same, for its next scan)") from None
         decoded = decode(data, encoding)
         if not decoded.readable:
             raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
