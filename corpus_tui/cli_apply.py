@@ -55,7 +55,7 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
     bundle = load_bundle(rules)
-    partitions = find_partitions(list(inputs))
+    partitions = find_partitions(list(inputs), output)
     job = Job(bundle, output, fmt, text_field, id_field)
     def progress(stage: str) -> Callable[[int, int], None] | None:
         return progress_line(stage, STAGE_UNITS.get(stage, "tasks"))

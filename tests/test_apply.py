@@ -102,8 +102,8 @@ def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(r
     summary = json.loads(result.stdout)
     assert (summary["records"], summary["rejected"], summary["partitions"]) == (5, 3, 2)
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["2024__a.jsonl", "2024__a.rejects.jsonl", "b.jsonl",
-                                                     "b.rejects.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [".apply-run.json", "2024__a.jsonl", "2024__a.rejects.jsonl",
+                                                     "b.jsonl", "b.rejects.jsonl"]
     written = [json.loads(line) for name in ("2024__a.jsonl", "b.jsonl") for line in open(out / name)]
     assert [r["id"] for r in written] == [r["id"] for r in records]  # input order
     for record in written:
@@ -136,7 +136,8 @@ def test_a_partition_killed_midway_leaves_nothing_and_is_redone(ruled_seeds, tmp
     monkeypatch.setattr(apply_records, "clean_and_ranges", dying)  # what a JSONL line is applied by
     with pytest.raises(KeyboardInterrupt):
         run_local(job, partitions, workers=1)
-    assert list((tmp_path / "out").iterdir()) == []  # no half partition, no temporary file
+    # no half partition, no temporary file: only the record of what the run writes with
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".apply-run.json"]
     monkeypatch.undo()
     assert run_local(job, partitions, workers=1).records == 5
 
@@ -155,7 +156,7 @@ def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_
     assert local.returncode == dask.returncode == 0, dask.stderr
     assert "dask engine" in dask.stderr
     names = sorted(p.name for p in (tmp_path / "local").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir()) and len(names) == 6
+    assert names == sorted(p.name for p in (tmp_path / "dask").iterdir()) and len(names) == 7
     for name in names:
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
 
@@ -246,7 +247,7 @@ def test_a_killed_workers_half_partition_is_cleared_and_written_again(tmp_path):
     job = Job(bundle_from_dict({"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}),
               str(out))
     summary = run_dask(job, find_partitions([str(tmp_path / "in.jsonl")]), workers=1)
-    assert summary.records == 1 and sorted(p.name for p in out.iterdir()) == ["in.jsonl"]
+    assert summary.records == 1 and sorted(p.name for p in out.iterdir()) == [".apply-run.json", "in.jsonl"]
 
 
 # -- --dedup: near-duplicates across the whole input ---------------------------------------------
@@ -746,3 +747,41 @@ def test_inputs_that_would_be_lost_or_are_not_inputs_are_refused_in_one_line(rul
     assert_one_line_error(run_script("apply", rules, empty / "notes.txt", "-o", out),
                           "notes.txt: not an input apply reads: its name must end in .jsonl, .json, .ndjson or .parquet")
     assert not out.exists()
+
+
+def test_a_rerun_with_other_rules_or_a_changed_input_is_refused_not_resumed(ruled_seeds, tmp_path, run_script):
+    """A rerun into the same folder with another bundle said '1 partition already done, skipped',
+    exit 0, and left the old rules' clean_text there."""
+    _, bundle, texts, _ = ruled_seeds
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    write_jsonl(crawl / "part.jsonl", [{"id": p, "text": t} for p, t in texts.items()])
+    (tmp_path / "rules.json").write_text(json.dumps(bundle))
+    (tmp_path / "none.json").write_text(json.dumps({**bundle, "rules": []}))
+    out = tmp_path / "out"
+    assert run_script("apply", tmp_path / "none.json", crawl, "-o", out).returncode == 0
+    before = (out / "part.jsonl").read_bytes()
+    assert_one_line_error(run_script("apply", tmp_path / "rules.json", crawl, "-o", out),
+                          "its finished partitions were written by a run with other rules or options")
+    assert (out / "part.jsonl").read_bytes() == before
+    again = run_script("apply", tmp_path / "none.json", crawl, "-o", out)  # the same run resumes
+    assert again.returncode == 0 and "1 partition already done, skipped" in again.stderr
+    write_jsonl(crawl / "more.jsonl", [{"id": "x", "text": "A new shard."}])  # a new input: written
+    grown = run_script("apply", tmp_path / "none.json", crawl, "-o", out)
+    assert grown.returncode == 0 and (out / "more.jsonl").exists()
+    write_jsonl(crawl / "part.jsonl", [{"id": "y", "text": "Changed since."}])
+    assert_one_line_error(run_script("apply", tmp_path / "none.json", crawl, "-o", out),
+                          "part.jsonl: changed since", "was written from it")
+
+
+def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, run_script):
+    """Accepted, its rerun read its own outputs as inputs (out/out__p.jsonl)."""
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    write_jsonl(crawl / "p.jsonl", [{"id": 1, "text": "hello"}])
+    (tmp_path / "r.json").write_text(json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+                                                 "rules": []}))
+    for output in (crawl / "out", crawl):
+        assert_one_line_error(run_script("apply", tmp_path / "r.json", crawl, "-o", output),
+                              "the output folder is inside the input folder")
+    assert sorted(p.name for p in crawl.iterdir()) == ["p.jsonl"]

@@ -39,9 +39,11 @@ from .apply_dedup import (
     WORK_FOLDER,
     Decided,
     band_tasks,
+    bundle_digest,
     decide_keepers,
     dedup_settings,
     equal_tasks,
+    input_stamp,
     load_decisions,
     remove_work_files,
     run_identity,
@@ -53,6 +55,7 @@ from .apply_dedup import (
 )
 from .apply_lsh import find_equal, pair_bands, spill_bands, verify_shard
 from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
+from .apply_shuffle import partial_path
 from .durable import replace_durably
 from .errors import InvalidValue
 from .wording import plural
@@ -91,8 +94,12 @@ class Job:
     id_field: str = "id"
 
 
-def find_partitions(inputs: list[str]) -> list[Partition]:
-    """Every input file, in path order; an input that is neither a file nor a folder is an error."""
+def find_partitions(inputs: list[str], output: str | None = None) -> list[Partition]:
+    """Every input file, in path order; an input that is neither a file nor a folder is an error,
+    and so is an ``output`` folder inside an input folder (a rerun would read its outputs as
+    inputs)."""
+    if output is not None:
+        _check_output_outside(inputs, output)
     found: list[Partition] = []
     for given in inputs:
         path = Path(given)
@@ -123,6 +130,15 @@ def find_partitions(inputs: list[str]) -> list[Partition]:
                                    f"{partition.source}, which would take this input's place "
                                    "(an earlier apply's output folder?): give it under another name")
     return found
+
+
+def _check_output_outside(inputs: list[str], output: str) -> None:
+    target = Path(output).resolve()
+    for given in inputs:
+        folder = Path(given).resolve()
+        if folder.is_dir() and (target == folder or folder in target.parents):
+            raise InvalidValue(f"{output}: the output folder is inside the input folder {given}, so a rerun would "
+                               "read its outputs as inputs: give a folder outside it")
 
 
 SIDE_FILES = ("rejects", "duplicates")  # NAME.rejects.jsonl, NAME.duplicates.jsonl beside NAME's output
@@ -574,12 +590,47 @@ def _decided(engine: "_Engine", job: Job, partitions: list[Partition], progress:
 
 
 def _no_decisions(job: Job, partitions: list[Partition]) -> None:
-    """A run without ``--dedup`` cannot finish one that left records out."""
+    """A run without ``--dedup`` cannot finish one that left records out, nor one made with
+    other rules or options, nor from inputs that changed since (``RUN_RECORD``)."""
     if load_decisions(job.output, []) is not None:
         if any(output_path(job, partition).exists() for partition in partitions):
             raise InvalidValue(f"{job.output}: holds the partitions of a --dedup run: run with --dedup again, "
                                "or give a new output folder")
     shutil.rmtree(work_folder(job.output), ignore_errors=True)  # a --dedup run's, killed before writing
+    _check_and_record_run(job, partitions)
+
+
+# OUTPUT/.apply-run.json: the bundle and options a plain run wrote its partitions with, and the
+# size and modification time of each partition's input, so a rerun resumes only what they made.
+RUN_RECORD = ".apply-run.json"
+
+
+def _check_and_record_run(job: Job, partitions: list[Partition]) -> None:
+    path = Path(job.output) / RUN_RECORD
+    settings = {"bundle": bundle_digest(job.bundle), "format": job.fmt, "text_field": job.text_field,
+                "id_field": job.id_field}
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        made = {key: record[key] for key in settings}
+        inputs = dict(record["inputs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        made, inputs = None, {}
+    stamps = {partition.source: input_stamp(partition.source) for partition in partitions}
+    for partition in partitions:
+        if not output_path(job, partition).exists():
+            continue
+        if made != settings:
+            why = "by a run with other rules or options" if made is not None else "by a run that did not record its rules"
+            raise InvalidValue(f"{job.output}: its finished partitions were written {why}: give a new output "
+                               "folder, or remove them to write them again")
+        if inputs.get(os.path.abspath(partition.source)) != stamps[partition.source]:
+            raise InvalidValue(f"{partition.source}: changed since {output_path(job, partition)} was written from it: "
+                               "give a new output folder, or remove that file to write it again")
+    os.makedirs(job.output, exist_ok=True)
+    inputs.update({stamp["source"]: stamp for stamp in stamps.values()})
+    partial = partial_path(path)
+    partial.write_text(json.dumps({**settings, "inputs": inputs}, ensure_ascii=True), encoding="utf-8")
+    replace_durably(partial, path)
 
 
 def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Decided:
