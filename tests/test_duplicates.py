@@ -111,7 +111,7 @@ def test_a_small_corpus_compares_every_pair_so_a_low_threshold_misses_none(seeds
         assert corpus.duplicate_pairs(threshold=0.3) == []
         monkeypatch.undo()
         summary = corpus.refresh_duplicates(everything=True)
-        assert (summary.pairs, summary.listed) == (1, 0)  # a scan's "pairs found" are those listed at 0.5
+        assert (summary.pairs, summary.listed) == (1, 0)  # listed: those at 0.5
         [pair] = corpus.duplicate_pairs(threshold=0.3)
         assert (pair.a, pair.b) == (FIRST, SECOND)
         assert pair.jaccard == pytest.approx(0.286, abs=0.001) and pair.containment == pytest.approx(0.487, abs=0.001)

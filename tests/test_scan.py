@@ -18,13 +18,22 @@ from corpus_tui.core.titles import reads_like_title
 def test_cli_scan_seeds_then_rescan(seeds_copy, run_cli, open_corpus):
     first = run_cli("scan", seeds_copy)
     assert first.exit_code == 0, first.output
-    assert first.stdout.strip() == "5 added, 0 changed, 0 unchanged, 0 missing, 0 unreadable, 1 near-duplicate pair found"
+    assert first.stdout.strip() == ("5 added, 0 changed, 0 unchanged, 0 missing, 0 unreadable, "
+                                    "1 near-duplicate pair in the corpus")
     second = run_cli("scan", seeds_copy)
     assert second.stdout.strip() == "0 added, 0 changed, 5 unchanged, 0 missing, 0 unreadable"
     corpus = open_corpus(seeds_copy)
     rows = corpus.query("SELECT path, state FROM documents ORDER BY path")
     assert rows == [{"path": name, "state": "ok"} for name in SEED_NAMES]
     assert corpus.query("SELECT COUNT(*) AS n FROM events WHERE action = 'scan'")[0]["n"] == 2
+    # The corpus's pairs, as 'duplicates' lists them, not only those of the documents changed
+    # (a rescan of one changed file said nothing, its --json 0, beside a listed pair).
+    with open(seeds_copy / SEED_NAMES[3], "a", encoding="utf-8") as handle:
+        handle.write("extra line\n")
+    third = run_cli("scan", seeds_copy, "--json")
+    assert json.loads(third.stdout)["duplicate_pairs"] == 1 == len(run_cli("duplicates", seeds_copy, "--json")
+                                                                    .stdout.splitlines())
+    assert json.loads(run_cli("scan", seeds_copy, "--json").stdout)["duplicate_pairs"] == 1
 
 
 def test_cli_scan_json(seeds_copy, run_cli):

@@ -160,7 +160,9 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             found = find_documents(self.folder, include, exclude, self.db_path)
         summary = scanner.scan(self, found, progress)
         signed = self.refresh_duplicates(progress=duplicates_progress)
-        summary.signed, summary.duplicate_pairs = signed.signed, signed.listed
+        # The corpus's pairs, as 'duplicates' lists them (not only the pairs of the documents
+        # signed now: a rescan of one changed file said "0" beside a listed pair).
+        summary.signed, summary.duplicate_pairs = signed.signed, self.duplicate_pair_count()
         return summary
 
     def set_encoding(self, path: str, encoding: str | None, force: bool = False) -> Document:

@@ -79,7 +79,7 @@ class ScanSummary:
     stale_spans: int = 0
     rule_marks: int = 0  # boilerplate ranges added by rules to documents added or changed
     signed: int = 0  # documents given a new near-duplicate signature (``Corpus.scan``)
-    duplicate_pairs: int = 0  # near-duplicate pairs found for them, at the default threshold
+    duplicate_pairs: int = 0  # the corpus's near-duplicate pairs at the default threshold (``duplicates``)
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -93,8 +93,8 @@ class ScanSummary:
             parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
         if self.rule_marks:
             parts.append(f"{plural(self.rule_marks, 'range')} marked by rules")
-        if self.duplicate_pairs:
-            parts.append(f"{plural(self.duplicate_pairs, 'near-duplicate pair')} found")
+        if self.duplicate_pairs and (self.signed or self.added or self.changed or self.missing):
+            parts.append(f"{plural(self.duplicate_pairs, 'near-duplicate pair')} in the corpus")
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:

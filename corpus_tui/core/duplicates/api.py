@@ -84,6 +84,14 @@ class DuplicatesMixin(CorpusBase):
             found.append(DuplicatePair(min(x, y), max(x, y), jaccard, containment))
         return sorted(found, key=lambda p: (p.a, p.b))
 
+    def duplicate_pair_count(self, threshold: float | None = None) -> int:
+        """How many pairs ``duplicate_pairs`` lists, counted in SQL."""
+        (count,) = self.db.execute(
+            "SELECT COUNT(*) FROM near_duplicates n JOIN documents x ON x.id = n.a JOIN documents y ON y.id = n.b "
+            "WHERE n.containment >= ? AND x.state = 'ok' AND y.state = 'ok'", [check_threshold(threshold)],
+        ).fetchone()
+        return int(count)
+
     def duplicate_clusters(self, threshold: float | None = None) -> list[Cluster]:
         """Clusters of near-duplicates and marked duplicates, the kept document first
         (``duplicates.clusters``)."""
