@@ -182,7 +182,7 @@ def tags_list(folder: str, as_json: bool, db: str | None, annotator: str | None,
 
 def _color_option(command: Any) -> Any:
     return click.option("--color", "--colour", "color", metavar="COLOUR",
-                        help="#rrggbb or a colour name; 'none' clears it.")(command)
+                        help="#rrggbb or a terminal colour's name (red, dark_cyan, grey50); 'none' clears it.")(command)
 
 
 def _hotkey(value: str | None) -> int | None:

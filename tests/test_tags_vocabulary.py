@@ -62,16 +62,17 @@ def test_list_with_counts(corpus, ids, run_cli):
 
 
 def test_add(corpus, run_cli):
-    out = ok(run_cli, "tags", "add", corpus.folder, " Civil  War ", "--hotkey", "3", "--colour", "Teal",
+    out = ok(run_cli, "tags", "add", corpus.folder, " Civil  War ", "--hotkey", "3", "--colour", "Dark_Cyan",
              "--description", "armed conflict")
     assert out == "added tag 'Civil War'\n"
     (tag,) = corpus.tags()
-    assert (tag.name, tag.hotkey, tag.color, tag.description) == ("Civil War", 3, "teal", "armed conflict")
+    assert (tag.name, tag.hotkey, tag.color, tag.description) == ("Civil War", 3, "dark_cyan", "armed conflict")
 
 
 @pytest.mark.parametrize("args, needle", [
     (["existing"], "tag 'Existing' already exists"),
     (["new", "--color", "not a colour!"], "colour must be #rgb, #rrggbb or a colour name"),
+    (["new", "--color", "blurple"], "'blurple' is not a colour name (closest: purple, blue, purple4)"),
     (["new", "--hotkey", "12"], "hotkey must be 1-9"),
 ])
 def test_add_errors(corpus, run_cli, args, needle):

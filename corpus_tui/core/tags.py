@@ -51,6 +51,15 @@ def check_color(color: str | None) -> str | None:
     cleaned = color.strip().lower()
     if not _COLOR.match(cleaned):
         raise InvalidValue(f"colour must be #rgb, #rrggbb or a colour name, not {color!r}")
+    if not cleaned.startswith("#"):
+        # The names the app draws tags with (Rich's: the 256 terminal colours'); any other word
+        # was stored and then drawn in the default colour, silently.
+        from rich.color import ANSI_COLOR_NAMES
+
+        if cleaned not in ANSI_COLOR_NAMES:
+            close = difflib.get_close_matches(cleaned, ANSI_COLOR_NAMES, 3)
+            hint = f" (closest: {', '.join(close)})" if close else " (see 'corpus-tui tags set --help')"
+            raise InvalidValue(f"{color!r} is not a colour name{hint}")
     return cleaned
 
 
