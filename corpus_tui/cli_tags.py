@@ -15,6 +15,7 @@ import click
 from .cli_output import out, say
 from .cli_types import WholeNumber
 from .core import Corpus, CorpusError
+from .core.safe_text import quoted
 from .core.tag_import import MATCHES, MODES, ImportResult, InvalidRows
 from .core.tag_rows import FORMATS
 from .core.wording import plural
@@ -208,10 +209,10 @@ def tags_add(folder: str, name: str, color: str | None, description: str | None,
     with _open(folder, db, annotator, timeout) as corpus:
         existing = corpus.find_tag(name)
         if existing is not None:
-            raise CorpusError(f"tag {existing.name!r} already exists; 'corpus-tui tags set' changes it")
+            raise CorpusError(f"tag {quoted(existing.name)} already exists; 'corpus-tui tags set' changes it")
         tag = corpus.create_tag(name, color=None if color == "none" else color, description=description or "",
                                 hotkey=_hotkey(hotkey))
-    out(f"added tag {tag.name!r}")
+    out(f"added tag {quoted(tag.name)}")
 
 
 @tags_group.command("set")
@@ -238,8 +239,8 @@ def tags_set(folder: str, name: str, color: str | None, description: str | None,
     with _open(folder, db, annotator, timeout) as corpus:
         holder = corpus.tag_for_hotkey(changes["hotkey"]) if changes.get("hotkey") else None
         tag = corpus.update_tag(name, **changes)
-    note = f" (hotkey {tag.hotkey} taken from {holder.name!r})" if holder is not None and holder.id != tag.id else ""
-    out(f"updated tag {tag.name!r}{note}")
+    note = f" (hotkey {tag.hotkey} taken from {quoted(holder.name)})" if holder is not None and holder.id != tag.id else ""
+    out(f"updated tag {quoted(tag.name)}{note}")
 
 
 @tags_group.command("rename")
@@ -255,7 +256,7 @@ def tags_rename(folder: str, name: str, new_name: str, db: str | None, annotator
     with _open(folder, db, annotator, timeout) as corpus:
         old = corpus.tag(name).name
         tag = corpus.rename_tag(name, new_name)
-    out(f"renamed tag {old!r} to {tag.name!r} ({plural(tag.count, 'document')})")
+    out(f"renamed tag {quoted(old)} to {quoted(tag.name)} ({plural(tag.count, 'document')})")
 
 
 @tags_group.command("merge")
@@ -270,7 +271,7 @@ def tags_merge(folder: str, names: tuple[str, ...], db: str | None, annotator: s
         raise click.UsageError("give at least one SOURCE tag and the TARGET tag")
     with _open(folder, db, annotator, timeout) as corpus:
         summary = corpus.merge_tags(names[:-1], names[-1])
-    out(f"merged {', '.join(repr(n) for n in summary['merged'])} into {summary['target']!r}: "
+    out(f"merged {', '.join(quoted(n) for n in summary['merged'])} into {quoted(summary['target'])}: "
                f"{summary['moved']} links moved, {summary['already']} documents already had it")
 
 
@@ -287,9 +288,9 @@ def tags_delete(folder: str, name: str, force: bool, db: str | None, annotator: 
     with _open(folder, db, annotator, timeout) as corpus:
         tag = corpus.tag(name)
         if tag.count and not force:
-            raise CorpusError(f"tag {tag.name!r} is on {plural(tag.count, 'document')}; add --force to delete it from them too")
+            raise CorpusError(f"tag {quoted(tag.name)} is on {plural(tag.count, 'document')}; add --force to delete it from them too")
         count = corpus.delete_tag(name)
-    out(f"deleted tag {tag.name!r}" + (f" (removed from {plural(count, 'document')})" if count else ""))
+    out(f"deleted tag {quoted(tag.name)}" + (f" (removed from {plural(count, 'document')})" if count else ""))
 
 
 def register(cli: click.Group) -> None:

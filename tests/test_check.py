@@ -158,3 +158,20 @@ def test_no_database_is_one_error_line(seeds_copy: Path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "no corpus database" in result.stderr
     assert not (seeds_copy / "annotations.db").exists()
+
+
+def test_a_path_holding_a_line_break_is_one_line_of_the_report(tmp_path: Path):
+    """'new\\nline.txt' split its problem over two lines of a report meant for grep."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    odd = folder / "new\nline.txt"
+    odd.write_text("a\n")
+    (folder / "b.txt").write_text("b\n")
+    with Corpus.open(folder) as corpus:
+        corpus.scan()
+    odd.write_text("a\nmore\n")
+    result = run_check(folder)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["new␊line.txt: the file changed since the last scan (run scan to re-read it)"]
+    report = json.loads(run_check(folder, "--json").stdout)
+    assert report["problems"][0]["path"] == "new\nline.txt"  # JSON keeps the path as it is

@@ -273,7 +273,7 @@ def test_a_label_xml_cannot_hold_stops_the_export_and_leaves_nothing(corpus, tmp
     doc = corpus.document_by_path("c-empty-handed.txt")
     corpus.add_annotation(doc.id, 0, 7, "bad\x1blabel")
     result = run_script("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json")
-    assert_one_line_error(result, "label 'bad\\x1blabel' holds a control character")
+    assert_one_line_error(result, "label 'bad␛label' holds a control character")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
     result = run_script("export", corpus.folder, "-f", "label-studio")  # to stdout: not a byte written
     assert result.returncode == 1 and result.stdout == ""

@@ -205,6 +205,7 @@ def test_summary_on_stdout_when_writing_a_file(corpus, run_script, tmp_path):
     (["-f", "markdown"], ["markdown", "-o PATH"]),
     (["-f", "brat", "-o", "-"], ["brat", "-o PATH"]),
     (["--tag", "nope", "-o", "{tmp}/new.jsonl"], ["unknown tag 'nope'"]),
+    (["--tag", "newz", "-o", "{tmp}/new.jsonl"], ["unknown tag 'newz' (closest: news)"]),
     (["-o", "{tmp}/no-such-dir/out.jsonl"], ["no-such-dir", "does not exist"]),
     (["-f", "text", "-o", "{corpus}/inside"], ["inside the corpus folder"]),
 ])

@@ -219,3 +219,10 @@ def test_new_databases_are_created_at_v1_and_migrated(make_corpus):
         columns = [c.name for c in corpus.db["document_tags"].columns]
         assert columns[-1] == "import_id"  # added by the migration's ALTER TABLE, so it comes last
         assert "document_tags_import" in {i.name for i in corpus.db["document_tags"].indexes}
+
+
+def test_a_tag_name_with_a_control_character_is_printed_with_the_apps_glyph(corpus, run_script):
+    """'added tag 'bad\\x07tag'': messages showed Python's escapes, not the glyphs the README names."""
+    added = run_script("tags", "add", corpus.folder, "bad\atag")
+    assert added.returncode == 0 and added.stdout == "added tag 'bad␇tag'\n"
+    assert_one_line_error(run_script("tags", "add", corpus.folder, "bad\atag"), "tag 'bad␇tag' already exists")

@@ -34,6 +34,7 @@ from typing import Any
 from .corpus import Corpus, check_folder, database_path
 from .discovery import DEFAULT_INCLUDE, discover
 from .errors import CorpusError, DatabaseMissing
+from .safe_text import visible
 from .store import DEFAULT_TIMEOUT, connect
 from .wal_check import confirmed_wal_problems, keep_wal_copy
 from .wording import agreeing, plural
@@ -63,7 +64,9 @@ class Problem:
     message: str
 
     def line(self) -> str:
-        return f"{self.path}: {self.message}"
+        """``PATH: what is wrong``, one line whatever the path holds (a line break is ``␊``, as
+        every control character is drawn: ``--json`` keeps the path as it is)."""
+        return f"{visible(self.path)}: {self.message}"
 
 
 @dataclass

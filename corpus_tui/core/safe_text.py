@@ -75,6 +75,16 @@ def visible(text: str) -> str:
     return text.translate(_TABLE)
 
 
+def quoted(text: str) -> str:
+    """A name from the data (a tag, a label, a path) in a message: in quotes, its control
+    characters as the glyphs the app shows (``'bad␇tag'``), where ``repr`` would print ``\\x07``.
+
+    >>> quoted("bad\atag")
+    "'bad␇tag'"
+    """
+    return "'" + visible(text) + "'"
+
+
 def for_terminal(text: str) -> str:
     """``visible``, but newlines and tabs are kept: for output shown on a terminal, like ``ls``
     shows odd file names (data written to a file or a pipe is never passed through this).

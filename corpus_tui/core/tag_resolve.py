@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidValue
 from .tag_rows import RawRow
+from .safe_text import quoted
 from .tag_spool import ADD, REMOVE, collapse, create, flush
 from .tags import closest_tags, tag_key
 
@@ -31,17 +32,17 @@ def normalise_path(raw: str) -> str:
     """
     path = raw.replace("\\", "/")
     if path.startswith("/") or _DRIVE.match(raw):
-        raise InvalidValue(f"path {raw!r} is absolute; give it relative to the corpus folder")
+        raise InvalidValue(f"path {quoted(raw)} is absolute; give it relative to the corpus folder")
     parts: list[str] = []
     for part in path.split("/"):
         if part == "..":
             if not parts:
-                raise InvalidValue(f"path {raw!r} is outside the corpus")
+                raise InvalidValue(f"path {quoted(raw)} is outside the corpus")
             parts.pop()
         elif part not in ("", "."):
             parts.append(part)
     if not parts:
-        raise InvalidValue(f"path {raw!r} names no file")
+        raise InvalidValue(f"path {quoted(raw)} names no file")
     return "/".join(parts)
 
 
@@ -97,14 +98,14 @@ class Resolver:
                 return str(error)
             if self.glob:
                 return self._glob(path)
-            return self._table("path").get(path) or f"no document with path {ref!r}"
+            return self._table("path").get(path) or f"no document with path {quoted(ref)}"
         if kind == "id":
             if not ref.isdigit():
-                return f"id must be a whole number, not {ref!r}"
+                return f"id must be a whole number, not {quoted(ref)}"
             return self._table("id").get(int(ref)) or f"no document with id {ref}"
         digest = ref.lower()
         if not _SHA256.match(digest):
-            return f"sha256 must be 64 hex digits, not {ref!r}"
+            return f"sha256 must be 64 hex digits, not {quoted(ref)}"
         return self._table("sha256").get(digest) or f"no document with sha256 {digest}"
 
     def _glob(self, pattern: str) -> tuple[int, ...] | str:
@@ -114,7 +115,7 @@ class Resolver:
             if len(self._globs) > 1000:
                 self._globs.clear()
             found = tuple(doc for path, (doc,) in self._table("path").items() if fnmatchcase(path, pattern))
-            self._globs[pattern] = found or f"pattern {pattern!r} matches no document"
+            self._globs[pattern] = found or f"pattern {quoted(pattern)} matches no document"
         return self._globs[pattern]
 
     def tag(self, name: str, adding: bool) -> int | None | Callable[[], str] | str:
@@ -152,7 +153,7 @@ class Resolver:
 def _unknown(name: str, names: list[str]) -> str:
     close = closest_tags(name, names)
     hint = f" (closest: {', '.join(close)})" if close else ""
-    return f"unknown tag {' '.join(name.split())!r}{hint}; --create-tags adds new tags"
+    return f"unknown tag {quoted(' '.join(name.split()))}{hint}; --create-tags adds new tags"
 
 
 def spool(db: Any, rows: Iterable[RawRow], resolver: Resolver, problems: Problems, mode: str) -> int:
@@ -204,7 +205,7 @@ def spool(db: Any, rows: Iterable[RawRow], resolver: Resolver, problems: Problem
 
 def _action(raw: str, mode: str) -> int | str:
     if raw not in ("add", "remove"):
-        return f"action must be 'add' or 'remove', not {raw!r}"
+        return f"action must be 'add' or 'remove', not {quoted(raw)}"
     if raw == "remove" and mode == "replace":
         return "action 'remove' cannot be used with --mode replace"
     return ADD if raw == "add" else REMOVE

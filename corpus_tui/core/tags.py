@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .base import CorpusBase
 from .errors import InvalidValue
 from .models import Tag
+from .safe_text import quoted
 from .store import now
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class TagsMixin(CorpusBase):
             if hotkey is not None:
                 holder = self.tag_for_hotkey(hotkey)
                 if holder is not None:
-                    raise InvalidValue(f"hotkey {hotkey} is already used by tag {holder.name!r}")
+                    raise InvalidValue(f"hotkey {hotkey} is already used by tag {quoted(holder.name)}")
             return self._ensure_tag(name, color=color, description=description, hotkey=hotkey)
 
     def set_tag_hotkey(self, name: str, hotkey: int | None) -> Tag:
@@ -221,7 +222,7 @@ class TagsMixin(CorpusBase):
             tag = self._existing_tag(name)
             holder = self.find_tag(new_name)
             if holder is not None and holder.id != tag.id:
-                raise InvalidValue(f"tag {holder.name!r} already exists; 'corpus-tui tags merge' combines two tags")
+                raise InvalidValue(f"tag {quoted(holder.name)} already exists; 'corpus-tui tags merge' combines two tags")
             self.db.execute("UPDATE tags SET name = ?, key = ? WHERE id = ?", [new_name, tag_key(new_name), tag.id])
             self.log_event("tag.rename", None, {"tag_id": tag.id, "before": tag.name, "after": new_name})
         return self._tag_with_count(tag.id)
@@ -239,7 +240,7 @@ class TagsMixin(CorpusBase):
             for source in dict.fromkeys(sources):
                 tag = self._existing_tag(source)
                 if tag.id == into.id:
-                    raise InvalidValue(f"cannot merge tag {tag.name!r} into itself")
+                    raise InvalidValue(f"cannot merge tag {quoted(tag.name)} into itself")
                 links = self.db.execute("SELECT COUNT(*) FROM document_tags WHERE tag_id = ?", [tag.id]).fetchone()[0]
                 count = self.db.execute(
                     "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at, import_id) "
@@ -355,7 +356,7 @@ class TagsMixin(CorpusBase):
             names = [row["name"] for row in self.query("SELECT name FROM tags")]
             close = closest_tags(name, names)
             hint = f" (closest: {', '.join(close)})" if close else ""
-            raise InvalidValue(f"unknown tag {clean_tag_name(name)!r}{hint}")
+            raise InvalidValue(f"unknown tag {quoted(clean_tag_name(name))}{hint}")
         return tag
 
     def _ensure_tag(self, name: str, **fields: Any) -> Tag:

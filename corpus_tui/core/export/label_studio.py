@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import InvalidValue
+from ..safe_text import quoted
 from .json_formats import dumps
 from .records import DocumentRecord
 
@@ -155,7 +156,7 @@ def _attribute(value: str, what: str) -> str:
     as character references: a parser would turn them into spaces)."""
     if _NOT_XML.search(value):
         raise InvalidValue(
-            f"{what} {value!r} holds a control character that Label Studio's labelling config (XML) "
+            f"{what} {quoted(value)} holds a control character that Label Studio's labelling config (XML) "
             "cannot hold; rename it to export to Label Studio"
         )
     return f'"{value.translate(_XML_ATTRIBUTE)}"'

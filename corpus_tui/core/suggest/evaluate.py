@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidValue
+from ..safe_text import quoted
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def read_gold(path: Path) -> list[GoldPage]:
                     continue
                 page = _gold_page(line, f"{path}:{number}")
                 if page.path in seen:
-                    raise InvalidValue(f"{path}:{number}: {page.path!r} is labelled twice")
+                    raise InvalidValue(f"{path}:{number}: {quoted(page.path)} is labelled twice")
                 seen.add(page.path)
                 pages.append(page)
         except UnicodeDecodeError:
