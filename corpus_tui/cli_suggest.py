@@ -94,7 +94,7 @@ def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_js
                 out(f"marked {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')} as batch {summary.event_id} "
                     f"(corpus-tui suggest {folder} --revert {summary.event_id} undoes it)")
             return
-        batches = corpus.applied_batches()
+        batches = corpus.applied_batches()[::-1]  # newest first, as import-tags --list
     if as_json:
         for batch in batches:
             out(json.dumps(batch.__dict__))

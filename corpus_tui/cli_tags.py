@@ -91,8 +91,11 @@ def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match
             if as_json:
                 _echo_json(summary)
             else:
+                dropped = summary["tags_removed"]
+                gone = f"; deleted the {plural(len(dropped), 'tag')} it created: {', '.join(map(quoted, dropped))}" \
+                    if dropped else ""
                 out(f"undid import #{undo} ({summary['file']}): removed {summary['removed']} tags, "
-                           f"restored {summary['restored']}")
+                    f"restored {summary['restored']}{gone}")
         else:
             assert file is not None
             _import_file(corpus, file, as_json, format=fmt, mode=mode, match=match, create_tags=create_tags,

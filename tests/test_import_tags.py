@@ -255,7 +255,8 @@ def test_undo_reverts_one_import_as_a_unit(corpus, folder, tmp_path, run_cli):
     assert links(corpus) == [("rt/c.txt", "manual"), ("rt/c.txt", "new"), ("southfront/a.txt", "first"),
                              ("southfront/b.txt", "new")]
     result = imported(run_cli, folder, "--undo", "2")
-    assert result.output == "undid import #2 (" + str(tmp_path / "two.csv") + "): removed 2 tags, restored 1\n"
+    assert result.output == ("undid import #2 (" + str(tmp_path / "two.csv") + "): removed 2 tags, restored 1; "
+                             "deleted the 1 tag it created: 'new'\n")
     assert links(corpus) == [("rt/c.txt", "manual"), ("rt/c.txt", "old"), ("southfront/a.txt", "first")]
     assert corpus.query("SELECT * FROM document_tags WHERE document_id = ? ORDER BY tag_id", [c.id]) == kept
     assert corpus.query("SELECT undone_by FROM imports WHERE id = 2") == [{"undone_by": "tester"}]
@@ -377,3 +378,14 @@ def test_add_tags_without_create_changes_nothing_on_an_unknown_name(corpus):
     with pytest.raises(InvalidValue, match=r"unknown tag 'knwn' \(closest: known\)"):
         corpus.add_tags(doc.id, ["known", "knwn"], create=False)
     assert links(corpus) == []
+
+
+def test_undo_deletes_the_tags_the_import_created_that_nothing_holds(corpus, folder, tmp_path, run_cli):
+    """Undone, an import that created tags left them in the vocabulary with 0 documents."""
+    corpus.create_tag("kept")
+    imported(run_cli, folder, write(tmp_path, "t.csv", "path,tag\nrt/c.txt,fresh\nrt/c.txt,styled\nrt/c.txt,kept\n"),
+             "--create-tags")
+    corpus.update_tag("styled", color="red")  # given a colour since: the analyst's now
+    said = imported(run_cli, folder, "--undo", "1").output
+    assert said.endswith("removed 3 tags, restored 0; deleted the 1 tag it created: 'fresh'\n")
+    assert sorted(t.name for t in corpus.tags()) == ["kept", "styled"]

@@ -124,8 +124,10 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
         ('{"path": "x.txt", "boilerplate_lines": [0]}\n', "bad.jsonl:1"),
         (json.dumps({"path": path}) + "\n{oops\n", "bad.jsonl:2: not a JSON object"),
         (json.dumps({"path": path, "boilerplate_lines": [3], "content_lines": [3]}) + "\n", "both"),
-        (json.dumps({"path": path}) + "\n" + json.dumps({"path": "nope.txt"}) + "\n",
+        (json.dumps({"path": path, "content_lines": [1]}) + "\n" + json.dumps({"path": "nope.txt"}) + "\n",
          "bad.jsonl:2: nope.txt: not a document of this corpus"),
+        ("", "bad.jsonl: labels no line"),  # figures of 0.000 read as a total failure
+        (json.dumps({"path": path}) + "\n", "bad.jsonl: labels no line"),
         (json.dumps({"path": path, "boilerplate_lines": [len(lines) + 1]}) + "\n",
          f"bad.jsonl:1: line {len(lines) + 1} is past the end of {path} ({len(lines)} lines)"),
     ]:

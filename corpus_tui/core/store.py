@@ -35,7 +35,7 @@ def translate(error: sqlite3.Error, path: Path) -> CorpusError:
     message = str(error)
     if "locked" in message or "busy" in message:
         return DatabaseLocked(
-            f"{path}: database is locked by another process (gave up after waiting)"
+            f"{path}: database is locked by another process (gave up after waiting; --timeout SECONDS waits longer)"
         )
     if "not a database" in message or "malformed" in message:
         return NotADatabase(f"{path}: not an SQLite database or damaged ({message})")

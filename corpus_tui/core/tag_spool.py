@@ -176,7 +176,8 @@ def drop_spool(db: Any) -> None:
 
 
 def undo_import(corpus: TagsMixin, import_id: int) -> dict[str, Any]:
-    """Revert one import: remove the links it created, restore the links it removed."""
+    """Revert one import: remove the links it created, restore the links it removed, and drop
+    the tags it created that nothing holds now."""
     with corpus.write():
         rows = corpus.query("SELECT * FROM imports WHERE id = ?", [import_id])
         if not rows:
@@ -194,8 +195,19 @@ def undo_import(corpus: TagsMixin, import_id: int) -> dict[str, Any]:
             "WHERE r.import_id = ? AND (r.link_import_id IS NULL OR source.undone_at IS NULL)",
             [import_id],
         ).rowcount
+        # The tags it created go too, when nothing holds them now and nobody has given them a
+        # colour, hotkey or description since: reverted as a unit, the import leaves no trace.
+        dropped = []
+        for name in json.loads(record["tags_created"] or "[]"):
+            tag = corpus.find_tag(name)
+            if tag is None or tag.color or tag.hotkey or tag.description:
+                continue
+            if corpus.db.execute("SELECT 1 FROM document_tags WHERE tag_id = ? LIMIT 1", [tag.id]).fetchone() is None:
+                corpus.db.execute("DELETE FROM tags WHERE id = ?", [tag.id])
+                dropped.append(tag.name)
         corpus.db.execute("UPDATE imports SET undone_at = ?, undone_by = ? WHERE id = ?",
                           [now(), corpus.annotator, import_id])
-        summary = {"import_id": import_id, "file": record["file_name"], "removed": removed, "restored": restored}
+        summary = {"import_id": import_id, "file": record["file_name"], "removed": removed, "restored": restored,
+                   "tags_removed": dropped}
         corpus.log_event("tags.import.undo", None, summary)
     return summary

@@ -53,6 +53,10 @@ def read_gold(path: Path) -> list[GoldPage]:
                 pages.append(page)
         except UnicodeDecodeError:
             raise InvalidValue(f"{path}: not UTF-8 text") from None
+    if not any(page.boilerplate_lines or page.content_lines for page in pages):
+        # Figures of 0.000 would read as a total failure of the suggestions, not as no gold.
+        raise InvalidValue(f"{path}: labels no line (each line: {{\"path\", \"boilerplate_lines\", "
+                           "\"content_lines\"}): nothing to score")
     return pages
 
 
