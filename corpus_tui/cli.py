@@ -166,11 +166,18 @@ def keys_command(as_json: bool) -> None:
 
     Example: corpus-tui keys
     """
-    from .config import load_config
+    from .config import Config, ConfigError, config_path, load_config
     from .tui.keymap import all_bindings, check_keymap
 
-    config = load_config()
-    keymap = check_keymap(config.keys, str(config.path))
+    # A config the app refuses still gets the list (it holds the ids a typo is fixed with), with
+    # the defaults, and the error at the end: the command that shows the ids must not refuse too.
+    problem: ConfigError | None = None
+    try:
+        config = load_config()
+        keymap = check_keymap(config.keys, str(config.path))
+    except ConfigError as error:
+        problem, keymap = error, {}
+        config = Config(config_path(), exists=True)
     rows: dict[str, tuple[str, str]] = {}
     for binding in all_bindings():
         if binding.id and binding.id not in rows:
@@ -178,7 +185,13 @@ def keys_command(as_json: bool) -> None:
     if as_json:
         out(json.dumps({"config": str(config.path), "config_exists": config.exists,
                         "keys": {i: {"keys": k, "description": d} for i, (k, d) in rows.items()}}))
-        return
+    else:
+        _print_keys(config, rows, keymap)
+    if problem is not None:
+        raise CorpusError(f"{problem} (the keys above are the defaults)")
+
+
+def _print_keys(config: Any, rows: dict[str, tuple[str, str]], keymap: dict[str, str]) -> None:
     from textual.keys import format_key
 
     out(f"config: {config.path}" + ("" if config.exists else " (not there yet)"))

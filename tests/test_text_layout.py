@@ -60,3 +60,9 @@ def test_a_wide_character_after_a_space_break_still_fits():
     layout = TextLayout(" aaaaaaa中", 8)  # found by Hypothesis: the row after the space was 9 cells
     rows = [layout.row_span(r) for r in range(layout.row_count)]
     assert all(cell_len(visible(layout.text[s:e])) <= 8 for s, e in rows)
+
+
+def test_a_boilerplate_share_short_of_all_never_reads_100_percent():
+    from corpus_tui.tui.widgets.document_list import boilerplate_percent
+
+    assert [boilerplate_percent(s) for s in (0.0, 0.001, 0.06, 0.996, 1.0)] == ["0%", "<1%", "6%", ">99%", "100%"]

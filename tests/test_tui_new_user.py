@@ -261,6 +261,21 @@ def test_corpus_tui_keys_lists_every_binding_id_with_the_users_keys(tmp_path):
     assert data["config_exists"] is True and data["keys"]["remove_span"]["keys"] == "delete"
 
 
+@pytest.mark.parametrize("text, message", [
+    ('[keys]\ntoggle_boilerplat = "x"\n', "'toggle_boilerplat' is not a binding id (closest: toggle_boilerplate)"),
+    ('[keys\n', "not valid TOML"),
+])
+def test_corpus_tui_keys_lists_the_ids_even_when_the_config_is_refused(tmp_path, text, message):
+    """The command that shows the binding ids refused to run on a config with a typo in one."""
+    config = write_config(tmp_path, text)
+    listed = subprocess.run([sys.executable, "-m", "corpus_tui", "keys"], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "CORPUS_TUI_CONFIG": str(config)})
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr
+    assert len(listed.stderr.splitlines()) == 1 and message in listed.stderr and "the keys above are the defaults" in listed.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in listed.stdout.splitlines()[2:]}
+    assert rows["toggle_boilerplate"][:2] == ["b", "b"]
+
+
 async def test_the_apps_export_offers_label_studio_with_its_config_beside(tmp_path):
     import json
 

@@ -177,7 +177,7 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
         await settle(pilot, app, lambda: [row.split() for row in rows(app)] == [
             ["marked", "a.txt"], ["b.txt"], ["c.txt"], ["d.txt"]])
         status = str(app.screen.query_one("#repeats-status").render())
-        assert status.startswith("undid marking 1 copy · ") and ", 1 marked (enter opens one" in status
+        assert status.startswith("Undid marking 1 copy · ") and ", 1 marked (enter opens one" in status
         assert app.screen.listing.cursor == 2 and sorted(boilerplate(folder)) == ["a.txt"]
         await pilot.press("escape")
         await settle(pilot, app, lambda: "1 marked" in rows(app)[0])
@@ -252,7 +252,7 @@ async def test_u_in_a_screen_withdraws_the_offer_of_the_mark_it_undoes(tmp_path)
         await pilot.press("ctrl+k")
         assert isinstance(app.screen, RulesScreen)
         await pilot.press("u")
-        assert str(app.screen.query_one("#rules-status").render()) == "undid boilerplate mark"
+        assert str(app.screen.query_one("#rules-status").render()) == "Undid boilerplate mark"
         await pilot.press("escape", "M")
         await settle(pilot, app)
         assert boilerplate(folder) == {} and app.everywhere_offer is None
@@ -284,7 +284,7 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert "(u undoes)" in str(app.screen.query_one("#rules-status").render())
         await pilot.press("u")  # as the status says: the rule is back, here
         assert isinstance(app.screen, RulesScreen)
-        assert str(app.screen.query_one("#rules-status").render()) == "undid rule removal"
+        assert str(app.screen.query_one("#rules-status").render()) == "Undid rule removal"
         assert "(removed" not in str(listing.get_option_at_index(0).prompt)
         await pilot.press("x", "n")  # and removed again, its marks kept
         assert "(removed: its marks remain)" in str(listing.get_option_at_index(0).prompt)
@@ -373,7 +373,7 @@ async def test_m_says_what_it_marked_and_that_a_marked_passage_needed_nothing(tm
         await pilot.press("m")
         await settle(pilot, app, lambda: "every copy is marked already: nothing changed · 1 passage" in status())
         await pilot.press("u")
-        await settle(pilot, app, lambda: status().startswith("undid "))
+        await settle(pilot, app, lambda: status().startswith("Undid "))
 
 
 async def test_M_right_after_b_marks_every_copy_once_they_are_found(tmp_path):

@@ -36,7 +36,7 @@ from ..core.search import Matches, SearchResults, find_around, first_match, sear
 from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
-from .editing import ACTION_NAMES, EditingMixin
+from .editing import EditingMixin, undone
 from ..core.safe_text import middle_cut, one_line
 from ..core.wording import agreeing, plural
 from .scan_process import ScanProcess
@@ -622,11 +622,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         except CorpusError as error:
             return f"Not done: {error}"
         if event is None:
-            return "nothing to undo"
+            return "Nothing to undo."
         self.load_suggestions()
-        if "documents" in event.payload:  # mark_copies: some copies (m on one), not everywhere
-            return f"undid marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
-        return f"undid {ACTION_NAMES.get(event.action, event.action)}"
+        return undone(event, "Undid", self.corpus.annotator)
 
     def action_rules(self) -> None:
         """The rules marking everywhere kept; removing one asks whether its marks go too."""

@@ -50,6 +50,17 @@ DOCUMENT_ACTIONS = frozenset({
 })
 
 
+def undone(event: Event, verb: str, annotator: str) -> str:
+    """What ``u`` (verb "Undid") or ``ctrl+r`` ("Redid") just did; one history serves every
+    process of the corpus, so another's action is named with who did it."""
+    if isinstance(event.payload.get("documents"), list):  # mark_copies: m on some copies, not everywhere
+        what = f"marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
+    else:
+        what = ACTION_NAMES.get(event.action, event.action)
+    by = f" (by {one_line(event.annotator, 30)})" if event.annotator != annotator else ""
+    return f"{verb} {what}{by}"
+
+
 class EditingMixin:
     def check_action(self: "CorpusApp", action: str, parameters: tuple[object, ...]) -> bool | None:  # type: ignore[misc]
         if action in DOCUMENT_ACTIONS and self.doc is None:
@@ -306,7 +317,7 @@ class EditingMixin:
             return
         doc_id = self.doc.id
         status = "in_progress" if self.doc.status == status else status
-        self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status}")
+        self._write(lambda: self.corpus.set_status(doc_id, status), f"Status: {status.replace('_', ' ')}")
         self.refresh_progress()
 
     def action_review_and_next(self: "CorpusApp") -> None:  # type: ignore[misc]
@@ -352,4 +363,4 @@ class EditingMixin:
         if event.document_id is None or event.action == "duplicate.mark":  # rows of other documents differ too
             self.reload_list()
         self.load_suggestions()  # an undone mark or rejection is suggested again
-        self.notify(f"{verb} {ACTION_NAMES.get(event.action, event.action)}", markup=False, timeout=2)
+        self.notify(undone(event, verb, self.corpus.annotator), markup=False, timeout=2)

@@ -28,9 +28,12 @@ CURRENT_ROW_STYLE = Style(bgcolor="#303846")
 
 
 def boilerplate_percent(share: float) -> str:
-    """``6%``; a first small mark is ``<1%``, never a ``0%`` that looks like nothing happened."""
+    """``6%``; a first small mark is ``<1%``, never a ``0%`` that looks like nothing happened,
+    and a share short of all is ``>99%``, never a ``100%`` that says nothing is left."""
     percent = round(share * 100)
-    return "<1%" if percent == 0 and share > 0 else f"{percent}%"
+    if percent == 0 and share > 0:
+        return "<1%"
+    return ">99%" if percent == 100 and share < 1 else f"{percent}%"
 
 
 def keep_row_visible(view: ScrollView, row: int) -> None:

@@ -60,9 +60,11 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
     """The inspector's lines for one document (and its suggestions, when they are shown)."""
     lines = [
         Content.styled(one_line(doc.path, 400), "bold"),
-        Content(f"{_human_size(doc.size)} · {plural(doc.line_count, 'line')} · {plural(doc.char_count, 'char')}"),
+        # No-break spaces inside each figure: a narrow inspector wraps between them, not inside.
+        Content(" · ".join(part.replace(" ", "\u00a0") for part in (
+            _human_size(doc.size), plural(doc.line_count, "line"), plural(doc.char_count, "char")))),
         Content(f"encoding: {doc.encoding or '?'}" + (" (guessed)" if doc.encoding_guessed else "")),
-        Content(f"status: {doc.status}"),
+        Content(f"status: {doc.status.replace('_', ' ')}"),
     ]
     if doc.state != "ok":
         lines.append(Content.styled(f"{doc.state}: {one_line(doc.problem or '', 200)}", ERROR))
@@ -97,8 +99,8 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
         # Stale: the file changed and these could not be found again; never drawn on the text.
         lines += [Content(""), Content.styled(f"{plural(len(stale), 'stale span')} — press p to place or drop", ERROR)]
         for span in stale[:MAX_SPANS_SHOWN]:
-            lines.append(Content(f"  {span.kind} {one_line(span.label or span.reason or '', 20)}: "
-                                 f"“{one_line(span.quote, 50)}”"))
+            name = one_line(span.label or span.reason or "", 20)
+            lines.append(Content(f"  {span.kind}{' ' + name if name else ''}: “{one_line(span.quote, 50)}”"))
 
     lines += [Content(""), _heading(f"suggestions ({len(suggestions)})" if shown else "suggestions (hidden: o shows)")]
     here = next((s for s in suggestions if s.start <= cursor <= s.end), None) if shown else None
