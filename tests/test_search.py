@@ -30,14 +30,16 @@ def test_user_text_is_never_fts_syntax(corpus):
 def test_every_word_must_appear_and_snippets_mark_matches(corpus):
     results = search_corpus(corpus, "mosul donate")
     assert [h.path for h in results.hits] == ["b.txt"]
-    assert "\x02Donate\x03" in results.hits[0].snippet and results.ranked
+    assert "\x02Donate\x03" in results.hits[0].snippet and results.ranked and results.matched == 1
 
 
 def test_too_many_matches_are_listed_in_document_order(corpus, monkeypatch):
     monkeypatch.setattr(search, "RANK_LIMIT", 1)
     results = search_corpus(corpus, "mosul")
-    assert not results.ranked
+    assert not results.ranked and results.matched == 2  # counted up to the limit and one more
     assert [h.path for h in results.hits] == ["a.txt", "b.txt"]
+    limited = search_corpus(corpus, "mosul", limit=1)  # the total says how many the list holds of
+    assert len(limited.hits) == 1 and limited.matched == 2
 
 
 def test_first_match_prefers_the_phrase_then_a_word():

@@ -675,3 +675,15 @@ async def test_find_in_a_document_with_more_matches_than_are_held_searches_from_
         for _ in range(10):  # past the matches held, on into the next ones
             await pilot.press("n")
         assert app.reader.cursor == positions[20_005]
+
+
+def test_the_help_fits_a_40_column_terminal_with_each_description_under_its_keys():
+    """At 40x12 the key and description columns broke over several lines."""
+    from corpus_tui.tui.screens.help import BOX_FRAME, binding_rows
+
+    sections = [("Document", [("b", "Boilerplate"), ("ctrl+shift+x, y", "Boilerplate to the end of the document")])]
+    narrow = [line.plain for line in binding_rows(sections, 40).split("\n")]
+    assert all(len(line) <= 40 - BOX_FRAME for line in narrow)
+    assert narrow[:4] == ["Document", "  b", "    Boilerplate", "  ctrl+shift+x, y"]
+    wide = [line.plain for line in binding_rows(sections, 120).split("\n")]
+    assert wide[1] == "  b                Boilerplate"  # two columns, the keys' as wide as the longest

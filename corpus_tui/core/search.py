@@ -82,6 +82,7 @@ def find_around(text: str, needle: str, origin: int, limit: int = MAX_MATCHES) -
 class SearchResults:
     hits: list[SearchHit]
     ranked: bool  # False: too many matches to rank, hits are in document order
+    matched: int = 0  # documents matching, counted up to RANK_LIMIT + 1 (more: "over RANK_LIMIT")
 
 
 def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> SearchResults:
@@ -90,7 +91,8 @@ def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> Sea
     query = fts_query(user_text)
     if not query:
         return SearchResults([], True)
-    ranked = is_ranked(corpus, user_text)
+    matched = count_matches(corpus, user_text)
+    ranked = matched <= RANK_LIMIT
     order = "ORDER BY rank" if ranked else "ORDER BY document_texts_fts.rowid"
     rows = corpus.db.execute(
         "SELECT d.id, d.path, d.title, snippet(document_texts_fts, 0, char(2), char(3), '…', ?) "
@@ -98,19 +100,24 @@ def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> Sea
         f"WHERE document_texts_fts MATCH ? {order} LIMIT ?",
         [SNIPPET_TOKENS, query, limit],
     ).fetchall()
-    return SearchResults([SearchHit(doc_id, path, title, snippet or "") for doc_id, path, title, snippet in rows], ranked)
+    return SearchResults([SearchHit(doc_id, path, title, snippet or "") for doc_id, path, title, snippet in rows], ranked,
+                         matched)
 
 
 def is_ranked(corpus: "CorpusBase", user_text: str) -> bool:
     """Whether results come best-first. Ranking costs time in proportion to the
     matches (180 ms for a word in all of 100k documents) and says little for a
-    word that common, so beyond RANK_LIMIT matches results keep document order.
-    Counting stops at the limit, so this check stays cheap."""
+    word that common, so beyond RANK_LIMIT matches results keep document order."""
+    return count_matches(corpus, user_text) <= RANK_LIMIT
+
+
+def count_matches(corpus: "CorpusBase", user_text: str) -> int:
+    """The documents matching, up to RANK_LIMIT + 1: counting stops there, so it stays cheap."""
     (count,) = corpus.db.execute(
         "SELECT COUNT(*) FROM (SELECT 1 FROM document_texts_fts WHERE document_texts_fts MATCH ? LIMIT ?)",
         [fts_query(user_text), RANK_LIMIT + 1],
     ).fetchone()
-    return bool(count <= RANK_LIMIT)
+    return int(count)
 
 
 def first_match(text: str, user_text: str) -> int:

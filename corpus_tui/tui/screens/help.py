@@ -26,21 +26,26 @@ MIN_DESCRIPTION_WIDTH = 16
 HelpRows = list[tuple[str, list[tuple[str, str]]]]  # (section title, [(keys as typed, description)])
 
 
-def description_width(screen_width: int) -> int:
-    """The columns a description has beside the keys in a box on a screen this wide."""
-    return max(MIN_DESCRIPTION_WIDTH, min(BOX_WIDTH, screen_width) - BOX_FRAME - KEY_COLUMN - 2)
-
-
-def binding_rows(sections: HelpRows, width: int = description_width(BOX_WIDTH)) -> Content:
-    """The sections as two columns; a long description wraps under itself, not under the keys."""
+def binding_rows(sections: HelpRows, screen_width: int = BOX_WIDTH) -> Content:
+    """The sections as two columns, keys and descriptions, in a box on a screen this wide; a
+    long description wraps under itself, not under the keys. Where two columns do not fit (a
+    40-column terminal) each description goes under its keys instead of breaking mid-row."""
+    text_width = min(BOX_WIDTH, screen_width) - BOX_FRAME
+    longest = max((len(one_line(keys, KEY_COLUMN - 1)) for _, rows in sections for keys, _ in rows), default=0)
+    key_column = min(KEY_COLUMN, longest + 2)
+    width = text_width - 2 - key_column
     lines: list[Content] = []
     for title, rows in sections:
         lines.append(Content.styled(title, "bold underline"))
         for keys, description in rows:
-            wrapped = textwrap.wrap(description, width) or [""]
-            lines.append(Content.styled(f"  {one_line(keys, KEY_COLUMN - 1):<{KEY_COLUMN}}", "bold")
-                         + Content(wrapped[0]))
-            lines += [Content(" " * (KEY_COLUMN + 2) + more) for more in wrapped[1:]]
+            shown_keys = one_line(keys, KEY_COLUMN - 1)
+            if width >= MIN_DESCRIPTION_WIDTH:
+                wrapped = textwrap.wrap(description, width) or [""]
+                lines.append(Content.styled(f"  {shown_keys:<{key_column}}", "bold") + Content(wrapped[0]))
+                lines += [Content(" " * (key_column + 2) + more) for more in wrapped[1:]]
+            else:
+                lines.append(Content.styled(f"  {shown_keys}", "bold"))
+                lines += [Content("    " + more) for more in textwrap.wrap(description, max(8, text_width - 4))]
         lines.append(Content(""))
     return Content("\n").join(lines)
 
@@ -68,10 +73,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "corpus-tui keys (esc to close)"
-            yield Static(binding_rows(self.sections, description_width(self.app.size.width)))
+            yield Static(binding_rows(self.sections, self.app.size.width))
 
     def on_resize(self, event: events.Resize) -> None:
-        self.query_one(Static).update(binding_rows(self.sections, description_width(event.size.width)))
+        self.query_one(Static).update(binding_rows(self.sections, event.size.width))
 
     # After the next refresh: a key typed as the screen opens must not scroll it before its
     # text is laid out (the scroll would be clamped to nothing).

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.search import SearchHit, SearchResults
+from ...core.search import RANK_LIMIT, SearchHit, SearchResults
 from ...core.safe_text import one_line
 from .option_keys import move_highlight
 from ...core.wording import plural
@@ -73,12 +73,12 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
     def search(self, query: str) -> None:
         self.app.call_from_thread(self._busy, True)
         results = self.run_search(query) if query.strip() else SearchResults([], True)
-        self.app.call_from_thread(self._show, query, results.hits, results.ranked)
+        self.app.call_from_thread(self._show, query, results.hits, results.ranked, results.matched)
 
     def _busy(self, busy: bool) -> None:
         self.query_one(LoadingIndicator).set_class(busy, "busy")
 
-    def _show(self, query: str, hits: list[SearchHit], ranked: bool) -> None:
+    def _show(self, query: str, hits: list[SearchHit], ranked: bool, matched: int) -> None:
         if query != self.query_one("#search-input", Input).value:
             return  # a newer query is on its way
         self._busy(False)
@@ -92,8 +92,9 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
             results.highlighted = 0
         if not query.strip():
             status = ""
-        elif len(hits) >= 200:
-            status = "first 200 documents" + ("" if ranked else " in path order (too many matches to rank)")
+        elif matched > len(hits):
+            total = f"{matched:,}" if ranked else f"over {RANK_LIMIT:,}"
+            status = f"first {len(hits)} of {total} documents" + ("" if ranked else " in path order (too many to rank)")
         else:
             status = plural(len(hits), "document")
         self.query_one("#search-status", Static).update(Content(status))
