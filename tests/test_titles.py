@@ -334,3 +334,36 @@ async def test_b_on_the_title_line_retitles_the_list_row_at_once(tmp_path):
         await pilot.press("u")
         await settle(pilot, app)
         assert app.doclist.rows[index].title == headline
+
+
+# -- site lines ------------------------------------------------------------------------------
+
+
+def site_page(number: int) -> str:
+    return f"Menu\nHome · News · Sport\n\nCouncil approves budget number {number}\n\nThe council met on Monday.\n"
+
+
+def test_a_line_that_titles_three_documents_of_a_source_is_a_site_line(scanned):
+    """A generated corpus's list read 'Menu', 'Menu', 'Menu', … (280 documents)."""
+    files = {f"site/{n}.txt": site_page(n) for n in range(4)}
+    files["other/a.txt"] = "Menu\n\nA page of another source\n"  # its source has one: a title there
+    files["other/b.md"] = "---\ntitle: Front Menu\n---\nMenu\n"  # front matter titles are never touched
+    corpus, folder = scanned(files)
+    titles = {d.path: d.title for d in corpus.documents()}
+    assert titles["site/0.txt"] == "Council approves budget number 0"  # past "Menu" and then the menu line
+    assert titles["other/a.txt"] == "Menu" and titles["other/b.md"] == "Front Menu"
+    (folder / "site" / "9.txt").write_text(site_page(9))  # a page added later: known at its scan
+    corpus.scan()
+    later = corpus.document_by_path("site/9.txt")
+    assert later.title == "Council approves budget number 9"
+    text = corpus.text(later.id)
+    corpus.mark_boilerplate(later.id, text.index("The council"), len(text) - 1)  # a mark retitles: same rule
+    assert corpus.document(later.id).title == "Council approves budget number 9"
+    corpus.mark_boilerplate(later.id, text.index("Council"), text.index("\n", text.index("Council")))
+    assert corpus.document(later.id).title is None  # every other line is a site line
+
+
+def test_a_line_titling_two_documents_is_not_a_site_line(scanned):
+    """An article reposted once keeps its headline."""
+    corpus, _ = scanned({"s/a.txt": "Menu\n\nBody one.\n", "s/b.txt": "Menu\n\nBody two.\n"})
+    assert {d.title for d in corpus.documents()} == {"Menu"}

@@ -47,7 +47,14 @@ from .reanchor import reanchor_document
 from .rules import apply_rules
 from .sources import document_source
 from .store import now, translate
-from .titles import all_document_ids, document_title, record_title_rule, refresh_titles, titles_follow_rule
+from .titles import (
+    all_document_ids,
+    document_title,
+    follow_site_lines,
+    record_title_rule,
+    refresh_titles,
+    titles_follow_rule,
+)
 from .wording import plural
 
 if TYPE_CHECKING:
@@ -246,6 +253,8 @@ class _Scan:
                 self.corpus.log_event("scan", None, counts)
         if not self.partial:
             self._follow_title_rule()
+        if self.summary.added or self.summary.changed:
+            follow_site_lines(self.corpus)  # a menu on every page of a site is not their title
         self._follow_passage_index()
         return self.summary
 
