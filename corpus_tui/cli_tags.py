@@ -18,7 +18,7 @@ from .core import Corpus, CorpusError
 from .core.safe_text import quoted
 from .core.tag_import import MATCHES, MODES, ImportResult, InvalidRows
 from .core.tag_rows import FORMATS
-from .core.wording import plural
+from .core.wording import agreeing, plural
 
 STDIN = "-"
 
@@ -91,11 +91,12 @@ def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match
             if as_json:
                 _echo_json(summary)
             else:
-                dropped = summary["tags_removed"]
-                gone = f"; deleted the {plural(len(dropped), 'tag')} it created: {', '.join(map(quoted, dropped))}" \
-                    if dropped else ""
+                unused = summary["unused_tags_created"]
+                left = (f"; the {plural(len(unused), 'tag')} it created, now on no document, "
+                        f"{agreeing(len(unused), 'stays', 'stay')} ({', '.join(map(quoted, unused))}: "
+                        "corpus-tui tags delete removes a tag)") if unused else ""
                 out(f"undid import #{undo} ({summary['file']}): removed {summary['removed']} tags, "
-                    f"restored {summary['restored']}{gone}")
+                    f"restored {summary['restored']}{left}")
         else:
             assert file is not None
             _import_file(corpus, file, as_json, format=fmt, mode=mode, match=match, create_tags=create_tags,

@@ -358,7 +358,7 @@ def test_a_title_found_in_several_documents_is_a_sites_line_and_may_be_suggested
              for n in range(4)}
     corpus, _ = scanned(files)
     document = corpus.document_by_path("p0.txt")
-    assert document.title == menu
+    assert document.title.startswith("Story number 0")  # the menu, title of 4 pages, is a site line
     [menu_line] = [s for s in corpus.score_lines(document.id) if corpus.text(document.id)[s.start : s.end] == menu]
     assert menu_line.reason == "in 4 documents from 1 source" and menu_line.score > 0.0
     # ... not a series' headline, one passage with its siblings only by the digit class

@@ -176,8 +176,8 @@ def drop_spool(db: Any) -> None:
 
 
 def undo_import(corpus: TagsMixin, import_id: int) -> dict[str, Any]:
-    """Revert one import: remove the links it created, restore the links it removed, and drop
-    the tags it created that nothing holds now."""
+    """Revert one import: remove the links it created, restore the links it removed; name the
+    tags it created that nothing holds now (they stay: 'tags delete' removes them)."""
     with corpus.write():
         rows = corpus.query("SELECT * FROM imports WHERE id = ?", [import_id])
         if not rows:
@@ -195,19 +195,17 @@ def undo_import(corpus: TagsMixin, import_id: int) -> dict[str, Any]:
             "WHERE r.import_id = ? AND (r.link_import_id IS NULL OR source.undone_at IS NULL)",
             [import_id],
         ).rowcount
-        # The tags it created go too, when nothing holds them now and nobody has given them a
-        # colour, hotkey or description since: reverted as a unit, the import leaves no trace.
-        dropped = []
+        # The tags it created stay in the vocabulary (other imports' records and the undo
+        # history may name them): those nothing holds now are reported, for 'tags delete'.
+        unused = []
         for name in json.loads(record["tags_created"] or "[]"):
             tag = corpus.find_tag(name)
-            if tag is None or tag.color or tag.hotkey or tag.description:
-                continue
-            if corpus.db.execute("SELECT 1 FROM document_tags WHERE tag_id = ? LIMIT 1", [tag.id]).fetchone() is None:
-                corpus.db.execute("DELETE FROM tags WHERE id = ?", [tag.id])
-                dropped.append(tag.name)
+            if tag is not None and corpus.db.execute(
+                    "SELECT 1 FROM document_tags WHERE tag_id = ? LIMIT 1", [tag.id]).fetchone() is None:
+                unused.append(tag.name)
         corpus.db.execute("UPDATE imports SET undone_at = ?, undone_by = ? WHERE id = ?",
                           [now(), corpus.annotator, import_id])
         summary = {"import_id": import_id, "file": record["file_name"], "removed": removed, "restored": restored,
-                   "tags_removed": dropped}
+                   "unused_tags_created": unused}
         corpus.log_event("tags.import.undo", None, summary)
     return summary
