@@ -241,3 +241,28 @@ def test_a_hand_mark_merged_with_a_rule_copy_is_never_taken_by_the_rule(overlapp
     assert corpus.remove_rule(rule_id) == 2
     assert [(s.start, s.end, s.rule_id) for s in corpus.spans(doc.id, "boilerplate")] == [
         (start - 10, start + len(SHARE.strip()), None)]
+
+
+def test_removing_a_rule_leaves_the_marks_kept_from_a_rule_removed_before(overlapping):
+    """The block rule removed with its marks kept, then the line rule removed: the kept blocks
+    went too (reported as 1 range)."""
+    corpus, _, line, block = overlapping
+    block_rule = corpus.mark_everywhere(block.id).rule_id
+    line_rule = corpus.mark_everywhere(line.id).rule_id
+    corpus.remove_rule(block_rule, remove_marks=False)
+    assert corpus.remove_rule(line_rule) == 1  # d's line
+    start = len(STORY.format("a"))
+    assert marked_ranges(corpus) == [(f"{n}.txt", start, start + len(SHARE.strip()), block_rule) for n in "abc"]
+
+
+def test_removing_a_rule_leaves_another_rules_ranges_as_they_were(overlapping):
+    """The blocks holding the line rule's copies were deleted and inserted again, new ids, new
+    annotator, twice the undo record."""
+    corpus, _, line, block = overlapping
+    line_rule = corpus.mark_everywhere(line.id).rule_id
+    corpus.mark_everywhere(block.id)
+    before = {(s.id, s.start, s.end, s.annotator) for d in corpus.documents() for s in corpus.spans(d.id, "boilerplate")
+              if d.path != "d.txt"}
+    corpus.remove_rule(line_rule)
+    after = {(s.id, s.start, s.end, s.annotator) for d in corpus.documents() for s in corpus.spans(d.id, "boilerplate")}
+    assert after == before

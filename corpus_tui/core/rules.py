@@ -82,11 +82,18 @@ class RulesMixin(CorpusBase):
             if not rule.active and not (remove_marks and rule.marks):
                 raise InvalidValue(f"rule {rule_id} was removed already ({rule.removed_at})")
             removed = rule_ranges(self.db, rule) if remove_marks else []
+            copies = _copies_inside(self.db, removed, rule_id)
+            # Another rule's range that is exactly one of its copies stays as it is (a paragraph
+            # rule's range holding this rule's line): nothing of it is this rule's to take.
+            exact = {(doc, start, end) for doc, start, end, _, _ in copies}
+            removed = [row for row in removed if row["rule_id"] == rule_id
+                       or (row["document_id"], row["start"], row["end"]) not in exact]
             stamp = rule.removed_at or now()
             write_plan(self.db, MarkPlan(removed, []))
             self.db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule_id])
             # What other active rules mark inside the ranges taken away is marked again, theirs.
-            again = plan_marks(self.db, _copies_inside(self.db, removed), self.annotator) if removed else MarkPlan([], [])
+            inside = _inside(copies, removed)
+            again = plan_marks(self.db, inside, self.annotator) if inside else MarkPlan([], [])
             write_plan(self.db, again)
             plan = MarkPlan(removed + again.removed, again.added)
             self.log_event(RULE_REMOVE_ACTION, None, plan_payload(
@@ -96,40 +103,47 @@ class RulesMixin(CorpusBase):
 
 
 def rule_ranges(db: Any, rule: Rule) -> list[dict[str, Any]]:
-    """The span rows removing ``rule`` with its marks takes away: the ranges credited to it, and
-    the ranges credited to another rule that hold a copy of its passage (a merged range is
-    credited to one rule: ``propagate._owner``). Ranges with a hand mark in them are never
-    credited to a rule. Whole rows, in id order (what undo restores)."""
+    """The span rows removing ``rule`` with its marks may take away: the ranges credited to it,
+    and the ranges credited to another *active* rule that hold a copy of its passage (a merged
+    range is credited to one rule: ``propagate._owner``; the marks a removed rule left, kept on
+    purpose, are not touched). Ranges with a hand mark in them are never credited to a rule.
+    Whole rows, in id order (what undo restores)."""
     cursor = db.conn.execute(
         "SELECT * FROM spans WHERE rule_id = ? UNION "
-        "SELECT s.* FROM spans AS s JOIN passages AS p ON p.document_id = s.document_id "
-        'AND p.fingerprint = ? AND p.start >= s.start AND p."end" <= s."end" '
-        "WHERE ? AND s.kind = 'boilerplate' AND s.rule_id IS NOT NULL AND s.rule_id != ? "
-        "AND s.anchor != 'stale' ORDER BY id",
+        "SELECT s.* FROM spans AS s JOIN rules AS owner ON owner.id = s.rule_id AND owner.removed_at IS NULL "
+        'JOIN passages AS p ON p.document_id = s.document_id AND p.fingerprint = ? AND p.start >= s.start '
+        'AND p."end" <= s."end" '
+        "WHERE ? AND s.kind = 'boilerplate' AND s.rule_id != ? AND s.anchor != 'stale' ORDER BY id",
         [rule.id, rule.fingerprint, rule.normalization == NORMALIZATION_VERSION, rule.id],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, values)) for values in cursor]
 
 
-def _copies_inside(db: Any, ranges: list[dict[str, Any]]) -> list[Copy]:
-    """The copies of every active rule's passage that lie inside these (removed) ranges."""
+def _copies_inside(db: Any, ranges: list[dict[str, Any]], rule_id: int) -> list[Copy]:
+    """The copies of every other active rule's passage in these ranges' documents, read from
+    the documents' passages (clustered by document) a chunk at a time."""
+    documents = sorted({row["document_id"] for row in ranges if row["anchor"] != "stale"})
+    copies: list[Copy] = []
+    for start in range(0, len(documents), 500):
+        copies += db.execute(
+            'SELECT p.document_id, p.start, p."end", r.id, r.reason FROM passages AS p '
+            "JOIN rules AS r ON r.fingerprint = p.fingerprint "
+            "WHERE p.document_id IN (SELECT value FROM json_each(?)) "
+            "AND r.removed_at IS NULL AND r.normalization = ? AND r.id != ? ORDER BY r.id",
+            [json.dumps(documents[start : start + 500]), NORMALIZATION_VERSION, rule_id],
+        ).fetchall()
+    return [tuple(copy) for copy in copies]  # type: ignore[misc]
+
+
+def _inside(copies: list[Copy], ranges: list[dict[str, Any]]) -> list[Copy]:
+    """The copies that lie inside one of these (removed, not stale) ranges."""
     by_doc: dict[int, list[tuple[int, int]]] = {}
     for row in ranges:
         if row["anchor"] != "stale":
             by_doc.setdefault(row["document_id"], []).append((row["start"], row["end"]))
-    if not by_doc:
-        return []
-    return [
-        (doc, start, end, rule_id, reason) for doc, start, end, rule_id, reason in db.execute(
-            'SELECT p.document_id, p.start, p."end", r.id, r.reason FROM rules AS r '
-            "JOIN passages AS p ON p.fingerprint = r.fingerprint "
-            "AND p.document_id IN (SELECT value FROM json_each(?)) "
-            "WHERE r.removed_at IS NULL AND r.normalization = ? ORDER BY r.id",
-            [json.dumps(sorted(by_doc)), NORMALIZATION_VERSION],
-        )
-        if any(first <= start and end <= last for first, last in by_doc[doc])
-    ]
+    return [copy for copy in copies
+            if any(first <= copy[1] and copy[2] <= last for first, last in by_doc.get(copy[0], ()))]
 
 
 def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> int:
