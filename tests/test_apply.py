@@ -784,4 +784,7 @@ def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, run_script
     for output in (crawl / "out", crawl):
         assert_one_line_error(run_script("apply", tmp_path / "r.json", crawl, "-o", output),
                               "the output folder is inside the input folder")
+    for output in (crawl, tmp_path):  # an input file in the output folder: its output would be it
+        assert_one_line_error(run_script("apply", tmp_path / "r.json", crawl / "p.jsonl", "-o", output),
+                              "the output folder holds the input")
     assert sorted(p.name for p in crawl.iterdir()) == ["p.jsonl"]

@@ -133,12 +133,18 @@ def find_partitions(inputs: list[str], output: str | None = None) -> list[Partit
 
 
 def _check_output_outside(inputs: list[str], output: str) -> None:
+    """Outputs and inputs never share a folder: an output folder inside an input folder (a rerun
+    would read the outputs as inputs), or holding an input file (its output could take the
+    input's place), is refused."""
     target = Path(output).resolve()
     for given in inputs:
-        folder = Path(given).resolve()
-        if folder.is_dir() and (target == folder or folder in target.parents):
+        path = Path(given).resolve()
+        if path.is_dir() and (target == path or path in target.parents):
             raise InvalidValue(f"{output}: the output folder is inside the input folder {given}, so a rerun would "
                                "read its outputs as inputs: give a folder outside it")
+        if path.is_file() and target in path.parents:
+            raise InvalidValue(f"{output}: the output folder holds the input {given}, whose output could take "
+                               "its place: give a folder outside it")
 
 
 SIDE_FILES = ("rejects", "duplicates")  # NAME.rejects.jsonl, NAME.duplicates.jsonl beside NAME's output
