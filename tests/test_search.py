@@ -66,7 +66,10 @@ def test_find_around_keeps_the_matches_nearest_the_origin():
     start = find_around(text, "tempor", 0, limit=1000)
     assert start.spans == every[:1000] and not start.complete
     end = find_around(text, "tempor", len(text), limit=1000)
-    assert end.spans == every[-500:] and not end.complete
+    assert end.spans == every[-1000:] and not end.complete  # nothing after: all before
+    near_end = find_around(text, "tempor", 7 * 29_900, limit=1000)  # 100 after: 900 before
+    assert near_end.spans == every[29_000:] and not near_end.complete
+    assert find_around(text, "tempor", 7 * 29_900, limit=40_000).complete
     whole = find_around(text, "tempor", middle)  # 10,000 cannot hold 30,000
     assert len(whole.spans) == 10_000 and whole.spans[0] == every[15_000]
     few = find_around("a tempor b TEMPOR", "tempor", 5)

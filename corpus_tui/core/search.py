@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,26 +55,43 @@ class Matches:
 def find_around(text: str, needle: str, origin: int, limit: int = MAX_MATCHES) -> Matches:
     """Case-insensitive literal matches (as ``find_all``) nearest ``origin``: a word found
     125,000 times in a 10 MB text keeps 10,000 of them, the ones around where the reader is,
-    not the first 10,000 of the text."""
+    not the first 10,000 of the text. Half from ``origin`` on and half before it, or more of
+    one side when the other has fewer. The cost follows the matches held, not ``origin``: the
+    text before it is searched in windows growing backwards from it."""
     if not needle:
         return Matches([], True)
     pattern = re.compile(re.escape(needle), re.IGNORECASE)
-    before: deque[tuple[int, int]] = deque(maxlen=max(1, limit // 2))
     after: list[tuple[int, int]] = []
-    dropped = capped = False
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        if end == start:
-            continue
-        if start < origin:
-            dropped = dropped or len(before) == before.maxlen
-            before.append((start, end))
-        else:
-            if len(before) + len(after) >= limit:
-                capped = True
+    for match in pattern.finditer(text, origin):
+        if match.end() > match.start():
+            after.append(match.span())
+            if len(after) > limit:
                 break
-            after.append((start, end))
-    return Matches([*before, *after], not (dropped or capped))
+    before, all_before = _matches_before(pattern, text, origin, limit - min(len(after), limit - limit // 2),
+                                         len(needle))
+    held = limit - len(before)
+    return Matches([*before, *after[:held]], all_before and len(after) <= held)
+
+
+def _matches_before(pattern: re.Pattern[str], text: str, origin: int, wanted: int,
+                    width: int) -> tuple[list[tuple[int, int]], bool]:
+    """The last ``wanted`` matches that start before ``origin``, and whether they are all there
+    are. Windows of the text before ``origin``, each twice the last, each searched up to where
+    the next one begins (plus the needle, so a match across the border is found whole once)."""
+    chunks: list[list[tuple[int, int]]] = []
+    found = 0
+    end = origin
+    window = 1 << 16
+    while end > 0 and found <= wanted:
+        start = max(0, end - window)
+        chunk = [match.span() for match in pattern.finditer(text, start, min(len(text), end + 2 * width))
+                 if match.start() < end and match.end() > match.start()]
+        chunks.append(chunk)
+        found += len(chunk)
+        end, window = start, window * 2
+    matches = [span for chunk in reversed(chunks) for span in chunk]
+    complete = end == 0 and found <= wanted
+    return (matches[len(matches) - wanted :] if wanted else []), complete
 
 
 @dataclass(frozen=True)

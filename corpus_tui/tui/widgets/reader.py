@@ -122,7 +122,7 @@ class Reader(ScrollView, can_focus=True):
         self._line_total = text.count("\n") + 1  # TextLayout's line_count, before it is built
         self.spans = spans
         self.suggested = []  # the new document's come when they are scored
-        self.matches, self.current_match = [], -1
+        self.matches, self.current_match, self.matches_complete, self.refind = [], -1, True, None
         self.anchor, self.line_mode, self._sticky_x = None, False, None
         self.cursor = max(0, min(cursor, len(text)))
         self.layout_ = None
@@ -465,6 +465,7 @@ class Reader(ScrollView, can_focus=True):
         if self.anchor is None and not self.line_mode:
             if self.matches:
                 self.set_matches([])
+                self.refind = None
             return
         first, last = self._marked_rows()
         self.anchor, self.line_mode = None, False
