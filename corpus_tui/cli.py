@@ -6,6 +6,7 @@ Every failure a user can cause ends as one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -206,7 +207,8 @@ def _print_keys(config: Any, rows: dict[str, tuple[str, str]], keymap: dict[str,
 @click.argument("folder", type=click.Path())
 @click.argument("path")
 @click.argument("encoding", required=False)
-@click.option("--force", is_flag=True, help="Set ENCODING even for a file of valid UTF-8 that it reads otherwise.")
+@click.option("--force", is_flag=True, help="Set ENCODING even for a file of valid UTF-8 that it reads otherwise, "
+              "or for a file missing from disk (used at its next scan).")
 @corpus_options
 def set_encoding(folder: str, path: str, encoding: str | None, force: bool, db: str | None, annotator: str | None,
                  timeout: float) -> None:
@@ -220,9 +222,10 @@ def set_encoding(folder: str, path: str, encoding: str | None, force: bool, db: 
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         doc = corpus.set_encoding(path, encoding, force=force)
         stale = len(corpus.stale_spans(doc.id))
+        on_disk = os.path.lexists(corpus.folder / doc.path)  # gone since the last scan: not re-read
     if doc.state == "unreadable":
         raise CorpusError(f"{doc.path}: {doc.problem}")
-    if doc.state == "missing":
+    if doc.state == "missing" or not on_disk:
         out(f"{doc.path}: missing from disk; it will be decoded as {encoding or 'detected'} at its next scan")
         return
     note = (f"; {plural(stale, 'span')} could not be re-anchored "

@@ -315,3 +315,6 @@ def test_cli_set_encoding_of_a_missing_file_is_refused_unless_forced(make_corpus
     (folder / "a.txt").write_bytes(b"caf\xe9\n")
     assert run_cli("scan", folder).exit_code == 0
     assert _doc_row(open_corpus(folder), "a.txt")["text"] == "café\n"
+    (folder / "a.txt").unlink()  # gone since the last scan, which still says it is there
+    unscanned = run_script("set-encoding", folder, "a.txt", "utf-16", "--force")
+    assert unscanned.stdout == "a.txt: missing from disk; it will be decoded as utf-16 at its next scan\n"
