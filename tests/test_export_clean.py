@@ -47,11 +47,17 @@ def test_crlf_kept_and_indentation_of_next_line_kept():
     ("a\n\n  More b\n", "More", "a\n\n  b\n"),  # the line's own indentation stays
     ("Share this b", "Share this", "b"),
     ("a Share\n\n  b", "Share", "a\n\n  b"),  # the next line's indentation, after the break
+    ("  More b\n", "More", "  b\n"),  # at the very start, the text's own indentation
 ])
 def test_a_range_that_began_its_line_leaves_no_space_in_front(text, cut, expected):
     at = text.index(cut)
     assert clean_text(text, [(at, at + len(cut))]) == expected
     assert clean_text(text.encode(), [(at, at + len(cut))]) == expected.encode()
+
+
+def test_a_space_between_two_ranges_is_not_indentation():
+    text = "a\n  X Y b\n"
+    assert clean_text(text, [(4, 5), (6, 7)]) == "a\n  b\n"
 
 
 def test_overlapping_touching_and_out_of_range_ranges():

@@ -59,6 +59,7 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
     out = [core]
     seen_content = bool(core)
     run: Any = first[len(core) :] if core else first  # the whitespace waiting at the current junction
+    parts = [run]  # its runs of whitespace as they are in the text, cut apart by the ranges
     last = len(cuts)
     stops = [start for start, _ in cuts]  # the kept piece after cut i ends at stops[i + 1]
     stops.append(size)
@@ -67,17 +68,19 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
         rest = piece.lstrip(whitespace)
         if not rest:  # nothing but whitespace between two ranges (or after the last one)
             run += piece
+            parts.append(piece)
             continue
         lead = piece[: len(piece) - len(rest)]
         run += lead
+        parts.append(lead)
         if seen_content:  # a junction between two pieces of kept text
             breaks = run.count(nl)
             if not breaks:
                 out.append(space if run else empty)
             else:
-                out.append((crlf if crlf in run else nl) * (2 if breaks > 1 else 1) + _indentation(run, lead, nl))
+                out.append((crlf if crlf in run else nl) * (2 if breaks > 1 else 1) + _indentation(parts, nl, False))
         else:  # the text began with boilerplate: keep the next line's indentation
-            out.append(_indentation(run, lead, nl))
+            out.append(_indentation(parts, nl, True))
         seen_content = True
         if index == last:
             out.append(rest)  # the text's own trailing whitespace is not at a junction
@@ -85,20 +88,22 @@ def clean_text(text: AnyStr, boilerplate: Iterable[tuple[int, int]]) -> AnyStr:
         core = rest.rstrip(whitespace)
         out.append(core)
         run = rest[len(core) :]
+        parts = [run]
     if seen_content and nl in run:
         out.append(crlf if crlf in run else nl)
     return empty.join(out)
 
 
-def _indentation(run: Any, lead: Any, nl: Any) -> Any:
-    """The indentation of the line the kept text goes on with: the whitespace after the run's
-    last line break, where that whitespace began a line in the text. When the kept text
-    resumes after a range that began its line (``More`` of ``More text``), the space that
-    followed the range is not indentation: the line's own (before the range) is."""
-    if nl in lead:
-        return lead[lead.rfind(nl) + 1 :]
-    before = run[: len(run) - len(lead)]
-    return before[before.rfind(nl) + 1 :] if nl in before else lead[:0]
+def _indentation(parts: list[Any], nl: Any, at_text_start: bool) -> Any:
+    """The indentation of the line the kept text goes on with: the whitespace that began that
+    line in the text — after the last line break of the junction's whitespace, up to the range
+    that follows it (``parts``: the runs of whitespace the ranges cut apart). The space that
+    followed a range which began its line (``More`` of ``More text``) is not indentation, nor is
+    a space between two ranges; at the very start of the text, the text's own is."""
+    for part in reversed(parts):
+        if nl in part:
+            return part[part.rfind(nl) + 1 :]
+    return parts[0] if at_text_start else parts[0][:0]
 
 
 def _merged(cuts: list[tuple[int, int]], size: int) -> bool:
