@@ -93,7 +93,7 @@ def test_set_moves_a_hotkey_and_clears(corpus, run_cli):
     out = ok(run_cli, "tags", "set", corpus.folder, "BETA", "--hotkey", "1", "--description", "second", "--color", "#ABC")
     assert out == "updated tag 'beta' (hotkey 1 taken from 'alpha')\n"
     assert {t.name: (t.hotkey, t.color, t.description) for t in corpus.tags()} == {
-        "alpha": (None, None, ""), "beta": (1, "#abc", "second")}
+        "alpha": (None, None, ""), "beta": (1, "#aabbcc", "second")}  # #rgb kept as #rrggbb: the app draws that
     ok(run_cli, "tags", "set", corpus.folder, "beta", "--hotkey", "none", "--color", "none")
     assert corpus.tag("beta").hotkey is None and corpus.tag("beta").color is None
     assert [e["after"] for e in events(corpus, "tag.update")][-1] == {"color": None, "hotkey": None}

@@ -46,12 +46,15 @@ def closest_tags(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
 
 
 def check_color(color: str | None) -> str | None:
-    """``#rgb``, ``#rrggbb`` or a colour name (``red``, ``teal``, ``bright_red``), lower-cased; None clears."""
+    """``#rgb`` (stored as ``#rrggbb``, which the app can draw), ``#rrggbb`` or a terminal colour's
+    name (``red``, ``dark_cyan``, ``bright_red``), lower-cased; None clears."""
     if color is None or not color.strip():
         return None
     cleaned = color.strip().lower()
     if not _COLOR.match(cleaned):
-        raise InvalidValue(f"colour must be #rgb, #rrggbb or a colour name, not {color!r}")
+        raise InvalidValue(f"colour must be #rgb, #rrggbb or a colour name, not {quoted(color)}")
+    if cleaned.startswith("#") and len(cleaned) == 4:
+        cleaned = "#" + "".join(digit * 2 for digit in cleaned[1:])
     if not cleaned.startswith("#"):
         # The names the app draws tags with (Rich's: the 256 terminal colours'); any other word
         # was stored and then drawn in the default colour, silently.
@@ -60,7 +63,7 @@ def check_color(color: str | None) -> str | None:
         if cleaned not in ANSI_COLOR_NAMES:
             close = difflib.get_close_matches(cleaned, ANSI_COLOR_NAMES, 3)
             hint = f" (closest: {', '.join(close)})" if close else " (see 'corpus-tui tags set --help')"
-            raise InvalidValue(f"{color!r} is not a colour name{hint}")
+            raise InvalidValue(f"{quoted(color)} is not a colour name{hint}")
     return cleaned
 
 
