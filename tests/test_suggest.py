@@ -373,21 +373,21 @@ def test_a_few_documents_move_other_documents_scores_only_so_far(documents_taugh
     """One reviewed document and two marked ones took a comment widget's lines in a third from
     0.99 to 0.15: a correction now moves a logit by at most 0.5 for each document that taught it."""
     from corpus_tui.core.suggest.features import document_features
-    from corpus_tui.core.suggest.learner import MAX_SHIFT, SHIFT_PER_DOCUMENT, fit_correction
+    from corpus_tui.core.suggest.learner import MAX_SHIFT, SHIFT_PER_DOCUMENT, fit_correction, log_loss
     from corpus_tui.core.suggest.model import shipped_model
 
     model = shipped_model()
     examples, documents = [], []
     for number in range(documents_taught):  # every line of every document kept as content
-        text = "\n".join(f"Menu item {number} {k}" for k in range(12)) + f"\n\n{ARTICLE} Report {number}.\n"
-        lines = document_features(text)
-        examples += [(line, 0 if index else 1) for index, line in enumerate(lines)]  # and a line marked
-        examples += [(line, 1) for line in lines[:10]] if number == 0 else []
+        text = ("\n".join(f"Menu item {number} {k}" for k in range(12)) + "\n\n"
+                + "\n\n".join(f"{ARTICLE} Report {number}, part {k}." for k in range(6)) + "\n")
+        lines = document_features(text)  # the menu kept as content, the article marked: against the model
+        examples += [(line, 0 if index < 12 else 1) for index, line in enumerate(lines)]
         documents += [number] * (len(examples) - len(documents))
     correction = fit_correction(model, examples, documents=documents)
     limit = min(MAX_SHIFT, SHIFT_PER_DOCUMENT * documents_taught)
     assert correction.limit == limit
     other = document_features("Share this:\nTwitter\nFacebook\nLike Loading...\n\n" + ARTICLE + " Other.\n")
     shifts = [correction.logit(model, line) for line in other]
-    assert all(abs(shift) <= limit + 1e-9 for shift in shifts)
-    assert max(map(abs, shifts)) == pytest.approx(limit)  # the decisions would move it further
+    assert all(abs(shift) <= limit + 1e-9 for shift in shifts) and max(map(abs, shifts)) > limit / 2
+    assert log_loss(model, correction, examples) < log_loss(model, None, examples)  # fitted as it is used

@@ -144,14 +144,20 @@ def _fit(model: LineModel, examples: list[tuple[LineFeatures, int]], seed: int, 
     shuffle = random.Random(seed).shuffle
     tokens = correction.tokens
     dense = correction.dense
+    limit = correction.limit
     for _ in range(EPOCHS):
         shuffle(order)
         for index in order:
             values, buckets, offset, label = prepared[index]
-            total = offset + correction.bias + sum(v * w for v, w in zip(values, dense))
-            total += sum(tokens.get(b, 0.0) for b in buckets)
+            shift = correction.bias + sum(v * w for v, w in zip(values, dense))
+            shift += sum(tokens.get(b, 0.0) for b in buckets)
+            # Fitted as it is used: bounded (``Correction.logit``). At the bound, an example that
+            # would push further moves nothing but the weight decay; one that pulls back does.
+            total = offset + max(-limit, min(limit, shift))
             predicted = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
             error = predicted - label
+            if (shift >= limit and error < 0) or (shift <= -limit and error > 0):
+                error = 0.0
             correction.bias -= LEARNING_RATE * error
             for position, value in enumerate(values):
                 dense[position] -= LEARNING_RATE * (error * value + L2 * dense[position])
