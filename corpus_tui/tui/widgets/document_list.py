@@ -6,6 +6,7 @@ records, not 100,000 widgets.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -160,7 +161,8 @@ class DocumentList(ScrollView, can_focus=True):
         elif row.cluster is not None:
             share = f" ≈{row.cluster}{share}"
         title = one_line(row.title or row.path, 300)
-        chips = self._chips(row.tags, width - 2 - len(share) - min(len(title), max(TITLE_MIN, (width - 2) // 2)))
+        title_room = min(cell_len(title), max(TITLE_MIN, (width - 2) // 2))  # cells: CJK takes two each
+        chips = self._chips(row.tags, width - 2 - cell_len(share) - title_room)
         room = max(4, width - 2 - len(share) - sum(chip.cell_length for chip in chips))
         segments = [
             Segment(marker + " ", DIM if row.status == "reviewed" else None),
