@@ -74,6 +74,26 @@ def index_switched_off() -> Iterator[None]:
 RESCANS = 3  # no-change rescans after each first scan
 
 
+@contextmanager
+def site_lines_timed(spent: list[float]) -> Iterator[None]:
+    """Add the time of the scanner's site-line step (``titles.follow_site_lines``, in both runs:
+    it is not the index) to ``spent``, so the ratio can be given without it too."""
+    step = scanner.follow_site_lines
+
+    def timed(corpus: Any) -> int:
+        started = time.perf_counter()
+        try:
+            return step(corpus)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    scanner.follow_site_lines = timed  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        scanner.follow_site_lines = step  # type: ignore[assignment]
+
+
 def timed_scans(folder: Path, db: Path) -> tuple[float, float, float]:
     """The scanner's first scan, the no-change rescan right after it, and the best of
     ``RESCANS`` such rescans (``corpus.scan()`` without its signing step).
@@ -110,20 +130,29 @@ def run(docs: int, sites: int, workdir: Path, rounds: int = 2) -> dict[str, Any]
     # Alternated, each into a fresh database, the best of ``rounds`` each: on a shared machine
     # one pair of runs can differ by a third for reasons that are not the index.
     runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "index": []}
+    site_lines: dict[str, list[float]] = {"baseline": [], "index": []}  # each run's site-line step, first scan
     for round_number in range(rounds):
         for name in ("baseline", "index"):
             last_index = name == "index" and round_number == rounds - 1  # kept for the steps below
             db = workdir / ("index.db" if last_index else f"{name}-{round_number}.db")
-            if name == "baseline":
-                with index_switched_off():
+            spent: list[float] = []
+            with site_lines_timed(spent):
+                if name == "baseline":
+                    with index_switched_off():
+                        runs[name].append(timed_scans(folder, db))
+                else:
                     runs[name].append(timed_scans(folder, db))
-            else:
-                runs[name].append(timed_scans(folder, db))
+            site_lines[name].append(spent[0] if spent else 0.0)  # the first scan's (rescans change nothing)
             if not last_index:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
     base_first, base_after, base_rescan = (min(times) for times in zip(*runs["baseline"]))
     first, after, rescan = (min(times) for times in zip(*runs["index"]))
+    # The best first scans without their site-line step (titles, not the index): the ratio of those too.
+    base_core = min(t[0] - lines for t, lines in zip(runs["baseline"], site_lines["baseline"]))
+    core = min(t[0] - lines for t, lines in zip(runs["index"], site_lines["index"]))
+    figures.update(site_lines_s={name: [round(x, 2) for x in values] for name, values in site_lines.items()},
+                   first_ratio_without_site_lines=round(core / base_core, 2))
     figures["runs"] = {name: [[round(a, 2), round(b, 3), round(c, 3)] for a, b, c in times]
                        for name, times in runs.items()}
     figures.update(rescan_after_first_s=round(after, 3), baseline_rescan_after_first_s=round(base_after, 3))
@@ -186,7 +215,8 @@ def print_table(figures: dict[str, Any]) -> None:
           f"{figures['passages']:,} passages, {figures['repeats']:,} repeats in ≥ 3 documents")
     rows = [
         ("first scan", f"{figures['first_s']} s", f"{figures['first_ratio']}x the scan without the index "
-         f"({figures['baseline_first_s']} s), target ≤ 1.3x", ok("first_scan")),
+         f"({figures['baseline_first_s']} s), target ≤ 1.3x; without the site-line step of titles in both "
+         f"({figures['site_lines_s']}): {figures['first_ratio_without_site_lines']}x", ok("first_scan")),
         ("whole first scan", f"{figures['whole_first_s']} s", f"corpus.scan(): the scanner and near-duplicate "
          f"signing ({figures['signing_s']} s); the index is {figures['index_share_of_whole']:.0%} of it", "-"),
         ("no-change rescan", f"{figures['rescan_s']} s", f"{figures['rescan_ratio']}x ({figures['baseline_rescan_s']} s), "
@@ -236,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    targets = {"first_scan": figures["first_ratio"] <= 1.3, "rescan": figures["rescan_ratio"] <= 1.05,
+    # Judged on the stricter ratio: the site-line step (titles) in both runs must not carry it.
+    first_ratio = max(figures["first_ratio"], figures["first_ratio_without_site_lines"])
+    targets = {"first_scan": first_ratio <= 1.3, "rescan": figures["rescan_ratio"] <= 1.05,
                "repeats_listed": figures["repeats_s"] <= 1.0}
     if "precision" in figures:
         targets.update(mark=figures["mark_s"] <= 1.0, undo=figures["undo_s"] <= 1.0,
