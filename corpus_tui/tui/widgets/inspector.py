@@ -60,9 +60,7 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
     """The inspector's lines for one document (and its suggestions, when they are shown)."""
     lines = [
         Content.styled(one_line(doc.path, 400), "bold"),
-        # No-break spaces inside each figure: a narrow inspector wraps between them, not inside.
-        Content(" · ".join(part.replace(" ", "\u00a0") for part in (
-            _human_size(doc.size), plural(doc.line_count, "line"), plural(doc.char_count, "char")))),
+        Content(f"{_human_size(doc.size)} · {plural(doc.line_count, 'line')} · {plural(doc.char_count, 'char')}"),
         Content(f"encoding: {doc.encoding or '?'}" + (" (guessed)" if doc.encoding_guessed else "")),
         Content(f"status: {doc.status.replace('_', ' ')}"),
     ]
