@@ -18,10 +18,11 @@ import os
 import sqlite3
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +51,13 @@ from .store import now, translate
 from .titles import (
     all_document_ids,
     document_title,
+    SITE_LINE_DOCUMENTS,
+    SITE_ROUNDS,
+    SiteLineCounter,
     follow_site_lines,
     record_title_rule,
     refresh_titles,
+    site_lines,
     titles_follow_rule,
 )
 from .wording import plural
@@ -124,7 +129,8 @@ class FileContent:
         return self.decoded.text
 
 
-def read_file(folder: Path, found: FoundFile, override: str | None) -> FileContent:
+def read_file(folder: Path, found: FoundFile, override: str | None,
+              sites: Mapping[str, AbstractSet[str]] | None = None) -> FileContent:
     try:
         with open(folder / found.path, "rb") as handle:  # originals are only ever read
             data = handle.read()
@@ -138,7 +144,8 @@ def read_file(folder: Path, found: FoundFile, override: str | None) -> FileConte
     front = parse_front_matter(decoded.text) if decoded.text.startswith("---") else FrontMatter()
     # No marks count here: a new document has none, and a changed one is retitled
     # once its spans are re-anchored (``_Scan._update``).
-    title = document_title(decoded.text, front.meta, front.body_start)
+    skipped = sites.get(document_source(found.path, front.meta), frozenset()) if sites else frozenset()
+    title = document_title(decoded.text, front.meta, front.body_start, skipped=skipped)
     return FileContent(digest, decoded, front, title, front.problem, passage_rows(decoded.text, front.body_start))
 
 
@@ -187,6 +194,7 @@ class _Scan:
         }
         self.new_ids: list[int] = []  # texts added in the current batch, to index for search
         self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
+        self.site_lines = SiteLineCounter(site_lines(self.db))  # lines titling 3 documents of a source
         self.indexed: list[int] = []  # documents whose passages the current batch stored: rules apply to them
         self.index_changed = False  # passages, sources or states changed: the repeats need recounting
         self.signatures_pending = False  # a text or a state changed in the current batch (``duplicates.refresh``)
@@ -208,11 +216,16 @@ class _Scan:
         with bulk_writes(self.db, self.corpus.db_path), _reader_for(sum(len(job) for job in jobs)) as reader:
             # With a reader process, the next batches are read, hashed and decoded
             # on the other core while this process writes the current one.
-            pending = [reader.submit(read_files, self.corpus.folder, job) for job in jobs[:READ_AHEAD]]
+            sites = self.site_lines
+            pending = [reader.submit(read_files, self.corpus.folder, job, sites.known) for job in jobs[:READ_AHEAD]]
             for index, batch in enumerate(batches):
-                contents = pending.pop(0).result()
+                contents, found_lines = pending.pop(0).result()
+                sites.add(found_lines)
+                for path, content in contents.items():
+                    if content.title is not None and "title" not in content.front.meta:
+                        sites.count(document_source(path, content.front.meta), content.title)
                 if index + READ_AHEAD < len(batches):
-                    pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD]))
+                    pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD], sites.known))
                 with self.corpus.write():
                     self._catch_up(batch)
                     self.new_ids = []
@@ -254,7 +267,9 @@ class _Scan:
         if not self.partial:
             self._follow_title_rule()
         if self.summary.added or self.summary.changed:
-            follow_site_lines(self.corpus)  # a menu on every page of a site is not their title
+            # A menu on every page of a site is not their title: the lines found while reading,
+            # and the documents read before they were found.
+            follow_site_lines(self.corpus, found=self.site_lines.found)
         self._follow_passage_index()
         return self.summary
 
@@ -446,16 +461,53 @@ class _Scan:
         )
 
 
-def read_files(folder: Path, jobs: list[tuple[FoundFile, str | None]]) -> dict[str, FileContent]:
-    """Read, hash and decode files (in the reader process for large scans)."""
+def read_files(folder: Path, jobs: list[tuple[FoundFile, str | None]],
+               sites: Mapping[str, AbstractSet[str]] | None = None
+               ) -> tuple[dict[str, FileContent], dict[str, set[str]]]:
+    """Read, hash and decode files (in the reader process for large scans). Titles pass over
+    the ``sites`` lines known when the batch was handed out, and over the lines that title 3
+    documents of a source in the batch itself (``_batch_site_lines``): a scan reads a site's
+    pages together, in path order, so its menus are found where its pages are read. Returns
+    the contents and the site lines found in the batch."""
     contents = {}
     for found, override in jobs:
         if found.name_problem:
             problem = found.name_problem
             contents[found.path] = FileContent(None, Decoded(None, None, problem=problem), FrontMatter(), None, problem)
         else:
-            contents[found.path] = read_file(folder, found, override)
-    return contents
+            contents[found.path] = read_file(folder, found, override, sites)
+    return contents, _batch_site_lines(contents, sites or {})
+
+
+def _batch_site_lines(contents: dict[str, FileContent], known: Mapping[str, AbstractSet[str]]) -> dict[str, set[str]]:
+    """Retitle, in place, the documents of a batch whose title is a line that titles
+    ``SITE_LINE_DOCUMENTS`` of the batch's documents of one source, round after round (a site's
+    next line may be its too). The scan's writer counts the titles it gets
+    (``SiteLineCounter``) and takes the lines found here."""
+    skipped = {source: set(lines) for source, lines in known.items()}
+    found: dict[str, set[str]] = {}
+    sources = {path: document_source(path, content.front.meta) for path, content in contents.items()
+               if content.title is not None and content.text is not None and "title" not in content.front.meta}
+    for _ in range(SITE_ROUNDS):
+        counts: dict[tuple[str, str], int] = {}
+        for path, source in sources.items():
+            key = (source, contents[path].title or "")
+            counts[key] = counts.get(key, 0) + 1
+        shared = {key for key, count in counts.items() if count >= SITE_LINE_DOCUMENTS and key[1]}
+        if not shared:
+            break
+        for source, title in shared:
+            skipped.setdefault(source, set()).add(title)
+            found.setdefault(source, set()).add(title)
+        for path, source in list(sources.items()):
+            content = contents[path]
+            if (source, content.title) in shared:
+                title = document_title(content.text or "", content.front.meta, content.front.body_start,
+                                       skipped=skipped[source])
+                contents[path] = replace(content, title=title)
+                if title is None:
+                    del sources[path]
+    return found
 
 
 class _Inline:

@@ -16,8 +16,9 @@ joined as the clean text joins them (one space where whitespace met the cut).
 
 A *site line* is passed over as well: a line that was the title of ``SITE_LINE_DOCUMENTS`` (3)
 or more documents of one source (their front matter naming none) — a menu, a site's name, a
-"Skip to content" — is a site's, not a title. Each scan that added or changed documents finds
-new ones (``follow_site_lines``) and retitles the documents they titled; they are kept in
+"Skip to content" — is a site's, not a title. A scan's reader finds them in each batch it
+reads (``scanner.read_files``), its writer across batches (``SiteLineCounter``), and at the end
+``follow_site_lines`` the rest, retitling the documents they titled; they are kept in
 ``corpus_state`` (``SITE_LINES_KEY``), so the rule holds for documents added later and when a
 mark retitles a document.
 
@@ -79,11 +80,13 @@ def front_matter_title(meta: Mapping[str, Any]) -> str | None:
 
 
 def document_title(
-    text: str, meta: Mapping[str, Any], body_start: int, boilerplate: Iterable[Range] = ()
+    text: str, meta: Mapping[str, Any], body_start: int, boilerplate: Iterable[Range] = (),
+    skipped: AbstractSet[str] = frozenset(),
 ) -> str | None:
     """The title of a document (the rule in the module docstring).
 
     ``boilerplate`` holds the live (not stale) boilerplate ranges; none on a new document.
+    ``skipped``: the site lines of the document's source (``site_lines``).
 
     >>> document_title("0 $\\n2,500 $\\n\\nBattle For Mosul\\n", {}, 0)
     'Battle For Mosul'
@@ -93,7 +96,7 @@ def document_title(
     title = front_matter_title(meta)
     if title is not None:
         return title
-    found = _first_title(text, body_start, range_ops.merge(boilerplate), complete=True)
+    found = _first_title(text, body_start, range_ops.merge(boilerplate), complete=True, skipped=skipped)
     return None if isinstance(found, _NeedMore) else found
 
 
@@ -240,7 +243,7 @@ def _title_from_store(
 
 SITE_LINES_KEY = "site_title_lines"  # corpus_state: {source: [line, ...]}
 SITE_LINE_DOCUMENTS = 3
-_SITE_ROUNDS = 20  # a site's next line can be its too ("Menu", "Home", "Local", …, a cookie banner)
+SITE_ROUNDS = 20  # a site's next line can be its too ("Menu", "Home", "Local", …, a cookie banner)
 
 
 def site_lines(db: Any) -> dict[str, frozenset[str]]:
@@ -253,15 +256,49 @@ def site_lines(db: Any) -> dict[str, frozenset[str]]:
         return {}  # unreadable (written by hand?): found again from the titles
 
 
-def follow_site_lines(corpus: Any, chunk: int = 1000) -> int:
+class SiteLineCounter:
+    """Site lines found while a scan reads: the titles of the documents read so far, counted by
+    source. The scanner hands ``known`` to the reader of the next batches, which then titles
+    their documents past them, so ``follow_site_lines`` at the end has only the first batches'
+    documents to retitle (on 100,000 generated pages that open with menus: retitling every one
+    of them, round after round, cost 8 s)."""
+
+    def __init__(self, known: Mapping[str, AbstractSet[str]]) -> None:
+        self.known: dict[str, frozenset[str]] = {source: frozenset(lines) for source, lines in known.items()}
+        self.found: dict[str, set[str]] = {}  # the new ones
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def add(self, lines: Mapping[str, AbstractSet[str]]) -> None:
+        """Site lines a reader found in its batch (``scanner.read_files``)."""
+        for source, found in lines.items():
+            new = set(found) - self.known.get(source, frozenset())
+            if new:
+                self.known[source] = self.known.get(source, frozenset()) | new
+                self.found.setdefault(source, set()).update(new)
+
+    def count(self, source: str, title: str | None) -> None:
+        """A document read with this title (from its text: not its front matter's)."""
+        if title is None or title in self.known.get(source, ()):
+            return
+        key = (source, title)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        if self._counts[key] >= SITE_LINE_DOCUMENTS:
+            self.known[source] = self.known.get(source, frozenset()) | {title}
+            self.found.setdefault(source, set()).add(title)
+
+
+def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, AbstractSet[str]] | None = None) -> int:
     """Find the lines that title ``SITE_LINE_DOCUMENTS`` or more documents of one source, keep
-    them as site lines, and retitle every document a site line titles (each chunk one write
-    transaction). Returns how many documents were retitled."""
+    them as site lines (with ``found``: those a scan's ``SiteLineCounter`` found), and retitle
+    every document a site line titles (each chunk one write transaction). Returns how many
+    documents were retitled."""
     db = corpus.db
     retitled = 0
-    for _ in range(_SITE_ROUNDS):
+    for round_number in range(SITE_ROUNDS):
         with corpus.write():
             known = {source: set(lines) for source, lines in site_lines(db).items()}
+            for source, lines in (found or {}).items() if round_number == 0 else ():
+                known.setdefault(source, set()).update(lines)
             shared = db.execute(
                 "SELECT source, title FROM documents WHERE state = 'ok' AND title IS NOT NULL "
                 "AND json_extract(meta, '$.title') IS NULL GROUP BY source, title HAVING COUNT(*) >= ?",
@@ -269,7 +306,7 @@ def follow_site_lines(corpus: Any, chunk: int = 1000) -> int:
             ).fetchall()
             for source, title in shared:
                 known.setdefault(source, set()).add(title)
-            if shared:
+            if shared or (found and round_number == 0):
                 db.execute(
                     "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
