@@ -367,3 +367,26 @@ def test_a_line_titling_two_documents_is_not_a_site_line(scanned):
     """An article reposted once keeps its headline."""
     corpus, _ = scanned({"s/a.txt": "Menu\n\nBody one.\n", "s/b.txt": "Menu\n\nBody two.\n"})
     assert {d.title for d in corpus.documents()} == {"Menu"}
+
+
+def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across_batches(tmp_path):
+    """A scan reads a site's pages together: its reader titles them past their menus at once,
+    so the step at the end of a scan has nothing left to retitle."""
+    from corpus_tui.core.discovery import discover
+    from corpus_tui.core.scanner import read_files
+    from corpus_tui.core.titles import SiteLineCounter
+
+    for n in range(4):
+        (tmp_path / "site").mkdir(exist_ok=True)
+        (tmp_path / "site" / f"{n}.txt").write_text(site_page(n))
+    jobs = [(found, None) for found in discover(tmp_path, ("*.txt",), (), tmp_path / "x.db")]
+    contents, found = read_files(tmp_path, jobs)
+    assert found == {"site": {"Menu", "Home · News · Sport"}}
+    assert sorted(c.title for c in contents.values()) == [f"Council approves budget number {n}" for n in range(4)]
+    counter = SiteLineCounter({"site": {"Menu"}})
+    counter.add(found)
+    for _ in range(3):  # a line titling 3 documents of a source, seen across batches
+        counter.count("other", "Skip to content")
+    counter.count("other", "A headline")
+    assert counter.found == {"site": {"Home · News · Sport"}, "other": {"Skip to content"}}
+    assert counter.known["site"] == {"Menu", "Home · News · Sport"} and "A headline" not in counter.known["other"]
