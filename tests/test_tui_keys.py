@@ -687,3 +687,16 @@ def test_the_help_fits_a_40_column_terminal_with_each_description_under_its_keys
     assert narrow[:4] == ["Document", "  b", "    Boilerplate", "  ctrl+shift+x, y"]
     wide = [line.plain for line in binding_rows(sections, 120).split("\n")]
     assert wide[1] == "  b                Boilerplate"  # two columns, the keys' as wide as the longest
+
+
+def test_undo_names_another_processs_action_and_the_copies_it_marked():
+    """u in the app undid a CLI command's work saying only 'Undid mark everywhere'."""
+    from corpus_tui.core.history import Event
+    from corpus_tui.tui.editing import undone
+
+    mine = Event(1, "t", "tester", "boilerplate.propagate", None, {})
+    theirs = Event(2, "t", "cli", "boilerplate.propagate", None, {})
+    copies = Event(3, "t", "tester", "boilerplate.propagate", None, {"documents": [4, 5]})
+    assert undone(mine, "Undid", "tester") == "Undid mark everywhere"
+    assert undone(theirs, "Undid", "tester") == "Undid mark everywhere (by cli)"
+    assert undone(copies, "Redid", "tester") == "Redid marking 2 copies"
