@@ -80,10 +80,10 @@ def site_lines_timed(spent: list[float]) -> Iterator[None]:
     it is not the index) to ``spent``, so the ratio can be given without it too."""
     step = scanner.follow_site_lines
 
-    def timed(corpus: Any) -> int:
+    def timed(corpus: Any, **options: Any) -> int:
         started = time.perf_counter()
         try:
-            return step(corpus)
+            return step(corpus, **options)
         finally:
             spent.append(time.perf_counter() - started)
 
