@@ -49,11 +49,11 @@ from .rules import apply_rules
 from .sources import document_source
 from .store import now, translate
 from .titles import (
-    all_document_ids,
-    document_title,
     SITE_LINE_DOCUMENTS,
     SITE_ROUNDS,
     SiteLineCounter,
+    all_document_ids,
+    document_title,
     follow_site_lines,
     record_title_rule,
     refresh_titles,
