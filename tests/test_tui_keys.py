@@ -640,13 +640,17 @@ async def test_enter_in_the_list_opens_the_document_and_gives_it_the_keys(tmp_pa
         assert app.reader.cursor == len(app.reader.text) and app.doc.path == SECOND
 
 
-async def test_find_in_a_document_with_more_matches_than_are_held_searches_from_the_cursor(tmp_path):
+async def test_find_in_a_document_with_more_matches_than_are_held_searches_from_the_cursor(tmp_path, monkeypatch):
     """/tempor at the end of a text holding it 30,000 times jumped to the third line, 1/10000:
-    only the first 10,000 matches were found. Now the nearest are, and n and N go on past them."""
+    only the first 10,000 matches were found. Now the nearest are, and n and N go on past them.
+    (Here 1,000 are held of 3,000, for a quicker test.)"""
+    from corpus_tui.core import search
+
+    monkeypatch.setattr(search, "MAX_MATCHES", 1_000)
     folder = tmp_path / "big"
     folder.mkdir()
     line = "Lorem ipsum tempor dolor.\n"
-    (folder / "big.txt").write_text("Title\n\n" + line * 30_000)
+    (folder / "big.txt").write_text("Title\n\n" + line * 3_000)
     with Corpus.open(folder, annotator="tester") as corpus:
         corpus.scan()
     app = app_on(folder)
@@ -659,22 +663,22 @@ async def test_find_in_a_document_with_more_matches_than_are_held_searches_from_
         origin = app.reader.cursor
         await pilot.press("slash", *"tempor", "enter")
         topbar = app.query_one("#topbar")
-        assert "/tempor over 10,000" in str(topbar.render())
+        assert "/tempor over 1,000" in str(topbar.render())
         last = positions[-1]
         assert app.reader.cursor == positions[0] or origin > last  # nothing after the end: wraps
         await pilot.press("N")  # back from the first: the last match of the text
         assert app.reader.cursor == last
         await pilot.press("N")
         assert app.reader.cursor == positions[-2]
-        app.reader.move_to(positions[15_000] - 1)
+        app.reader.move_to(positions[1_500] - 1)
         await pilot.press("n")
-        assert app.reader.cursor == positions[15_000]  # in the middle, far from where the find started
+        assert app.reader.cursor == positions[1_500]  # in the middle, far from where the find started
         held = app.reader.matches
-        assert held[0][0] == positions[10_000] and held[-1][0] == positions[19_999]  # found around it
-        app.reader.move_to(positions[19_995])
+        assert held[0][0] == positions[1_000] and held[-1][0] == positions[1_999]  # found around it
+        app.reader.move_to(positions[1_995])
         for _ in range(10):  # past the matches held, on into the next ones
             await pilot.press("n")
-        assert app.reader.cursor == positions[20_005]
+        assert app.reader.cursor == positions[2_005]
 
 
 def test_the_help_fits_a_40_column_terminal_with_each_description_under_its_keys():

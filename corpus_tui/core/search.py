@@ -52,7 +52,7 @@ class Matches:
     complete: bool
 
 
-def find_around(text: str, needle: str, origin: int, limit: int = MAX_MATCHES) -> Matches:
+def find_around(text: str, needle: str, origin: int, limit: int | None = None) -> Matches:
     """Case-insensitive literal matches (as ``find_all``) nearest ``origin``: a word found
     125,000 times in a 10 MB text keeps 10,000 of them, the ones around where the reader is,
     not the first 10,000 of the text. Half from ``origin`` on and half before it, or more of
@@ -60,6 +60,7 @@ def find_around(text: str, needle: str, origin: int, limit: int = MAX_MATCHES) -
     text before it is searched in windows growing backwards from it."""
     if not needle:
         return Matches([], True)
+    limit = MAX_MATCHES if limit is None else limit
     pattern = re.compile(re.escape(needle), re.IGNORECASE)
     after: list[tuple[int, int]] = []
     for match in pattern.finditer(text, origin):
