@@ -104,7 +104,8 @@ class SearchResults:
 
 def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> SearchResults:
     """Documents matching every word of ``user_text``: best first (bm25), or in
-    document order when more than RANK_LIMIT documents match (see ``is_ranked``)."""
+    document order when more than RANK_LIMIT documents match: ranking costs time in proportion to
+    the matches (180 ms for a word in all of 100k documents) and says little for a word that common."""
     query = fts_query(user_text)
     if not query:
         return SearchResults([], True)
@@ -119,13 +120,6 @@ def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> Sea
     ).fetchall()
     return SearchResults([SearchHit(doc_id, path, title, snippet or "") for doc_id, path, title, snippet in rows], ranked,
                          matched)
-
-
-def is_ranked(corpus: "CorpusBase", user_text: str) -> bool:
-    """Whether results come best-first. Ranking costs time in proportion to the
-    matches (180 ms for a word in all of 100k documents) and says little for a
-    word that common, so beyond RANK_LIMIT matches results keep document order."""
-    return count_matches(corpus, user_text) <= RANK_LIMIT
 
 
 def count_matches(corpus: "CorpusBase", user_text: str) -> int:
