@@ -263,8 +263,18 @@ def test_a_large_first_scan_builds_the_index_at_the_end_and_a_killed_one_is_repa
     monkeypatch.setattr(scanner, "drop_passage_indexes", watching_drop)
     footer = "Subscribe to our newsletter for more stories\n"
     folder = make_corpus({f"{name}.txt": f"Story {name} begins here with words.\n\n{footer}" for name in "abcd"})
+    caches: list[int] = []  # the scan's page cache before and after the index is built
+    real_build = scanner.build_passage_indexes
+
+    def watching_build(db):  # type: ignore[no-untyped-def]
+        caches.append(db.execute("PRAGMA cache_size").fetchone()[0])
+        real_build(db)
+        caches.append(db.execute("PRAGMA cache_size").fetchone()[0])
+
+    monkeypatch.setattr(scanner, "build_passage_indexes", watching_build)
     corpus = open_corpus(folder)
     corpus.scan()
+    assert caches == [scanner.SCAN_CACHE_KIB] * 2  # the build's smaller sort cache is given back to the scan
     assert dropped == [set()]  # while the scan wrote, the passages had no indexes to keep up ...
     assert _index_names(corpus) == set(PASSAGE_INDEXES)  # ... and have them after
     assert [r.documents for r in corpus.repeats(min_docs=3)] == [4]
