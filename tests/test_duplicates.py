@@ -213,12 +213,15 @@ def test_mark_duplicate_is_one_undo_step_and_joins_a_cluster(scanned):
         corpus.mark_duplicate(a, 999)
 
 
-def test_the_kept_document_is_marked_kept_else_reviewed_else_longest():
-    def member(i: int, status: str = "new", chars: int = 100, of: int | None = None) -> Member:
-        return Member(i, f"{i}.txt", status, chars, of)
+def test_the_kept_document_is_marked_kept_else_reviewed_else_annotated_else_longest():
+    def member(i: int, status: str = "new", chars: int = 100, of: int | None = None,
+               annotated: bool = False) -> Member:
+        return Member(i, f"{i}.txt", status, chars, of, annotated)
 
     assert keeper([member(1), member(2, chars=200)]).id == 2
     assert keeper([member(1, "reviewed"), member(2, chars=200)]).id == 1
+    assert keeper([member(1, annotated=True), member(2, chars=200)]).id == 1
+    assert keeper([member(1, annotated=True), member(2, "reviewed", chars=50)]).id == 2
     assert keeper([member(1, chars=50), member(2, chars=200, of=1)]).id == 1
     assert keeper([member(1), member(2)]).id == 1  # a tie: the first path
 
@@ -248,6 +251,22 @@ def test_export_dedup_keeps_one_per_cluster_and_exports_the_mark(scanned, tmp_pa
     export(corpus, "jsonl", tmp_path / "all.jsonl")
     records = {r["path"]: r for r in map(json.loads, open(tmp_path / "all.jsonl"))}
     assert records["a.txt"]["duplicate_of"] == "c.txt" and records["b.txt"]["duplicate_of"] is None
+
+
+def test_export_dedup_keeps_the_copy_holding_the_analysts_work_over_a_longer_one(scanned, tmp_path):
+    # The longer copy would be kept, and the annotation on the shorter one left out of the export.
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "c.txt": page(ARTICLE + " More words here.", 3)})
+    a = corpus.document_by_path("a.txt").id
+
+    def kept() -> list[str]:
+        export(corpus, "jsonl", tmp_path / "d.jsonl", dedup=True, force=True)
+        return [json.loads(line)["path"] for line in open(tmp_path / "d.jsonl")]
+
+    assert kept() == ["c.txt"]
+    start = corpus.text(a).index("harbour")
+    corpus.add_annotation(a, start, start + len("harbour"), "place")
+    assert kept() == ["a.txt"]
+    assert [cluster.keep.path for cluster in corpus.duplicate_clusters()] == ["a.txt"]
 
 
 def test_diff_rows_flag_the_words_that_differ_and_fold_equal_runs():
@@ -356,7 +375,8 @@ def test_an_interrupted_refresh_of_everything_is_finished_by_the_next_scan(scann
 def test_dedup_with_a_filter_keeps_one_of_the_selected_members(scanned, tmp_path):
     corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(ARTICLE + " And more.", 2)})
     a = corpus.document_by_path("a.txt").id
-    corpus.add_tag(a, "iraq")  # b is kept in the cluster (longer), but only a is selected
+    corpus.add_tag(a, "iraq")  # b is kept in the cluster (both tagged, b longer), but only a is selected
+    corpus.add_tag(corpus.document_by_path("b.txt").id, "syria")
     summary = export(corpus, "jsonl", tmp_path / "t.jsonl", tags=["iraq"], dedup=True)
     assert summary.documents == 1 and summary.duplicates_left_out == 0
     summary = export(corpus, "jsonl", tmp_path / "all.jsonl", dedup=True, jobs=2)

@@ -343,3 +343,16 @@ def test_parquet_has_the_jsonl_columns(corpus, tmp_path):
     for row, record in zip(rows, native, strict=True):
         assert json.loads(row.pop("meta")) == record.pop("meta")
         assert row == record
+
+
+def test_markdown_of_a_crlf_document_ends_every_line_with_crlf(corpus, tmp_path):
+    # A Windows file's export must not mix LF front matter with a CRLF body.
+    out = tmp_path / "md"
+    export(corpus, "markdown", out)
+    data = (out / "sub/deeper/extra.md").read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 8 and data.endswith(b"Body two.\r\n")
+    assert data.startswith(b"---\r\npath: sub/deeper/extra.md\r\n")
+    extra = frontmatter.loads(data.decode("utf-8"))
+    assert extra.content == "Body one.\n\nBody two." and extra["front_matter"] == {"source": "web", "title": "Extra piece"}
+    lf = (out / "formula.md").read_bytes()  # a document of LF lines keeps them
+    assert b"\r\n" not in lf and lf.startswith(b"---\npath: formula.txt\n")

@@ -6,8 +6,9 @@ which count whatever the figures say. Missing and unreadable documents are in no
 
 The document a cluster keeps (``export --dedup``): the one the analyst marked kept (a
 document others are marked duplicates of, not itself marked a duplicate), else a
-reviewed one, else the longest body, else the first path. Never one marked a
-duplicate when another is left.
+reviewed one, else one holding the analyst's work (an annotation span that is not stale,
+a tag or a note: an export must not drop it for a longer copy nobody read), else the
+longest body, else the first path. Never one marked a duplicate when another is left.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Member:
     status: str
     body_chars: int
     duplicate_of: int | None
+    annotated: bool = False  # an annotation span that is not stale, a tag or a note
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def keeper(members: list[Member]) -> Member:
     candidates = [m for m in members if m.duplicate_of is None] or members
     # -position: an earlier path wins a tie
     return max(enumerate(candidates),
-               key=lambda item: (item[1].id in marked, item[1].status == "reviewed", item[1].body_chars, -item[0]))[1]
+               key=lambda item: (item[1].id in marked, item[1].status == "reviewed", item[1].annotated,
+                                 item[1].body_chars, -item[0]))[1]
 
 
 def left_out(cluster_list: list[Cluster], selected: set[int]) -> list[int]:
@@ -123,10 +126,12 @@ def _members(db: Any, ids: Iterable[int]) -> dict[int, Member]:
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
         for row in db.execute(
-            f"SELECT id, path, status, char_count - body_start, duplicate_of FROM documents "
-            f"WHERE id IN ({', '.join('?' for _ in part)})", part,
+            f"SELECT d.id, d.path, d.status, d.char_count - d.body_start, d.duplicate_of, "
+            f"d.note != '' OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id) "
+            f"OR EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation' "
+            f"AND s.anchor != 'stale') FROM documents d WHERE d.id IN ({', '.join('?' for _ in part)})", part,
         ):
-            found[row[0]] = Member(*row)
+            found[row[0]] = Member(*row[:5], bool(row[5]))
     return found
 
 

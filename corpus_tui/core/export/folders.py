@@ -9,7 +9,8 @@ new suffix (``a.txt.md``, ``a.md.md``).
   ``sha256``, ``title``, ``status``, ``tags``, ``note``, ``front_matter`` (the
   original document's), ``annotations`` (``start``, ``end``, ``label``,
   ``note``, ``text``; offsets index the original text, as everywhere in
-  corpus-tui); the body is the clean text.
+  corpus-tui); the body is the clean text, without its trailing whitespace. The front matter
+  and the last line break are CRLF when most of the body's line breaks are.
 - ``text``: the clean text alone, byte for byte (UTF-8, line ends as in the
   original) - the cleaned corpus.
 
@@ -89,4 +90,16 @@ class MarkdownWriter(TextFolderWriter):
                 for s in record.spans
             ],
         )
-        return (frontmatter.dumps(post, sort_keys=False) + "\n").encode("utf-8")
+        rendered = frontmatter.dumps(post, sort_keys=False) + "\n"
+        if _mostly_crlf(record.clean_body):  # the front matter and the last line end as the body's lines do
+            head_end = rendered.index("\n---\n") + len("\n---\n")  # the YAML holds no line "---" of its own
+            content = rendered[head_end + 1 : -1]  # after the blank line, before the last line break
+            rendered = rendered[:head_end].replace("\n", "\r\n") + (f"\r\n{content}\r\n" if content else "")
+        return rendered.encode("utf-8")
+
+
+def _mostly_crlf(body: bytes) -> bool:
+    """Whether most of the body's line breaks are CRLF (a Windows file): a file with mixed
+    line ends gets the more common one."""
+    crlf = body.count(b"\r\n")
+    return crlf > 0 and crlf * 2 > body.count(b"\n")
