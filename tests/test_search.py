@@ -56,6 +56,25 @@ def test_find_all_is_case_insensitive_with_exact_offsets():
     assert find_all(text, "") == []
 
 
+def test_find_around_holds_every_match_when_they_fit_whatever_side_they_are_on():
+    # 3,000 matches before the origin and 6,000 after, under a limit of 10,000: all of them,
+    # and complete (it once kept 8,000 and said complete, so n and N could never reach the rest).
+    text = "tempor " * 9_000
+    found = find_around(text, "tempor", 7 * 3_000, limit=10_000)
+    assert found.spans == find_all(text, "tempor", limit=20_000) and found.complete
+
+
+@pytest.mark.parametrize("needle, text", [("aa", "aaaaaaa"), ("..", "a.....b" * 50), ("abab", "ababababab x abab"),
+                                          ("Aa", "aAaAaA " * 100)])
+def test_find_around_a_needle_that_overlaps_itself_finds_what_find_all_finds_from_any_origin(needle, text):
+    every = find_all(text, needle)
+    for origin in range(len(text) + 1):
+        found = find_around(text, needle, origin, limit=len(every) + 1)
+        assert found.spans == every and found.complete
+    limited = find_around(text, needle, len(text) // 2, limit=4)
+    assert len(limited.spans) == min(4, len(every)) and set(limited.spans) <= set(every)
+
+
 def test_find_around_keeps_the_matches_nearest_the_origin():
     text = "tempor " * 30_000
     every = [(7 * k, 7 * k + 6) for k in range(30_000)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,8 @@ def find_around(text: str, needle: str, origin: int, limit: int | None = None) -
         return Matches([], True)
     limit = MAX_MATCHES if limit is None else limit
     pattern = re.compile(re.escape(needle), re.IGNORECASE)
+    if _overlaps_itself(needle):
+        return _around_from_start(pattern, text, origin, limit)
     after: list[tuple[int, int]] = []
     for match in pattern.finditer(text, origin):
         if match.end() > match.start():
@@ -72,6 +75,35 @@ def find_around(text: str, needle: str, origin: int, limit: int | None = None) -
                                          len(needle))
     held = limit - len(before)
     return Matches([*before, *after[:held]], all_before and len(after) <= held)
+
+
+def _overlaps_itself(needle: str) -> bool:
+    """Whether two matches of ``needle`` can overlap ("aa" in "aaa"): its start is also its end.
+    Then which matches ``find_all`` finds depends on where the search began, so a search from
+    anywhere but the text's start could find other ones. Either case, for every case-insensitive
+    spelling."""
+    folded = [needle.lower(), needle.casefold(), needle.upper()]
+    return any(form[:size] == form[-size:] for form in folded for size in range(1, len(form)))
+
+
+def _around_from_start(pattern: re.Pattern[str], text: str, origin: int, limit: int) -> Matches:
+    """``find_around`` for a needle that overlaps itself: one search from the text's start, so
+    the matches are ``find_all``'s, whatever the origin (a rare needle: ``...``, ``aa``)."""
+    before: deque[tuple[int, int]] = deque(maxlen=limit + 1)
+    after: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):
+        if match.end() == match.start():
+            continue
+        if match.start() < origin:
+            before.append(match.span())
+        else:
+            after.append(match.span())
+            if len(after) > limit:
+                break
+    wanted = limit - min(len(after), limit - limit // 2)
+    kept = list(before)[max(0, len(before) - wanted):] if wanted else []
+    held = limit - len(kept)
+    return Matches([*kept, *after[:held]], len(before) <= wanted and len(after) <= held)
 
 
 def _matches_before(pattern: re.Pattern[str], text: str, origin: int, wanted: int,
@@ -92,7 +124,7 @@ def _matches_before(pattern: re.Pattern[str], text: str, origin: int, wanted: in
         end, window = start, window * 2
     matches = [span for chunk in reversed(chunks) for span in chunk]
     complete = end == 0 and found <= wanted
-    return (matches[len(matches) - wanted :] if wanted else []), complete
+    return (matches[max(0, len(matches) - wanted) :] if wanted else []), complete
 
 
 @dataclass(frozen=True)
