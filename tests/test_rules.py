@@ -266,3 +266,21 @@ def test_removing_a_rule_leaves_another_rules_ranges_as_they_were(overlapping):
     corpus.remove_rule(line_rule)
     after = {(s.id, s.start, s.end, s.annotator) for d in corpus.documents() for s in corpus.spans(d.id, "boilerplate")}
     assert after == before
+
+
+def test_a_range_merging_marks_kept_from_a_removed_rule_is_the_analysts(overlapping):
+    """The line rule removed with its marks kept, then the block rule marks the blocks holding
+    them: the merged blocks are the analyst's (as a hand mark's would be), so removing the block
+    rule with its marks never takes away the line marks kept on purpose (it once deleted them)."""
+    corpus, _, line, block = overlapping
+    line_rule = corpus.mark_everywhere(line.id).rule_id
+    corpus.remove_rule(line_rule, remove_marks=False)
+    block_rule = corpus.mark_everywhere(block.id).rule_id
+    start = len(STORY.format("a"))
+    merged = [(f"{n}.txt", start, start + len(SHARE.strip()), None) for n in "abc"]
+    assert marked_ranges(corpus) == merged + [("d.txt", start, start + len("Share this:"), line_rule)]
+    assert corpus.remove_rule(block_rule) == 0
+    kept = marked_ranges(corpus)
+    assert kept == merged + [("d.txt", start, start + len("Share this:"), line_rule)]
+    for path, first, last, _ in kept:  # the kept line is still marked in every document
+        assert first <= start and start + len("Share this:") <= last

@@ -100,12 +100,13 @@ def plan_marks(db: Any, copies: Sequence[Copy], annotator: str,
     for copy in copies:
         by_doc.setdefault(copy[0], []).append(copy)
     existing = _live_boilerplate(db, list(by_doc))
+    active = frozenset(row[0] for row in db.execute("SELECT id FROM rules WHERE removed_at IS NULL"))
     plan = MarkPlan([], [])
     removed: list[int] = []
     stamp = now()
     total = len(by_doc)
     for done, (doc_id, doc_copies) in enumerate(sorted(by_doc.items()), 1):
-        _plan_document(plan, removed, doc_id, doc_copies, existing.get(doc_id, []), annotator, stamp)
+        _plan_document(plan, removed, doc_id, doc_copies, existing.get(doc_id, []), annotator, stamp, active)
         if progress and (done % _CHUNK == 0 or done == total):
             progress(done, total)
     plan.removed = _span_rows(db, removed)
@@ -114,7 +115,7 @@ def plan_marks(db: Any, copies: Sequence[Copy], annotator: str,
 
 
 def _plan_document(plan: MarkPlan, removed: list[int], doc_id: int, copies: list[Copy], live: list[LiveRange],
-                   annotator: str, stamp: str) -> None:
+                   annotator: str, stamp: str, active: frozenset[int]) -> None:
     # Sweep the document's live ranges and its copies by start; a group is a run of
     # ranges that overlap or touch, which becomes one range (mark_boilerplate's union).
     items: list[tuple[int, int, LiveRange | None, Copy | None]] = sorted(
@@ -126,23 +127,24 @@ def _plan_document(plan: MarkPlan, removed: list[int], doc_id: int, copies: list
     group_end = -1
     for item in items:
         if group and item[0] > group_end:
-            _plan_group(plan, removed, doc_id, group, annotator, stamp)
+            _plan_group(plan, removed, doc_id, group, annotator, stamp, active)
             group = []
         group_end = max(group_end, item[1]) if group else item[1]
         group.append(item)
     if group:
-        _plan_group(plan, removed, doc_id, group, annotator, stamp)
+        _plan_group(plan, removed, doc_id, group, annotator, stamp, active)
 
 
 def _plan_group(plan: MarkPlan, removed: list[int], doc_id: int,
-                group: list[tuple[int, int, LiveRange | None, Copy | None]], annotator: str, stamp: str) -> None:
+                group: list[tuple[int, int, LiveRange | None, Copy | None]], annotator: str, stamp: str,
+                active: frozenset[int]) -> None:
     marked = [row for _, _, row, _ in group if row is not None]
     copies = [copy for _, _, _, copy in group if copy is not None]
     start, end = min(item[0] for item in group), max(item[1] for item in group)
     if not copies or (len(marked) == 1 and (marked[0][0], marked[0][1]) == (start, end)):
         return  # no copy here, or the copies are inside one marked range already
     reason = next((c[4] for c in copies if c[4]), None) or next((r[3] for r in marked if r[3]), None)
-    rule_id = _owner(start, end, marked, copies)
+    rule_id = _owner(start, end, marked, copies, active)
     removed.extend(row[2] for row in marked)
     plan.added.append({
         "id": None, "document_id": doc_id, "kind": "boilerplate", "start": start, "end": end,
@@ -151,14 +153,15 @@ def _plan_group(plan: MarkPlan, removed: list[int], doc_id: int,
     })
 
 
-def _owner(start: int, end: int, marked: list[LiveRange], copies: list[Copy]) -> int | None:
+def _owner(start: int, end: int, marked: list[LiveRange], copies: list[Copy], active: frozenset[int]) -> int | None:
     """The rule a merged range is credited to (``spans.rule_id``), or None: a range with a hand
-    mark in it (or a copy marked without a rule) is the analyst's, so removing a rule never
-    takes it away. A range made only by rules is credited to the rule whose copy covers all of
-    it (a paragraph's rule over its line's), else to the first; ``remove_rule`` takes back only
-    what no other active rule marks (``rule_ranges``)."""
+    mark in it (or a copy marked without a rule, or marks a removed rule left, which the analyst
+    kept on purpose) is the analyst's, so removing a rule never takes it away. A range made only
+    by active rules is credited to the rule whose copy covers all of it (a paragraph's rule over
+    its line's), else to the first; ``remove_rule`` takes back only what no other active rule
+    marks (``rule_ranges``)."""
     owners = [row[4] for row in marked] + [copy[3] for copy in copies]
-    if None in owners:
+    if None in owners or any(row[4] not in active for row in marked):
         return None
     covering = next((copy[3] for copy in copies if copy[1] == start and copy[2] == end), None)
     return covering if covering is not None else owners[0]
