@@ -75,3 +75,26 @@ async def test_hostile_file_name_in_the_list(tmp_path):
         rows = [app.doclist.render_line(y).text for y in range(len(app.doclist.rows))]
         assert any("␛[31mevil.txt" in row for row in rows)
         assert not any("\x1b" in row for row in rows)
+
+
+async def test_a_wide_character_title_leaves_the_tags_and_share_on_the_row():
+    """A CJK title cut by characters took twice its room and pushed the tag and the share off."""
+    from textual.app import App, ComposeResult
+
+    from corpus_tui.core.listing import DocRow
+    from corpus_tui.tui.widgets.document_list import DocumentList
+
+    class ListOnly(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DocumentList()
+
+    app = ListOnly()
+    async with app.run_test(size=(60, 5)) as pilot:
+        listing = app.query_one(DocumentList)
+        listing.set_rows([DocRow(1, "a.txt", "新闻" * 30, "in_progress", "ok", 10, ("urgent",), 0.42),
+                          DocRow(2, "b.txt", "News " * 30, "in_progress", "ok", 10, ("urgent",), 0.42)])
+        await pilot.pause()
+        for y in range(2):
+            strip = listing.render_line(y)
+            assert "#urgent" in strip.text and strip.text.rstrip().endswith("42%")
+            assert strip.cell_length == listing.scrollable_content_region.width

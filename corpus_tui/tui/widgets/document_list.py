@@ -6,7 +6,7 @@ records, not 100,000 widgets.
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -163,10 +163,12 @@ class DocumentList(ScrollView, can_focus=True):
         title = one_line(row.title or row.path, 300)
         title_room = min(cell_len(title), max(TITLE_MIN, (width - 2) // 2))  # cells: CJK takes two each
         chips = self._chips(row.tags, width - 2 - cell_len(share) - title_room)
-        room = max(4, width - 2 - len(share) - sum(chip.cell_length for chip in chips))
+        room = max(4, width - 2 - cell_len(share) - sum(chip.cell_length for chip in chips))
         segments = [
             Segment(marker + " ", DIM if row.status == "reviewed" else None),
-            Segment(title[:room].ljust(room), CURRENT_STYLE if row.id == self.current_id else None),
+            # Cut by cells, not characters: a CJK title cut at ``room`` characters took twice its
+            # room and pushed the tags and the share off the row.
+            Segment(set_cell_size(title, room), CURRENT_STYLE if row.id == self.current_id else None),
             *chips,
             Segment(share, DIM),
         ]
