@@ -249,3 +249,30 @@ def test_keys_typed_in_one_burst_after_slash_go_into_the_find_box(tmp_path, tmux
     with sqlite3.connect(folder / "annotations.db") as db:
         assert db.execute("SELECT status FROM documents ORDER BY path LIMIT 1").fetchone() == ("reviewed",)
         assert [row[0] for row in db.execute("SELECT action FROM events WHERE action != 'scan'")] == ["status.set"]
+
+
+def test_a_note_being_typed_survives_the_terminal_going_away(tmp_path, tmux_app):
+    """The tmux session killed from outside (what an ssh link that drops does: SIGHUP) while a
+    note is being typed: the draft is in the database, the session closed cleanly."""
+    folder = tmp_path / "seeds"
+    copy_seeds(folder)
+    app = tmux_app(folder)
+    app.wait_for("Video: Iraqi Forces Purging")
+    app.keys("m")
+    app.wait_for("keeps the note")
+    app.type("DRAFT typed before the link dropped")
+    app.wait_for("DRAFT typed before")
+    subprocess.run([*app.tmux, "kill-session", "-t", app.name], check=True)
+    db_path = folder / "annotations.db"
+    deadline = time.monotonic() + 15
+    note = None
+    while time.monotonic() < deadline:
+        db = sqlite3.connect(db_path)
+        note = db.execute("SELECT note FROM documents WHERE path LIKE '000_%'").fetchone()[0]
+        sessions = db.execute("SELECT COUNT(*) FROM corpus_state WHERE key LIKE 'session:%'").fetchone()[0]
+        db.close()
+        if note and not sessions:
+            break
+        time.sleep(0.2)
+    assert note == "DRAFT typed before the link dropped"
+    assert sessions == 0

@@ -599,6 +599,61 @@ async def test_ctrl_q_stays_when_the_draft_cannot_be_kept(tmp_path, monkeypatch)
     assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": ""}]
 
 
+async def test_ctrl_q_with_the_annotate_box_open_keeps_the_annotation(tmp_path):
+    """ctrl+q used to drop the label and note typed in the Annotate box without asking."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await move_to(pilot, app, "On Thursday")
+        await pilot.press("a", *"claim", "tab", *"a careful note", "ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+    assert db_rows(folder, "SELECT label, note FROM spans WHERE kind = 'annotation'") == [
+        {"label": "claim", "note": "a careful note"}]
+
+
+async def test_ctrl_q_with_a_note_but_no_label_in_the_annotate_box_stays_and_says_why(tmp_path):
+    from corpus_tui.tui.screens.annotate import AnnotateDialog
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await move_to(pilot, app, "On Thursday")
+        await pilot.press("a", "tab", *"a note", "ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, AnnotateDialog)
+        assert "a label is required" in str(app.screen.query_one("#error").render())
+        await pilot.press(*"label", "ctrl+q")  # typed into the label box, which has the focus now
+        await pilot.pause()
+        assert not app.is_running
+    assert db_rows(folder, "SELECT label, note FROM spans WHERE kind = 'annotation'") == [
+        {"label": "label", "note": "a note"}]
+
+
+async def test_a_hang_up_keeps_the_note_being_typed_and_closes_the_session(tmp_path):
+    """An ssh link that drops (SIGHUP) used to kill the app with the draft unsaved."""
+    import os
+    import signal
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("m", *"typed before the link dropped")
+        os.kill(os.getpid(), signal.SIGHUP)
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if not app.is_running:
+                break
+        assert not app.is_running
+    assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [
+        {"note": "typed before the link dropped"}]
+    assert db_rows(folder, "SELECT key FROM corpus_state WHERE key LIKE 'session:%'") == []
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL or not callable(signal.getsignal(signal.SIGHUP))
+
+
 async def test_tag_picker_empties_its_filter_after_enter_on_a_new_tag_as_on_an_existing_one(tmp_path):
     """Creating a tag emptied the box and toggling one left the typed text in it; now both empty
     it for the next tag, and the whole list shows with the tag just toggled highlighted."""

@@ -8,7 +8,9 @@ workers, each with its own SQLite connection.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +45,7 @@ from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
 from .screens.export import ExportScreen
 from .screens.help import HelpRows, HelpScreen
+from .screens.annotate import AnnotateDialog
 from .screens.note import NoteDialog
 from .screens.repeats import Copy, RepeatsScreen
 from .suggesting import SuggestingMixin
@@ -65,6 +68,8 @@ NARROW_WIDTH = 110  # below this the inspector folds away
 TINY_WIDTH = 70  # below this the list folds away too
 LIST_RELOAD_SECONDS = 1.0  # while a first scan fills the list
 FIRST_PAGE_ROWS = 200  # list rows loaded before the first paint
+# The terminal hung up (ssh, tmux) or the app was told to stop: drafts are kept, the app closes.
+HANG_UP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
 
 
 def settle_memory() -> None:
@@ -114,6 +119,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._scan_process: ScanProcess | None = None
         self._session: str | None = None
         self._unclean_check: CheckReport | None = None
+        self._hang_up_caught = False
         self._banner_changes: ScanSummary | None = None  # what the open document's refresh found
 
     # -- layout -----------------------------------------------------------------
@@ -142,6 +148,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        self._catch_hang_up()
         self._begin_session()
         self._fit_panels(self.size.width)
         # The first screenful now; all rows from a worker a moment later (100k take ~0.5 s).
@@ -733,15 +740,49 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                                     lambda action=binding.action: self.run_action(action, reader))  # type: ignore[union-attr]
 
     async def action_quit(self) -> None:
-        # ctrl+q works from any screen: a note being written is kept, as esc keeps it. If it
-        # cannot be committed, the app stays open with the error on screen and the text in place.
-        for screen in self.screen_stack:
-            if isinstance(screen, NoteDialog) and not screen.keep_draft():
-                return
+        # ctrl+q works from any screen: a note or an annotation being written is kept, as esc
+        # keeps a note and enter an annotation. If it cannot be committed, the app stays open with
+        # the error on screen and the text in place.
+        if not self._keep_drafts():
+            return
+        self._close()
+
+    def _keep_drafts(self) -> bool:
+        return all(screen.keep_draft() for screen in self.screen_stack
+                   if isinstance(screen, (NoteDialog, AnnotateDialog)))
+
+    def _close(self) -> None:
         self.remember_position()
         self.end_session()
         self.stop_scan()
         self.exit()
+
+    def _hang_up(self) -> None:
+        """The terminal went away (an ssh link dropped, the tmux window was killed: SIGHUP) or the
+        app was told to stop (SIGTERM): what was being typed is kept, as ``ctrl+q`` keeps it, and
+        the app closes cleanly. No one is left to answer a question, so a draft that cannot be
+        kept (a note for an annotation without its label) is not, and the app closes anyway."""
+        self._keep_drafts()
+        self._close()
+
+    def _catch_hang_up(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            for hang_up in HANG_UP_SIGNALS:
+                loop.add_signal_handler(hang_up, self._hang_up)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
+            return
+        self._hang_up_caught = True
+
+    def on_unmount(self) -> None:
+        self._release_hang_up()  # the handlers would outlive the app in the process (tests run many)
+
+    def _release_hang_up(self) -> None:
+        if self._hang_up_caught:
+            loop = asyncio.get_running_loop()
+            for hang_up in HANG_UP_SIGNALS:
+                loop.remove_signal_handler(hang_up)
+            self._hang_up_caught = False
 
     def stop_scan(self) -> None:
         """Stop a scan in flight: its open batch rolls back; the next scan resumes."""

@@ -245,14 +245,18 @@ class EditingMixin:
         labels = self.corpus.labels()
         quote = self.reader.text[target[0] : target[1]]
 
+        def write(answer: AnnotationInput) -> bool:
+            return self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label,
+                                                                  answer.note),
+                               f"Annotated as {one_line(answer.label, 40)}")
+
         def save(answer: AnnotationInput | None) -> None:
             if answer is None:
                 return
-            self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label, answer.note),
-                        f"Annotated as {one_line(answer.label, 40)}")
+            write(answer)
             self.reader.action_clear_selection()
 
-        self.push_screen(AnnotateDialog(quote, labels), save)
+        self.push_screen(AnnotateDialog(quote, labels, save=write), save)
 
     def action_remove_span(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None:

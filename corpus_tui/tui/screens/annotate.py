@@ -1,7 +1,9 @@
-"""Annotate dialog: a label (existing ones suggested) and an optional note."""
+"""Annotate dialog: a label (existing ones suggested) and an optional note. Quitting the app with
+it open (``keep_draft``) saves what was typed, as enter would: typed work is never dropped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
@@ -35,12 +37,14 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
     AnnotateDialog .error { color: $error; }
     """
 
-    def __init__(self, quote: str, labels: list[str], label: str = "", note: str = "") -> None:
+    def __init__(self, quote: str, labels: list[str], label: str = "", note: str = "",
+                 save: Callable[[AnnotationInput], bool] | None = None) -> None:
         super().__init__()
         self.quote = quote
         self.labels = labels
         self.initial_label = label
         self.initial_note = note
+        self.save = save  # writes the annotation at once; True once committed
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -72,3 +76,20 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def keep_draft(self) -> bool:
+        """Save what was typed (the app is quitting); False if it cannot be: a note without a
+        label (said on the dialog, which stays open with the text), or a write that failed."""
+        label = self.query_one("#label", Input).value.strip()
+        note = self.query_one("#note", Input).value.strip()
+        if not label and not note:
+            return True  # nothing typed
+        if not label:
+            self.query_one("#error", Static).update(
+                Content("a label is required to keep this annotation (esc discards it)"))
+            self.query_one("#label", Input).focus()
+            return False
+        if self.save is None or self.save(AnnotationInput(label, note)):
+            self.save = None  # saved: quitting twice does not annotate twice
+            return True
+        return False
