@@ -369,6 +369,53 @@ def test_a_line_titling_two_documents_is_not_a_site_line(scanned):
     assert {d.title for d in corpus.documents()} == {"Menu"}
 
 
+def test_a_corpus_titled_before_site_lines_gets_them_at_its_next_scan_with_nothing_changed(scanned):
+    """Titles stored by the rule before site lines ("Menu" on every page of a site) and no file
+    changed since: the rule's version changed, so the next scan retitles them past the site lines."""
+    corpus, _ = scanned({f"site/{n}.txt": site_page(n) for n in range(4)})
+    with corpus.write():  # as the earlier rule left it
+        corpus.db.execute("UPDATE documents SET title = 'Menu'")
+        corpus.db.execute("DELETE FROM corpus_state WHERE key = 'site_lines'")
+        corpus.db.execute("UPDATE corpus_state SET value = '2' WHERE key = ?", [TITLE_RULE_KEY])
+    summary = corpus.scan()
+    assert summary.changed == 0 and summary.added == 0
+    assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(4)]
+
+
+def test_a_document_refreshed_alone_finds_a_site_line_it_now_shares(scanned):
+    """Opening a document whose file changed rescans it alone: a title it now shares with two
+    documents of its source becomes a site line there, and all three are retitled."""
+    files = {f"site/{n}.txt": site_page(n) for n in range(2)}
+    files["site/2.txt"] = "A headline of its own\n\nThe council met on Monday.\n"
+    corpus, folder = scanned(files)
+    assert {d.title for d in corpus.documents()} == {"Menu", "A headline of its own"}
+    changed = folder / "site" / "2.txt"
+    changed.write_text(site_page(2))
+    os.utime(changed, ns=(1, 1))
+    document = corpus.document_by_path("site/2.txt")
+    assert corpus.refresh_document(document.id) is not None
+    assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(3)]
+
+
+def test_a_partial_scan_reads_the_rows_of_its_files_only(scanned, monkeypatch):
+    from corpus_tui.core import scanner
+
+    corpus, folder = scanned({f"d{n}.txt": f"Document {n}\n\nIts text.\n" for n in range(30)})
+    read: list[str] = []
+    rows = scanner._Scan._known_rows
+
+    def counting(self, where, params):  # type: ignore[no-untyped-def]
+        for row in rows(self, where, params):
+            read.append(row["path"])
+            yield row
+
+    monkeypatch.setattr(scanner._Scan, "_known_rows", counting)
+    (folder / "d7.txt").write_text("Document seven\n\nNew text.\n")
+    os.utime(folder / "d7.txt", ns=(1, 1))
+    corpus.refresh_document(corpus.document_by_path("d7.txt").id)
+    assert read == ["d7.txt"] and corpus.document_by_path("d7.txt").title == "Document seven"
+
+
 def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across_batches(tmp_path):
     """A scan reads a site's pages together: its reader titles them past their menus at once,
     so the step at the end of a scan has nothing left to retitle."""

@@ -58,6 +58,7 @@ from .titles import (
     record_title_rule,
     refresh_titles,
     site_lines,
+    sources_sharing_titles,
     titles_follow_rule,
 )
 from .wording import plural
@@ -185,9 +186,12 @@ class _Scan:
         self.found = found
         self.summary = ScanSummary()
         self.data_version = self._data_version()
-        self.known = {row["path"]: row for row in self._known_rows("", [])}
-        self.others_wrote = False  # another process committed since `known` was read
         found_paths = {f.path for f in found}
+        # A partial scan (a document opened in the app whose file changed) reads the rows of its
+        # files only: all 100,000 rows took most of a second on the app's thread.
+        self.known = {row["path"]: row for row in (self._rows_of(sorted(found_paths)) if partial
+                                                    else self._known_rows("", []))}
+        self.others_wrote = False  # another process committed since `known` was read
         # Whole-folder scans only: a partial scan cannot tell what vanished.
         self.vanished = {} if partial else {
             path: row for path, row in self.known.items() if path not in found_paths and row["state"] != "missing"
@@ -196,6 +200,7 @@ class _Scan:
         self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
         self.site_lines = SiteLineCounter(site_lines(self.db))  # lines titling 3 documents of a source
         self.indexed: list[int] = []  # documents whose passages the current batch stored: rules apply to them
+        self.read_ids: list[int] = []  # documents of a partial scan that were added or updated (titles may change)
         self.index_changed = False  # passages, sources or states changed: the repeats need recounting
         self.signatures_pending = False  # a text or a state changed in the current batch (``duplicates.refresh``)
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -264,12 +269,16 @@ class _Scan:
             if not self.partial:
                 counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
                 self.corpus.log_event("scan", None, counts)
-        if not self.partial:
-            self._follow_title_rule()
-        if self.summary.added or self.summary.changed:
+        retitled_all = self._follow_title_rule() if not self.partial else False
+        if retitled_all or ((self.summary.added or self.summary.changed) and not self.partial):
             # A menu on every page of a site is not their title: the lines found while reading,
             # and the documents read before they were found.
             follow_site_lines(self.corpus, found=self.site_lines.found)
+        elif self.partial and self.read_ids:
+            # The documents read only: a title they now share with enough of their source's.
+            sources = sources_sharing_titles(self.db, self.read_ids)
+            if sources:
+                follow_site_lines(self.corpus, sources=sources)
         self._follow_passage_index()
         return self.summary
 
@@ -291,16 +300,17 @@ class _Scan:
             with self.corpus.write():
                 rebuild_repeats(self.db)
 
-    def _follow_title_rule(self) -> None:
-        """Titles stored by a version with another title rule are recomputed, once."""
+    def _follow_title_rule(self) -> bool:
+        """Titles stored by a version with another title rule are recomputed, once (True then)."""
         if titles_follow_rule(self.db):
-            return
+            return False
         ids = all_document_ids(self.db) if self.known else []  # a first scan titled them all by this rule
         for start in range(0, len(ids), BATCH_SIZE):
             with self.corpus.write():
                 refresh_titles(self.db, ids[start : start + BATCH_SIZE])
         with self.corpus.write():
             record_title_rule(self.db)
+        return True
 
     def _data_version(self) -> int:
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
@@ -318,12 +328,14 @@ class _Scan:
             self.others_wrote = self._data_version() != self.data_version
             if not self.others_wrote:
                 return
-        paths = [found.path for found in batch]
+        for row in self._rows_of([found.path for found in batch]):
+            self.known[row["path"]] = row
+            self.vanished.pop(row["path"], None)
+
+    def _rows_of(self, paths: list[str]) -> Iterator[dict[str, Any]]:
         for start in range(0, len(paths), 500):
             chunk = paths[start : start + 500]
-            for row in self._known_rows(f"WHERE path IN ({', '.join('?' for _ in chunk)})", chunk):
-                self.known[row["path"]] = row
-                self.vanished.pop(row["path"], None)
+            yield from self._known_rows(f"WHERE path IN ({', '.join('?' for _ in chunk)})", chunk)
 
     def _unchanged(self, found: FoundFile) -> dict[str, Any] | None:
         """The known row when size and mtime say the file was not touched (no read needed)."""
@@ -395,6 +407,8 @@ class _Scan:
         cursor = self.db.execute(
             f"INSERT INTO documents ({columns}) VALUES ({', '.join('?' for _ in fields)})", list(fields.values())
         )
+        if self.partial:
+            self.read_ids.append(int(cursor.lastrowid or 0))
         if content.text is not None:
             self.db.execute(
                 "INSERT INTO document_texts (document_id, text) VALUES (?, ?)", [cursor.lastrowid, content.text]
@@ -422,6 +436,8 @@ class _Scan:
             return
         fields = _document_fields(found, content)
         fields["scanned_at"] = now()
+        if self.partial:
+            self.read_ids.append(doc_id)
         if not same_content and not renamed:
             fields["changed_at"] = fields["scanned_at"]
         assignments = ", ".join(f"{name} = ?" for name in fields)

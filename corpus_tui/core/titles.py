@@ -43,7 +43,7 @@ from . import ranges as range_ops
 from .ranges import Range
 
 TITLE_MAX_CHARS = 200
-TITLE_RULE = "2"  # bump when the rule changes: the next scan recomputes every stored title
+TITLE_RULE = "3"  # bump when the rule changes: the next scan recomputes every stored title (3: site lines)
 TITLE_RULE_KEY = "title_rule"
 FIRST_PIECE_CHARS = 2048  # of the body read to look for a title; grows fourfold while none is found
 _CHUNK_DOCUMENTS = 500
@@ -287,13 +287,16 @@ class SiteLineCounter:
             self.found.setdefault(source, set()).add(title)
 
 
-def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, AbstractSet[str]] | None = None) -> int:
+def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, AbstractSet[str]] | None = None,
+                      sources: AbstractSet[str] | None = None) -> int:
     """Find the lines that title ``SITE_LINE_DOCUMENTS`` or more documents of one source, keep
     them as site lines (with ``found``: those a scan's ``SiteLineCounter`` found), and retitle
-    every document a site line titles (each chunk one write transaction). Returns how many
-    documents were retitled."""
+    every document a site line titles (each chunk one write transaction); with ``sources``,
+    only among those sources' documents. Returns how many documents were retitled."""
     db = corpus.db
     retitled = 0
+    among = "" if sources is None else "AND source IN (SELECT value FROM json_each(?)) "
+    among_params = [] if sources is None else [json.dumps(sorted(sources))]
     for round_number in range(SITE_ROUNDS):
         with corpus.write():
             known = {source: set(lines) for source, lines in site_lines(db).items()}
@@ -301,8 +304,8 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
                 known.setdefault(source, set()).update(lines)
             shared = db.execute(
                 "SELECT source, title FROM documents WHERE state = 'ok' AND title IS NOT NULL "
-                "AND json_extract(meta, '$.title') IS NULL GROUP BY source, title HAVING COUNT(*) >= ?",
-                [SITE_LINE_DOCUMENTS],
+                f"AND json_extract(meta, '$.title') IS NULL {among}GROUP BY source, title HAVING COUNT(*) >= ?",
+                [*among_params, SITE_LINE_DOCUMENTS],
             ).fetchall()
             for source, title in shared:
                 known.setdefault(source, set()).add(title)
@@ -312,7 +315,8 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [SITE_LINES_KEY, json.dumps({s: sorted(lines) for s, lines in sorted(known.items())})],
                 )
-            pairs = [[source, line] for source, lines in known.items() for line in lines]
+            pairs = [[source, line] for source, lines in known.items() for line in lines
+                     if sources is None or source in sources]
             # A row-value IN builds one index of the pairs: a join on json_each compared every
             # document with every pair (3.5 s at 20,000 documents).
             ids = [row[0] for row in db.execute(
@@ -326,6 +330,27 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
             with corpus.write():
                 retitled += refresh_titles(db, ids[start : start + chunk])
     return retitled
+
+
+def sources_sharing_titles(db: Any, document_ids: Sequence[int]) -> set[str]:
+    """The sources of these documents whose title (read from the text) now titles
+    ``SITE_LINE_DOCUMENTS`` or more documents of the source: where ``follow_site_lines`` has work
+    after a partial scan. One count a document read (a partial scan reads a few)."""
+    found: set[str] = set()
+    for start in range(0, len(document_ids), 500):
+        part = list(document_ids[start : start + 500])
+        pairs = db.execute(
+            "SELECT DISTINCT source, title FROM documents WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND state = 'ok' AND title IS NOT NULL AND json_extract(meta, '$.title') IS NULL",
+            [json.dumps(part)],
+        ).fetchall()
+        for source, title in pairs:
+            if source not in found and db.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM documents WHERE source = ? AND title = ? AND state = 'ok' "
+                "AND json_extract(meta, '$.title') IS NULL LIMIT ?)", [source, title, SITE_LINE_DOCUMENTS],
+            ).fetchone()[0] >= SITE_LINE_DOCUMENTS:
+                found.add(source)
+    return found
 
 
 def titles_follow_rule(db: Any) -> bool:
