@@ -284,3 +284,17 @@ def test_a_range_merging_marks_kept_from_a_removed_rule_is_the_analysts(overlapp
     assert kept == merged + [("d.txt", start, start + len("Share this:"), line_rule)]
     for path, first, last, _ in kept:  # the kept line is still marked in every document
         assert first <= start and start + len("Share this:") <= last
+
+
+def test_undoing_the_marking_that_made_a_rule_stamps_its_removal_then_not_its_creation(marked, monkeypatch):
+    """``rules list --all`` said a rule undone a minute after it was made was removed when it was made."""
+    from corpus_tui.core import propagate
+
+    corpus, _, _, summary = marked
+    created = corpus.rule(summary.rule_id).created_at
+    monkeypatch.setattr(propagate, "now", lambda: "2030-01-01T00:00:00.000000+00:00")
+    corpus.undo()
+    rule = corpus.rule(summary.rule_id)
+    assert not rule.active and rule.removed_at == "2030-01-01T00:00:00.000000+00:00" != created
+    corpus.redo()
+    assert corpus.rule(summary.rule_id).active

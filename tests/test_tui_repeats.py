@@ -307,6 +307,29 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert corpus.rules() == []
 
 
+async def test_j_and_k_move_in_the_rules_screen_as_in_the_repeats_view(tmp_path):
+    """Only the arrows moved there: j then x asked to remove the rule the cursor was still on."""
+    from corpus_tui.tui.screens.rules import RulesScreen
+
+    folder = site(tmp_path)
+    (folder / "f.txt").write_text("Another story.\n\nShare this page with your friends today\n")
+    (folder / "g.txt").write_text("More words here.\n\nShare this page with your friends today\n")
+    (folder / "h.txt").write_text("Even more words.\n\nShare this page with your friends today\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        ids = [corpus.mark_everywhere(repeat.id).rule_id for repeat in corpus.repeats()]
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, RulesScreen)
+        await pilot.press("j", "x")
+        assert f"Remove rule {ids[1]}:" in str(app.screen.query_one("#rules-status").render())
+        await pilot.press("escape", "k", "x")
+        assert f"Remove rule {ids[0]}:" in str(app.screen.query_one("#rules-status").render())
+        await pilot.press("escape", "G", "x", "n")  # removed, its marks kept: the cursor stays on it
+        assert app.screen.query_one("#rules-list", OptionList).highlighted == 1
+
+
 async def test_M_offers_nothing_once_the_mark_is_undone_or_unmarked(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)

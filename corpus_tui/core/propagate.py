@@ -290,8 +290,10 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
     _insert_rows(db, inserted)
     # "rule": the rule one passage's marking made; "rules": those of several marked together.
     for rule in ([payload["rule"]] if payload.get("rule") else []) + payload.get("rules", []):
-        db.execute("UPDATE rules SET removed_at = ? WHERE id = ?",
-                   [rule["removed_at_after" if forward else "removed_at_before"], rule["id"]])
+        stamp = rule["removed_at_after" if forward else "removed_at_before"]
+        if not forward and rule.get("created"):  # undoing the marking that made it: removed now
+            stamp = now()
+        db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule["id"]])
     refresh_titles(db, [doc for doc in then if doc in now_sha])
 
 
@@ -335,7 +337,7 @@ class PropagateMixin(CorpusBase):
             write_plan(self.db, plan)
             extra: dict[str, Any] = {"repeat_id": repeat_id}
             if created:
-                extra["rule"] = {"id": rule_id, "removed_at_before": now(), "removed_at_after": None}
+                extra["rule"] = {"id": rule_id, "removed_at_before": now(), "removed_at_after": None, "created": True}
             if plan.added or created:  # nothing changed: no undo step
                 self.log_event(PROPAGATE_ACTION, None, plan_payload(self.db, plan, **extra))
         return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False)
@@ -356,7 +358,8 @@ class PropagateMixin(CorpusBase):
                 if rule_id is not None:
                     rule_ids.append(rule_id)
                 if new:
-                    created.append({"id": rule_id, "removed_at_before": now(), "removed_at_after": None})
+                    created.append({"id": rule_id, "removed_at_before": now(), "removed_at_after": None,
+                                    "created": True})
                 copies += [(doc, start, end, rule_id, reason)
                            for doc, start, end in self.repeat_copies(repeat_id)]  # type: ignore[attr-defined]
             plan = plan_marks(self.db, copies, self.annotator, progress)

@@ -26,6 +26,12 @@ class RulesScreen(ModalScreen[None]):
         Binding("u", "undo", "Undo"),
         Binding("y", "answer(True)", "Yes, its marks too", show=False),
         Binding("n", "answer(False)", "No, keep its marks", show=False),
+        # vim's moves, as in the repeats view: only the arrows moved here, so j then x removed
+        # the rule the cursor was still on.
+        Binding("j", "move(1)", "Down", show=False),
+        Binding("k", "move(-1)", "Up", show=False),
+        Binding("g", "move_to(0)", "First", show=False),
+        Binding("G", "move_to(-1)", "Last", show=False),
     ]
     DEFAULT_CSS = """
     RulesScreen { align: center middle; }
@@ -59,10 +65,22 @@ class RulesScreen(ModalScreen[None]):
     def _show(self, said: str | None = None) -> None:
         self.rules = self.load_rules()
         listing = self.query_one(OptionList)
+        was = listing.highlighted
         listing.set_options(Option(_rule_line(rule)) for rule in self.rules)
-        if self.rules:
-            listing.highlighted = 0
+        if self.rules:  # the cursor stays where it was (a rule removed: the next one), not back at the top
+            listing.highlighted = min(was or 0, len(self.rules) - 1)
         self._status(said or _summary(self.rules))
+
+    def action_move(self, step: int) -> None:
+        listing = self.query_one(OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_move_to(self, index: int) -> None:
+        if self.rules:
+            self.query_one(OptionList).highlighted = index % len(self.rules)
 
     def _status(self, text: str, asking: bool = False) -> None:
         status = self.query_one("#rules-status", Static)
