@@ -391,3 +391,54 @@ def test_a_few_documents_move_other_documents_scores_only_so_far(documents_taugh
     shifts = [correction.logit(model, line) for line in other]
     assert all(abs(shift) <= limit + 1e-9 for shift in shifts) and max(map(abs, shifts)) > limit / 2
     assert log_loss(model, correction, examples) < log_loss(model, None, examples)  # fitted as it is used
+
+
+def _line_aligned(text: str, start: int, end: int) -> bool:
+    return (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] in "\r\n")
+
+
+def _rewrite_and_scan(folder, path: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    file = folder / path
+    file.write_text("Prepended teaser line for testing here\n\n" + file.read_text(encoding="utf-8"), encoding="utf-8")
+    os.utime(file, ns=(1, 1))
+    with Corpus.open(folder, annotator="other") as other:  # another process's scan, in effect
+        other.scan()
+
+
+def test_apply_works_out_again_the_suggestions_of_a_document_a_scan_changed_meanwhile(seeds_copy, open_corpus):
+    """suggest --apply raced with a scan: the offsets worked out on the old text were marked in the
+    new one, mid-line (5,526 such ranges in a trial), and nothing noticed."""
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    path = "000_017fdcef885307d4.txt"
+    scoring = corpus.suggest_all
+
+    def racing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        yield from scoring(*args, **kwargs)
+        _rewrite_and_scan(seeds_copy, path)  # after the scoring, before the marking
+
+    corpus.suggest_all = racing  # type: ignore[method-assign]
+    batch = corpus.apply_suggestions()
+    assert batch.ranges > 0
+    document = corpus.document_by_path(path)
+    text = corpus.text(document.id)
+    marks = corpus.spans(document.id, "boilerplate")
+    assert text.startswith("Prepended teaser") and marks
+    assert all(_line_aligned(text, s.start, s.end) for s in marks)
+    assert corpus.suggestions(document.id) == []  # what the text now suggests is what was marked
+
+
+def test_accepting_suggestions_of_a_text_that_changed_since_they_were_shown_marks_nothing(seeds_copy, open_corpus):
+    from corpus_tui.core.errors import ChangedElsewhere
+
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = corpus.document_by_path("000_017fdcef885307d4.txt")
+    shown = corpus.suggestions(document.id)
+    _rewrite_and_scan(seeds_copy, document.path)
+    with pytest.raises(ChangedElsewhere, match="changed on disk since the suggestions were worked out"):
+        corpus.accept_suggestions([(document.id, s.start, s.end, s.reason) for s in shown],
+                                  versions={document.id: (document.sha256, document.encoding)})
+    assert corpus.spans(document.id, "boilerplate") == []

@@ -97,6 +97,47 @@ async def test_b_never_removes_a_mark_another_process_made_since_the_screen_was_
     assert actions[-2:] == ["boilerplate.mark", "boilerplate.unmark"]
 
 
+async def test_b_on_a_text_another_process_rescanned_since_it_was_shown_marks_nothing(tmp_path):
+    """The file changed and another process scanned it: the offsets on screen are the old text's.
+    b used to mark them in the new text (another passage); now it changes nothing, says so, and
+    the reader shows the text as it is."""
+    import os
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.reader.focus()
+        while app.reader.target() is None:
+            await pilot.press("j")
+        file = folder / FIRST
+        file.write_text("A new first line pushed in\n\n" + file.read_text(encoding="utf-8"), encoding="utf-8")
+        os.utime(file, ns=(1, 1))
+        other_process(folder, "c.scan()")
+        await pilot.press("b")
+        await settle(pilot, app)
+        assert any("Not changed: the document changed on disk since it was shown" in m for m in messages(app))
+        assert app.reader.text.startswith("A new first line pushed in")
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans") == [{"n": 0}]
+
+
+async def test_accepting_suggestions_another_process_marked_already_says_so(tmp_path):
+    """Y said "Accepted 1 suggestion (0 ranges marked; u undoes them all)" and wrote no undo
+    step, so u undid the other process's batch; y said nothing at all."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app, lambda: bool(app.suggestions))
+        other_process(folder, f"c.apply_suggestions(paths=[{FIRST!r}])")
+        await pilot.press("Y")
+        await settle(pilot, app)
+        assert any("marked by another process since they were shown" in m for m in messages(app))
+        assert not any(m.startswith("Accepted") for m in messages(app))
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM events WHERE action = 'suggestion.accept'") == [{"n": 1}]
+
+
 async def test_a_database_error_is_shown_and_the_app_goes_on(tmp_path, monkeypatch):
     """'disk I/O error' after an edit crashed the app, and corpus-tui exited 0."""
     folder = seeds_copy(tmp_path)

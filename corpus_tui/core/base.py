@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import DocumentNotFound
-from .models import Document
+from .errors import ChangedElsewhere, DocumentNotFound
+from .models import Document, TextVersion
 from .store import now, translate, write_transaction
 
 
@@ -63,4 +63,30 @@ class CorpusBase:
         """The decoded text that offsets index ('' when the file was never readable)."""
         rows = self.query("SELECT text FROM document_texts WHERE document_id = ?", [document_id])
         return rows[0]["text"] if rows else ""
+
+    def versioned_text(self, document_id: int) -> tuple[TextVersion, str]:
+        """The text and its version (``Document.version``), read in one statement: a scan
+        committing between two reads could pair one text with another's version."""
+        rows = self.query(
+            "SELECT d.sha256, d.encoding, t.text FROM documents AS d JOIN document_texts AS t ON t.document_id = d.id "
+            "WHERE d.id = ?", [document_id])
+        return ((rows[0]["sha256"], rows[0]["encoding"]), rows[0]["text"]) if rows else ((None, None), "")
+
+    def text_versions(self, document_ids: list[int]) -> dict[int, TextVersion]:
+        """Each document's ``Document.version`` now (a document deleted since is left out)."""
+        found: dict[int, TextVersion] = {}
+        for start in range(0, len(document_ids), 5000):
+            for doc, sha256, encoding in self.db.execute(
+                "SELECT id, sha256, encoding FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(document_ids[start : start + 5000])],
+            ):
+                found[doc] = (sha256, encoding)
+        return found
+
+    def check_shown(self, document_id: int, shown_version: TextVersion | None) -> None:
+        """Inside a write: ``ChangedElsewhere`` when the document's text is no longer the one
+        that was shown (another process scanned a new version of its file)."""
+        if shown_version is not None and self.text_versions([document_id]).get(document_id) != shown_version:
+            raise ChangedElsewhere("the document changed on disk since it was shown: nothing changed; "
+                                   "the screen shows it now")
 

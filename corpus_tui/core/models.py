@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# What a document's text was decoded from: its file's sha256 and the encoding. Offsets index one
+# text; a write made for what a screen or a script was shown checks the document still has it.
+TextVersion = tuple[str | None, str | None]
+
+
 @dataclass(frozen=True)
 class Document:
     id: int
@@ -27,6 +32,10 @@ class Document:
     status: str = "new"
     note: str = ""
     duplicate_of: int | None = None  # the document an analyst said this one duplicates
+
+    @property
+    def version(self) -> "TextVersion":
+        return (self.sha256, self.encoding)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Document":

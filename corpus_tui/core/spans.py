@@ -19,7 +19,7 @@ from . import ranges
 from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidSpan
-from .models import Document, Span
+from .models import Document, Span, TextVersion
 from .store import now
 from .titles import refresh_titles
 
@@ -148,9 +148,12 @@ class SpansMixin(CorpusBase):
         live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
         return ranges.covers(live, (start, end))
 
-    def mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None) -> list[Span]:
-        """Union [start, end) into the document's boilerplate; returns what changed."""
+    def mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
+                         shown_version: TextVersion | None = None) -> list[Span]:
+        """Union [start, end) into the document's boilerplate; returns what changed.
+        ``shown_version``: the text's version the offsets were taken from (``check_shown``)."""
         with self.write():
+            self.check_shown(document_id, shown_version)
             return self._mark_boilerplate(document_id, start, end, reason)
 
     def _mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None) -> list[Span]:
@@ -191,14 +194,16 @@ class SpansMixin(CorpusBase):
         return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
 
     def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
-                           shown_marked: bool | None = None) -> bool:
+                           shown_marked: bool | None = None, shown_version: TextVersion | None = None) -> bool:
         """Unmark when [start, end) is already all boilerplate, else mark. True if now marked.
 
         One transaction: what is read is what is toggled. ``shown_marked``: whether the caller
         showed the range as all boilerplate (the app's screen); when another process changed
         that since, nothing is written and ``ChangedElsewhere`` says so, so a key meant to mark
-        never removes a mark someone else just made (nor the other way round)."""
+        never removes a mark someone else just made (nor the other way round). ``shown_version``:
+        the text's version the offsets were taken from (``check_shown``)."""
         with self.write():
+            self.check_shown(document_id, shown_version)
             covered = self.boilerplate_covers(document_id, start, end)
             if shown_marked is not None and covered != shown_marked:
                 raise ChangedElsewhere(

@@ -31,7 +31,7 @@ from ..core.check import CheckReport, Problem, check_open_corpus
 from ..core.sessions import begin_session, end_session, unclean_sessions
 from ..core.store import translate
 from ..core.listing import SORTS, document_row, list_documents, progress
-from ..core.models import Document
+from ..core.models import Document, TextVersion
 from ..core.repeats import Repeat
 from ..core.suggest.scorer import Suggestion
 from ..core.search import Matches, SearchResults, find_around, first_match, search_corpus
@@ -98,6 +98,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.corpus = corpus
         self.scan_on_open = scan_on_open
         self.doc: Document | None = None
+        self.shown_version: TextVersion | None = None  # the open document's text on screen (Document.version)
         self.filter_text = ""
         self.sort = "path"
         self._list_request = 0
@@ -303,6 +304,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
     def show_nothing(self) -> None:
         self.doc = None
+        self.shown_version = None
         self.reader.show("", [])
         self.query_one(Inspector).show(None, [], [])
         self.set_banner("No documents yet." if self.scan_on_open else "No documents in this corpus.")
@@ -321,10 +323,12 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if cursor is None:
             saved = self.corpus.get_state(f"cursor:{doc.id}")
             cursor = int(saved) if saved and saved.isdigit() else 0
+        version, text = self.corpus.versioned_text(doc.id)
+        self.shown_version = version  # what the offsets of every key's change are taken from
         spans = self.corpus.spans(doc.id)
         self.suggestions = []
         self._marks_seen = None  # a new document: its marks are not a change
-        self.reader.show(self.corpus.text(doc.id), spans, cursor)
+        self.reader.show(text, spans, cursor)
         self.load_suggestions()
         self._banner_changes = changes  # the banner is shown again when the stale spans are placed
         self._show_banner_for(doc, spans, changes)
@@ -356,6 +360,16 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if self.doc is None:
             return
         self.doc = self.corpus.document(self.doc.id)
+        if self.doc.version != self.shown_version:
+            # Another process scanned a new version of the file: the text on screen, and every
+            # offset taken from it, is not the document's now. Show the text as it is.
+            version, text = self.corpus.versioned_text(self.doc.id)
+            self.shown_version = version
+            spans = self.corpus.spans(self.doc.id)
+            self.reader.show(text, spans, min(self.reader.cursor, len(text)))
+            self.suggestions = []
+            self.load_suggestions()
+            self.set_banner("The file changed on disk: showing it as it is now.")
         spans = spans if spans is not None else self.corpus.spans(self.doc.id)
         self.reader.set_spans(spans)
         self.follow_marks(spans)

@@ -98,7 +98,8 @@ class EditingMixin:
         shown = ranges.covers([(s.start, s.end) for s in self.reader.spans
                                if s.kind == "boilerplate" and not s.stale], target)
         marked: list[bool] = []
-        self._write(lambda: marked.append(self.corpus.toggle_boilerplate(doc_id, *target, shown_marked=shown)))
+        self._write(lambda: marked.append(self.corpus.toggle_boilerplate(doc_id, *target, shown_marked=shown,
+                                                                         shown_version=self.shown_version)))
         self.reader.action_clear_selection()
         if marked and marked[0]:
             self._offer_everywhere(doc_id, *target)

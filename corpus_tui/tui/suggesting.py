@@ -87,8 +87,13 @@ class SuggestingMixin:
         if suggestion is None or self.doc is None:
             return
         doc_id = self.doc.id
-        if self._write(lambda: self.corpus.mark_boilerplate(doc_id, suggestion.start, suggestion.end,
-                                                            reason=f"suggested: {suggestion.reason}")):
+        changed: list = []  # type: ignore[type-arg]
+        if self._write(lambda: changed.extend(self.corpus.mark_boilerplate(
+                doc_id, suggestion.start, suggestion.end, reason=f"suggested: {suggestion.reason}",
+                shown_version=self.shown_version))):
+            if not changed:  # marked so already: by another process, since the suggestion was shown
+                self.notify("Not changed: marked by another process since it was shown.", severity="warning",
+                            markup=False)
             self.suggestions = [s for s in self.suggestions
                                 if not (suggestion.start <= s.start and s.end <= suggestion.end)]
             self._after_decision(suggestion, rescore=False)  # the new mark rescored it (follow_marks)
@@ -128,9 +133,14 @@ class SuggestingMixin:
         doc_id = self.doc.id
         wanted = [(doc_id, s.start, s.end, s.reason) for s in self.suggestions]
         done: list = []  # type: ignore[type-arg]
-        if self._write(lambda: done.append(self.corpus.accept_suggestions(wanted))):
+        versions = {doc_id: self.shown_version} if self.shown_version is not None else None
+        if self._write(lambda: done.append(self.corpus.accept_suggestions(wanted, versions=versions))):
             self.suggestions = []
             self._draw_suggestions()
+            if not done[0].ranges:  # no undo step was made: u would undo something else
+                self.notify("Not changed: these lines were marked by another process since they were shown.",
+                            severity="warning", markup=False)
+                return
             self.notify(f"Accepted {plural(len(wanted), 'suggestion')} "
                         f"({plural(done[0].ranges, 'range')} marked; u undoes them all)", markup=False)
 

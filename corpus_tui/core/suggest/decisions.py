@@ -11,17 +11,20 @@ reverts as a unit, like a tag import.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..base import CorpusBase
-from ..errors import InvalidValue
+from ..errors import ChangedElsewhere, InvalidValue
+from ..models import TextVersion
 from ..normalize import fingerprint, normalize
 from ..propagate import SUGGEST_ACCEPT_ACTION, plan_marks, plan_payload, replay, write_plan
 from ..store import now
 
 REASON_PREFIX = "suggested: "
+
+SuggestedRange = tuple[int, int, int, str | None]  # document id, start, end, reason
 
 
 @dataclass(frozen=True)
@@ -74,30 +77,65 @@ class SuggestDecisionsMixin(CorpusBase):
         return {row[0] for row in self.db.execute(
             "SELECT fingerprint FROM suggestion_rejections WHERE document_id = ?", [document_id])}
 
-    def accept_suggestions(self, ranges: Iterable[tuple[int, int, int, str | None]],
-                           dry_run: bool = False) -> AcceptSummary:
+    def accept_suggestions(self, ranges: Iterable[SuggestedRange], dry_run: bool = False,
+                           versions: Mapping[int, TextVersion] | None = None,
+                           rescore: Callable[[int], list[SuggestedRange]] | None = None) -> AcceptSummary:
         """Mark these (document id, start, end, reason) as boilerplate, merged with the marks
-        there: one transaction, one undo step, one batch."""
-        copies = [(doc, start, end, None, REASON_PREFIX + reason if reason else None)
-                  for doc, start, end, reason in ranges]
+        there: one transaction, one undo step, one batch.
+
+        ``versions``: each document's text version (``Document.version``) when its suggestions were
+        worked out. A document whose text changed since (another process scanned it) has other
+        offsets now: with ``rescore`` its suggestions are worked out again, inside the
+        transaction, from the text as it is; without, ``ChangedElsewhere`` and nothing marked."""
         if dry_run:
-            plan = plan_marks(self.db, copies, self.annotator)
+            plan = plan_marks(self.db, self._as_copies(self._still_current(ranges, versions, rescore)), self.annotator)
             return AcceptSummary(None, len(plan.documents), len(plan.added), True)
         with self.write():
-            plan = plan_marks(self.db, copies, self.annotator)
+            plan = plan_marks(self.db, self._as_copies(self._still_current(ranges, versions, rescore)), self.annotator)
             if not plan.added:
                 return AcceptSummary(None, 0, 0, False)
             write_plan(self.db, plan)
             event_id = self.log_event(SUGGEST_ACCEPT_ACTION, None, plan_payload(self.db, plan))
         return AcceptSummary(event_id, len(plan.documents), len(plan.added), False)
 
+    def _as_copies(self, ranges: Iterable[SuggestedRange]) -> list[tuple[int, int, int, None, str | None]]:
+        return [(doc, start, end, None, REASON_PREFIX + reason if reason else None) for doc, start, end, reason in ranges]
+
+    def _still_current(self, ranges: Iterable[SuggestedRange], versions: Mapping[int, TextVersion] | None,
+                       rescore: Callable[[int], list[SuggestedRange]] | None) -> list[SuggestedRange]:
+        ranges = list(ranges)
+        if versions is None:
+            return ranges
+        now_there = self.text_versions(list(versions))
+        changed = sorted(doc for doc, version in versions.items() if now_there.get(doc) != version)
+        if not changed:
+            return ranges
+        if rescore is None:
+            others = f" and {len(changed) - 1} other documents" if len(changed) > 1 else ""
+            raise ChangedElsewhere(f"{self.document(changed[0]).path}{others} changed on disk since the suggestions "
+                                   "were worked out: nothing marked; they are worked out again")
+        gone = set(changed)
+        return [r for r in ranges if r[0] not in gone] + [r for doc in changed for r in rescore(doc)]
+
     def apply_suggestions(self, min_score: float | None = None, paths: list[str] | None = None,
                           dry_run: bool = False) -> AcceptSummary:
-        """Accept every suggestion (at or above ``min_score``) of the corpus, or of ``paths``."""
-        wanted = [(document.id, s.start, s.end, s.reason)
-                  for document, found in self.suggest_all(min_score, paths)  # type: ignore[attr-defined]
-                  for s in found]
-        return self.accept_suggestions(wanted, dry_run=dry_run)
+        """Accept every suggestion (at or above ``min_score``) of the corpus, or of ``paths``. A
+        document a scan changed while the others were scored is scored again as it is now."""
+        wanted: list[SuggestedRange] = []
+        versions: dict[int, TextVersion] = {}
+        for document, found in self.suggest_all(min_score, paths):  # type: ignore[attr-defined]
+            versions[document.id] = (document.sha256, document.encoding)
+            wanted += [(document.id, s.start, s.end, s.reason) for s in found]
+        threshold = self._threshold(min_score)  # type: ignore[attr-defined]
+
+        def rescore(document_id: int) -> list[SuggestedRange]:
+            document = self.document(document_id)
+            if document.state != "ok":  # gone or unreadable now: nothing of it is suggested
+                return []
+            return [(document_id, s.start, s.end, s.reason)
+                    for s in self._scored(document, threshold)]  # type: ignore[attr-defined]
+
+        return self.accept_suggestions(wanted, dry_run=dry_run, versions=versions, rescore=rescore)
 
     def applied_batches(self) -> list[AppliedBatch]:
         """Every batch of accepted suggestions, oldest first."""

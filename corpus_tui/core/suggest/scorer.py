@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..base import CorpusBase
 from ..errors import DocumentNotFound, InvalidValue
-from ..models import Document
+from ..models import Document, TextVersion
 from ..wording import plural
 from .decisions import line_fingerprint
 from .evaluate import GoldPage, line_numbers, scores
@@ -80,7 +80,9 @@ class SuggestMixin(CorpusBase):
             documents = [Document.from_row(row) for row in self.query(
                 "SELECT * FROM documents WHERE state = 'ok' ORDER BY path")]
         for document in documents:
-            yield document, self._scored(document, threshold)
+            version, found = self._scored_version(document, threshold)
+            # The document as its text was when scored: accepting checks it has not changed since.
+            yield replace(document, sha256=version[0], encoding=version[1]), found
 
     def score_lines(self, document_id: int) -> list[Suggestion]:
         """Every non-blank line not yet marked, with its score and reason, whatever the score."""
@@ -135,9 +137,15 @@ class SuggestMixin(CorpusBase):
     def _scored(self, document: Document, threshold: float | None = None) -> list[Suggestion]:
         """The document's unmarked, unrejected lines scored (those at or above ``threshold``
         only, when given: a reason is worded for those alone)."""
-        text = self.text(document.id)
+        return self._scored_version(document, threshold)[1]
+
+    def _scored_version(self, document: Document, threshold: float | None = None
+                        ) -> tuple[TextVersion, list[Suggestion]]:
+        """``_scored``, and the version (``Document.version``) of the text it scored: read with the
+        text in one statement, so a scan committing meanwhile cannot pair one with the other."""
+        version, text = self.versioned_text(document.id)
         if not text:
-            return []
+            return version, []
         repeats = self._line_repeats(document.id)
         lines = self._line_features(document.id, text, document.body_start, repeats)
         marked = self._marked_ranges(document.id)
@@ -154,7 +162,7 @@ class SuggestMixin(CorpusBase):
                                      document.title, threshold)
             if suggestion is not None:
                 found.append(suggestion)
-        return found
+        return version, found
 
     def _line_features(self, document_id: int, text: str, body_start: int,
                        repeats: dict[tuple[int, int], _Repeat] | None = None) -> list[LineFeatures]:
