@@ -31,7 +31,9 @@ stays flat whatever the input's size.
    slots: a standard error of about 0.035 on the Jaccard estimate).
 6. **Decide** (the driver, here): verified pairs join the groups' first records into clusters
    (chains of pairs); each cluster keeps the best of its groups' bests, and a record in no
-   cluster its group's best. The keepers are written to ``keepers.bin``.
+   cluster its group's best. A record is left out only when its MinHash passes stage 5's test
+   against the keeper's own: a chain links records that are not alike, and those are clustered
+   again among themselves (``decide_keepers``). The keepers are written to ``keepers.bin``.
 
 Each partition's task then reads its own drops (``partition_drops``): its records in a group
 (``equal-TTTT.bin``) or a cluster (``keepers.bin``) whose keeper is another record. Only they
@@ -47,7 +49,7 @@ import mmap
 import os
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,11 +314,18 @@ GROUP_ENTRY = 4  # stage 2's groups: first record's key, best's key, best's line
 MEMBER_ENTRY = 5  # stage 2's members: key, line, group's first key, best's key, best's line
 
 
-def decide_keepers(output: str, equal_task_count: int, shards: int) -> int:
+def decide_keepers(output: str, equal_task_count: int, shards: int,
+                   near: Callable[[int, int], bool] | None = None) -> int:
     """Stage 6: clusters of the verified pairs (read from stage 5's files) and the record each
     keeps, written to ``keepers.bin`` as four columns of u64 sorted by the first: every clustered
     record's key, its line, its keeper's key, its keeper's line. Returns how many records are
-    clustered. Held in arrays, about 100 bytes a clustered record (not Python objects)."""
+    clustered. Held in arrays, about 100 bytes a clustered record (not Python objects).
+
+    ``near(key, keeper's key)`` (stage 5's test): a record is left out for the record its
+    cluster keeps only when it is a near-duplicate of that record itself. A chain of pairs
+    (A like B, B like C) links records that are not alike (a site's pages sharing its menus when
+    the bundle removes none: one cluster of 2,002 pages of several sites); those that fail are
+    clustered again among themselves, round after round, and one left alone is kept."""
     keys = _clustered_keys(output, shards)
     count = len(keys)
     parent = array("q", range(count))
@@ -327,15 +336,18 @@ def decide_keepers(output: str, equal_task_count: int, shards: int) -> int:
             at = parent[at]
         return at
 
+    def join(one: int, two: int) -> None:
+        first, second = root(one), root(two)
+        if first != second:
+            parent[max(first, second)] = min(first, second)
+
     lines, lengths, buckets = array("Q", bytes(8 * count)), array("Q", bytes(8 * count)), array("Q", bytes(8 * count))
     for values in _verified(output, shards):
         for at in range(0, len(values), PAIR_FACTS):
             one, two = bisect_left(keys, values[at]), bisect_left(keys, values[at + 4])
             lines[one], lengths[one], buckets[one] = values[at + 1], values[at + 2], values[at + 3]
             lines[two], lengths[two], buckets[two] = values[at + 5], values[at + 6], values[at + 7]
-            first, second = root(one), root(two)
-            if first != second:
-                parent[max(first, second)] = min(first, second)
+            join(one, two)
     # Each record's best: its group's (stage 2), else itself; each cluster's keeper: the best of those.
     best_key, best_line, best_length = array("Q", keys), array("Q", lines), array("Q", lengths)
     with _GroupHeads(output, equal_task_count) as heads:
@@ -344,18 +356,44 @@ def decide_keepers(output: str, equal_task_count: int, shards: int) -> int:
             if found is not None:
                 best_key[at], best_line[at], best_length[at] = found
     del buckets, lengths
-    keeper = array("q", [-1]) * count  # a root's: the index of its cluster's best
-    for at in range(count):
-        top = root(at)
-        held = keeper[top]
-        if held < 0 or (-best_length[at], best_key[at]) < (-best_length[held], best_key[held]):
-            keeper[top] = at
+    chosen = array("q", [-1]) * count  # each record's keeper (an index), once decided
+    unsettled = range(count)
+    for _ in range(KEEPER_ROUNDS):
+        keeper = array("q", [-1]) * count  # a root's: the index of its cluster's best
+        for at in unsettled:
+            top = root(at)
+            held = keeper[top]
+            if held < 0 or (-best_length[at], best_key[at]) < (-best_length[held], best_key[held]):
+                keeper[top] = at
+        left: list[int] = []
+        for at in unsettled:
+            kept = keeper[root(at)]
+            if kept == at or near is None or near(keys[at], keys[kept]):
+                chosen[at] = kept
+            else:
+                left.append(at)
+        if not left:
+            break
+        # The records not alike their keeper, clustered again by the pairs among themselves.
+        waiting = bytearray(count)
+        for at in left:
+            waiting[at] = 1
+            parent[at] = at
+        for values in _verified(output, shards):
+            for at in range(0, len(values), PAIR_FACTS):
+                one, two = bisect_left(keys, values[at]), bisect_left(keys, values[at + 4])
+                if waiting[one] and waiting[two]:
+                    join(one, two)
+        unsettled = left  # type: ignore[assignment]
     keeper_key, keeper_line = array("Q", bytes(8 * count)), array("Q", bytes(8 * count))
     for at in range(count):
-        chosen = keeper[root(at)]
-        keeper_key[at], keeper_line[at] = best_key[chosen], best_line[chosen]
+        kept = chosen[at] if chosen[at] >= 0 else at  # still unsettled after the last round: kept alone
+        keeper_key[at], keeper_line[at] = best_key[kept], best_line[kept]
     write_segments(keepers_path(output), [b"".join(column.tobytes() for column in (keys, lines, keeper_key, keeper_line))])
     return count
+
+
+KEEPER_ROUNDS = 8  # rounds of clustering again the records not alike their keeper
 
 
 def _verified(output: str, shards: int) -> Iterator[array[int]]:

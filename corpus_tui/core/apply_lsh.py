@@ -19,6 +19,7 @@ from .apply_dedup import (
     BAND_BUCKETS,
     BUCKET_PEERS,
     EQUAL_BUCKETS,
+    DedupSettings,
     EQUAL_ENTRY,
     MEMBER_ENTRY,
     PAIR_FACTS,
@@ -214,34 +215,55 @@ def verify_shard(bundle: Bundle, signature_files: Sequence[str], output: str, sh
     candidates = sorted(packed)
     packed.clear()
     settings = dedup_settings(bundle)
-    handles: dict[int, tuple[Any, int]] = {}
-
-    def signature(key: int) -> array[int]:
-        partition_index = key >> 32
-        if partition_index not in handles:
-            handle = open(signature_files[partition_index], "rb")
-            handles[partition_index] = handle, len(handle.readline())
-        handle, header = handles[partition_index]
-        return read_signature(handle, header, key & 0xFFFFFFFF, settings)
-
     kept = array("Q")
     held, one, one_slots = -1, array("I"), 0
-    try:
+    with SignatureFiles(signature_files, settings) as signature:
         for candidate in candidates:
             first, second = candidate >> 64, candidate & _LOW_64
             if first != held:  # sorted: a record's pairs come one after another
                 held, one = first, signature(first)
                 one_slots = int.from_bytes(one[_HEADER:].tobytes(), "little")
             two = signature(second)
-            equal = equal_slots(one_slots, int.from_bytes(two[_HEADER:].tobytes(), "little"), settings.num_perm)
-            if estimated_containment(equal / settings.num_perm, one[2], two[2]) >= settings.threshold:
+            if _close_enough(settings, one_slots, one, two):
                 kept.extend((first, one[0], one[1], one[_EQUAL_KEY.start] % EQUAL_BUCKETS,
                              second, two[0], two[1], two[_EQUAL_KEY.start] % EQUAL_BUCKETS))
-    finally:
-        for handle, _ in handles.values():
-            handle.close()
     write_segments(verified_path(output, shard), [kept.tobytes()])
     return len(kept) // PAIR_FACTS
+
+
+def _close_enough(settings: DedupSettings, one_slots: int, one: array[int], two: array[int]) -> bool:
+    """Whether two MinHashes (``one``'s slots given as one integer) estimate a containment that
+    reaches the threshold."""
+    equal = equal_slots(one_slots, int.from_bytes(two[_HEADER:].tobytes(), "little"), settings.num_perm)
+    return estimated_containment(equal / settings.num_perm, one[2], two[2]) >= settings.threshold
+
+
+class SignatureFiles:
+    """Records' MinHashes read by key from the signature files (one open handle a partition)."""
+
+    def __init__(self, signature_files: Sequence[str], settings: DedupSettings):
+        self.files, self.settings = signature_files, settings
+        self.handles: dict[int, tuple[Any, int]] = {}
+
+    def __enter__(self) -> "SignatureFiles":
+        return self
+
+    def __call__(self, key: int) -> array[int]:
+        partition_index = key >> 32
+        if partition_index not in self.handles:
+            handle = open(self.files[partition_index], "rb")
+            self.handles[partition_index] = handle, len(handle.readline())
+        handle, header = self.handles[partition_index]
+        return read_signature(handle, header, key & 0xFFFFFFFF, self.settings)
+
+    def near(self, one_key: int, two_key: int) -> bool:
+        """Stage 5's test, asked by stage 6 of a record and the record its cluster keeps."""
+        one = self(one_key)
+        return _close_enough(self.settings, int.from_bytes(one[_HEADER:].tobytes(), "little"), one, self(two_key))
+
+    def __exit__(self, *exc: object) -> None:
+        for handle, _ in self.handles.values():
+            handle.close()
 
 
 def equal_slots(one: int, two: int, slots: int) -> int:

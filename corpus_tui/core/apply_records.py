@@ -53,7 +53,7 @@ from .apply_dedup import (
     signature_count,
     work_folder,
 )
-from .apply_lsh import find_equal, pair_bands, spill_bands, verify_shard
+from .apply_lsh import SignatureFiles, find_equal, pair_bands, spill_bands, verify_shard
 from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
 from .apply_shuffle import partial_path
 from .durable import replace_durably
@@ -656,7 +656,8 @@ def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: 
                _stage(progress, "pairing"))
     engine.map(verify_shard, [(bundle, files, output, shard, shards, pair_count) for shard in range(shards)],
                _stage(progress, "verifying"))
-    decide_keepers(output, equal_count, shards)
+    with SignatureFiles(files, settings) as signatures:
+        decide_keepers(output, equal_count, shards, signatures.near)
     return Decided(output, tuple(partition.source for partition in partitions), equal_count)
 
 
