@@ -253,6 +253,18 @@ def test_export_dedup_keeps_one_per_cluster_and_exports_the_mark(scanned, tmp_pa
     assert records["a.txt"]["duplicate_of"] == "c.txt" and records["b.txt"]["duplicate_of"] is None
 
 
+def test_dedup_leaves_out_only_documents_alike_the_kept_one_not_a_chains_far_end():
+    """A like B, B like C, A and C nothing alike: one cluster, and C was left out for A."""
+    from corpus_tui.core.duplicates.clusters import Cluster, left_out
+
+    a, b, c, d = (Member(i, f"{name}.txt", "reviewed" if name == "a" else "new", 100, None)
+                  for i, name in enumerate("abcd", 1))
+    chain = [Cluster(1, (a, b, c, d), a)]
+    assert sorted(left_out(chain, {1, 2, 3, 4})) == [2, 3, 4]  # without the pairs: all but the kept one
+    assert left_out(chain, {1, 2, 3, 4}, [(1, 2), (2, 3)]) == [2]  # C and D are no copies of A: exported
+    assert left_out(chain, {1, 2, 3, 4}, [(1, 2), (2, 3), (3, 4)]) == [2, 4]  # C and D alike: one of them goes
+
+
 def test_export_dedup_keeps_the_copy_holding_the_analysts_work_over_a_longer_one(scanned, tmp_path):
     # The longer copy would be kept, and the annotation on the shorter one left out of the export.
     corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "c.txt": page(ARTICLE + " More words here.", 3)})

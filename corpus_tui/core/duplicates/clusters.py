@@ -108,16 +108,43 @@ def keeper(members: list[Member]) -> Member:
                                  item[1].body_chars, -item[0]))[1]
 
 
-def left_out(cluster_list: list[Cluster], selected: set[int]) -> list[int]:
-    """The documents ``export --dedup`` leaves out of a selection: in each cluster, every
-    selected member but the one ``keeper`` picks among the selected ones."""
+def left_out(cluster_list: list[Cluster], selected: set[int],
+             pairs: Iterable[tuple[int, int]] | None = None) -> list[int]:
+    """The documents ``export --dedup`` leaves out of a selection: in each cluster, the selected
+    members but the one ``keeper`` picks among the selected ones. With ``pairs`` (``links``), only
+    those linked to the kept one itself: a chain (A like B, B like C) joins documents that are not
+    alike, and C is no copy of A. The members unlike the kept one are taken again among
+    themselves, each part joined by their own links, so every document left out is a
+    near-duplicate of one exported (or marked a duplicate of it)."""
+    near: dict[int, set[int]] = {}
+    for a, b in pairs or ():
+        near.setdefault(a, set()).add(b)
+        near.setdefault(b, set()).add(a)
     out: list[int] = []
     for cluster in cluster_list:
-        chosen = sorted((m for m in cluster.members if m.id in selected), key=lambda m: m.path)
-        if len(chosen) > 1:
+        waiting = [sorted((m for m in cluster.members if m.id in selected), key=lambda m: m.path)]
+        while waiting:
+            chosen = waiting.pop()
+            if len(chosen) < 2:
+                continue
             keep = keeper(chosen)
-            out += [m.id for m in chosen if m.id != keep.id]
+            alike = near.get(keep.id, set()) if pairs is not None else {m.id for m in chosen}
+            out += [m.id for m in chosen if m.id != keep.id and m.id in alike]
+            waiting += _parts([m for m in chosen if m.id != keep.id and m.id not in alike], near)
     return out
+
+
+def _parts(members: list[Member], near: dict[int, set[int]]) -> list[list[Member]]:
+    """``members`` split by the links among themselves (each part in path order)."""
+    joined = UnionFind()
+    ids = {m.id for m in members}
+    for member in members:
+        joined.find(member.id)
+        for other in near.get(member.id, ()):
+            if other in ids:
+                joined.join(member.id, other)
+    by_id = {m.id: m for m in members}
+    return [sorted((by_id[item] for item in group), key=lambda m: m.path) for group in joined.groups()]
 
 
 def _members(db: Any, ids: Iterable[int]) -> dict[int, Member]:

@@ -81,11 +81,13 @@ def selection_query(filters: Filters) -> tuple[str, list[Any]]:
 def dedup_filters(corpus: Corpus, filters: Filters) -> Filters:
     """``filters`` with the documents ``dedup`` leaves out: in each cluster of near-duplicates,
     the selected members but the one kept among them (so a filter never loses a whole cluster)."""
-    from ..duplicates.clusters import clusters, left_out
+    from ..duplicates.clusters import clusters, left_out, links
+    from ..duplicates.pairs import DEFAULT_THRESHOLD
 
     where, params = selection_query(filters)
     selected = {row[0] for row in corpus.db.execute(f"SELECT d.id FROM documents d{where}", params)}
-    return replace(filters, left_out=json.dumps(sorted(left_out(clusters(corpus.db), selected))))
+    pairs = links(corpus.db, DEFAULT_THRESHOLD)
+    return replace(filters, left_out=json.dumps(sorted(left_out(clusters(corpus.db), selected, pairs))))
 
 
 def selected_count(corpus: Corpus, filters: Filters) -> int:
