@@ -416,6 +416,33 @@ def test_a_partial_scan_reads_the_rows_of_its_files_only(scanned, monkeypatch):
     assert read == ["d7.txt"] and corpus.document_by_path("d7.txt").title == "Document seven"
 
 
+def test_a_scan_interrupted_after_a_batch_keeps_the_site_lines_it_found(scanned, make_corpus, open_corpus,
+                                                                         monkeypatch):
+    """Ctrl-C after the first batches, then a scan that resumed: the pages titled past "Menu"
+    before the interruption were not read again, their site lines were never stored, and any
+    mark or undo on them retitled them "Menu"."""
+    from corpus_tui.core import scanner
+
+    folder = make_corpus({f"site/{n:02}.txt": site_page(n) for n in range(8)}
+                         | {f"zz/{n:02}.txt": f"Story {n}\n\nIts own words.\n" for n in range(8)})
+    corpus = open_corpus(folder)
+    monkeypatch.setattr(scanner, "BATCH_SIZE", 8)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        corpus.scan(progress=interrupt)  # the first batch (the site's 8 pages) committed
+    assert corpus.document_by_path("site/00.txt").title == "Council approves budget number 0"
+    corpus.scan()
+    document = corpus.document_by_path("site/03.txt")
+    text = corpus.text(document.id)
+    start = text.index("The council")
+    corpus.mark_boilerplate(document.id, start, start + 3)
+    corpus.undo()
+    assert corpus.document(document.id).title == "Council approves budget number 3"
+
+
 def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across_batches(tmp_path):
     """A scan reads a site's pages together: its reader titles them past their menus at once,
     so the step at the end of a scan has nothing left to retitle."""

@@ -232,6 +232,7 @@ class _Scan:
                 if index + READ_AHEAD < len(batches):
                     pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD], sites.known))
                 with self.corpus.write():
+                    sites.save(self.db)  # with the batch: an interrupted scan keeps what it found
                     self._catch_up(batch)
                     self.new_ids = []
                     self.retitle = []

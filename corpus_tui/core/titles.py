@@ -266,7 +266,20 @@ class SiteLineCounter:
     def __init__(self, known: Mapping[str, AbstractSet[str]]) -> None:
         self.known: dict[str, frozenset[str]] = {source: frozenset(lines) for source, lines in known.items()}
         self.found: dict[str, set[str]] = {}  # the new ones
+        self.unsaved: dict[str, set[str]] = {}  # found since the last ``save``
         self._counts: dict[tuple[str, str], int] = {}
+
+    def save(self, db: Any) -> None:
+        """Keep the site lines found since the last call in ``corpus_state``: inside each scan
+        batch's write transaction, so a scan interrupted before its end leaves them found (the
+        pages it titled past them are not read again by the next scan, which could not find them)."""
+        if not self.unsaved:
+            return
+        stored = {source: set(lines) for source, lines in site_lines(db).items()}
+        for source, lines in self.unsaved.items():
+            stored.setdefault(source, set()).update(lines)
+        _store_site_lines(db, stored)
+        self.unsaved = {}
 
     def add(self, lines: Mapping[str, AbstractSet[str]]) -> None:
         """Site lines a reader found in its batch (``scanner.read_files``)."""
@@ -275,6 +288,7 @@ class SiteLineCounter:
             if new:
                 self.known[source] = self.known.get(source, frozenset()) | new
                 self.found.setdefault(source, set()).update(new)
+                self.unsaved.setdefault(source, set()).update(new)
 
     def count(self, source: str, title: str | None) -> None:
         """A document read with this title (from its text: not its front matter's)."""
@@ -285,6 +299,7 @@ class SiteLineCounter:
         if self._counts[key] >= SITE_LINE_DOCUMENTS:
             self.known[source] = self.known.get(source, frozenset()) | {title}
             self.found.setdefault(source, set()).add(title)
+            self.unsaved.setdefault(source, set()).add(title)
 
 
 def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, AbstractSet[str]] | None = None,
@@ -310,11 +325,7 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
             for source, title in shared:
                 known.setdefault(source, set()).add(title)
             if shared or (found and round_number == 0):
-                db.execute(
-                    "INSERT INTO corpus_state (key, value) VALUES (?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [SITE_LINES_KEY, json.dumps({s: sorted(lines) for s, lines in sorted(known.items())})],
-                )
+                _store_site_lines(db, known)
             pairs = [[source, line] for source, lines in known.items() for line in lines
                      if sources is None or source in sources]
             # A row-value IN builds one index of the pairs: a join on json_each compared every
@@ -330,6 +341,13 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
             with corpus.write():
                 retitled += refresh_titles(db, ids[start : start + chunk])
     return retitled
+
+
+def _store_site_lines(db: Any, lines: Mapping[str, AbstractSet[str]]) -> None:
+    db.execute(
+        "INSERT INTO corpus_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [SITE_LINES_KEY, json.dumps({source: sorted(found) for source, found in sorted(lines.items())})],
+    )
 
 
 def sources_sharing_titles(db: Any, document_ids: Sequence[int]) -> set[str]:
