@@ -95,7 +95,7 @@ def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match
                 left = (f"; the {plural(len(unused), 'tag')} it created, now on no document, "
                         f"{agreeing(len(unused), 'stays', 'stay')} ({', '.join(map(quoted, unused))}: "
                         "corpus-tui tags delete removes a tag)") if unused else ""
-                out(f"undid import #{undo} ({summary['file']}): removed {summary['removed']} tags, "
+                out(f"undid import #{undo} ({summary['file']}): removed {plural(summary['removed'], 'tag')}, "
                     f"restored {summary['restored']}{left}")
         else:
             assert file is not None

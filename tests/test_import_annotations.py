@@ -194,12 +194,17 @@ def _out_of_range(record):
     record["boilerplate"][0]["end"] = len(record["text"]) + 5
 
 
+def _empty(record):  # it was said to be "outside the text"
+    record["boilerplate"][0]["end"] = record["boilerplate"][0]["start"]
+
+
 BREAKAGES = {
     "not valid JSON": lambda r: None,
     "newer than this corpus-tui": lambda r: r.update(schema=2),
     "not a document of this corpus": lambda r: r.update(path="nope.txt"),
     "text does not match": _shift_span,
     "outside the text": _out_of_range,
+    "is empty: its end must be after its start": _empty,
     "sha256 mismatch": lambda r: r.update(sha256="0" * 64),
     "unknown status": lambda r: r.update(status="done"),
     "needs a label": lambda r: r["spans"][0].update(label=" "),

@@ -261,7 +261,8 @@ def test_undo_reverts_one_import_as_a_unit(corpus, folder, tmp_path, run_cli):
     assert links(corpus) == [("rt/c.txt", "manual"), ("rt/c.txt", "old"), ("southfront/a.txt", "first")]
     assert corpus.query("SELECT * FROM document_tags WHERE document_id = ? ORDER BY tag_id", [c.id]) == kept
     assert corpus.query("SELECT undone_by FROM imports WHERE id = 2") == [{"undone_by": "tester"}]
-    imported(run_cli, folder, "--undo", "1")
+    result = imported(run_cli, folder, "--undo", "1")
+    assert ": removed 1 tag, restored 0; " in result.output  # worded as the count agrees, not "1 tags"
     assert links(corpus) == [("rt/c.txt", "manual"), ("rt/c.txt", "old")]
 
 
@@ -379,6 +380,8 @@ def test_add_tags_without_create_changes_nothing_on_an_unknown_name(corpus):
     with pytest.raises(InvalidValue, match=r"unknown tag 'knwn' \(closest: known\)"):
         corpus.add_tags(doc.id, ["known", "knwn"], create=False)
     assert links(corpus) == []
+    added = corpus.add_tags(doc.id, ["known", "new"])  # the tags as they are now: on this document
+    assert [(tag.name, tag.count) for tag in added] == [("known", 1), ("new", 1)]
 
 
 def test_undo_keeps_the_tags_the_import_created_and_names_the_unused(corpus, folder, tmp_path, run_cli):

@@ -122,7 +122,9 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
     bad = tmp_path / "bad.jsonl"
     for content, needle in [
         ('{"path": "x.txt", "boilerplate_lines": [0]}\n', "bad.jsonl:1"),
-        (json.dumps({"path": path}) + "\n{oops\n", "bad.jsonl:2: not a JSON object"),
+        (json.dumps({"path": path}) + "\n{oops\n", "bad.jsonl:2: not valid JSON: Expecting property name"),
+        ("[1]\n", "bad.jsonl:1: not a JSON object"),
+        (json.dumps({"path": path, "content_lines": [1]}) + "\n\xff\n", "bad.jsonl:2: not UTF-8 text"),
         (json.dumps({"path": path, "boilerplate_lines": [3], "content_lines": [3]}) + "\n", "both"),
         (json.dumps({"path": path, "content_lines": [1]}) + "\n" + json.dumps({"path": "nope.txt"}) + "\n",
          "bad.jsonl:2: nope.txt: not a document of this corpus"),
@@ -131,8 +133,12 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
         (json.dumps({"path": path, "boilerplate_lines": [len(lines) + 1]}) + "\n",
          f"bad.jsonl:1: line {len(lines) + 1} is past the end of {path} ({len(lines)} lines)"),
     ]:
-        bad.write_text(content)
+        bad.write_bytes(content.encode("utf-8", "surrogateescape") if "\xff" not in content
+                        else content.encode("latin-1"))
         assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", bad), needle)
+    bom = tmp_path / "bom.jsonl"  # as Windows tools write it: scored like the same file without
+    bom.write_bytes(b"\xef\xbb\xbf" + gold.read_bytes())
+    assert run_script("evaluate", seeds_copy, "--gold", bom).stdout.splitlines()[0] == said
     assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", tmp_path / "missing.jsonl"), "missing.jsonl")
 
 

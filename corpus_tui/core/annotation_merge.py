@@ -20,6 +20,7 @@ from .annotation_records import Problems, Record
 from .store import now
 from .tags import tag_key
 from .wording import plural
+from .spans import span_problem
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -209,7 +210,7 @@ def _check_spans(record: Record, doc: dict[str, Any], text: str, problems: Probl
     for span in record.spans + record.boilerplate:
         start, end = span["start"], span["end"]
         if not 0 <= start < end <= len(text):
-            problems.add(record.line, f"{doc['path']}: span [{start}, {end}) is outside the text (0-{len(text)})")
+            problems.add(record.line, f"{doc['path']}: {span_problem(start, end, len(text))}")
             ok = False
         elif span["text"] is not None and text[start:end] != span["text"]:
             problems.add(record.line, f"{doc['path']}: span [{start}, {end}) text does not match the document "

@@ -222,7 +222,7 @@ class SpansMixin(CorpusBase):
         if doc.state == "unreadable":
             raise InvalidSpan(f"{doc.path}: unreadable documents cannot be annotated")
         if not (0 <= start < end <= doc.char_count):
-            raise InvalidSpan(f"{doc.path}: span [{start}, {end}) is outside the text (0-{doc.char_count})")
+            raise InvalidSpan(f"{doc.path}: {span_problem(start, end, doc.char_count)}")
         return doc
 
     def _anchor(self, document_id: int, start: int, end: int) -> Anchor:
@@ -275,3 +275,10 @@ class SpansMixin(CorpusBase):
             {"before": [s.as_row() for s in removed], "after": [s.as_row() for s in added]},
         )
         return added
+
+
+def span_problem(start: int, end: int, length: int) -> str:
+    """What is wrong with a span that is not ``0 <= start < end <= length``."""
+    if start >= end and 0 <= start <= length and 0 <= end <= length:
+        return f"span [{start}, {end}) is empty: its end must be after its start"
+    return f"span [{start}, {end}) is outside the text (0-{length})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from types import EllipsisType
 from typing import IO, TYPE_CHECKING, Any
@@ -173,7 +174,7 @@ class TagsMixin(CorpusBase):
                 )
                 if cursor.rowcount:
                     self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link})
-                    added.append(tag)
+                    added.append(replace(tag, count=tag.count + 1))  # read before this link was made
         return added
 
     def toggle_tag(self, document_id: int, name: str) -> bool:

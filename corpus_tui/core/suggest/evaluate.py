@@ -36,23 +36,26 @@ class GoldPage:
 def read_gold(path: Path) -> list[GoldPage]:
     """Every document of a gold file; InvalidValue naming the file and line on a bad one."""
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, "rb")
     except OSError as error:
         raise InvalidValue(f"{path}: cannot read the gold file: {error.strerror or error}") from None
     pages: list[GoldPage] = []
     seen: set[str] = set()
     with handle:
-        try:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                page = _gold_page(line, f"{path}:{number}")
-                if page.path in seen:
-                    raise InvalidValue(f"{path}:{number}: {quoted(page.path)} is labelled twice")
-                seen.add(page.path)
-                pages.append(page)
-        except UnicodeDecodeError:
-            raise InvalidValue(f"{path}: not UTF-8 text") from None
+        for number, raw in enumerate(handle, 1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a BOM, as Windows tools write
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InvalidValue(f"{path}:{number}: not UTF-8 text (byte {error.start + 1} of the line)") from None
+            if not line.strip():
+                continue
+            page = _gold_page(line, f"{path}:{number}")
+            if page.path in seen:
+                raise InvalidValue(f"{path}:{number}: {quoted(page.path)} is labelled twice")
+            seen.add(page.path)
+            pages.append(page)
     if not any(page.boilerplate_lines or page.content_lines for page in pages):
         # Figures of 0.000 would read as a total failure of the suggestions, not as no gold.
         raise InvalidValue(f"{path}: labels no line (each line: {{\"path\", \"boilerplate_lines\", "
@@ -63,8 +66,9 @@ def read_gold(path: Path) -> list[GoldPage]:
 def _gold_page(line: str, where: str) -> GoldPage:
     try:
         record = json.loads(line)
-    except (ValueError, RecursionError):
-        raise InvalidValue(f"{where}: not a JSON object") from None
+    except (ValueError, RecursionError) as error:
+        detail = f": {error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        raise InvalidValue(f"{where}: not valid JSON{detail}") from None
     if not isinstance(record, dict):
         raise InvalidValue(f"{where}: not a JSON object")
     path = record.get("path")
