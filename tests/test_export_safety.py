@@ -236,3 +236,17 @@ def test_the_summary_names_the_flags_that_include_what_was_left_out_for_the_cli_
                               "2 missing left out (--include-missing to include them)")
     assert "2 missing left out (corpus-tui export --include-missing includes them)" in \
         summary.line(command="corpus-tui export")  # the app's toast: there is no flag to add there
+
+
+def test_an_output_that_is_a_pipe_or_a_device_is_never_replaced(corpus, tmp_path, run_script):
+    """``export -o /dev/null --force`` renamed the finished export over /dev/null: a regular file
+    where the device was, for every program of the machine (tmux stopped starting)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (["export", corpus.folder, "-o", fifo, "--force"], ["rules", "export", corpus.folder, "-o", fifo,
+                                                                    "--force"]):
+        assert_one_line_error(run_script(*args), "is not a regular file (a device, a pipe or a socket)")
+        assert os.path.exists(fifo) and not os.path.isfile(fifo)
+    with pytest.raises(BadOutput, match="is never replaced"):
+        export(corpus, "jsonl", fifo, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("pipe")) == ["pipe"]  # no temporary left

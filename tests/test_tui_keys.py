@@ -759,3 +759,31 @@ def test_undo_names_another_processs_action_and_the_copies_it_marked():
     assert undone(mine, "Undid", "tester") == "Undid mark everywhere"
     assert undone(theirs, "Undid", "tester") == "Undid mark everywhere (by cli)"
     assert undone(copies, "Redid", "tester") == "Redid marking 2 copies"
+    # The same annotator in another process (the CLI run by the same person): said, with the size.
+    batch = Event(4, "t", "tester", "boilerplate.propagate", None,
+                  {"columns": ["id", "document_id"], "after": [[1, 7], [2, 7], [3, 9]]})
+    assert undone(batch, "Undid", "tester", made_here=False) == (
+        "Undid mark everywhere: 3 ranges in 2 documents (made by another process: the CLI or a script)")
+
+
+def test_made_here_tells_this_processs_events_from_anothers(tmp_path):
+    import subprocess
+    import sys
+
+    from corpus_tui import Corpus
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for name in "abc":
+        (folder / f"{name}.txt").write_text(f"Story {name} here.\n\nShare this page with your friends today\n")
+    with Corpus.open(folder, annotator="same") as corpus:
+        corpus.scan()
+        (repeat,) = corpus.repeats()
+        code = ("import sys; from corpus_tui import Corpus\n"
+                "with Corpus.open(sys.argv[1], annotator='same') as c: c.mark_everywhere(int(sys.argv[2]))")
+        subprocess.run([sys.executable, "-c", code, str(folder), str(repeat.id)], check=True, timeout=60)
+        theirs = corpus.undo()
+        assert theirs is not None and not corpus.made_here(theirs.id)
+        corpus.mark_everywhere(repeat.id)
+        mine = corpus.undo()
+        assert mine is not None and mine.id != theirs.id and corpus.made_here(mine.id)

@@ -17,20 +17,28 @@ from .models import Document, TextVersion
 from .store import now, translate, write_transaction
 
 
+# (database, event id) of the events this process logged: small (one entry an action).
+_MADE_HERE: set[tuple[str, int]] = set()
+
+
 class CorpusBase:
     def __init__(self, folder: Path, db_path: Path, db: sqlite_utils.Database, annotator: str):
         self.folder = folder
         self.db_path = db_path
         self.db = db
         self.annotator = annotator
+        self._logged: list[int] = []  # the current write's events
 
     # -- transactions and the event log -------------------------------------
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One atomic change (BEGIN IMMEDIATE ... COMMIT)."""
+        self._logged: list[int] = []
         with write_transaction(self.db, self.db_path) as db:
             yield db
+        # Committed: the events it logged are this process's (a rolled-back id may be another's later).
+        _MADE_HERE.update((str(self.db_path), event_id) for event_id in self._logged)
 
     def log_event(self, action: str, document_id: int | None, payload: dict[str, Any]) -> int:
         """Append to the events log; call inside ``write()``."""
@@ -38,7 +46,14 @@ class CorpusBase:
             "INSERT INTO events (at, annotator, action, document_id, payload) VALUES (?, ?, ?, ?, ?)",
             [now(), self.annotator, action, document_id, json.dumps(payload, ensure_ascii=False)],
         )
-        return int(cursor.lastrowid or 0)
+        event_id = int(cursor.lastrowid or 0)
+        self._logged.append(event_id)
+        return event_id
+
+    def made_here(self, event_id: int) -> bool:
+        """Whether this process logged the event (any of its connections to this database): one
+        history serves every process of a corpus, and the app names what another one did."""
+        return (str(self.db_path), event_id) in _MADE_HERE
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Read rows as dicts, turning lock/corruption errors into CorpusErrors."""

@@ -645,7 +645,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if event is None:
             return "Nothing to undo."
         self.load_suggestions()
-        return undone(event, "Undid", self.corpus.annotator)
+        return undone(event, "Undid", self.corpus.annotator, self.corpus.made_here(event.id))
 
     def action_rules(self) -> None:
         """The rules marking everywhere kept; removing one asks whether its marks go too."""

@@ -50,15 +50,26 @@ DOCUMENT_ACTIONS = frozenset({
 })
 
 
-def undone(event: Event, verb: str, annotator: str) -> str:
+def undone(event: Event, verb: str, annotator: str, made_here: bool = True) -> str:
     """What ``u`` (verb "Undid") or ``ctrl+r`` ("Redid") just did; one history serves every
-    process of the corpus, so another's action is named with who did it."""
+    process of the corpus, so another's action is named with who did it, or where (the CLI, a
+    script: ``made_here`` False), and an action over many documents says how many."""
     if isinstance(event.payload.get("documents"), list):  # mark_copies: m on some copies, not everywhere
         what = f"marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
     else:
         what = ACTION_NAMES.get(event.action, event.action)
-    by = f" (by {one_line(event.annotator, 30)})" if event.annotator != annotator else ""
-    return f"{verb} {what}{by}"
+    size = ""
+    after, columns = event.payload.get("after"), event.payload.get("columns")
+    if (event.document_id is None and "documents" not in event.payload and isinstance(after, list) and after
+            and isinstance(columns, list) and "document_id" in columns):
+        at = columns.index("document_id")
+        documents = len({row[at] for row in after if isinstance(row, list) and len(row) > at})
+        size = f": {plural(len(after), 'range')} in {plural(documents, 'document')}"
+    if event.annotator != annotator:
+        by = f" (by {one_line(event.annotator, 30)})"
+    else:
+        by = "" if made_here else " (made by another process: the CLI or a script)"
+    return f"{verb} {what}{size}{by}"
 
 
 class EditingMixin:
@@ -368,4 +379,5 @@ class EditingMixin:
         if event.document_id is None or event.action == "duplicate.mark":  # rows of other documents differ too
             self.reload_list()
         self.load_suggestions()  # an undone mark or rejection is suggested again
-        self.notify(undone(event, verb, self.corpus.annotator), markup=False, timeout=2)
+        self.notify(undone(event, verb, self.corpus.annotator, self.corpus.made_here(event.id)), markup=False,
+                    timeout=4)

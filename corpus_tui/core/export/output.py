@@ -20,6 +20,7 @@ import json
 import os
 import select
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -113,6 +114,7 @@ def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder:
         )
     if not os.path.lexists(output):
         return
+    refuse_special_file(output)
     if not force:
         raise OutputExists(output)
     is_folder = output.is_dir() and not output.is_symlink()
@@ -130,6 +132,7 @@ def atomic_file(output: Path, force: bool) -> Iterator[Path]:
 
     An ``OSError`` on the way (from the caller's writes too) becomes ``WriteFailed``.
     """
+    refuse_special_file(output)
     with write_errors(output):
         temporary = _temporary_beside(output)
         try:
@@ -137,6 +140,19 @@ def atomic_file(output: Path, force: bool) -> Iterator[Path]:
             _publish(temporary, output, force)
         finally:
             temporary.unlink(missing_ok=True)
+
+
+def refuse_special_file(output: Path) -> None:
+    """An output that is a device, a pipe or a socket (``-o /dev/null``) is never replaced: the
+    rename that makes an export whole would put a regular file in its place (``/dev/null`` was
+    one, for every program of the machine)."""
+    try:
+        mode = os.stat(output).st_mode
+    except OSError:
+        return  # not there (or a dangling link): an ordinary new file
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise BadOutput(f"{output}: is not a regular file (a device, a pipe or a socket) and is never replaced; "
+                        "write to a file, or to stdout with -o -")
 
 
 def _temporary_beside(output: Path) -> Path:
@@ -150,6 +166,7 @@ def _publish(temporary: Path, output: Path, force: bool) -> None:
     os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an export is a normal file
     if not force and os.path.lexists(output):
         raise OutputExists(output)
+    refuse_special_file(output)  # made one since it was checked
     replace_durably(temporary, output)  # a crash of the system leaves the earlier export, not an empty one
 
 
@@ -194,6 +211,7 @@ def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Itera
             if os.path.lexists(output):
                 if not force:
                     raise OutputExists(output)
+                refuse_special_file(output)
                 old = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
                 os.replace(output, old / "previous")
             try:
