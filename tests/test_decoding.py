@@ -58,6 +58,8 @@ def test_decode_nul_in_first_8000_bytes_is_binary():
     decoded = decode(b"abc\x00def")
     assert decoded.text is None and not decoded.readable
     assert "binary" in decoded.problem and "3" in decoded.problem
+    assert "set-encoding FOLDER PATH utf-8 reads it" in decoded.problem  # the way to read a page with a stray NUL
+    assert decode(b"text with a stray \x00 in it", "utf-8").text == "text with a stray \x00 in it"
 
 
 def test_decode_nul_after_8000_bytes_is_text():

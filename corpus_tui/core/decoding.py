@@ -61,7 +61,8 @@ def decode(data: bytes, override: str | None = None) -> Decoded:
             return _strict(data, encoding)
     nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
     if nul != -1:
-        return Decoded(None, None, problem=f"binary file (NUL byte at offset {nul})")
+        return Decoded(None, None, problem=f"binary file (NUL byte at offset {nul}); if it is text, "
+                                           "corpus-tui set-encoding FOLDER PATH utf-8 reads it")
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
