@@ -122,6 +122,27 @@ async def test_b_on_a_text_another_process_rescanned_since_it_was_shown_marks_no
     assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans") == [{"n": 0}]
 
 
+async def test_b_on_a_paragraph_another_process_marked_in_part_since_it_was_shown_marks_nothing(tmp_path):
+    """Shown unmarked, then a line of it marked elsewhere: b marked the whole paragraph (lines the
+    analyst had rejected included) for what the other process did, and said nothing."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.reader.focus()
+        while app.reader.target() is None:
+            await pilot.press("j")
+        start, end = app.reader.target()
+        half = start + (end - start) // 2
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.mark_boilerplate(d.id, {start}, {half}, 'bob')")
+        await pilot.press("b")
+        await settle(pilot, app)
+        assert any("marked or unmarked in part by another process" in m for m in messages(app))
+        assert [(s.start, s.end) for s in app.reader.spans if s.kind == "boilerplate"] == [(start, half)]
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT start, \"end\" FROM spans") == [{"start": start, "end": half}]
+
+
 async def test_accepting_suggestions_another_process_marked_already_says_so(tmp_path):
     """Y said "Accepted 1 suggestion (0 ranges marked; u undoes them all)" and wrote no undo
     step, so u undid the other process's batch; y said nothing at all."""

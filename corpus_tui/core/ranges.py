@@ -49,3 +49,9 @@ def covers(ranges: Iterable[Range], target: Range) -> bool:
 
 def total_length(ranges: Iterable[Range]) -> int:
     return sum(end - start for start, end in merge(ranges))
+
+
+def within(ranges: Iterable[Range], target: Range) -> list[Range]:
+    """The parts of ``ranges`` inside ``target``, merged: what of it is covered, exactly."""
+    start, end = target
+    return merge((max(first, start), min(last, end)) for first, last in ranges if first < end and last > start)

@@ -194,21 +194,29 @@ class SpansMixin(CorpusBase):
         return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
 
     def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
-                           shown_marked: bool | None = None, shown_version: TextVersion | None = None) -> bool:
+                           shown_marked: bool | None = None, shown_version: TextVersion | None = None,
+                           shown_ranges: list[tuple[int, int]] | None = None) -> bool:
         """Unmark when [start, end) is already all boilerplate, else mark. True if now marked.
 
         One transaction: what is read is what is toggled. ``shown_marked``: whether the caller
         showed the range as all boilerplate (the app's screen); when another process changed
         that since, nothing is written and ``ChangedElsewhere`` says so, so a key meant to mark
         never removes a mark someone else just made (nor the other way round). ``shown_version``:
-        the text's version the offsets were taken from (``check_shown``)."""
+        the text's version the offsets were taken from (``check_shown``). ``shown_ranges``: the
+        boilerplate the caller showed inside the range (``ranges.within``); a part marked or
+        unmarked since is a change too (b on a paragraph shown half marked would mark the rest
+        of it, lines rejected by hand included, for what another process just did)."""
         with self.write():
             self.check_shown(document_id, shown_version)
-            covered = self.boilerplate_covers(document_id, start, end)
+            live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
+            covered = ranges.covers(live, (start, end))
             if shown_marked is not None and covered != shown_marked:
                 raise ChangedElsewhere(
                     f"{'marked' if covered else 'unmarked'} by another process since it was shown: "
                     "nothing changed; the screen shows it now")
+            if shown_ranges is not None and ranges.within(live, (start, end)) != ranges.within(shown_ranges, (start, end)):
+                raise ChangedElsewhere("marked or unmarked in part by another process since it was shown: "
+                                       "nothing changed; the screen shows it now")
             if covered:
                 self._unmark_boilerplate(document_id, start, end)
                 return False
