@@ -225,6 +225,20 @@ def test_an_encoding_the_file_cannot_decode_with_or_unknown_is_refused_and_nothi
     assert before["state"] == "ok" and before["text"] == "café"
 
 
+def test_an_encoding_that_makes_noise_of_an_8_bit_file_is_refused_unless_forced(scanned):
+    """utf-16 read a cp1252 page as CJK-looking noise, exit 0, its spans gone stale."""
+    page = "Caf\xe9 cr\xe8me, a line of text here.\nA second line, with words.\n".encode("cp1252")
+    utf16 = "A page in UTF-16 without its BOM.\n".encode("utf-16-le")  # binary to the rules: needs it
+    corpus, _ = scanned({"a.txt": page, "b.txt": utf16})
+    with pytest.raises(InvalidValue, match=r"a.txt: read as utf-16 it has almost no spaces or line breaks "
+                                           r"\(0%, against \d+% as cp1252\)"):
+        corpus.set_encoding("a.txt", "utf-16")
+    assert _doc_row(corpus, "a.txt")["encoding"] == "cp1252"
+    assert corpus.set_encoding("a.txt", "latin-1").encoding == "latin-1"  # a plausible one is taken
+    assert corpus.set_encoding("a.txt", "utf-16", force=True).encoding == "utf-16"
+    assert corpus.set_encoding("b.txt", "utf-16-le").state == "ok"
+
+
 def test_the_override_of_a_missing_file_is_kept_for_its_return(scanned):
     corpus, folder = scanned({"a.txt": b"caf\xe9", "b.txt": b"other"})
     (folder / "a.txt").unlink()

@@ -202,12 +202,22 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         decoded = decode(data, encoding)
         if not decoded.readable:
             raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
-        if force:
+        if force or not decode(data).readable:  # unreadable without it (UTF-16 without a BOM): it is needed
             return
         try:
             as_utf8 = data.decode("utf-8")
         except UnicodeDecodeError:
-            return  # not UTF-8: the override is what the file needs
+            # Not UTF-8: the override is what the file needs, unless it makes noise of it. Text has
+            # spaces and line breaks; an 8-bit file read two bytes a character (utf-16) has almost
+            # none, whatever its language.
+            before = decode(data)  # readable: checked above
+            if before.text and decoded.text and _space_share(before.text) >= 0.05 and _space_share(decoded.text) < 0.01:
+                raise InvalidValue(
+                    f"{doc.path}: read as {encoding} it has almost no spaces or line breaks "
+                    f"({_space_share(decoded.text):.0%}, against {_space_share(before.text):.0%} as "
+                    f"{before.encoding}): not its encoding, most likely; the encoding was not changed "
+                    "(--force sets it all the same)")
+            return
         if decoded.text is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):
             raise InvalidValue(f"{doc.path}: the file is valid UTF-8 and {encoding} reads it otherwise; "
                                "the encoding was not changed (--force sets it all the same)")
@@ -270,3 +280,9 @@ def record_current_rules(db: Any) -> None:
     record_index_version(db)
     record_title_rule(db)
     record_signature_settings(db)
+
+
+def _space_share(text: str) -> float:
+    """The share of whitespace in the start of a text (``set_encoding``'s noise check)."""
+    sample = text[:20000]
+    return sum(map(str.isspace, sample)) / max(len(sample), 1)
