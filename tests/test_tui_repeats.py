@@ -156,6 +156,29 @@ async def test_m_in_the_view_marks_every_copy_and_u_undoes_it_in_one_step(tmp_pa
         assert boilerplate(folder) == {}
 
 
+async def test_stepping_through_copies_shows_each_copy_in_its_place(tmp_path):
+    """Only paths were listed: a copy could not be judged before m marked it."""
+    folder = site(tmp_path)
+    (folder / "c.txt").write_text("Story c [/] begins \x1b[31m here.\n\n" + FOOTER + "\n")  # hostile text
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        await pilot.press("enter", "enter")
+        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        context = app.screen.query_one("#repeats-context")
+        assert context.has_class("shown")
+        assert str(context.render()) == f"a.txt\nStory a begins here with words.\n\n{FOOTER}"
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert str(context.render()) == f"c.txt\nStory c [/] begins ␛[31m here.\n\n{FOOTER}"
+        await pilot.press("escape")  # back to the passages: no copy to show
+        await settle(pilot, app, lambda: app.screen.showing is None)
+        assert not context.has_class("shown")
+
+
 async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)

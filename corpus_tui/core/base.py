@@ -79,6 +79,17 @@ class CorpusBase:
         rows = self.query("SELECT text FROM document_texts WHERE document_id = ?", [document_id])
         return rows[0]["text"] if rows else ""
 
+    def context(self, document_id: int, start: int, end: int, chars: int = 160) -> tuple[str, str, str]:
+        """``text[start:end]`` and up to ``chars`` characters on each side, read with SQL substr
+        (not the whole text): the copy of a passage in its place, for a person to judge."""
+        lead = min(start, chars)
+        rows = self.db.execute("SELECT substr(text, ?, ?) FROM document_texts WHERE document_id = ?",
+                               [start - lead + 1, lead + (end - start) + chars, document_id]).fetchall()
+        chunk = rows[0][0] if rows else ""
+        if len(chunk) < lead + (end - start):  # SQLite's text functions stop at a NUL: slice in Python
+            chunk = self.text(document_id)[start - lead : end + chars]
+        return chunk[:lead], chunk[lead : lead + end - start], chunk[lead + end - start :]
+
     def versioned_text(self, document_id: int) -> tuple[TextVersion, str]:
         """The text and its version (``Document.version``), read in one statement: a scan
         committing between two reads could pair one text with another's version."""

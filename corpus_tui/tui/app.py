@@ -630,7 +630,11 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 self.open_document(copy.document_id, cursor=copy.start)
                 self.reader.focus()
 
-        screen = RepeatsScreen(load_ids, load_rows, count_marked, copies, mark_all, mark_one, self.undo_in_screen)
+        def context(document_id: int, start: int, end: int) -> tuple[str, str, str]:
+            return self.corpus.context(document_id, start, end)  # one substr: on the UI thread
+
+        screen = RepeatsScreen(load_ids, load_rows, count_marked, copies, mark_all, mark_one, self.undo_in_screen,
+                               context)
         self.push_screen(screen, chosen)
 
     def undo_in_screen(self) -> str:

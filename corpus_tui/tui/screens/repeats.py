@@ -26,6 +26,7 @@ from textual.widgets import Input, LoadingIndicator, Static
 
 from ...core.repeats import DEFAULT_MIN_DOCS, Repeat
 from ...core.safe_text import one_line
+from ...core.safe_text import visible as with_glyphs
 from ...core.wording import plural
 from ..widgets.lazy_list import LazyList, Piece
 
@@ -71,6 +72,9 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     RepeatsScreen LoadingIndicator { height: 1; display: none; }
     RepeatsScreen LoadingIndicator.busy { display: block; }
     RepeatsScreen #repeats-status { color: $text-muted; }
+    RepeatsScreen #repeats-context { height: auto; max-height: 6; border-top: solid $primary-background-lighten-2;
+                                     display: none; }
+    RepeatsScreen #repeats-context.shown { display: block; }
     """
 
     def __init__(self, load_ids: Callable[[int, str], list[int]],
@@ -78,8 +82,10 @@ class RepeatsScreen(ModalScreen[Copy | None]):
                  count_marked: Callable[[Sequence[int]], dict[int, int]],
                  copies: Callable[[int], list[Copy]],
                  mark_all: Callable[[int, Callable[[int, int], None]], str], mark_one: Callable[[int, int], str],
-                 undo: Callable[[], str]) -> None:
+                 undo: Callable[[], str],
+                 context: Callable[[int, int, int], tuple[str, str, str]] | None = None) -> None:
         super().__init__()
+        self.context = context  # a copy's text and what is around it (Corpus.context)
         self.load_ids, self.load_rows, self.load_copies = load_ids, load_rows, copies
         self.count_marked = count_marked
         self.mark_all, self.mark_one, self.undo = mark_all, mark_one, undo
@@ -97,6 +103,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             yield LoadingIndicator()
             yield Static("", id="repeats-status")
             yield LazyList(self._row, id="repeats-list")
+            yield Static("", id="repeats-context")
 
     @property
     def listing(self) -> LazyList:
@@ -159,6 +166,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         if generation != self.generation or self.showing is not None:
             return  # a newer listing is on its way, or a passage's documents are on screen
         self.query_one(LoadingIndicator).remove_class("busy")
+        self.query_one("#repeats-context", Static).remove_class("shown")
         self.ids, self.loaded = ids, {row.id: row for row in rows}
         self.listing.reset(len(ids), cursor)
         listed = f"{plural(len(ids), 'passage')} in {min_docs} or more documents"
@@ -220,6 +228,26 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.showing, self.copies = repeat, copies
         self.listing.reset(len(copies), cursor)
         self._status(f"{said} · {self._copies_status()}" if said else self._copies_status())
+
+    @on(LazyList.Highlighted, "#repeats-list")
+    def _highlighted(self, event: LazyList.Highlighted) -> None:
+        self._show_context(event.index)
+
+    def _show_context(self, index: int) -> None:
+        """Under the copies of a passage: the one under the cursor in its place (the lines around
+        it), so a copy can be judged before m marks it (brat's step-through, with its context)."""
+        box = self.query_one("#repeats-context", Static)
+        box.set_class(self.showing is not None and self.context is not None and index < len(self.copies), "shown")
+        if not box.has_class("shown"):
+            return
+        copy = self.copies[index]
+        before, text, after = self.context(copy.document_id, copy.start, copy.end)  # type: ignore[misc]
+        before = "\n".join(before.split("\n")[-CONTEXT_LINES - 1 :])  # the lines before it, and its own start
+        after = "\n".join(after.split("\n")[: CONTEXT_LINES + 1]).rstrip("\n")
+        box.update(Content.assemble(
+            (f"{one_line(copy.path, 100)}\n", "bold"),
+            (_in_place(before), "dim"), (_in_place(text), "reverse"), (_in_place(after), "dim"),
+        ))
 
     def _copies_status(self) -> str:
         assert self.showing is not None
@@ -308,3 +336,12 @@ def _repeat_pieces(repeat: Repeat) -> list[Piece]:
     # Before the text, which the width cuts: a passage in too few documents or sources may be a repost.
     flag = "repost? " if not repeat.boilerplate_like else " " * len("repost? ")
     return [(counts, DIM), (flag, ITALIC), (one_line(repeat.text, 160), None)]
+
+
+CONTEXT_LINES = 2  # lines shown before and after a copy
+
+
+def _in_place(text: str) -> str:
+    """A piece of a copy's context as text to show: its line breaks kept, every other control
+    character a visible glyph (untrusted text never reaches the terminal raw, nor markup: Content)."""
+    return "\n".join(with_glyphs(line.removesuffix("\r")) for line in text.split("\n"))

@@ -69,6 +69,18 @@ class LazyList(ScrollView, can_focus=True):
         def control(self) -> LazyList:
             return self.lazy_list
 
+    class Highlighted(Message):
+        """The cursor moved to another row (or a new listing put it on one)."""
+
+        def __init__(self, lazy_list: LazyList, index: int) -> None:
+            self.lazy_list = lazy_list
+            self.index = index
+            super().__init__()
+
+        @property
+        def control(self) -> LazyList:
+            return self.lazy_list
+
     def __init__(self, render_row: RowRenderer, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.render_row = render_row
@@ -87,6 +99,8 @@ class LazyList(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self._keep_visible()
         self.refresh()
+        if count:
+            self.post_message(self.Highlighted(self, self.cursor))
 
     def loaded(self) -> None:
         """The owner has loaded rows it was asked for: paint them (and ask again if need be)."""
@@ -138,6 +152,8 @@ class LazyList(ScrollView, can_focus=True):
         if self.scroll_offset.y == top:
             self.refresh_lines(old)
             self.refresh_lines(self.cursor)
+        if self.cursor != old:
+            self.post_message(self.Highlighted(self, self.cursor))
 
     def action_cursor(self, step: int) -> None:
         self.move_to(self.cursor + step)
