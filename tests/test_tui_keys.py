@@ -787,3 +787,21 @@ def test_made_here_tells_this_processs_events_from_anothers(tmp_path):
         corpus.mark_everywhere(repeat.id)
         mine = corpus.undo()
         assert mine is not None and mine.id != theirs.id and corpus.made_here(mine.id)
+
+
+async def test_the_annotate_box_fits_a_short_terminal(tmp_path):
+    """At 50x15 the box lost its bottom edge and its 'enter saves · esc cancels' line."""
+    from corpus_tui.tui.screens.annotate import AnnotateDialog
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await settle(pilot, app)
+        await move_to(pilot, app, "On Thursday")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotateDialog)
+        box = app.screen.query_one("Vertical")
+        assert box.region.bottom <= 15 and box.region.y >= 0
+        hint = next(s for s in app.screen.query("Static") if "enter saves" in str(s.render()))
+        assert hint.region.height == 1 and box.region.y < hint.region.y < box.region.bottom - 1

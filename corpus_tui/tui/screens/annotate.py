@@ -18,6 +18,9 @@ from textual.widgets import Input, Static
 from ...core.safe_text import one_line
 
 
+COMPACT_BELOW = 20  # terminal rows under which the dialog is drawn compact
+
+
 @dataclass(frozen=True)
 class AnnotationInput:
     label: str
@@ -54,9 +57,23 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
                         suggester=SuggestFromList(self.labels, case_sensitive=False))
             yield Input(self.initial_note, placeholder="note (optional)", id="note")
             known = ", ".join(one_line(label, 20) for label in self.labels[:8])
-            yield Static(Content(f"labels: {known}" if known else "no labels yet: type one"), classes="hint")
+            yield Static(Content(f"labels: {known}" if known else "no labels yet: type one"), classes="hint",
+                         id="labels-hint")
             yield Static(Content("enter saves · esc cancels"), classes="hint")
             yield Static("", id="error", classes="error")
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.height)
+
+    def on_resize(self) -> None:
+        self._fit(self.app.size.height)
+
+    def _fit(self, height: int) -> None:
+        """On a short terminal the boxes lose their borders and the list of labels goes, so the
+        box, its hints and its bottom edge stay on screen (50x15 cut them off)."""
+        for box in self.query(Input):
+            box.compact = height < COMPACT_BELOW
+        self.query_one("#labels-hint", Static).display = height >= COMPACT_BELOW
 
     @on(Input.Submitted, "#label")
     def _label_done(self) -> None:
