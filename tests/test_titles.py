@@ -464,3 +464,17 @@ def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across
     counter.count("other", "A headline")
     assert counter.found == {"site": {"Home · News · Sport"}, "other": {"Skip to content"}}
     assert counter.known["site"] == {"Menu", "Home · News · Sport"} and "A headline" not in counter.known["other"]
+
+
+def test_one_documents_list_row_is_its_row_in_the_whole_list(scanned):
+    """The row read after every action sums only its own marks (by the index), not every mark of
+    the corpus (6 ms at 19,000 marks, on every key): the same row all the same."""
+    from corpus_tui.core.listing import list_documents
+
+    corpus, _ = scanned({f"d{n}.txt": TEXT for n in range(4)})
+    for document in corpus.documents()[:3]:
+        corpus.mark_boilerplate(document.id, 0, len(MENU) - 1)
+    first = corpus.documents()[0]
+    corpus.mark_boilerplate(first.id, len(MENU) + len(HEADLINE) + 1, len(MENU) + len(HEADLINE) + 5)
+    corpus.add_tag(first.id, "x")
+    assert [document_row(corpus, row.id) for row in list_documents(corpus)] == list_documents(corpus)

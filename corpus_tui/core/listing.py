@@ -148,11 +148,17 @@ def _rows(corpus: "CorpusBase", where: str, params: list[Any], order: str, only:
         tag_params.append(only)
     for row in corpus.db.execute(tag_sql + " ORDER BY t.key", tag_params):
         tags.setdefault(row[0], []).append(row[1])
+    if only is None:  # every row: the marks summed in one pass over them
+        marked, marked_join = "COALESCE(bp.chars, 0)", (
+            "LEFT JOIN (SELECT document_id, SUM(\"end\" - start) AS chars FROM spans "
+            "WHERE kind = 'boilerplate' AND anchor != 'stale' GROUP BY document_id) bp ON bp.document_id = d.id ")
+    else:  # one row (after every action): its own marks by the index; the pass took 6 ms for 19,000 marks
+        marked, marked_join = ("COALESCE((SELECT SUM(s.\"end\" - s.start) FROM spans s WHERE s.document_id = d.id "
+                               "AND s.kind = 'boilerplate' AND s.anchor != 'stale'), 0)"), ""
     sql = (
-        "SELECT d.id, d.path, d.title, d.status, d.state, d.char_count, COALESCE(bp.chars, 0), dc.cluster, "
+        f"SELECT d.id, d.path, d.title, d.status, d.state, d.char_count, {marked}, dc.cluster, "
         "d.duplicate_of IS NOT NULL "
-        "FROM documents d LEFT JOIN (SELECT document_id, SUM(\"end\" - start) AS chars FROM spans "
-        "WHERE kind = 'boilerplate' AND anchor != 'stale' GROUP BY document_id) bp ON bp.document_id = d.id "
+        f"FROM documents d {marked_join}"
         "LEFT JOIN duplicate_clusters dc ON dc.document_id = d.id"
         f"{where} ORDER BY {order}"
     )
