@@ -8,7 +8,7 @@ from typing import Any
 
 from ..base import CorpusBase
 from ..errors import InvalidValue
-from .clusters import Cluster, clusters, rebuild_clusters
+from .clusters import Cluster, clusters, dedup_decisions, links, rebuild_clusters
 from .pairs import DEFAULT_THRESHOLD, STORE_MIN
 from .refresh import RefreshSummary, refresh
 
@@ -125,13 +125,11 @@ class DuplicatesMixin(CorpusBase):
         return None
 
     def left_out_by_dedup(self, threshold: float | None = None) -> dict[int, int]:
-        """Document id -> the id of the document its cluster keeps, for every document
-        ``export --dedup`` leaves out."""
-        return {
-            member.id: cluster.keep.id
-            for cluster in self.duplicate_clusters(threshold) for member in cluster.members
-            if member.id != cluster.keep.id
-        }
+        """Document id -> the id of the document it is left out for, for every document
+        ``export --dedup`` leaves out (``clusters.dedup_decisions``)."""
+        value = check_threshold(threshold)
+        found = self.duplicate_clusters(threshold)
+        return dedup_decisions(found, {m.id for cluster in found for m in cluster.members}, links(self.db, value))
 
     def mark_duplicate(self, document_id: int, of: int | None) -> bool:
         """Say this document duplicates ``of`` (None: clear the mark); one undoable step.

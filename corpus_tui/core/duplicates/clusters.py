@@ -110,41 +110,53 @@ def keeper(members: list[Member]) -> Member:
 
 def left_out(cluster_list: list[Cluster], selected: set[int],
              pairs: Iterable[tuple[int, int]] | None = None) -> list[int]:
-    """The documents ``export --dedup`` leaves out of a selection: in each cluster, the selected
-    members but the one ``keeper`` picks among the selected ones. With ``pairs`` (``links``), only
-    those linked to the kept one itself: a chain (A like B, B like C) joins documents that are not
-    alike, and C is no copy of A. The members unlike the kept one are taken again among
-    themselves, each part joined by their own links, so every document left out is a
-    near-duplicate of one exported (or marked a duplicate of it)."""
+    """The documents ``export --dedup`` leaves out of a selection (``dedup_decisions``)."""
+    return list(dedup_decisions(cluster_list, selected, pairs))
+
+
+def dedup_decisions(cluster_list: list[Cluster], selected: set[int],
+                    pairs: Iterable[tuple[int, int]] | None = None) -> dict[int, int]:
+    """Each document ``export --dedup`` leaves out of a selection -> the one it is left out for.
+
+    In each cluster, the selected members are taken in ``keeper``'s order (the one it picks
+    first): one not decided yet is kept, and the undecided members linked to it (``pairs``,
+    ``links``: a pair at the threshold or a duplicate mark) are left out for it; a member marked a
+    duplicate of one decided already goes with it. So every document left out is a near-duplicate
+    of one exported, or marked a duplicate (a chain of marks: of one left out); a chain of pairs
+    (A like B, B like C) joins documents that are not alike, and C is no copy of A. One pass,
+    whatever the cluster's shape. Without ``pairs``, every selected member but the kept one."""
     near: dict[int, set[int]] = {}
     for a, b in pairs or ():
         near.setdefault(a, set()).add(b)
         near.setdefault(b, set()).add(a)
-    out: list[int] = []
+    out: dict[int, int] = {}
     for cluster in cluster_list:
-        waiting = [sorted((m for m in cluster.members if m.id in selected), key=lambda m: m.path)]
-        while waiting:
-            chosen = waiting.pop()
-            if len(chosen) < 2:
-                continue
+        chosen = sorted((m for m in cluster.members if m.id in selected), key=lambda m: m.path)
+        if len(chosen) < 2:
+            continue
+        if pairs is None:
             keep = keeper(chosen)
-            alike = near.get(keep.id, set()) if pairs is not None else {m.id for m in chosen}
-            out += [m.id for m in chosen if m.id != keep.id and m.id in alike]
-            waiting += _parts([m for m in chosen if m.id != keep.id and m.id not in alike], near)
+            out.update((m.id, keep.id) for m in chosen if m.id != keep.id)
+            continue
+        marked = {m.duplicate_of for m in chosen if m.duplicate_of is not None}
+        # keeper's order: members marked a duplicate last, then its preferences; an earlier path wins a tie
+        order = [m for _, m in sorted(enumerate(chosen), reverse=True, key=lambda item: (
+            item[1].duplicate_of is None, item[1].id in marked, item[1].status == "reviewed", item[1].annotated,
+            item[1].body_chars, -item[0]))]
+        ids = {m.id for m in chosen}
+        kept_for: dict[int, int] = {}
+        for member in order:
+            if member.id in kept_for:
+                continue
+            target = member.duplicate_of
+            if target is not None and target in kept_for:
+                kept_for[member.id] = out[member.id] = kept_for[target]
+                continue
+            kept_for[member.id] = member.id
+            for other in near.get(member.id, ()):
+                if other in ids and other not in kept_for:
+                    kept_for[other] = out[other] = member.id
     return out
-
-
-def _parts(members: list[Member], near: dict[int, set[int]]) -> list[list[Member]]:
-    """``members`` split by the links among themselves (each part in path order)."""
-    joined = UnionFind()
-    ids = {m.id for m in members}
-    for member in members:
-        joined.find(member.id)
-        for other in near.get(member.id, ()):
-            if other in ids:
-                joined.join(member.id, other)
-    by_id = {m.id: m for m in members}
-    return [sorted((by_id[item] for item in group), key=lambda m: m.path) for group in joined.groups()]
 
 
 def _members(db: Any, ids: Iterable[int]) -> dict[int, Member]:
