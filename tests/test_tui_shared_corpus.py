@@ -143,6 +143,40 @@ async def test_b_on_a_paragraph_another_process_marked_in_part_since_it_was_show
     assert db_rows(folder, "SELECT start, \"end\" FROM spans") == [{"start": start, "end": half}]
 
 
+def _rescanned_elsewhere(folder) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    file = folder / FIRST
+    file.write_text("A new first line pushed in, quite a long one to shift\n\n" + file.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    os.utime(file, ns=(1, 1))
+    other_process(folder, "c.scan()")
+
+
+@pytest.mark.parametrize("keys", [("a", *"LBL", "enter", "enter"), ("B",), ("d",)])
+async def test_keys_taking_offsets_refuse_a_text_another_process_rescanned_since_it_was_shown(tmp_path, keys):
+    """a (its box open while the other process scanned), B and d wrote the old text's offsets into
+    the new one: an annotation on another sentence, a mark from mid-title to the end."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app, lambda: bool(app.suggestions))
+        app.reader.focus()
+        if keys == ("d",):
+            app.reader.move_to(app.suggestions[0].start)
+        else:
+            while app.reader.target() is None:
+                await pilot.press("j")
+        await pilot.press(*keys[:-1])
+        _rescanned_elsewhere(folder)  # with the box open, for a
+        await pilot.press(keys[-1])
+        await settle(pilot, app)
+        assert any("the document changed on disk since it was shown" in m for m in messages(app))
+        await pilot.press("escape", "q")
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans") == [{"n": 0}]
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM suggestion_rejections") == [{"n": 0}]
+
+
 async def test_accepting_suggestions_another_process_marked_already_says_so(tmp_path):
     """Y said "Accepted 1 suggestion (0 ranges marked; u undoes them all)" and wrote no undo
     step, so u undid the other process's batch; y said nothing at all."""

@@ -66,11 +66,14 @@ class SpansMixin(CorpusBase):
 
     # -- annotations ---------------------------------------------------------------
 
-    def add_annotation(self, document_id: int, start: int, end: int, label: str, note: str | None = None) -> Span:
+    def add_annotation(self, document_id: int, start: int, end: int, label: str, note: str | None = None,
+                       shown_version: TextVersion | None = None) -> Span:
+        """``shown_version``: the text's version the offsets were taken from (``check_shown``)."""
         label = (label or "").strip()
         if not label:
             raise InvalidSpan("an annotation needs a label")
         with self.write():
+            self.check_shown(document_id, shown_version)
             doc = self._span_target(document_id, start, end)
             row = self._new_row(doc, "annotation", start, end, label=label, note=note or None)
             (span,) = self._replace_spans(doc.id, "span.add", [], [row])
@@ -112,16 +115,18 @@ class SpansMixin(CorpusBase):
         text = self.text(span.document_id)
         return suggest(text, Anchor(span.quote, span.prefix, span.suffix), limit)
 
-    def place_span(self, span_id: int, start: int, end: int) -> Span:
+    def place_span(self, span_id: int, start: int, end: int, shown_version: TextVersion | None = None) -> Span:
         """Put a stale span back on the text at [start, end): one undoable step.
 
         The span keeps its label, note or reason; its quote and context become the
         text there (it may have been reworded). Boilerplate placed where other
         boilerplate touches is merged with it, as marking does. For example
-        ``corpus.place_span(corpus.stale_spans(doc.id)[0].id, 120, 125)``.
+        ``corpus.place_span(corpus.stale_spans(doc.id)[0].id, 120, 125)``. ``shown_version``: the
+        text's version the offsets were taken from (``check_shown``).
         """
         with self.write():
             old = self.span(span_id)
+            self.check_shown(old.document_id, shown_version)
             if not old.stale:
                 raise InvalidSpan(f"span {span_id} is not stale: only stale spans are placed")
             doc = self._span_target(old.document_id, start, end)

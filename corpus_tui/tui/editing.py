@@ -220,7 +220,8 @@ class EditingMixin:
         if self.doc is None or self.reader.cursor >= len(self.reader.text):
             return
         doc_id, start, end = self.doc.id, self.reader.cursor, len(self.reader.text)
-        self._write(lambda: self.corpus.mark_boilerplate(doc_id, start, end), "Marked to the end as boilerplate")
+        self._write(lambda: self.corpus.mark_boilerplate(doc_id, start, end, shown_version=self.shown_version),
+                    "Marked to the end as boilerplate")
 
     # -- tags ---------------------------------------------------------------------------
 
@@ -254,13 +255,13 @@ class EditingMixin:
         if self.doc is None or target is None:
             self.notify("Nothing to annotate here: select text or move to a paragraph.", markup=False)
             return
-        doc_id = self.doc.id
+        doc_id, shown_version = self.doc.id, self.shown_version  # the text the box was opened on
         labels = self.corpus.labels()
         quote = self.reader.text[target[0] : target[1]]
 
         def write(answer: AnnotationInput) -> bool:
             return self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label,
-                                                                  answer.note),
+                                                                  answer.note, shown_version=shown_version),
                                f"Annotated as {one_line(answer.label, 40)}")
 
         def save(answer: AnnotationInput | None) -> None:
@@ -292,8 +293,11 @@ class EditingMixin:
             self.notify("No stale spans in this document.", markup=False)
             return
 
+        shown_version = self.shown_version  # the text the screen is given
+
         def place(span_id: int, start: int, end: int) -> bool:
-            if not self._write(lambda: self.corpus.place_span(span_id, start, end), "Placed the span"):
+            if not self._write(lambda: self.corpus.place_span(span_id, start, end, shown_version=shown_version),
+                               "Placed the span"):
                 return False
             self.reader.action_clear_selection()
             return True

@@ -104,7 +104,8 @@ class SuggestingMixin:
             return
         doc_id = self.doc.id
         if self._write(lambda: self.corpus.reject_suggestion(doc_id, suggestion.start, suggestion.end,
-                                                             suggestion.score, suggestion.reason)):
+                                                             suggestion.score, suggestion.reason,
+                                                             shown_version=self.shown_version)):
             text = self.reader.text
             rejected = line_fingerprint(text[suggestion.start : suggestion.end])
             self.suggestions = [s for s in self.suggestions

@@ -54,15 +54,18 @@ def line_fingerprint(text: str) -> int:
 
 class SuggestDecisionsMixin(CorpusBase):
     def reject_suggestion(self, document_id: int, start: int, end: int, score: float | None = None,
-                          reason: str | None = None) -> bool:
+                          reason: str | None = None, shown_version: TextVersion | None = None) -> bool:
         """Remember that the line at [start, end) is not boilerplate here: it is not suggested
-        again in this document. One undo step; False when it was rejected already."""
-        text = self.text(document_id)
-        if not 0 <= start < end <= len(text):
-            raise InvalidValue(f"no line at [{start}, {end}) in document {document_id}")
-        row = {"document_id": document_id, "fingerprint": line_fingerprint(text[start:end]), "start": start,
-               "end": end, "score": score, "reason": reason, "annotator": self.annotator, "created_at": now()}
+        again in this document. One undo step; False when it was rejected already.
+        ``shown_version``: the text's version the offsets were taken from (``check_shown``)."""
         with self.write():
+            self.check_shown(document_id, shown_version)
+            # In the write: the line fingerprinted is the one there now (by substr: not a 10 MB text).
+            if not 0 <= start < end <= self.document(document_id).char_count:
+                raise InvalidValue(f"no line at [{start}, {end}) in document {document_id}")
+            line = self.context(document_id, start, end, 0)[1]
+            row = {"document_id": document_id, "fingerprint": line_fingerprint(line), "start": start,
+                   "end": end, "score": score, "reason": reason, "annotator": self.annotator, "created_at": now()}
             cursor = self.db.execute(
                 'INSERT OR IGNORE INTO suggestion_rejections (document_id, fingerprint, start, "end", score, reason, '
                 "annotator, created_at) VALUES (:document_id, :fingerprint, :start, :end, :score, :reason, "
