@@ -443,6 +443,27 @@ def test_a_scan_interrupted_after_a_batch_keeps_the_site_lines_it_found(scanned,
     assert corpus.document(document.id).title == "Council approves budget number 3"
 
 
+def test_a_scan_interrupted_after_its_last_batch_has_its_site_lines_followed_by_the_next(make_corpus, open_corpus,
+                                                                                        monkeypatch):
+    """Interrupted after its last batch (in the site-line step of 100,000 pages, say): the next
+    scan, which reads nothing, left every page titled "Menu"."""
+    from corpus_tui.core import scanner
+
+    folder = make_corpus({f"site/{n:02}.txt": site_page(n) for n in range(4)})
+    corpus = open_corpus(folder)
+    monkeypatch.setattr(scanner, "BATCH_SIZE", 2)  # two pages a batch: the writer finds "Menu" across them
+
+    def interrupt(done: int, total: int) -> None:
+        if done == total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        corpus.scan(progress=interrupt)
+    assert corpus.scan().changed == 0
+    assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(4)]
+    assert corpus.get_state("site_lines_pending") is None  # followed: the scan after does not do it again
+
+
 def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across_batches(tmp_path):
     """A scan reads a site's pages together: its reader titles them past their menus at once,
     so the step at the end of a scan has nothing left to retitle."""

@@ -57,7 +57,9 @@ from .titles import (
     follow_site_lines,
     record_title_rule,
     refresh_titles,
+    set_site_lines_pending,
     site_lines,
+    site_lines_pending,
     sources_sharing_titles,
     titles_follow_rule,
 )
@@ -200,6 +202,7 @@ class _Scan:
         self.retitle: list[int] = []  # documents updated in the current batch: their marks count for the title
         self.site_lines = SiteLineCounter(site_lines(self.db))  # lines titling 3 documents of a source
         self.indexed: list[int] = []  # documents whose passages the current batch stored: rules apply to them
+        self.site_lines_pending = False  # this scan marked the site-line step as owed
         self.read_ids: list[int] = []  # documents of a partial scan that were added or updated (titles may change)
         self.index_changed = False  # passages, sources or states changed: the repeats need recounting
         self.signatures_pending = False  # a text or a state changed in the current batch (``duplicates.refresh``)
@@ -233,6 +236,11 @@ class _Scan:
                     pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD], sites.known))
                 with self.corpus.write():
                     sites.save(self.db)  # with the batch: an interrupted scan keeps what it found
+                    if contents and not self.partial and not self.site_lines_pending:
+                        # Read pages wait for the site-line step at the end, even if this scan
+                        # never gets there: the next scan runs it (it may read nothing itself).
+                        set_site_lines_pending(self.db, True)
+                        self.site_lines_pending = True
                     self._catch_up(batch)
                     self.new_ids = []
                     self.retitle = []
@@ -271,10 +279,13 @@ class _Scan:
                 counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
                 self.corpus.log_event("scan", None, counts)
         retitled_all = self._follow_title_rule() if not self.partial else False
-        if retitled_all or ((self.summary.added or self.summary.changed) and not self.partial):
+        if not self.partial and (retitled_all or self.summary.added or self.summary.changed or self.site_lines_pending
+                                 or site_lines_pending(self.db)):
             # A menu on every page of a site is not their title: the lines found while reading,
             # and the documents read before they were found.
             follow_site_lines(self.corpus, found=self.site_lines.found)
+            with self.corpus.write():
+                set_site_lines_pending(self.db, False)
         elif self.partial and self.read_ids:
             # The documents read only: a title they now share with enough of their source's.
             sources = sources_sharing_titles(self.db, self.read_ids)

@@ -343,6 +343,21 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
     return retitled
 
 
+SITE_LINES_PENDING_KEY = "site_lines_pending"  # corpus_state: a scan read pages and has not followed up
+
+
+def site_lines_pending(db: Any) -> bool:
+    return db.execute("SELECT 1 FROM corpus_state WHERE key = ?", [SITE_LINES_PENDING_KEY]).fetchone() is not None
+
+
+def set_site_lines_pending(db: Any, pending: bool) -> None:
+    """Inside a write transaction."""
+    if pending:
+        db.execute("INSERT OR REPLACE INTO corpus_state (key, value) VALUES (?, '1')", [SITE_LINES_PENDING_KEY])
+    else:
+        db.execute("DELETE FROM corpus_state WHERE key = ?", [SITE_LINES_PENDING_KEY])
+
+
 def _store_site_lines(db: Any, lines: Mapping[str, AbstractSet[str]]) -> None:
     db.execute(
         "INSERT INTO corpus_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
