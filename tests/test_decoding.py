@@ -237,6 +237,10 @@ def test_an_encoding_that_makes_noise_of_an_8_bit_file_is_refused_unless_forced(
     assert corpus.set_encoding("a.txt", "latin-1").encoding == "latin-1"  # a plausible one is taken
     assert corpus.set_encoding("a.txt", "utf-16", force=True).encoding == "utf-16"
     assert corpus.set_encoding("b.txt", "utf-16-le").state == "ok"
+    (corpus.folder / "a.txt").write_bytes(page[:11] + b"\x00" + page[12:])  # a stray NUL: binary to the rules
+    with pytest.raises(InvalidValue, match=r"a.txt: read as utf-16-le it has almost no spaces .* as bytes\)"):
+        corpus.set_encoding("a.txt", "utf-16-le")
+    assert corpus.set_encoding("a.txt", "cp1252").encoding == "cp1252"
 
 
 def test_the_override_of_a_missing_file_is_kept_for_its_return(scanned):

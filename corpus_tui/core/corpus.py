@@ -202,25 +202,26 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         decoded = decode(data, encoding)
         if not decoded.readable:
             raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
-        if force or not decode(data).readable:  # unreadable without it (UTF-16 without a BOM): it is needed
+        if force:
             return
-        try:
-            as_utf8 = data.decode("utf-8")
+        before = decode(data)
+        try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM) and is UTF-8
+            as_utf8 = data.decode("utf-8") if before.readable else None
         except UnicodeDecodeError:
-            # Not UTF-8: the override is what the file needs, unless it makes noise of it. Text has
-            # spaces and line breaks; an 8-bit file read two bytes a character (utf-16) has almost
-            # none, whatever its language.
-            before = decode(data)  # readable: checked above
-            if before.text and decoded.text and _space_share(before.text) >= 0.05 and _space_share(decoded.text) < 0.01:
-                raise InvalidValue(
-                    f"{doc.path}: read as {encoding} it has almost no spaces or line breaks "
-                    f"({_space_share(decoded.text):.0%}, against {_space_share(before.text):.0%} as "
-                    f"{before.encoding}): not its encoding, most likely; the encoding was not changed "
-                    "(--force sets it all the same)")
-            return
-        if decoded.text is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):
+            as_utf8 = None
+        if as_utf8 is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):
             raise InvalidValue(f"{doc.path}: the file is valid UTF-8 and {encoding} reads it otherwise; "
                                "the encoding was not changed (--force sets it all the same)")
+        # Text has spaces and line breaks, whatever its language; an 8-bit file read two bytes a
+        # character (utf-16) has almost none. Measured against the file as it reads now, or, when
+        # it cannot (a stray NUL: binary to the rules), against its bytes one a character.
+        baseline, baseline_name = (before.text, before.encoding) if before.text is not None else \
+            (data.decode("latin-1"), "bytes")
+        if decoded.text and _space_share(baseline) >= 0.05 and _space_share(decoded.text) < 0.01:
+            raise InvalidValue(
+                f"{doc.path}: read as {encoding} it has almost no spaces or line breaks "
+                f"({_space_share(decoded.text):.0%}, against {_space_share(baseline):.0%} as {baseline_name}): "
+                "not its encoding, most likely; the encoding was not changed (--force sets it all the same)")
 
     def refresh_document(self, document_id: int) -> scanner.ScanSummary | None:
         """Re-read one document if its file changed on disk (re-anchoring its spans).
