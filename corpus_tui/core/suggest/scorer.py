@@ -143,9 +143,13 @@ class SuggestMixin(CorpusBase):
                         ) -> tuple[TextVersion, list[Suggestion]]:
         """``_scored``, and the version (``Document.version``) of the text it scored: read with the
         text in one statement, so a scan committing meanwhile cannot pair one with the other."""
-        version, text = self.versioned_text(document.id)
-        if not text:
-            return version, []
+        row = self.db.execute(  # the text with what says how to read it, in one statement
+            "SELECT d.sha256, d.encoding, d.body_start, d.title, t.text FROM documents AS d "
+            "JOIN document_texts AS t ON t.document_id = d.id WHERE d.id = ?", [document.id]).fetchone()
+        if row is None or not row[4]:
+            return (row[0], row[1]) if row else (None, None), []
+        version, text = (row[0], row[1]), row[4]
+        document = replace(document, body_start=row[2], title=row[3])  # not the row listed minutes ago
         repeats = self._line_repeats(document.id)
         lines = self._line_features(document.id, text, document.body_start, repeats)
         marked = self._marked_ranges(document.id)
