@@ -25,6 +25,17 @@ def site(tmp_path):  # type: ignore[no-untyped-def]
     return folder
 
 
+def site_with_two_rules(tmp_path):  # type: ignore[no-untyped-def]
+    """``site`` and a second repeated passage, each marked everywhere: (folder, the rules' ids)."""
+    folder = site(tmp_path)
+    for name, story in (("f", "Another story."), ("g", "More words here."), ("h", "Even more words.")):
+        (folder / f"{name}.txt").write_text(f"{story}\n\nShare this page with your friends today\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        ids = [corpus.mark_everywhere(repeat.id).rule_id for repeat in corpus.repeats()]
+    return folder, ids
+
+
 def rows(app) -> list[str]:  # type: ignore[no-untyped-def]
     return app.screen.row_texts()
 
@@ -285,14 +296,7 @@ async def test_u_in_a_screen_withdraws_the_offer_of_the_mark_it_undoes(tmp_path)
 async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(tmp_path):
     from corpus_tui.tui.screens.rules import RulesScreen
 
-    folder = site(tmp_path)
-    (folder / "f.txt").write_text("Another story.\n\nShare this page with your friends today\n")
-    (folder / "g.txt").write_text("More words here.\n\nShare this page with your friends today\n")
-    (folder / "h.txt").write_text("Even more words.\n\nShare this page with your friends today\n")
-    with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
-        for repeat in corpus.repeats():
-            corpus.mark_everywhere(repeat.id)
+    folder, _ = site_with_two_rules(tmp_path)
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("ctrl+k")
@@ -334,13 +338,7 @@ async def test_j_and_k_move_in_the_rules_screen_as_in_the_repeats_view(tmp_path)
     """Only the arrows moved there: j then x asked to remove the rule the cursor was still on."""
     from corpus_tui.tui.screens.rules import RulesScreen
 
-    folder = site(tmp_path)
-    (folder / "f.txt").write_text("Another story.\n\nShare this page with your friends today\n")
-    (folder / "g.txt").write_text("More words here.\n\nShare this page with your friends today\n")
-    (folder / "h.txt").write_text("Even more words.\n\nShare this page with your friends today\n")
-    with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
-        ids = [corpus.mark_everywhere(repeat.id).rule_id for repeat in corpus.repeats()]
+    folder, ids = site_with_two_rules(tmp_path)
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("ctrl+k")

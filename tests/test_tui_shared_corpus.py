@@ -30,6 +30,13 @@ time.sleep(60)
 """
 
 
+async def to_first_paragraph(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    """The reader's cursor down to the first paragraph (off the blank line under the title)."""
+    app.reader.focus()
+    while app.reader.target() is None:
+        await pilot.press("j")
+
+
 def messages(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(n.message) for n in app._notifications]
 
@@ -107,9 +114,7 @@ async def test_b_on_a_text_another_process_rescanned_since_it_was_shown_marks_no
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)
-        app.reader.focus()
-        while app.reader.target() is None:
-            await pilot.press("j")
+        await to_first_paragraph(pilot, app)
         file = folder / FIRST
         file.write_text("A new first line pushed in\n\n" + file.read_text(encoding="utf-8"), encoding="utf-8")
         os.utime(file, ns=(1, 1))
@@ -129,9 +134,7 @@ async def test_b_on_a_paragraph_another_process_marked_in_part_since_it_was_show
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)
-        app.reader.focus()
-        while app.reader.target() is None:
-            await pilot.press("j")
+        await to_first_paragraph(pilot, app)
         start, end = app.reader.target()
         half = start + (end - start) // 2
         other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.mark_boilerplate(d.id, {start}, {half}, 'bob')")

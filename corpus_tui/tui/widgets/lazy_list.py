@@ -30,6 +30,20 @@ LOADING = (("…", Style(dim=True)),)
 PREFETCH_ROWS = 50  # rows asked for beyond the visible ones, so a page down is already there
 
 
+class _RowMessage(Message):
+    """A message about one row (no handler takes this class itself: Textual hands a message to
+    the handlers of its base classes too)."""
+
+    def __init__(self, lazy_list: "LazyList", index: int) -> None:
+        self.lazy_list = lazy_list
+        self.index = index
+        super().__init__()
+
+    @property
+    def control(self) -> "LazyList":
+        return self.lazy_list
+
+
 class LazyList(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("down,j", "cursor(1)", "Down", show=False),
@@ -44,17 +58,11 @@ class LazyList(ScrollView, can_focus=True):
     LazyList { background: $surface; overflow-x: hidden; }
     """
 
-    class Chosen(Message):
+    class Chosen(_RowMessage):
         """Enter (or a click) on a row."""
 
-        def __init__(self, lazy_list: LazyList, index: int) -> None:
-            self.lazy_list = lazy_list
-            self.index = index
-            super().__init__()
-
-        @property
-        def control(self) -> LazyList:
-            return self.lazy_list
+    class Highlighted(_RowMessage):
+        """The cursor moved to another row (or a new listing put it on one)."""
 
     class NeedRows(Message):
         """Rows [first, past) are on screen (or about to be) and not loaded. (Not ``stop``:
@@ -63,18 +71,6 @@ class LazyList(ScrollView, can_focus=True):
         def __init__(self, lazy_list: LazyList, first: int, past: int) -> None:
             self.lazy_list = lazy_list
             self.first, self.past = first, past
-            super().__init__()
-
-        @property
-        def control(self) -> LazyList:
-            return self.lazy_list
-
-    class Highlighted(Message):
-        """The cursor moved to another row (or a new listing put it on one)."""
-
-        def __init__(self, lazy_list: LazyList, index: int) -> None:
-            self.lazy_list = lazy_list
-            self.index = index
             super().__init__()
 
         @property
