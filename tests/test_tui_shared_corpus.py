@@ -311,3 +311,22 @@ def test_unclean_sessions_ignore_running_processes_and_other_hosts(tmp_path):
         assert sessions.unclean_sessions(corpus) == [dead]
         sessions.end_session(corpus, mine)
         assert corpus.get_state(mine) is None
+
+
+async def test_an_unreadable_document_is_not_taken_for_one_changed_on_disk(tmp_path):
+    """It has no text row: its version read with the text was none, so every redraw took it for
+    a file another process had rescanned, and said so."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_bytes(b"PK\x00\x01 binary")
+    (tmp_path / "c" / "b.txt").write_text("Hello\n\nworld\n")
+    with Corpus.open(tmp_path / "c") as corpus:
+        corpus.scan()
+        unreadable = corpus.document_by_path("a.txt").id
+    app = app_on(tmp_path / "c")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        app.open_document(unreadable)
+        app.refresh_panels()
+        await pilot.pause()
+        assert app._banner is not None and app._banner.startswith("Unreadable: binary file")
+        await pilot.press("q")

@@ -93,10 +93,10 @@ class CorpusBase:
     def versioned_text(self, document_id: int) -> tuple[TextVersion, str]:
         """The text and its version (``Document.version``), read in one statement: a scan
         committing between two reads could pair one text with another's version."""
-        rows = self.query(
-            "SELECT d.sha256, d.encoding, t.text FROM documents AS d JOIN document_texts AS t ON t.document_id = d.id "
-            "WHERE d.id = ?", [document_id])
-        return ((rows[0]["sha256"], rows[0]["encoding"]), rows[0]["text"]) if rows else ((None, None), "")
+        rows = self.query(  # a document never readable has no text row, and a version all the same
+            "SELECT d.sha256, d.encoding, t.text FROM documents AS d "
+            "LEFT JOIN document_texts AS t ON t.document_id = d.id WHERE d.id = ?", [document_id])
+        return ((rows[0]["sha256"], rows[0]["encoding"]), rows[0]["text"] or "") if rows else ((None, None), "")
 
     def text_versions(self, document_ids: list[int]) -> dict[int, TextVersion]:
         """Each document's ``Document.version`` now (a document deleted since is left out)."""
