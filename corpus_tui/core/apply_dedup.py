@@ -26,7 +26,7 @@ stays flat whatever the input's size.
    by verifying shard (a hash of the pair picks it).
 5. **Verify** (a task a shard): each candidate once; kept when the containment its MinHash
    estimates (the Jaccard estimate, equal slots over all slots, and the two shingle counts:
-   ``estimated_containment``) reaches the threshold. Unlike the corpus, which checks every
+   ``estimated_containment``) reaches the threshold by two standard errors (``containment_margin``). Unlike the corpus, which checks every
    pair on its exact shingles, this stays an estimate: the texts are not read again (192
    slots: a standard error of about 0.035 on the Jaccard estimate).
 6. **Decide** (the driver, here): verified pairs join the groups' first records into clusters

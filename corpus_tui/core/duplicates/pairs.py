@@ -72,13 +72,13 @@ def estimated_containment(jaccard: float, size_a: int, size_b: int) -> float:
     return min(1.0, shared / min(size_a, size_b))
 
 
-def containment_margin(jaccard: float, size_a: int, size_b: int) -> float:
+def containment_margin(jaccard: float, size_a: int, size_b: int, num_perm: int = NUM_PERM) -> float:
     """Two standard errors of a containment estimated from a ``NUM_PERM``-slot Jaccard estimate:
     the Jaccard's error times how fast the containment moves with it, which grows with the ratio
     of the sizes (200 and 2,000 shingles: ±0.26 around 0.3; equal sizes: ±0.08)."""
     if not size_a or not size_b:
         return 0.0
-    error = math.sqrt(max(jaccard * (1 - jaccard), 1 / NUM_PERM) / NUM_PERM)
+    error = math.sqrt(max(jaccard * (1 - jaccard), 1 / num_perm) / num_perm)
     return 2 * error * (size_a + size_b) / ((1 + jaccard) ** 2 * min(size_a, size_b))
 
 
