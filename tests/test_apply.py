@@ -809,3 +809,23 @@ def test_dedup_leaves_out_a_record_only_for_a_keeper_it_is_a_near_duplicate_of(t
     assert kept == ["A", "C"] and summary.dropped == 1
     dropped = [json.loads(line) for line in open(tmp_path / "out" / "0.duplicates.jsonl")]
     assert [(d["id"], d["line"], d["kept"]["line"]) for d in dropped] == [("B", 2, 1)]
+
+
+def test_a_parquet_input_keeps_its_own_column_types_in_the_parquet_output(tmp_path):
+    """Guessed from the first record, a nullable column whose first value was null became a
+    string column and the records with a number there were rejected; int32 became int64."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    (tmp_path / "in").mkdir()
+    source = tmp_path / "in" / "t.parquet"
+    pq.write_table(pa.table({"id": ["0", "1", "2", "3"], "text": [f"text {n} here" for n in range(4)],
+                             "n": pa.array([None, 1, 2, 3], pa.int64()), "i32": pa.array([0, 1, 2, 3], pa.int32())}),
+                   source)
+    job = Job(bundle_from_dict(NO_RULES), str(tmp_path / "out"), fmt="parquet")
+    summary = run_local(job, find_partitions([str(tmp_path / "in")]), workers=1)
+    assert summary.records == 4 and summary.rejected == 0
+    table = pq.read_table(tmp_path / "out" / "t.parquet")
+    assert table.schema.field("n").type == pa.int64() and table.schema.field("i32").type == pa.int32()
+    assert table.column("n").to_pylist() == [None, 1, 2, 3]
+    assert table.column("clean_text").to_pylist() == [f"text {n} here" for n in range(4)]

@@ -180,7 +180,7 @@ def process_partition(job: Job, partition: Partition, decided: Decided | None = 
     rejects_partial = rejects_target.with_name(f".{rejects_target.name}.{os.getpid()}.partial")
     duplicates_target = target.with_name(f"{partition.name}.duplicates.jsonl")
     duplicates_partial = duplicates_target.with_name(f".{duplicates_target.name}.{os.getpid()}.partial")
-    writer = _writer(job.fmt, partial)
+    writer = _writer(job.fmt, partial, partition.source)
     try:
         with open(rejects_partial, "w", encoding="utf-8") as rejects, writer as write, \
                 open(duplicates_partial, "w", encoding="utf-8") as duplicates:
@@ -401,7 +401,7 @@ def written_records(job: Job, source: str) -> Iterator[tuple[int, str]]:
     """(line, clean text) of every record ``process_partition`` writes (and does not
     reject), in order, writing nothing: what ``apply --dedup`` signs, so a record it keeps
     is never one the partition then rejects."""
-    with _writer(job.fmt, None) as check:
+    with _writer(job.fmt, None, source) as check:
         for number, record, error, raw in read_records(source, job.text_field):
             if error is not None:
                 continue
@@ -419,16 +419,17 @@ def written_records(job: Job, source: str) -> Iterator[tuple[int, str]]:
 
 class _writer:
     """A context manager giving ``write(record)`` for the output format. A Parquet partition's
-    columns are its first record's (a field that is null there is a string column); a later
-    record with another field, or a value its column cannot hold, raises ValueError there and
-    then, so the caller rejects that record alone. With no path, it checks and writes nothing."""
+    columns are its input's when that is Parquet (its schema, ``clean_text`` and ``attributes``
+    added as strings), else its first record's (a field that is null there is a string column);
+    a later record with another field, or a value its column cannot hold, raises ValueError there
+    and then, so the caller rejects that record alone. With no path, it checks and writes nothing."""
 
-    def __init__(self, fmt: str, path: Path | None):
+    def __init__(self, fmt: str, path: Path | None, source: str | None = None):
         self.fmt, self.path = fmt, path
         self.handle: Any = None
         self.rows: list[dict[str, Any]] = []
         self.parquet: Any = None
-        self.schema: Any = None
+        self.schema: Any = _parquet_schema(source) if fmt == "parquet" and source else None
 
     def __enter__(self) -> Callable[[Any], Any]:
         if self.fmt == "jsonl":
@@ -493,6 +494,22 @@ class _writer:
                 import pyarrow.parquet as pq
 
                 pq.write_table(pa.table({}), str(self.path))
+
+
+def _parquet_schema(source: str) -> Any:
+    """The columns of a Parquet input's output: its own (a nullable column stays its type, a
+    decimal its precision: guessed from a first record they were a string, a narrower decimal),
+    and ``clean_text`` and ``attributes`` as written. None for an input of JSON lines."""
+    if not source.endswith(".parquet"):
+        return None
+    from .export.parquet import require_pyarrow
+
+    pa = require_pyarrow()
+    import pyarrow.parquet as pq
+
+    schema = pq.ParquetFile(source).schema_arrow
+    fields = [field for field in schema if field.name not in ("clean_text", "attributes")]
+    return pa.schema([*fields, pa.field("clean_text", pa.string()), pa.field("attributes", pa.string())])
 
 
 @dataclass
