@@ -15,6 +15,7 @@ from .cli_output import out, progress_line, say
 from .cli_types import WholeNumber
 from .core.apply_records import FORMATS, Job, find_partitions, run_dask, run_local
 from .core.bundle import load_bundle
+from .core.errors import InvalidValue
 
 
 @click.command("apply")
@@ -54,6 +55,8 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
+    if output == "-":
+        raise click.UsageError("-o is a folder: apply writes a file for each input (and its rejects), not stdout")
     bundle = load_bundle(rules)
     partitions = find_partitions(list(inputs), output)
     job = Job(bundle, output, fmt, text_field, id_field)
@@ -68,6 +71,11 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
         out(json.dumps(summary.as_dict()))
     else:
         say(summary.line())
+    if summary.rejected and not summary.records and not summary.dropped:
+        # Written all the same (each file whole), but a script must not take this for success.
+        raise InvalidValue(f"every record read was rejected ({summary.rejected}; the *.rejects.jsonl files say why): "
+                           f"is --text-field {text_field!r} the field holding the text, and is each line one "
+                           "JSON object?")
 
 
 STAGE_UNITS = {"signing": "partitions", "grouping": "ranges of signatures", "banding": "partitions",

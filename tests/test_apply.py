@@ -3,6 +3,7 @@ function, and ``corpus-tui apply`` on the local engine and on a real Dask LocalC
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import pickle
 import shutil
@@ -764,6 +765,10 @@ def test_a_rerun_with_other_rules_or_a_changed_input_is_refused_not_resumed(rule
     assert_one_line_error(run_script("apply", tmp_path / "rules.json", crawl, "-o", out),
                           "its finished partitions were written by a run with other rules or options")
     assert (out / "part.jsonl").read_bytes() == before
+    if importlib.util.find_spec("pyarrow") is not None:  # the other format: it wrote beside, replacing the rejects
+        assert_one_line_error(run_script("apply", tmp_path / "none.json", crawl, "-o", out, "--format", "parquet"),
+                              "its finished partitions were written by a run with other rules or options")
+        assert not (out / "part.parquet").exists()
     again = run_script("apply", tmp_path / "none.json", crawl, "-o", out)  # the same run resumes
     assert again.returncode == 0 and "1 partition already done, skipped" in again.stderr
     write_jsonl(crawl / "more.jsonl", [{"id": "x", "text": "A new shard."}])  # a new input: written
@@ -829,3 +834,23 @@ def test_a_parquet_input_keeps_its_own_column_types_in_the_parquet_output(tmp_pa
     assert table.schema.field("n").type == pa.int64() and table.schema.field("i32").type == pa.int32()
     assert table.column("n").to_pylist() == [None, 1, 2, 3]
     assert table.column("clean_text").to_pylist() == [f"text {n} here" for n in range(4)]
+
+
+def test_a_parquet_input_that_does_not_read_every_record_rejected_and_o_dash_are_errors(tmp_path, run_script):
+    """A cut Parquet file was a traceback; a wrong --text-field rejected every record with exit 0
+    (a script took it for success); -o - made a folder named '-'."""
+    (tmp_path / "rules.json").write_text(json.dumps(NO_RULES))
+    rules, out = tmp_path / "rules.json", tmp_path / "out"
+    if importlib.util.find_spec("pyarrow") is not None:
+        (tmp_path / "cut.parquet").write_bytes(b"PAR1 not really")
+        assert_one_line_error(run_script("apply", rules, tmp_path / "cut.parquet", "-o", out),
+                              "cut.parquet: not a Parquet file apply can read")
+        assert not out.exists()
+    write_jsonl(tmp_path / "in.jsonl", [{"id": n, "text": f"record {n}"} for n in range(3)])
+    result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", out, "--text-field", "body")
+    assert result.returncode == 1 and result.stderr.count("corpus-tui: error:") == 1
+    assert "every record read was rejected (3;" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "array.json").write_text(json.dumps([{"id": 1, "text": "one"}, {"id": 2, "text": "two"}], indent=1))
+    assert run_script("apply", rules, tmp_path / "array.json", "-o", tmp_path / "out2").returncode == 1
+    result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 2 and not (tmp_path / "-").exists()

@@ -114,6 +114,8 @@ def find_partitions(inputs: list[str], output: str | None = None) -> list[Partit
             found += [Partition(str(p), _name(str(p.relative_to(path)))) for p in files]
         else:
             raise InvalidValue(f"{given}: no such file or folder")
+    for partition in found:
+        _check_parquet(partition.source)
     names = [p.name for p in found]
     if len(set(names)) != len(names):
         duplicate = next(n for n in names if names.count(n) > 1)
@@ -130,6 +132,22 @@ def find_partitions(inputs: list[str], output: str | None = None) -> list[Partit
                                    f"{partition.source}, which would take this input's place "
                                    "(an earlier apply's output folder?): give it under another name")
     return found
+
+
+def _check_parquet(source: str) -> None:
+    """A Parquet input whose footer does not read (cut short, not Parquet) is refused before
+    anything is written, in one line: it was a traceback, with a run record left behind."""
+    if not source.endswith(".parquet"):
+        return
+    from .export.parquet import require_pyarrow
+
+    pa = require_pyarrow()
+    import pyarrow.parquet as pq
+
+    try:
+        pq.ParquetFile(source).close()
+    except (pa.ArrowException, OSError) as error:
+        raise InvalidValue(f"{source}: not a Parquet file apply can read ({' '.join(str(error).split())[:160]})") from None
 
 
 def _check_output_outside(inputs: list[str], output: str) -> None:
@@ -640,7 +658,8 @@ def _check_and_record_run(job: Job, partitions: list[Partition]) -> None:
         made, inputs = None, {}
     stamps = {partition.source: input_stamp(partition.source) for partition in partitions}
     for partition in partitions:
-        if not output_path(job, partition).exists():
+        # In either format: a rerun in the other one wrote beside it and replaced its rejects file.
+        if not any((Path(job.output) / f"{partition.name}.{fmt}").exists() for fmt in FORMATS):
             continue
         if made != settings:
             why = "by a run with other rules or options" if made is not None else "by a run that did not record its rules"
