@@ -112,6 +112,17 @@ def test_files_missing_changed_and_unscanned_and_stale_spans(scanned: Path):
     ]
 
 
+def test_a_file_only_touched_is_not_called_changed(scanned: Path):
+    """touch (or cp -r) changed only the modification time: check said "the file changed" and
+    exited 1, and the scan after found it unchanged. The same size and content are no change."""
+    import os
+
+    touched = sorted(scanned.glob("*.txt"))[3]
+    os.utime(touched, ns=(10**18, 10**18))
+    result = run_check(scanned)
+    assert result.returncode == 0 and "changed" not in result.stdout
+
+
 def test_orphans_and_a_search_index_out_of_step(scanned: Path):
     db = scanned / "annotations.db"
     conn = sqlite3.connect(db, isolation_level=None)

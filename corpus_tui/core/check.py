@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -234,14 +235,16 @@ def _search_index_ok(conn: sqlite3.Connection) -> bool | None:
 def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
     on_disk = {found.path: found for found in discover(corpus.folder, include, exclude, corpus.db_path)}
     missing, changed = [], []
-    for path, state, size, mtime_ns in corpus.db.execute(
-        "SELECT path, state, size, mtime_ns FROM documents ORDER BY path"
+    for path, state, size, mtime_ns, sha256 in corpus.db.execute(
+        "SELECT path, state, size, mtime_ns, sha256 FROM documents ORDER BY path"
     ):
         found = on_disk.pop(path, None)
         if found is None:
             if state != "missing" and not os.path.lexists(corpus.folder / path):
                 missing.append(path)
-        elif state == "missing" or (found.size, found.mtime_ns) != (size, mtime_ns):
+        elif state == "missing" or found.size != size or (
+                found.mtime_ns != mtime_ns and _file_sha256(corpus.folder / path) != sha256):
+            # Only its time changed (touch, cp -r) is no change: a scan finds it unchanged too.
             changed.append(path)
     _listed(report, "missing-file", missing, "the file is gone but the database says it is there (run scan)")
     _listed(report, "changed-file", changed, "the file changed since the last scan (run scan to re-read it)")
@@ -266,3 +269,15 @@ def _check_stale_spans(corpus: Corpus, report: CheckReport) -> None:
             f"{agreeing(stale, 'it', 'they')} could not be re-anchored; place or drop "
             f"{agreeing(stale, 'it', 'them')} in the app"
         ))
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The file's sha256 read in pieces (None when it cannot be read: then it counts as changed)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:  # an original: read only
+            while piece := handle.read(1 << 20):
+                digest.update(piece)
+    except OSError:
+        return None
+    return digest.hexdigest()
