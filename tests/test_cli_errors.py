@@ -134,3 +134,20 @@ def test_scan_without_a_folder_is_refused_and_writes_nothing(make_corpus, run_sc
     result = run_script("scan", cwd=folder)
     assert_one_line_error(result, "Missing argument 'FOLDER'")
     assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
+
+
+def test_ctrl_c_while_the_cli_loads_is_one_line_not_a_traceback(tmp_path):
+    """Interrupted in its first third of a second (importing its modules), a command printed a
+    KeyboardInterrupt traceback instead of the one line every other interrupt gets."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.05, 0.15):
+        process = subprocess.Popen([sys.executable, "-m", "corpus_tui", "stats", str(tmp_path)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err, err
