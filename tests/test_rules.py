@@ -298,3 +298,27 @@ def test_undoing_the_marking_that_made_a_rule_stamps_its_removal_then_not_its_cr
     assert not rule.active and rule.removed_at == "2030-01-01T00:00:00.000000+00:00" != created
     corpus.redo()
     assert corpus.rule(summary.rule_id).active
+
+
+def test_a_rule_mark_taken_off_by_hand_stays_off_when_the_file_changes(marked):
+    """The analyst unmarked the footer in a.txt; a line added to the file later, the rescan put the
+    rule's mark back, saying only "1 range marked by rules". Undone, the taking off counts no more."""
+    corpus, folder, _, summary = marked
+    a = corpus.document_by_path("a.txt")
+    (span,) = corpus.spans(a.id, "boilerplate")
+    corpus.unmark_boilerplate(a.id, span.start, span.end)
+    with open(folder / "a.txt", "a", encoding="utf-8") as handle:
+        handle.write("A line added later.\n")
+    assert corpus.scan().changed == 1
+    assert corpus.spans(a.id, "boilerplate") == []
+    b = corpus.document_by_path("b.txt")  # elsewhere the rule goes on marking
+    (folder / "b.txt").write_text(STORY.format("b") + "New words.\n\n" + FOOTER, encoding="utf-8")
+    corpus.scan()
+    assert [s.rule_id for s in corpus.spans(b.id, "boilerplate") if not s.stale] == [summary.rule_id]
+    (other,) = corpus.spans(corpus.document_by_path("c.txt").id, "boilerplate")
+    corpus.remove_span(other.id)  # x on it: taken off too
+    corpus.undo()  # and put back: the rule marks it again at the next change
+    c = corpus.document_by_path("c.txt")
+    (folder / "c.txt").write_text(STORY.format("c") + "Changed.\n\n" + FOOTER, encoding="utf-8")
+    corpus.scan()
+    assert [s.rule_id for s in corpus.spans(c.id, "boilerplate") if not s.stale] == [summary.rule_id]
