@@ -588,7 +588,7 @@ async def test_ctrl_q_stays_when_the_draft_cannot_be_kept(tmp_path, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("m", *"draft")
 
-        def refuse(document_id, note):  # type: ignore[no-untyped-def]
+        def refuse(document_id, note, expected=None):  # type: ignore[no-untyped-def]
             raise CorpusError("the database is locked")
 
         monkeypatch.setattr(app.corpus, "set_note", refuse)

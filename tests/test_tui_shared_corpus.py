@@ -330,3 +330,25 @@ async def test_an_unreadable_document_is_not_taken_for_one_changed_on_disk(tmp_p
         await pilot.pause()
         assert app._banner is not None and app._banner.startswith("Unreadable: binary file")
         await pilot.press("q")
+
+
+async def test_a_note_another_window_saved_meanwhile_is_not_replaced_unasked(tmp_path):
+    """Two windows editing one note: the last esc replaced the other's text, and nobody was told."""
+    from corpus_tui.tui.screens.note import NoteDialog
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("m")
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.set_note(d.id, 'written in B')")
+        await pilot.press(*"mine", "escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, NoteDialog)  # still open, with the text typed
+        assert any("the note was changed by another process since the editor opened" in m for m in messages(app))
+        assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "written in B"}]
+        await pilot.press("escape")  # asked and answered: this text over theirs
+        await settle(pilot, app)
+        assert not isinstance(app.screen, NoteDialog)
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "mine"}]

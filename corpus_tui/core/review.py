@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import CorpusBase
-from .errors import InvalidValue
+from .errors import ChangedElsewhere, InvalidValue
 from .schema import STATUSES
 
 
@@ -20,12 +20,18 @@ class ReviewMixin(CorpusBase):
             self.log_event("status.set", document_id, {"before": before, "after": status})
         return True
 
-    def set_note(self, document_id: int, note: str) -> bool:
-        """Replace the document note; False when unchanged."""
+    def set_note(self, document_id: int, note: str, expected: str | None = None) -> bool:
+        """Replace the document note; False when unchanged. ``expected``: the note as the caller
+        read it (an editor opened on it); when another process changed it since, nothing is
+        written and ``ChangedElsewhere`` says so: the last to save must not silently replace it."""
         with self.write():
             before = self.document(document_id).note
             if before == note:
                 return False
+            if expected is not None and before != expected:
+                raise ChangedElsewhere("the note was changed by another process since the editor opened: "
+                                       "nothing saved; your text is still in the editor, and esc again keeps it "
+                                       "over theirs (u brings theirs back)")
             self.db.execute("UPDATE documents SET note = ? WHERE id = ?", [note, document_id])
             self.log_event("note.set", document_id, {"before": before, "after": note})
         return True

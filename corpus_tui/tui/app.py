@@ -765,9 +765,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             return
         self._close()
 
-    def _keep_drafts(self) -> bool:
-        return all(screen.keep_draft() for screen in self.screen_stack
-                   if isinstance(screen, (NoteDialog, AnnotateDialog)))
+    def _keep_drafts(self, force: bool = False) -> bool:
+        return all(screen.keep_draft(force) if isinstance(screen, NoteDialog) else screen.keep_draft()
+                   for screen in self.screen_stack if isinstance(screen, (NoteDialog, AnnotateDialog)))
 
     def _close(self) -> None:
         self.remember_position()
@@ -780,7 +780,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         app was told to stop (SIGTERM): what was being typed is kept, as ``ctrl+q`` keeps it, and
         the app closes cleanly. No one is left to answer a question, so a draft that cannot be
         kept (a note for an annotation without its label) is not, and the app closes anyway."""
-        self._keep_drafts()
+        self._keep_drafts(force=True)
         self._close()
 
     def _catch_hang_up(self) -> None:

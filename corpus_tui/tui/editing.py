@@ -320,8 +320,8 @@ class EditingMixin:
             if note is not None:
                 self._write(lambda: self.corpus.set_note(doc_id, note))
 
-        def save(note: str) -> bool:
-            return self._write(lambda: self.corpus.set_note(doc_id, note))
+        def save(note: str, expected: str | None) -> bool:
+            return self._write(lambda: self.corpus.set_note(doc_id, note, expected=expected))
 
         self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60), save), keep)
 

@@ -1,5 +1,6 @@
 """Document note editor. Esc or ctrl+s keeps the note, and so does quitting the app with the
-editor open (``keep_draft``): there is no unsaved state to lose."""
+editor open (``keep_draft``): there is no unsaved state to lose. A note another process changed
+since the editor opened is not replaced unasked: the editor says so and stays open."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ class NoteDialog(ModalScreen[str | None]):
     NoteDialog .hint { color: $text-muted; }
     """
 
-    def __init__(self, note: str, title: str, save: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, note: str, title: str, save: Callable[[str, str | None], bool] | None = None) -> None:
         super().__init__()
         self.note = note
+        self.expected: str | None = note  # what saving expects to replace (None: whatever is there)
         self.doc_title = title
-        self.save = save  # writes a note at once; True once committed
+        self.save = save  # writes a note at once (text, expected); True once committed
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -46,14 +48,25 @@ class NoteDialog(ModalScreen[str | None]):
         area.move_cursor(area.document.end)
 
     def action_keep(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        """Save and close; the editor stays open, the text in it, when the save is refused (another
+        process changed the note since it opened: a second esc keeps this text over theirs)."""
+        text = self.query_one(TextArea).text
+        if self.save is None:
+            self.dismiss(text)
+        elif text == self.note or self.save(text, self.expected):
+            self.dismiss(None)
+        else:
+            self.expected = None
 
-    def keep_draft(self) -> bool:
-        """Commit the text as it stands (the app is quitting); False if that failed."""
+    def keep_draft(self, force: bool = False) -> bool:
+        """Commit the text as it stands (the app is quitting); False if that failed. ``force``:
+        over a note another process changed since (the terminal went away: nobody is left to ask,
+        and theirs stays in the history, for undo)."""
         text = self.query_one(TextArea).text
         if text == self.note or self.save is None:
             return True
-        if self.save(text):
-            self.note = text
+        if self.save(text, None if force else self.expected):
+            self.note = self.expected = text
             return True
+        self.expected = None  # told why; ctrl+q again keeps this text
         return False
