@@ -803,5 +803,24 @@ async def test_the_annotate_box_fits_a_short_terminal(tmp_path):
         assert isinstance(app.screen, AnnotateDialog)
         box = app.screen.query_one("Vertical")
         assert box.region.bottom <= 15 and box.region.y >= 0
-        hint = next(s for s in app.screen.query("Static") if "enter saves" in str(s.render()))
+        hint = next(s for s in app.screen.query("Static") if "esc cancels" in str(s.render()))
         assert hint.region.height == 1 and box.region.y < hint.region.y < box.region.bottom - 1
+
+
+async def test_tab_in_the_label_box_takes_the_label_suggested(tmp_path):
+    """Tab only moved to the note: "cl" was stored where "claim", greyed after it, was meant."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        doc = corpus.document_by_path(FIRST)
+        corpus.add_annotation(doc.id, 0, 5, "claim")
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await move_to(pilot, app, "On Thursday")
+        await pilot.press("a", "c", "l")
+        await pilot.pause(0.3)  # the suggester answers in the background
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+    assert sorted(row["label"] for row in db_rows(folder, "SELECT label FROM spans WHERE kind = 'annotation'")) == [
+        "claim", "claim"]

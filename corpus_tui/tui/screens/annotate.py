@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -59,7 +59,8 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
             known = ", ".join(one_line(label, 20) for label in self.labels[:8])
             yield Static(Content(f"labels: {known}" if known else "no labels yet: type one"), classes="hint",
                          id="labels-hint")
-            yield Static(Content("enter saves · esc cancels"), classes="hint")
+            # enter in the label box goes to the note; enter there saves
+            yield Static(Content("tab completes · enter ×2 saves · esc cancels"), classes="hint")
             yield Static("", id="error", classes="error")
 
     def on_mount(self) -> None:
@@ -74,6 +75,13 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
         for box in self.query(Input):
             box.compact = height < COMPACT_BELOW
         self.query_one("#labels-hint", Static).display = height >= COMPACT_BELOW
+
+    def on_key(self, event: events.Key) -> None:
+        """Tab in the label box takes the label suggested (greyed after what is typed) before it
+        moves on, as the box says: it only moved on, and "cl" was kept where "claim" was meant."""
+        label = self.query_one("#label", Input)
+        if event.key == "tab" and label.has_focus and label.cursor_at_end:
+            label.action_cursor_right()  # accepts the suggestion shown, if there is one
 
     @on(Input.Submitted, "#label")
     def _label_done(self) -> None:
