@@ -204,6 +204,8 @@ async def test_keys_from_the_config_file_drive_the_app_and_show_in_footer_help_a
                                           "character: write 'X'"),
     ('[keys]\ntoggle_boilerplate = "ctrl+p"\n', "'ctrl+p' is the app's own key for the command palette"),
     ('[keys]\ntoggle_boilerplate = "B, ctrl+q"\n', "'ctrl+q' is the app's own key for quitting"),
+    ('[keys]\ntoggle_reviewed = "ctrl+m"\n', "'ctrl+m' never arrives as itself: a terminal sends it as enter"),
+    ('[keys]\ntoggle_skipped = "tab"\n', "'tab' never arrives as itself: it moves the focus"),
     ('[keys]\ntoggle_boilerplate = 5\n', "toggle_boilerplate: must be a string of keys"),
     ('[keys\n', "not valid TOML"),
     ('colour = "red"\n', "unknown setting 'colour'"),

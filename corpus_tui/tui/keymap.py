@@ -47,6 +47,9 @@ def check_keymap(keys: Mapping[str, str], source: str) -> dict[str, str]:
             if key in RESERVED_KEYS:
                 raise ConfigError(f"{source}: [keys] {name} = {value!r}: {key!r} is the app's own key for "
                                   f"{RESERVED_KEYS[key]}; give {name} another")
+            if key in TERMINAL_TWINS:
+                raise ConfigError(f"{source}: [keys] {name} = {value!r}: {key!r} never arrives as itself: "
+                                  f"{TERMINAL_TWINS[key]}; give {name} another")
     app_level = [*DOCUMENT_BINDINGS, *APP_BINDINGS]
     for scope in (app_level + _bindings_of(Reader), app_level + _bindings_of(DocumentList)):
         owner: dict[str, str] = {}
@@ -63,6 +66,13 @@ def check_keymap(keys: Mapping[str, str], source: str) -> dict[str, str]:
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 # Textual's keys of every app, which the [keys] table cannot move: taken, they would be gone.
 RESERVED_KEYS = {"ctrl+q": "quitting", "ctrl+p": "the command palette", "ctrl+c": "copying and quitting"}
+# Keys a terminal sends as another key (the same control byte), or that move the focus first:
+# accepted in a config, they never fired.
+TERMINAL_TWINS = {
+    "ctrl+m": "a terminal sends it as enter", "ctrl+i": "a terminal sends it as tab",
+    "ctrl+h": "many terminals send it as backspace", "ctrl+left_square_bracket": "a terminal sends it as escape",
+    "tab": "it moves the focus", "shift+tab": "it moves the focus back", "ctrl+j": "a terminal sends it as enter",
+}
 _NAMED_KEYS = frozenset({key.value for key in Keys} | set(KEY_NAME_REPLACEMENTS.values()) | set(KEY_ALIASES))
 
 
