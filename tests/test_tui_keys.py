@@ -77,6 +77,21 @@ async def test_esc_leaves_the_list_filter_with_the_filter_kept_so_the_next_key_i
         assert box.value == "iraq" and [row.path for row in app.doclist.rows] == shown
 
 
+async def test_a_filter_that_leaves_the_open_document_out_puts_the_cursor_on_its_first_row(tmp_path):
+    """The cursor stayed at the open document's old place: enter then opened an unrelated one."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5)
+        app.open_document(app.doclist.rows[1].id)  # "date 2017-07-08 Posted on …": no "Iraqi" in it
+        await pilot.pause()
+        assert app.doclist.cursor == 1
+        opened = app.doc.path
+        await pilot.press("f", *"iraqi")
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 3)
+        assert opened not in [row.path for row in app.doclist.rows] and app.doclist.cursor == 0
+
+
 async def test_b_toggles_boilerplate_on_the_paragraph(tmp_path):
     folder = seeds_copy(tmp_path)
     app = app_on(folder)

@@ -88,7 +88,9 @@ class DocumentList(ScrollView, can_focus=True):
         self._positions = {row.id: index for index, row in enumerate(rows)}
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
         if self.current_id is not None:
-            self.cursor = self.index_of(self.current_id, self.cursor)
+            # On the open document; a filter that leaves it out starts at the top, not on whatever
+            # row took its old place (enter then opened an unrelated document).
+            self.cursor = self.index_of(self.current_id, 0)
         self.virtual_size = Size(self.size.width, len(rows))
         self._keep_visible()
         self.refresh()
