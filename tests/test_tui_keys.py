@@ -839,3 +839,17 @@ async def test_tab_in_the_label_box_takes_the_label_suggested(tmp_path):
         await pilot.pause()
     assert sorted(row["label"] for row in db_rows(folder, "SELECT label FROM spans WHERE kind = 'annotation'")) == [
         "claim", "claim"]
+
+
+async def test_the_same_annotation_twice_is_added_once(tmp_path):
+    """a, a label, enter enter, and again on the same paragraph: two identical rows, exported twice."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await move_to(pilot, app, "On Thursday")
+        for _ in range(2):
+            await pilot.press("a", *"claim", "enter", "enter")
+            await pilot.pause()
+        assert any("Already annotated as claim here" in str(n.message) for n in app._notifications)
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans WHERE kind = 'annotation'") == [{"n": 1}]

@@ -260,6 +260,10 @@ class EditingMixin:
         quote = self.reader.text[target[0] : target[1]]
 
         def write(answer: AnnotationInput) -> bool:
+            if any(s.kind == "annotation" and not s.stale and (s.start, s.end, s.label) == (*target, answer.label)
+                   for s in self.reader.spans):  # the same keys pressed twice: it would be exported twice
+                self.notify(f"Already annotated as {one_line(answer.label, 40)} here: nothing added.", markup=False)
+                return True
             return self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label,
                                                                   answer.note, shown_version=shown_version),
                                f"Annotated as {one_line(answer.label, 40)}")
