@@ -853,3 +853,17 @@ async def test_the_same_annotation_twice_is_added_once(tmp_path):
             await pilot.pause()
         assert any("Already annotated as claim here" in str(n.message) for n in app._notifications)
     assert db_rows(folder, "SELECT COUNT(*) AS n FROM spans WHERE kind = 'annotation'") == [{"n": 1}]
+
+
+async def test_a_filter_that_means_nothing_lists_nothing_and_says_why(tmp_path):
+    """status:bogus kept the last good filter's rows on screen, and enter opened one of them."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5)
+        await pilot.press("f", *"iraqi")
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 3)
+        app.query_one("#filter").value = "iraqi status:bogus"  # pasted: no state in between
+        await settle(pilot, app, lambda: "unknown" in str(app.query_one("#filter").border_subtitle))
+        assert app.doclist.rows == []
+        assert "unknown status 'bogus'" in str(app.query_one("#filter").border_subtitle)

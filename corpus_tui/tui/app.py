@@ -489,6 +489,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
     def _filter_error(self, request: int, message: str) -> None:
         if request == self._list_request:
+            # No rows for a filter that means nothing: the last good filter's rows stayed, and enter
+            # opened one of them as if they matched this one.
+            self.doclist.set_rows([])
             self.query_one("#filter", Input).border_subtitle = one_line(message, 60)
 
     def worker_corpus(self) -> Corpus:
