@@ -322,3 +322,16 @@ def test_a_rule_mark_taken_off_by_hand_stays_off_when_the_file_changes(marked):
     (folder / "c.txt").write_text(STORY.format("c") + "Changed.\n\n" + FOOTER, encoding="utf-8")
     corpus.scan()
     assert [s.rule_id for s in corpus.spans(c.id, "boilerplate") if not s.stale] == [summary.rule_id]
+
+
+def test_a_rules_mark_gone_stale_is_replaced_when_the_rule_marks_its_passage_again(marked):
+    """The text around a rule's mark changed: the mark went stale (its context no longer held)
+    while the rule marked the passage anew, and the document asked for a span to be placed."""
+    corpus, folder, _, summary = marked
+    b = corpus.document_by_path("b.txt")
+    (folder / "b.txt").write_text(STORY.format("b") + "New words.\n\n" + FOOTER, encoding="utf-8")
+    scan = corpus.scan()
+    assert (scan.changed, scan.rule_marks, scan.stale_spans) == (1, 1, 0)
+    text = corpus.text(b.id)
+    assert [(s.start, s.end, s.rule_id, s.stale) for s in corpus.spans(b.id, "boilerplate")] == [
+        (text.index("Support"), text.index("Support") + len(FOOTER) - 1, summary.rule_id, False)]

@@ -146,15 +146,15 @@ def _inside(copies: list[Copy], ranges: list[dict[str, Any]]) -> list[Copy]:
             if any(first <= copy[1] and copy[2] <= last for first, last in by_doc.get(copy[0], ()))]
 
 
-def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> int:
+def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> tuple[int, int]:
     """Mark, in these (just indexed) documents, every copy of an active rule's passage.
 
-    Inside the scan batch's write transaction; returns the ranges added. Costs one
-    query when there is no active rule.
+    Inside the scan batch's write transaction; returns the ranges added and the stale marks of
+    rules it replaced (``_stale_rule_marks``). Costs one query when there is no active rule.
     """
     db = corpus.db
     if not document_ids or db.execute("SELECT 1 FROM rules WHERE removed_at IS NULL LIMIT 1").fetchone() is None:
-        return 0
+        return 0, 0
     copies: list[Copy] = [
         (doc, start, end, rule_id, reason) for doc, start, end, rule_id, reason in db.execute(
             'SELECT p.document_id, p.start, p."end", r.id, r.reason FROM rules AS r '
@@ -168,16 +168,36 @@ def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> int:
         taken_off = rule_marks_taken_off(db, sorted({copy[0] for copy in copies}))
         copies = [copy for copy in copies if (copy[0], copy[3]) not in taken_off]
     if not copies:
-        return 0
+        return 0, 0
     plan = plan_marks(db, copies, corpus.annotator)
     if not plan.added:
-        return 0
+        return 0, 0
+    # A rule's own mark that could not follow the text (its context changed) is stale; the rule has
+    # just marked its passage again there, so the stale one goes: it would ask to be placed by hand.
+    superseded = _stale_rule_marks(db, {(row["document_id"], row["rule_id"]) for row in plan.added
+                                        if row["rule_id"] is not None})
+    plan.removed += superseded
     write_plan(db, plan)
     corpus.log_event(RULE_MARK_ACTION, None, {
         "rules": sorted({row["rule_id"] for row in plan.added if row["rule_id"] is not None}),
         "documents": len(plan.documents), "ranges": len(plan.added),
     })
-    return len(plan.added)
+    return len(plan.added), len(superseded)
+
+
+def _stale_rule_marks(db: Any, marked: set[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Whole rows of the stale boilerplate spans credited to a rule in a document it marks again
+    (``marked``: document, rule). Such a span holds no hand mark: ``propagate._owner``."""
+    documents = sorted({document for document, _ in marked})
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(documents), 500):
+        cursor = db.conn.execute(
+            "SELECT * FROM spans WHERE document_id IN (SELECT value FROM json_each(?)) AND kind = 'boilerplate' "
+            "AND anchor = 'stale' AND rule_id IS NOT NULL", [json.dumps(documents[start : start + 500])])
+        names = [d[0] for d in cursor.description]
+        found += [row for row in (dict(zip(names, values)) for values in cursor)
+                  if (row["document_id"], row["rule_id"]) in marked]
+    return found
 
 
 # Taking marks off by hand: unmarking (b), removing a span (x).

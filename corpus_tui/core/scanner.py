@@ -249,7 +249,9 @@ class _Scan:
                         self._one(found, contents.get(found.path))
                     index_new_texts(self.db, self.new_ids)
                     refresh_titles(self.db, self.retitle)
-                    self.summary.rule_marks += apply_rules(self.corpus, self.indexed)
+                    marks, replaced = apply_rules(self.corpus, self.indexed)
+                    self.summary.rule_marks += marks
+                    self.summary.stale_spans -= replaced  # a rule marked its passage there again
                     if self.signatures_pending:
                         mark_signatures_pending(self.db)
                         self.signatures_pending = False
