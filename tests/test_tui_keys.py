@@ -454,6 +454,19 @@ async def test_changed_original_is_reanchored_and_reported(tmp_path):
         assert span.anchor == "reanchored"
 
 
+async def test_the_list_shown_for_the_filter_folds_again_on_a_narrow_terminal(tmp_path):
+    """Used at 140 columns, the filter kept the list shown for good: at 65 columns the reader
+    was left a few columns wide."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", *"iraq", "enter")
+        await pilot.resize_terminal(65, 30)
+        await pilot.pause()
+        assert app.screen.has_class("-hide-list")
+
+
 async def test_panels_fold_at_80_columns(tmp_path):
     folder = seeds_copy(tmp_path)
     app = app_on(folder)

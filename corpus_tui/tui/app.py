@@ -441,8 +441,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.doclist.focus()
 
     def action_focus_filter(self) -> None:
+        # Shown for the filter, not kept shown as a choice: a later resize below TINY_WIDTH folds it
+        # again (kept, it squeezed the reader to a few columns).
         self.screen.remove_class("-hide-list")
-        self._user_panels["list"] = False
+        self._user_panels.pop("list", None)
         self.query_one("#filter", Input).focus()
 
     def action_cycle_sort(self) -> None:
