@@ -352,3 +352,18 @@ async def test_a_note_another_window_saved_meanwhile_is_not_replaced_unasked(tmp
         assert not isinstance(app.screen, NoteDialog)
         await pilot.press("q")
     assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "mine"}]
+
+
+async def test_a_tag_colour_set_from_the_cli_shows_in_the_list_at_the_next_document(tmp_path):
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.add_tag(corpus.document_by_path(FIRST).id, "iraq")
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5)
+        other_process(folder, "c.update_tag('iraq', color='green')")  # as 'tags set --color' does
+        await pilot.press("]")
+        await settle(pilot, app)
+        chips = {seg.text.strip(): seg.style for seg in app.doclist.render_line(0) if seg.text.strip().startswith("#")}
+        assert chips["#iraq"].color.name == "green"
+        await pilot.press("q")

@@ -333,6 +333,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._banner_changes = changes  # the banner is shown again when the stale spans are placed
         self._show_banner_for(doc, spans, changes)
         self.doclist.set_current(doc.id)
+        self.refresh_tag_styles()
         self.refresh_panels(spans=spans)
 
     def show_banner_again(self) -> None:
@@ -468,12 +469,20 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             return
         self.call_from_thread(self._apply_rows, request, rows)
 
+    def refresh_tag_styles(self) -> None:
+        """The list's tag colours as stored now (one small query): a colour set from the CLI shows
+        at the next document, as the inspector shows it, not only after ctrl+l."""
+        styles = {name: tag_style(color) for name, color in self.corpus.tag_colors().items() if color}
+        if styles != self.doclist.tag_styles:
+            self.doclist.tag_styles = styles
+            self.doclist.refresh()
+
     def _apply_rows(self, request: int, rows: list) -> None:  # type: ignore[type-arg]
         if request != self._list_request:
             return  # a newer filter is on its way
         self._list_loaded_at = time.monotonic()
         self.query_one("#filter", Input).border_subtitle = plural(len(rows), "doc")
-        self.doclist.tag_styles = {name: tag_style(color) for name, color in self.corpus.tag_colors().items() if color}
+        self.refresh_tag_styles()
         self.doclist.set_rows(rows)
         # The rows were read before any edit made while they loaded: those rows are re-read.
         for document_id in self._edited_rows:
