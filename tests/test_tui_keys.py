@@ -723,6 +723,23 @@ async def test_enter_in_the_list_opens_the_document_and_gives_it_the_keys(tmp_pa
         assert app.reader.cursor == len(app.reader.text) and app.doc.path == SECOND
 
 
+async def test_n_goes_on_with_the_last_search_in_the_next_document(tmp_path):
+    """As vim's n: / mosul, esc, ] to another document, n did nothing and said nothing."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")  # nothing looked for yet: said
+        assert any("Nothing to find again" in str(n.message) for n in app._notifications)
+        await pilot.press("slash", *"mosul", "enter", "escape", "right_square_bracket")
+        await settle(pilot, app)
+        assert app.reader.matches == []
+        await pilot.press("n")
+        text = app.reader.text
+        first = text.lower().index("mosul")
+        assert app.reader.cursor == first and app.reader.matches
+
+
 async def test_find_in_a_document_with_more_matches_than_are_held_searches_from_the_cursor(tmp_path, monkeypatch):
     """/tempor at the end of a text holding it 30,000 times jumped to the third line, 1/10000:
     only the first 10,000 matches were found. Now the nearest are, and n and N go on past them.

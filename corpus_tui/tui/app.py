@@ -105,6 +105,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._list_loaded_at = 0.0
         self._user_panels: dict[str, bool] = {}
         self._find_origin = 0
+        self._last_needle = ""  # the last text looked for with /: n and N look for it in the next document too
         self._edited_rows: set[int] = set()
         self.everywhere_offer: list[int] | None = None  # the repeats M marks everywhere: those just marked
         self._offer_round = 0  # which mark an offer being looked for in a worker is for
@@ -150,6 +151,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self._catch_hang_up()
+        self.reader.find_again = self._find_last_needle
         self._begin_session()
         self._fit_panels(self.size.width)
         # The first screenful now; all rows from a worker a moment later (100k take ~0.5 s).
@@ -572,6 +574,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         # Each keystroke searches again from where the find started, as in vim's incsearch.
         self.reader.move_to(self._find_origin)
         needle = event.value
+        if needle:
+            self._last_needle = needle
         found = self._find_around(needle, self._find_origin)
         self.reader.refind = lambda origin: self._find_around(needle, origin)
         find = self.query_one(FindBar)
@@ -583,6 +587,19 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             find.border_subtitle = f"over {len(found.spans):,} matches: the nearest are found, n and N go on"
         if found.spans:
             self.reader.goto_match(+1, inclusive=True)
+
+    def _find_last_needle(self) -> bool:
+        """n or N with no match held: the last search, in this document (as vim's n goes on
+        with the last pattern wherever the cursor is)."""
+        needle = self._last_needle
+        if not needle:
+            self.notify("Nothing to find again: / looks for a text.", markup=False, timeout=2)
+            return False
+        found = self._find_around(needle, self.reader.cursor)
+        self.reader.refind = lambda origin: self._find_around(needle, origin)
+        if not found.spans:
+            self.notify(f"“{one_line(needle, 40)}” is not in this document.", markup=False, timeout=2)
+        return bool(found.spans)
 
     def _find_around(self, needle: str, origin: int) -> Matches:
         found = find_around(self.reader.text, needle, origin)

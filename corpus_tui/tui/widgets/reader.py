@@ -102,6 +102,9 @@ class Reader(ScrollView, can_focus=True):
         self.current_match = -1
         self.matches_complete = True  # False: ``matches`` are the nearest of more (``find_around``)
         self.refind: Callable[[int], None] | None = None  # finds the matches around an offset again
+        # Finds the last search again in this text (n after moving to another document, as in vim);
+        # False when there is none, or it is not in this text (said by the app).
+        self.find_again: Callable[[], bool] | None = None
         self.cursor = 0
         self.anchor: int | None = None  # selection anchor
         self.line_mode = False
@@ -484,7 +487,7 @@ class Reader(ScrollView, can_focus=True):
     def goto_match(self, step: int, inclusive: bool = False) -> None:
         """Move to the next (step 1) or previous (-1) match from the cursor, as vim's n and N;
         ``inclusive`` accepts one at the cursor. Past the last match it wraps to the first."""
-        if not self.matches:
+        if not self.matches and (self.find_again is None or not self.find_again()):
             return
         index = self._match_index(step, inclusive)
         if not self.matches_complete and self.refind is not None and not 0 <= index < len(self.matches):
