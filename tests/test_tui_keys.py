@@ -897,3 +897,20 @@ async def test_a_filter_that_means_nothing_lists_nothing_and_says_why(tmp_path):
         await settle(pilot, app, lambda: "unknown" in str(app.query_one("#filter").border_subtitle))
         assert app.doclist.rows == []
         assert "unknown status 'bogus'" in str(app.query_one("#filter").border_subtitle)
+
+
+async def test_an_annotation_starting_on_a_blank_line_has_its_label_in_the_margin(tmp_path):
+    """A selection from a blank line down: the span starts on a row of no text, and no row drew
+    its label."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        doc = corpus.document_by_path(FIRST)
+        text = corpus.text(doc.id)
+        start = text.index("\n\nBy [South") + 1  # the blank line before the byline
+        corpus.add_annotation(doc.id, start, text.index("\n", start + 2), "byline")
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        rows = [app.reader.render_line(y).text for y in range(30)]
+        assert any("◂byline" in row and "By [South Front]" in row for row in rows)

@@ -8,6 +8,7 @@ after ``visible()`` — it never passes through markup.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ GUTTER_STYLE = Style(dim=True)
 SUGGESTION_STYLE = Style(italic=True, color="#c8a050")
 SUGGESTION_MARKER = "▍"
 SUGGESTION_MARKER_STYLE = Style(color="#e0a030", bold=True)
+
+
+_NON_BLANK = re.compile(r"\S")  # a character that shows
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,10 @@ class Reader(ScrollView, can_focus=True):
                 paints.append(_Paint(span.start, span.end, BOILERPLATE_STYLE, 0))
             else:
                 paints.append(_Paint(span.start, span.end, Style(bgcolor=label_color(span.label or "")), 1))
-                labels.append((span.start, span.label or ""))
+                # On the row of its first visible character: a span that starts on a blank line
+                # (a selection from the line above) starts on a row of no text, and had no label.
+                visible = _NON_BLANK.search(self.text, span.start, span.end)
+                labels.append((visible.start() if visible else span.start, span.label or ""))
         paints += [_Paint(start, end, SUGGESTION_STYLE, -1) for start, end in self.suggested]
         self._paints = sorted(paints, key=lambda p: (p.start, p.order))
         self._labels = sorted(labels)
