@@ -240,18 +240,8 @@ class SpansMixin(CorpusBase):
 
     def _anchor(self, document_id: int, start: int, end: int) -> Anchor:
         """Quote and context read with SQL substr, so a 10 MB text is not copied per keypress."""
-        lead = min(start, CONTEXT_CHARS)
-        (row,) = self.db.execute(
-            "SELECT substr(text, ?, ?) FROM document_texts WHERE document_id = ?",
-            [start - lead + 1, lead + (end - start) + CONTEXT_CHARS, document_id],
-        ).fetchall()
-        chunk = row[0]
-        if len(chunk) < lead + (end - start):
-            # SQLite's text functions stop at an embedded NUL: slice in Python instead.
-            from .anchoring import anchor_for
-
-            return anchor_for(self.text(document_id), start, end)
-        return Anchor(chunk[lead : lead + end - start], chunk[:lead], chunk[lead + end - start :])
+        prefix, quote, suffix = self.context(document_id, start, end, CONTEXT_CHARS)
+        return Anchor(quote, prefix, suffix)
 
     def _new_row(self, doc: Document, kind: str, start: int, end: int, **fields: Any) -> dict[str, Any]:
         anchor = self._anchor(doc.id, start, end)

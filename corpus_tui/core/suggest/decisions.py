@@ -127,7 +127,7 @@ class SuggestDecisionsMixin(CorpusBase):
         wanted: list[SuggestedRange] = []
         versions: dict[int, TextVersion] = {}
         for document, found in self.suggest_all(min_score, paths):  # type: ignore[attr-defined]
-            versions[document.id] = (document.sha256, document.encoding)
+            versions[document.id] = document.version
             wanted += [(document.id, s.start, s.end, s.reason) for s in found]
         threshold = self._threshold(min_score)  # type: ignore[attr-defined]
 
