@@ -208,13 +208,16 @@ class SpansMixin(CorpusBase):
         that since, nothing is written and ``ChangedElsewhere`` says so, so a key meant to mark
         never removes a mark someone else just made (nor the other way round). ``shown_version``:
         the text's version the offsets were taken from (``check_shown``). ``shown_ranges``: the
-        boilerplate the caller showed inside the range (``ranges.within``); a part marked or
+        boilerplate the caller showed inside the range (``ranges.within``; ``shown_marked`` follows
+        from it when not given); a part marked or
         unmarked since is a change too (b on a paragraph shown half marked would mark the rest
         of it, lines rejected by hand included, for what another process just did)."""
         with self.write():
             self.check_shown(document_id, shown_version)
             live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
             covered = ranges.covers(live, (start, end))
+            if shown_marked is None and shown_ranges is not None:
+                shown_marked = ranges.covers(shown_ranges, (start, end))
             if shown_marked is not None and covered != shown_marked:
                 raise ChangedElsewhere(
                     f"{'marked' if covered else 'unmarked'} by another process since it was shown: "

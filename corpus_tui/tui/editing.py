@@ -107,11 +107,9 @@ class EditingMixin:
         # What the screen shows decides mark or unmark: if another process changed it since,
         # the library refuses (ChangedElsewhere) and the redraw shows the change.
         on_screen = [(s.start, s.end) for s in self.reader.spans if s.kind == "boilerplate" and not s.stale]
-        shown = ranges.covers(on_screen, target)
         marked: list[bool] = []
         self._write(lambda: marked.append(self.corpus.toggle_boilerplate(
-            doc_id, *target, shown_marked=shown, shown_version=self.shown_version,
-            shown_ranges=ranges.within(on_screen, target))))
+            doc_id, *target, shown_version=self.shown_version, shown_ranges=ranges.within(on_screen, target))))
         self.reader.action_clear_selection()
         if marked and marked[0]:
             self._offer_everywhere(doc_id, *target)
