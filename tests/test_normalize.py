@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import html
 import os
 import re
 import subprocess
@@ -17,12 +18,14 @@ from hypothesis import strategies as st
 from corpus_tui.core import normalize as normalize_module
 from corpus_tui.core.normalize import (
     FORMAT_CHARACTERS,
+    INERT_SYMBOLS,
     NORMALIZATION_VERSION,
     fingerprint,
     fingerprint_utf8,
     is_plain_ascii,
     normalize,
     normalize_plain_ascii,
+    normalize_symbol_line,
     plain_ascii_form,
     text_for_words,
 )
@@ -301,9 +304,60 @@ _LINK_PIECES = st.sampled_from(["!", "[", "]", "(", ")", "![", "](", "][", "x", 
 @settings(max_examples=500)
 @given(st.one_of(texts, st.lists(_LINK_PIECES, max_size=30).map("".join)))
 def test_the_link_patterns_are_their_plain_spelling_with_an_optional_bang(text):
-    """``(?:!\\[|\\[)`` is ``!?\\[`` spelled so that re can skip to the next opening: the same
-    matches, groups and substitutions."""
+    """``(?:!\\[|\\[)`` is ``!?\\[`` spelled so that re can skip to the next opening, and the
+    possessive quantifiers give back nothing a match could use: the same matches, groups and
+    substitutions."""
     spelled = {normalize_module._INLINE_LINK: r"!?\[([^\[\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)",
                normalize_module._REFERENCE_LINK: r"!?\[([^\[\]]*)\]\[[^\[\]\n]*\]"}
     for pattern, plain in spelled.items():
         assert pattern.subn(r"\1", text) == re.subn(plain, r"\1", text)
+
+
+def test_every_inert_symbol_is_kept_by_every_rule_even_beside_ascii():
+    """What lets ``normalize_symbol_line`` fold lines holding them by bytes."""
+    assert len(set(INERT_SYMBOLS)) == len(INERT_SYMBOLS)
+    for symbol in INERT_SYMBOLS:
+        assert not symbol.isascii()
+        assert unicodedata.normalize("NFKC", symbol) == symbol == symbol.casefold() == symbol.lower()
+        assert not symbol.isalpha() and not symbol.isspace() and not re.match(r"[\d\s\w]", symbol)
+        assert unicodedata.combining(symbol) == 0 and symbol not in FORMAT_CHARACTERS
+        assert normalize(symbol) == symbol
+        for code in range(128):
+            for pair in (symbol + chr(code), chr(code) + symbol):
+                assert unicodedata.normalize("NFKC", pair) == pair
+
+
+_SYMBOL_PIECES = st.sampled_from([
+    *INERT_SYMBOLS[:8], "·", "©", "&", "& ", "&amp;", "&AMP", "&copy", "&Copy", "&not", "&notify=1", "&text=a",
+    "&#38;", "&#", "&x", "&lt;", ";", "[", "]", "(", ")", "](", "][", "!", "<", ">", "<https://a.b>", "https://",
+    "x", "A", "Z", "Share", " ", "  ", "\t", "\x1c", "1", "2017", "`", "’", "“", "—", "é", "\u00a0", "\u200b", "ａ",
+    "ß", "\u0301",
+])
+
+
+@settings(max_examples=1500)
+@given(st.one_of(texts, st.lists(_SYMBOL_PIECES, max_size=30).map("".join)))
+def test_the_byte_path_for_lines_of_symbols_and_links_is_normalize(text):
+    folded = normalize_symbol_line(text)
+    if folded is None:
+        return
+    assert folded == normalize(text).encode("utf-8")
+    assert fingerprint_utf8(folded) == fingerprint(normalize(text))
+
+
+def test_the_byte_path_takes_links_symbols_and_ampersand_words_and_leaves_the_rest():
+    share = "Share: [Facebook](https://x.example/?u=1&text=A) · [Email](mailto:?body=x&subject=y) © 2019"
+    assert normalize_symbol_line(share) == "share: facebook · email © 0".encode()
+    assert normalize_symbol_line("We’re a small team & we rely on you") == b"we're a small team & we rely on you"
+    assert normalize_symbol_line("Caf\u00e9 \u00b7 open") is None  # a letter that is not ASCII
+    assert normalize_symbol_line("Terms &amp; more") is None  # a reference normalize resolves
+    assert normalize_symbol_line("&[not](u)ify") is None  # dropping the link makes one: &notify
+
+
+@settings(max_examples=1500)
+@given(st.one_of(st.text(), st.lists(_SYMBOL_PIECES, max_size=30).map("".join)))
+def test_an_ampersand_the_check_lets_through_resolves_to_nothing(text):
+    """``_MAY_RESOLVE`` finds every "&" html.unescape would resolve, in any case."""
+    for variant in (text, text.lower(), text.upper()):
+        if normalize_module._MAY_RESOLVE.search(variant) is None:
+            assert html.unescape(variant) == variant

@@ -170,7 +170,11 @@ _LINES = st.lists(
                          # brackets NFKC makes (full-width), combining marks at a line's start,
                          # entities and digits of other scripts, line-ending characters str.split knows
                          "\uff3bRead the", "story\uff3d(x) now", "\u0301accent first", "e\u0301t\u00e9 \u0663\u0664",
-                         "&eacute;t\u00e9 &#x5b;", "x\u2028y \u0085 z", "\u00a9 2019 \u2014 \u201cOK\u201d"]),
+                         "&eacute;t\u00e9 &#x5b;", "x\u2028y \u0085 z", "\u00a9 2019 \u2014 \u201cOK\u201d",
+                         # the byte path of symbols and links (normalize_symbol_line), and what it leaves
+                         "Share: [Facebook](https://x/?u=1&text=A) \u00b7 [Email](mailto:?b=x&s=y)",
+                         "Team & you \u00b7 \u00a9 2019", "&[not](u)ify", "[Read](u) the \u2192 [rest",
+                         "\u2605 Top \u00b7 caf\u00e9 & more"]),
         st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
     ),
     max_size=25,

@@ -32,6 +32,7 @@ from .normalize import (
     fingerprint_utf8,
     normalize,
     normalize_plain_ascii,
+    normalize_symbol_line,
     plain_ascii_form,
 )
 
@@ -74,7 +75,8 @@ def passage_table(text: str, body_start: int = 0) -> array[int]:
     no object each).
 
     Each line is normalized once (and once per process for a line seen before: boilerplate
-    repeats); a plain ASCII line (``plain_ascii_form``: most lines) by byte operations. A
+    repeats); a plain ASCII line (``plain_ascii_form``: most lines), or one of links and symbols
+    (``normalize_symbol_line``: most of the others), by byte operations. A
     paragraph's normalized text is its lines' joined by a space, unless a link may reach
     across its lines (``_remember``): that one is normalized whole. The property tests check
     every passage against ``normalize``.
@@ -248,6 +250,20 @@ def _known_utf8(normalized: bytes) -> Known:
 _NOT_ASCII_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
 
 
+def _known_symbols(normalized: bytes) -> Known:
+    """``_known`` of a normalized text of ASCII and ``INERT_SYMBOLS`` (none a letter), as UTF-8."""
+    if normalized.isascii():
+        return _known_utf8(normalized)
+    characters = len(normalized.translate(None, _CONTINUATION_BYTES))  # ASCII and lead bytes: one a character
+    if characters < MIN_PASSAGE_CHARS or len(normalized.translate(None, _NOT_ASCII_LETTER_BYTES)) < MIN_PASSAGE_LETTERS:
+        return ()
+    return fingerprint_utf8(normalized), characters
+
+
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+_NOT_ASCII_LETTER_BYTES = _NOT_ASCII_LETTERS + bytes(range(128, 256))
+
+
 def _known_joined(pieces: list[bytes]) -> Known:
     """``_known`` of a paragraph whose normalized text is its lines' (``pieces``, UTF-8) joined."""
     joined = b" ".join(pieces)
@@ -294,9 +310,13 @@ def _remember(raw: str) -> Seen:
 
 def _remember_form(raw: str, plain: str | None) -> Seen:
     """``_remember`` of a line whose ``plain_ascii_form`` is known already."""
+    symbols = None if plain is not None else normalize_symbol_line(raw)
     if plain is not None:
         piece: bytes | None = normalize_plain_ascii(plain)
         known = _known_utf8(piece)  # type: ignore[arg-type]
+    elif symbols is not None:  # links, symbols, "&" as a word: by bytes too
+        piece = None if b"[" in symbols or b"]" in symbols else symbols
+        known = _known_symbols(symbols)
     else:
         normalized = normalize(raw)
         piece = None if "[" in normalized or "]" in normalized else normalized.encode("utf-8", "surrogatepass")
