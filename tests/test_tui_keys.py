@@ -897,6 +897,12 @@ async def test_a_filter_that_means_nothing_lists_nothing_and_says_why(tmp_path):
         await settle(pilot, app, lambda: "unknown" in str(app.query_one("#filter").border_subtitle))
         assert app.doclist.rows == []
         assert "unknown status 'bogus'" in str(app.query_one("#filter").border_subtitle)
+        # The message quotes what was typed: it is shown as text, never taken as markup.
+        for typed, shown in (("status:[/]", "'[/]'"), ("status:[b]x[/b]", "'[b]x[/b]'"),
+                             ("status:[@click=app.quit]", "'[@click=app.quit]'")):
+            app.query_one("#filter").value = typed
+            await settle(pilot, app, lambda: shown in app.query_one("#filter")._border_subtitle.plain)
+        assert app.is_running
 
 
 async def test_an_annotation_starting_on_a_blank_line_has_its_label_in_the_margin(tmp_path):

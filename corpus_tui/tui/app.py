@@ -505,7 +505,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             # No rows for a filter that means nothing: the last good filter's rows stayed, and enter
             # opened one of them as if they matched this one.
             self.doclist.set_rows([])
-            self.query_one("#filter", Input).border_subtitle = one_line(message, 60)
+            # Content: the message quotes what was typed, which a str here would run as markup.
+            self.query_one("#filter", Input).border_subtitle = Content(one_line(message, 60))
 
     def worker_corpus(self) -> Corpus:
         """A Corpus with its own connection, for use inside one worker thread."""
