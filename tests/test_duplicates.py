@@ -284,6 +284,22 @@ def test_dedup_follows_a_chain_of_duplicate_marks_and_is_one_pass(scanned, tmp_p
     assert len(decided) == 4000
 
 
+def test_a_chain_of_marks_is_decided_from_its_top_whatever_keepers_order():
+    """b -> a, c -> b, d -> c, e -> d with d the longest: d came before c in keeper's order, was
+    kept (c not decided yet), and c was left out for it: d, marked a duplicate, was exported."""
+    from corpus_tui.core.duplicates.clusters import Cluster, dedup_decisions
+
+    def member(number: int, chars: int, of: int | None) -> Member:
+        return Member(number, f"{'abcde'[number - 1]}.txt", "new", chars, of)
+
+    members = (member(1, 60, None), member(2, 60, 1), member(3, 60, 2), member(4, 200, 3), member(5, 60, 4))
+    assert dedup_decisions([Cluster(1, members, members[0])], {1, 2, 3, 4, 5}, []) == {2: 1, 3: 1, 4: 1, 5: 1}
+    # A long chain of marks, met from its far end first, in one pass.
+    chain = tuple(Member(i, f"{i:06}.txt", "new", 100 + i, i - 1 if i else None) for i in range(8000))
+    decided = dedup_decisions([Cluster(1, chain, chain[0])], set(range(8000)), [])
+    assert decided == {i: 0 for i in range(1, 8000)}
+
+
 def test_export_dedup_keeps_the_copy_holding_the_analysts_work_over_a_longer_one(scanned, tmp_path):
     # The longer copy would be kept, and the annotation on the shorter one left out of the export.
     corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "c.txt": page(ARTICLE + " More words here.", 3)})

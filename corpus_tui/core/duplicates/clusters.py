@@ -143,19 +143,26 @@ def dedup_decisions(cluster_list: list[Cluster], selected: set[int],
         order = [m for _, m in sorted(enumerate(chosen), reverse=True, key=lambda item: (
             item[1].duplicate_of is None, item[1].id in marked, item[1].status == "reviewed", item[1].annotated,
             item[1].body_chars, -item[0]))]
-        ids = {m.id for m in chosen}
+        by_id = {m.id: m for m in chosen}
         kept_for: dict[int, int] = {}
         for member in order:
-            if member.id in kept_for:
-                continue
-            target = member.duplicate_of
-            if target is not None and target in kept_for:
-                kept_for[member.id] = out[member.id] = kept_for[target]
-                continue
-            kept_for[member.id] = member.id
-            for other in near.get(member.id, ()):
-                if other in ids and other not in kept_for:
-                    kept_for[other] = out[other] = member.id
+            # A chain of marks is decided from its top down: a member marked a duplicate of one
+            # not decided yet (E -> D -> C, D longer than C, so first in keeper's order) waits for it.
+            chain, in_chain = [member], {member.id}
+            while (target := chain[-1].duplicate_of) in by_id and target not in kept_for and target not in in_chain:
+                chain.append(by_id[target])
+                in_chain.add(target)
+            for link in reversed(chain):
+                if link.id in kept_for:
+                    continue
+                target = link.duplicate_of
+                if target is not None and target in kept_for:
+                    kept_for[link.id] = out[link.id] = kept_for[target]
+                    continue
+                kept_for[link.id] = link.id
+                for other in near.get(link.id, ()):
+                    if other in by_id and other not in kept_for:
+                        kept_for[other] = out[other] = link.id
     return out
 
 
