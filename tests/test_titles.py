@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tui_support import FIRST, app_on, db_rows, settle
 from tui_support import seeds_copy as scanned_seeds
 
+from corpus_tui import Corpus
 from corpus_tui.core.annotation_import import import_annotations
 from corpus_tui.core.export import export
 from corpus_tui.core.listing import document_row
@@ -462,6 +463,31 @@ def test_a_scan_interrupted_after_its_last_batch_has_its_site_lines_followed_by_
     assert corpus.scan().changed == 0
     assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(4)]
     assert corpus.get_state("site_lines_pending") is None  # followed: the scan after does not do it again
+
+
+def test_another_scan_between_the_batches_of_an_interrupted_one_leaves_the_step_owed(make_corpus, open_corpus,
+                                                                                   monkeypatch):
+    """Another process's scan ran the site-line step between this scan's batches and cleared
+    the flag this scan had set at its first batch only: interrupted after its last batch, its
+    pages kept "Menu" for good (a code review)."""
+    from corpus_tui.core import scanner
+
+    folder = make_corpus({f"site/{n:02}.txt": site_page(n) for n in range(4)})
+    corpus = open_corpus(folder)
+    monkeypatch.setattr(scanner, "BATCH_SIZE", 2)
+
+    def interrupt(done: int, total: int) -> None:
+        if done == 2:  # the other process: its scan of a page read already runs the step (owed)
+            with Corpus.open(folder, annotator="other") as other:
+                other.scan(include=["site/00.txt"])
+            assert corpus.get_state("site_lines_pending") is None
+        if done == total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        corpus.scan(progress=interrupt)
+    corpus.scan()
+    assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(4)]
 
 
 def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across_batches(tmp_path):

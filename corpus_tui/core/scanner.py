@@ -236,9 +236,11 @@ class _Scan:
                     pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD], sites.known))
                 with self.corpus.write():
                     sites.save(self.db)  # with the batch: an interrupted scan keeps what it found
-                    if contents and not self.partial and not self.site_lines_pending:
+                    if contents and not self.partial:
                         # Read pages wait for the site-line step at the end, even if this scan
                         # never gets there: the next scan runs it (it may read nothing itself).
+                        # Set with every batch: another process's scan may have run the step
+                        # and cleared it since this scan's last batch.
                         set_site_lines_pending(self.db, True)
                         self.site_lines_pending = True
                     self._catch_up(batch)
