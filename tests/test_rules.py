@@ -350,6 +350,21 @@ def test_a_rule_mark_taken_off_by_hand_stays_off_when_the_file_changes(marked):
     assert [s.rule_id for s in corpus.spans(c.id, "boilerplate") if not s.stale] == [summary.rule_id]
 
 
+def test_dropping_a_rules_stale_mark_does_not_keep_the_rule_off_the_document(marked):
+    """b.txt fetched without the footer: the rule's mark went stale and was dropped (the p
+    screen's drop). The footer back, the rule did not mark it: the drop counted as the analyst
+    taking the mark off by hand (a code review)."""
+    corpus, folder, _, summary = marked
+    b = corpus.document_by_path("b.txt")
+    (folder / "b.txt").write_text(STORY.format("b") + "No footer this time.\n", encoding="utf-8")
+    assert corpus.scan().stale_spans == 1
+    (stale,) = corpus.stale_spans(b.id)
+    corpus.remove_span(stale.id)
+    (folder / "b.txt").write_text(STORY.format("b") + "Footer again.\n\n" + FOOTER, encoding="utf-8")
+    assert corpus.scan().rule_marks == 1
+    assert [s.rule_id for s in corpus.spans(b.id, "boilerplate")] == [summary.rule_id]
+
+
 def test_a_rules_mark_gone_stale_is_replaced_when_the_rule_marks_its_passage_again(marked):
     """The text around a rule's mark changed: the mark went stale (its context no longer held)
     while the rule marked the passage anew, and the document asked for a span to be placed."""

@@ -207,8 +207,9 @@ _TAKING_OFF = ("boilerplate.unmark", "span.remove")
 def rule_marks_taken_off(db: Any, document_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(document, rule) for every rule whose mark the analyst took off that document by hand, and
     did not undo: the rule does not mark it there again when the file changes (a rescan put back
-    what the analyst had removed, saying only "1 range marked by rules"). Read from the event log,
-    which keeps every decision with its undo."""
+    what the analyst had removed, saying only "1 range marked by rules"). Dropping the rule's stale
+    mark is not one: the passage had gone from the text. Read from the event log, which keeps
+    every decision with its undo."""
     taken: dict[int, set[tuple[int, int]]] = {}  # event -> (document, rule) pairs it took off
     for start in range(0, len(document_ids), 500):
         part = json.dumps(list(document_ids[start : start + 500]))
@@ -216,7 +217,9 @@ def rule_marks_taken_off(db: Any, document_ids: Sequence[int]) -> set[tuple[int,
             "SELECT e.id, e.document_id, json_extract(b.value, '$.rule_id') FROM events AS e, "
             "json_each(e.payload, '$.before') AS b WHERE e.document_id IN (SELECT value FROM json_each(?)) "
             f"AND e.action IN ({', '.join('?' for _ in _TAKING_OFF)}) "
-            "AND json_extract(b.value, '$.rule_id') IS NOT NULL", [part, *_TAKING_OFF],
+            "AND json_extract(b.value, '$.rule_id') IS NOT NULL "
+            # Dropping a stale mark (its passage had gone from the text) takes nothing off the text.
+            "AND json_extract(b.value, '$.anchor') IS NOT 'stale'", [part, *_TAKING_OFF],
         ):
             taken.setdefault(event_id, set()).add((document_id, rule_id))
     if not taken:
