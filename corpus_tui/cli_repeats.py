@@ -107,6 +107,12 @@ def _mark(folder: str, ids: tuple[str, ...], mark: bool, reason: str | None, rul
                 continue
             verb = "would mark" if dry_run else "marked"
             kept = f", rule {summary.rule_id}" if summary.rule_id is not None else ""
+            if not dry_run and summary.rule_id is not None and summary.rule_ranges < summary.ranges:
+                # What `rules list` will count: a range holding an earlier mark stays that mark's.
+                kept += (f" ({summary.rule_ranges} of them the rule's; the others hold marks made before, "
+                         "which stay yours)")
+            if not summary.ranges:
+                kept += " (its copies were marked already)"
             out(f"{repeat_id}: {verb} {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}{kept}")
 
 

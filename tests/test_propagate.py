@@ -142,7 +142,7 @@ def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_script
     dry = run_script("repeats", seeds_copy, "--mark", repeat_id, "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout) == {"repeat_id": repeat_id, "documents": 2, "ranges": 2, "rule_id": None,
-                                      "dry_run": True}
+                                      "dry_run": True, "rule_ranges": 0}
     assert_one_line_error(run_script("repeats", seeds_copy, "--mark", repeat_id, "12345"), "12345")
     assert_one_line_error(run_script("repeats", seeds_copy, "--mark", "abc"), "abc")
     assert_one_line_error(run_script("repeats", seeds_copy, "--reason", "appeal"), "--reason only goes with --mark ID")
@@ -157,6 +157,8 @@ def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_script
     with open_corpus(seeds_copy) as corpus:
         assert corpus.repeat(repeat_id).marked == 2
         assert {s.reason for d, _, _ in corpus.repeat_copies(repeat_id) for s in corpus.spans(d)} == {"appeal"}
+    again = run_script("repeats", seeds_copy, "--mark", repeat_id)
+    assert again.stdout == f"{repeat_id}: marked 0 ranges in 0 documents, rule 1 (its copies were marked already)\n"
 
 
 def _most_frequent_everywhere(folder: Path, open_corpus) -> None:  # type: ignore[no-untyped-def]

@@ -200,6 +200,38 @@ def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corp
     assert corpus.query("SELECT * FROM spans ORDER BY id") == before
 
 
+def test_reverting_a_batch_keeps_the_copies_a_later_mark_everywhere_asked_for(scanned):
+    """The batch had marked a footer first, so marking it everywhere wrote nothing (its rule
+    kept); the revert then left every copy unmarked, the rule active and marking none (a new
+    user's trial). The rule marks them now, as its scan would."""
+    footer = "Share this: Twitter | Facebook | Email | Print"
+    corpus, _ = scanned({f"{n}.txt": f"Story {n} headline here\n\nThe council met on Monday to discuss the "
+                         f"budget for the coming year.\n\n{footer}\n" for n in "abcd"})
+    batch = corpus.apply_suggestions()
+    assert batch.ranges == 4
+    (repeat,) = [r for r in corpus.repeats() if r.text == footer]
+    summary = corpus.mark_everywhere(repeat.id, reason="share bar")
+    assert (summary.ranges, summary.rule_ranges) == (0, 0) and summary.rule_id is not None
+    corpus.revert_batch(batch.event_id)
+    marks = corpus.query("SELECT rule_id, reason FROM spans WHERE kind = 'boilerplate'")
+    assert marks == [{"rule_id": summary.rule_id, "reason": "share bar"}] * 4
+
+
+def test_a_mark_everywhere_says_how_many_of_its_ranges_its_rule_owns(scanned, run_script):
+    """A range merged with a mark made before stays that mark's: 'rules list' counted 0 marks
+    for a rule the command had just said marked 236 ranges (a new user's trial)."""
+    footer = "Share this: Twitter | Facebook | Email | Print"
+    corpus, folder = scanned({f"{n}.txt": f"Story {n} headline here\n\n{footer}\n" for n in "abcd"})
+    a = corpus.document_by_path("a.txt").id
+    start = corpus.text(a).index("Share")
+    corpus.mark_boilerplate(a, start, start + 5)
+    (repeat,) = [r for r in corpus.repeats() if r.text == footer]
+    corpus.close()
+    done = run_script("repeats", folder, "--mark", str(repeat.id))
+    assert done.stdout == (f"{repeat.id}: marked 4 ranges in 4 documents, rule 1 (3 of them the rule's; the others "
+                           "hold marks made before, which stay yours)\n")
+
+
 def test_cli_apply_lists_and_reverts(seeds_copy, run_script):
     assert run_script("scan", seeds_copy).returncode == 0
     dry = run_script("suggest", seeds_copy, "--apply", "--dry-run")

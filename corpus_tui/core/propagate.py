@@ -59,6 +59,9 @@ class PropagationSummary:
     ranges: int  # merged boilerplate ranges inserted
     rule_id: int | None  # the rule kept (None: no rule, or a dry run)
     dry_run: bool
+    # Of ``ranges``, those credited to the rule; the others merged with marks made before
+    # (the analyst's, accepted suggestions), which stay theirs: ``_owner``.
+    rule_ranges: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -379,7 +382,8 @@ class PropagateMixin(CorpusBase):
                 extra["rule"] = {"id": rule_id, "removed_at_before": now(), "removed_at_after": None, "created": True}
             if plan.added or created:  # nothing changed: no undo step
                 self.log_event(PROPAGATE_ACTION, None, plan_payload(self.db, plan, **extra))
-        return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False)
+        return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False,
+                                  sum(1 for row in plan.added if rule_id is not None and row["rule_id"] == rule_id))
 
     def mark_all_everywhere(self, repeat_ids: Sequence[int], reason: str | None = None, rule: bool = True,
                             progress: Callable[[int, int], None] | None = None) -> BatchPropagation:

@@ -20,6 +20,7 @@ from ..errors import ChangedElsewhere, InvalidValue
 from ..models import TextVersion
 from ..normalize import fingerprint, normalize
 from ..propagate import SUGGEST_ACCEPT_ACTION, plan_marks, plan_payload, replay, write_plan
+from ..rules import apply_rules
 from ..store import now
 
 REASON_PREFIX = "suggested: "
@@ -179,6 +180,10 @@ class SuggestDecisionsMixin(CorpusBase):
                                        f"{span['end']}) in {path} has changed since (undo the later change first)")
             replay(self.db, payload, False, lambda text, rows: rows)
             self.log_event("suggestion.revert", None, {"target": event_id})
+            # A rule (mark everywhere) may hold passages the batch had marked first: they stay
+            # marked, by the rule now, as its scan would mark them. A revert dropped them.
+            document = columns.index("document_id")
+            apply_rules(self, sorted({values[document] for values in payload["after"]}))
         return AcceptSummary(event_id, batch.documents, batch.ranges, False)
 
 
