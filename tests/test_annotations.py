@@ -465,3 +465,28 @@ def test_undoing_a_tag_removal_restores_the_links_import_provenance(seeds_copy):
         corpus.remove_tag(corpus.document_by_path(path).id, "syria")
         corpus.undo()
         assert corpus.query("SELECT annotator, created_at, import_id FROM document_tags") == before
+
+
+def test_ids_and_offsets_may_be_any_integer_type_and_nothing_else(corpus):
+    """A notebook's numpy integers: an id matched no document, an offset was bound to SQLite as
+    a BLOB (a traceback from the titles), another could not go to the event log (a new user's trial)."""
+    np = pytest.importorskip("numpy")
+    doc = corpus.document_by_path("a.txt")
+    doc_id = np.int64(doc.id)
+    assert corpus.add_tag(doc_id, "x")
+    span = corpus.add_annotation(doc_id, np.int64(0), np.int32(4), "GPE")
+    assert (type(span.start), type(span.end)) == (int, int)
+    assert corpus.mark_boilerplate(doc_id, np.int64(0), np.uint16(4)) is not None
+    assert corpus.remove_span(np.int64(span.id)).id == span.id
+    assert corpus.query("SELECT typeof(start) AS t FROM spans") == [{"t": "integer"}]
+    assert corpus.query("SELECT typeof(document_id) AS t FROM document_tags") == [{"t": "integer"}]
+    for bad in (1.5, "3", True, None):
+        with pytest.raises(InvalidSpan, match="start must be a whole number"):
+            corpus.add_annotation(doc.id, bad, 4, "GPE")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="document_id must be a whole number, not float 1.0"):
+        corpus.add_tag(1.0, "x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="a note is text"):
+        corpus.set_note(doc.id, None)  # type: ignore[arg-type]
+    with pytest.raises(DocumentNotFound):
+        corpus.text(9999)
+    assert corpus.text(corpus.document_by_path("bad.txt").id) == ""  # a document never readable: no text

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .arguments import whole_numbers
 from .errors import ChangedElsewhere, DocumentNotFound
 from .models import Document, TextVersion
 from .store import now, translate, write_transaction
@@ -62,6 +63,7 @@ class CorpusBase:
         except sqlite3.Error as error:
             raise translate(error, self.db_path) from None
 
+    @whole_numbers("document_id")
     def document(self, document_id: int) -> Document:
         rows = self.query("SELECT * FROM documents WHERE id = ?", [document_id])
         if not rows:
@@ -74,11 +76,16 @@ class CorpusBase:
             raise DocumentNotFound(f"{path}: not a document of this corpus")
         return Document.from_row(rows[0])
 
+    @whole_numbers("document_id")
     def text(self, document_id: int) -> str:
         """The decoded text that offsets index ('' when the file was never readable)."""
         rows = self.query("SELECT text FROM document_texts WHERE document_id = ?", [document_id])
-        return rows[0]["text"] if rows else ""
+        if not rows:
+            self.document(document_id)  # DocumentNotFound for an id of no document
+            return ""
+        return rows[0]["text"]
 
+    @whole_numbers("document_id", "start", "end")
     def context(self, document_id: int, start: int, end: int, chars: int = 160) -> tuple[str, str, str]:
         """``text[start:end]`` and up to ``chars`` characters on each side, read with SQL substr
         (not the whole text): the copy of a passage in its place, for a person to judge."""
@@ -90,6 +97,7 @@ class CorpusBase:
             chunk = self.text(document_id)[start - lead : end + chars]
         return chunk[:lead], chunk[lead : lead + end - start], chunk[lead + end - start :]
 
+    @whole_numbers("document_id")
     def versioned_text(self, document_id: int) -> tuple[TextVersion, str]:
         """The text and its version (``Document.version``), read in one statement: a scan
         committing between two reads could pair one text with another's version."""
@@ -109,6 +117,7 @@ class CorpusBase:
                 found[doc] = (sha256, encoding)
         return found
 
+    @whole_numbers("document_id")
     def check_shown(self, document_id: int, shown_version: TextVersion | None) -> None:
         """Inside a write: ``ChangedElsewhere`` when the document's text is no longer the one
         that was shown (another process scanned a new version of its file)."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import InvalidValue
 from .sources import is_boilerplate_like
@@ -113,6 +114,7 @@ class RepeatsMixin(CorpusBase):
             for fingerprint, text, documents, sources, document_id, start, end in self.db.execute(sql, params)
         ]
 
+    @whole_numbers("document_id", "start", "end")
     def repeats_within(self, document_id: int, start: int, end: int, limit: int = 50) -> list[Repeat]:
         """The repeated passages inside [start, end) of a document that no other one there
         contains (a paragraph, not also its lines), most documents first, at most ``limit``:

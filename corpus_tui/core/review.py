@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidValue
 from .schema import STATUSES
 
 
 class ReviewMixin(CorpusBase):
+    @whole_numbers("document_id")
     def set_status(self, document_id: int, status: str) -> bool:
         """Set the review status; False when it already was that."""
         if status not in STATUSES:
@@ -20,10 +22,13 @@ class ReviewMixin(CorpusBase):
             self.log_event("status.set", document_id, {"before": before, "after": status})
         return True
 
+    @whole_numbers("document_id")
     def set_note(self, document_id: int, note: str, expected: str | None = None) -> bool:
         """Replace the document note; False when unchanged. ``expected``: the note as the caller
         read it (an editor opened on it); when another process changed it since, nothing is
         written and ``ChangedElsewhere`` says so: the last to save must not silently replace it."""
+        if not isinstance(note, str):
+            raise InvalidValue(f"a note is text, not {type(note).__name__} (an empty note clears it)")
         with self.write():
             before = self.document(document_id).note
             if before == note:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import ranges
+from .arguments import whole_numbers
 from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidSpan
@@ -34,6 +35,7 @@ _INSERT_SQL = (
 class SpansMixin(CorpusBase):
     # -- reading -----------------------------------------------------------------
 
+    @whole_numbers("document_id")
     def spans(self, document_id: int, kind: str | None = None) -> list[Span]:
         sql = "SELECT * FROM spans WHERE document_id = ?"
         params: list[Any] = [document_id]
@@ -42,6 +44,7 @@ class SpansMixin(CorpusBase):
             params.append(kind)
         return [Span.from_row(r) for r in self.query(sql + ' ORDER BY start, "end", id', params)]
 
+    @whole_numbers("span_id")
     def span(self, span_id: int) -> Span:
         rows = self.query("SELECT * FROM spans WHERE id = ?", [span_id])
         if not rows:
@@ -55,6 +58,7 @@ class SpansMixin(CorpusBase):
         )
         return [row["label"] for row in rows]
 
+    @whole_numbers("document_id", "offset")
     def spans_at(self, document_id: int, offset: int) -> list[Span]:
         """Live (not stale) spans that contain ``offset``, innermost first."""
         rows = self.query(
@@ -66,6 +70,7 @@ class SpansMixin(CorpusBase):
 
     # -- annotations ---------------------------------------------------------------
 
+    @whole_numbers("document_id", "start", "end")
     def add_annotation(self, document_id: int, start: int, end: int, label: str, note: str | None = None,
                        shown_version: TextVersion | None = None) -> Span:
         """``shown_version``: the text's version the offsets were taken from (``check_shown``)."""
@@ -79,6 +84,7 @@ class SpansMixin(CorpusBase):
             (span,) = self._replace_spans(doc.id, "span.add", [], [row])
         return span
 
+    @whole_numbers("span_id")
     def update_annotation(self, span_id: int, label: str | None = None, note: str | None = None) -> Span:
         with self.write():
             old = self.span(span_id)
@@ -92,6 +98,7 @@ class SpansMixin(CorpusBase):
             (span,) = self._replace_spans(old.document_id, "span.update", [old], [new], delete=False)
         return span
 
+    @whole_numbers("span_id")
     def remove_span(self, span_id: int) -> Span:
         with self.write():
             old = self.span(span_id)
@@ -100,6 +107,7 @@ class SpansMixin(CorpusBase):
 
     # -- stale spans ---------------------------------------------------------------------
 
+    @whole_numbers("document_id")
     def stale_spans(self, document_id: int | None = None) -> list[Span]:
         """Spans that could not be re-anchored after their text changed: of one document, or all."""
         sql = "SELECT * FROM spans WHERE anchor = 'stale'"
@@ -115,6 +123,7 @@ class SpansMixin(CorpusBase):
         text = self.text(span.document_id)
         return suggest(text, Anchor(span.quote, span.prefix, span.suffix), limit)
 
+    @whole_numbers("span_id", "start", "end")
     def place_span(self, span_id: int, start: int, end: int, shown_version: TextVersion | None = None) -> Span:
         """Put a stale span back on the text at [start, end): one undoable step.
 
@@ -149,10 +158,12 @@ class SpansMixin(CorpusBase):
 
     # -- boilerplate -------------------------------------------------------------------
 
+    @whole_numbers("document_id", "start", "end")
     def boilerplate_covers(self, document_id: int, start: int, end: int) -> bool:
         live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
         return ranges.covers(live, (start, end))
 
+    @whole_numbers("document_id", "start", "end")
     def mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
                          shown_version: TextVersion | None = None) -> list[Span]:
         """Union [start, end) into the document's boilerplate; returns what changed.
@@ -177,6 +188,7 @@ class SpansMixin(CorpusBase):
         row = self._new_row(doc, "boilerplate", new_start, new_end, reason=kept_reason)
         return self._replace_spans(doc.id, "boilerplate.mark", touching, [row])
 
+    @whole_numbers("document_id", "start", "end")
     def unmark_boilerplate(self, document_id: int, start: int, end: int) -> list[Span]:
         """Cut [start, end) out of the document's boilerplate; returns the pieces left."""
         with self.write():
@@ -198,6 +210,7 @@ class SpansMixin(CorpusBase):
                 rows.append(row)
         return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
 
+    @whole_numbers("document_id", "start", "end")
     def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
                            shown_marked: bool | None = None, shown_version: TextVersion | None = None,
                            shown_ranges: list[tuple[int, int]] | None = None) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import IO, TYPE_CHECKING, Any
 
+from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import InvalidValue
 from .models import Tag
@@ -92,6 +93,7 @@ class TagsMixin(CorpusBase):
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE key = ?", [tag_key(clean_tag_name(name))])
         return _tag(rows[0]) if rows else None
 
+    @whole_numbers("document_id")
     def document_tags(self, document_id: int) -> list[Tag]:
         rows = self.query(
             "SELECT tags.*, 0 AS count FROM document_tags JOIN tags ON tags.id = document_tags.tag_id "
@@ -126,6 +128,7 @@ class TagsMixin(CorpusBase):
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE hotkey = ?", [hotkey])
         return _tag(rows[0]) if rows else None
 
+    @whole_numbers("document_id")
     def add_tag(self, document_id: int, name: str, create: bool = True) -> bool:
         """Tag a document; False when it already had the tag."""
         with self.write():
@@ -141,6 +144,7 @@ class TagsMixin(CorpusBase):
             self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link})
         return True
 
+    @whole_numbers("document_id")
     def remove_tag(self, document_id: int, name: str) -> bool:
         """Untag a document; False when it did not have the tag."""
         with self.write():
@@ -155,6 +159,7 @@ class TagsMixin(CorpusBase):
             self.log_event("tag.remove", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link[0]})
         return True
 
+    @whole_numbers("document_id")
     def add_tags(self, document_id: int, names: Iterable[str], create: bool = True) -> list[Tag]:
         """Tag one document with several tags in one transaction; returns the tags it did not have yet.
 
@@ -177,6 +182,7 @@ class TagsMixin(CorpusBase):
                     added.append(replace(tag, count=tag.count + 1))  # read before this link was made
         return added
 
+    @whole_numbers("document_id")
     def toggle_tag(self, document_id: int, name: str) -> bool:
         """Add the tag, or remove it when present. True when the document now has it."""
         tag = self.find_tag(name)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..arguments import whole_numbers
 from ..base import CorpusBase
 from ..errors import InvalidValue
 from .clusters import Cluster, clusters, dedup_decisions, links, rebuild_clusters
@@ -49,6 +50,7 @@ class DuplicatesMixin(CorpusBase):
         ``everything``: all of them, with the marks and repeats known now."""
         return refresh(self, everything, progress, workers)
 
+    @whole_numbers("document_id")
     def near_duplicates(self, document_id: int, threshold: float | None = None) -> list[NearDuplicate]:
         """This document's near-duplicates, the most contained first; those the analyst
         linked by a mark are included whatever their figures."""
@@ -97,6 +99,7 @@ class DuplicatesMixin(CorpusBase):
         (``duplicates.clusters``)."""
         return clusters(self.db, check_threshold(threshold))
 
+    @whole_numbers("document_id")
     def duplicate_cluster(self, document_id: int) -> int | None:
         """The number of this document's cluster at the default threshold, or None."""
         row = self.db.execute("SELECT cluster FROM duplicate_clusters WHERE document_id = ?", [document_id]).fetchone()
@@ -131,6 +134,7 @@ class DuplicatesMixin(CorpusBase):
         found = self.duplicate_clusters(threshold)
         return dedup_decisions(found, {m.id for cluster in found for m in cluster.members}, links(self.db, value))
 
+    @whole_numbers("document_id", "of", nullable=("of",))
     def mark_duplicate(self, document_id: int, of: int | None) -> bool:
         """Say this document duplicates ``of`` (None: clear the mark); one undoable step.
         False when it already was so."""

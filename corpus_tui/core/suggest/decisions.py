@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..arguments import whole_numbers
 from ..base import CorpusBase
 from ..errors import ChangedElsewhere, InvalidValue
 from ..models import TextVersion
@@ -54,6 +55,7 @@ def line_fingerprint(text: str) -> int:
 
 
 class SuggestDecisionsMixin(CorpusBase):
+    @whole_numbers("document_id", "start", "end")
     def reject_suggestion(self, document_id: int, start: int, end: int, score: float | None = None,
                           reason: str | None = None, shown_version: TextVersion | None = None) -> bool:
         """Remember that the line at [start, end) is not boilerplate here: it is not suggested

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from ..arguments import whole_numbers
 from ..base import CorpusBase
 from ..errors import DocumentNotFound, InvalidValue
 from ..models import Document, TextVersion
@@ -63,6 +64,7 @@ class SuggestMixin(CorpusBase):
         """The score from which a line is suggested by default (the app shows these)."""
         return shipped_model().threshold
 
+    @whole_numbers("document_id")
     def suggestions(self, document_id: int, min_score: float | None = None) -> list[Suggestion]:
         """The document's lines scored at or above ``min_score`` (default: the model's
         threshold), in document order, except those already marked as boilerplate."""
@@ -84,6 +86,7 @@ class SuggestMixin(CorpusBase):
             # The document as its text was when scored: accepting checks it has not changed since.
             yield replace(document, sha256=version[0], encoding=version[1]), found
 
+    @whole_numbers("document_id")
     def score_lines(self, document_id: int) -> list[Suggestion]:
         """Every non-blank line not yet marked, with its score and reason, whatever the score."""
         return self._scored(self.document(document_id))
