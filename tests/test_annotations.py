@@ -490,3 +490,20 @@ def test_ids_and_offsets_may_be_any_integer_type_and_nothing_else(corpus):
     with pytest.raises(DocumentNotFound):
         corpus.text(9999)
     assert corpus.text(corpus.document_by_path("bad.txt").id) == ""  # a document never readable: no text
+
+
+def test_a_label_or_tag_with_a_control_character_is_refused_when_made(corpus):
+    """They were stored, then the Label Studio export refused them long after (a new user's trial)."""
+    doc = corpus.document_by_path("a.txt")
+    with pytest.raises(InvalidSpan, match="label 'a␛b' holds a control character"):
+        corpus.add_annotation(doc.id, 0, 4, "a\x1bb")
+    span = corpus.add_annotation(doc.id, 0, 4, "ok")
+    with pytest.raises(InvalidSpan, match="label 'a␀b' holds a control character"):
+        corpus.update_annotation(span.id, label="a\x00b")
+    for bad in ("a\x07b", "x\x9by", "del\x7f"):
+        with pytest.raises(InvalidValue, match="holds a control character"):
+            corpus.add_tag(doc.id, bad)
+    corpus.create_tag("fine")
+    with pytest.raises(InvalidValue, match="holds a control character"):
+        corpus.rename_tag("fine", "f\x1bine")
+    assert [t.name for t in corpus.tags()] == ["fine"] and corpus.span(span.id).label == "ok"

@@ -208,6 +208,8 @@ BREAKAGES = {
     "sha256 mismatch": lambda r: r.update(sha256="0" * 64),
     "unknown status": lambda r: r.update(status="done"),
     "needs a label": lambda r: r["spans"][0].update(label=" "),
+    "label 'a␛b' holds a control character": lambda r: r["spans"][0].update(label="a\x1bb"),
+    "tag 'x␀y' holds a control character": lambda r: r.update(tags=["x\x00y"]),
 }
 
 

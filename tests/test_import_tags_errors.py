@@ -61,6 +61,7 @@ CSV_ROWS = [
     (",99,,war,", "no document with id 99"),
     (",,abc,war,", "sha256 must be 64 hex digits, not 'abc'"),
     (f",,{ZEROS},war,", f"no document with sha256 {ZEROS}"),
+    ("rt/c.txt,,,a\x1b[31mb,", "tag 'a␛[31mb' holds a control character (␛): names are printable text"),
     ('"rt/c.txt,,,war,', "malformed row: unexpected end of data"),  # an unclosed quote runs to the end
 ]
 JSONL_ROWS = [
@@ -81,6 +82,7 @@ JSONL_ROWS = [
     ('{"path": "rt/c.txt", "tag": "war", "tags": ["war"]}', "use 'tag' or 'tags', not both"),
     ('{"path": "rt/c.txt", "tag": "war", "action": 1}', "'action' must be \"add\" or \"remove\", not 1"),
     ('{"path": "rt/c.txt", "tag": "war", "action": "drop"}', "action must be 'add' or 'remove', not 'drop'"),
+    ('{"path": "rt/c.txt", "tag": "a\\u0000b"}', "tag 'a␀b' holds a control character (␀): names are printable text"),
     ('{"path": "missing.txt", "tags": ["war"]}', "no document with path 'missing.txt'"),
     ("[" * 100_000, "malformed JSON: nested too deeply (a row is one flat object)"),
     ('{"path": "rt/c.txt", "tag": "war", "n": ' + "7" * 5000 + "}",

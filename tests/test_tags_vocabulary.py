@@ -74,6 +74,7 @@ def test_add(corpus, run_cli):
     (["new", "--color", "not a colour!"], "colour must be #rgb, #rrggbb or a colour name"),
     (["new", "--color", "blurple"], "'blurple' is not a colour name (closest: purple, blue, purple4)"),
     (["new", "--hotkey", "12"], "hotkey must be 1-9"),
+    (["x\x1b[2Jy"], "tag 'x␛[2Jy' holds a control character (␛): names are printable text"),
 ])
 def test_add_errors(corpus, run_cli, args, needle):
     corpus.create_tag("Existing")
@@ -223,6 +224,8 @@ def test_new_databases_are_created_at_v1_and_migrated(make_corpus):
 
 def test_a_tag_name_with_a_control_character_is_printed_with_the_apps_glyph(corpus, run_script):
     """'added tag 'bad\\x07tag'': messages showed Python's escapes, not the glyphs the README names."""
-    added = run_script("tags", "add", corpus.folder, "bad\atag")
-    assert added.returncode == 0 and added.stdout == "added tag 'bad␇tag'\n"
+    assert_one_line_error(run_script("tags", "add", corpus.folder, "bad\atag"),
+                          "tag 'bad␇tag' holds a control character (␇): names are printable text")
+    with corpus.write():  # a tag an older version let in
+        corpus.db.execute("INSERT INTO tags (name, key, annotator, created_at) VALUES ('bad\atag', 'bad\atag', 'x', 'y')")
     assert_one_line_error(run_script("tags", "add", corpus.folder, "bad\atag"), "tag 'bad␇tag' already exists")

@@ -16,6 +16,7 @@ from .errors import InvalidValue
 from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
+from .safe_text import control_character_problem
 from .tags import clean_tag_name, tag_key
 from .wording import json_problem
 
@@ -165,6 +166,8 @@ def _tags(data: dict[str, Any], fields: _Fields) -> list[tuple[str, str | None, 
         if not name.strip():
             raise _Bad(f"{fields.where}field 'tags[{n}]' is empty: tags must be non-empty strings")
         clean = clean_tag_name(name)
+        if problem := control_character_problem(clean, "tag"):
+            raise _Bad(f"{fields.where}{problem}")
         annotator, created = links.get(tag_key(clean), (None, None))
         tags.append((clean, annotator, created))
     return tags
@@ -183,6 +186,8 @@ def _span(value: Any, kind: str, name: str, fields: _Fields) -> dict[str, Any]:
         label = fields.string(item, "label", f"{name}.label")
         if label is None or not label.strip():
             raise _Bad(f"{fields.where}span [{start}, {end}) needs a label")
+        if problem := control_character_problem(label.strip(), "label"):
+            raise _Bad(f"{fields.where}{problem}")
         span["label"] = label.strip()
         span["note"] = fields.string(item, "note", f"{name}.note") or None
     else:

@@ -108,3 +108,13 @@ def one_line(text: str, limit: int = 200) -> str:
     """A short single-line rendering (names, notes, tags in lists)."""
     flat = visible(text.replace("\n", " ").replace("\r", " "))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def control_character_problem(name: str, what: str) -> str | None:
+    """Why a tag name or label cannot be stored: one holding a control character (NUL, ESC, BEL,
+    DEL, C1...) reads as nothing sensible anywhere, and Label Studio's XML config cannot hold
+    it at all (the export was refused long after the name was made). None when it is fine."""
+    for char in name:
+        if char < " " or "\x7f" <= char <= "\x9f":  # Unicode's category Cc
+            return f"{what} {quoted(name)} holds a control character ({visible(char)}): names are printable text"
+    return None

@@ -21,6 +21,7 @@ from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidSpan
 from .models import Document, Span, TextVersion
+from .safe_text import control_character_problem
 from .store import now
 from .titles import refresh_titles
 
@@ -77,6 +78,8 @@ class SpansMixin(CorpusBase):
         label = (label or "").strip()
         if not label:
             raise InvalidSpan("an annotation needs a label")
+        if problem := control_character_problem(label, "label"):
+            raise InvalidSpan(problem)
         with self.write():
             self.check_shown(document_id, shown_version)
             doc = self._span_target(document_id, start, end)
@@ -90,6 +93,8 @@ class SpansMixin(CorpusBase):
             old = self.span(span_id)
             changes: dict[str, Any] = {}
             if label is not None and label.strip():
+                if problem := control_character_problem(label.strip(), "label"):
+                    raise InvalidSpan(problem)
                 changes["label"] = label.strip()
             if note is not None:
                 changes["note"] = note or None

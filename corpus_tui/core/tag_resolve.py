@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidValue
 from .tag_rows import RawRow
-from .safe_text import quoted
+from .safe_text import control_character_problem, quoted
 from .tag_spool import ADD, REMOVE, collapse, create, flush
 from .tags import closest_tags, tag_key
 
@@ -133,6 +133,8 @@ class Resolver:
             self.used_tags.add(tag_id)
         elif key in self.new_tags:
             tag_id = self.new_tags[key][0]
+        elif problem := control_character_problem(cleaned, "tag"):
+            return problem  # before "unknown": --create-tags would not make it either
         elif not self.create_tags:
             return lambda: _unknown(name, list(self.tag_names()))
         elif not adding:

@@ -20,7 +20,7 @@ from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import InvalidValue
 from .models import Tag
-from .safe_text import quoted
+from .safe_text import control_character_problem, quoted
 from .store import now
 
 if TYPE_CHECKING:
@@ -228,6 +228,9 @@ class TagsMixin(CorpusBase):
     def rename_tag(self, name: str, new_name: str) -> Tag:
         """Rename a tag (its links stay); a name only another case of the same tag re-spells it."""
         new_name = clean_tag_name(new_name)
+        problem = control_character_problem(new_name, "tag")
+        if problem:
+            raise InvalidValue(problem)
         with self.write():
             tag = self._existing_tag(name)
             holder = self.find_tag(new_name)
@@ -374,6 +377,9 @@ class TagsMixin(CorpusBase):
         existing = self.find_tag(name)
         if existing is not None:
             return existing
+        problem = control_character_problem(name, "tag")
+        if problem:
+            raise InvalidValue(problem)
         color = check_color(fields.get("color"))
         self.db.execute(
             "INSERT INTO tags (name, key, color, description, hotkey, annotator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
