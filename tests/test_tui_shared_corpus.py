@@ -367,3 +367,36 @@ async def test_a_tag_colour_set_from_the_cli_shows_in_the_list_at_the_next_docum
         chips = {seg.text.strip(): seg.style for seg in app.doclist.render_line(0) if seg.text.strip().startswith("#")}
         assert chips["#iraq"].color.name == "green"
         await pilot.press("q")
+
+
+async def test_a_tag_key_never_reverses_a_tag_another_process_changed_since_it_was_shown(tmp_path):
+    """The picker showed [x] iraq, another process removed it, enter (meant: remove) added it back,
+    silently; a hotkey did the same to a tag added elsewhere (a new user's trial). Now nothing
+    changes, the app says so, and the picker and inspector show the tag as it is."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        doc = corpus.document_by_path(FIRST)
+        corpus.add_tag(doc.id, "iraq")
+        corpus.create_tag("syria", hotkey=1)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await settle(pilot, app, lambda: "[x] iraq" in str(app.screen.query_one("#tag-options").get_option_at_index(0).prompt))
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.remove_tag(d.id, 'iraq')")
+        await pilot.press("enter")  # on the highlighted row, shown [x] (typing would have redrawn it)
+        await settle(pilot, app)
+        assert any("Not changed: tag 'iraq' was removed by another process since it was shown" in m
+                   for m in messages(app))
+        assert "[ ] iraq" in str(app.screen.query_one("#tag-options").get_option_at_index(0).prompt)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.add_tag(d.id, 'syria')")
+        await pilot.press("1")  # the inspector shows no syria: meant to add it, it is there already
+        await settle(pilot, app)
+        assert any("tag 'syria' was added by another process" in m for m in messages(app))
+        await pilot.press("1")  # on what the screen now shows: removes it
+        await settle(pilot, app)
+        assert any("Untagged #syria" in m for m in messages(app))
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT COUNT(*) AS n FROM document_tags") == [{"n": 0}]

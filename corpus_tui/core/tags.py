@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .arguments import whole_numbers
 from .base import CorpusBase
-from .errors import InvalidValue
+from .errors import ChangedElsewhere, InvalidValue
 from .models import Tag
 from .safe_text import control_character_problem, quoted
 from .store import now
@@ -132,31 +132,37 @@ class TagsMixin(CorpusBase):
     def add_tag(self, document_id: int, name: str, create: bool = True) -> bool:
         """Tag a document; False when it already had the tag."""
         with self.write():
-            self.document(document_id)
-            tag = self._ensure_tag(name) if create else self._existing_tag(name)
-            link = {"annotator": self.annotator, "created_at": now()}
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at) VALUES (?, ?, ?, ?)",
-                [document_id, tag.id, link["annotator"], link["created_at"]],
-            )
-            if cursor.rowcount == 0:
-                return False
-            self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link})
-        return True
+            return self._add_tag(document_id, name, create)
 
     @whole_numbers("document_id")
     def remove_tag(self, document_id: int, name: str) -> bool:
         """Untag a document; False when it did not have the tag."""
         with self.write():
-            tag = self._existing_tag(name)
-            link = self.query(  # import_id too: the link's provenance, should it be restored
-                "SELECT annotator, created_at, import_id FROM document_tags WHERE document_id = ? AND tag_id = ?",
-                [document_id, tag.id],
-            )
-            if not link:
-                return False
-            self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [document_id, tag.id])
-            self.log_event("tag.remove", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link[0]})
+            return self._remove_tag(document_id, name)
+
+    def _add_tag(self, document_id: int, name: str, create: bool = True) -> bool:
+        self.document(document_id)
+        tag = self._ensure_tag(name) if create else self._existing_tag(name)
+        link = {"annotator": self.annotator, "created_at": now()}
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at) VALUES (?, ?, ?, ?)",
+            [document_id, tag.id, link["annotator"], link["created_at"]],
+        )
+        if cursor.rowcount == 0:
+            return False
+        self.log_event("tag.add", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link})
+        return True
+
+    def _remove_tag(self, document_id: int, name: str) -> bool:
+        tag = self._existing_tag(name)
+        link = self.query(  # import_id too: the link's provenance, should it be restored
+            "SELECT annotator, created_at, import_id FROM document_tags WHERE document_id = ? AND tag_id = ?",
+            [document_id, tag.id],
+        )
+        if not link:
+            return False
+        self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [document_id, tag.id])
+        self.log_event("tag.remove", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link[0]})
         return True
 
     @whole_numbers("document_id")
@@ -183,14 +189,23 @@ class TagsMixin(CorpusBase):
         return added
 
     @whole_numbers("document_id")
-    def toggle_tag(self, document_id: int, name: str) -> bool:
-        """Add the tag, or remove it when present. True when the document now has it."""
-        tag = self.find_tag(name)
-        if tag is not None and any(t.id == tag.id for t in self.document_tags(document_id)):
-            self.remove_tag(document_id, name)
-            return False
-        self.add_tag(document_id, name)
-        return True
+    def toggle_tag(self, document_id: int, name: str, shown: bool | None = None) -> bool:
+        """Add the tag, or remove it when present, in one transaction. True when the document now
+        has it. ``shown``: whether the screen showed the document with the tag; when another
+        process added or removed it since, nothing changes and ``ChangedElsewhere`` says so
+        (toggling would have undone their change: the opposite of what was meant)."""
+        with self.write():
+            tag = self.find_tag(name)
+            has = tag is not None and self.db.execute(
+                "SELECT 1 FROM document_tags WHERE document_id = ? AND tag_id = ?", [document_id, tag.id]).fetchone() is not None
+            if shown is not None and has != shown:
+                raise ChangedElsewhere(f"tag {quoted(tag.name if tag else name)} was {'added' if has else 'removed'} by "
+                                       "another process since it was shown: nothing changed; the screen shows it now")
+            if has:
+                self._remove_tag(document_id, name)
+                return False
+            self._add_tag(document_id, name)
+            return True
 
     # -- the vocabulary -----------------------------------------------------------------
 

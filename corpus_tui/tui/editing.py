@@ -84,7 +84,9 @@ class EditingMixin:
             change()
         except ChangedElsewhere as error:
             self.refresh_panels()
-            self.notify(f"Not changed: {error}.", severity="warning", markup=False)
+            # The library says "nothing changed" for a script; here "Not changed" says it.
+            self.notify(f"Not changed: {str(error).replace('nothing changed; ', '')}.", severity="warning",
+                        markup=False)
             return False
         except (CorpusError, sqlite3.Error) as error:
             if isinstance(error, sqlite3.Error):
@@ -228,8 +230,8 @@ class EditingMixin:
             return
         doc_id = self.doc.id
 
-        def toggle(name: str) -> None:
-            self._write(lambda: self.corpus.toggle_tag(doc_id, name))
+        def toggle(name: str, shown: bool) -> None:
+            self._write(lambda: self.corpus.toggle_tag(doc_id, name, shown=shown))
 
         self.push_screen(TagPicker(self.corpus.tags, lambda: {t.id for t in self.corpus.document_tags(doc_id)}, toggle))
 
@@ -243,7 +245,11 @@ class EditingMixin:
             return
         doc_id = self.doc.id
         result: list[bool] = []
-        if self._write(lambda: result.append(self.corpus.toggle_tag(doc_id, tag.name))):
+        # What the inspector shows decides add or remove: another process's change since is refused.
+        inspected = self._inspected
+        shown = (any(t.id == tag.id for t in inspected[1]) if inspected is not None and inspected[0].id == doc_id
+                 else None)
+        if self._write(lambda: result.append(self.corpus.toggle_tag(doc_id, tag.name, shown=shown))):
             self.notify(f"{'Tagged' if result[0] else 'Untagged'} #{one_line(tag.name, 40)}", markup=False, timeout=2)
 
     # -- annotation spans -----------------------------------------------------------------

@@ -45,12 +45,13 @@ class TagPicker(ModalScreen[None]):
         self,
         tags: Callable[[], list[Tag]],
         current: Callable[[], set[int]],
-        toggle: Callable[[str], None],
+        toggle: Callable[[str, bool], None],
     ) -> None:
         super().__init__()
         self._tags = tags
         self._current = current
-        self._toggle = toggle
+        self._toggle = toggle  # (name, whether it was shown set): another process may have changed it
+        self._shown: set[int] = set()  # the tags shown set ([x]) on the document
         # The vocabulary with its counts, read when the picker opens and after each toggle, not
         # at each key typed in the filter: a large corpus counts its tags in milliseconds each time.
         self._vocabulary: list[Tag] = []
@@ -79,7 +80,7 @@ class TagPicker(ModalScreen[None]):
         query = self.query_one("#tag-filter", Input).value.strip()
         options = self.query_one("#tag-options", OptionList)
         highlighted = options.highlighted
-        current = self._current()
+        current = self._shown = self._current()
         tags = self._vocabulary
         starting = 0  # how many tags' names start with the query: they come first
         if query:
@@ -119,7 +120,8 @@ class TagPicker(ModalScreen[None]):
             return
         option = options.get_option_at_index(options.highlighted)
         name = self._name_of(option.id or "")
-        self._toggle(name)
+        shown = not (option.id or "").startswith(CREATE_PREFIX) and int(option.id or 0) in self._shown
+        self._toggle(name, shown)
         self._vocabulary = self._tags()
         box = self.query_one("#tag-filter", Input)
         if box.value:  # typed: the box empties for the next tag, whether this one was new or not
