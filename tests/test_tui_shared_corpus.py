@@ -180,6 +180,28 @@ async def test_keys_taking_offsets_refuse_a_text_another_process_rescanned_since
     assert db_rows(folder, "SELECT COUNT(*) AS n FROM suggestion_rejections") == [{"n": 0}]
 
 
+async def test_an_annotation_refused_for_a_rescanned_text_keeps_what_was_typed_for_the_next_a(tmp_path):
+    """The refusal closed the box and the label and note typed were gone (a new user's trial)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await to_first_paragraph(pilot, app)
+        await pilot.press("a", *"claim", "tab", *"my note")
+        _rescanned_elsewhere(folder)
+        await pilot.press("enter", "enter")
+        await settle(pilot, app)
+        assert any("What you typed is kept" in m for m in messages(app))
+        await to_first_paragraph(pilot, app)
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert (app.screen.query_one("#label").value, app.screen.query_one("#note").value) == ("claim", "my note")
+        await pilot.press("enter", "enter")
+        await settle(pilot, app)
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT label, note FROM spans") == [{"label": "claim", "note": "my note"}]
+
+
 async def test_accepting_suggestions_another_process_marked_already_says_so(tmp_path):
     """Y said "Accepted 1 suggestion (0 ranges marked; u undoes them all)" and wrote no undo
     step, so u undid the other process's batch; y said nothing at all."""

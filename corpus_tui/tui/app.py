@@ -15,6 +15,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
@@ -117,6 +118,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._banner: str | None = None
         self._progress = (0, 0)
         self._inspected: tuple[Document, list, list] | None = None  # type: ignore[type-arg]
+        self._annotation_draft: tuple[int, Any] | None = None  # (document, AnnotationInput) a refused save kept
         self._scan_after_list = False
         self._scan_process: ScanProcess | None = None
         self._session: str | None = None

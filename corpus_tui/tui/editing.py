@@ -262,15 +262,22 @@ class EditingMixin:
         doc_id, shown_version = self.doc.id, self.shown_version  # the text the box was opened on
         labels = self.corpus.labels()
         quote = self.reader.text[target[0] : target[1]]
+        # What was typed in a box whose save was refused (the file changed meanwhile) comes back.
+        draft = self._annotation_draft if self._annotation_draft and self._annotation_draft[0] == doc_id else None
+        self._annotation_draft = None
 
         def write(answer: AnnotationInput) -> bool:
             if any(s.kind == "annotation" and not s.stale and (s.start, s.end, s.label) == (*target, answer.label)
                    for s in self.reader.spans):  # the same keys pressed twice: it would be exported twice
                 self.notify(f"Already annotated as {one_line(answer.label, 40)} here: nothing added.", markup=False)
                 return True
-            return self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label,
-                                                                  answer.note, shown_version=shown_version),
-                               f"Annotated as {one_line(answer.label, 40)}")
+            saved = self._write(lambda: self.corpus.add_annotation(doc_id, target[0], target[1], answer.label,
+                                                                   answer.note, shown_version=shown_version),
+                                f"Annotated as {one_line(answer.label, 40)}")
+            if not saved:
+                self._annotation_draft = (doc_id, answer)
+                self.notify("What you typed is kept: a on the text again brings it back.", markup=False)
+            return saved
 
         def save(answer: AnnotationInput | None) -> None:
             if answer is None:
@@ -278,7 +285,8 @@ class EditingMixin:
             write(answer)
             self.reader.action_clear_selection()
 
-        self.push_screen(AnnotateDialog(quote, labels, save=write), save)
+        self.push_screen(AnnotateDialog(quote, labels, label=draft[1].label if draft else "",
+                                        note=draft[1].note if draft else "", save=write), save)
 
     def action_remove_span(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None:
