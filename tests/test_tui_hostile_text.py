@@ -98,3 +98,31 @@ async def test_a_wide_character_title_leaves_the_tags_and_share_on_the_row():
             strip = listing.render_line(y)
             assert "#urgent" in strip.text and strip.text.rstrip().endswith("42%")
             assert strip.cell_length == listing.scrollable_content_region.width
+
+
+async def test_a_line_break_in_a_file_name_shows_as_its_glyph_and_a_missing_file_says_what_it_means(tmp_path):
+    """The top bar showed 'new line.txt' for new\\nline.txt, and the inspector a bare 'missing:'
+    (a new user's trial)."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "new\nline.txt").write_text("A page whose name holds a line break.\n", encoding="utf-8")
+    (folder / "gone.txt").write_text("A page about to go.\n", encoding="utf-8")
+    with Corpus.open(folder) as corpus:
+        corpus.scan()
+        (folder / "gone.txt").unlink()
+        corpus.scan()
+    from corpus_tui.tui.widgets.inspector import Inspector
+
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot, app)
+        for _ in range(2):
+            top = str(app.query_one("#topbar").render())
+            view = app.query_one(Inspector)
+            inspector = " ".join(" ".join(view.render_line(y).text for y in range(len(view.lines))).split())
+            if app.doc.path == "gone.txt":
+                assert "missing: the file is gone from the folder" in inspector
+            else:
+                assert "new␊line.txt" in inspector and "new␊line.txt" in top
+            await pilot.press("]")
+            await settle(pilot, app)

@@ -110,6 +110,13 @@ def one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def path_line(path: str, limit: int = 200) -> str:
+    """``one_line`` for a file name: a line break in it is its glyph (␊), not a space, so the
+    name shown is the file's (``new\nline.txt`` is not ``new line.txt``)."""
+    flat = visible(path)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def control_character_problem(name: str, what: str) -> str | None:
     """Why a tag name or label cannot be stored: one holding a control character (NUL, ESC, BEL,
     DEL, C1...) reads as nothing sensible anywhere, and Label Studio's XML config cannot hold

@@ -40,7 +40,7 @@ from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
 from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
 from .editing import EditingMixin, undone
-from ..core.safe_text import middle_cut, one_line
+from ..core.safe_text import middle_cut, one_line, path_line
 from ..core.wording import agreeing, plural
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
@@ -269,7 +269,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def update_topbar(self, width: int | None = None) -> None:
         reviewed, total = self._progress
         folder = one_line(self.corpus.folder.name or str(self.corpus.folder), 40)
-        path = one_line(self.doc.path, 80) if self.doc is not None else ""
+        path = path_line(self.doc.path, 80) if self.doc is not None else ""
         brand = "corpus-tui · "
         width = width if width is not None else self.size.width  # 0 before the first layout
         room = width - 2 if width > 0 else 0  # the bar's padding; 0: nothing to fit yet

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..core.duplicates.api import NearDuplicate
 from ..core.duplicates.diff import similarity_line
 from ..core.errors import CorpusError
-from ..core.safe_text import one_line
+from ..core.safe_text import path_line
 from ..core.wording import plural
 from .screens.duplicate_diff import DuplicateDiffScreen
 
@@ -66,7 +66,7 @@ class DuplicatesMixin:
             nearest = self._nearest()
             if nearest is None:
                 return
-            target, done = nearest.document_id, f"Marked a duplicate of {one_line(nearest.path, 80)} (u undoes)."
+            target, done = nearest.document_id, f"Marked a duplicate of {path_line(nearest.path, 80)} (u undoes)."
         try:
             self.corpus.mark_duplicate(self.doc.id, target)
         except CorpusError as error:

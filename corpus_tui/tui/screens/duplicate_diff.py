@@ -26,7 +26,7 @@ from textual.widgets import LoadingIndicator, Static
 
 from ...core.duplicates.diff import DiffRow, diff_rows
 from ...core.errors import CorpusError
-from ...core.safe_text import one_line, visible
+from ...core.safe_text import one_line, path_line, visible
 from ..widgets.quiet_resize import set_virtual_size
 
 STYLES = {"removed": "#ff8080", "added": "#80e080", "same": "", "fold": "dim italic"}
@@ -134,8 +134,8 @@ class DuplicateDiffScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content.assemble(
-                ("- ", "#ff8080"), (one_line(self.first_path, 200), "bold"), "\n",
-                ("+ ", "#80e080"), (one_line(self.second_path, 200), "bold"), "\n",
+                ("- ", "#ff8080"), (path_line(self.first_path, 200), "bold"), "\n",
+                ("+ ", "#80e080"), (path_line(self.second_path, 200), "bold"), "\n",
                 (self.figures, "dim"),
             ), id="diff-title")
             yield LoadingIndicator()

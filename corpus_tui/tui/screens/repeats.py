@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, LoadingIndicator, Static
 
 from ...core.repeats import DEFAULT_MIN_DOCS, Repeat
-from ...core.safe_text import one_line
+from ...core.safe_text import one_line, path_line
 from ...core.safe_text import visible as with_glyphs
 from ...core.wording import plural
 from ..widgets.lazy_list import LazyList, Piece
@@ -133,7 +133,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             if index >= len(self.copies):
                 return None
             copy = self.copies[index]
-            return [("marked  " if copy.marked else " " * 8, DIM), (one_line(copy.path, 100), BOLD)]
+            return [("marked  " if copy.marked else " " * 8, DIM), (path_line(copy.path, 100), BOLD)]
         repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
         return _repeat_pieces(repeat) if repeat is not None else None
 
@@ -245,7 +245,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         before = "\n".join(before.split("\n")[-CONTEXT_LINES - 1 :])  # the lines before it, and its own start
         after = "\n".join(after.split("\n")[: CONTEXT_LINES + 1]).rstrip("\n")
         box.update(Content.assemble(
-            (f"{one_line(copy.path, 100)}\n", "bold"),
+            (f"{path_line(copy.path, 100)}\n", "bold"),
             (_in_place(before), "dim"), (_in_place(text), "reverse"), (_in_place(after), "dim"),
         ))
 

@@ -18,7 +18,7 @@ from textual.strip import Strip
 
 from ...core.listing import DocRow
 from ..colors import DEFAULT_CHIP_STYLE
-from ...core.safe_text import one_line
+from ...core.safe_text import one_line, path_line
 
 STATUS_MARKERS = {"new": "○", "in_progress": "◐", "reviewed": "●", "skipped": "⊘"}
 STATE_MARKERS = {"missing": "✗", "unreadable": "!"}
@@ -162,7 +162,7 @@ class DocumentList(ScrollView, can_focus=True):
             share = f" dup{share}"
         elif row.cluster is not None:
             share = f" ≈{row.cluster}{share}"
-        title = one_line(row.title or row.path, 300)
+        title = one_line(row.title, 300) if row.title else path_line(row.path, 300)
         title_room = min(cell_len(title), max(TITLE_MIN, (width - 2) // 2))  # cells: CJK takes two each
         chips = self._chips(row.tags, width - 2 - cell_len(share) - title_room)
         room = max(4, width - 2 - cell_len(share) - sum(chip.cell_length for chip in chips))

@@ -22,7 +22,7 @@ from ...core.duplicates.api import NearDuplicate
 from ...core.models import Document, Span, Tag
 from ...core.suggest.scorer import Suggestion
 from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
-from ...core.safe_text import one_line, visible
+from ...core.safe_text import one_line, path_line, visible
 from ...core.wording import plural
 from .document_list import boilerplate_percent
 from .quiet_resize import set_virtual_size
@@ -33,6 +33,9 @@ NOTE_LINES_SHOWN = 20
 ERROR = "bold #ff6b6b"
 WARNING = "#e0b040"
 SUGGESTION = "italic #e0a030"
+
+# What a state means when the scan left no problem of its own to say.
+STATE_MEANING = {"missing": "the file is gone from the folder; its text as last scanned is kept, with its work"}
 
 
 def _human_size(size: float) -> str:
@@ -59,13 +62,14 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
              duplicates: Sequence[NearDuplicate] = ()) -> list[Content]:
     """The inspector's lines for one document (and its suggestions, when they are shown)."""
     lines = [
-        Content.styled(one_line(doc.path, 400), "bold"),
+        Content.styled(path_line(doc.path, 400), "bold"),
         Content(f"{_human_size(doc.size)} · {plural(doc.line_count, 'line')} · {plural(doc.char_count, 'char')}"),
         Content(f"encoding: {doc.encoding or '?'}" + (" (guessed)" if doc.encoding_guessed else "")),
         Content(f"status: {doc.status.replace('_', ' ')}"),
     ]
     if doc.state != "ok":
-        lines.append(Content.styled(f"{doc.state}: {one_line(doc.problem or '', 200)}", ERROR))
+        why = doc.problem or STATE_MEANING.get(doc.state, "")
+        lines.append(Content.styled(f"{doc.state}: {one_line(why, 200)}" if why else doc.state, ERROR))
     elif doc.problem:
         lines.append(Content.styled(one_line(doc.problem, 200), WARNING))
     if doc.meta:
@@ -111,10 +115,10 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
     lines += [Content(""), _heading(f"near-duplicates ({len(duplicates)})")]
     marked = next((n for n in duplicates if n.document_id == doc.duplicate_of), None)
     if marked is not None:
-        lines.append(Content.styled(f"marked a duplicate of {one_line(marked.path, 120)} (D clears)", WARNING))
+        lines.append(Content.styled(f"marked a duplicate of {path_line(marked.path, 120)} (D clears)", WARNING))
     for near in duplicates[:MAX_DUPLICATES_SHOWN]:
         figures = f"containment {near.containment:.2f}" if near.containment else "marked"
-        lines.append(Content(f"  {one_line(near.path, 120)} ({figures})"))
+        lines.append(Content(f"  {path_line(near.path, 120)} ({figures})"))
     if duplicates:
         lines.append(Content.styled("  = diff with the nearest, D marks this a duplicate, } next cluster", "dim"))
     else:
