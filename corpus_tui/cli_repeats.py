@@ -16,7 +16,7 @@ from .cli_types import WholeNumber
 from .core import Corpus
 from .core.errors import InvalidValue
 from .core.repeats import DEFAULT_MIN_DOCS
-from .core.safe_text import one_line
+from .core.safe_text import one_line, quoted
 from .core.wording import agreeing, plural
 
 
@@ -69,7 +69,8 @@ def repeats_command(folder: str, ids: tuple[str, ...], min_docs: int, limit: int
             out(json.dumps(repeat.as_dict(), ensure_ascii=False))
         return
     if not found:
-        out(f"no passage is in {min_docs} or more documents")
+        holding = f" holding {quoted(contains)}" if contains else ""
+        out(f"no passage{holding} is in {min_docs} or more documents")
         return
     out(f"{'id':>20}  {'docs':>6}  {'sources':>7}  {'marked':>6}  text")
     for repeat in found:

@@ -189,6 +189,8 @@ def test_cli_lists_repeats_as_a_table_and_as_json_lines(seeds_copy, run_script):
     assert_one_line_error(run_script("repeats", seeds_copy, "--min-docs", "1"), "--min-docs")
     nothing = run_script("repeats", seeds_copy)  # 3 documents by default: none in the seeds
     assert nothing.returncode == 0 and nothing.stdout == "no passage is in 3 or more documents\n"
+    holding = run_script("repeats", seeds_copy, "--min-docs", "2", "--contains", "no such words")
+    assert holding.stdout == "no passage holding 'no such words' is in 2 or more documents\n"
 
 
 def test_a_corpus_upgraded_from_before_the_index_gets_its_sources(make_corpus, open_corpus):
@@ -288,3 +290,13 @@ def test_a_large_first_scan_builds_the_index_at_the_end_and_a_killed_one_is_repa
     plan = " ".join(str(row) for row in corpus.db.execute(
         "EXPLAIN QUERY PLAN SELECT document_id FROM passages WHERE fingerprint = 1"))
     assert "passages_fingerprint" in plan
+
+
+def test_contains_takes_a_paragraphs_line_breaks_for_spaces_as_its_listing_shows_them(scanned):
+    """Listed as 'Menu Home Science Local', a menu was not found by --contains "Home Science"
+    (a new user's trial)."""
+    corpus, _ = scanned({f"{n}.txt": f"Menu\r\nHome\nScience\tLocal\n\nStory {n} here.\n" for n in "abc"})
+    (menu,) = corpus.repeats(contains="home science local")
+    assert menu.text == "Menu\r\nHome\nScience\tLocal"
+    assert corpus.repeat_ids(contains="MENU  home") == [menu.id]
+    assert corpus.repeats(contains="menuhome") == []

@@ -45,8 +45,10 @@ def _listing_filter(min_docs: int, contains: str | None) -> tuple[str, list[Any]
         raise InvalidValue(f"min_docs must be 2 or more, not {min_docs}")
     where, params = "r.documents >= ?", [min_docs]
     if contains:
-        where += ' AND instr(lower(substr(t.text, r.start + 1, r."end" - r.start)), lower(?)) > 0'
-        params.append(contains)
+        # A paragraph's line breaks are spaces, as its listing shows it ("Menu Home Science").
+        where += (" AND instr(replace(replace(replace(lower(substr(t.text, r.start + 1, r.\"end\" - r.start)), "
+                  "char(13) || char(10), ' '), char(10), ' '), char(9), ' '), lower(?)) > 0")
+        params.append(" ".join(contains.split()) or contains)
     return where, params
 
 
@@ -54,7 +56,8 @@ class RepeatsMixin(CorpusBase):
     def repeats(self, min_docs: int = DEFAULT_MIN_DOCS, limit: int | None = None,
                 contains: str | None = None) -> list[Repeat]:
         """Passages found in at least ``min_docs`` documents, most documents first;
-        ``contains`` keeps those whose shown copy holds that text (case-insensitive)."""
+        ``contains`` keeps those whose shown copy holds that text (case-insensitive; a run of
+        spaces, tabs or line breaks is one space, as the listing shows a paragraph)."""
         if limit is not None and limit < 1:
             raise InvalidValue(f"limit must be 1 or more, not {limit}")
         return self._repeats_where(*_listing_filter(min_docs, contains), limit)
