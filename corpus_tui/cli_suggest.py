@@ -136,7 +136,8 @@ def evaluate_command(folder: str, gold_path: Path, min_score: float | None, as_j
         f"threshold {figures['threshold']}{blank}")
     for name in ("boilerplate", "content"):
         row = figures[name]
-        out(f"{name:<12} precision {row['precision']:.3f}  recall {row['recall']:.3f}  F {row['f']:.3f}  "
+        shown = {key: "n/a" if row[key] is None else f"{row[key]:.3f}" for key in ("precision", "recall", "f")}
+        out(f"{name:<12} precision {shown['precision']}  recall {shown['recall']}  F {shown['f']}  "
             f"({row['labelled']} labelled)")
 
 

@@ -360,6 +360,20 @@ def test_evaluate_counts_the_lines_of_a_file_that_ends_in_a_newline(make_corpus,
     assert corpus.evaluate_suggestions([GoldPage("a.txt", frozenset({1}), frozenset({4}))])["lines"] == 2
     with pytest.raises(InvalidValue, match=r"gold.jsonl:3: line 5 is past the end of a.txt \(4 lines\)"):
         corpus.evaluate_suggestions([GoldPage("a.txt", frozenset({5}), frozenset(), "gold.jsonl:3")])
+    with pytest.raises(InvalidValue, match="no gold page"):
+        corpus.evaluate_suggestions([])
+
+
+def test_evaluate_says_n_a_for_a_figure_no_label_defines(make_corpus, run_script, tmp_path):
+    """With no boilerplate line labelled, its figures printed 0.000: a total failure, not 'no gold'."""
+    folder = make_corpus({"a.txt": "Home\nNews\n\nThe article reads well.\n"})
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"path": "a.txt", "boilerplate_lines": [], "content_lines": [4]}\n', encoding="utf-8")
+    assert run_script("scan", folder).returncode == 0
+    shown = run_script("evaluate", folder, "--gold", gold)
+    assert "boilerplate  precision n/a  recall n/a  F n/a  (0 labelled)" in shown.stdout, shown.stdout + shown.stderr
+    as_json = json.loads(run_script("evaluate", folder, "--gold", gold, "--json").stdout)
+    assert as_json["boilerplate"]["recall"] is None and as_json["content"]["recall"] == 1.0
 
 
 @pytest.mark.parametrize("line, notice", [

@@ -94,15 +94,23 @@ def line_numbers(text: str, offsets: list[int]) -> list[int]:
 
 
 def scores(labels: list[int], predicted: list[bool]) -> dict[str, Any]:
-    """Precision, recall and F of the boilerplate (label 1, predicted True) and content classes."""
+    """Precision, recall and F of the boilerplate (label 1, predicted True) and content classes;
+    None where a figure is undefined (no line of the class labelled, or none predicted): 0.000
+    would read as a total failure."""
     figures: dict[str, Any] = {"lines": len(labels)}
     for name, positive in (("boilerplate", 1), ("content", 0)):
         guessed = [flag == (positive == 1) for flag in predicted]
         actual = [label == positive for label in labels]
         hits = sum(g and a for g, a in zip(guessed, actual))
-        precision = hits / sum(guessed) if any(guessed) else 0.0
-        recall = hits / sum(actual) if any(actual) else 0.0
-        f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        figures[name] = {"precision": round(precision, 4), "recall": round(recall, 4), "f": round(f, 4),
+        precision = hits / sum(guessed) if any(guessed) else None
+        recall = hits / sum(actual) if any(actual) else None
+        f = None
+        if precision is not None and recall is not None:
+            f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        figures[name] = {"precision": _rounded(precision), "recall": _rounded(recall), "f": _rounded(f),
                          "labelled": sum(actual)}
     return figures
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -94,6 +94,8 @@ class SuggestMixin(CorpusBase):
     def evaluate_suggestions(self, gold: list[GoldPage], min_score: float | None = None) -> dict[str, Any]:
         """Suggestions (and marks already made) scored line by line against hand labels
         (``evaluate``); every gold path must be a document of the corpus."""
+        if not gold:
+            raise InvalidValue("no gold page to score against")
         threshold = self._threshold(min_score)
         documents = [self._gold_document(page) for page in gold]  # all checked first
         labels: list[int] = []
