@@ -369,6 +369,13 @@ async def test_a_note_another_window_saved_meanwhile_is_not_replaced_unasked(tmp
         assert isinstance(app.screen, NoteDialog)  # still open, with the text typed
         assert any("the note was changed by another process since the editor opened" in m for m in messages(app))
         assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "written in B"}]
+        # Changed again before the second esc: that esc answered for B's text, not for C's
+        # (the second esc used to replace whatever was there, unchecked).
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.set_note(d.id, 'written in C')")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, NoteDialog)
+        assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "written in C"}]
         await pilot.press("escape")  # asked and answered: this text over theirs
         await settle(pilot, app)
         assert not isinstance(app.screen, NoteDialog)

@@ -800,8 +800,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._close()
 
     def _keep_drafts(self, force: bool = False) -> bool:
-        return all(screen.keep_draft(force) if isinstance(screen, NoteDialog) else screen.keep_draft()
-                   for screen in self.screen_stack if isinstance(screen, (NoteDialog, AnnotateDialog)))
+        # Every draft is tried (a list, not all()'s generator): one that fails must not stop the others.
+        kept = [screen.keep_draft(force) if isinstance(screen, NoteDialog) else screen.keep_draft()
+                for screen in self.screen_stack if isinstance(screen, (NoteDialog, AnnotateDialog))]
+        return all(kept)
 
     def _close(self) -> None:
         self.remember_position()

@@ -339,7 +339,8 @@ class EditingMixin:
         def save(note: str, expected: str | None) -> bool:
             return self._write(lambda: self.corpus.set_note(doc_id, note, expected=expected))
 
-        self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60), save), keep)
+        self.push_screen(NoteDialog(self.doc.note, one_line(self.doc.display_title, 60), save,
+                                    current=lambda: self.corpus.document(doc_id).note), keep)
 
     def action_toggle_reviewed(self: "CorpusApp") -> None:  # type: ignore[misc]
         self._toggle_status("reviewed")

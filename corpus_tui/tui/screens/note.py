@@ -28,12 +28,22 @@ class NoteDialog(ModalScreen[str | None]):
     NoteDialog .hint { color: $text-muted; }
     """
 
-    def __init__(self, note: str, title: str, save: Callable[[str, str | None], bool] | None = None) -> None:
+    def __init__(self, note: str, title: str, save: Callable[[str, str | None], bool] | None = None,
+                 current: Callable[[], str] | None = None) -> None:
         super().__init__()
         self.note = note
         self.expected: str | None = note  # what saving expects to replace (None: whatever is there)
         self.doc_title = title
         self.save = save  # writes a note at once (text, expected); True once committed
+        # The note as the database holds it now: after a refused save, the next one expects that
+        # one (what the message told of), not whatever may come later (a lock timed out, say).
+        self.current = current
+
+    def _expect_what_is_there(self) -> None:
+        try:
+            self.expected = self.current() if self.current is not None else None
+        except Exception:  # the read failed too: the next save replaces whatever is there, as asked twice
+            self.expected = None
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -56,7 +66,7 @@ class NoteDialog(ModalScreen[str | None]):
         elif text == self.note or self.save(text, self.expected):
             self.dismiss(None)
         else:
-            self.expected = None
+            self._expect_what_is_there()
 
     def keep_draft(self, force: bool = False) -> bool:
         """Commit the text as it stands (the app is quitting); False if that failed. ``force``:
@@ -68,5 +78,5 @@ class NoteDialog(ModalScreen[str | None]):
         if self.save(text, None if force else self.expected):
             self.note = self.expected = text
             return True
-        self.expected = None  # told why; ctrl+q again keeps this text
+        self._expect_what_is_there()  # told why; ctrl+q again keeps this text over the note told of
         return False
