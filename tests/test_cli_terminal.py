@@ -73,8 +73,13 @@ def hostile(tmp_path: Path) -> Path:
     with Corpus.open(folder) as corpus:
         corpus.scan()
         doc = corpus.document_by_path("a.md")
-        corpus.add_tag(doc.id, "tag\x1b]0;TAGTITLE\x07", create=True)
-        corpus.add_annotation(doc.id, 0, 4, "LABEL\x1b[31m")
+        # Names an older version let in (they are refused where made now): still shown safely.
+        corpus.add_tag(doc.id, "placeholder", create=True)
+        span = corpus.add_annotation(doc.id, 0, 4, "placeholder")
+        with corpus.write():
+            corpus.db.execute("UPDATE tags SET name = ?, key = ? WHERE name = 'placeholder'",
+                              ["tag\x1b]0;TAGTITLE\x07"] * 2)
+            corpus.db.execute("UPDATE spans SET label = ? WHERE id = ?", ["LABEL\x1b[31m", span.id])
     return folder
 
 
@@ -122,8 +127,8 @@ def test_tags_list_and_tag_messages_on_a_terminal(hostile):
     assert code == 0
     assert_no_raw_controls(shown)
     assert "tag␛]0;TAGTITLE␇".encode() in shown
-    code, shown = run_on_terminal("tags", "add", hostile, "new\x07tag")
-    assert code == 0 and "added tag 'new␇tag'".encode() in shown  # quoted with the app's glyph
+    code, shown = run_on_terminal("tags", "add", hostile, "new\x07tag")  # refused, quoted with the app's glyph
+    assert code == 1 and "tag 'new␇tag' holds a control character (␇)".encode() in shown
     assert_no_raw_controls(shown)
     piped = run_piped("tags", "list", hostile)
     assert b"tag\x1b]0;TAGTITLE\x07" in piped.stdout  # a pipe gets the name as it is
@@ -131,8 +136,10 @@ def test_tags_list_and_tag_messages_on_a_terminal(hostile):
 
 def test_a_pipe_gets_ansi_sequences_in_names_as_they_are(hostile):
     """click.echo strips CSI sequences (ESC [ ... m) from what is not a terminal: data must not lose them."""
-    with Corpus.open(hostile) as corpus:
-        corpus.add_tag(corpus.document_by_path("b.txt").id, "evil\x1b[31mred", create=True)
+    with Corpus.open(hostile) as corpus:  # a name an older version let in
+        corpus.add_tag(corpus.document_by_path("b.txt").id, "placeholder", create=True)
+        with corpus.write():
+            corpus.db.execute("UPDATE tags SET name = ?, key = ? WHERE name = 'placeholder'", ["evil\x1b[31mred"] * 2)
     piped = run_piped("tags", "list", hostile)
     assert b"evil\x1b[31mred  " in piped.stdout  # the name whole, and its column as wide as the name
     piped = run_piped("stats", hostile)

@@ -119,9 +119,9 @@ def path_line(path: str, limit: int = 200) -> str:
 
 def control_character_problem(name: str, what: str) -> str | None:
     """Why a tag name or label cannot be stored: one holding a control character (NUL, ESC, BEL,
-    DEL, C1...) reads as nothing sensible anywhere, and Label Studio's XML config cannot hold
+    DEL, C1..., not a tab: XML holds one, and tag names make it a space) reads as nothing sensible anywhere, and Label Studio's XML config cannot hold
     it at all (the export was refused long after the name was made). None when it is fine."""
     for char in name:
-        if char < " " or "\x7f" <= char <= "\x9f":  # Unicode's category Cc
+        if (char < " " and char != "\t") or "\x7f" <= char <= "\x9f":  # Unicode's Cc, but a tab: space
             return f"{what} {quoted(name)} holds a control character ({visible(char)}): names are printable text"
     return None
