@@ -15,7 +15,6 @@ from .anchoring import Anchor, find
 from .duplicates.clusters import rebuild_clusters
 from .base import CorpusBase
 from .propagate import MULTI_DOCUMENT_ACTIONS, replay
-from .rules import apply_rules
 from .titles import refresh_titles
 
 UNDOABLE = frozenset({
@@ -92,7 +91,7 @@ class HistoryMixin(CorpusBase):
         payload, doc_id = event.payload, event.document_id
         action = event.action
         if action in MULTI_DOCUMENT_ACTIONS:  # mark everywhere, removing a rule: many documents at once
-            replay(self.db, payload, forward, _reanchored, remark=lambda ids: apply_rules(self, ids))
+            replay(self.db, payload, forward, _reanchored)
         elif action.startswith(("span.", "boilerplate.")):
             remove, insert = ("before", "after") if forward else ("after", "before")
             for row in payload[remove]:

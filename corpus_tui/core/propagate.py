@@ -262,35 +262,20 @@ def plan_payload(db: Any, plan: MarkPlan, **extra: Any) -> dict[str, Any]:
 
 
 def replay(db: Any, payload: dict[str, Any], forward: bool,
-           reanchored: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]],
-           remark: Callable[[list[int]], Any] | None = None) -> None:
+           reanchored: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
     """Undo (``forward=False``) or redo a multi-document span event, inside a write transaction.
 
     ``reanchored(text, rows)`` moves restored rows to where their quote is now; it is
     only called for documents whose text changed since the event (sha256 differs).
-    ``remark(document_ids)`` marks the active rules' copies in documents as a scan does
-    (``rules.apply_rules``). Undoing a marking that made a rule takes off every mark of the
-    rule, those its scans made since included, and gives the documents those were in back to
-    the other rules; redoing it marks the rule's copies in documents added or changed since as
-    their scan did, not the old rows moved.
     """
     columns = payload["columns"]
     out_key, in_key = ("before", "after") if forward else ("after", "before")
     removed = [dict(zip(columns, values)) for values in payload[out_key]]
     inserted = [{"rule_id": None} | dict(zip(columns, values)) for values in payload[in_key]]
-    rules = ([payload["rule"]] if payload.get("rule") else []) + payload.get("rules", [])
-    made = sorted(rule["id"] for rule in rules if rule.get("created"))
-    later: list[dict[str, Any]] = []
-    if made and not forward:
-        recorded = {row["id"] for row in removed}
-        later = [row for row in _rows_of_rules(db, made) if row["id"] not in recorded]
-    _delete_rows(db, removed + later)
+    _delete_rows(db, removed)
     then = {int(doc): sha for doc, sha in payload["sha256"]}
     now_sha = dict(_sha256s(db, sorted(then)))
     changed = {doc for doc in then if now_sha.get(doc) != then[doc]}
-    if made and forward and remark is not None:
-        # The rule marks its passage there again below, as it is now.
-        inserted = [row for row in inserted if row["document_id"] not in changed or row["rule_id"] not in made]
     if changed:
         by_doc: dict[int, list[dict[str, Any]]] = {}
         kept = []
@@ -303,40 +288,24 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
             if doc_id not in now_sha:
                 continue  # the document is gone (its spans went with it)
             (text,) = db.execute("SELECT text FROM document_texts WHERE document_id = ?", [doc_id]).fetchone()
-            kept.extend(reanchored(text, rows))
+            placed = reanchored(text, rows)
+            if forward:
+                # A rule's mark that cannot follow the text, where a scan has marked the rule's passage
+                # anew since: superseded, as the scan supersedes it (it would ask to be placed by hand).
+                live = {rule for (rule,) in db.execute(
+                    "SELECT DISTINCT rule_id FROM spans WHERE document_id = ? AND kind = 'boilerplate' "
+                    "AND anchor != 'stale' AND rule_id IS NOT NULL", [doc_id])}
+                placed = [row for row in placed if not (row["anchor"] == "stale" and row["rule_id"] in live)]
+            kept.extend(placed)
         inserted = kept
     _insert_rows(db, inserted)
     # "rule": the rule one passage's marking made; "rules": those of several marked together.
-    for rule in rules:
+    for rule in ([payload["rule"]] if payload.get("rule") else []) + payload.get("rules", []):
         stamp = rule["removed_at_after" if forward else "removed_at_before"]
         if not forward and rule.get("created"):  # undoing the marking that made it: removed now
             stamp = now()
         db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule["id"]])
-    remarked: list[int] = []
-    if made and remark is not None:
-        if forward:  # documents added since the event, or changed since, that hold a rule's passage
-            remarked = [doc for doc in _documents_with_rule_passages(db, made) if doc not in then or doc in changed]
-        else:  # the other active rules mark what they own in the ranges taken off
-            remarked = sorted({row["document_id"] for row in later})
-        if remarked:
-            remark(remarked)
-    refresh_titles(db, sorted({doc for doc in then if doc in now_sha} | set(remarked)))
-
-
-def _rows_of_rules(db: Any, rule_ids: list[int]) -> list[dict[str, Any]]:
-    cursor = db.conn.execute("SELECT * FROM spans WHERE rule_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                             [json.dumps(rule_ids)])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor]
-
-
-def _documents_with_rule_passages(db: Any, rule_ids: list[int]) -> list[int]:
-    return [row[0] for row in db.execute(
-        "SELECT DISTINCT p.document_id FROM rules AS r JOIN passages AS p ON p.fingerprint = r.fingerprint "
-        "JOIN documents AS d ON d.id = p.document_id AND d.state = 'ok' "
-        "WHERE r.id IN (SELECT value FROM json_each(?)) AND r.normalization = ? ORDER BY p.document_id",
-        [json.dumps(rule_ids), NORMALIZATION_VERSION],
-    )]
+    refresh_titles(db, [doc for doc in then if doc in now_sha])
 
 
 def _delete_rows(db: Any, rows: list[dict[str, Any]]) -> None:
