@@ -217,6 +217,25 @@ def test_reverting_a_batch_keeps_the_copies_a_later_mark_everywhere_asked_for(sc
     assert marks == [{"rule_id": summary.rule_id, "reason": "share bar"}] * 4
 
 
+
+def test_reverting_a_batch_brings_back_no_copy_the_analyst_unmarked_outside_it(scanned):
+    """Part of a footer marked by hand, then marked everywhere (the merged range is the analyst's),
+    then unmarked by hand: reverting an unrelated batch of that document marked the footer again
+    (a code review). Rules mark again only inside the batch's ranges."""
+    footer = "Share this: Twitter | Facebook | Email | Print"
+    corpus, _ = scanned({f"{n}.txt": f"Story {n} headline here\n\n{footer}\n" for n in "abc"})
+    a = corpus.document_by_path("a.txt").id
+    text = corpus.text(a)
+    start = text.index("Share")
+    corpus.mark_boilerplate(a, start, start + 5)
+    (repeat,) = [r for r in corpus.repeats() if r.text == footer]
+    corpus.mark_everywhere(repeat.id)
+    corpus.unmark_boilerplate(a, start, start + len(footer))
+    batch = corpus.accept_suggestions([(a, 0, text.index("\n"), "a test line")])
+    corpus.revert_batch(batch.event_id)
+    assert not corpus.boilerplate_covers(a, start, start + len(footer))
+
+
 def test_a_mark_everywhere_says_how_many_of_its_ranges_its_rule_owns(scanned, run_script):
     """A range merged with a mark made before stays that mark's: 'rules list' counted 0 marks
     for a rule the command had just said marked 236 ranges (a new user's trial)."""

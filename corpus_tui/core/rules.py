@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -146,8 +146,10 @@ def _inside(copies: list[Copy], ranges: list[dict[str, Any]]) -> list[Copy]:
             if any(first <= copy[1] and copy[2] <= last for first, last in by_doc.get(copy[0], ()))]
 
 
-def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> tuple[int, int]:
-    """Mark, in these (just indexed) documents, every copy of an active rule's passage.
+def apply_rules(corpus: CorpusBase, document_ids: Sequence[int],
+                within: Mapping[int, Sequence[tuple[int, int]]] | None = None) -> tuple[int, int]:
+    """Mark, in these (just indexed) documents, every copy of an active rule's passage; with
+    ``within``, only the copies inside those ranges of each document.
 
     Inside the scan batch's write transaction; returns the ranges added and the stale marks of
     rules it replaced (``_stale_rule_marks``). Costs one query when there is no active rule.
@@ -164,6 +166,9 @@ def apply_rules(corpus: CorpusBase, document_ids: Sequence[int]) -> tuple[int, i
             [json.dumps(sorted(set(document_ids))), NORMALIZATION_VERSION],
         )
     ]
+    if within is not None:
+        copies = [copy for copy in copies
+                  if any(start <= copy[1] and copy[2] <= end for start, end in within.get(copy[0], ()))]
     if copies:
         taken_off = rule_marks_taken_off(db, sorted({copy[0] for copy in copies}))
         copies = [copy for copy in copies if (copy[0], copy[3]) not in taken_off]

@@ -183,9 +183,13 @@ class SuggestDecisionsMixin(CorpusBase):
             replay(self.db, payload, False, lambda text, rows: rows)
             self.log_event("suggestion.revert", None, {"target": event_id})
             # A rule (mark everywhere) may hold passages the batch had marked first: they stay
-            # marked, by the rule now, as its scan would mark them. A revert dropped them.
-            document = columns.index("document_id")
-            apply_rules(self, sorted({values[document] for values in payload["after"]}))
+            # marked, by the rule now, as its scan would mark them (a revert dropped them). Only
+            # inside the batch's ranges: a copy the analyst unmarked elsewhere stays unmarked.
+            reverted: dict[int, list[tuple[int, int]]] = {}
+            for values in payload["after"]:
+                span = dict(zip(columns, values))
+                reverted.setdefault(span["document_id"], []).append((span["start"], span["end"]))
+            apply_rules(self, sorted(reverted), within=reverted)
         return AcceptSummary(event_id, batch.documents, batch.ranges, False)
 
 
