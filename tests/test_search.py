@@ -103,7 +103,8 @@ def test_a_long_text_full_of_the_word_gets_its_snippet_at_once(scanned, monkeypa
     long_text = " ".join(words[i % 4] for i in range(40_000)) + " the Mosul river " + "mosul beta " * 30_000
     far = "x " * 40_000 + "a word across the border: mosul. The end"
     corpus, _ = scanned({"long.txt": long_text, "far.txt": far, "accent.txt": "café " * 20_000,
-                         "short.txt": "A short page about Mosul.\n", "nul.txt": "x " * 5_000 + "a\x00b " * 20_000 + "near mosul here"})  # text: its first NUL past 8,000 bytes
+                         "short.txt": "A short page about Mosul.\n",
+                         "edge.txt": "y " * 29_998 + "testing " + "z " * 30_000 + "a real test here", "nul.txt": "x " * 5_000 + "a\x00b " * 20_000 + "near mosul here"})  # text: its first NUL past 8,000 bytes
     monkeypatch.setattr(search, "_READ_CHARS", 1000)  # many windows: a match across their borders
     found = {hit.path: hit.snippet for hit in search_corpus(corpus, "mosul").hits}
     assert found["long.txt"] == ("…gamma delta alpha beta gamma delta the \x02Mosul\x03 river \x02mosul\x03 beta "
@@ -111,5 +112,9 @@ def test_a_long_text_full_of_the_word_gets_its_snippet_at_once(scanned, monkeypa
     assert found["far.txt"].endswith("border: \x02mosul\x03. The end") and found["far.txt"].startswith("…x x")
     assert found["nul.txt"].endswith("near \x02mosul\x03 here")
     assert found["short.txt"] == "A short page about \x02Mosul\x03.\n"  # FTS5's own
+    # A word cut by a read window's edge is not a match there ("testing" is no "test")
+    monkeypatch.setattr(search, "_READ_CHARS", 60_000)
+    edge = corpus.document_by_path("edge.txt").id
+    assert search.long_text_snippet(corpus, edge, ["test"]).endswith("a real \x02test\x03 here")
     # No whole-word match this way (FTS5 folds diacritics): the text's start
     assert search.long_text_snippet(corpus, corpus.document_by_path("accent.txt").id, ["cafe"]).startswith("café café")

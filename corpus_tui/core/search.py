@@ -176,9 +176,13 @@ def long_text_snippet(corpus: "CorpusBase", document_id: int, words: list[str]) 
         if not piece:
             break
         window = previous + piece  # the last one's end again: a match across the border, its context
-        found = pattern.search(window)
+        window_start, more = position - len(previous), position + len(piece) < length
+        # \b at the window's edges may be in the middle of a word the window cuts: not a match.
+        found = next((match for match in pattern.finditer(window)
+                      if not (match.start() == 0 and window_start > 0) and not (match.end() == len(window) and more)),
+                     None)
         if found is not None:
-            return _cut(window, found, pattern, position - len(previous), length)
+            return _cut(window, found, pattern, window_start, length)
         previous = piece[-carried:]
         position += len(piece)
     head = _read(corpus, document_id, 0, 2 * SNIPPET_CONTEXT_CHARS, length)
