@@ -32,9 +32,9 @@ def whole_number(value: Any, name: str) -> int:
     raise error(f"{name} must be a whole number, not {type(value).__name__} {value!r}")
 
 
-def whole_numbers(*names: str, nullable: tuple[str, ...] = ()) -> Callable[[Method], Method]:
+def whole_numbers(*names: str, nullable: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> Callable[[Method], Method]:
     """Decorate a method so that these parameters, when given, are ``whole_number``s (or None,
-    where that is their default or they are ``nullable``)."""
+    where that is their default or they are ``nullable``), and these ``lists`` lists of them."""
 
     def decorate(method: Method) -> Method:
         signature = inspect.signature(method)
@@ -47,6 +47,12 @@ def whole_numbers(*names: str, nullable: tuple[str, ...] = ()) -> Callable[[Meth
             for name in names:
                 if name in bound.arguments and not (bound.arguments[name] is None and name in optional):
                     bound.arguments[name] = whole_number(bound.arguments[name], name)
+            for name in lists:
+                if name in bound.arguments:
+                    value = bound.arguments[name]
+                    if isinstance(value, (str, bytes)):
+                        raise InvalidValue(f"{name} must be whole numbers, not {type(value).__name__} {value!r}")
+                    bound.arguments[name] = [whole_number(item, name) for item in value]
             return method(*bound.args, **bound.kwargs)
 
         return checked  # type: ignore[return-value]

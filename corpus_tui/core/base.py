@@ -106,6 +106,7 @@ class CorpusBase:
             "LEFT JOIN document_texts AS t ON t.document_id = d.id WHERE d.id = ?", [document_id])
         return ((rows[0]["sha256"], rows[0]["encoding"]), rows[0]["text"] or "") if rows else ((None, None), "")
 
+    @whole_numbers(lists=("document_ids",))
     def text_versions(self, document_ids: list[int]) -> dict[int, TextVersion]:
         """Each document's ``Document.version`` now (a document deleted since is left out)."""
         found: dict[int, TextVersion] = {}

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .arguments import whole_numbers
 from .anchoring import Anchor, find
 from .duplicates.clusters import rebuild_clusters
 from .base import CorpusBase
@@ -35,6 +36,7 @@ class Event:
 
 
 class HistoryMixin(CorpusBase):
+    @whole_numbers("document_id", "limit")
     def events(self, document_id: int | None = None, limit: int = 100) -> list[Event]:
         """Most recent first."""
         where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])

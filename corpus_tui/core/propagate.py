@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .arguments import whole_numbers
 from .anchoring import CONTEXT_CHARS, anchor_for
 from .base import CorpusBase
 from .errors import InvalidValue
@@ -332,6 +333,7 @@ def _sha256s(db: Any, doc_ids: list[int]) -> list[list[Any]]:
 
 
 class PropagateMixin(CorpusBase):
+    @whole_numbers("repeat_id")
     def mark_everywhere(self, repeat_id: int, reason: str | None = None, rule: bool = True,
                         dry_run: bool = False,
                         progress: Callable[[int, int], None] | None = None) -> PropagationSummary:
@@ -354,6 +356,7 @@ class PropagateMixin(CorpusBase):
         return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False,
                                   sum(1 for row in plan.added if rule_id is not None and row["rule_id"] == rule_id))
 
+    @whole_numbers(lists=("repeat_ids",))
     def mark_all_everywhere(self, repeat_ids: Sequence[int], reason: str | None = None, rule: bool = True,
                             progress: Callable[[int, int], None] | None = None) -> BatchPropagation:
         """``mark_everywhere`` of several passages together (the app's M after a mark that
@@ -382,6 +385,7 @@ class PropagateMixin(CorpusBase):
         return BatchPropagation(tuple(dict.fromkeys(repeat_ids)), len(plan.documents), len(plan.added),
                                 tuple(rule_ids))
 
+    @whole_numbers("repeat_id", lists=("document_ids",))
     def mark_copies(self, repeat_id: int, document_ids: Iterable[int], reason: str | None = None) -> PropagationSummary:
         """Mark the copies of a repeated passage in these documents only (no rule): one undo
         step. The app's "step through each copy" mode calls it with one document at a time."""

@@ -53,6 +53,7 @@ def _listing_filter(min_docs: int, contains: str | None) -> tuple[str, list[Any]
 
 
 class RepeatsMixin(CorpusBase):
+    @whole_numbers("min_docs", "limit")
     def repeats(self, min_docs: int = DEFAULT_MIN_DOCS, limit: int | None = None,
                 contains: str | None = None) -> list[Repeat]:
         """Passages found in at least ``min_docs`` documents, most documents first;
@@ -62,6 +63,7 @@ class RepeatsMixin(CorpusBase):
             raise InvalidValue(f"limit must be 1 or more, not {limit}")
         return self._repeats_where(*_listing_filter(min_docs, contains), limit)
 
+    @whole_numbers("min_docs")
     def repeat_ids(self, min_docs: int = DEFAULT_MIN_DOCS, contains: str | None = None) -> list[int]:
         """The ids of ``repeats(min_docs, contains=contains)``, in its order, without their texts
         or marked counts: what a view of 100,000 passages reads first (``repeats_by_id`` then
@@ -73,6 +75,7 @@ class RepeatsMixin(CorpusBase):
             "ORDER BY r.documents DESC, r.sources DESC, r.fingerprint", params,
         )]
 
+    @whole_numbers(lists=("ids",))
     def repeats_by_id(self, ids: Sequence[int], count_marked: bool = True) -> list[Repeat]:
         """The repeated passages with these ids, in the order given; ids of passages no longer
         repeated are left out. ``count_marked=False`` leaves ``marked`` None: counting looks
@@ -87,10 +90,12 @@ class RepeatsMixin(CorpusBase):
                 found[repeat.id] = repeat
         return [found[repeat_id] for repeat_id in ids if repeat_id in found]
 
+    @whole_numbers("repeat_id")
     def marked_copies(self, repeat_id: int) -> int:
         """Documents on disk where a copy of the passage lies inside one live boilerplate span."""
         return self._marked_copies(repeat_id)
 
+    @whole_numbers("repeat_id")
     def repeat(self, repeat_id: int) -> Repeat:
         """One repeated passage by its id; InvalidValue when there is none (any more)."""
         if not -(2**63) <= repeat_id < 2**63:  # beyond an SQLite INTEGER: no such passage
@@ -147,6 +152,7 @@ class RepeatsMixin(CorpusBase):
             [json.dumps(list(repeat_ids)), besides],
         ).fetchone()[0])
 
+    @whole_numbers("repeat_id")
     def repeat_copies(self, repeat_id: int) -> list[tuple[int, int, int]]:
         """Every copy on disk: (document id, start, end), in document order."""
         return [(document_id, start, end) for document_id, _, start, end in self.repeat_copy_paths(repeat_id)]

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import InvalidValue
 from .normalize import NORMALIZATION_VERSION
@@ -63,6 +64,7 @@ class RulesMixin(CorpusBase):
         where = "" if include_removed else " WHERE r.removed_at IS NULL"
         return [Rule(*row) for row in self.db.execute(_RULE_SQL + where + " ORDER BY r.id")]
 
+    @whole_numbers("rule_id")
     def rule(self, rule_id: int) -> Rule:
         if not -(2**63) <= rule_id < 2**63:  # beyond an SQLite INTEGER: no such rule
             raise InvalidValue(f"no rule with id {rule_id} (see corpus-tui rules list)")
@@ -71,6 +73,7 @@ class RulesMixin(CorpusBase):
             raise InvalidValue(f"no rule with id {rule_id} (see corpus-tui rules list)")
         return Rule(*row)
 
+    @whole_numbers("rule_id")
     def remove_rule(self, rule_id: int, remove_marks: bool = True) -> int:
         """Stop a rule; with ``remove_marks`` also remove every range it made (one undo
         step either way). Returns how many ranges credited to it were removed (what other

@@ -102,6 +102,7 @@ class TagsMixin(CorpusBase):
         )
         return [_tag(row) for row in rows]
 
+    @whole_numbers("hotkey")
     def create_tag(self, name: str, color: str | None = None, description: str = "", hotkey: int | None = None) -> Tag:
         _check_hotkey(hotkey)
         color = check_color(color)
@@ -112,6 +113,7 @@ class TagsMixin(CorpusBase):
                     raise InvalidValue(f"hotkey {hotkey} is already used by tag {quoted(holder.name)}")
             return self._ensure_tag(name, color=color, description=description, hotkey=hotkey)
 
+    @whole_numbers("hotkey", nullable=("hotkey",))
     def set_tag_hotkey(self, name: str, hotkey: int | None) -> Tag:
         """Give a tag a hotkey 1-9 (taking it from any tag that had it); None clears it."""
         _check_hotkey(hotkey)
@@ -357,6 +359,7 @@ class TagsMixin(CorpusBase):
             create_tags=create_tags, skip_invalid=skip_invalid, dry_run=dry_run,
         )
 
+    @whole_numbers("import_id")
     def undo_import(self, import_id: int) -> dict[str, Any]:
         """Revert one import as a unit: its links go, the links it removed come back."""
         from . import tag_import

@@ -79,6 +79,7 @@ class SuggestDecisionsMixin(CorpusBase):
             self.log_event("suggestion.reject", document_id, {"row": {"id": cursor.lastrowid, **row}})
         return True
 
+    @whole_numbers("document_id")
     def rejected_fingerprints(self, document_id: int) -> set[int]:
         return {row[0] for row in self.db.execute(
             "SELECT fingerprint FROM suggestion_rejections WHERE document_id = ?", [document_id])}
@@ -161,6 +162,7 @@ class SuggestDecisionsMixin(CorpusBase):
                                         len(data["after"]), reverted.get(event_id, False)))
         return batches
 
+    @whole_numbers("event_id")
     def revert_batch(self, event_id: int) -> AcceptSummary:
         """Undo one batch of accepted suggestions, whenever it was made, if its marks are still
         as it left them; InvalidValue (and nothing changed) when they are not."""
