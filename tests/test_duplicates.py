@@ -213,6 +213,22 @@ def test_mark_duplicate_is_one_undo_step_and_joins_a_cluster(scanned):
         corpus.mark_duplicate(a, 999)
 
 
+def test_two_documents_cannot_be_marked_each_others_duplicate(scanned, tmp_path):
+    """a marked a duplicate of b and b of a: export --dedup kept one, --clusters named the other,
+    and the export said the kept one duplicates a document left out (a new user's trial)."""
+    corpus, _ = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2), "c.txt": page(OTHER + " z", 3)})
+    a, b, c = (corpus.document_by_path(f"{n}.txt").id for n in "abc")
+    corpus.mark_duplicate(b, a)
+    with pytest.raises(InvalidValue, match="'b.txt' is itself marked a duplicate of 'a.txt'"):
+        corpus.mark_duplicate(a, b)
+    corpus.mark_duplicate(c, b)  # a chain is fine: c -> b -> a
+    with pytest.raises(InvalidValue, match="'c.txt' is itself marked a duplicate of 'a.txt' \\(or of a copy"):
+        corpus.mark_duplicate(a, c)  # a circle through b
+    assert [corpus.document(d).duplicate_of for d in (a, b, c)] == [None, a, b]
+    corpus.mark_duplicate(b, None)
+    assert corpus.mark_duplicate(a, b)  # b's mark cleared first: a may be the copy now
+
+
 def test_the_kept_document_is_marked_kept_else_reviewed_else_annotated_else_longest():
     def member(i: int, status: str = "new", chars: int = 100, of: int | None = None,
                annotated: bool = False) -> Member:

@@ -9,6 +9,7 @@ from typing import Any
 from ..arguments import whole_numbers
 from ..base import CorpusBase
 from ..errors import InvalidValue
+from ..safe_text import quoted
 from .clusters import Cluster, clusters, dedup_decisions, links, rebuild_clusters
 from .pairs import DEFAULT_THRESHOLD, STORE_MIN
 from .refresh import RefreshSummary, refresh
@@ -149,10 +150,28 @@ class DuplicatesMixin(CorpusBase):
             before = row[0]
             if before == of:
                 return False
+            if of is not None:
+                self._refuse_a_circle(document_id, of)
             self.db.execute("UPDATE documents SET duplicate_of = ? WHERE id = ?", [of, document_id])
             self.log_event("duplicate.mark", document_id, {"before": before, "after": of})
             rebuild_clusters(self.db)
         return True
+
+    def _refuse_a_circle(self, document_id: int, of: int) -> None:
+        """InvalidValue when ``of`` is marked a duplicate of this document, or of one marked a
+        duplicate of it, and so on: each would be the other's copy, and no tool could tell which
+        to keep (export --dedup kept one, --clusters named the other)."""
+        seen, current = {of}, of
+        while True:
+            row = self.db.execute("SELECT duplicate_of FROM documents WHERE id = ?", [current]).fetchone()
+            current = row[0] if row else None
+            if current is None or current in seen:
+                return
+            if current == document_id:
+                raise InvalidValue(f"{quoted(self.document(of).path)} is itself marked a duplicate of "
+                                   f"{quoted(self.document(document_id).path)} (or of a copy of it): clear that mark "
+                                   "first (D on it) to make this one the copy")
+            seen.add(current)
 
     def duplicate_of_path(self, document_id: int) -> str | None:
         row = self.db.execute(
