@@ -483,3 +483,15 @@ async def test_the_document_list_never_scrolls_sideways(tmp_path):
         await pilot.press("G")
         await pilot.pause()
         assert app.doclist.show_vertical_scrollbar and not app.doclist.show_horizontal_scrollbar
+
+
+def test_the_readmes_example_config_is_one_the_app_takes(tmp_path):
+    """Pasted as it is, the README's example was refused (its ctrl+j arrives as enter: a new user's trial)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(# ~/.config/corpus-tui/config.toml\n.*?)```", readme, re.S)
+    config = load_config(write_config(tmp_path, example))
+    keys = check_keymap(config.keys, str(config.path))
+    assert {"toggle_boilerplate", "remove_span", "next_document", "cursor_down"} <= set(keys)
