@@ -208,6 +208,8 @@ def test_summary_on_stdout_when_writing_a_file(corpus, run_script, tmp_path):
     (["--tag", "newz", "-o", "{tmp}/new.jsonl"], ["unknown tag 'newz' (closest: news)"]),
     (["-o", "{tmp}/no-such-dir/out.jsonl"], ["no-such-dir", "does not exist"]),
     (["-f", "text", "-o", "{corpus}/inside"], ["inside the corpus folder"]),
+    # a file a scan would read as a document (a new user's trial: it became one)
+    (["-o", "{corpus}/notes.md"], ["inside the corpus folder with a name a scan reads", "pick another name"]),
 ])
 def test_cli_errors_are_one_line_and_write_nothing(corpus, tmp_path, run_script, args, needles):
     (tmp_path / "exists.jsonl").write_text("keep")
@@ -218,6 +220,7 @@ def test_cli_errors_are_one_line_and_write_nothing(corpus, tmp_path, run_script,
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "exists.jsonl").read_text() == "keep" and not (corpus.folder / "inside").exists()
+    assert not (corpus.folder / "notes.md").exists()
 
 
 def test_export_of_a_never_scanned_folder(make_corpus, run_script, tmp_path):

@@ -38,6 +38,11 @@ def _storable(rel: str) -> tuple[str, str | None]:
         return shown, "file name is not valid UTF-8; rename the file to read it"
 
 
+def is_scanned_name(rel_path: str) -> bool:
+    """Whether a scan with the default patterns reads this path (relative to the corpus folder)."""
+    return _matches(rel_path, DEFAULT_INCLUDE)
+
+
 def _matches(rel_path: str, patterns: Iterable[str]) -> bool:
     name = rel_path.rsplit("/", 1)[-1].lower()
     lowered = rel_path.lower()

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, cast
 
+from ..discovery import DEFAULT_INCLUDE, is_scanned_name
 from ..durable import replace_durably
 from ..errors import CorpusError
 from ..os_errors import os_reason
@@ -111,6 +112,11 @@ def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder:
         raise BadOutput(
             f"{output}: is inside the corpus folder, where its files would be scanned as documents; "
             "pick a folder outside it"
+        )
+    if not folder_output and corpus in resolved.parents and is_scanned_name(resolved.relative_to(corpus).as_posix()):
+        raise BadOutput(
+            f"{output}: is inside the corpus folder with a name a scan reads ({', '.join(DEFAULT_INCLUDE)}): "
+            "it would become a document; pick another name or a place outside it"
         )
     if not os.path.lexists(output):
         return
