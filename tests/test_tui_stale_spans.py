@@ -95,6 +95,16 @@ async def test_d_drops_the_span_and_u_brings_it_back(tmp_path):
         assert span_state(folder, span_id) is None
         await pilot.press("escape", "u")
         assert span_state(folder, span_id)["anchor"] == "stale"
+        # u and ctrl+r inside the screen too, as its hint says (they did nothing there)
+        await pilot.press("p", "d")
+        await pilot.pause()
+        assert span_state(folder, span_id) is None
+        await pilot.press("u")
+        await pilot.pause()
+        assert span_state(folder, span_id)["anchor"] == "stale" and len(app.screen.spans) == 1
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert span_state(folder, span_id) is None and app.screen.spans == []
 
 
 async def test_p_without_stale_spans_says_so(tmp_path):

@@ -56,6 +56,9 @@ class StaleSpansScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("d,x", "drop", "Drop the span"),
+        # The app's own keys, here too: the hint says u undoes each step (it did nothing while open).
+        Binding("u", "history('undo')", "Undo", show=False),
+        Binding("ctrl+r", "history('redo')", "Redo", show=False),
         *(Binding(str(n), f"place_suggestion({n})", f"Place on suggestion {n}", show=False)
           for n in range(1, SUGGESTIONS + 1)),
     ]
@@ -205,6 +208,10 @@ class StaleSpansScreen(ModalScreen[None]):
         span = self.current
         if span is not None and self._drop(span.id):
             self.refill()
+
+    def action_history(self, which: str) -> None:
+        getattr(self.app, f"action_{which}")()
+        self.refill()
 
     def action_close(self) -> None:
         self.dismiss(None)
