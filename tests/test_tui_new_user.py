@@ -495,3 +495,35 @@ def test_the_readmes_example_config_is_one_the_app_takes(tmp_path):
     config = load_config(write_config(tmp_path, example))
     keys = check_keymap(config.keys, str(config.path))
     assert {"toggle_boilerplate", "remove_span", "next_document", "cursor_down"} <= set(keys)
+
+
+async def test_the_inspector_and_banner_hints_name_the_keys_the_config_set(tmp_path):
+    """After rebinding, the inspector still said 't to add', 'y accepts': keys that no longer did
+    anything (a new user's trial)."""
+    folder = seeds_copy(tmp_path)
+    config = load_config(write_config(tmp_path, '[keys]\ntag_picker = "T"\naccept_suggestion = "z"\n'
+                                                'edit_note = "ctrl+e"\nnext_suggestion = "comma,full_stop"\n'
+                                                'previous_suggestion = "less_than_sign"\n'))
+    app = make_app(folder, annotator="tester", scan_on_open=False, keymap=check_keymap(config.keys, str(config.path)))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app, lambda: bool(app.suggestions))
+        app.reader.move_to(app.suggestions[0].start)
+        await pilot.pause()
+        from corpus_tui.tui.widgets.inspector import Inspector
+
+        view = app.query_one(Inspector)
+        shown = " ".join(" ".join(line.plain for line in view.lines).split())
+        assert "none (T to add)" in shown and "none (^e to write)" in shown
+        assert "z accepts, d rejects, Y accepts all, , / . next" in shown
+
+
+def test_the_inspector_of_a_document_with_front_matter_keeps_its_flags(scanned):
+    """The front matter loop reused the names of describe's parameters: the key function became
+    the last field's name (the app crashed once hints named keys) and the hidden-suggestions flag
+    its value (suggestions shown as if on)."""
+    from corpus_tui.tui.widgets.inspector import describe
+
+    corpus, _ = scanned({"a.md": "---\ntitle: A page\nsource: site\n---\nBody text.\n"})
+    doc = corpus.document_by_path("a.md")
+    lines = " ".join(line.plain for line in describe(doc, [], [], 0, [], False, [], key=lambda binding: "K"))
+    assert "title: A page" in lines and "none (K to add)" in lines and "suggestions (hidden: K shows)" in lines

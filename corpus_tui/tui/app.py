@@ -85,6 +85,8 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+_BINDINGS_BY_ID = {binding.id: binding for binding in all_bindings() if binding.id}
+
 class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "corpus-tui"
@@ -356,7 +358,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             notes.append(f"The file changed on disk: {plural(changes.reanchored_spans, 'span')} re-anchored.")
         if stale:
             notes.append(f"{plural(stale, 'span')} could not be re-anchored after the file changed; "
-                         f"{agreeing(stale, 'it is', 'they are')} not drawn: press p to place or drop "
+                         f"{agreeing(stale, 'it is', 'they are')} not drawn: press {self.key_by_id('stale_spans')} "
+                         "to place or drop "
                          f"{agreeing(stale, 'it', 'them')}.")
         self.set_banner(" ".join(notes) or None)
 
@@ -754,6 +757,11 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def key_of(self, binding: Binding) -> str:
         """The keys that run ``binding`` now: the user's from the config file's [keys], else its own."""
         return self.keys_shown(self.keymap.get(binding.id, binding.key) if binding.id else binding.key)
+
+    def key_by_id(self, binding_id: str) -> str:
+        """The keys that run the binding with this id now (for hints: the inspector's, the banner's)."""
+        binding = _BINDINGS_BY_ID.get(binding_id)
+        return self.key_of(binding) if binding is not None else binding_id
 
     def help_sections(self) -> HelpRows:
         by_id = {b.id: b for b in all_bindings() if b.id}

@@ -9,7 +9,7 @@ control characters cannot reach the terminal.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -57,10 +57,20 @@ def _heading(text: str) -> Content:
     return Content.styled(text, "underline")
 
 
+def default_key(binding_id: str) -> str:
+    return DEFAULT_KEYS[binding_id]
+
+
+DEFAULT_KEYS = {"tag_picker": "t", "stale_spans": "p", "accept_suggestion": "y", "reject_suggestion": "d",
+                "accept_all_suggestions": "Y", "next_suggestion": ".", "toggle_suggestions": "o",
+                "duplicate_diff": "=", "mark_duplicate": "D", "next_cluster": "}", "edit_note": "m"}
+
+
 def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
-             duplicates: Sequence[NearDuplicate] = ()) -> list[Content]:
-    """The inspector's lines for one document (and its suggestions, when they are shown)."""
+             duplicates: Sequence[NearDuplicate] = (), key: Callable[[str], str] = default_key) -> list[Content]:
+    """The inspector's lines for one document (and its suggestions, when they are shown).
+    ``key(binding_id)``: the keys that run a binding now (the user's config may set others)."""
     lines = [
         Content.styled(path_line(doc.path, 400), "bold"),
         Content(f"{_human_size(doc.size)} · {plural(doc.line_count, 'line')} · {plural(doc.char_count, 'char')}"),
@@ -74,13 +84,13 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
         lines.append(Content.styled(one_line(doc.problem, 200), WARNING))
     if doc.meta:
         lines += [Content(""), _heading("front matter")]
-        for key, value in list(doc.meta.items())[:20]:
-            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            lines.append(Content(f"{one_line(str(key), 30)}: {one_line(shown, 80)}"))
+        for name, value in list(doc.meta.items())[:20]:
+            written = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            lines.append(Content(f"{one_line(str(name), 30)}: {one_line(written, 80)}"))
 
     lines += [Content(""), _heading("tags")]
     lines.append(Content(" ").join(Content.styled(f"#{one_line(t.name, 40)}", _chip(t)) for t in tags)
-                 if tags else Content.styled("none (t to add)", "dim"))
+                 if tags else Content.styled(f"none ({key('tag_picker')} to add)", "dim"))
 
     annotations = [s for s in spans if s.kind == "annotation"]
     boilerplate = [s for s in spans if s.kind == "boilerplate" and not s.stale]
@@ -99,28 +109,32 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
                                 f"{boilerplate_percent(share)} of text", "dim"))
     if stale:
         # Stale: the file changed and these could not be found again; never drawn on the text.
-        lines += [Content(""), Content.styled(f"{plural(len(stale), 'stale span')} — press p to place or drop", ERROR)]
+        lines += [Content(""), Content.styled(f"{plural(len(stale), 'stale span')} — press {key('stale_spans')} to place or drop",
+                                               ERROR)]
         for span in stale[:MAX_SPANS_SHOWN]:
             name = one_line(span.label or span.reason or "", 20)
             lines.append(Content(f"  {span.kind}{' ' + name if name else ''}: “{one_line(span.quote, 50)}”"))
 
-    lines += [Content(""), _heading(f"suggestions ({len(suggestions)})" if shown else "suggestions (hidden: o shows)")]
+    lines += [Content(""), _heading(f"suggestions ({len(suggestions)})" if shown
+                                         else f"suggestions (hidden: {key('toggle_suggestions')} shows)")]
     here = next((s for s in suggestions if s.start <= cursor <= s.end), None) if shown else None
     if here is not None:
         lines.append(Content.styled(f"▍ {here.score:.2f}: {one_line(here.reason, 120)}", SUGGESTION))
-        lines.append(Content.styled("  y accepts, d rejects, Y accepts all, . next", "dim"))
+        lines.append(Content.styled(f"  {key('accept_suggestion')} accepts, {key('reject_suggestion')} rejects, "
+                                    f"{key('accept_all_suggestions')} accepts all, {key('next_suggestion')} next", "dim"))
     elif shown:
-        lines.append(Content.styled(". goes to the next one" if suggestions else "none", "dim"))
+        lines.append(Content.styled(f"{key('next_suggestion')} goes to the next one" if suggestions else "none", "dim"))
 
     lines += [Content(""), _heading(f"near-duplicates ({len(duplicates)})")]
     marked = next((n for n in duplicates if n.document_id == doc.duplicate_of), None)
     if marked is not None:
-        lines.append(Content.styled(f"marked a duplicate of {path_line(marked.path, 120)} (D clears)", WARNING))
+        lines.append(Content.styled(f"marked a duplicate of {path_line(marked.path, 120)} ({key('mark_duplicate')} clears)", WARNING))
     for near in duplicates[:MAX_DUPLICATES_SHOWN]:
         figures = f"containment {near.containment:.2f}" if near.containment else "marked"
         lines.append(Content(f"  {path_line(near.path, 120)} ({figures})"))
     if duplicates:
-        lines.append(Content.styled("  = diff with the nearest, D marks this a duplicate, } next cluster", "dim"))
+        lines.append(Content.styled(f"  {key('duplicate_diff')} diff with the nearest, {key('mark_duplicate')} marks "
+                                    f"this a duplicate, {key('next_cluster')} next cluster", "dim"))
     else:
         lines.append(Content.styled("none", "dim"))
 
@@ -128,7 +142,7 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
     if doc.note:
         lines += [Content(visible(line)) for line in doc.note.split("\n")[:NOTE_LINES_SHOWN]]
     else:
-        lines.append(Content.styled("none (m to write)", "dim"))
+        lines.append(Content.styled(f"none ({key('edit_note')} to write)", "dim"))
     return lines
 
 
@@ -150,7 +164,8 @@ class Inspector(ScrollView, can_focus=False):
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0,
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
              duplicates: Sequence[NearDuplicate] = ()) -> None:
-        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates) if doc is not None
+        key = getattr(self.app, "key_by_id", default_key)
+        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates, key) if doc is not None
                       else [Content("No document")])
         self._rewrap()
 
