@@ -470,7 +470,7 @@ def test_undoing_a_tag_removal_restores_the_links_import_provenance(seeds_copy):
 def test_ids_and_offsets_may_be_any_integer_type_and_nothing_else(corpus):
     """A notebook's numpy integers: an id matched no document, an offset was bound to SQLite as
     a BLOB (a traceback from the titles), another could not go to the event log (a new user's trial)."""
-    np = pytest.importorskip("numpy")
+    np = numpy_or_alike()
     doc = corpus.document_by_path("a.txt")
     doc_id = np.int64(doc.id)
     assert corpus.add_tag(doc_id, "x")
@@ -512,7 +512,7 @@ def test_a_label_or_tag_with_a_control_character_is_refused_when_made(corpus):
 def test_the_repeats_rules_history_and_tags_methods_take_numpy_integers_too(scanned):
     """Left out of the first round: a numpy id matched no passage, rule or event, a list of
     them broke the event log's JSON, a numpy limit was a datatype mismatch (a code review)."""
-    np = pytest.importorskip("numpy")
+    np = numpy_or_alike()
     footer = "Support our newsletter: subscribe today for 2024 stories"
     corpus, _ = scanned({f"{n}.txt": f"Story {n} begins here.\n\n{footer}\n" for n in "abcd"})
     (repeat,) = corpus.repeats(min_docs=np.int64(3), limit=np.int64(5))
@@ -532,3 +532,23 @@ def test_the_repeats_rules_history_and_tags_methods_take_numpy_integers_too(scan
     assert corpus.rejected_fingerprints(np.int64(a)) == set()
     with pytest.raises(InvalidValue, match="repeat_ids must be whole numbers"):
         corpus.mark_all_everywhere("12")  # type: ignore[arg-type]
+
+
+class _IndexOnly:
+    """An integer type known only by ``__index__``, as numpy's are, where numpy is not installed."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+def numpy_or_alike():  # type: ignore[no-untyped-def]
+    """numpy (the test extra need not install it), else a stand-in with its integer types."""
+    try:
+        import numpy
+        return numpy
+    except ImportError:
+        from types import SimpleNamespace
+        return SimpleNamespace(int64=_IndexOnly, int32=_IndexOnly, uint16=_IndexOnly)
