@@ -764,10 +764,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         return self.key_of(binding) if binding is not None else binding_id
 
     def help_sections(self) -> HelpRows:
-        by_id = {b.id: b for b in all_bindings() if b.id}
-
         def keys_of(binding_id: str) -> str:
-            return self.key_of(by_id[binding_id])
+            return self.key_of(_BINDINGS_BY_ID[binding_id])
 
         document = [(self.key_of(b), b.description) for b in DOCUMENT_BINDINGS
                     if b.id and not b.action.startswith("hotkey_tag")]

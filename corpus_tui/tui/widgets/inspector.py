@@ -57,18 +57,9 @@ def _heading(text: str) -> Content:
     return Content.styled(text, "underline")
 
 
-def default_key(binding_id: str) -> str:
-    return DEFAULT_KEYS[binding_id]
-
-
-DEFAULT_KEYS = {"tag_picker": "t", "stale_spans": "p", "accept_suggestion": "y", "reject_suggestion": "d",
-                "accept_all_suggestions": "Y", "next_suggestion": ".", "toggle_suggestions": "o",
-                "duplicate_diff": "=", "mark_duplicate": "D", "next_cluster": "}", "edit_note": "m"}
-
-
 def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
-             duplicates: Sequence[NearDuplicate] = (), key: Callable[[str], str] = default_key) -> list[Content]:
+             duplicates: Sequence[NearDuplicate] = (), *, key: Callable[[str], str]) -> list[Content]:
     """The inspector's lines for one document (and its suggestions, when they are shown).
     ``key(binding_id)``: the keys that run a binding now (the user's config may set others)."""
     lines = [
@@ -164,8 +155,8 @@ class Inspector(ScrollView, can_focus=False):
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0,
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
              duplicates: Sequence[NearDuplicate] = ()) -> None:
-        key = getattr(self.app, "key_by_id", default_key)
-        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates, key) if doc is not None
+        key = self.app.key_by_id  # type: ignore[attr-defined]  # the inspector is the corpus app's
+        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates, key=key) if doc is not None
                       else [Content("No document")])
         self._rewrap()
 
