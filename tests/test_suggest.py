@@ -75,6 +75,22 @@ def test_marked_lines_are_not_suggested_and_suggestions_change_nothing(seeds_cop
         corpus.suggestions(document.id, min_score=1.5)
 
 
+def test_quick_suggestions_are_the_documents_own_or_none_when_they_would_cost_a_fit_or_a_long_read(
+        seeds_copy, open_corpus):
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = next(d for d in corpus.documents() if d.path.startswith("002"))
+    assert corpus.quick_suggestions(document.id) is None  # the learner was never fitted for this corpus
+    expected = corpus.suggestions(document.id)
+    assert expected and corpus.quick_suggestions(document.id) == expected
+    assert corpus.quick_suggestions(document.id, max_chars=document.char_count - 1) is None
+    corpus.mark_boilerplate(document.id, expected[0].start, expected[0].end)  # a decision: a refit is owed
+    assert corpus.quick_suggestions(document.id) is None
+    assert corpus.quick_suggestions(document.id) is None  # asking again fits nothing
+    corpus.suggestions(document.id)
+    assert corpus.quick_suggestions(document.id) == corpus.suggestions(document.id) == expected[1:]
+
+
 def test_a_line_in_twenty_documents_is_suggested_because_it_repeats(scanned):
     footer = "Follow our team on the social networks for more"
     files = {f"{n:02d}.txt": f"{ARTICLE} Story {n}.\n\n{footer}\n" for n in range(20)}

@@ -109,3 +109,22 @@ async def test_a_line_marked_with_b_is_no_longer_suggested_and_its_undo_brings_i
         await pilot.press("u")  # undoes the b
         await settle(pilot, app, lambda: any(s.start == byline for s in app.suggestions))
         assert spans(scanned_seeds) == []
+
+
+async def test_a_short_document_opens_with_its_suggestions_drawn_in_the_same_frame(scanned_seeds, monkeypatch):
+    """Scored within the keypress when cheap (one frame, not two); a long one in the background."""
+    from corpus_tui.core.suggest import scorer
+
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)  # the first document's worker fitted the learner
+        ids = [row.id for row in app.doclist.rows]
+        app.open_document(ids[2])  # no await: nothing else has run since
+        expected = app.corpus.suggestions(ids[2])
+        assert expected and app.suggestions == expected
+        assert app.reader.suggested == [(s.start, s.end) for s in expected]
+        monkeypatch.setattr(scorer, "QUICK_CHARS", 10)  # every seed is longer: scored in a worker
+        app.open_document(ids[1])
+        assert app.suggestions == [] and app.reader.suggested == []
+        await settle(pilot, app)
+        assert app.suggestions == app.corpus.suggestions(ids[1]) and app.reader.suggested

@@ -335,7 +335,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.suggestions = []
         self._marks_seen = None  # a new document: its marks are not a change
         self.reader.show(text, spans, cursor)
-        self.load_suggestions()
+        self.load_suggestions(quick=True)
         self._banner_changes = changes  # the banner is shown again when the stale spans are placed
         self._show_banner_for(doc, spans, changes)
         self.doclist.set_current(doc.id)

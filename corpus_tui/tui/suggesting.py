@@ -11,6 +11,7 @@ then scored again in the background.
 
 from __future__ import annotations
 
+import sqlite3
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
@@ -29,10 +30,24 @@ class SuggestingMixin:
     _marks_seen: tuple[tuple[int, int], ...] | None = None  # the open document's boilerplate, last drawn
     _scoring = 0  # bumped by every request to score: an older answer that comes late is dropped
 
-    def load_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
-        if self.doc is not None:
-            self._scoring += 1
-            self._score_document(self.doc.id, self._scoring)
+    def load_suggestions(self: "CorpusApp", quick: bool = False) -> None:  # type: ignore[misc]
+        """Score the open document in a worker; with ``quick``, at once when that costs a few
+        milliseconds (a short text, the learner fitted), so that a document opened with ``]``
+        shows its text and its suggestions in one frame instead of two (``open_document``: it
+        redraws the inspector after)."""
+        if self.doc is None:
+            return
+        self._scoring += 1  # an answer still on its way from a worker is for an older request
+        if quick:
+            try:
+                found = self.corpus.quick_suggestions(self.doc.id)
+            except (CorpusError, sqlite3.Error):
+                found = None  # the worker tries again, and says nothing: suggestions are a help
+            if found is not None:
+                self.suggestions = found
+                self._draw_suggestions(inspector=False)  # opening a document redraws the inspector next
+                return
+        self._score_document(self.doc.id, self._scoring)
 
     @work(thread=True, exclusive=True, group="suggestions")
     def _score_document(self: "CorpusApp", document_id: int, request: int) -> None:  # type: ignore[misc]
@@ -50,10 +65,11 @@ class SuggestingMixin:
         self.suggestions = found
         self._draw_suggestions()
 
-    def _draw_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
+    def _draw_suggestions(self: "CorpusApp", inspector: bool = True) -> None:  # type: ignore[misc]
         shown = self.suggestions if self.show_suggestions else []
         self.reader.set_suggestions([(s.start, s.end) for s in shown])
-        self.refresh_inspector()
+        if inspector:
+            self.refresh_inspector()
 
     def follow_marks(self: "CorpusApp", spans: list) -> None:  # type: ignore[misc,type-arg]
         """When the open document's boilerplate changed (b, B, M, a repeats mark, an undo), a

@@ -207,6 +207,13 @@ def decisions_version(corpus: Any) -> int:
 _FITTED: dict[str, tuple[int, Correction]] = {}  # database path -> (decisions version, correction)
 
 
+def correction_is_fitted(corpus: Any) -> bool:
+    """Whether ``correction_for`` would answer from its cache, without fitting (a fit reads every
+    decision of the corpus: too slow for a keypress)."""
+    cached = _FITTED.get(str(corpus.db_path))
+    return cached is not None and cached[0] == decisions_version(corpus)
+
+
 def correction_for(corpus: Any, model: LineModel) -> Correction:
     """The corpus's correction, refitted only when its decisions changed (any connection of
     this process shares it: the app scores in workers with their own connections)."""

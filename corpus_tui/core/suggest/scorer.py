@@ -32,12 +32,13 @@ from ..wording import plural
 from .decisions import line_fingerprint
 from .evaluate import GoldPage, line_numbers, scores
 from .features import LineFeatures, document_features, is_serialized
-from .learner import MIN_EXAMPLES, Correction, correction_for, logit_of
+from .learner import MIN_EXAMPLES, Correction, correction_for, correction_is_fitted, logit_of
 from .model import LineModel, _logistic, shipped_model
 
 REPEAT_DOCS = 20
 TITLE_REPEAT_DOCS = 3  # a "title" in this many documents is a site's line (boilerplate-like, as repeats say)
 REPEAT_SCORE = 0.97
+QUICK_CHARS = 20_000  # a text scored within a keypress: real scraped pages of this size take ~10 ms
 SHAPE_SCORE = 0.95  # serialized data, counters, legal notices: suggested whatever the model says
 _SHORT_WORDS = 3
 
@@ -70,6 +71,17 @@ class SuggestMixin(CorpusBase):
         threshold), in document order, except those already marked as boilerplate."""
         threshold = self._threshold(min_score)
         return self._scored(self.document(document_id), threshold)
+
+    @whole_numbers("document_id", "max_chars", nullable=("max_chars",))
+    def quick_suggestions(self, document_id: int, max_chars: int | None = None) -> list[Suggestion] | None:
+        """``suggestions(document_id)`` when they cost a few milliseconds: the text has at most
+        ``max_chars`` characters (default ``QUICK_CHARS``) and what the corpus's decisions taught
+        is fitted already. None otherwise, for the caller to score it in the background (the app
+        draws a document and its suggestions in one frame when it can)."""
+        limit = QUICK_CHARS if max_chars is None else max_chars
+        if self.document(document_id).char_count > limit or not correction_is_fitted(self):
+            return None
+        return self.suggestions(document_id)
 
     def suggest_all(self, min_score: float | None = None,
                     paths: list[str] | None = None) -> Iterator[tuple[Document, list[Suggestion]]]:
