@@ -229,6 +229,32 @@ def test_two_documents_cannot_be_marked_each_others_duplicate(scanned, tmp_path)
     assert corpus.mark_duplicate(a, b)  # b's mark cleared first: a may be the copy now
 
 
+def test_undo_and_redo_never_make_two_documents_each_others_duplicate(scanned):
+    """History is per annotator: alice's redo (or undo) of a mark went through after bob had marked
+    the other document the copy, and export --dedup and --clusters kept different ones (a code review)."""
+    corpus, folder = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2)})
+    bob = Corpus.open(folder, annotator="bob")
+    try:
+        a, b = (corpus.document_by_path(f"{n}.txt").id for n in "ab")
+        corpus.mark_duplicate(a, b)
+        corpus.undo()
+        bob.mark_duplicate(b, a)
+        with pytest.raises(InvalidValue, match="redo refused, nothing changed: 'b.txt' is itself marked"):
+            corpus.redo()
+        bob.mark_duplicate(b, None)
+        corpus.mark_duplicate(a, b)  # alice marks a -> b and clears it; bob marks b -> a
+        corpus.mark_duplicate(a, None)
+        bob.mark_duplicate(b, a)
+        with pytest.raises(InvalidValue, match="undo refused, nothing changed"):
+            corpus.undo()  # would put back a -> b
+        assert [corpus.document(d).duplicate_of for d in (a, b)] == [None, a]
+        bob.mark_duplicate(b, None)
+        assert corpus.undo().action == "duplicate.mark"  # allowed once the circle is gone
+        assert [corpus.document(d).duplicate_of for d in (a, b)] == [b, None]
+    finally:
+        bob.close()
+
+
 def test_the_kept_document_is_marked_kept_else_reviewed_else_annotated_else_longest():
     def member(i: int, status: str = "new", chars: int = 100, of: int | None = None,
                annotated: bool = False) -> Member:

@@ -15,6 +15,7 @@ from .arguments import whole_numbers
 from .anchoring import Anchor, find
 from .duplicates.clusters import rebuild_clusters
 from .base import CorpusBase
+from .errors import InvalidValue
 from .propagate import MULTI_DOCUMENT_ACTIONS, replay
 from .titles import refresh_titles
 
@@ -127,8 +128,13 @@ class HistoryMixin(CorpusBase):
             else:
                 self.db.execute("DELETE FROM suggestion_rejections WHERE id = ?", [row["id"]])
         elif action == "duplicate.mark":
-            self.db.execute("UPDATE documents SET duplicate_of = ? WHERE id = ?",
-                            [payload["after"] if forward else payload["before"], doc_id])
+            of = payload["after"] if forward else payload["before"]
+            if of is not None and doc_id is not None:
+                try:  # another annotator may have marked the other document a copy of this one since
+                    self._refuse_a_circle(doc_id, of)  # type: ignore[attr-defined]
+                except InvalidValue as error:
+                    raise InvalidValue(f"{'redo' if forward else 'undo'} refused, nothing changed: {error}") from None
+            self.db.execute("UPDATE documents SET duplicate_of = ? WHERE id = ?", [of, doc_id])
             rebuild_clusters(self.db)
         elif action in ("status.set", "note.set"):
             column = "status" if action == "status.set" else "note"
