@@ -340,6 +340,30 @@ def test_a_rule_mark_taken_off_by_hand_stays_off_when_the_file_changes(marked):
     assert [s.rule_id for s in corpus.spans(c.id, "boilerplate") if not s.stale] == [summary.rule_id]
 
 
+def test_a_rule_mark_merged_into_a_hand_mark_then_taken_off_stays_off_when_the_file_changes(marked):
+    """The footer's mark merged with a hand mark on the story above it (the merged range is no
+    rule's); the analyst then unmarked all of it. The rescan put the footer's mark back: only a
+    removed row credited to the rule counted as taking its mark off (a code review)."""
+    corpus, folder, _, summary = marked
+    a = corpus.document_by_path("a.txt")
+    text = corpus.text(a.id)
+    corpus.mark_boilerplate(a.id, 0, text.index("Support"))  # the story, up to the footer: merged with its mark
+    (merged,) = corpus.spans(a.id, "boilerplate")
+    assert merged.rule_id is None and merged.end == text.index("Support") + len(FOOTER) - 1
+    corpus.unmark_boilerplate(a.id, merged.start, merged.end)
+    with open(folder / "a.txt", "a", encoding="utf-8") as handle:
+        handle.write("A line added later.\n")
+    assert corpus.scan().rule_marks == 0
+    assert corpus.spans(a.id, "boilerplate") == []
+    b = corpus.document_by_path("b.txt")  # unmarking only the story keeps the footer the rule's
+    text = corpus.text(b.id)
+    corpus.mark_boilerplate(b.id, 0, text.index("Support") - 1)
+    corpus.unmark_boilerplate(b.id, 0, text.index("Support") - 1)
+    (folder / "b.txt").write_text(STORY.format("b") + "New words.\n\n" + FOOTER, encoding="utf-8")
+    corpus.scan()
+    assert [s.rule_id for s in corpus.spans(b.id, "boilerplate") if not s.stale] == [summary.rule_id]
+
+
 def test_dropping_a_rules_stale_mark_does_not_keep_the_rule_off_the_document(marked):
     """b.txt fetched without the footer: the rule's mark went stale and was dropped (the p
     screen's drop). The footer back, the rule did not mark it: the drop counted as the analyst

@@ -180,6 +180,33 @@ async def test_keys_taking_offsets_refuse_a_text_another_process_rescanned_since
     assert db_rows(folder, "SELECT COUNT(*) AS n FROM suggestion_rejections") == [{"n": 0}]
 
 
+async def test_x_removes_the_span_shown_under_the_cursor_or_refuses_a_text_rescanned_since(tmp_path):
+    """x picked the span by the cursor's offset in the database's text: rescanned by another
+    process, that offset was inside another annotation, which x removed (a code review)."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        document = corpus.document_by_path(FIRST)
+        shift = len("A new first line pushed in, quite a long one to shift\n\n")  # _rescanned_elsewhere's
+        corpus.add_annotation(document.id, 200, 210, "ALPHA")
+        corpus.add_annotation(document.id, 200 - shift - 3, 200 - shift + 5, "BETA")  # where 201 falls after it
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.reader.focus()
+        app.reader.move_to(201)
+        _rescanned_elsewhere(folder)
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert any("the document changed on disk since it was shown" in m for m in messages(app))
+        assert sorted(s.label for s in app.reader.spans) == ["ALPHA", "BETA"]  # the screen shows the new text
+        app.reader.move_to(next(s.start for s in app.reader.spans if s.label == "ALPHA") + 1)
+        await pilot.press("x")
+        await settle(pilot, app)
+        await pilot.press("q")
+    assert db_rows(folder, "SELECT label FROM spans") == [{"label": "BETA"}]
+
+
 async def test_an_annotation_refused_for_a_rescanned_text_keeps_what_was_typed_for_the_next_a(tmp_path):
     """The refusal closed the box and the label and note typed were gone (a new user's trial)."""
     folder = seeds_copy(tmp_path)

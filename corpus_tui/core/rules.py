@@ -27,6 +27,7 @@ from .base import CorpusBase
 from .errors import InvalidValue
 from .normalize import NORMALIZATION_VERSION
 from .propagate import RULE_REMOVE_ACTION, Copy, MarkPlan, plan_marks, plan_payload, write_plan
+from .rules_taken_off import rule_marks_taken_off
 from .store import now
 
 RULE_MARK_ACTION = "boilerplate.rules"  # a scan's rule marks: logged, not undoable (scans are not)
@@ -206,38 +207,3 @@ def _stale_rule_marks(db: Any, marked: set[tuple[int, int]]) -> list[dict[str, A
         found += [row for row in (dict(zip(names, values)) for values in cursor)
                   if (row["document_id"], row["rule_id"]) in marked]
     return found
-
-
-# Taking marks off by hand: unmarking (b), removing a span (x).
-_TAKING_OFF = ("boilerplate.unmark", "span.remove")
-
-
-def rule_marks_taken_off(db: Any, document_ids: Sequence[int]) -> set[tuple[int, int]]:
-    """(document, rule) for every rule whose mark the analyst took off that document by hand, and
-    did not undo: the rule does not mark it there again when the file changes (a rescan put back
-    what the analyst had removed, saying only "1 range marked by rules"). Dropping the rule's stale
-    mark is not one: the passage had gone from the text. Read from the event log, which keeps
-    every decision with its undo."""
-    taken: dict[int, set[tuple[int, int]]] = {}  # event -> (document, rule) pairs it took off
-    for start in range(0, len(document_ids), 500):
-        part = json.dumps(list(document_ids[start : start + 500]))
-        for event_id, document_id, rule_id in db.execute(
-            "SELECT e.id, e.document_id, json_extract(b.value, '$.rule_id') FROM events AS e, "
-            "json_each(e.payload, '$.before') AS b WHERE e.document_id IN (SELECT value FROM json_each(?)) "
-            f"AND e.action IN ({', '.join('?' for _ in _TAKING_OFF)}) "
-            "AND json_extract(b.value, '$.rule_id') IS NOT NULL "
-            # Dropping a stale mark (its passage had gone from the text) takes nothing off the text.
-            "AND json_extract(b.value, '$.anchor') IS NOT 'stale'", [part, *_TAKING_OFF],
-        ):
-            taken.setdefault(event_id, set()).add((document_id, rule_id))
-    if not taken:
-        return set()
-    undone: dict[int, bool] = {}  # the last undo or redo of each decides
-    for start in range(0, len(taken), 500):
-        targets = json.dumps(sorted(taken)[start : start + 500])
-        for action, target in db.execute(
-            "SELECT action, json_extract(payload, '$.target') FROM events WHERE action IN ('undo', 'redo') "
-            "AND json_extract(payload, '$.target') IN (SELECT value FROM json_each(?)) ORDER BY id", [targets],
-        ):
-            undone[target] = action == "undo"
-    return {pair for event_id, pairs in taken.items() if not undone.get(event_id) for pair in pairs}

@@ -21,6 +21,7 @@ from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidSpan
 from .models import Document, Span, TextVersion
+from .rules_taken_off import TAKING_OFF, rules_marking
 from .safe_text import control_character_problem
 from .store import now
 from .titles import refresh_titles
@@ -104,9 +105,11 @@ class SpansMixin(CorpusBase):
         return span
 
     @whole_numbers("span_id")
-    def remove_span(self, span_id: int) -> Span:
+    def remove_span(self, span_id: int, shown_version: TextVersion | None = None) -> Span:
+        """``shown_version``: the version of the text the span was picked on (``check_shown``)."""
         with self.write():
             old = self.span(span_id)
+            self.check_shown(old.document_id, shown_version)
             self._replace_spans(old.document_id, "span.remove", [old], [])
         return old
 
@@ -294,10 +297,15 @@ class SpansMixin(CorpusBase):
         added = self.insert_span_rows(rows)
         if any(span.kind == "boilerplate" for span in (*removed, *added)):
             refresh_titles(self.db, [document_id])  # the title follows the marks, in this transaction
-        self.log_event(
-            action, document_id,
-            {"before": [s.as_row() for s in removed], "after": [s.as_row() for s in added]},
-        )
+        payload: dict[str, Any] = {"before": [s.as_row() for s in removed], "after": [s.as_row() for s in added]}
+        if action in TAKING_OFF:
+            unmarked = [(s.start, s.end) for s in removed if s.kind == "boilerplate" and not s.stale]
+            for span in added:
+                if span.kind == "boilerplate":
+                    unmarked = ranges.subtract(unmarked, (span.start, span.end))
+            if rules_off := rules_marking(self.db, document_id, unmarked):
+                payload["rules_off"] = rules_off
+        self.log_event(action, document_id, payload)
         return added
 
 

@@ -291,14 +291,19 @@ class EditingMixin:
     def action_remove_span(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None:
             return
-        # The innermost annotation first; boilerplate under it comes off with the next x.
-        spans = sorted(self.corpus.spans_at(self.doc.id, self.reader.cursor), key=lambda s: s.kind != "annotation")
+        # The span the screen shows under the cursor, on the text it shows (a span picked by the
+        # offset in a text rescanned since would be another one): the innermost annotation first;
+        # boilerplate under it comes off with the next x.
+        cursor = self.reader.cursor
+        spans = sorted((s for s in self.reader.spans if not s.stale and s.start <= cursor < s.end),
+                       key=lambda s: (s.kind != "annotation", s.end - s.start, -s.id))
         if not spans:
             self.notify("No span under the cursor.", markup=False)
             return
         span = spans[0]
         what = f"{one_line(span.label or '', 40)} annotation" if span.kind == "annotation" else "boilerplate span"
-        self._write(lambda: self.corpus.remove_span(span.id), f"Removed {what}")
+        shown_version = self.shown_version
+        self._write(lambda: self.corpus.remove_span(span.id, shown_version=shown_version), f"Removed {what}")
 
     def action_stale_spans(self: "CorpusApp") -> None:  # type: ignore[misc]
         """Place or drop the spans that could not be re-anchored: each is one undoable step."""
