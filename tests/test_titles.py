@@ -490,6 +490,30 @@ def test_another_scan_between_the_batches_of_an_interrupted_one_leaves_the_step_
     assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(4)]
 
 
+def test_a_batch_another_scan_commits_during_the_site_line_step_keeps_the_step_owed(make_corpus, open_corpus,
+                                                                                   monkeypatch):
+    """The step and the clearing of its flag are two transactions: another scan's batch committed
+    between them owed the step for its pages, and the clearing took that away (a code review)."""
+    from corpus_tui.core import scanner
+    from corpus_tui.core.titles import set_site_lines_pending
+
+    folder = make_corpus({f"site/{n:02}.txt": site_page(n) for n in range(4)})
+    corpus = open_corpus(folder)
+    step = scanner.follow_site_lines
+
+    def step_then_another_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        step(*args, **kwargs)
+        with Corpus.open(folder, annotator="other") as other, other.write():
+            set_site_lines_pending(other.db)  # what another scan's batch of new pages does
+
+    monkeypatch.setattr(scanner, "follow_site_lines", step_then_another_batch)
+    corpus.scan()
+    assert corpus.get_state("site_lines_pending") is not None  # still owed: the next scan runs it
+    monkeypatch.setattr(scanner, "follow_site_lines", step)
+    corpus.scan()
+    assert corpus.get_state("site_lines_pending") is None
+
+
 def test_a_reader_finds_the_site_lines_of_its_batch_and_the_writer_counts_across_batches(tmp_path):
     """A scan reads a site's pages together: its reader titles them past their menus at once,
     so the step at the end of a scan has nothing left to retitle."""

@@ -58,6 +58,7 @@ from .titles import (
     record_title_rule,
     refresh_titles,
     set_site_lines_pending,
+    site_lines_done,
     site_lines,
     site_lines_pending,
     sources_sharing_titles,
@@ -241,7 +242,7 @@ class _Scan:
                         # never gets there: the next scan runs it (it may read nothing itself).
                         # Set with every batch: another process's scan may have run the step
                         # and cleared it since this scan's last batch.
-                        set_site_lines_pending(self.db, True)
+                        set_site_lines_pending(self.db)
                         self.site_lines_pending = True
                     self._catch_up(batch)
                     self.new_ids = []
@@ -283,13 +284,14 @@ class _Scan:
                 counts = {k: v for k, v in self.summary.as_dict().items() if k != "problems"}
                 self.corpus.log_event("scan", None, counts)
         retitled_all = self._follow_title_rule() if not self.partial else False
+        owed = site_lines_pending(self.db)  # read before the step: another scan's batch since owes it anew
         if not self.partial and (retitled_all or self.summary.added or self.summary.changed or self.site_lines_pending
-                                 or site_lines_pending(self.db)):
+                                 or owed is not None):
             # A menu on every page of a site is not their title: the lines found while reading,
             # and the documents read before they were found.
             follow_site_lines(self.corpus, found=self.site_lines.found)
             with self.corpus.write():
-                set_site_lines_pending(self.db, False)
+                site_lines_done(self.db, owed)
         elif self.partial and self.read_ids:
             # The documents read only: a title they now share with enough of their source's.
             sources = sources_sharing_titles(self.db, self.read_ids)

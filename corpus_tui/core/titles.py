@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set as AbstractSet
 from typing import Any
@@ -346,16 +347,23 @@ def follow_site_lines(corpus: Any, chunk: int = 1000, found: Mapping[str, Abstra
 SITE_LINES_PENDING_KEY = "site_lines_pending"  # corpus_state: a scan read pages and has not followed up
 
 
-def site_lines_pending(db: Any) -> bool:
-    return db.execute("SELECT 1 FROM corpus_state WHERE key = ?", [SITE_LINES_PENDING_KEY]).fetchone() is not None
+def site_lines_pending(db: Any) -> str | None:
+    """The token of the site-line step owed (``set_site_lines_pending``), or None."""
+    row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [SITE_LINES_PENDING_KEY]).fetchone()
+    return row[0] if row is not None else None
 
 
-def set_site_lines_pending(db: Any, pending: bool) -> None:
-    """Inside a write transaction."""
-    if pending:
-        db.execute("INSERT OR REPLACE INTO corpus_state (key, value) VALUES (?, '1')", [SITE_LINES_PENDING_KEY])
-    else:
-        db.execute("DELETE FROM corpus_state WHERE key = ?", [SITE_LINES_PENDING_KEY])
+def set_site_lines_pending(db: Any) -> None:
+    """Owe the site-line step, under a new token. Inside a write transaction."""
+    db.execute("INSERT OR REPLACE INTO corpus_state (key, value) VALUES (?, ?)",
+               [SITE_LINES_PENDING_KEY, secrets.token_hex(8)])
+
+
+def site_lines_done(db: Any, token: str | None) -> None:
+    """The site-line step ran for what was owed under ``token`` (read before the step): clear it,
+    unless another scan owed the step anew since (a batch it committed while the step ran).
+    Inside a write transaction."""
+    db.execute("DELETE FROM corpus_state WHERE key = ? AND value IS ?", [SITE_LINES_PENDING_KEY, token])
 
 
 def _store_site_lines(db: Any, lines: Mapping[str, AbstractSet[str]]) -> None:
