@@ -358,6 +358,25 @@ def test_export_dedup_keeps_the_copy_holding_the_analysts_work_over_a_longer_one
     assert [cluster.keep.path for cluster in corpus.duplicate_clusters()] == ["a.txt"]
 
 
+def test_export_dedup_keeps_a_copy_without_stale_spans_unless_they_are_allowed(scanned, tmp_path):
+    """The longer copy, kept, had a stale span: left out for it, and the cluster with it; nothing
+    of the article was exported (a code review)."""
+    corpus, folder = scanned({"a.txt": page(ARTICLE, 1), "c.txt": page(ARTICLE + " More words here.", 3)})
+    c = corpus.document_by_path("c.txt").id
+    start = corpus.text(c).index("railing")
+    corpus.mark_boilerplate(c, start, start + len("railing fell into the water"))
+    (folder / "c.txt").write_text(page(ARTICLE.replace("into the water", "into the river") + " More words here.", 3),
+                                  encoding="utf-8")
+    assert corpus.scan().stale_spans == 1
+
+    def kept(**options) -> list[str]:  # type: ignore[no-untyped-def]
+        export(corpus, "jsonl", tmp_path / "d.jsonl", dedup=True, force=True, **options)
+        return [json.loads(line)["path"] for line in open(tmp_path / "d.jsonl")]
+
+    assert kept() == ["a.txt"]
+    assert kept(allow_stale=True) == ["c.txt"]
+
+
 def test_diff_rows_flag_the_words_that_differ_and_fold_equal_runs():
     same = [f"line {i}" for i in range(20)]
     first = "\n".join(["It said \"no\" today."] + same)

@@ -186,7 +186,7 @@ def export(
             summary.refreshed, starts = _refresh(corpus, filters, pool)
             if dedup:  # files re-read just now are signed; the kept documents follow today's statuses
                 corpus.refresh_duplicates()
-                filters = dedup_filters(corpus, filters)
+                filters = dedup_filters(corpus, filters, allow_stale)
                 summary.duplicates_left_out = len(json.loads(filters.left_out))
             if pool is not None and pool.workers:
                 with out.output_stream(path, force) as stream:

@@ -78,14 +78,18 @@ def selection_query(filters: Filters) -> tuple[str, list[Any]]:
     return _where(filters, _states(filters))
 
 
-def dedup_filters(corpus: Corpus, filters: Filters) -> Filters:
+def dedup_filters(corpus: Corpus, filters: Filters, allow_stale: bool = False) -> Filters:
     """``filters`` with the documents ``dedup`` leaves out: in each cluster of near-duplicates,
-    the selected members but the one kept among them (so a filter never loses a whole cluster)."""
+    the selected members but the one kept among them (so a filter never loses a whole cluster).
+    Without ``allow_stale``, a member with stale spans is not kept (the export leaves it out for
+    them, and the cluster would be lost with it): another one is."""
     from ..duplicates.clusters import clusters, left_out, links
     from ..duplicates.pairs import DEFAULT_THRESHOLD
 
     where, params = selection_query(filters)
     selected = {row[0] for row in corpus.db.execute(f"SELECT d.id FROM documents d{where}", params)}
+    if not allow_stale:
+        selected -= {row[0] for row in corpus.db.execute("SELECT DISTINCT document_id FROM spans WHERE anchor = 'stale'")}
     pairs = links(corpus.db, DEFAULT_THRESHOLD)
     return replace(filters, left_out=json.dumps(sorted(left_out(clusters(corpus.db), selected, pairs))))
 
