@@ -425,6 +425,34 @@ async def test_a_tag_colour_set_from_the_cli_shows_in_the_list_at_the_next_docum
         await pilot.press("q")
 
 
+async def test_typing_in_the_tag_picker_does_not_flip_a_tag_another_process_changed_unseen(tmp_path):
+    """Typing "syr" re-read the document's tags: the row flipped to [x] syria, unseen when typed
+    fast, and enter removed the tag an import had just added (a new user's trial). A name typed
+    with two spaces was offered as a new tag, then refused as changed elsewhere (a code review)."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.create_tag("syria")
+        corpus.add_tag(corpus.document_by_path(FIRST).id, "civil war")
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await settle(pilot, app)
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nc.add_tag(d.id, 'syria')")
+        await pilot.press(*"syr")
+        assert "[ ] syria" in str(app.screen.query_one("#tag-options").get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert any("Not changed: tag 'syria' was added by another process since it was shown" in m
+                   for m in messages(app))
+        await pilot.press(*"civil  war")
+        assert str(app.screen.query_one("#tag-options").get_option_at_index(0).prompt).startswith("[x] civil war")
+        await pilot.press("enter", "escape")
+        await settle(pilot, app)
+    names = db_rows(folder, "SELECT t.name FROM document_tags dt JOIN tags t ON t.id = dt.tag_id")
+    assert names == [{"name": "syria"}]
+
+
 async def test_a_tag_key_never_reverses_a_tag_another_process_changed_since_it_was_shown(tmp_path):
     """The picker showed [x] iraq, another process removed it, enter (meant: remove) added it back,
     silently; a hotkey did the same to a tag added elsewhere (a new user's trial). Now nothing

@@ -66,7 +66,7 @@ class TagPicker(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._vocabulary = self._tags()
-        self._refill()
+        self._refill(reread=True)
 
     @on(Input.Changed, "#tag-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -76,11 +76,16 @@ class TagPicker(ModalScreen[None]):
         self._cleared_by_toggle = False
         self._refill()
 
-    def _refill(self, keep_highlight: bool = False, highlight: str | None = None) -> None:
-        query = self.query_one("#tag-filter", Input).value.strip()
+    def _refill(self, keep_highlight: bool = False, highlight: str | None = None, reread: bool = False) -> None:
+        """The rows for the filter typed; with ``reread``, the document's tags read again (when the
+        picker opens and after a toggle). Typing in the filter reads nothing: a tag another
+        process changed meanwhile would flip its [x] unseen, and enter undo what it did."""
+        query = " ".join(self.query_one("#tag-filter", Input).value.split())  # as a tag name is stored
         options = self.query_one("#tag-options", OptionList)
         highlighted = options.highlighted
-        current = self._shown = self._current()
+        if reread:
+            self._shown = self._current()
+        current = self._shown
         tags = self._vocabulary
         starting = 0  # how many tags' names start with the query: they come first
         if query:
@@ -127,9 +132,9 @@ class TagPicker(ModalScreen[None]):
         if box.value:  # typed: the box empties for the next tag, whether this one was new or not
             self._cleared_by_toggle = True
             box.value = ""
-            self._refill(highlight=name)  # the whole list, on the tag just toggled: its [x] shows
+            self._refill(highlight=name, reread=True)  # the whole list, on the tag just toggled: its [x] shows
         else:
-            self._refill(keep_highlight=True)
+            self._refill(keep_highlight=True, reread=True)
 
     @on(Input.Submitted, "#tag-filter")
     def _submitted(self) -> None:
