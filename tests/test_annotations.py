@@ -534,6 +534,35 @@ def test_the_repeats_rules_history_and_tags_methods_take_numpy_integers_too(scan
         corpus.mark_all_everywhere("12")  # type: ignore[arg-type]
 
 
+def test_names_and_notes_must_be_strings_and_ids_must_fit_sqlite(corpus):
+    """add_tags(id, "war") made the tags "w", "a" and "r"; add_tag(id, 5) and add_tags(id, None)
+    raised AttributeError and TypeError; reason=5 was stored as "5"; an id past 64 bits raised
+    OverflowError, a traceback in `suggest --revert` (a new user's trial, a code review)."""
+    np = numpy_or_alike()
+    doc = corpus.document_by_path("a.txt")
+    with pytest.raises(InvalidValue, match="names must be a list of strings, not str 'war'"):
+        corpus.add_tags(doc.id, "war")
+    with pytest.raises(InvalidValue, match="names must be a list of strings, not NoneType None"):
+        corpus.add_tags(doc.id, None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="names must be strings, not int 5"):
+        corpus.add_tags(doc.id, ["ok", 5])  # type: ignore[list-item]
+    with pytest.raises(InvalidValue, match="name must be a string, not int 5"):
+        corpus.add_tag(doc.id, 5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidSpan, match="reason must be a string, not int 5"):
+        corpus.mark_boilerplate(doc.id, 0, 4, reason=5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidSpan, match="note must be a string, not int 5"):
+        corpus.add_annotation(doc.id, 0, 4, "GPE", note=5)  # type: ignore[arg-type]
+    assert corpus.tags() == [] and corpus.spans(doc.id) == []
+    assert [t.name for t in corpus.add_tags(doc.id, ("war", "iraq"))] == ["war", "iraq"]  # any iterable
+    assert corpus.mark_boilerplate(doc.id, 0, 4, reason=None) is not None
+    for call in (lambda: corpus.document(2**64), lambda: corpus.revert_batch(2**80),
+                 lambda: corpus.undo_import(-(2**63) - 1)):
+        with pytest.raises(InvalidValue, match="past the 64 bits of SQLite's integers"):
+            call()
+    result = corpus.import_tags([{"id": np.int64(doc.id), "tag": "np"}], create_tags=True)  # a pandas row's id
+    assert result.added == 1 and "np" in [t.name for t in corpus.document_tags(doc.id)]
+
+
 class _IndexOnly:
     """An integer type known only by ``__index__``, as numpy's are, where numpy is not installed."""
 

@@ -1,4 +1,5 @@
-"""Checking what a Python caller passes to the library: ids and offsets are whole numbers.
+"""Checking what a Python caller passes to the library: ids and offsets are whole numbers, names
+and notes are strings.
 
 A notebook's ids and offsets are often numpy or pandas integers. Taken as they come, one bound
 to SQLite became a BLOB (sqlite3 binds anything with a buffer), another could not be written to
@@ -12,23 +13,31 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from .errors import InvalidSpan, InvalidValue
+from .errors import CorpusError, InvalidSpan, InvalidValue
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 OFFSETS = frozenset({"start", "end", "offset"})
 
 
+SQLITE_INTEGERS = range(-(2**63), 2**63)  # what SQLite stores as an integer (beyond: OverflowError on binding)
+
+
 def whole_number(value: Any, name: str) -> int:
-    """``value`` as an int: any integer type (``operator.index``), never a bool, a float or a string."""
+    """``value`` as an int: any integer type (``operator.index``), never a bool, a float or a
+    string, nor one past SQLite's 64 bits."""
+    error = InvalidSpan if name in OFFSETS else InvalidValue
     if not isinstance(value, bool):
         try:
-            return operator.index(value)
+            number = operator.index(value)
         except TypeError:
             pass
-    error = InvalidSpan if name in OFFSETS else InvalidValue
+        else:
+            if number not in SQLITE_INTEGERS:
+                raise error(f"no {name} is {number}: past the 64 bits of SQLite's integers")
+            return number
     raise error(f"{name} must be a whole number, not {type(value).__name__} {value!r}")
 
 
@@ -53,6 +62,42 @@ def whole_numbers(*names: str, nullable: tuple[str, ...] = (), lists: tuple[str,
                     if isinstance(value, (str, bytes)):
                         raise InvalidValue(f"{name} must be whole numbers, not {type(value).__name__} {value!r}")
                     bound.arguments[name] = [whole_number(item, name) for item in value]
+            return method(*bound.args, **bound.kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+def strings(*names: str, nullable: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+            error: type[CorpusError] = InvalidValue) -> Callable[[Method], Method]:
+    """Decorate a method so that these parameters, when given, are ``str`` (or None, where that
+    is their default or they are ``nullable``), and these ``lists`` iterables of ``str`` that
+    are not one string: ``add_tags(id, "war")`` made the tags "w", "a" and "r", and
+    ``reason=5`` was stored as the text "5". ``error``: what is raised otherwise (``InvalidSpan``
+    for a span's fields, as for its offsets)."""
+
+    def decorate(method: Method) -> Method:
+        signature = inspect.signature(method)
+        optional = {name for name in names if signature.parameters[name].default is None} | set(nullable)
+
+        @functools.wraps(method)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            for name in names:
+                value = bound.arguments.get(name)
+                if name in bound.arguments and not isinstance(value, str) and not (value is None and name in optional):
+                    raise error(f"{name} must be a string, not {type(value).__name__} {value!r}")
+            for name in lists:
+                if name in bound.arguments:
+                    value = bound.arguments[name]
+                    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                        raise InvalidValue(f"{name} must be a list of strings, not {type(value).__name__} {value!r}")
+                    value = list(value)
+                    for item in value:
+                        if not isinstance(item, str):
+                            raise InvalidValue(f"{name} must be strings, not {type(item).__name__} {item!r}")
+                    bound.arguments[name] = value
             return method(*bound.args, **bound.kwargs)
 
         return checked  # type: ignore[return-value]

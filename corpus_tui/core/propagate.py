@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .arguments import whole_numbers
+from .arguments import strings, whole_numbers
 from .anchoring import CONTEXT_CHARS, anchor_for
 from .base import CorpusBase
 from .errors import InvalidValue
@@ -333,6 +333,7 @@ def _sha256s(db: Any, doc_ids: list[int]) -> list[list[Any]]:
 
 
 class PropagateMixin(CorpusBase):
+    @strings("reason")
     @whole_numbers("repeat_id")
     def mark_everywhere(self, repeat_id: int, reason: str | None = None, rule: bool = True,
                         dry_run: bool = False,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import ranges
-from .arguments import whole_numbers
+from .arguments import strings, whole_numbers
 from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidSpan
@@ -72,6 +72,7 @@ class SpansMixin(CorpusBase):
 
     # -- annotations ---------------------------------------------------------------
 
+    @strings("label", "note", error=InvalidSpan)
     @whole_numbers("document_id", "start", "end")
     def add_annotation(self, document_id: int, start: int, end: int, label: str, note: str | None = None,
                        shown_version: TextVersion | None = None) -> Span:
@@ -88,6 +89,7 @@ class SpansMixin(CorpusBase):
             (span,) = self._replace_spans(doc.id, "span.add", [], [row])
         return span
 
+    @strings("label", "note", error=InvalidSpan)
     @whole_numbers("span_id")
     def update_annotation(self, span_id: int, label: str | None = None, note: str | None = None) -> Span:
         with self.write():
@@ -171,6 +173,7 @@ class SpansMixin(CorpusBase):
         live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
         return ranges.covers(live, (start, end))
 
+    @strings("reason", error=InvalidSpan)
     @whole_numbers("document_id", "start", "end")
     def mark_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
                          shown_version: TextVersion | None = None) -> list[Span]:
@@ -218,6 +221,7 @@ class SpansMixin(CorpusBase):
                 rows.append(row)
         return self._replace_spans(doc.id, "boilerplate.unmark", hit, rows)
 
+    @strings("reason", error=InvalidSpan)
     @whole_numbers("document_id", "start", "end")
     def toggle_boilerplate(self, document_id: int, start: int, end: int, reason: str | None = None,
                            shown_marked: bool | None = None, shown_version: TextVersion | None = None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
@@ -77,8 +78,13 @@ def json_row(line: int, value: Any) -> RawRow:
     kind, ref = named[0], ""
     for key in named:  # a row names its document by the first of these it fills
         raw = value[key]
-        if key == "id" and (isinstance(raw, bool) or not isinstance(raw, (int, str))):
-            return _problem(line, f"'id' must be a whole number, not {json_kind(raw)}")
+        if key == "id" and not isinstance(raw, str):
+            try:  # any integer type: a row built from a pandas frame holds numpy's
+                raw = operator.index(raw) if not isinstance(raw, bool) else None
+            except TypeError:
+                raw = None
+            if raw is None:
+                return _problem(line, f"'id' must be a whole number, not {json_kind(value[key])}")
         if key != "id" and not isinstance(raw, str):
             return _problem(line, f"'{key}' must be a string, not {json_kind(raw)}")
         if str(raw).strip():

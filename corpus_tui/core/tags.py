@@ -16,7 +16,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import IO, TYPE_CHECKING, Any
 
-from .arguments import whole_numbers
+from .arguments import strings, whole_numbers
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidValue
 from .models import Tag
@@ -85,10 +85,12 @@ class TagsMixin(CorpusBase):
         tags with (no counts, so it costs nothing however many documents are tagged)."""
         return {row["name"]: row["color"] for row in self.query("SELECT name, color FROM tags WHERE color IS NOT NULL")}
 
+    @strings("name")
     def tag(self, name: str) -> Tag:
         """The tag called ``name`` (any case) with its document count; InvalidValue names the closest when unknown."""
         return self._tag_with_count(self._existing_tag(name).id)
 
+    @strings("name")
     def find_tag(self, name: str) -> Tag | None:
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE key = ?", [tag_key(clean_tag_name(name))])
         return _tag(rows[0]) if rows else None
@@ -102,6 +104,7 @@ class TagsMixin(CorpusBase):
         )
         return [_tag(row) for row in rows]
 
+    @strings("name", "color", "description")
     @whole_numbers("hotkey")
     def create_tag(self, name: str, color: str | None = None, description: str = "", hotkey: int | None = None) -> Tag:
         _check_hotkey(hotkey)
@@ -113,6 +116,7 @@ class TagsMixin(CorpusBase):
                     raise InvalidValue(f"hotkey {hotkey} is already used by tag {quoted(holder.name)}")
             return self._ensure_tag(name, color=color, description=description, hotkey=hotkey)
 
+    @strings("name")
     @whole_numbers("hotkey", nullable=("hotkey",))
     def set_tag_hotkey(self, name: str, hotkey: int | None) -> Tag:
         """Give a tag a hotkey 1-9 (taking it from any tag that had it); None clears it."""
@@ -130,12 +134,14 @@ class TagsMixin(CorpusBase):
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE hotkey = ?", [hotkey])
         return _tag(rows[0]) if rows else None
 
+    @strings("name")
     @whole_numbers("document_id")
     def add_tag(self, document_id: int, name: str, create: bool = True) -> bool:
         """Tag a document; False when it already had the tag."""
         with self.write():
             return self._add_tag(document_id, name, create)
 
+    @strings("name")
     @whole_numbers("document_id")
     def remove_tag(self, document_id: int, name: str) -> bool:
         """Untag a document; False when it did not have the tag."""
@@ -167,6 +173,7 @@ class TagsMixin(CorpusBase):
         self.log_event("tag.remove", document_id, {"tag_id": tag.id, "tag": tag.name, "link": link[0]})
         return True
 
+    @strings(lists=("names",))
     @whole_numbers("document_id")
     def add_tags(self, document_id: int, names: Iterable[str], create: bool = True) -> list[Tag]:
         """Tag one document with several tags in one transaction; returns the tags it did not have yet.
@@ -190,6 +197,7 @@ class TagsMixin(CorpusBase):
                     added.append(replace(tag, count=tag.count + 1))  # read before this link was made
         return added
 
+    @strings("name")
     @whole_numbers("document_id")
     def toggle_tag(self, document_id: int, name: str, shown: bool | None = None) -> bool:
         """Add the tag, or remove it when present, in one transaction. True when the document now
@@ -211,6 +219,7 @@ class TagsMixin(CorpusBase):
 
     # -- the vocabulary -----------------------------------------------------------------
 
+    @strings("name")
     def update_tag(
         self,
         name: str,
@@ -242,6 +251,7 @@ class TagsMixin(CorpusBase):
                 self.log_event("tag.update", None, {"tag_id": tag.id, "tag": tag.name, "before": before, "after": changes})
         return self._tag_with_count(tag.id)
 
+    @strings("name", "new_name")
     def rename_tag(self, name: str, new_name: str) -> Tag:
         """Rename a tag (its links stay); a name only another case of the same tag re-spells it."""
         new_name = clean_tag_name(new_name)
@@ -257,6 +267,7 @@ class TagsMixin(CorpusBase):
             self.log_event("tag.rename", None, {"tag_id": tag.id, "before": tag.name, "after": new_name})
         return self._tag_with_count(tag.id)
 
+    @strings("target", lists=("sources",))
     def merge_tags(self, sources: Iterable[str], target: str) -> dict[str, Any]:
         """Move every link of ``sources`` to ``target``, then delete the sources.
 
@@ -294,6 +305,7 @@ class TagsMixin(CorpusBase):
                 already += links - count
         return {"target": into.name, "merged": merged, "moved": moved, "already": already}
 
+    @strings("name")
     def delete_tag(self, name: str) -> int:
         """Delete a tag and its links; returns how many documents lost it."""
         with self.write():
