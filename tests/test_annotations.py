@@ -557,7 +557,7 @@ def test_names_and_notes_must_be_strings_and_ids_must_fit_sqlite(corpus):
     assert corpus.mark_boilerplate(doc.id, 0, 4, reason=None) is not None
     for call in (lambda: corpus.document(2**64), lambda: corpus.revert_batch(2**80),
                  lambda: corpus.undo_import(-(2**63) - 1)):
-        with pytest.raises(InvalidValue, match="past the 64 bits of SQLite's integers"):
+        with pytest.raises(InvalidValue, match="^no (document|batch or event|tag import) with id -?[0-9]+ \\(past the 64 bits"):
             call()
     result = corpus.import_tags([{"id": np.int64(doc.id), "tag": "np"}], create_tags=True)  # a pandas row's id
     assert result.added == 1 and "np" in [t.name for t in corpus.document_tags(doc.id)]

@@ -23,11 +23,13 @@ OFFSETS = frozenset({"start", "end", "offset"})
 
 
 SQLITE_INTEGERS = range(-(2**63), 2**63)  # what SQLite stores as an integer (beyond: OverflowError on binding)
+_THINGS = {"document_id": "document", "span_id": "span", "repeat_id": "repeated passage", "rule_id": "rule",
+           "event_id": "batch or event", "import_id": "tag import", "of": "document"}
 
 
-def whole_number(value: Any, name: str) -> int:
+def whole_number(value: Any, name: str, sqlite_range: bool = True) -> int:
     """``value`` as an int: any integer type (``operator.index``), never a bool, a float or a
-    string, nor one past SQLite's 64 bits."""
+    string, nor (``sqlite_range``) one past SQLite's 64 bits."""
     error = InvalidSpan if name in OFFSETS else InvalidValue
     if not isinstance(value, bool):
         try:
@@ -35,8 +37,10 @@ def whole_number(value: Any, name: str) -> int:
         except TypeError:
             pass
         else:
-            if number not in SQLITE_INTEGERS:
-                raise error(f"no {name} is {number}: past the 64 bits of SQLite's integers")
+            if sqlite_range and number not in SQLITE_INTEGERS:
+                if name in _THINGS:  # an id no row can have: what the lookup would say, and why
+                    raise error(f"no {_THINGS[name]} with id {number} (past the 64 bits of SQLite's integers)")
+                raise error(f"{name} {number} is past the 64 bits of SQLite's integers")
             return number
     raise error(f"{name} must be a whole number, not {type(value).__name__} {value!r}")
 
@@ -61,7 +65,8 @@ def whole_numbers(*names: str, nullable: tuple[str, ...] = (), lists: tuple[str,
                     value = bound.arguments[name]
                     if isinstance(value, (str, bytes)):
                         raise InvalidValue(f"{name} must be whole numbers, not {type(value).__name__} {value!r}")
-                    bound.arguments[name] = [whole_number(item, name) for item in value]
+                    # a list's methods bind it as JSON: an impossible id matches nothing
+                    bound.arguments[name] = [whole_number(item, name, sqlite_range=False) for item in value]
             return method(*bound.args, **bound.kwargs)
 
         return checked  # type: ignore[return-value]
