@@ -203,6 +203,29 @@ def test_applying_suggestions_is_one_batch_listed_and_reverted_as_a_unit(seeds_c
     assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
 
 
+def test_a_batch_whose_marks_a_scan_moved_with_their_text_is_reverted_and_what_it_merged_follows(
+        seeds_copy, open_corpus):
+    """A line added at the top of a file, rescanned: every mark of the batch in it moved with its
+    text, and --revert refused them as "changed since (undo the later change first)", a change no
+    one can undo, while u reverted the batch (new users' trials). The mark the batch had merged
+    in comes back where its words are now."""
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    path = next(p.name for p in seeds_copy.iterdir() if p.name.startswith("002"))
+    document = corpus.document_by_path(path)
+    first = next(s for s in corpus.suggestions(document.id) if s.start > 200)  # context on both sides
+    corpus.mark_boilerplate(document.id, first.start, first.start + 3)  # the analyst's, merged by the batch
+    batch = corpus.apply_suggestions()
+    original = (seeds_copy / path).read_text(encoding="utf-8")
+    (seeds_copy / path).write_text("A new first line, pushed in by the site\n\n" + original, encoding="utf-8")
+    assert corpus.scan().changed == 1
+    corpus.revert_batch(batch.event_id)
+    shift = len("A new first line, pushed in by the site\n\n")
+    assert [(s.start, s.end, s.anchor) for s in corpus.spans(document.id, "boilerplate")] == [
+        (first.start + shift, first.start + shift + 3, "reanchored")]
+    assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 1
+
+
 def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corpus):
     corpus = open_corpus(seeds_copy)
     corpus.scan()

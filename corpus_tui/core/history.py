@@ -94,14 +94,14 @@ class HistoryMixin(CorpusBase):
         payload, doc_id = event.payload, event.document_id
         action = event.action
         if action in MULTI_DOCUMENT_ACTIONS:  # mark everywhere, removing a rule: many documents at once
-            replay(self.db, payload, forward, _reanchored)
+            replay(self.db, payload, forward, reanchored_rows)
         elif action.startswith(("span.", "boilerplate.")):
             remove, insert = ("before", "after") if forward else ("after", "before")
             for row in payload[remove]:
                 self.db.execute("DELETE FROM spans WHERE id = ?", [row["id"]])
             rows = payload[insert]
             if rows and doc_id is not None:
-                rows = _reanchored(self.text(doc_id), rows)
+                rows = reanchored_rows(self.text(doc_id), rows)
             self.insert_span_rows(rows)  # type: ignore[attr-defined]
             if doc_id is not None and any(row["kind"] == "boilerplate" for row in payload["before"] + payload["after"]):
                 refresh_titles(self.db, [doc_id])  # the title follows the marks
@@ -142,7 +142,7 @@ class HistoryMixin(CorpusBase):
             self.db.execute(f"UPDATE documents SET {column} = ? WHERE id = ?", [value, doc_id])
 
 
-def _reanchored(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def reanchored_rows(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Span rows restored by undo/redo, moved to where their quote is now.
 
     The text may have changed (a rescan) since the event: a restored span must

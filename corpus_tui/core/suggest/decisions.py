@@ -18,6 +18,7 @@ from typing import Any
 from ..arguments import whole_numbers
 from ..base import CorpusBase
 from ..errors import ChangedElsewhere, InvalidValue
+from ..history import reanchored_rows
 from ..models import TextVersion
 from ..normalize import fingerprint, normalize
 from ..propagate import SUGGEST_ACCEPT_ACTION, plan_marks, plan_payload, replay, write_plan
@@ -175,22 +176,26 @@ class SuggestDecisionsMixin(CorpusBase):
                 raise InvalidValue(f"batch {event_id} is reverted already")
             payload = _json(row[1])
             columns = payload["columns"]
+            # Its marks as it left them: the same rows, on the same words. A scan may have moved
+            # them with their text (re-anchored), as undo allows; a mark changed by hand since
+            # (merged, cut, removed) is a later decision, undone first.
+            reverted: dict[int, list[tuple[int, int]]] = {}  # where its marks are now, by document
             for values in payload["after"]:
                 span = dict(zip(columns, values))
-                now_there = self.db.execute('SELECT start, "end" FROM spans WHERE id = ?', [span["id"]]).fetchone()
-                if now_there is None or tuple(now_there) != (span["start"], span["end"]):
+                now_there = self.db.execute('SELECT start, "end", quote, anchor FROM spans WHERE id = ?',
+                                            [span["id"]]).fetchone()
+                if now_there is None or now_there[2] != span["quote"]:
                     path = self.document(span["document_id"]).path
                     raise InvalidValue(f"batch {event_id} cannot be reverted: its mark at [{span['start']}, "
                                        f"{span['end']}) in {path} has changed since (undo the later change first)")
-            replay(self.db, payload, False, lambda text, rows: rows)
+                if now_there[3] != "stale":
+                    reverted.setdefault(span["document_id"], []).append((now_there[0], now_there[1]))
+            # The marks it had merged come back where their words are now (or stale), as undo does.
+            replay(self.db, payload, False, reanchored_rows)
             self.log_event("suggestion.revert", None, {"target": event_id})
             # A rule (mark everywhere) may hold passages the batch had marked first: they stay
             # marked, by the rule now, as its scan would mark them (a revert dropped them). Only
             # inside the batch's ranges: a copy the analyst unmarked elsewhere stays unmarked.
-            reverted: dict[int, list[tuple[int, int]]] = {}
-            for values in payload["after"]:
-                span = dict(zip(columns, values))
-                reverted.setdefault(span["document_id"], []).append((span["start"], span["end"]))
             apply_rules(self, sorted(reverted), within=reverted)
         return AcceptSummary(event_id, batch.documents, batch.ranges, False)
 
