@@ -217,6 +217,38 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
         await settle(pilot, app, lambda: "1 marked" in rows(app)[0])
 
 
+async def test_esc_from_a_passages_documents_comes_back_to_that_passage_and_m_waits_for_the_list(tmp_path):
+    """esc from the documents of the second passage put the cursor on the first: the next m marked
+    96 documents of the wrong passage (a new user's trial); and m or enter before the passages
+    were listed again acted on the row number of a document."""
+    folder = site(tmp_path)
+    for name, story in (("f", "Another story."), ("g", "More words here."), ("h", "Even more words.")):
+        (folder / f"{name}.txt").write_text(f"{story}\n\nShare this page with your friends today\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: len(rows(app)) == 2)
+        await pilot.press("down", "enter")
+        await settle(pilot, app, lambda: len(rows(app)) == 3)
+        screen, listed = app.screen, threading.Event()
+        load_ids = screen.load_ids
+        screen.load_ids = lambda *args: listed.wait(10) and load_ids(*args)  # a slow listing
+        await pilot.press("escape", "m")  # m before the passages are listed again: it waits
+        assert "listing the passages" in str(screen.query_one("#repeats-status").render())
+        listed.set()
+        await settle(pilot, app, lambda: len(rows(app)) == 2)
+        assert app.screen.listing.cursor == 1 and "Share this page" in rows(app)[1]
+        assert boilerplate(folder) == {}
+        await pilot.press("m")
+        await settle(pilot, app, lambda: "3 marked" in rows(app)[1])
+        assert sorted(boilerplate(folder)) == ["f.txt", "g.txt", "h.txt"]
+        await pilot.press("enter", "escape", "enter")  # enter before the list: opens it once it is there
+        await settle(pilot, app, lambda: app.screen.showing is not None and len(rows(app)) == 3)
+        assert "Share this page" in app.screen.showing.text
+
+
 async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)

@@ -95,6 +95,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.copies: list[Copy] = []
         self.showing: Repeat | None = None  # the repeat whose documents are listed, if any
         self.generation = 0  # bumped by every new listing: answers for an older one are dropped
+        self.listed = False  # the passages are on screen (not a passage's documents, nor a listing on its way)
+        self._open_when_listed = False  # enter came before the passages were listed
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -137,11 +139,14 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
         return _repeat_pieces(repeat) if repeat is not None else None
 
-    def refresh_list(self, cursor: int = 0, said: str = "") -> None:
-        """List the passages again; ``said`` (what a mark or undo did) leads the status line."""
+    def refresh_list(self, cursor: int = 0, said: str = "", on_passage: int | None = None) -> None:
+        """List the passages again; ``said`` (what a mark or undo did) leads the status line;
+        ``on_passage``: the passage the cursor goes back to (else the row ``cursor``). Until the
+        list is shown, the rows on screen are not the passages': m and enter wait for it."""
+        self.listed = False
         self.generation += 1
         self.query_one(LoadingIndicator).add_class("busy")
-        self._load(self.generation, self.min_docs, self.filter_box.value, cursor, said)
+        self._load(self.generation, self.min_docs, self.filter_box.value, cursor, said, on_passage)
 
     def corpus_changed(self) -> None:
         """Other writes changed what is repeated (a scan ended): the passages are listed again,
@@ -155,8 +160,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.refresh_list()
 
     @work(thread=True, exclusive=True, group="repeats")
-    def _load(self, generation: int, min_docs: int, text: str, cursor: int, said: str) -> None:
+    def _load(self, generation: int, min_docs: int, text: str, cursor: int, said: str,
+              on_passage: int | None = None) -> None:
         ids = self.load_ids(min_docs, text)
+        if on_passage is not None and on_passage in ids:
+            cursor = ids.index(on_passage)  # back from its documents: on the passage they were of
         first = max(0, cursor - FIRST_ROWS // 2)
         rows = self.load_rows(ids[first : first + FIRST_ROWS])
         self.app.call_from_thread(self._show_repeats, generation, min_docs, ids, rows, cursor, said)
@@ -168,7 +176,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.query_one(LoadingIndicator).remove_class("busy")
         self.query_one("#repeats-context", Static).remove_class("shown")
         self.ids, self.loaded = ids, {row.id: row for row in rows}
+        self.listed = True
         self.listing.reset(len(ids), cursor)
+        if self._open_when_listed:
+            self._open_when_listed = False
+            self._open_passage(cursor)
         listed = f"{plural(len(ids), 'passage')} in {min_docs} or more documents"
         self._status(f"{said} · {listed}" if said else listed)
         self._count_marks(generation)
@@ -261,18 +273,26 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     @on(LazyList.Chosen, "#repeats-list")
     def _chosen(self, event: LazyList.Chosen) -> None:
         if self.showing is None:
-            repeat = self.loaded.get(self.ids[event.index]) if event.index < len(self.ids) else None
-            if repeat is not None:
-                self.generation += 1
-                self.query_one(LoadingIndicator).add_class("busy")
-                self._open_copies(self.generation, repeat)
+            if not self.listed:  # the rows on screen are a passage's documents still, or an older listing:
+                self._open_when_listed = True  # enter opens the one under the cursor once they are listed
+                return
+            self._open_passage(event.index)
         elif event.index < len(self.copies):
             self.dismiss(self.copies[event.index])
+
+    def _open_passage(self, index: int) -> None:
+        repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
+        if repeat is not None:
+            self.generation += 1
+            self.query_one(LoadingIndicator).add_class("busy")
+            self._open_copies(self.generation, repeat)
 
     def action_mark(self) -> None:
         index = self.listing.cursor
         if self.showing is None:
-            if index < len(self.ids):
+            if not self.listed:
+                self._status("listing the passages… (m marks the one under the cursor once they are shown)")
+            elif index < len(self.ids):
                 self._mark_all(self.ids[index])
             return
         if index >= len(self.copies):
@@ -324,8 +344,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def action_back(self) -> None:
         if self.showing is not None:
-            self.showing = None
-            self.refresh_list()  # re-read: copies may have been marked meanwhile
+            passage, self.showing = self.showing.id, None
+            self.refresh_list(on_passage=passage)  # re-read (copies may have been marked meanwhile), on it
             return
         self.dismiss(None)
 
