@@ -36,7 +36,7 @@ from ..core.models import Document, TextVersion
 from ..core.repeats import Repeat
 from ..core.suggest.scorer import Suggestion
 from ..core.search import Matches, SearchResults, find_around, first_match, search_corpus
-from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, NAVIGATION_HELP
+from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, FOOTER_FIRST, NAVIGATION_HELP
 from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
 from .editing import EditingMixin, undone
@@ -90,7 +90,10 @@ _BINDINGS_BY_ID = {binding.id: binding for binding in all_bindings() if binding.
 class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "corpus-tui"
-    BINDINGS = DOCUMENT_BINDINGS + APP_BINDINGS
+    # The footer shows the keys in this order, the focused widget's first, and cuts what does not
+    # fit: help and quit lead, so a new user finds them at 80 columns (they came last, seen from ~185).
+    BINDINGS = ([b for b in APP_BINDINGS if b.id in FOOTER_FIRST] + DOCUMENT_BINDINGS
+                + [b for b in APP_BINDINGS if b.id not in FOOTER_FIRST])
 
     def __init__(self, corpus: Corpus, *, scan_on_open: bool = True, keymap: dict[str, str] | None = None) -> None:
         super().__init__()

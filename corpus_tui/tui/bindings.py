@@ -58,6 +58,8 @@ APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit"),
 ]
 
+FOOTER_FIRST = ("help", "quit")  # the footer's first keys (CorpusApp.BINDINGS)
+
 # The help screen's third section: keys owned by the reader and the list (by binding
 # id, so a remapped key shows as remapped), then ones Textual provides.
 NAVIGATION_HELP: list[tuple[tuple[str, ...] | str, str]] = [

@@ -73,9 +73,9 @@ class Reader(ScrollView, can_focus=True):
         Binding("shift+up", "select_up", "Select up", id="select_up", show=False),
         Binding("shift+left", "select_left", "Select left", id="select_left", show=False),
         Binding("shift+right", "select_right", "Select right", id="select_right", show=False),
-        Binding("v", "line_select", "Line select", id="line_select"),
+        Binding("v", "line_select", "Line select", id="line_select", show=False),
         Binding("escape", "clear_selection", "Clear", id="clear_selection", show=False),
-        Binding("w", "toggle_wrap", "Wrap", id="wrap"),
+        Binding("w", "toggle_wrap", "Wrap", id="wrap", show=False),
         Binding("n", "next_match", "Next match", id="next_match", show=False),
         Binding("N", "previous_match", "Prev match", id="previous_match", show=False),
     ]
