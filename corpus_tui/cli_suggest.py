@@ -61,7 +61,10 @@ def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None
         _decide(folder, list(paths) or None, min_score, as_json, apply, dry_run, revert, db, annotator, timeout)
         return
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+        documents = suggested = 0
         for document, found in score_corpus(corpus, min_score, list(paths) if paths else None, jobs):
+            documents += 1
+            suggested += bool(found)
             if as_json:
                 if found or paths:
                     out(json.dumps({"path": document.path, "suggestions": [s.as_dict() for s in found]},
@@ -74,6 +77,9 @@ def suggest_command(folder: str, paths: tuple[str, ...], min_score: float | None
             for suggestion in found:
                 out(f"  {suggestion.score:.2f}  {one_line(text[suggestion.start:suggestion.end], 70):<70}  "
                     f"{suggestion.reason}")
+        if not as_json and not suggested:  # a table of nothing: say so (JSON lines stay empty)
+            threshold = corpus.suggestion_threshold() if min_score is None else min_score
+            out(f"no suggestions at a score of {threshold:g} or more in {plural(documents, 'document')}")
 
 
 def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_json: bool, apply: bool,
@@ -101,9 +107,11 @@ def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_js
         return
     if not batches:
         out("no suggestions were applied in this corpus")
+    else:
+        out(f"{'batch':>8}  {'applied at':<29}  {'by':<20}  marks")
     for batch in batches:
         state = "  (reverted)" if batch.reverted else ""
-        out(f"{batch.event_id:>8}  {batch.at}  {one_line(batch.annotator, 30)}  {plural(batch.ranges, 'range')} in "
+        out(f"{batch.event_id:>8}  {batch.at:<29}  {one_line(batch.annotator, 20):<20}  {plural(batch.ranges, 'range')} in "
             f"{plural(batch.documents, 'document')}{state}")
 
 

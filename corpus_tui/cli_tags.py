@@ -92,8 +92,9 @@ def import_tags(folder: str, file: str | None, fmt: str | None, mode: str, match
                 _echo_json(summary)
             else:
                 unused = summary["unused_tags_created"]
+                shown = ", ".join(map(quoted, unused[:10])) + (", …" if len(unused) > 10 else "")  # as the import's line
                 left = (f"; the {plural(len(unused), 'tag')} it created, now on no document, "
-                        f"{agreeing(len(unused), 'stays', 'stay')} ({', '.join(map(quoted, unused))}: "
+                        f"{agreeing(len(unused), 'stays', 'stay')} ({shown}: "
                         "corpus-tui tags delete removes a tag)") if unused else ""
                 out(f"undid import #{undo} ({summary['file']}): removed {plural(summary['removed'], 'tag')}, "
                     f"restored {summary['restored']}{left}")

@@ -112,6 +112,9 @@ def test_cli_suggest_prints_json_lines_and_a_table(seeds_copy, run_script):
         sum(len(r["suggestions"]) for r in records)
     table = run_script("suggest", seeds_copy)
     assert "a counter or price line" in table.stdout and "0 $" in table.stdout
+    none = run_script("suggest", seeds_copy, "--min-score", "0.9999")  # a table of nothing said so
+    assert none.returncode == 0 and none.stdout == "no suggestions at a score of 0.9999 or more in 5 documents\n"
+    assert run_script("suggest", seeds_copy, "--min-score", "0.9999", "--json").stdout == ""
     assert_one_line_error(run_script("suggest", seeds_copy, "--path", "nope.txt"), "nope.txt")
     assert_one_line_error(run_script("suggest", seeds_copy, "--min-score", "2"), "--min-score")
 
@@ -298,6 +301,7 @@ def test_cli_apply_lists_and_reverts(seeds_copy, run_script):
     batch = json.loads(applied.stdout)
     listed = run_script("suggest", seeds_copy, "--applied")
     assert str(batch["event_id"]) in listed.stdout and "(reverted)" not in listed.stdout
+    assert listed.stdout.splitlines()[0].split() == ["batch", "applied", "at", "by", "marks"]
     reverted = run_script("suggest", seeds_copy, "--revert", str(batch["event_id"]))
     assert reverted.returncode == 0 and reverted.stdout.startswith(f"reverted batch {batch['event_id']}")
     assert "(reverted)" in run_script("suggest", seeds_copy, "--applied").stdout

@@ -6,8 +6,9 @@ import json
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
-    """``plural(1, "span")`` is ``"1 span"``; ``plural(2, "match", "matches")`` is ``"2 matches"``."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
+    """``plural(1, "span")`` is ``"1 span"``; ``plural(2, "match", "matches")`` is ``"2 matches"``;
+    ``plural(1304, "range")`` is ``"1,304 ranges"`` (a count people read, grouped as the README's are)."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
 def agreeing(count: int, one: str, many: str) -> str:

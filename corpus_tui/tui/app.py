@@ -280,14 +280,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         room = width - 2 if width > 0 else 0  # the bar's padding; 0: nothing to fit yet
         # A narrow terminal keeps the document's name: the app's name goes first, then the
         # folder's and the name's middle (so its end, often a unique id, stays).
-        fixed = len(f" · reviewed {reviewed}/{total}") + (3 if path else 0)
+        fixed = len(f" · reviewed {reviewed:,}/{total:,}") + (3 if path else 0)
         if room and len(brand) + len(folder) + fixed + len(path) > room:
             brand = ""
             if len(folder) + fixed + len(path) > room:
                 folder = one_line(folder, 12)
                 path = middle_cut(path, max(8, room - len(folder) - fixed))
         parts = [Content.styled(brand.removesuffix(" · "), "bold")] if brand else []
-        parts += [Content(f"{' · ' if brand else ''}{folder}"), Content(f" · reviewed {reviewed}/{total}")]
+        parts += [Content(f"{' · ' if brand else ''}{folder}"), Content(f" · reviewed {reviewed:,}/{total:,}")]
         if path:
             parts.append(Content(f" · {path}"))
         if self.reader.matches:  # as vim shows the search and where in it you are

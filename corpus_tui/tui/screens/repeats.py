@@ -352,7 +352,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
 def _repeat_pieces(repeat: Repeat) -> list[Piece]:
     marked = "…" if repeat.marked is None else repeat.marked  # being counted
-    counts = f"{repeat.documents:>6} docs {repeat.sources:>4} src {marked:>6} marked "
+    marked = f"{marked:,}" if isinstance(marked, int) else marked
+    counts = f"{repeat.documents:>7,} docs {repeat.sources:>5,} src {marked:>7} marked "
     # Before the text, which the width cuts: a passage in too few documents or sources may be a repost.
     flag = "repost? " if not repeat.boilerplate_like else " " * len("repost? ")
     return [(counts, DIM), (flag, ITALIC), (one_line(repeat.text, 160), None)]
