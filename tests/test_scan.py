@@ -339,6 +339,8 @@ def test_missing_file_that_returns_is_ok_again(scanned):
     shutil.move(folder.parent / "a.txt.bak", folder / "a.txt")
     summary = corpus.scan()
     assert summary.missing == 0
+    assert (summary.returned, summary.unchanged) == (1, 1)  # said, not counted as unchanged (a new user's trial)
+    assert "1 back from missing" in summary.line()
     assert corpus.document(doc.id).state == "ok"
     assert _annotations_of(corpus, doc.id) == before
 

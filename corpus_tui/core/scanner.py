@@ -89,6 +89,7 @@ class ScanSummary:
     unchanged: int = 0
     renamed: int = 0
     missing: int = 0
+    returned: int = 0  # missing before, found again unchanged (counted here, not as unchanged)
     unreadable: int = 0
     outside: int = 0  # on disk, indexed before, but outside this scan's patterns: left as they were
     reanchored_spans: int = 0
@@ -102,6 +103,8 @@ class ScanSummary:
         parts = [f"{self.added} added", f"{self.changed} changed", f"{self.unchanged} unchanged"]
         if self.renamed:
             parts.append(f"{self.renamed} renamed")
+        if self.returned:
+            parts.append(f"{self.returned} back from missing")
         parts += [f"{self.missing} missing", f"{self.unreadable} unreadable"]
         if self.outside:
             parts.append(f"{self.outside} outside the patterns, left as they were")
@@ -403,7 +406,9 @@ class _Scan:
         )
         self._update(row, found, content, renamed=False, same_content=same)
         if content.text is not None:
-            if same:
+            if same and row["state"] == "missing":
+                self.summary.returned += 1
+            elif same:
                 self.summary.unchanged += 1
             else:
                 self.summary.changed += 1
