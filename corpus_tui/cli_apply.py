@@ -13,7 +13,7 @@ import click
 
 from .cli_output import out, progress_line, say
 from .cli_types import WholeNumber
-from .core.apply_records import FORMATS, Job, find_partitions, run_dask, run_local
+from .core.apply_records import FORMATS, Job, find_partitions, remove_empty_outputs, run_dask, run_local
 from .core.bundle import load_bundle
 from .core.errors import InvalidValue
 
@@ -69,13 +69,15 @@ def apply_command(rules: str, inputs: tuple[str, ...], output: str, fmt: str, te
         summary = run_local(job, partitions, workers=jobs, progress=progress, dedup=dedup)
     if as_json:
         out(json.dumps(summary.as_dict()))
-    else:
-        say(summary.line())
     if summary.rejected and not summary.records and not summary.dropped:
-        # Written all the same (each file whole), but a script must not take this for success.
+        # A script must not take this for success; and the outputs it wrote, empty, go, so that
+        # the corrected command can write the same folder (the rejects files stay: they say why).
+        remove_empty_outputs(job, partitions)
         raise InvalidValue(f"every record read was rejected ({summary.rejected}; the *.rejects.jsonl files say why): "
                            f"is --text-field {text_field!r} the field holding the text, and is each line one "
                            "JSON object?")
+    if not as_json:
+        say(summary.line())
 
 
 STAGE_UNITS = {"signing": "partitions", "grouping": "ranges of signatures", "banding": "partitions",

@@ -848,8 +848,12 @@ def test_a_parquet_input_that_does_not_read_every_record_rejected_and_o_dash_are
         assert not out.exists()
     write_jsonl(tmp_path / "in.jsonl", [{"id": n, "text": f"record {n}"} for n in range(3)])
     result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", out, "--text-field", "body")
-    assert result.returncode == 1 and result.stderr.count("corpus-tui: error:") == 1
-    assert "every record read was rejected (3;" in result.stderr and "Traceback" not in result.stderr
+    assert_one_line_error(result, "every record read was rejected (3;")  # no success-like summary before it
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["in.rejects.jsonl"]
+    fixed = run_script("apply", rules, tmp_path / "in.jsonl", "-o", out)  # the corrected command, same folder
+    assert fixed.returncode == 0, fixed.stderr
+    assert [json.loads(line)["clean_text"] for line in open(out / "in.jsonl")] == [f"record {n}" for n in range(3)]
+    assert not (out / "in.rejects.jsonl").exists()  # the failed run's: nothing was rejected this time
     (tmp_path / "array.json").write_text(json.dumps([{"id": 1, "text": "one"}, {"id": 2, "text": "two"}], indent=1))
     assert run_script("apply", rules, tmp_path / "array.json", "-o", tmp_path / "out2").returncode == 1
     result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", "-", cwd=tmp_path)

@@ -230,6 +230,7 @@ def process_partition(job: Job, partition: Partition, decided: Decided | None = 
                 replace_durably(written, final)
             else:
                 os.unlink(written)
+                final.unlink(missing_ok=True)  # an earlier attempt's, which this one's output replaces
         replace_durably(partial, target)  # last: its presence means the partition is complete
     except BaseException:
         for leftover in (partial, rejects_partial, duplicates_partial):
@@ -237,6 +238,28 @@ def process_partition(job: Job, partition: Partition, decided: Decided | None = 
                 leftover.unlink()
         raise
     return result
+
+
+def remove_empty_outputs(job: Job, partitions: list[Partition]) -> int:
+    """Remove the partitions' outputs that hold no record, keeping their rejects files: after a
+    run that rejected every record it read (a wrong ``--text-field``), so the corrected rerun into
+    the same folder is not refused as one over partitions written with other options. Returns
+    how many it removed."""
+    removed = 0
+    for partition in partitions:
+        target = output_path(job, partition)
+        if target.exists() and _holds_no_record(target, job.fmt):
+            target.unlink()
+            removed += 1
+    return removed
+
+
+def _holds_no_record(path: Path, fmt: str) -> bool:
+    if fmt == "jsonl":
+        return path.stat().st_size == 0
+    import pyarrow.parquet as pq  # a Parquet output was written with it
+
+    return int(pq.read_metadata(path).num_rows) == 0
 
 
 def _duplicate_line(source: str, line: int, record: Any, id_field: str, kept_source: str, kept_line: int) -> str:
