@@ -113,10 +113,11 @@ def _import_file(corpus: Corpus, file: str, as_json: bool, **options: Any) -> No
         else:
             result = corpus.import_tags_file(file, **options)
     except InvalidRows as error:
+        error = error.worded_for("--skip-invalid")
         _echo_problems(error.problems, error.count)
         if as_json:
             _echo_json({"error": str(error), "problems": error.problems, "problem_count": error.count})
-        raise
+        raise error from None
     _echo_problems(result.problems, result.invalid)
     if as_json:
         _echo_json(result.as_dict() | {"problem_count": result.invalid})

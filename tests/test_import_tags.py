@@ -353,6 +353,7 @@ def test_python_api(corpus):
     with pytest.raises(InvalidRows) as error:
         corpus.import_tags([("rt/c.txt", "zzz")])
     assert error.value.problems == ["rows:1: unknown tag 'zzz'; --create-tags adds new tags"]
+    assert str(error.value) == "rows: 1 invalid row; nothing was imported (skip_invalid=True imports the valid rows)"
 
 
 def test_python_rows_are_held_to_the_json_rows_types(corpus):

@@ -243,9 +243,12 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
     # -- reading documents ---------------------------------------------------------
 
     def documents(self) -> list[Document]:
+        """Every document the scans found (missing and unreadable ones too), in path order."""
         return [Document.from_row(row) for row in self.query("SELECT * FROM documents ORDER BY path")]
 
     def stats(self) -> dict[str, Any]:
+        """What ``corpus-tui stats --json`` prints: documents by status, the reviewed share, the
+        boilerplate share of characters, tags with their counts, annotation labels, and more."""
         return stats.corpus_stats(self)
 
     # -- small persistent UI state (last document, cursor) ----------------------

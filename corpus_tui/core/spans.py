@@ -39,6 +39,8 @@ class SpansMixin(CorpusBase):
 
     @whole_numbers("document_id")
     def spans(self, document_id: int, kind: str | None = None) -> list[Span]:
+        """The document's spans (``kind``: only ``"annotation"`` or ``"boilerplate"`` ones), stale
+        ones included (``span.stale``), in text order."""
         sql = "SELECT * FROM spans WHERE document_id = ?"
         params: list[Any] = [document_id]
         if kind:

@@ -54,12 +54,16 @@ class InvalidRows(CorpusError):
     ``problems`` holds the first 50 as ``FILE:LINE: reason``; ``count`` all of them.
     """
 
-    def __init__(self, source: str, problems: list[str], count: int, fatal: bool = False):
+    def __init__(self, source: str, problems: list[str], count: int, fatal: bool = False,
+                 skip_option: str = "skip_invalid=True"):
         rows = f"{count} invalid row{'' if count == 1 else 's'}"
-        hint = "" if fatal else " (--skip-invalid imports the valid rows)"
+        hint = "" if fatal else f" ({skip_option} imports the valid rows)"  # the CLI names its option
         super().__init__(f"{source}: {'cannot read the file' if fatal else rows}; nothing was imported{hint}")
-        self.problems = problems
-        self.count = count
+        self.source, self.problems, self.count, self.fatal = source, problems, count, fatal
+
+    def worded_for(self, skip_option: str) -> "InvalidRows":
+        """The same error, its hint naming another way to skip invalid rows (a command-line option)."""
+        return InvalidRows(self.source, self.problems, self.count, self.fatal, skip_option)
 
 
 @dataclass
