@@ -564,6 +564,36 @@ async def test_export_from_the_app_writes_beside_the_corpus(tmp_path):
     assert records[0]["boilerplate"] and not (folder / "seeds-export.jsonl").exists()
 
 
+async def test_the_export_dialog_offers_the_clis_main_filters(tmp_path):
+    """The dialog exported everything: no way to export the reviewed documents, or one per cluster
+    of near-duplicates, without the command line (noted at stop 32)."""
+    import json
+
+    from textual.widgets import Checkbox
+
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder) as corpus:
+        corpus.scan()
+        reviewed = corpus.document_by_path(FIRST)
+        corpus.set_status(reviewed.id, "reviewed")
+    app = app_on(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await settle(pilot, app)
+        labels = [str(box.label) for box in app.screen.query(Checkbox)]
+        assert labels[1:] == ["Only reviewed documents (--status reviewed)",
+                              "Only documents with an annotation (--only-annotated)",
+                              "One document per cluster of near-duplicates (--dedup)",
+                              "Also documents with stale spans, with their good spans (--allow-stale)"]
+        app.screen.query_one("#export-reviewed-only", Checkbox).value = True
+        app.screen.query_one("#export-path").focus()
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: (tmp_path / "seeds-export.jsonl").exists())
+    records = [json.loads(line) for line in (tmp_path / "seeds-export.jsonl").read_text().splitlines()]
+    assert [r["path"] for r in records] == [FIRST]
+
+
 async def test_export_refuses_to_overwrite_without_the_checkbox(tmp_path):
     folder = seeds_copy(tmp_path)
     target = tmp_path / "seeds-export.jsonl"

@@ -729,9 +729,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def action_export(self) -> None:
         """The CLI's export, from the app: runs in a worker with its own connection."""
 
-        def run(fmt: str, output: Path, force: bool, progress) -> ExportSummary:  # type: ignore[no-untyped-def]
+        def run(fmt: str, output: Path, force: bool, progress, **selection) -> ExportSummary:  # type: ignore[no-untyped-def]
             with self.worker_corpus() as corpus:
-                return export(corpus, fmt, output, force=force, progress=progress)
+                return export(corpus, fmt, output, force=force, progress=progress, **selection)
 
         def done(summary: ExportSummary | None) -> None:
             if summary is not None:

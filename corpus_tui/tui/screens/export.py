@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +26,7 @@ from ...core.export.output import OutputExists
 from ...core.safe_text import one_line
 
 DESCRIPTIONS = {
-    "jsonl": "native: text, clean text, spans, boilerplate, tags (re-importable)",
+    "jsonl": "native: text, clean text, spans, boilerplate, tags; re-importable",
     "prodigy": "Prodigy records: text, spans, meta, answer",
     "doccano": "doccano records: text, label spans, document labels",
     "csv": "one row per document, for spreadsheets",
@@ -34,6 +35,15 @@ DESCRIPTIONS = {
     "text": "a folder of clean .txt: the cleaned corpus",
     "parquet": "a Parquet file (needs the parquet extra)",
     "label-studio": "Label Studio tasks + its labelling config beside them",
+}
+
+
+# The export's filters the dialog offers (the CLI has them all): keyword -> label.
+SELECTION_OPTIONS = {
+    "reviewed_only": "Only reviewed documents (--status reviewed)",
+    "only_annotated": "Only documents with an annotation (--only-annotated)",
+    "dedup": "One document per cluster of near-duplicates (--dedup)",
+    "allow_stale": "Also documents with stale spans, with their good spans (--allow-stale)",
 }
 
 
@@ -61,7 +71,9 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
         width: 80; max-width: 100%; height: auto; max-height: 95%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    ExportScreen OptionList { height: auto; max-height: 10; }
+    ExportScreen OptionList { height: auto; max-height: 9; }  /* with the rest, the whole dialog fits 80x24 */
+    ExportScreen Checkbox, ExportScreen Checkbox:focus { border: none; height: 1; padding: 0 1; }
+    ExportScreen Checkbox:focus { background: $block-cursor-background; }
     ExportScreen ProgressBar { display: none; }
     ExportScreen ProgressBar.busy { display: block; }
     ExportScreen .hint { color: $text-muted; }
@@ -83,9 +95,12 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
                              id="export-format", markup=False)
             yield Input(str(default_output(self.folder, self.fmt)), id="export-path")
             yield Checkbox("Overwrite an existing output", id="export-force")
+            for option, label in SELECTION_OPTIONS.items():
+                yield Checkbox(label, id=f"export-{option.replace('_', '-')}", classes="selection")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-status")
-            yield Static(Content("↑↓ format · enter in the path exports · esc cancels or closes"), classes="hint")
+            yield Static(Content("↑↓ format · tab: the path, then the options (space ticks) · enter in the path exports · "
+                                 "esc cancels or closes"), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
@@ -101,7 +116,7 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
         self._clear_status()
 
     @on(Input.Changed, "#export-path")
-    @on(Checkbox.Changed, "#export-force")
+    @on(Checkbox.Changed)
     def _clear_status(self) -> None:
         """A message about the last try says nothing about a new format, path or choice."""
         if not self._exporting:
@@ -120,17 +135,26 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
         self.query_one(ProgressBar).add_class("busy")
         self._status("exporting…")
         output = Path(self.query_one("#export-path", Input).value).expanduser()
-        self.export(self.fmt, output, self.query_one(Checkbox).value)
+        self.export(self.fmt, output, self.query_one("#export-force", Checkbox).value, self.selection())
+
+    def selection(self) -> dict[str, Any]:
+        """The ticked options as ``export``'s keyword arguments (the CLI's filters of the same names)."""
+        ticked = {option for option in SELECTION_OPTIONS
+                  if self.query_one(f"#export-{option.replace('_', '-')}", Checkbox).value}
+        chosen: dict[str, Any] = {option: True for option in ticked - {"reviewed_only"}}
+        if "reviewed_only" in ticked:
+            chosen["statuses"] = ("reviewed",)
+        return chosen
 
     @work(thread=True, exclusive=True, group="export")
-    def export(self, fmt: str, output: Path, force: bool) -> None:
+    def export(self, fmt: str, output: Path, force: bool, selection: dict[str, Any]) -> None:
         def progress(done: int, total: int) -> None:
             if self._cancel.is_set():
                 raise Cancelled()
             self.app.call_from_thread(self.query_one(ProgressBar).update, total=total, progress=done)
 
         try:
-            summary = self.run_export(fmt, output, force=force, progress=progress)
+            summary = self.run_export(fmt, output, force=force, progress=progress, **selection)
         except Cancelled:
             self.app.call_from_thread(self._finished, None, "Export cancelled: nothing was written.")
         except OutputExists as error:
