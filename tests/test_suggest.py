@@ -229,6 +229,54 @@ def test_a_batch_whose_marks_a_scan_moved_with_their_text_is_reverted_and_what_i
     assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 1
 
 
+def test_a_revert_after_set_encoding_puts_a_merged_mark_back_on_its_words(scanned):
+    """set-encoding changes the text, not the sha256: the mark the batch had merged came back at
+    its old offsets, three characters off its words, and check said ok (a code review)."""
+    body = ("Café de Flore, réunion générale à Paris.\n\n"
+            "This opening paragraph is long enough to keep context far from the accented words above.\n\n"
+            "Support our work: donate today to keep us independent.\n\n"
+            "Please share this article with your friends and family now.\n\n"
+            "The body of the article continues here with plenty of ordinary words in it.\n")
+    corpus, _ = scanned({"a.txt": body})
+    document = corpus.document_by_path("a.txt")
+    text = corpus.text(document.id)
+    start, end = text.index("Support"), text.index("\n", text.index("Support"))
+    corpus.mark_boilerplate(document.id, start, end, reason="hand")
+    batch = corpus.accept_suggestions([(document.id, start + 8, text.index("\n", text.index("Please")), "appeal")])
+    corpus.set_encoding("a.txt", "latin-1", force=True)  # the same bytes read as another text
+    corpus.revert_batch(batch.event_id)
+    now = corpus.text(document.id)
+    (mark,) = corpus.spans(document.id, "boilerplate")
+    assert (mark.reason, now[mark.start : mark.end]) == ("hand", "Support our work: donate today to keep us independent.")
+
+
+def test_a_batch_mark_placed_by_hand_since_is_not_reverted_until_the_placing_is_undone(scanned):
+    """Gone stale, placed by the analyst (p), the mark kept its id and quote: the revert took it
+    off, and undoing the placing brought the reverted batch's mark back (a code review)."""
+    def page(prefix: str, suffix: str) -> str:
+        return (f"Opening paragraph of the article with words. {prefix}\n\n"
+                "Support our work: donate today to keep us independent of sponsors.\n\n"
+                f"{suffix} The body of the article continues with plenty of words.\n")
+
+    corpus, folder = scanned({"a.txt": page("Read more below.", "Meanwhile, in other news,")})
+    document = corpus.document_by_path("a.txt")
+    text = corpus.text(document.id)
+    start = text.index("Support")
+    batch = corpus.accept_suggestions([(document.id, start, text.index("\n", start), "appeal")]).event_id
+    (folder / "a.txt").write_text(page("A new sentence was added here, too. Continue below!",
+                                       "Elsewhere, in unrelated reports,"), encoding="utf-8")
+    corpus.scan()
+    (stale,) = corpus.spans(document.id, "boilerplate")
+    assert stale.stale
+    start = corpus.text(document.id).index("Support")
+    corpus.place_span(stale.id, start, start + len(stale.quote))
+    with pytest.raises(InvalidValue, match="has changed since \\(undo the later change first\\)"):
+        corpus.revert_batch(batch)
+    assert corpus.undo().action == "span.place"
+    corpus.revert_batch(batch)  # the stale mark, as the batch left it: reverted
+    assert corpus.spans(document.id, "boilerplate") == [] and corpus.applied_batches()[-1].reverted
+
+
 def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corpus):
     corpus = open_corpus(seeds_copy)
     corpus.scan()

@@ -277,6 +277,9 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
     then = {int(doc): sha for doc, sha in payload["sha256"]}
     now_sha = dict(_sha256s(db, sorted(then)))
     changed = {doc for doc in then if now_sha.get(doc) != then[doc]}
+    # The same bytes may read as another text (set-encoding changes it, not the sha256): a row
+    # whose words are not at its offsets any more is re-anchored with its document's rows too.
+    changed |= _misplaced(db, [row for row in inserted if row["document_id"] not in changed and row["anchor"] != "stale"])
     if changed:
         by_doc: dict[int, list[dict[str, Any]]] = {}
         kept = []
@@ -307,6 +310,20 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
             stamp = now()
         db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule["id"]])
     refresh_titles(db, [doc for doc in then if doc in now_sha])
+
+
+def _misplaced(db: Any, rows: list[dict[str, Any]]) -> set[int]:
+    """The documents of the rows whose quote is not the text at their offsets now (one query a
+    chunk: SQLite's substr counts code points, as offsets do)."""
+    found: set[int] = set()
+    checks = [[row["document_id"], row["start"], row["end"] - row["start"], row["quote"]] for row in rows]
+    for chunk in _chunks(checks):
+        found.update(document for (document,) in db.execute(
+            "SELECT DISTINCT json_extract(j.value, '$[0]') FROM json_each(?) AS j "
+            "JOIN document_texts AS t ON t.document_id = json_extract(j.value, '$[0]') "
+            "WHERE substr(t.text, json_extract(j.value, '$[1]') + 1, json_extract(j.value, '$[2]')) "
+            "IS NOT json_extract(j.value, '$[3]')", [json.dumps(chunk)]))
+    return found
 
 
 def _delete_rows(db: Any, rows: list[dict[str, Any]]) -> None:

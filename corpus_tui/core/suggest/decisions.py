@@ -180,11 +180,12 @@ class SuggestDecisionsMixin(CorpusBase):
             # them with their text (re-anchored), as undo allows; a mark changed by hand since
             # (merged, cut, removed) is a later decision, undone first.
             reverted: dict[int, list[tuple[int, int]]] = {}  # where its marks are now, by document
+            placed = _placed_since(self.db, event_id, [values[columns.index("id")] for values in payload["after"]])
             for values in payload["after"]:
                 span = dict(zip(columns, values))
                 now_there = self.db.execute('SELECT start, "end", quote, anchor FROM spans WHERE id = ?',
                                             [span["id"]]).fetchone()
-                if now_there is None or now_there[2] != span["quote"]:
+                if now_there is None or now_there[2] != span["quote"] or span["id"] in placed:
                     path = self.document(span["document_id"]).path
                     raise InvalidValue(f"batch {event_id} cannot be reverted: its mark at [{span['start']}, "
                                        f"{span['end']}) in {path} has changed since (undo the later change first)")
@@ -198,6 +199,30 @@ class SuggestDecisionsMixin(CorpusBase):
             # inside the batch's ranges: a copy the analyst unmarked elsewhere stays unmarked.
             apply_rules(self, sorted(reverted), within=reverted)
         return AcceptSummary(event_id, batch.documents, batch.ranges, False)
+
+
+def _placed_since(db: Any, event_id: int, span_ids: list[int]) -> set[int]:
+    """The spans among these that the analyst placed by hand (``p``: a stale mark put back on its
+    words, keeping its id) after the event, and did not undo: a later decision, undone first."""
+    placing: dict[int, set[int]] = {}  # span.place event -> the ids it placed
+    for chunk in range(0, len(span_ids), 500):
+        for placed_by, span_id in db.execute(
+            "SELECT e.id, json_extract(a.value, '$.id') FROM events AS e, json_each(e.payload, '$.after') AS a "
+            "WHERE e.id > ? AND e.action = 'span.place' "
+            "AND json_extract(a.value, '$.id') IN (SELECT value FROM json_each(?))",
+            [event_id, json.dumps(span_ids[chunk : chunk + 500])],
+        ):
+            placing.setdefault(placed_by, set()).add(span_id)
+    if not placing:
+        return set()
+    undone: dict[int, bool] = {}  # the last undo or redo of each decides
+    for action, target in db.execute(
+        "SELECT action, json_extract(payload, '$.target') FROM events WHERE action IN ('undo', 'redo') "
+        "AND json_extract(payload, '$.target') IN (SELECT value FROM json_each(?)) ORDER BY id",
+        [json.dumps(sorted(placing))],
+    ):
+        undone[target] = action == "undo"
+    return {span_id for placed_by, ids in placing.items() if not undone.get(placed_by) for span_id in ids}
 
 
 def _json(text: str) -> dict[str, Any]:
