@@ -231,7 +231,9 @@ def test_two_documents_cannot_be_marked_each_others_duplicate(scanned, tmp_path)
 
 def test_undo_and_redo_never_make_two_documents_each_others_duplicate(scanned):
     """History is per annotator: alice's redo (or undo) of a mark went through after bob had marked
-    the other document the copy, and export --dedup and --clusters kept different ones (a code review)."""
+    the other document the copy, and export --dedup and --clusters kept different ones (a code
+    review). Refusing the step blocked alice's history behind bob's mark for good (a second
+    review): the step is taken, the mark left as it is, and the app says so."""
     corpus, folder = scanned({"a.txt": page(ARTICLE, 1), "b.txt": page(OTHER, 2)})
     bob = Corpus.open(folder, annotator="bob")
     try:
@@ -239,18 +241,21 @@ def test_undo_and_redo_never_make_two_documents_each_others_duplicate(scanned):
         corpus.mark_duplicate(a, b)
         corpus.undo()
         bob.mark_duplicate(b, a)
-        with pytest.raises(InvalidValue, match="redo refused, nothing changed: 'b.txt' is itself marked"):
-            corpus.redo()
+        assert corpus.redo().action == "duplicate.mark"
+        assert [corpus.document(d).duplicate_of for d in (a, b)] == [None, a]
+        assert corpus.history_kept == ("the duplicate mark was left as it is: marking 'a.txt' a copy of 'b.txt' "
+                                       "again would make each the other's copy (another annotator marked it so since)")
         bob.mark_duplicate(b, None)
-        corpus.mark_duplicate(a, b)  # alice marks a -> b and clears it; bob marks b -> a
+        corpus.set_status(a, "reviewed")  # an earlier step, then a -> b marked and cleared
+        corpus.mark_duplicate(a, b)
         corpus.mark_duplicate(a, None)
         bob.mark_duplicate(b, a)
-        with pytest.raises(InvalidValue, match="undo refused, nothing changed"):
-            corpus.undo()  # would put back a -> b
+        assert corpus.undo().action == "duplicate.mark"  # would put back a -> b: left as it is
+        assert corpus.history_kept is not None and corpus.undo().action == "duplicate.mark"  # a -> b cleared: nothing to keep
+        assert corpus.history_kept is None
+        assert corpus.undo().action == "status.set"  # the history goes on: nothing is blocked
         assert [corpus.document(d).duplicate_of for d in (a, b)] == [None, a]
-        bob.mark_duplicate(b, None)
-        assert corpus.undo().action == "duplicate.mark"  # allowed once the circle is gone
-        assert [corpus.document(d).duplicate_of for d in (a, b)] == [b, None]
+        assert corpus.document(a).status == "new"
     finally:
         bob.close()
 

@@ -108,3 +108,22 @@ async def test_curly_brackets_step_to_the_next_cluster_and_the_filter_finds_dupl
         await settle(pilot, app)
         assert sorted(r.path for r in app.doclist.rows) == [FIRST, SECOND]
         assert all(r.cluster == 1 for r in app.doclist.rows)
+
+
+async def test_u_that_cannot_put_a_duplicate_mark_back_takes_the_step_and_says_so(scanned_seeds):
+    """Another annotator marked the other document the copy since: the mark stays as it is, the
+    step is taken (refusing blocked the history for good), and the app says what it left."""
+    with Corpus.open(scanned_seeds, annotator="tester") as tester, Corpus.open(scanned_seeds, annotator="bob") as bob:
+        a, b = (d.id for d in tester.documents()[:2])
+        tester.mark_duplicate(a, b)
+        tester.mark_duplicate(a, None)
+        bob.mark_duplicate(b, a)
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("u")
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert any(m.startswith("But the duplicate mark was left as it is: marking") for m in said), said
+    with Corpus.open(scanned_seeds, annotator="tester") as corpus:
+        assert [corpus.document(d).duplicate_of for d in (a, b)] == [None, a]

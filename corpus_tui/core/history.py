@@ -68,26 +68,37 @@ class HistoryMixin(CorpusBase):
                 undone.clear()
         return done, undone
 
+    history_kept: str | None = None  # what the last undo or redo left as it was, and why (said by the app)
+
+    def _path_of(self, document_id: int) -> str:
+        row = self.db.execute("SELECT path FROM documents WHERE id = ?", [document_id]).fetchone()
+        return repr(row[0]) if row else f"document {document_id}"
+
     def undo(self) -> Event | None:
-        """Revert this annotator's last action; returns it, or None when nothing is left."""
+        """Revert this annotator's last action; returns it, or None when nothing is left.
+        ``history_kept`` then says what it had to leave as it was, if anything."""
+        self.history_kept = None
         with self.write():
             done, _ = self._stacks()
             if not done:
                 return None
             event = done[-1]
             self._apply(event, forward=False)
-            self.log_event("undo", event.document_id, {"target": event.id, "action": event.action})
+            self.log_event("undo", event.document_id, {"target": event.id, "action": event.action}
+                           | ({"kept": self.history_kept} if self.history_kept else {}))
         return event
 
     def redo(self) -> Event | None:
-        """Re-apply the last undone action; returns it, or None."""
+        """Re-apply the last undone action; returns it, or None (``history_kept``: as for undo)."""
+        self.history_kept = None
         with self.write():
             _, undone = self._stacks()
             if not undone:
                 return None
             event = undone[-1]
             self._apply(event, forward=True)
-            self.log_event("redo", event.document_id, {"target": event.id, "action": event.action})
+            self.log_event("redo", event.document_id, {"target": event.id, "action": event.action}
+                           | ({"kept": self.history_kept} if self.history_kept else {}))
         return event
 
     def _apply(self, event: Event, forward: bool) -> None:
@@ -132,8 +143,13 @@ class HistoryMixin(CorpusBase):
             if of is not None and doc_id is not None:
                 try:  # another annotator may have marked the other document a copy of this one since
                     self._refuse_a_circle(doc_id, of)  # type: ignore[attr-defined]
-                except InvalidValue as error:
-                    raise InvalidValue(f"{'redo' if forward else 'undo'} refused, nothing changed: {error}") from None
+                except InvalidValue:
+                    # Left as it is, and the step is taken all the same: refusing would block this
+                    # annotator's history behind another's mark for good.
+                    self.history_kept = (f"the duplicate mark was left as it is: marking "
+                                         f"{self._path_of(doc_id)} a copy of {self._path_of(of)} again would make "
+                                         "each the other's copy (another annotator marked it so since)")
+                    return
             self.db.execute("UPDATE documents SET duplicate_of = ? WHERE id = ?", [of, doc_id])
             rebuild_clusters(self.db)
         elif action in ("status.set", "note.set"):

@@ -408,3 +408,5 @@ class EditingMixin:
         self.load_suggestions()  # an undone mark or rejection is suggested again
         self.notify(undone(event, verb, self.corpus.annotator, self.corpus.made_here(event.id)), markup=False,
                     timeout=4)
+        if self.corpus.history_kept:
+            self.notify(f"But {self.corpus.history_kept}.", severity="warning", markup=False, timeout=8)
