@@ -559,6 +559,13 @@ def test_names_and_notes_must_be_strings_and_ids_must_fit_sqlite(corpus):
                  lambda: corpus.undo_import(-(2**63) - 1)):
         with pytest.raises(InvalidValue, match="^no (document|batch or event|tag import) with id -?[0-9]+ \\(past the 64 bits"):
             call()
+    corpus.create_tag("peace", description=None)  # None is no description, as in update_tag
+    for call in (lambda: corpus.update_tag("peace", description=5), lambda: corpus.update_tag("peace", color=5),
+                 lambda: corpus.reject_suggestion(doc.id, 0, 4, reason=5),
+                 lambda: corpus.accept_suggestions([(doc.id, 0, 4, 5)])):
+        with pytest.raises(InvalidValue, match="must be a string, not int 5"):
+            call()
+    assert corpus.update_tag("peace", color=None).description == ""  # ... leaves what is not given
     result = corpus.import_tags([{"id": np.int64(doc.id), "tag": "np"}], create_tags=True)  # a pandas row's id
     assert result.added == 1 and "np" in [t.name for t in corpus.document_tags(doc.id)]
 

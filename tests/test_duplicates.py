@@ -380,6 +380,13 @@ def test_export_dedup_keeps_a_copy_without_stale_spans_unless_they_are_allowed(s
 
     assert kept() == ["a.txt"]
     assert kept(allow_stale=True) == ["c.txt"]
+    corpus.remove_span(corpus.spans(c, "boilerplate")[0].id)
+    start = corpus.text(c).index("harbour")
+    corpus.mark_boilerplate(c, start, start + len("harbour"))
+    assert kept() == ["c.txt"]
+    with corpus.write():  # a span whose words are not at its offsets: the export leaves c.txt out for it too
+        corpus.db.execute("UPDATE spans SET quote = 'not these words' WHERE document_id = ?", [c])
+    assert kept() == ["a.txt"]
 
 
 def test_diff_rows_flag_the_words_that_differ_and_fold_equal_runs():

@@ -207,6 +207,31 @@ async def test_x_removes_the_span_shown_under_the_cursor_or_refuses_a_text_resca
     assert db_rows(folder, "SELECT label FROM spans") == [{"label": "BETA"}]
 
 
+async def test_x_on_a_mark_another_process_merged_since_says_so(tmp_path):
+    """The mark under the cursor was merged with the next line's by another process (a new row):
+    x said "Not saved: no span with id 1" (a code review)."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        document = corpus.document_by_path(FIRST)
+        text = corpus.text(document.id)
+        line = text.index("Global Research")
+        corpus.mark_boilerplate(document.id, line, text.index("\n", line))
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.reader.move_to(line + 3)
+        other_process(folder, f"d = c.document_by_path({FIRST!r})\nt = c.text(d.id)\n"
+                              f"c.mark_boilerplate(d.id, {text.index(chr(10), line)}, t.index(chr(10), "
+                              f"{text.index(chr(10), line) + 2}))")
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert any(m.startswith("Not changed: removed or changed by another process since it was shown")
+                   for m in messages(app)), messages(app)
+        await pilot.press("q")
+    assert len(db_rows(folder, "SELECT id FROM spans")) == 1
+
+
 async def test_an_annotation_refused_for_a_rescanned_text_keeps_what_was_typed_for_the_next_a(tmp_path):
     """The refusal closed the box and the label and note typed were gone (a new user's trial)."""
     folder = seeds_copy(tmp_path)

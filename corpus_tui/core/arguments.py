@@ -91,6 +91,8 @@ def strings(*names: str, nullable: tuple[str, ...] = (), lists: tuple[str, ...] 
             bound = signature.bind(*args, **kwargs)
             for name in names:
                 value = bound.arguments.get(name)
+                if value is ...:  # ``update_tag``'s "leave it as it is"
+                    continue
                 if name in bound.arguments and not isinstance(value, str) and not (value is None and name in optional):
                     raise error(f"{name} must be a string, not {type(value).__name__} {value!r}")
             for name in lists:

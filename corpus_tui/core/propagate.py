@@ -374,6 +374,7 @@ class PropagateMixin(CorpusBase):
         return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False,
                                   sum(1 for row in plan.added if rule_id is not None and row["rule_id"] == rule_id))
 
+    @strings("reason")
     @whole_numbers(lists=("repeat_ids",))
     def mark_all_everywhere(self, repeat_ids: Sequence[int], reason: str | None = None, rule: bool = True,
                             progress: Callable[[int, int], None] | None = None) -> BatchPropagation:
@@ -403,6 +404,7 @@ class PropagateMixin(CorpusBase):
         return BatchPropagation(tuple(dict.fromkeys(repeat_ids)), len(plan.documents), len(plan.added),
                                 tuple(rule_ids))
 
+    @strings("reason")
     @whole_numbers("repeat_id", lists=("document_ids",))
     def mark_copies(self, repeat_id: int, document_ids: Iterable[int], reason: str | None = None) -> PropagationSummary:
         """Mark the copies of a repeated passage in these documents only (no rule): one undo

@@ -112,7 +112,13 @@ class SpansMixin(CorpusBase):
     def remove_span(self, span_id: int, shown_version: TextVersion | None = None) -> Span:
         """``shown_version``: the version of the text the span was picked on (``check_shown``)."""
         with self.write():
-            old = self.span(span_id)
+            try:
+                old = self.span(span_id)
+            except InvalidSpan:
+                if shown_version is None:
+                    raise
+                raise ChangedElsewhere("removed or changed by another process since it was shown (merged with a "
+                                       "mark next to it, say): nothing changed; the screen shows it now") from None
             self.check_shown(old.document_id, shown_version)
             self._replace_spans(old.document_id, "span.remove", [old], [])
         return old

@@ -104,7 +104,7 @@ class TagsMixin(CorpusBase):
         )
         return [_tag(row) for row in rows]
 
-    @strings("name", "color", "description")
+    @strings("name", "color", "description", nullable=("description",))
     @whole_numbers("hotkey")
     def create_tag(self, name: str, color: str | None = None, description: str = "", hotkey: int | None = None) -> Tag:
         _check_hotkey(hotkey)
@@ -219,7 +219,7 @@ class TagsMixin(CorpusBase):
 
     # -- the vocabulary -----------------------------------------------------------------
 
-    @strings("name")
+    @strings("name", "color", "description", nullable=("color", "description"))
     def update_tag(
         self,
         name: str,

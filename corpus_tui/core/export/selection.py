@@ -88,10 +88,25 @@ def dedup_filters(corpus: Corpus, filters: Filters, allow_stale: bool = False) -
 
     where, params = selection_query(filters)
     selected = {row[0] for row in corpus.db.execute(f"SELECT d.id FROM documents d{where}", params)}
+    found = clusters(corpus.db)
     if not allow_stale:
-        selected -= {row[0] for row in corpus.db.execute("SELECT DISTINCT document_id FROM spans WHERE anchor = 'stale'")}
+        members = [member.id for cluster in found for member in cluster.members if member.id in selected]
+        selected -= _left_out_for_stale_spans(corpus, members)
     pairs = links(corpus.db, DEFAULT_THRESHOLD)
-    return replace(filters, left_out=json.dumps(sorted(left_out(clusters(corpus.db), selected, pairs))))
+    return replace(filters, left_out=json.dumps(sorted(left_out(found, selected, pairs))))
+
+
+def _left_out_for_stale_spans(corpus: Corpus, document_ids: list[int]) -> set[int]:
+    """Those of these documents an export leaves out for their stale spans: a span marked stale,
+    or one whose quote is not the text at its offsets (``records``: never exported there)."""
+    found: set[int] = set()
+    for start in range(0, len(document_ids), 500):
+        part = json.dumps(document_ids[start : start + 500])
+        found.update(row[0] for row in corpus.db.execute(
+            "SELECT DISTINCT s.document_id FROM spans AS s JOIN document_texts AS t ON t.document_id = s.document_id "
+            "WHERE s.document_id IN (SELECT value FROM json_each(?)) "
+            "AND (s.anchor = 'stale' OR substr(t.text, s.start + 1, s.\"end\" - s.start) IS NOT s.quote)", [part]))
+    return found
 
 
 def selected_count(corpus: Corpus, filters: Filters) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..arguments import whole_numbers
+from ..arguments import strings, whole_number, whole_numbers
 from ..base import CorpusBase
 from ..errors import ChangedElsewhere, InvalidValue
 from ..history import reanchored_rows
@@ -56,6 +56,7 @@ def line_fingerprint(text: str) -> int:
 
 
 class SuggestDecisionsMixin(CorpusBase):
+    @strings("reason")
     @whole_numbers("document_id", "start", "end")
     def reject_suggestion(self, document_id: int, start: int, end: int, score: float | None = None,
                           reason: str | None = None, shown_version: TextVersion | None = None) -> bool:
@@ -107,7 +108,13 @@ class SuggestDecisionsMixin(CorpusBase):
         return AcceptSummary(event_id, len(plan.documents), len(plan.added), False)
 
     def _as_copies(self, ranges: Iterable[SuggestedRange]) -> list[tuple[int, int, int, None, str | None]]:
-        return [(doc, start, end, None, REASON_PREFIX + reason if reason else None) for doc, start, end, reason in ranges]
+        copies = []
+        for doc, start, end, reason in ranges:
+            if reason is not None and not isinstance(reason, str):
+                raise InvalidValue(f"a reason must be a string, not {type(reason).__name__} {reason!r}")
+            copies.append((whole_number(doc, "document_id"), whole_number(start, "start"), whole_number(end, "end"),
+                           None, REASON_PREFIX + reason if reason else None))
+        return copies
 
     def _still_current(self, ranges: Iterable[SuggestedRange], versions: Mapping[int, TextVersion] | None,
                        rescore: Callable[[int], list[SuggestedRange]] | None) -> list[SuggestedRange]:

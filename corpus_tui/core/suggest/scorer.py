@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from ..arguments import whole_numbers
+from ..arguments import whole_number, whole_numbers
 from ..base import CorpusBase
 from ..errors import DocumentNotFound, InvalidValue
 from ..models import Document, TextVersion
@@ -72,13 +72,13 @@ class SuggestMixin(CorpusBase):
         threshold = self._threshold(min_score)
         return self._scored(self.document(document_id), threshold)
 
-    @whole_numbers("document_id", "max_chars", nullable=("max_chars",))
+    @whole_numbers("document_id")
     def quick_suggestions(self, document_id: int, max_chars: int | None = None) -> list[Suggestion] | None:
         """``suggestions(document_id)`` when they cost a few milliseconds: the text has at most
         ``max_chars`` characters (default ``QUICK_CHARS``) and what the corpus's decisions taught
         is fitted already. None otherwise, for the caller to score it in the background (the app
         draws a document and its suggestions in one frame when it can)."""
-        limit = QUICK_CHARS if max_chars is None else max_chars
+        limit = QUICK_CHARS if max_chars is None else whole_number(max_chars, "max_chars", sqlite_range=False)
         if self.document(document_id).char_count > limit or not correction_is_fitted(self):
             return None
         return self.suggestions(document_id)

@@ -157,6 +157,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     @on(Input.Changed, "#repeats-filter")
     def _filter_changed(self) -> None:
         self.showing = None
+        self._open_when_listed = False  # an enter before the typing was for another list
         self.refresh_list()
 
     @work(thread=True, exclusive=True, group="repeats")
@@ -330,6 +331,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self._open_copies(self.generation, self.showing, self.listing.cursor, said)
 
     def action_move(self, step: int) -> None:
+        self._open_when_listed = False  # a move after an enter waiting for the list: the move is meant
         self.listing.focus()  # from the box too: the arrows leave it for the list
         self.listing.action_cursor(step)
 
