@@ -127,3 +127,24 @@ async def test_u_that_cannot_put_a_duplicate_mark_back_takes_the_step_and_says_s
         assert any(m.startswith("But the duplicate mark was left as it is: marking") for m in said), said
     with Corpus.open(scanned_seeds, annotator="tester") as corpus:
         assert [corpus.document(d).duplicate_of for d in (a, b)] == [None, a]
+
+
+async def test_D_on_a_mark_another_process_made_since_changes_nothing_and_says_so(scanned_seeds):
+    """D said "Marked a duplicate … (u undoes)" when the mark was there already (another process
+    made it): nothing was written, and the next u undid an older, unrelated mark (a new user's trial)."""
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_path(pilot, app, "001")
+        with Corpus.open(scanned_seeds, annotator="bob") as bob:
+            bob.mark_duplicate(bob.document_by_path(app.doc.path).id, bob.document_by_path(FIRST).id)
+            events = bob.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
+        await pilot.press("D")
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert said[-1].startswith("Not changed: marked a duplicate by another process since it was shown"), said
+        assert app.doc.duplicate_of is not None  # the screen shows the mark now
+        with Corpus.open(scanned_seeds, annotator="bob") as bob:
+            assert bob.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
+        await pilot.press("D")  # on what the screen now shows: clears it
+        await settle(pilot, app)
+    assert duplicate_of(scanned_seeds, "001_07e63e06108ae30e.txt") is None

@@ -462,3 +462,31 @@ async def test_M_right_after_b_marks_every_copy_once_they_are_found(tmp_path):
         await pilot.press("b", "M")
         await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)
         assert not any("Mark a passage with b first" in n.message for n in app._notifications)
+
+
+async def test_remapped_keys_show_in_the_offers_messages_and_screens_and_work_there(tmp_path):
+    """With M and u remapped, the offer said "M marks every copy", the mark "(u undoes)", the rules
+    screen "u undoes" — and u did nothing there, the remapped key neither (a new user's trial)."""
+    from corpus_tui.tui.app import make_app
+
+    folder = site(tmp_path)
+    app = make_app(folder, annotator="tester", scan_on_open=False,
+                   keymap={"mark_everywhere": "ctrl+e", "undo": "U"})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.reader.focus()
+        app.reader.move_to(app.reader.text.index(FOOTER))
+        await pilot.press("b")
+        await settle(pilot, app, lambda: app.everywhere_offer is not None)
+        said = [str(n.message) for n in app._notifications]
+        assert any(m.endswith("^e marks every copy (one undo step)") for m in said), said  # as the footer writes it
+        await pilot.press("ctrl+e")
+        await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)
+        assert any("(U undoes)" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+k")
+        await settle(pilot, app)
+        assert "U undoes" in app.screen.query_one("Vertical").border_title
+        await pilot.press("x", "y")  # the rule and its marks removed
+        await settle(pilot, app, lambda: len(boilerplate(folder)) <= 1)
+        await pilot.press("U")  # undone in the rules screen with the remapped key
+        await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)

@@ -654,7 +654,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 return f"Not saved: {error}"
             if not done.ranges:
                 return "every copy is marked already: nothing changed"
-            return f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} (u undoes)"
+            return (f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} "
+                    f"({self.key_by_id('undo')} undoes)")
 
         def mark_one(repeat_id: int, document_id: int) -> str:
             try:
@@ -700,7 +701,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             except CorpusError as error:
                 return f"Not saved: {error}"
             gone = f", {plural(removed, 'mark')} removed" if remove_marks else ", its marks kept"
-            return f"rule {rule_id} removed{gone} (u undoes)"
+            return f"rule {rule_id} removed{gone} ({self.key_by_id('undo')} undoes)"
 
         def closed(_: None) -> None:
             self.refresh_panels()

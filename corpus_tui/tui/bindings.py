@@ -58,6 +58,13 @@ APP_BINDINGS = [
     Binding("q", "quit", "Quit", id="quit"),
 ]
 
+def key_for(app: object, binding_id: str, default: str) -> str:
+    """The key the app runs this binding with now (its config may remap it): for the hints of
+    screens, which a test may mount in another app."""
+    finder = getattr(app, "key_by_id", None)
+    return finder(binding_id) if callable(finder) else default
+
+
 FOOTER_FIRST = ("help", "quit")  # the footer's first keys (CorpusApp.BINDINGS)
 
 # The help screen's third section: keys owned by the reader and the list (by binding

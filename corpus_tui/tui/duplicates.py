@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..core.duplicates.api import NearDuplicate
 from ..core.duplicates.diff import similarity_line
-from ..core.errors import CorpusError
+from ..core.errors import ChangedElsewhere, CorpusError
 from ..core.safe_text import path_line
 from ..core.wording import plural
 from .screens.duplicate_diff import DuplicateDiffScreen
@@ -60,15 +60,22 @@ class DuplicatesMixin:
         """Mark the open document a duplicate of its nearest near-duplicate, or clear its mark."""
         if self.doc is None:
             return
+        undo = self.key_by_id("undo")
         if self.doc.duplicate_of is not None:
-            target, done = None, "No longer marked a duplicate."
+            target, done = None, f"No longer marked a duplicate ({undo} undoes)."
         else:
             nearest = self._nearest()
             if nearest is None:
                 return
-            target, done = nearest.document_id, f"Marked a duplicate of {path_line(nearest.path, 80)} (u undoes)."
-        try:
-            self.corpus.mark_duplicate(self.doc.id, target)
+            target, done = nearest.document_id, f"Marked a duplicate of {path_line(nearest.path, 80)} ({undo} undoes)."
+        try:  # decided from what the screen shows: another process may have changed the mark since
+            self.corpus.mark_duplicate(self.doc.id, target, shown_of=self.doc.duplicate_of)
+        except ChangedElsewhere as error:
+            self.refresh_panels()
+            self.reload_list()
+            self.notify(f"Not changed: {str(error).replace('nothing changed; ', '')}.", severity="warning",
+                        markup=False)
+            return
         except CorpusError as error:
             self.notify(f"Not done: {error}", severity="error", markup=False)
             return

@@ -28,7 +28,7 @@ from .screens.tag_picker import TagPicker
 if TYPE_CHECKING:
     from .app import CorpusApp
 
-EVERYWHERE_OFFER = "M marks every copy (one undo step)"  # the end of the offer's toast, which M withdraws
+EVERYWHERE_OFFER = "marks every copy (one undo step)"  # the end of the offer's toast, which M withdraws
 
 ACTION_NAMES = {
     "span.add": "annotation", "span.remove": "span removal", "span.update": "annotation edit",
@@ -163,7 +163,7 @@ class EditingMixin:
         others = plural(offer[1], "other document")
         lead = f"Also in {others}" if len(offer[0]) == 1 else \
             f"{len(offer[0])} repeated passages here are also in {others}"
-        self.notify(f"{lead} — {EVERYWHERE_OFFER}", markup=False, timeout=8)
+        self.notify(f"{lead} — {self.key_by_id('mark_everywhere')} {EVERYWHERE_OFFER}", markup=False, timeout=8)
 
     def _withdraw_everywhere_offer(self: "CorpusApp") -> None:  # type: ignore[misc]
         """The offer's toast goes once M has run: it would offer what is done. (Textual keeps its
@@ -179,7 +179,8 @@ class EditingMixin:
             if any(worker.group == "everywhere-offer" and worker.is_running for worker in self.workers):
                 self._mark_when_offered = True  # b was just pressed: M marks once its copies are found
                 return
-            self.notify("Mark a passage with b first: M then marks its copies everywhere.", markup=False)
+            self.notify(f"Mark a passage with {self.key_by_id('toggle_boilerplate')} first: "
+                        f"{self.key_by_id('mark_everywhere')} then marks its copies everywhere.", markup=False)
             return
         self.mark_everywhere(self.everywhere_offer)
 
@@ -214,7 +215,7 @@ class EditingMixin:
                 f"; rules {', '.join(map(str, rules))} mark new copies at scans" if rules else "")
         passages = f" ({len(summary.repeat_ids)} passages)" if len(summary.repeat_ids) > 1 else ""
         self.notify(f"Marked {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}{passages}"
-                    f"{rule} (u undoes)", markup=False, timeout=6)
+                    f"{rule} ({self.key_by_id('undo')} undoes)", markup=False, timeout=6)
 
     def action_boilerplate_to_end(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self.doc is None or self.reader.cursor >= len(self.reader.text):

@@ -159,7 +159,8 @@ class SuggestingMixin:
                             severity="warning", markup=False)
                 return
             self.notify(f"Accepted {plural(len(wanted), 'suggestion')} "
-                        f"({plural(done[0].ranges, 'range')} marked; u undoes them all)", markup=False)
+                        f"({plural(done[0].ranges, 'range')} marked; {self.key_by_id('undo')} undoes them all)",
+                        markup=False)
 
     def action_next_suggestion(self: "CorpusApp", step: int = 1) -> None:  # type: ignore[misc]
         if not self.show_suggestions or not self.suggestions:

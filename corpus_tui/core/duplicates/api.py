@@ -8,7 +8,7 @@ from typing import Any
 
 from ..arguments import whole_numbers
 from ..base import CorpusBase
-from ..errors import InvalidValue
+from ..errors import ChangedElsewhere, InvalidValue
 from ..safe_text import quoted
 from .clusters import Cluster, clusters, dedup_decisions, links, rebuild_clusters
 from .pairs import DEFAULT_THRESHOLD, STORE_MIN
@@ -136,9 +136,11 @@ class DuplicatesMixin(CorpusBase):
         return dedup_decisions(found, {m.id for cluster in found for m in cluster.members}, links(self.db, value))
 
     @whole_numbers("document_id", "of", nullable=("of",))
-    def mark_duplicate(self, document_id: int, of: int | None) -> bool:
+    def mark_duplicate(self, document_id: int, of: int | None, shown_of: Any = ...) -> bool:
         """Say this document duplicates ``of`` (None: clear the mark); one undoable step.
-        False when it already was so."""
+        False when it already was so. ``shown_of``: the mark the caller showed (a document id or
+        None); when another process changed it since, ``ChangedElsewhere`` and nothing written
+        (the app's D decides from what the screen shows)."""
         if of == document_id:
             raise InvalidValue("a document cannot be a duplicate of itself")
         with self.write():
@@ -148,6 +150,9 @@ class DuplicatesMixin(CorpusBase):
             if of is not None and self.db.execute("SELECT 1 FROM documents WHERE id = ?", [of]).fetchone() is None:
                 raise InvalidValue(f"no document with id {of}")
             before = row[0]
+            if shown_of is not ... and before != shown_of:
+                raise ChangedElsewhere(f"{'marked a duplicate' if before is not None else 'cleared'} by another "
+                                       "process since it was shown: nothing changed; the screen shows it now")
             if before == of:
                 return False
             if of is not None:
@@ -170,7 +175,7 @@ class DuplicatesMixin(CorpusBase):
             if current == document_id:
                 raise InvalidValue(f"{quoted(self.document(of).path)} is itself marked a duplicate of "
                                    f"{quoted(self.document(document_id).path)} (or of a copy of it): clear that mark "
-                                   "first (D on it) to make this one the copy")
+                                   "first (on that document) to make this one the copy")
             seen.add(current)
 
     def duplicate_of_path(self, document_id: int) -> str | None:

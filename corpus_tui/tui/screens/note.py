@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from ..bindings import key_for
+
 
 class NoteDialog(ModalScreen[str | None]):
     BINDINGS = [
@@ -50,7 +52,8 @@ class NoteDialog(ModalScreen[str | None]):
             box.border_title = "Note"
             yield Static(Content(self.doc_title), classes="hint")
             yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(Content("esc or ctrl+s keeps the note · u undoes it afterwards"), classes="hint")
+            yield Static(Content(f"esc or ctrl+s keeps the note · {key_for(self.app, 'undo', 'u')} undoes it afterwards"),
+                         classes="hint")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

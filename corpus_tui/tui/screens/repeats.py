@@ -28,6 +28,7 @@ from ...core.repeats import DEFAULT_MIN_DOCS, Repeat
 from ...core.safe_text import one_line, path_line
 from ...core.safe_text import visible as with_glyphs
 from ...core.wording import plural
+from ..bindings import key_for
 from ..widgets.lazy_list import LazyList, Piece
 
 FIRST_ROWS = 100  # rows read with the ids, so the first paint needs no second trip
@@ -58,7 +59,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         Binding("plus,equals_sign", "min_docs(1)", "More documents", show=False),
         Binding("minus", "min_docs(-1)", "Fewer documents", show=False),
         Binding("m", "mark", "Mark (all copies, or this copy)"),
-        Binding("u", "undo", "Undo"),
+        Binding("u", "undo", "Undo", id="undo"),  # the app's undo id: a remapped undo key works here too
         Binding("r", "app.rules", "Rules", show=False),
         Binding("slash", "filter", "Filter", show=False),
     ]
@@ -100,7 +101,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Repeated passages (enter documents, m mark all, u undo, +/- minimum, / filter, esc close)"
+            box.border_title = (f"Repeated passages (enter documents, m mark all, {key_for(self.app, 'undo', 'u')} undo, "
+                                "+/- minimum, / filter, esc close)")
             yield Input(placeholder="filter: text in the passage… (enter or ↓: to the list)", id="repeats-filter")
             yield LoadingIndicator()
             yield Static("", id="repeats-status")

@@ -17,13 +17,14 @@ from textual.widgets.option_list import Option
 from ...core.rules import Rule
 from ...core.safe_text import one_line
 from ...core.wording import plural
+from ..bindings import key_for
 
 
 class RulesScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close / cancel"),
         Binding("x,d", "remove", "Remove the rule"),
-        Binding("u", "undo", "Undo"),
+        Binding("u", "undo", "Undo", id="undo"),  # the app's undo id: a remapped undo key works here too
         Binding("y", "answer(True)", "Yes, its marks too", show=False),
         Binding("n", "answer(False)", "No, keep its marks", show=False),
         # vim's moves, as in the repeats view: only the arrows moved here, so j then x removed
@@ -54,7 +55,7 @@ class RulesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Rules (x removes one, u undoes, esc closes)"
+            box.border_title = f"Rules (x removes one, {key_for(self.app, 'undo', 'u')} undoes, esc closes)"
             yield Static("", id="rules-status")
             yield OptionList(id="rules-list", markup=False)
 

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from ...core.anchoring import Candidate
 from ...core.models import Span
 from ...core.safe_text import one_line, visible
+from ..bindings import key_for
 
 SUGGESTIONS = 5
 CONTEXT_SHOWN = 36  # characters of context shown on each side
@@ -57,8 +58,8 @@ class StaleSpansScreen(ModalScreen[None]):
         Binding("escape", "close", "Close"),
         Binding("d,x", "drop", "Drop the span"),
         # The app's own keys, here too: the hint says u undoes each step (it did nothing while open).
-        Binding("u", "history('undo')", "Undo", show=False),
-        Binding("ctrl+r", "history('redo')", "Redo", show=False),
+        Binding("u", "history('undo')", "Undo", show=False, id="undo"),  # remapped with the app's
+        Binding("ctrl+r", "history('redo')", "Redo", show=False, id="redo"),
         *(Binding(str(n), f"place_suggestion({n})", f"Place on suggestion {n}", show=False)
           for n in range(1, SUGGESTIONS + 1)),
     ]
@@ -105,7 +106,8 @@ class StaleSpansScreen(ModalScreen[None]):
             yield Static(Content("where its quote is now:"), classes="caption")
             yield Static("", id="suggestions")
             yield Static(Content("↑↓ choose · enter place on the selection or paragraph · 1-5 place on a "
-                                 "suggestion · d drop · esc close (u undoes each step)"), classes="hint")
+                                 f"suggestion · d drop · esc close ({key_for(self.app, 'undo', 'u')} undoes each step)"),
+                         classes="hint")
 
     def on_mount(self) -> None:
         self.refill()
