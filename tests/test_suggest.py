@@ -277,6 +277,28 @@ def test_a_batch_mark_placed_by_hand_since_is_not_reverted_until_the_placing_is_
     assert corpus.spans(document.id, "boilerplate") == [] and corpus.applied_batches()[-1].reverted
 
 
+def test_a_line_rejected_while_a_batch_was_scored_is_not_marked_by_it(seeds_copy, open_corpus, monkeypatch):
+    """d in the app during a 5-second suggest --apply: the batch, scored before, marked the line
+    the analyst had just rejected (a new user's trial). Rejections are read inside its write."""
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = next(d for d in corpus.documents() if d.path.startswith("002"))
+    line = corpus.suggestions(document.id)[0]
+    scored = corpus.suggest_all
+
+    def scored_then_rejected_elsewhere(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = list(scored(*args, **kwargs))
+        with Corpus.open(seeds_copy, annotator="app") as app:
+            app.reject_suggestion(document.id, line.start, line.end)
+        return iter(found)
+
+    monkeypatch.setattr(corpus, "suggest_all", scored_then_rejected_elsewhere)
+    batch = corpus.apply_suggestions()
+    assert batch.ranges > 0
+    marked = [(s.start, s.end) for s in corpus.spans(document.id, "boilerplate")]
+    assert not any(start <= line.start and line.end <= end for start, end in marked)
+
+
 def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corpus):
     corpus = open_corpus(seeds_copy)
     corpus.scan()

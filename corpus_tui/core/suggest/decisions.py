@@ -96,25 +96,50 @@ class SuggestDecisionsMixin(CorpusBase):
         worked out. A document whose text changed since (another process scanned it) has other
         offsets now: with ``rescore`` its suggestions are worked out again, inside the
         transaction, from the text as it is; without, ``ChangedElsewhere`` and nothing marked."""
+        ranges = self._checked(ranges)
         if dry_run:
-            plan = plan_marks(self.db, self._as_copies(self._still_current(ranges, versions, rescore)), self.annotator)
+            plan = plan_marks(self.db, self._as_copies(self._not_rejected(self._still_current(ranges, versions, rescore))),
+                              self.annotator)
             return AcceptSummary(None, len(plan.documents), len(plan.added), True)
         with self.write():
-            plan = plan_marks(self.db, self._as_copies(self._still_current(ranges, versions, rescore)), self.annotator)
+            plan = plan_marks(self.db, self._as_copies(self._not_rejected(self._still_current(ranges, versions, rescore))),
+                              self.annotator)
             if not plan.added:
                 return AcceptSummary(None, 0, 0, False)
             write_plan(self.db, plan)
             event_id = self.log_event(SUGGEST_ACCEPT_ACTION, None, plan_payload(self.db, plan))
         return AcceptSummary(event_id, len(plan.documents), len(plan.added), False)
 
+    def _not_rejected(self, ranges: list[SuggestedRange]) -> list[SuggestedRange]:
+        """The ranges whose line the analyst has not rejected in its document, read inside the
+        write: a rejection made while a batch was being scored (the app's d during a long
+        ``suggest --apply``) is never overridden by it."""
+        documents = sorted({range_[0] for range_ in ranges})
+        rejected: dict[int, set[int]] = {}
+        for start in range(0, len(documents), 500):
+            for document_id, fingerprint_ in self.db.execute(
+                "SELECT document_id, fingerprint FROM suggestion_rejections "
+                "WHERE document_id IN (SELECT value FROM json_each(?))", [json.dumps(documents[start : start + 500])]):
+                rejected.setdefault(document_id, set()).add(fingerprint_)
+        if not rejected:
+            return ranges
+        texts = {document_id: self.text(document_id) for document_id in rejected}  # type: ignore[attr-defined]
+        return [range_ for range_ in ranges if range_[0] not in rejected
+                or line_fingerprint(texts[range_[0]][range_[1] : range_[2]]) not in rejected[range_[0]]]
+
     def _as_copies(self, ranges: Iterable[SuggestedRange]) -> list[tuple[int, int, int, None, str | None]]:
-        copies = []
+        return [(doc, start, end, None, REASON_PREFIX + reason if reason else None) for doc, start, end, reason in ranges]
+
+    @staticmethod
+    def _checked(ranges: Iterable[SuggestedRange]) -> list[SuggestedRange]:
+        """The ranges with whole-number ids and offsets (numpy's too) and a string reason, or InvalidValue."""
+        checked = []
         for doc, start, end, reason in ranges:
             if reason is not None and not isinstance(reason, str):
                 raise InvalidValue(f"a reason must be a string, not {type(reason).__name__} {reason!r}")
-            copies.append((whole_number(doc, "document_id"), whole_number(start, "start"), whole_number(end, "end"),
-                           None, REASON_PREFIX + reason if reason else None))
-        return copies
+            checked.append((whole_number(doc, "document_id"), whole_number(start, "start"), whole_number(end, "end"),
+                            reason))
+        return checked
 
     def _still_current(self, ranges: Iterable[SuggestedRange], versions: Mapping[int, TextVersion] | None,
                        rescore: Callable[[int], list[SuggestedRange]] | None) -> list[SuggestedRange]:
