@@ -180,3 +180,25 @@ async def test_enter_places_a_second_span_of_the_same_text_on_the_same_paragraph
         assert sorted(placed) == sorted([note.id, mark.id])
         assert span_state(folder, note.id)["start"] == start and span_state(folder, mark.id)["start"] == start
         assert span_state(folder, other.id)["anchor"] == "stale"
+
+
+async def test_p_after_another_process_rescanned_works_on_the_text_as_it_is_now(tmp_path):
+    """p on a screen showing the old text (another process scanned the file since): the dialog
+    drew the old text's context at the new text's offsets (a new user's trial)."""
+    import subprocess
+    import sys
+
+    folder, span_id, at = make_stale(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        path = folder / FIRST
+        shifted = "A line pushed in at the top of the page, long enough\n\n" + path.read_text(encoding="utf-8")
+        path.write_text(shifted, encoding="utf-8")
+        subprocess.run([sys.executable, "-c", f"from corpus_tui import Corpus; Corpus.open({str(folder)!r}).scan()"],
+                       check=True, timeout=60)
+        await pilot.press("p")
+        assert isinstance(app.screen, StaleSpansScreen)
+        assert app.reader.text == shifted  # the screen and the dialog show the file as it is now
+        suggestion = app.screen.suggestions[0]
+        assert shifted[suggestion.start : suggestion.start + 5] == "Mosul"

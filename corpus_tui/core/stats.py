@@ -54,20 +54,20 @@ def corpus_stats(corpus: "Corpus") -> dict[str, Any]:
 
 def format_stats(stats: dict[str, Any]) -> str:
     """Plain-text report for the terminal."""
-    lines = [f"documents: {stats['documents']}"]
-    lines.append("  by status: " + ", ".join(f"{k} {v}" for k, v in stats["by_status"].items()))
+    lines = [f"documents: {stats['documents']:,}"]
+    lines.append("  by status: " + ", ".join(f"{k} {v:,}" for k, v in stats["by_status"].items()))
     states = {k: v for k, v in stats["by_state"].items() if v and k != "ok"}
     if states:
-        lines.append("  problems: " + ", ".join(f"{k} {v}" for k, v in states.items()))
+        lines.append("  problems: " + ", ".join(f"{k} {v:,}" for k, v in states.items()))
     lines.append(f"reviewed: {stats['reviewed_share']:.1%}")
     lines.append(
         f"boilerplate: {stats['boilerplate_share']:.1%} of characters "
-        f"({stats['boilerplate_characters']} of {stats['characters']})"
+        f"({stats['boilerplate_characters']:,} of {stats['characters']:,})"
     )
-    lines.append("tags: " + (", ".join(f"{k} {v}" for k, v in stats["tags"].items()) or "none"))
+    lines.append("tags: " + (", ".join(f"{k} {v:,}" for k, v in stats["tags"].items()) or "none"))
     lines.append(
-        "annotations: " + (", ".join(f"{k} {v}" for k, v in stats["annotations_by_label"].items()) or "none")
+        "annotations: " + (", ".join(f"{k} {v:,}" for k, v in stats["annotations_by_label"].items()) or "none")
     )
     if stats["stale_spans"]:
-        lines.append(f"stale spans (could not be re-anchored): {stats['stale_spans']}")
+        lines.append(f"stale spans (could not be re-anchored): {stats['stale_spans']:,}")
     return "\n".join(lines)

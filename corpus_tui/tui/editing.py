@@ -310,6 +310,7 @@ class EditingMixin:
         """Place or drop the spans that could not be re-anchored: each is one undoable step."""
         if self.doc is None:
             return
+        self.refresh_panels()  # another process may have scanned a new text: the dialog works on the one shown now
         doc_id = self.doc.id
         if not self.corpus.stale_spans(doc_id):
             self.notify("No stale spans in this document.", markup=False)

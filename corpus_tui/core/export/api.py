@@ -98,13 +98,13 @@ class ExportSummary:
                      else ", no labelling config (--label-config PATH writes it)")
         notes = []
         if self.left_out_stale:
-            notes.append(f"{len(self.left_out_stale)} left out with stale spans" + include_them("--allow-stale"))
+            notes.append(f"{len(self.left_out_stale):,} left out with stale spans" + include_them("--allow-stale"))
         if self.stale_spans_omitted:
-            notes.append(f"{self.stale_spans_omitted} stale spans omitted")
+            notes.append(f"{plural(self.stale_spans_omitted, 'stale span')} omitted")
         if self.missing_left_out:
-            notes.append(f"{self.missing_left_out} missing left out" + include_them("--include-missing"))
+            notes.append(f"{self.missing_left_out:,} missing left out" + include_them("--include-missing"))
         if self.unreadable_left_out:
-            notes.append(f"{self.unreadable_left_out} unreadable left out")
+            notes.append(f"{self.unreadable_left_out:,} unreadable left out")
         if self.duplicates_left_out:
             notes.append(f"{plural(self.duplicates_left_out, 'near-duplicate')} left out (one kept per cluster)")
         if self.refreshed:
