@@ -124,8 +124,9 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
         figures = f"containment {near.containment:.2f}" if near.containment else "marked"
         lines.append(Content(f"  {path_line(near.path, 120)} ({figures})"))
     if duplicates:
-        lines.append(Content.styled(f"  {key('duplicate_diff')} diff with the nearest, {key('mark_duplicate')} marks "
-                                    f"this a duplicate, {key('next_cluster')} next cluster", "dim"))
+        marking = "" if marked is not None else f"{key('mark_duplicate')} marks this a duplicate, "  # clears, said above
+        lines.append(Content.styled(f"  {key('duplicate_diff')} diff with the nearest, {marking}"
+                                    f"{key('next_cluster')} next cluster", "dim"))
     else:
         lines.append(Content.styled("none", "dim"))
 
