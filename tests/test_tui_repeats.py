@@ -25,13 +25,20 @@ def site(tmp_path):  # type: ignore[no-untyped-def]
     return folder
 
 
-def site_with_two_rules(tmp_path):  # type: ignore[no-untyped-def]
-    """``site`` and a second repeated passage, each marked everywhere: (folder, the rules' ids)."""
+def site_with_two_passages(tmp_path):  # type: ignore[no-untyped-def]
+    """``site`` and a second repeated passage, in three other documents."""
     folder = site(tmp_path)
     for name, story in (("f", "Another story."), ("g", "More words here."), ("h", "Even more words.")):
         (folder / f"{name}.txt").write_text(f"{story}\n\nShare this page with your friends today\n")
     with Corpus.open(folder, annotator="tester") as corpus:
         corpus.scan()
+    return folder
+
+
+def site_with_two_rules(tmp_path):  # type: ignore[no-untyped-def]
+    """``site_with_two_passages``, each passage marked everywhere: (folder, the rules' ids)."""
+    folder = site_with_two_passages(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
         ids = [corpus.mark_everywhere(repeat.id).rule_id for repeat in corpus.repeats()]
     return folder, ids
 
@@ -221,11 +228,7 @@ async def test_esc_from_a_passages_documents_comes_back_to_that_passage_and_m_wa
     """esc from the documents of the second passage put the cursor on the first: the next m marked
     96 documents of the wrong passage (a new user's trial); and m or enter before the passages
     were listed again acted on the row number of a document."""
-    folder = site(tmp_path)
-    for name, story in (("f", "Another story."), ("g", "More words here."), ("h", "Even more words.")):
-        (folder / f"{name}.txt").write_text(f"{story}\n\nShare this page with your friends today\n")
-    with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
+    folder = site_with_two_passages(tmp_path)
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("R")
