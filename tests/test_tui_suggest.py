@@ -128,3 +128,24 @@ async def test_a_short_document_opens_with_its_suggestions_drawn_in_the_same_fra
         assert app.suggestions == [] and app.reader.suggested == []
         await settle(pilot, app)
         assert app.suggestions == app.corpus.suggestions(ids[1]) and app.reader.suggested
+
+
+async def test_a_run_of_decisions_is_scored_again_once_when_the_keys_pause(scanned_seeds):
+    """Each y, d and b refitted the learner in a worker (0.2-0.6 s of Python with a few hundred
+    decisions), slowing the frames of the next keys: now once, RESCORE_AFTER after the last."""
+    from corpus_tui.tui.suggesting import RESCORE_AFTER
+
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_002(pilot, app)
+        scored: list[int] = []
+        score = app._score_document
+        app._score_document = lambda document_id, request: (scored.append(request), score(document_id, request))[1]
+        app.reader.move_to(app.suggestions[0].start)
+        await pilot.press("d", "d", "d")
+        assert scored == []  # the list was updated in place; no rescoring between the keys
+        await pilot.pause(RESCORE_AFTER + 0.3)
+        await settle(pilot, app)
+        assert len(scored) == 1  # one rescoring for the three, within a second of the last
+        with Corpus.open(scanned_seeds, annotator="tester", create=False) as corpus:
+            assert corpus.query("SELECT COUNT(*) AS n FROM suggestion_rejections")[0]["n"] == 3

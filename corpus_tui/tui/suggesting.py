@@ -6,7 +6,7 @@ one under the cursor. ``y`` accepts it (a boilerplate mark), ``d`` rejects it (r
 not suggested again in this document), ``Y`` accepts every suggestion of the document (one
 undo step), ``.`` and ``,`` jump to the next and previous, ``o`` shows or hides them. After
 ``y`` or ``d`` the cursor is on the next suggestion at once: the list is updated in place,
-then scored again in the background.
+then scored again in the background once the keys pause (``rescore_soon``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.timer import Timer
 
 from ..core.errors import CorpusError
 from ..core.suggest.decisions import line_fingerprint
@@ -26,15 +27,35 @@ if TYPE_CHECKING:
     from .app import CorpusApp
 
 
+RESCORE_AFTER = 0.4  # seconds without a decision before the open document is scored again
+
+
 class SuggestingMixin:
     _marks_seen: tuple[tuple[int, int], ...] | None = None  # the open document's boilerplate, last drawn
     _scoring = 0  # bumped by every request to score: an older answer that comes late is dropped
+    _rescore_timer: Timer | None = None  # a decision's rescoring, waiting for the keys to pause
+
+    def rescore_soon(self: "CorpusApp") -> None:  # type: ignore[misc]
+        """After a decision (y, d, b, a mark): the suggestions were updated in place at once; the
+        document is scored again once the keys pause for ``RESCORE_AFTER`` seconds. The learner
+        refits then (0.2–0.6 s of Python in a worker, which slows the frames of the keys typed
+        meanwhile), once for a run of decisions rather than once each: still within a second of
+        the last one (issue 12)."""
+        if self.doc is None:
+            return
+        self._scoring += 1  # an answer on its way was worked out before this decision
+        if self._rescore_timer is not None:
+            self._rescore_timer.stop()
+        self._rescore_timer = self.set_timer(RESCORE_AFTER, self.load_suggestions)
 
     def load_suggestions(self: "CorpusApp", quick: bool = False) -> None:  # type: ignore[misc]
         """Score the open document in a worker; with ``quick``, at once when that costs a few
         milliseconds (a short text, the learner fitted), so that a document opened with ``]``
         shows its text and its suggestions in one frame instead of two (``open_document``: it
         redraws the inspector after)."""
+        if self._rescore_timer is not None:  # scored now: a rescoring waiting for a pause is not needed
+            self._rescore_timer.stop()
+            self._rescore_timer = None
         if self.doc is None:
             return
         self._scoring += 1  # an answer still on its way from a worker is for an older request
@@ -73,8 +94,8 @@ class SuggestingMixin:
 
     def follow_marks(self: "CorpusApp", spans: list) -> None:  # type: ignore[misc,type-arg]
         """When the open document's boilerplate changed (b, B, M, a repeats mark, an undo), a
-        line now marked stops being a suggestion at once, and the document is scored again in
-        the background (an unmarked line may be suggested again). Other writes (tags, notes,
+        line now marked stops being a suggestion at once, and the document is scored again once
+        the keys pause (``rescore_soon``: an unmarked line may be suggested again). Other writes (tags, notes,
         review) score nothing: a 10 MB document takes a while."""
         marked = tuple(sorted((span.start, span.end) for span in spans if span.kind == "boilerplate"))
         seen, self._marks_seen = self._marks_seen, marked
@@ -90,7 +111,7 @@ class SuggestingMixin:
         if len(kept) != len(self.suggestions):
             self.suggestions = kept
             self._draw_suggestions()
-        self.load_suggestions()
+        self.rescore_soon()
 
     def suggestion_at_cursor(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
         if not self.show_suggestions:
@@ -134,7 +155,7 @@ class SuggestingMixin:
         if following is not None:
             self.reader.move_to(following.start, center=True)
         if rescore:
-            self.load_suggestions()  # scored again in the background: a rejection teaches the learner
+            self.rescore_soon()  # scored again once the keys pause: a rejection teaches the learner
 
     def _say_none_shown(self: "CorpusApp") -> None:  # type: ignore[misc]
         """Why no suggestion can be decided on: none here, or hidden (they are there, ``o`` shows them)."""
