@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .normalize import NORMALIZATION_VERSION
+from .undone import undone_events
 
 # Taking marks off by hand: unmarking (b), removing a span (x).
 TAKING_OFF = ("boilerplate.unmark", "span.remove")
@@ -58,12 +59,5 @@ def rule_marks_taken_off(db: Any, document_ids: Sequence[int]) -> set[tuple[int,
             taken.setdefault(event_id, set()).add((document_id, rule_id))
     if not taken:
         return set()
-    undone: dict[int, bool] = {}  # the last undo or redo of each decides
-    for start in range(0, len(taken), 500):
-        targets = json.dumps(sorted(taken)[start : start + 500])
-        for action, target in db.execute(
-            "SELECT action, json_extract(payload, '$.target') FROM events WHERE action IN ('undo', 'redo') "
-            "AND json_extract(payload, '$.target') IN (SELECT value FROM json_each(?)) ORDER BY id", [targets],
-        ):
-            undone[target] = action == "undo"
-    return {pair for event_id, pairs in taken.items() if not undone.get(event_id) for pair in pairs}
+    undone = undone_events(db, taken)
+    return {pair for event_id, pairs in taken.items() if event_id not in undone for pair in pairs}

@@ -24,6 +24,7 @@ from ..normalize import fingerprint, normalize
 from ..propagate import SUGGEST_ACCEPT_ACTION, plan_marks, plan_payload, replay, write_plan
 from ..rules import apply_rules
 from ..store import now
+from ..undone import undone_events
 
 REASON_PREFIX = "suggested: "
 
@@ -247,14 +248,8 @@ def _placed_since(db: Any, event_id: int, span_ids: list[int]) -> set[int]:
             placing.setdefault(placed_by, set()).add(span_id)
     if not placing:
         return set()
-    undone: dict[int, bool] = {}  # the last undo or redo of each decides
-    for action, target in db.execute(
-        "SELECT action, json_extract(payload, '$.target') FROM events WHERE action IN ('undo', 'redo') "
-        "AND json_extract(payload, '$.target') IN (SELECT value FROM json_each(?)) ORDER BY id",
-        [json.dumps(sorted(placing))],
-    ):
-        undone[target] = action == "undo"
-    return {span_id for placed_by, ids in placing.items() if not undone.get(placed_by) for span_id in ids}
+    undone = undone_events(db, placing)
+    return {span_id for placed_by, ids in placing.items() if placed_by not in undone for span_id in ids}
 
 
 def _json(text: str) -> dict[str, Any]:
