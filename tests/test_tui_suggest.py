@@ -149,3 +149,43 @@ async def test_a_run_of_decisions_is_scored_again_once_when_the_keys_pause(scann
         assert len(scored) == 1  # one rescoring for the three, within a second of the last
         with Corpus.open(scanned_seeds, annotator="tester", create=False) as corpus:
             assert corpus.query("SELECT COUNT(*) AS n FROM suggestion_rejections")[0]["n"] == 3
+
+
+async def test_a_long_document_is_scored_in_a_child_process_with_the_same_suggestions(scanned_seeds, monkeypatch):
+    """A 10 MB text's scoring (seconds of Python) in a thread held the GIL against every frame and
+    key meanwhile: past CHILD_SCORING_CHARS it runs in a child process; a newer request stops it."""
+    from corpus_tui.core.suggest import scorer
+    from corpus_tui.tui import suggesting
+
+    monkeypatch.setattr(scorer, "QUICK_CHARS", 10)  # no quick path: every seed goes to a worker
+    monkeypatch.setattr(suggesting, "CHILD_SCORING_CHARS", 10)  # and every seed counts as long
+    started: list[suggesting.ScoringProcess] = []
+    real_init = suggesting.ScoringProcess.__init__
+
+    def counted_init(self, corpus, document_id):  # type: ignore[no-untyped-def]
+        real_init(self, corpus, document_id)
+        started.append(self)
+
+    monkeypatch.setattr(suggesting.ScoringProcess, "__init__", counted_init)
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_002(pilot, app)
+        expected = app.corpus.suggestions(app.doc.id)
+        await settle(pilot, app, lambda: app.suggestions == expected)
+        assert expected and app.reader.suggested == [(s.start, s.end) for s in expected]
+        assert started and started[-1].process is not None and started[-1].process.returncode == 0
+        assert len({process.command[-2] for process in started}) >= 2  # one a document opened on the way
+        await pilot.press("right_square_bracket", "right_square_bracket")  # two requests in a row
+        await settle(pilot, app, lambda: app.suggestions == app.corpus.suggestions(app.doc.id))
+        assert started[-2].stopped  # the first one's answer was for a document no longer open
+        assert started[-1].process is not None and started[-1].process.returncode == 0
+    assert all(p.process is None or p.process.returncode is not None for p in started)  # none left running
+
+
+def test_the_scoring_child_reports_an_unknown_document_as_an_error(scanned_seeds):
+    from corpus_tui.tui.suggesting import ScoringProcess
+
+    with Corpus.open(scanned_seeds, annotator="tester", create=False) as corpus:
+        process = ScoringProcess(corpus, 999_999)
+    assert process.run() == (None, "no document with id 999999")
+    assert process.suggestions() is None

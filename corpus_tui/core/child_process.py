@@ -9,11 +9,14 @@ before that is set, a watcher thread notices that the parent changed.
 from __future__ import annotations
 
 import ctypes
+import json
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCH_SECONDS = 0.5
@@ -47,3 +50,40 @@ def start_method() -> str:
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return "fork"
     return "spawn"
+
+
+Send = Callable[[dict[str, Any]], None]
+
+
+def serve_reports(parent_pid: int, work: Callable[[Send], None], what: str) -> int:
+    """The child's side of ``tui.reporting_child``: run ``work`` with a ``send`` that writes
+    one JSON message a line to the parent's pipe; the exit code for ``sys.exit``.
+
+    The pipe is kept on a descriptor of its own; stdout goes to /dev/null so that nothing
+    printed by accident can break a message. A ``CorpusError`` is sent as ``{"error": ...}``,
+    and so is any other exception ("``what`` failed: ..."): the app must hear about it rather
+    than wait forever."""
+    from .errors import CorpusError
+
+    die_with_parent(parent_pid)  # a killed app must not leave its child running
+    report = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+    def send(message: dict[str, Any]) -> None:
+        report.write(json.dumps(message) + "\n")
+        report.flush()
+
+    try:
+        try:
+            work(send)
+        except CorpusError as error:
+            send({"error": str(error)})
+        except BrokenPipeError:
+            raise  # nobody is listening any more
+        except Exception as error:
+            send({"error": f"{what} failed: {type(error).__name__}: {error}"})
+    except BrokenPipeError:
+        return 1
+    return 0

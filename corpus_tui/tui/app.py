@@ -849,9 +849,11 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             self._hang_up_caught = False
 
     def stop_scan(self) -> None:
-        """Stop a scan in flight: its open batch rolls back; the next scan resumes."""
+        """Stop a scan in flight (its open batch rolls back; the next scan resumes) and a long
+        document's scoring: the app's child processes end with it."""
         if self._scan_process is not None:
             self._scan_process.stop()
+        self.stop_scoring_process()
 
 
 def make_app(folder: str | Path, db: str | Path | None = None, annotator: str | None = None,

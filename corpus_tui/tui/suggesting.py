@@ -22,18 +22,43 @@ from ..core.errors import CorpusError
 from ..core.suggest.decisions import line_fingerprint
 from ..core.suggest.scorer import Suggestion
 from ..core.wording import plural
+from .reporting_child import ReportingChild
 
 if TYPE_CHECKING:
+    from ..core.corpus import Corpus
     from .app import CorpusApp
 
 
 RESCORE_AFTER = 0.4  # seconds without a decision before the open document is scored again
+# From this length a document is scored in a child process, not a thread: its scoring (about
+# 0.7 s a million characters) would hold the GIL against the frames and keys meanwhile (a 10 MB
+# text: 7 s, in which opening it took 2.5-3.7 s instead of 1.2-1.9 s). Below it, a thread
+# costs less than the child's start (0.4 s, on the other core).
+CHILD_SCORING_CHARS = 500_000
+
+
+class ScoringProcess(ReportingChild):
+    """``Corpus.suggestions`` of one document, in a child process (``core.score_child``)."""
+
+    what = "scoring"
+
+    def __init__(self, corpus: "Corpus", document_id: int):
+        super().__init__("corpus_tui.core.score_child", str(corpus.folder), str(corpus.db_path),
+                         corpus.annotator, str(document_id))
+
+    def suggestions(self) -> list[Suggestion] | None:
+        """Blocks (call it from a worker thread); None when the child failed or was stopped."""
+        found, error = self.run()
+        if error is not None or not isinstance(found, list):
+            return None
+        return [Suggestion(int(start), int(end), float(score), str(reason)) for start, end, score, reason in found]
 
 
 class SuggestingMixin:
     _marks_seen: tuple[tuple[int, int], ...] | None = None  # the open document's boilerplate, last drawn
     _scoring = 0  # bumped by every request to score: an older answer that comes late is dropped
     _rescore_timer: Timer | None = None  # a decision's rescoring, waiting for the keys to pause
+    _scoring_process: ScoringProcess | None = None  # a long document's scoring, in a child process
 
     def rescore_soon(self: "CorpusApp") -> None:  # type: ignore[misc]
         """After a decision (y, d, b, a mark): the suggestions were updated in place at once; the
@@ -68,7 +93,17 @@ class SuggestingMixin:
                 self.suggestions = found
                 self._draw_suggestions(inspector=False)  # opening a document redraws the inspector next
                 return
-        self._score_document(self.doc.id, self._scoring)
+        self.stop_scoring_process()  # its answer would be for an older request
+        if len(self.reader.text) > CHILD_SCORING_CHARS:
+            self._scoring_process = ScoringProcess(self.corpus, self.doc.id)
+            self._score_in_child(self._scoring_process, self.doc.id, self._scoring)
+        else:
+            self._score_document(self.doc.id, self._scoring)
+
+    def stop_scoring_process(self: "CorpusApp") -> None:  # type: ignore[misc]
+        if self._scoring_process is not None:
+            self._scoring_process.stop()
+            self._scoring_process = None
 
     @work(thread=True, exclusive=True, group="suggestions")
     def _score_document(self: "CorpusApp", document_id: int, request: int) -> None:  # type: ignore[misc]
@@ -78,6 +113,17 @@ class SuggestingMixin:
         except CorpusError:
             return  # suggestions are a help: a busy or changed database only delays them
         self.call_from_thread(self._show_suggestions, document_id, request, found)
+
+    @work(thread=True, exclusive=True, group="suggestions")
+    def _score_in_child(self: "CorpusApp", process: ScoringProcess, document_id: int,  # type: ignore[misc]
+                        request: int) -> None:
+        found = process.suggestions()
+        if found is None:
+            return  # stopped for a newer request, or failed: suggestions are a help
+        try:
+            self.call_from_thread(self._show_suggestions, document_id, request, found)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
 
     def _show_suggestions(self: "CorpusApp", document_id: int, request: int,  # type: ignore[misc]
                           found: list[Suggestion]) -> None:
