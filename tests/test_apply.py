@@ -588,6 +588,23 @@ def test_finished_partitions_of_another_input_or_run_are_not_resumed(planted, tm
     assert_one_line_error(run_script("apply", rules, shards, "-o", plain, "--dedup"), "without --dedup")
 
 
+def test_a_dedup_run_in_the_other_format_or_id_field_into_a_written_folder_is_refused(planted, tmp_path, run_script):
+    """It wrote beside the first run's partitions and replaced their rejects file, the only
+    record of what was left out; with another id field it named left-out records otherwise."""
+    pytest.importorskip("pyarrow")
+    rules, shards, _ = planted
+    for first in ([], ["--dedup"]):
+        out = tmp_path / f"out{len(first)}"
+        assert run_script("apply", rules, shards, "-o", out, *first).returncode == 0
+        before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+        result = run_script("apply", rules, shards, "-o", out, "--dedup", "--format", "parquet")
+        assert_one_line_error(result, "give a new output folder")
+        assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    (out / "2.jsonl").unlink()  # a --dedup run to resume, with another id field
+    assert_one_line_error(run_script("apply", rules, shards, "-o", out, "--dedup", "--id-field", "text"),
+                          "give a new output folder")
+
+
 def test_parquet_output_sees_a_dropped_first_record_as_when_it_was_signed(tmp_path, run_script):
     """A Parquet partition's columns are its first record's: when that record is left out, the
     others must still fit the columns they were checked against, or a kept record is lost."""

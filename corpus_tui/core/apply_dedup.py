@@ -510,9 +510,9 @@ DECISIONS = "decisions.json"
 
 def run_identity(job: Any, sources: Sequence[str]) -> dict[str, Any]:
     """What the drops were decided on: every input file as it was, the bundle and the options
-    that change what is signed."""
+    that change what is signed or written (the id field names the records left out)."""
     return {"inputs": [input_stamp(source) for source in sources], "bundle": bundle_digest(job.bundle),
-            "format": job.fmt, "text_field": job.text_field}
+            "format": job.fmt, "text_field": job.text_field, "id_field": job.id_field}
 
 
 def save_decisions(output: str, identity: dict[str, Any], decided: Decided) -> None:

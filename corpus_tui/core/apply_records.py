@@ -643,7 +643,7 @@ def _decided(engine: "_Engine", job: Job, partitions: list[Partition], progress:
     if saved is not None and saved[0] == identity:
         if saved[1] is not None or all(output_path(job, partition).exists() for partition in partitions):
             return saved[1]
-    elif any(output_path(job, partition).exists() for partition in partitions):
+    elif any(_written(job, partition) for partition in partitions):
         raise InvalidValue(f"{job.output}: its finished partitions were written by a run with other inputs, rules "
                            "or options (or without --dedup), so their drops may differ: give a new output folder")
     # Gone before the files it describes change, so it never stands for another run's files.
@@ -657,7 +657,7 @@ def _no_decisions(job: Job, partitions: list[Partition]) -> None:
     """A run without ``--dedup`` cannot finish one that left records out, nor one made with
     other rules or options, nor from inputs that changed since (``RUN_RECORD``)."""
     if load_decisions(job.output, []) is not None:
-        if any(output_path(job, partition).exists() for partition in partitions):
+        if any(_written(job, partition) for partition in partitions):
             raise InvalidValue(f"{job.output}: holds the partitions of a --dedup run: run with --dedup again, "
                                "or give a new output folder")
     shutil.rmtree(work_folder(job.output), ignore_errors=True)  # a --dedup run's, killed before writing
@@ -681,8 +681,7 @@ def _check_and_record_run(job: Job, partitions: list[Partition]) -> None:
         made, inputs = None, {}
     stamps = {partition.source: input_stamp(partition.source) for partition in partitions}
     for partition in partitions:
-        # In either format: a rerun in the other one wrote beside it and replaced its rejects file.
-        if not any((Path(job.output) / f"{partition.name}.{fmt}").exists() for fmt in FORMATS):
+        if not _written(job, partition):
             continue
         if made != settings:
             why = "by a run with other rules or options" if made is not None else "by a run that did not record its rules"
@@ -696,6 +695,12 @@ def _check_and_record_run(job: Job, partitions: list[Partition]) -> None:
     partial = partial_path(path)
     partial.write_text(json.dumps({**settings, "inputs": inputs}, ensure_ascii=True), encoding="utf-8")
     replace_durably(partial, path)
+
+
+def _written(job: Job, partition: Partition) -> bool:
+    """Whether the partition's output is in the folder, in either format: a rerun in the other
+    one would write beside it and replace its rejects file (the only record of what was left out)."""
+    return any((Path(job.output) / f"{partition.name}.{fmt}").exists() for fmt in FORMATS)
 
 
 def _decide(engine: "_Engine", job: Job, partitions: list[Partition], progress: Progress | None) -> Decided:
