@@ -398,6 +398,25 @@ def test_a_document_refreshed_alone_finds_a_site_line_it_now_shares(scanned):
     assert sorted(d.title for d in corpus.documents()) == [f"Council approves budget number {n}" for n in range(3)]
 
 
+def test_a_site_line_a_partial_scan_finds_in_a_later_batch_retitles_the_earlier_batches(scanned, monkeypatch):
+    """An export re-reads changed files in batches: two pages of the first batch titled "Menu"
+    were left so when the third, in the next batch, made it a site line (review)."""
+    from corpus_tui.core import scanner
+    from corpus_tui.core.export.selection import apply_changes  # how an export re-reads changed files
+
+    files = {f"site/{n}.txt": f"Page title {n}\n\nBody of page {n}.\n" for n in range(8)}
+    corpus, folder = scanned(files)
+    monkeypatch.setattr(scanner, "BATCH_SIZE", 4)
+    for n in range(8):
+        path = folder / "site" / f"{n}.txt"
+        if n in (2, 3, 4, 5):
+            path.write_text("Menu\n" + path.read_text())
+        os.utime(path, ns=(1, 1))
+    changed = [(f"site/{n}.txt", (folder / "site" / f"{n}.txt").stat().st_size, 1) for n in range(8)]
+    assert apply_changes(corpus, changed, []) == 8
+    assert sorted(d.title for d in corpus.documents()) == sorted(f"Page title {n}" for n in range(8))
+
+
 def test_a_partial_scan_reads_the_rows_of_its_files_only(scanned, monkeypatch):
     from corpus_tui.core import scanner
 

@@ -296,8 +296,9 @@ class _Scan:
             with self.corpus.write():
                 site_lines_done(self.db, owed)
         elif self.partial and self.read_ids:
-            # The documents read only: a title they now share with enough of their source's.
-            sources = sources_sharing_titles(self.db, self.read_ids)
+            # The documents read only: a title they now share with enough of their source's, or a
+            # site line found while reading, which titles documents of the batches read before it.
+            sources = sources_sharing_titles(self.db, self.read_ids) | set(self.site_lines.found)
             if sources:
                 follow_site_lines(self.corpus, sources=sources)
         self._follow_passage_index()
