@@ -96,7 +96,7 @@ def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(r
     (shards / "2024").mkdir(parents=True)
     records = [{"id": path, "text": text, "lang": "en", "attributes": {"other": [[0, 1, 0.5]]}}
                for path, text in texts.items()]
-    write_jsonl(shards / "2024" / "a.jsonl", records[:3] + ["{broken", json.dumps([1, 2])])
+    write_jsonl(shards / "2024" / "a.jsonl", records[:3] + ['{"id": "cut", "text": "a record cut sh', json.dumps([1, 2])])
     write_jsonl(shards / "b.jsonl", records[3:] + [{"id": "n", "text": 5}])
     result = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "out", "--json")
     assert result.returncode == 0
@@ -114,6 +114,8 @@ def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(r
                                                    for b in exported[record["id"]]["boilerplate"]]
     rejects = [json.loads(line) for line in open(out / "2024__a.rejects.jsonl")]
     assert [(r["line"], r["error"].split(":")[0]) for r in rejects] == [(4, "not JSON"), (5, "not a JSON object but list")]
+    # Cut short: said "Invalid control character" (its line break), which is not what is wrong.
+    assert rejects[0]["error"] == "not JSON: Unterminated string starting at column 23"
     assert json.loads(open(out / "b.rejects.jsonl").read())["id"] == "n"
     again = run_script("apply", tmp_path / "rules.json", shards, "-o", out, "--json")
     assert json.loads(again.stdout)["skipped"] == 2  # a rerun resumes: finished partitions stay

@@ -9,7 +9,7 @@ import pytest
 from conftest import UNDO_SCHEMA_V7, assert_one_line_error
 
 from corpus_tui import Corpus
-from corpus_tui.core.errors import InvalidValue
+from corpus_tui.core.errors import DocumentNotFound, InvalidSpan, InvalidValue
 from corpus_tui.core.suggest.features import DENSE_NAMES, document_features, is_serialized
 from corpus_tui.core.suggest.model import parse_model, shipped_model
 
@@ -139,17 +139,27 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
     said = run_script("evaluate", seeds_copy, "--gold", gold).stdout.splitlines()[0]
     assert said.endswith("(1 label on blank lines, not scored)") and said.startswith("2 labelled lines")
     bad = tmp_path / "bad.jsonl"
+    cut_short = json.dumps({"path": path, "boilerplate_lines": [1], "content_lines": [7]})[:-1]
     for content, needle in [
         ('{"path": "x.txt", "boilerplate_lines": [0]}\n', "bad.jsonl:1"),
-        (json.dumps({"path": path}) + "\n{oops\n", "bad.jsonl:2: not valid JSON: Expecting property name"),
+        (json.dumps({"path": path, "boilerplate_lines": [], "content_lines": [1]}) + "\n{oops\n",
+         "bad.jsonl:2: not valid JSON: Expecting property name"),
         ("[1]\n", "bad.jsonl:1: not a JSON object"),
-        (json.dumps({"path": path, "content_lines": [1]}) + "\n\xff\n", "bad.jsonl:2: not UTF-8 text"),
+        (json.dumps({"path": path, "boilerplate_lines": [], "content_lines": [1]}) + "\n\xff\n",
+         "bad.jsonl:2: not UTF-8 text"),
         (json.dumps({"path": path, "boilerplate_lines": [3], "content_lines": [3]}) + "\n", "both"),
-        (json.dumps({"path": path, "content_lines": [1]}) + "\n" + json.dumps({"path": "nope.txt"}) + "\n",
+        (json.dumps({"path": path, "boilerplate_lines": [], "content_lines": [1]}) + "\n"
+         + json.dumps({"path": "nope.txt", "boilerplate_lines": [], "content_lines": [1]}) + "\n",
          "bad.jsonl:2: nope.txt: not a document of this corpus"),
         ("", "bad.jsonl: labels no line"),  # figures of 0.000 read as a total failure
-        (json.dumps({"path": path}) + "\n", "bad.jsonl: labels no line"),
-        (json.dumps({"path": path, "boilerplate_lines": [len(lines) + 1]}) + "\n",
+        (json.dumps({"path": path, "boilerplate_lines": [], "content_lines": []}) + "\n", "bad.jsonl: labels no line"),
+        # A misspelt key left its lines unscored without a word (a trial).
+        (json.dumps({"path": path, "boilerplate_lines": [1], "content_line": [2]}) + "\n",
+         "bad.jsonl:1: no 'content_lines' (each line:"),
+        # Cut short: the error is on its line, at its end (it said "column 1", of the next line).
+        (cut_short + "\n", f"bad.jsonl:1: not valid JSON: Expecting ',' delimiter at column {len(cut_short) + 1}"),
+        ('{"path": "a\x1b.txt"}\n', "bad.jsonl:1: not valid JSON: Invalid control character at column 12"),
+        (json.dumps({"path": path, "boilerplate_lines": [len(lines) + 1], "content_lines": []}) + "\n",
          f"bad.jsonl:1: line {len(lines) + 1} is past the end of {path} ({len(lines)} lines)"),
     ]:
         bad.write_bytes(content.encode("utf-8", "surrogateescape") if "\xff" not in content
@@ -626,3 +636,54 @@ def test_accepting_suggestions_of_a_text_that_changed_since_they_were_shown_mark
         corpus.accept_suggestions([(document.id, s.start, s.end, s.reason) for s in shown],
                                   versions={document.id: (document.sha256, document.encoding)})
     assert corpus.spans(document.id, "boilerplate") == []
+
+
+@pytest.mark.parametrize("bad, says", [
+    ((0, 99_999), "is outside the text"),
+    ((-50, 10), "is outside the text"),
+    ((40, 10), "is empty: its end must be after its start"),
+    ((10, 10), "is empty"),
+])
+def test_accepting_a_range_outside_the_text_is_refused_and_nothing_is_marked(scanned, bad, says):
+    """A range past the end was stored as is: stats said 699% boilerplate, check failed and the
+    export wrote offsets no text has (a trial); a negative one raised sqlite3.IntegrityError."""
+    corpus, _ = scanned({"a.txt": "A headline of the story\n\nShare this story on the networks\n",
+                         "b.txt": "Another headline\n\nShare this story on the networks\n"})
+    a, b = (corpus.document_by_path(path).id for path in ("a.txt", "b.txt"))
+    events = corpus.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    for dry_run in (True, False):
+        with pytest.raises(InvalidSpan, match=f"a.txt: span .*{says}"):
+            corpus.accept_suggestions([(b, 0, 5, "fine"), (a, *bad, "bad")], dry_run=dry_run)
+    with pytest.raises(DocumentNotFound, match="no document with id 999"):
+        corpus.accept_suggestions([(999, 0, 5, "gone")])
+    for shape in ([(a, 0, 5)], [(a, 0, 5, "r", "extra")], ["a.txt"]):
+        with pytest.raises(InvalidValue, match=r"is \(document id, start, end, reason\)"):
+            corpus.accept_suggestions(shape)  # type: ignore[arg-type]
+    assert corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
+    assert corpus.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
+
+
+def test_the_python_api_says_what_is_wrong_with_its_arguments_and_reads_a_gold_path(seeds_copy, open_corpus, tmp_path):
+    """A string score was a TypeError, a gold file's path an AttributeError, and ``paths="a.txt"``
+    looked for a document named "a" (a trial)."""
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = corpus.documents()[0]
+    for bad in ("0.5", True, None.__class__):
+        with pytest.raises(InvalidValue, match="a minimum score is a number between 0 and 1"):
+            corpus.suggestions(document.id, min_score=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="a minimum score is a number"):
+        corpus.apply_suggestions(min_score="0.9", dry_run=True)  # type: ignore[arg-type]
+    assert corpus.suggestions(document.id, min_score=1) == []  # an int is a number
+    with pytest.raises(InvalidValue, match="paths is a list of paths, not str"):
+        list(corpus.suggest_all(paths=document.path))  # type: ignore[arg-type]
+    twice = list(corpus.suggest_all(paths=[document.path, document.path]))  # --path a --path a
+    assert [found.path for found, _ in twice] == [document.path]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"path": document.path, "boilerplate_lines": [1], "content_lines": []}) + "\n")
+    from corpus_tui.core.suggest.evaluate import read_gold
+
+    assert corpus.evaluate_suggestions(str(gold)) == corpus.evaluate_suggestions(gold) \
+        == corpus.evaluate_suggestions(read_gold(gold))
+    with pytest.raises(InvalidValue, match="gold is a gold file's path, or a list of GoldPage"):
+        corpus.evaluate_suggestions([{"path": document.path}])  # type: ignore[list-item]

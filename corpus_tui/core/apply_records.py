@@ -58,7 +58,7 @@ from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
 from .apply_shuffle import partial_path
 from .durable import replace_durably
 from .errors import InvalidValue
-from .wording import plural
+from .wording import json_problem, plural
 
 ATTRIBUTE = "corpus_tui__boilerplate"
 INPUT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".parquet")
@@ -386,13 +386,25 @@ def read_records(source: str, text_field: str) -> Iterator[tuple[int, dict[str, 
                 continue
             try:
                 record = _loads(raw)
-            except ValueError as error:
-                yield number, {}, f"not JSON: {error}", raw
+            except ValueError:
+                yield number, {}, f"not JSON: {_json_error(raw)}", raw
                 continue
             except RecursionError:
                 yield number, {}, "not JSON this reader can take: nested too deep", raw
                 continue
             yield number, record, _problem(record, text_field), raw
+
+
+def _json_error(raw: bytes) -> str:
+    """Why a line is not JSON, read without its line break: a record cut short inside a string
+    was "Invalid control character" (the break), not "Unterminated string"."""
+    try:
+        json.loads(raw.rstrip(b"\r\n"))
+    except json.JSONDecodeError as error:
+        return json_problem(error)
+    except ValueError as error:  # not UTF-8, UTF-16 or UTF-32
+        return str(error)
+    return "not one JSON value"  # unreachable: the line did not load with its break either
 
 
 def _loads(raw: bytes) -> Any:

@@ -17,11 +17,12 @@ from typing import Any
 
 from ..arguments import strings, whole_number, whole_numbers
 from ..base import CorpusBase
-from ..errors import ChangedElsewhere, InvalidValue
+from ..errors import ChangedElsewhere, DocumentNotFound, InvalidSpan, InvalidValue
 from ..history import reanchored_rows
 from ..models import TextVersion
 from ..normalize import fingerprint, normalize
 from ..propagate import SUGGEST_ACCEPT_ACTION, plan_marks, plan_payload, replay, write_plan
+from ..spans import span_problem
 from ..rules import apply_rules
 from ..store import now
 from ..undone import undone_events
@@ -99,17 +100,39 @@ class SuggestDecisionsMixin(CorpusBase):
         transaction, from the text as it is; without, ``ChangedElsewhere`` and nothing marked."""
         ranges = self._checked(ranges)
         if dry_run:
-            plan = plan_marks(self.db, self._as_copies(self._not_rejected(self._still_current(ranges, versions, rescore))),
-                              self.annotator)
+            plan = plan_marks(self.db, self._as_copies(self._not_rejected(self._within_texts(
+                self._still_current(ranges, versions, rescore)))), self.annotator)
             return AcceptSummary(None, len(plan.documents), len(plan.added), True)
         with self.write():
-            plan = plan_marks(self.db, self._as_copies(self._not_rejected(self._still_current(ranges, versions, rescore))),
-                              self.annotator)
+            plan = plan_marks(self.db, self._as_copies(self._not_rejected(self._within_texts(
+                self._still_current(ranges, versions, rescore)))), self.annotator)
             if not plan.added:
                 return AcceptSummary(None, 0, 0, False)
             write_plan(self.db, plan)
             event_id = self.log_event(SUGGEST_ACCEPT_ACTION, None, plan_payload(self.db, plan))
         return AcceptSummary(event_id, len(plan.documents), len(plan.added), False)
+
+    def _within_texts(self, ranges: list[SuggestedRange]) -> list[SuggestedRange]:
+        """The ranges, when each is ``0 <= start < end <= length`` of a readable document's text
+        (read inside the write); else ``InvalidSpan`` (or ``DocumentNotFound``) for the first that
+        is not, and nothing is marked: a mark past the end stored offsets no text has."""
+        documents = sorted({range_[0] for range_ in ranges})
+        found: dict[int, tuple[str, str, int]] = {}
+        for start in range(0, len(documents), 500):
+            for document_id, path, state, length in self.db.execute(
+                "SELECT id, path, state, char_count FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(documents[start : start + 500])],
+            ):
+                found[document_id] = (path, state, length)
+        for document_id, start, end, _ in ranges:
+            if document_id not in found:
+                raise DocumentNotFound(f"no document with id {document_id}")
+            path, state, length = found[document_id]
+            if state == "unreadable":
+                raise InvalidSpan(f"{path}: unreadable documents cannot be annotated")
+            if not 0 <= start < end <= length:
+                raise InvalidSpan(f"{path}: {span_problem(start, end, length)}")
+        return ranges
 
     def _not_rejected(self, ranges: list[SuggestedRange]) -> list[SuggestedRange]:
         """The ranges whose line the analyst has not rejected in its document, read inside the
@@ -135,7 +158,10 @@ class SuggestDecisionsMixin(CorpusBase):
     def _checked(ranges: Iterable[SuggestedRange]) -> list[SuggestedRange]:
         """The ranges with whole-number ids and offsets (numpy's too) and a string reason, or InvalidValue."""
         checked = []
-        for doc, start, end, reason in ranges:
+        for item in ranges:
+            if isinstance(item, (str, bytes)) or not hasattr(item, "__len__") or len(item) != 4:
+                raise InvalidValue(f"a suggestion to accept is (document id, start, end, reason), not {item!r}")
+            doc, start, end, reason = item
             if reason is not None and not isinstance(reason, str):
                 raise InvalidValue(f"a reason must be a string, not {type(reason).__name__} {reason!r}")
             checked.append((whole_number(doc, "document_id"), whole_number(start, "start"), whole_number(end, "end"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import InvalidValue
 from ..safe_text import quoted
+from ..wording import json_problem
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,9 @@ def read_gold(path: Path) -> list[GoldPage]:
 
 def _gold_page(line: str, where: str) -> GoldPage:
     try:
-        record = json.loads(line)
+        record = json.loads(line.rstrip("\r\n"))  # an error at the end of the line is on it, not on the next
     except (ValueError, RecursionError) as error:
-        detail = f": {error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        detail = f": {json_problem(error)}" if isinstance(error, json.JSONDecodeError) else ""
         raise InvalidValue(f"{where}: not valid JSON{detail}") from None
     if not isinstance(record, dict):
         raise InvalidValue(f"{where}: not a JSON object")
@@ -76,7 +77,10 @@ def _gold_page(line: str, where: str) -> GoldPage:
         raise InvalidValue(f"{where}: \"path\" must be a document's path (a string)")
     lists = {}
     for key in ("boilerplate_lines", "content_lines"):
-        value = record.get(key, [])
+        if key not in record:  # a misspelt key would leave its lines unscored without a word
+            raise InvalidValue(f"{where}: no {key!r} (each line: {{\"path\", \"boilerplate_lines\", "
+                               "\"content_lines\"}; a list may be empty)")
+        value = record[key]
         if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
                                                   for n in value):
             raise InvalidValue(f"{where}: {key!r} must be a list of line numbers (whole numbers from 1)")

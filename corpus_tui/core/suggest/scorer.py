@@ -19,8 +19,11 @@ Example::
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from numbers import Real
+from pathlib import Path
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -30,7 +33,7 @@ from ..errors import DocumentNotFound, InvalidValue
 from ..models import Document, TextVersion
 from ..wording import plural
 from .decisions import line_fingerprint
-from .evaluate import GoldPage, line_numbers, scores
+from .evaluate import GoldPage, line_numbers, read_gold, scores
 from .features import LineFeatures, document_features, is_serialized
 from .learner import MIN_EXAMPLES, Correction, correction_for, correction_is_fitted, logit_of
 from .model import LineModel, _logistic, shipped_model
@@ -89,7 +92,10 @@ class SuggestMixin(CorpusBase):
         suggestions, in path order; documents with none are included."""
         threshold = self._threshold(min_score)
         if paths is not None:
-            documents = [self.document_by_path(path) for path in paths]
+            if isinstance(paths, (str, bytes)) or not isinstance(paths, Iterable):
+                raise InvalidValue(f"paths is a list of paths, not {type(paths).__name__} {paths!r}")
+            # Each once, in the order given (``--path a --path a`` listed it twice).
+            documents = [self.document_by_path(path) for path in dict.fromkeys(paths)]
         else:
             documents = [Document.from_row(row) for row in self.query(
                 "SELECT * FROM documents WHERE state = 'ok' ORDER BY path")]
@@ -103,9 +109,16 @@ class SuggestMixin(CorpusBase):
         """Every non-blank line not yet marked, with its score and reason, whatever the score."""
         return self._scored(self.document(document_id))
 
-    def evaluate_suggestions(self, gold: list[GoldPage], min_score: float | None = None) -> dict[str, Any]:
+    def evaluate_suggestions(self, gold: list[GoldPage] | str | os.PathLike[str],
+                             min_score: float | None = None) -> dict[str, Any]:
         """Suggestions (and marks already made) scored line by line against hand labels
-        (``evaluate``); every gold path must be a document of the corpus."""
+        (``evaluate``): ``read_gold``'s pages, or the path of a gold file, which is read so.
+        Every gold path must be a document of the corpus."""
+        if isinstance(gold, (str, os.PathLike)):
+            gold = read_gold(Path(gold))
+        if not isinstance(gold, list) or not all(isinstance(page, GoldPage) for page in gold):
+            raise InvalidValue("gold is a gold file's path, or a list of GoldPage (read_gold), "
+                               f"not {type(gold).__name__}")
         if not gold:
             raise InvalidValue("no gold page to score against")
         threshold = self._threshold(min_score)
@@ -147,6 +160,9 @@ class SuggestMixin(CorpusBase):
     def _threshold(self, min_score: float | None) -> float:
         if min_score is None:
             return self.suggestion_threshold()
+        if isinstance(min_score, bool) or not isinstance(min_score, Real):
+            raise InvalidValue(f"a minimum score is a number between 0 and 1, not {type(min_score).__name__} {min_score!r}")
+        min_score = float(min_score)
         if not 0.0 <= min_score <= 1.0:
             raise InvalidValue(f"a minimum score is between 0 and 1, not {min_score}")
         return min_score
