@@ -7,6 +7,7 @@ import importlib.util
 import json
 import pickle
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -877,3 +878,60 @@ def test_a_parquet_input_that_does_not_read_every_record_rejected_and_o_dash_are
     assert run_script("apply", rules, tmp_path / "array.json", "-o", tmp_path / "out2").returncode == 1
     result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", "-", cwd=tmp_path)
     assert result.returncode == 2 and not (tmp_path / "-").exists()
+
+
+def _children_of(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_apply_killed_leaves_no_worker_behind(ruled_seeds, tmp_path):
+    """After a kill -9 of apply, its two workers slept for good on their task pipe (a trial)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _, bundle, texts, _ = ruled_seeds
+    (tmp_path / "rules.json").write_text(json.dumps(bundle))
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    records = [{"id": n, "text": text} for n, text in enumerate(list(texts.values()) * 400)]
+    for part in range(6):
+        write_jsonl(crawl / f"{part}.jsonl", records)
+    apply = subprocess.Popen([sys.executable, "-m", "corpus_tui", "apply", str(tmp_path / "rules.json"), str(crawl),
+                              "-o", str(tmp_path / "out"), "-j", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and apply.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = [pid for pid in _children_of(apply.pid)
+                       if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2, "the workers never started"
+        time.sleep(0.3)  # at work
+        apply.send_signal(signal.SIGKILL)
+        apply.wait()
+        deadline = time.monotonic() + 10
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_alive, workers))
+    finally:
+        apply.kill()
+        apply.wait()

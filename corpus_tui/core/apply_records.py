@@ -54,6 +54,7 @@ from .apply_dedup import (
     work_folder,
 )
 from .apply_lsh import SignatureFiles, find_equal, pair_bands, spill_bands, verify_shard
+from .child_process import die_with_parent
 from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
 from .apply_shuffle import partial_path
 from .durable import replace_durably
@@ -775,7 +776,10 @@ class _LocalEngine(_Engine):
         if self.pool is None:
             import multiprocessing
 
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            # Workers that end with this process: after a kill -9 of apply they slept for good on
+            # their task pipe, which each holds both ends of (a trial).
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=die_with_parent, initargs=(os.getpid(),))
         futures = {self.pool.submit(function, *task): index for index, task in enumerate(tasks)}
         for done, future in enumerate(as_completed(futures), 1):
             results[futures[future]] = future.result()
