@@ -542,6 +542,12 @@ def test_a_line_scored_under_the_threshold_is_not_given_a_boilerplate_reason(see
     between = [s for s in scored.values() if 0.5 <= s.score < threshold]
     assert between and all(s.reason.endswith("; under the threshold, not suggested") for s in between)
     assert scored["08.07.2017"].reason == "a counter or price line"  # suggested: its reason as it was
+    # Listed at a lower --min-score they are suggested, and --apply stores the reason: "not
+    # suggested" contradicted the mark it was stored with (a trial).
+    with Corpus.open(seeds_copy, annotator="tester") as corpus:
+        listed = {s.start: s for s in corpus.suggestions(document.id, min_score=0.5)}
+    assert {start for start in listed} >= {s.start for s in between}
+    assert all(listed[s.start].reason.endswith("; under the default threshold") for s in between)
 
 
 def test_a_title_found_in_several_documents_is_a_sites_line_and_may_be_suggested(scanned):

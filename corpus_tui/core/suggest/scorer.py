@@ -240,9 +240,15 @@ def _suggestion(model: LineModel, correction: Correction, lines: list[LineFeatur
         return None
     reason = _reason(lines, index, text, repeat)
     if score < model.threshold and (repeat is None or repeat.documents < 3):
-        # Scored, not suggested (score_lines, --min-score under the threshold): the reasons say
-        # why a line looks like boilerplate, which a low score does not.
-        reason = "reads like article text" if score < 0.5 else f"{reason}; under the threshold, not suggested"
+        # Under the model's threshold (score_lines; --min-score below it): the reasons say why a
+        # line looks like boilerplate, which a low score does not. Listed at a lower --min-score,
+        # the line is suggested (and --apply stores the reason): "not suggested" would contradict it.
+        if score < 0.5:
+            reason = "reads like article text"
+        elif threshold is None:
+            reason = f"{reason}; under the threshold, not suggested"
+        else:
+            reason = f"{reason}; under the default threshold"
     return Suggestion(line.start, line.end, score, reason)
 
 
