@@ -935,3 +935,29 @@ def test_apply_killed_leaves_no_worker_behind(ruled_seeds, tmp_path):
     finally:
         apply.kill()
         apply.wait()
+
+
+def test_inputs_leave_out_hidden_files_and_refuse_an_output_folder_a_file_twice_and_a_dead_link(tmp_path, run_script):
+    """A trial and a review: an earlier output folder given back was read (its .apply-run.json
+    among the inputs), a crawl's .cache and .hidden.jsonl were written out, one file reached
+    through two inputs was written twice, and a link to nothing was skipped without a word."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(NO_RULES))
+    crawl = tmp_path / "crawl"
+    (crawl / "sub").mkdir(parents=True)
+    (crawl / ".cache").mkdir()
+    for name in ("a.jsonl", "sub/b.jsonl", ".hidden.jsonl", ".cache/tmp.jsonl"):
+        write_jsonl(crawl / name, [{"id": name, "text": f"the text of {name}"}])
+    out = tmp_path / "out"
+    assert run_script("apply", rules, crawl, "-o", out).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == [".apply-run.json", "a.jsonl", "sub__b.jsonl"]
+    assert_one_line_error(run_script("apply", rules, out, "-o", tmp_path / "again"),
+                          f"{out}: an output folder of apply (it holds .apply-run.json)")
+    assert_one_line_error(run_script("apply", rules, crawl, crawl / "sub", "-o", tmp_path / "twice"),
+                          "sub/b.jsonl: the same file as", "given through two inputs")
+    (crawl / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    assert_one_line_error(run_script("apply", rules, crawl, "-o", tmp_path / "dead"),
+                          "gone.jsonl: not a file apply reads (a link to nothing")
+    assert_one_line_error(run_script("apply", rules, crawl / "gone.jsonl", "-o", tmp_path / "dead"),
+                          "gone.jsonl: not a file or folder apply reads")
+    assert not (tmp_path / "again").exists() and not (tmp_path / "twice").exists() and not (tmp_path / "dead").exists()

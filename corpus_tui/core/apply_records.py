@@ -109,12 +109,12 @@ def find_partitions(inputs: list[str], output: str | None = None) -> list[Partit
                 raise InvalidValue(f"{given}: not an input apply reads: its name must end in {_SUFFIXES_SAID}")
             found.append(Partition(str(path), _name(path.name)))
         elif path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(INPUT_SUFFIXES))
-            if not files:  # a wrong folder must not look like a run that had nothing to do
-                raise InvalidValue(f"{given}: no input file in this folder: no name in it ends in {_SUFFIXES_SAID}")
-            found += [Partition(str(p), _name(str(p.relative_to(path)))) for p in files]
+            found += [Partition(str(p), _name(str(p.relative_to(path)))) for p in _folder_inputs(given, path)]
+        elif path.exists() or path.is_symlink():
+            raise InvalidValue(f"{given}: not a file or folder apply reads (a link to nothing, a pipe, a device)")
         else:
             raise InvalidValue(f"{given}: no such file or folder")
+    _check_read_once(found)
     for partition in found:
         _check_parquet(partition.source)
     names = [p.name for p in found]
@@ -133,6 +133,41 @@ def find_partitions(inputs: list[str], output: str | None = None) -> list[Partit
                                    f"{partition.source}, which would take this input's place "
                                    "(an earlier apply's output folder?): give it under another name")
     return found
+
+
+def _folder_inputs(given: str, folder: Path) -> list[Path]:
+    """The input files under a folder, in path order. Hidden files and folders are left out, as a
+    scan leaves them (an editor's, a sync tool's; a crawl's ``.cache``). A folder apply wrote is
+    refused: its outputs are records apply wrote, and its ``.apply-run.json`` was read as one.
+    A link to nothing with an input's name is an error, not a file silently skipped."""
+    if (folder / RUN_RECORD).exists() or (folder / ".dedup").is_dir():
+        raise InvalidValue(f"{given}: an output folder of apply (it holds {RUN_RECORD}): give the crawl it was "
+                           "written from, or copy the records elsewhere to apply rules to them again")
+    files = []
+    for path in folder.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if not path.name.endswith(INPUT_SUFFIXES):
+            continue
+        if path.is_file():
+            files.append(path)
+        elif not path.is_dir():
+            raise InvalidValue(f"{path}: not a file apply reads (a link to nothing, a pipe, a device)")
+    if not files:  # a wrong folder must not look like a run that had nothing to do
+        raise InvalidValue(f"{given}: no input file in this folder: no name in it ends in {_SUFFIXES_SAID}")
+    return sorted(files)
+
+
+def _check_read_once(found: list[Partition]) -> None:
+    """One file given twice (``apply in in/sub``, or a link to it) would be written twice, under
+    two names: refused, naming both."""
+    seen: dict[Path, Partition] = {}
+    for partition in found:
+        real = Path(partition.source).resolve()
+        if real in seen:
+            raise InvalidValue(f"{partition.source}: the same file as {seen[real].source}, given through two "
+                               "inputs: give it once")
+        seen[real] = partition
 
 
 def _check_parquet(source: str) -> None:
