@@ -102,6 +102,11 @@ def test_stale_document_left_out_unless_allow_stale(corpus, tmp_path, run_script
     result = run_script("export", corpus.folder, "-o", tmp_path / "cli.jsonl")
     assert result.returncode == 0
     assert result.stderr.startswith("warning: a.txt: left out") and "--allow-stale" in result.stderr
+    # With --only-annotated it vanished without a word: its one annotation is stale (a review).
+    summary = export(corpus, "jsonl", tmp_path / "annotated.jsonl", only_annotated=True)
+    assert summary.left_out_stale == ["a.txt"] and paths(tmp_path / "annotated.jsonl") == []
+    export(corpus, "jsonl", tmp_path / "annotated-loose.jsonl", only_annotated=True, allow_stale=True)
+    assert paths(tmp_path / "annotated-loose.jsonl") == ["a.txt"]
 
 
 # -- output safety -----------------------------------------------------------------------------------

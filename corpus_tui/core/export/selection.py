@@ -2,7 +2,7 @@
 
 Filters (all must hold): ``statuses`` (any of them), ``tags`` (every one of
 them, as ``tag:`` does in the app's filter), ``exclude_tags`` (none of them),
-``only_annotated`` (at least one live annotation span), ``dedup`` (not a
+``only_annotated`` (at least one annotation span, stale ones too), ``dedup`` (not a
 document a cluster of near-duplicates leaves out: each keeps one). Documents in state
 ``ok`` are exported; ``missing`` ones (file gone, annotations kept) only with
 ``include_missing``, from the text stored at their last scan; ``unreadable``
@@ -50,10 +50,9 @@ class Filters:
 def _where(filters: Filters, states: tuple[str, ...]) -> tuple[str, list[Any]]:
     clauses, params = filter_clauses(filters.statuses, filters.tags, filters.exclude_tags, states)
     if filters.only_annotated:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation' "
-            "AND s.anchor != 'stale')"
-        )
+        # Stale ones count: a document whose annotations went stale is then named as left out
+        # for them (or exported with --allow-stale), not dropped without a word.
+        clauses.append("EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.kind = 'annotation')")
     if filters.left_out != "[]":  # one parameter, however many: every connection reads it the same
         clauses.append("d.id NOT IN (SELECT value FROM json_each(?))")
         params.append(filters.left_out)
