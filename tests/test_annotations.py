@@ -509,6 +509,25 @@ def test_a_label_or_tag_with_a_control_character_is_refused_when_made(corpus):
     assert [t.name for t in corpus.tags()] == ["fine"] and corpus.span(span.id).label == "ok"
 
 
+def test_a_tag_name_with_a_semicolon_is_refused_where_tags_are_made(corpus, tmp_path, run_script):
+    """The CSV export joins a document's tags with ';' and import-tags' path,tags splits on it:
+    'iraq;syria' was written so and read back as two tags (a review)."""
+    doc = corpus.document_by_path("a.txt")
+    with pytest.raises(InvalidValue, match="tag 'iraq;syria' holds ';', which separates tags in CSV"):
+        corpus.add_tag(doc.id, "iraq;syria")
+    corpus.create_tag("iraq")
+    with pytest.raises(InvalidValue, match="holds ';'"):
+        corpus.rename_tag("iraq", "iraq;syria")
+    rows = tmp_path / "tags.jsonl"
+    rows.write_text(json.dumps({"path": "a.txt", "tags": ["iraq;syria"]}) + "\n")
+    corpus.close()
+    result = run_script("import-tags", corpus.folder, rows, "--create-tags")  # an invalid row, named
+    assert result.returncode != 0 and "tags.jsonl:1: tag 'iraq;syria' holds ';'" in result.stderr
+    assert "nothing was imported" in result.stderr and "Traceback" not in result.stderr
+    with Corpus.open(corpus.folder, annotator="tester", create=False) as again:
+        assert [t.name for t in again.tags()] == ["iraq"] and again.document_tags(doc.id) == []
+
+
 def test_the_repeats_rules_history_and_tags_methods_take_numpy_integers_too(scanned):
     """Left out of the first round: a numpy id matched no passage, rule or event, a list of
     them broke the event log's JSON, a numpy limit was a datatype mismatch (a code review)."""

@@ -16,7 +16,7 @@ from .errors import InvalidValue
 from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
-from .safe_text import control_character_problem
+from .safe_text import control_character_problem, tag_name_problem
 from .tags import clean_tag_name, tag_key
 from .wording import json_problem
 
@@ -166,7 +166,7 @@ def _tags(data: dict[str, Any], fields: _Fields) -> list[tuple[str, str | None, 
         if not name.strip():
             raise _Bad(f"{fields.where}field 'tags[{n}]' is empty: tags must be non-empty strings")
         clean = clean_tag_name(name)
-        if problem := control_character_problem(clean, "tag"):
+        if problem := tag_name_problem(clean):
             raise _Bad(f"{fields.where}{problem}")
         annotator, created = links.get(tag_key(clean), (None, None))
         tags.append((clean, annotator, created))

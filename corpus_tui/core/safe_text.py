@@ -125,3 +125,14 @@ def control_character_problem(name: str, what: str) -> str | None:
         if (char < " " and char != "\t") or "\x7f" <= char <= "\x9f":  # Unicode's Cc, but a tab: space
             return f"{what} {quoted(name)} holds a control character ({visible(char)}): names are printable text"
     return None
+
+
+def tag_name_problem(name: str) -> str | None:
+    """Why a tag name cannot be stored: a control character (``control_character_problem``), or
+    ";", which separates a document's tags in CSV (the export's ``tags`` column, import-tags'
+    ``path,tags``): ``iraq;syria`` was written so and read back as two tags. None when fine."""
+    if problem := control_character_problem(name, "tag"):
+        return problem
+    if ";" in name:
+        return f"tag {quoted(name)} holds ';', which separates tags in CSV files: names use another character"
+    return None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidValue
 from .tag_rows import RawRow
-from .safe_text import control_character_problem, quoted
+from .safe_text import quoted, tag_name_problem
 from .tag_spool import ADD, REMOVE, collapse, create, flush
 from .tags import closest_tags, tag_key
 
@@ -133,7 +133,7 @@ class Resolver:
             self.used_tags.add(tag_id)
         elif key in self.new_tags:
             tag_id = self.new_tags[key][0]
-        elif problem := control_character_problem(cleaned, "tag"):
+        elif problem := tag_name_problem(cleaned):
             return problem  # before "unknown": --create-tags would not make it either
         elif not self.create_tags:
             return lambda: _unknown(name, list(self.tag_names()))
