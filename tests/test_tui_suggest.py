@@ -189,3 +189,38 @@ def test_the_scoring_child_reports_an_unknown_document_as_an_error(scanned_seeds
         process = ScoringProcess(corpus, 999_999)
     assert process.run() == (None, "no document with id 999999")
     assert process.suggestions() is None
+
+
+async def test_keys_say_the_suggestions_are_on_their_way_not_that_there_are_none(scanned_seeds, monkeypatch):
+    """A document opened while the learner refitted: Y said "No suggestions in this document.",
+    did nothing, and the next u undid a decision in the document before (a trial)."""
+    import threading
+
+    from corpus_tui.core.suggest import scorer
+
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_002(pilot, app)
+        expected = app.corpus.suggestions(app.doc.id)
+        release = threading.Event()
+        owner = next(cls for cls in type(app.corpus).__mro__ if "suggestions" in cls.__dict__)
+        real = owner.suggestions
+
+        def held(self, document_id, min_score=None):  # type: ignore[no-untyped-def]
+            if threading.current_thread() is not threading.main_thread():
+                release.wait(10)
+            return real(self, document_id, min_score)
+
+        monkeypatch.setattr(owner, "suggestions", held)
+        monkeypatch.setattr(scorer, "QUICK_CHARS", 10)  # scored in a worker, held there
+        app.open_document(app.doc.id)
+        await pilot.pause()
+        for key in ("Y", "full_stop", "y", "d"):
+            await pilot.press(key)
+            assert app._notifications and list(app._notifications)[-1].message == \
+                "This document's suggestions are still being worked out: a moment."
+        assert app.corpus.query("SELECT COUNT(*) AS n FROM spans")[0]["n"] == 0
+        release.set()
+        await settle(pilot, app, lambda: app.suggestions == expected)
+        await pilot.press("Y")
+        assert list(app._notifications)[-1].message.startswith(f"Accepted {len(expected)} suggestion")

@@ -59,6 +59,9 @@ class SuggestingMixin:
     _scoring = 0  # bumped by every request to score: an older answer that comes late is dropped
     _rescore_timer: Timer | None = None  # a decision's rescoring, waiting for the keys to pause
     _scoring_process: ScoringProcess | None = None  # a long document's scoring, in a child process
+    # No suggestion listed yet because the open text's scoring is on its way (a document opened
+    # while the learner refits): the keys say so rather than "No suggestions in this document".
+    _suggestions_pending = False
 
     def rescore_soon(self: "CorpusApp") -> None:  # type: ignore[misc]
         """After a decision (y, d, b, a mark): the suggestions were updated in place at once; the
@@ -91,9 +94,11 @@ class SuggestingMixin:
                 found = None  # the worker tries again, and says nothing: suggestions are a help
             if found is not None:
                 self.suggestions = found
+                self._suggestions_pending = False
                 self._draw_suggestions(inspector=False)  # opening a document redraws the inspector next
                 return
         self.stop_scoring_process()  # its answer would be for an older request
+        self._suggestions_pending = not self.suggestions
         if len(self.reader.text) > CHILD_SCORING_CHARS:
             self._scoring_process = ScoringProcess(self.corpus, self.doc.id)
             self._score_in_child(self._scoring_process, self.doc.id, self._scoring)
@@ -110,26 +115,39 @@ class SuggestingMixin:
         try:
             with self.worker_corpus() as corpus:
                 found = corpus.suggestions(document_id)
-        except CorpusError:
-            return  # suggestions are a help: a busy or changed database only delays them
-        self.call_from_thread(self._show_suggestions, document_id, request, found)
+        except (CorpusError, sqlite3.Error):
+            # Suggestions are a help: a busy or changed database only delays them (the next
+            # request scores again); the keys stop saying they are on their way.
+            self._call_from_worker(self._scoring_failed, request)
+            return
+        self._call_from_worker(self._show_suggestions, document_id, request, found)
 
     @work(thread=True, exclusive=True, group="suggestions")
     def _score_in_child(self: "CorpusApp", process: ScoringProcess, document_id: int,  # type: ignore[misc]
                         request: int) -> None:
         found = process.suggestions()
-        if found is None:
-            return  # stopped for a newer request, or failed: suggestions are a help
+        if found is None:  # stopped for a newer request, or failed: suggestions are a help
+            if not process.stopped:
+                self._call_from_worker(self._scoring_failed, request)
+            return
+        self._call_from_worker(self._show_suggestions, document_id, request, found)
+
+    def _call_from_worker(self: "CorpusApp", callback, *arguments) -> None:  # type: ignore[misc,no-untyped-def]
         try:
-            self.call_from_thread(self._show_suggestions, document_id, request, found)
+            self.call_from_thread(callback, *arguments)
         except RuntimeError:  # the app has closed meanwhile
             pass
+
+    def _scoring_failed(self: "CorpusApp", request: int) -> None:  # type: ignore[misc]
+        if request == self._scoring:
+            self._suggestions_pending = False
 
     def _show_suggestions(self: "CorpusApp", document_id: int, request: int,  # type: ignore[misc]
                           found: list[Suggestion]) -> None:
         if self.doc is None or self.doc.id != document_id or request != self._scoring:
             return  # another document is open now, or a newer scoring is on its way
         self.suggestions = found
+        self._suggestions_pending = False
         self._draw_suggestions()
 
     def _draw_suggestions(self: "CorpusApp", inspector: bool = True) -> None:  # type: ignore[misc]
@@ -207,6 +225,8 @@ class SuggestingMixin:
         """Why no suggestion can be decided on: none here, or hidden (they are there, ``o`` shows them)."""
         if not self.show_suggestions and self.suggestions:
             self.notify(f"Suggestions are hidden ({len(self.suggestions)} here): o shows them.", markup=False)
+        elif self._suggestions_pending:
+            self.notify("This document's suggestions are still being worked out: a moment.", markup=False)
         else:
             self.notify("No suggestions in this document.", markup=False)
 
@@ -249,7 +269,7 @@ class SuggestingMixin:
 
     def _current_or_say(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
         suggestion = self.suggestion_at_cursor()
-        if suggestion is None and not self.show_suggestions:
+        if suggestion is None and (not self.show_suggestions or self._suggestions_pending):
             self._say_none_shown()
         elif suggestion is None:
             self.notify("No suggestion under the cursor ( . goes to the next one).", markup=False)
