@@ -369,6 +369,22 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert corpus.rules() == []
 
 
+async def test_the_repeats_view_counts_again_after_a_rule_is_removed_from_the_rules_screen_over_it(tmp_path):
+    """Its rows said "4 marked" after the rule and its marks were removed (a trial)."""
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        await pilot.press("enter", "m")
+        await settle(pilot, app, lambda: "4 marked" in rows(app)[0])
+        await pilot.press("r", "x", "y")
+        assert len(boilerplate(folder)) == 0
+        await pilot.press("escape")
+        assert isinstance(app.screen, RepeatsScreen)
+        await settle(pilot, app, lambda: " 0 marked" in rows(app)[0])
+
+
 async def test_j_and_k_move_in_the_rules_screen_as_in_the_repeats_view(tmp_path):
     """Only the arrows moved there: j then x asked to remove the rule the cursor was still on."""
     from corpus_tui.tui.screens.rules import RulesScreen

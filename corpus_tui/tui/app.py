@@ -556,11 +556,15 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if result.added or result.changed or result.renamed or result.missing:
             self.notify(f"Scan: {result.line()}", markup=False)
             self.reload_list()
-            for screen in self.screen_stack:
-                if isinstance(screen, RepeatsScreen):
-                    screen.corpus_changed()  # opened during the scan: the repeats are counted at its end
+            self._repeats_changed()  # opened during the scan: the repeats are counted at its end
             if self.doc is not None:
                 self.open_document(self.doc.id, cursor=self.reader.cursor)
+
+    def _repeats_changed(self) -> None:
+        """The repeats view under the screen on top, if open, lists the passages again."""
+        for screen in self.screen_stack:
+            if isinstance(screen, RepeatsScreen):
+                screen.corpus_changed()
 
     def action_reload(self) -> None:
         """Pick up changes other processes made (imports, another analyst)."""
@@ -706,6 +710,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         def closed(_: None) -> None:
             self.refresh_panels()
             self.reload_list()
+            self._repeats_changed()  # opened from the repeats view: its "marked" counts were the old ones
 
         def load() -> list:  # type: ignore[type-arg]
             # Switched-off rules still listed while they have marks (made at scans before an undo).
