@@ -197,6 +197,48 @@ async def test_stepping_through_copies_shows_each_copy_in_its_place(tmp_path):
         assert not context.has_class("shown")
 
 
+async def test_at_80x24_the_copy_stays_in_the_box_under_long_lines(tmp_path):
+    """The lines before a copy, wrapped at 80 columns, pushed the copy itself out of the box:
+    the one thing the step-through is there to show (a trial)."""
+    long_line = "A long paragraph of the article that goes on and on about the news of the day. " * 3
+    appeal = ("Subscribe to our newsletter: every small gift from readers like you keeps this "
+              "independent project alive and free")
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name in "abcd":
+        (folder / f"{name}.txt").write_text(f"Story {name}\n\n{long_line}\n\n{appeal}\n\nThe end of {name}.\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = app_on(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        app.screen.query_one("#repeats-filter", Input).value = "Subscribe"
+        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        app.screen.query_one("#repeats-list").focus()
+        await pilot.press("enter")
+        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        await pilot.pause()
+        context = app.screen.query_one("#repeats-context")
+        drawn = " ".join("".join(segment.text for segment in strip).strip()
+                         for strip in context.render_lines(context.region.reset_offset))
+        assert "a.txt" in drawn and "keeps this" in drawn and "project alive and free" in drawn
+
+
+def test_the_context_fits_its_rows_with_the_copy_first():
+    from corpus_tui.tui.screens.repeats import fitted_context
+
+    before = "\n".join(["x" * 200] * 3) + "\n" + "lead " * 30
+    pieces = fitted_context(before, "THE COPY", " tail " * 30 + "\nnext line\nand another\nand more", 60, 4)
+    text = "".join(piece for piece, _ in pieces)
+    assert [piece for piece, style in pieces if style == "reverse"] == ["THE COPY"]
+    rows = sum(max(1, -(-len(line) // 60)) for line in text.split("\n"))
+    assert rows <= 4 and "THE COPY" in text
+    assert text.split("\n")[-1] != ""  # no empty row at the end
+    short = fitted_context("one\ntwo\nthree\nits line: ", "COPY", " rest\nafter\n", 60, 4)
+    assert "".join(piece for piece, _ in short) == "two\nthree\nits line: COPY rest\nafter"
+
+
 async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)

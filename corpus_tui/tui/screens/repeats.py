@@ -257,12 +257,9 @@ class RepeatsScreen(ModalScreen[Copy | None]):
             return
         copy = self.copies[index]
         before, text, after = self.context(copy.document_id, copy.start, copy.end)  # type: ignore[misc]
-        before = "\n".join(before.split("\n")[-CONTEXT_LINES - 1 :])  # the lines before it, and its own start
-        after = "\n".join(after.split("\n")[: CONTEXT_LINES + 1]).rstrip("\n")
-        box.update(Content.assemble(
-            (f"{path_line(copy.path, 100)}\n", "bold"),
-            (_in_place(before), "dim"), (_in_place(text), "reverse"), (_in_place(after), "dim"),
-        ))
+        width = box.content_size.width or self.listing.content_size.width
+        box.update(Content.assemble((f"{path_line(copy.path, 100)}\n", "bold"),
+                                    *fitted_context(before, text, after, width, CONTEXT_ROWS - 1)))
 
     def _copies_status(self) -> str:
         assert self.showing is not None
@@ -364,6 +361,39 @@ def _repeat_pieces(repeat: Repeat) -> list[Piece]:
 
 
 CONTEXT_LINES = 2  # lines shown before and after a copy
+CONTEXT_ROWS = 5  # the context box's rows under its border (max-height 6): the path, then the copy in place
+
+
+def fitted_context(before: str, text: str, after: str, width: int, rows: int) -> list[tuple[str, str]]:
+    """A copy in its place, as (text, style) pieces that fit ``rows`` rows of ``width`` cells:
+    the copy first (it is what is judged; at 80x24 the lines before it, wrapped, pushed it out
+    of the box), then up to ``CONTEXT_LINES`` lines before it and after it, each cut to one row.
+    The copy's own line before and after it is cut to a third of a row each."""
+    width = max(width, 20)
+    third = width // 3
+    lines_before = [line.removesuffix("\r") for line in before.split("\n")]
+    lead, earlier = lines_before[-1], lines_before[-CONTEXT_LINES - 1 : -1]
+    lead = lead if len(lead) <= third else "…" + lead[-third + 1 :]
+    lines_after = after.split("\n")
+    tail, later = lines_after[0].removesuffix("\r"), [line.removesuffix("\r") for line in lines_after[1 : CONTEXT_LINES + 1]]
+    tail = tail if len(tail) <= third else tail[: third - 1] + "…"
+    shown = _in_place(lead + text + tail)
+    copy_rows = sum(max(1, -(-len(line) // width)) for line in shown.split("\n"))
+    room = max(0, rows - copy_rows)
+    earlier = earlier[len(earlier) - min(len(earlier), room) :] if room else []
+    later = later[: max(0, room - len(earlier))]
+    while later and not later[-1].strip():  # the text's end, or blank lines before the box's end
+        later.pop()
+
+    def row(line: str) -> str:
+        line = _in_place(line)
+        return line if len(line) <= width else line[: width - 1] + "…"
+
+    pieces = [("".join(row(line) + "\n" for line in earlier), "dim"), (_in_place(lead), "dim"),
+              (_in_place(text), "reverse"), (_in_place(tail), "dim")]
+    if later:
+        pieces.append(("".join("\n" + row(line) for line in later), "dim"))
+    return pieces
 
 
 def _in_place(text: str) -> str:
