@@ -24,3 +24,23 @@ async def test_imported_tags_show_after_refresh(tmp_path):
             other.undo_import(1)
         await pilot.press("ctrl+l")
         await settle(pilot, app, lambda: app.doclist.rows[0].tags == ())
+
+
+async def test_ctrl_l_also_scans_the_folder_for_new_changed_and_removed_files(tmp_path):
+    """It only re-read the database: a file added while the app was open showed only after a
+    restart (a trial)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 5, rounds=500)
+        await pilot.press("ctrl+l")
+        messages = [n.message for n in app._notifications]
+        assert "Refreshed from the database; scanning the folder for new and changed files." in messages
+        await settle(pilot, app, lambda: any(n.message == "Scan: no file added, changed or removed."
+                                             for n in app._notifications), rounds=500)
+        (folder / "zz_new.txt").write_text("A new article\n\nIt arrived while the app was open.\n")
+        (folder / SECOND).unlink()
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: [row.path for row in app.doclist.rows][-1] == "zz_new.txt"
+                     and any(n.message.startswith("Scan: 1 added") and "1 missing" in n.message
+                             for n in app._notifications), rounds=500)

@@ -524,8 +524,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     # -- scanning ---------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="scan")
-    def scan_folder(self, scan: ScanProcess, first: bool) -> None:
-        """Scan in a separate process (see scan_process); this thread relays its progress."""
+    def scan_folder(self, scan: ScanProcess, first: bool, announce: bool = False) -> None:
+        """Scan in a separate process (see scan_process); this thread relays its progress.
+        ``announce``: say so even when no file changed (the analyst asked for it, ``ctrl+l``)."""
 
         def report(done: int, total: int) -> None:
             if first or total > 2000:
@@ -537,7 +538,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         summary, error = scan.run(report)
         if not self.is_running:
             return  # the app closed while the scan ran: nobody to tell
-        self.call_from_thread(self._scan_done, summary, error)
+        self.call_from_thread(self._scan_done, summary, error, announce)
 
     def _scan_progress(self, done: int, total: int) -> None:
         bar = self.query_one("#scan-progress", ProgressBar)
@@ -547,12 +548,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             self._list_loaded_at = time.monotonic()
             self.reload_list()
 
-    def _scan_done(self, summary: dict | None, error: str | None) -> None:  # type: ignore[type-arg]
+    def _scan_done(self, summary: dict | None, error: str | None, announce: bool = False) -> None:  # type: ignore[type-arg]
         self.query_one("#scan-progress", ProgressBar).remove_class("busy")
         if error or summary is None:
             self.set_banner(error)
             return
         result = ScanSummary(**summary)
+        if announce and not (result.added or result.changed or result.renamed or result.missing or result.returned):
+            self.notify("Scan: no file added, changed or removed.", markup=False)
         if result.added or result.changed or result.renamed or result.missing:
             self.notify(f"Scan: {result.line()}", markup=False)
             self.reload_list()
@@ -567,11 +570,17 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 screen.corpus_changed()
 
     def action_reload(self) -> None:
-        """Pick up changes other processes made (imports, another analyst)."""
+        """Pick up changes other processes made (imports, another analyst) at once, and the
+        folder's new, changed and removed files with a scan in the background."""
         self.reload_list()
         if self.doc is not None:
             self.open_document(self.doc.id, cursor=self.reader.cursor)
-        self.notify("Refreshed from the database.", markup=False)
+        if any(worker.group == "scan" and worker.is_running for worker in self.workers):
+            self.notify("Refreshed from the database (the folder's scan is under way).", markup=False)
+            return
+        self._scan_process = ScanProcess(self.corpus.folder, self.corpus.db_path, self.corpus.annotator)
+        self.scan_folder(self._scan_process, first=False, announce=True)
+        self.notify("Refreshed from the database; scanning the folder for new and changed files.", markup=False)
 
     # -- find and search ---------------------------------------------------------------
 
