@@ -262,8 +262,14 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
         status = str(app.screen.query_one("#repeats-status").render())
         assert status.startswith("Undid marking 1 copy · ") and ", 1 marked (enter opens one" in status
         assert app.screen.listing.cursor == 2 and sorted(boilerplate(folder)) == ["a.txt"]
+        await pilot.press("ctrl+r")  # redo here too (it did nothing, and said nothing: a trial)
+        await settle(pilot, app, lambda: sorted(boilerplate(folder)) == ["a.txt", "c.txt"])
+        assert str(app.screen.query_one("#repeats-status").render()).startswith("Redid marking 1 copy · ")
+        await pilot.press("up", "up", "m")  # a, marked already: it said "marked this copy (0 ranges)"
+        assert str(app.screen.query_one("#repeats-status").render()).startswith(
+            "marked already: this copy was marked before, nothing changed")
         await pilot.press("escape")
-        await settle(pilot, app, lambda: "1 marked" in rows(app)[0])
+        await settle(pilot, app, lambda: "2 marked" in rows(app)[0])
 
 
 async def test_esc_from_a_passages_documents_comes_back_to_that_passage_and_m_waits_for_the_list(tmp_path):
@@ -389,6 +395,9 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         await pilot.press("u")  # as the status says: the rule is back, here
         assert isinstance(app.screen, RulesScreen)
         assert str(app.screen.query_one("#rules-status").render()) == "Undid rule removal"
+        await pilot.press("ctrl+r")  # and redo, here too
+        assert str(app.screen.query_one("#rules-status").render()) == "Redid rule removal"
+        await pilot.press("u")
         assert "(removed" not in str(listing.get_option_at_index(0).prompt)
         await pilot.press("x", "n")  # and removed again, its marks kept
         assert "(removed: its marks remain)" in str(listing.get_option_at_index(0).prompt)

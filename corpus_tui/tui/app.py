@@ -675,6 +675,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                 done = self.corpus.mark_copies(repeat_id, [document_id])
             except CorpusError as error:
                 return f"Not saved: {error}"
+            if not done.ranges:  # "marked this copy (0 ranges)" said it did what it did not
+                return "marked already: this copy was marked before, nothing changed; down skips one, m marks the next"
             return f"marked this copy ({plural(done.ranges, 'range')}); down skips one, m marks the next"
 
         def chosen(copy: Copy | None) -> None:
@@ -691,19 +693,21 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                                context)
         self.push_screen(screen, chosen)
 
-    def undo_in_screen(self) -> str:
-        """``u`` in the repeats and rules screens: undo, and what it undid, for their status line.
-        As the reader's undo: M's offer goes (it may be for the mark undone), suggestions are read
-        again (an undone mark or rejection is suggested again); the panels follow on closing."""
+    def undo_in_screen(self, redo: bool = False) -> str:
+        """``u`` (``ctrl+r`` with ``redo``) in the repeats and rules screens: undo or redo, and what
+        it did, for their status line. As the reader's: M's offer goes (it may be for the mark
+        undone), suggestions are read again (an undone mark or rejection is suggested again); the
+        panels follow on closing."""
         self.drop_everywhere_offer()
         try:
-            event = self.corpus.undo()
+            event = self.corpus.redo() if redo else self.corpus.undo()
         except CorpusError as error:
             return f"Not done: {error}"
         if event is None:
-            return "Nothing to undo."
+            return "Nothing to redo." if redo else "Nothing to undo."
         self.load_suggestions()
-        return undone(event, "Undid", self.corpus.annotator, self.corpus.made_here(event.id))
+        said = undone(event, "Redid" if redo else "Undid", self.corpus.annotator, self.corpus.made_here(event.id))
+        return f"{said}. But {self.corpus.history_kept}." if self.corpus.history_kept else said
 
     def action_rules(self) -> None:
         """The rules marking everywhere kept; removing one asks whether its marks go too."""

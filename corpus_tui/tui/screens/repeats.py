@@ -60,6 +60,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         Binding("minus", "min_docs(-1)", "Fewer documents", show=False),
         Binding("m", "mark", "Mark (all copies, or this copy)"),
         Binding("u", "undo", "Undo", id="undo"),  # the app's undo id: a remapped undo key works here too
+        Binding("ctrl+r", "redo", "Redo", id="redo", show=False),
         Binding("r", "app.rules", "Rules", show=False),
         Binding("slash", "filter", "Filter", show=False),
     ]
@@ -83,7 +84,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
                  count_marked: Callable[[Sequence[int]], dict[int, int]],
                  copies: Callable[[int], list[Copy]],
                  mark_all: Callable[[int, Callable[[int, int], None]], str], mark_one: Callable[[int, int], str],
-                 undo: Callable[[], str],
+                 undo: Callable[..., str],
                  context: Callable[[int, int, int], tuple[str, str, str]] | None = None) -> None:
         super().__init__()
         self.context = context  # a copy's text and what is around it (Corpus.context)
@@ -320,8 +321,11 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         else:  # a passage's documents were opened meanwhile: esc lists the passages again
             self._status(said)
 
-    def action_undo(self) -> None:
-        said = self.undo()
+    def action_redo(self) -> None:
+        self.action_undo(redo=True)
+
+    def action_undo(self, redo: bool = False) -> None:
+        said = self.undo(redo=True) if redo else self.undo()
         if self.showing is None:
             self.refresh_list(cursor=self.listing.cursor, said=said)
             return

@@ -25,6 +25,7 @@ class RulesScreen(ModalScreen[None]):
         Binding("escape", "close", "Close / cancel"),
         Binding("x,d", "remove", "Remove the rule"),
         Binding("u", "undo", "Undo", id="undo"),  # the app's undo id: a remapped undo key works here too
+        Binding("ctrl+r", "redo", "Redo", id="redo", show=False),
         Binding("y", "answer(True)", "Yes, its marks too", show=False),
         Binding("n", "answer(False)", "No, keep its marks", show=False),
         # vim's moves, as in the repeats view: only the arrows moved here, so j then x removed
@@ -46,7 +47,7 @@ class RulesScreen(ModalScreen[None]):
     """
 
     def __init__(self, load: Callable[[], list[Rule]], remove: Callable[[int, bool], str],
-                 undo: Callable[[], str]) -> None:
+                 undo: Callable[..., str]) -> None:
         super().__init__()
         self.load_rules, self.remove_rule = load, remove  # not .remove: Widget.remove is Textual's
         self.undo = undo
@@ -109,9 +110,12 @@ class RulesScreen(ModalScreen[None]):
             return
         self._show(self.remove_rule(rule.id, remove_marks))
 
-    def action_undo(self) -> None:
+    def action_undo(self, redo: bool = False) -> None:
         self.asking = None
-        self._show(self.undo())
+        self._show(self.undo(redo=True) if redo else self.undo())
+
+    def action_redo(self) -> None:
+        self.action_undo(redo=True)
 
     @on(OptionList.OptionHighlighted)
     def _moved(self) -> None:
