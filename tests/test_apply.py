@@ -735,12 +735,14 @@ def test_a_line_is_read_as_json_loads_reads_it(raw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from('"\\\n\r\t\x00\x1f\x7f\u2028é✓'))))
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from('"\\\n\r\t\x00\x1f\x7f\u2028\u2029\x85é✓'))))
 def test_a_clean_text_is_written_as_json_writes_it(text):
+    """With the line separators escaped, as the export writes them."""
     from corpus_tui.core.apply_records import json_string_utf8
+    from corpus_tui.core.export.json_formats import escape_separators
 
     try:
-        expected = json.dumps(text, ensure_ascii=False).encode("utf-8")
+        expected = escape_separators(json.dumps(text, ensure_ascii=False)).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: the record is rejected either way
         with pytest.raises(UnicodeEncodeError):
             json_string_utf8(text)
@@ -961,3 +963,19 @@ def test_inputs_leave_out_hidden_files_and_refuse_an_output_folder_a_file_twice_
     assert_one_line_error(run_script("apply", rules, crawl / "gone.jsonl", "-o", tmp_path / "dead"),
                           "gone.jsonl: not a file or folder apply reads")
     assert not (tmp_path / "again").exists() and not (tmp_path / "twice").exists() and not (tmp_path / "dead").exists()
+
+
+def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_script):
+    """An escaped U+2028 in a record came out raw in clean_text: str.splitlines cut the record
+    in two, where the export writes it escaped (a trial)."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(NO_RULES))
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    texts = ["one\u2028two", "three\x85four\u2029five", "six\u2028\x01seven"]
+    (crawl / "a.jsonl").write_text("".join(json.dumps({"id": n, "text": t}) + "\n" for n, t in enumerate(texts))
+                                   + json.dumps({"id": 9, "text": "x\u2028y", "attributes": {}}) + "\n")
+    assert run_script("apply", rules, crawl, "-o", tmp_path / "out").returncode == 0
+    written = (tmp_path / "out" / "a.jsonl").read_text(encoding="utf-8")
+    assert len(written.splitlines()) == 4
+    assert [json.loads(line)["clean_text"] for line in written.splitlines()] == [*texts, "x\u2028y"]

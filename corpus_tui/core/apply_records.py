@@ -310,7 +310,8 @@ def _duplicate_line(source: str, line: int, record: Any, id_field: str, kept_sou
 def _json_line(record: dict[str, Any], lenient: bool = False) -> str:
     """One JSONL line; dates and times as ISO 8601 (Parquet input), anything else JSON cannot
     hold (bytes, a lone surrogate) is a TypeError or UnicodeEncodeError: the record is rejected."""
-    line = json.dumps(record, ensure_ascii=False, default=str if lenient else _plain) + "\n"
+    line = json.dumps(record, ensure_ascii=False, default=str if lenient else _plain)
+    line = line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"  # _escape_line_separators
     if lenient:
         return line.encode("utf-8", "backslashreplace").decode("utf-8")
     line.encode("utf-8")  # a lone surrogate cannot be written as UTF-8
@@ -369,12 +370,23 @@ def json_string_utf8(text: str) -> bytes:
     output would on ``.encode()``."""
     data = text.encode("utf-8")
     if data.translate(None, _NOT_RARE_CONTROLS):
-        return encode_basestring(text).encode("utf-8")
+        return _escape_line_separators(encode_basestring(text).encode("utf-8"))
     if b"\\" in data:
         data = data.replace(b"\\", b"\\\\")
     if b'"' in data:
         data = data.replace(b'"', b'\\"')
-    return b"".join((b'"', data.replace(b"\n", b"\\n"), b'"'))
+    return _escape_line_separators(b"".join((b'"', data.replace(b"\n", b"\\n"), b'"')))
+
+
+def _escape_line_separators(encoded: bytes) -> bytes:
+    """U+0085, U+2028 and U+2029 escaped, as the export writes them: JSON allows them raw, but
+    ``str.splitlines`` (and some JavaScript) breaks a line there, so a reader of the output
+    would see a record cut in two (an escaped one in the input came out raw in ``clean_text``).
+    In UTF-8 their bytes cannot be part of another character: a plain replace finds them alone."""
+    if b"\xe2\x80" not in encoded and b"\xc2\x85" not in encoded:
+        return encoded
+    return encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029").replace(
+        b"\xc2\x85", b"\\u0085")
 
 
 # Every byte but the control characters json escapes other than the line feed: deleting these
