@@ -224,3 +224,20 @@ async def test_keys_say_the_suggestions_are_on_their_way_not_that_there_are_none
         await settle(pilot, app, lambda: app.suggestions == expected)
         await pilot.press("Y")
         assert list(app._notifications)[-1].message.startswith(f"Accepted {len(expected)} suggestion")
+
+
+async def test_at_80_columns_the_next_suggestion_says_its_reason(scanned_seeds):
+    """The inspector folds away under 110 columns: the score and reason were nowhere (a trial)."""
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_002(pilot, app)
+        await pilot.press("full_stop")
+        suggestion = app.suggestion_at_cursor()
+        assert suggestion is not None
+        assert list(app._notifications)[-1].message == \
+            f"Suggested ({suggestion.score:.2f}): {suggestion.reason}. y accepts, d rejects."
+    app = app_on(scanned_seeds)
+    async with app.run_test(size=(140, 40)) as pilot:  # the inspector says it: no message
+        await open_002(pilot, app)
+        await pilot.press("full_stop")
+        assert not any(n.message.startswith("Suggested (") for n in app._notifications)

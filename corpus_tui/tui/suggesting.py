@@ -259,6 +259,9 @@ class SuggestingMixin:
         else:
             target = next((s for s in reversed(self.suggestions) if s.end < cursor), self.suggestions[-1])
         self.reader.move_to(target.start, center=True)
+        if self.screen_stack[0].has_class("-hide-inspector"):  # narrow: its reason is nowhere on screen
+            self.notify(f"Suggested ({target.score:.2f}): {target.reason}. {self.key_by_id('accept_suggestion')} "
+                        f"accepts, {self.key_by_id('reject_suggestion')} rejects.", markup=False, timeout=3)
 
     def action_toggle_suggestions(self: "CorpusApp") -> None:  # type: ignore[misc]
         self.show_suggestions = not self.show_suggestions
