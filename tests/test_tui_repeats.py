@@ -130,7 +130,7 @@ async def test_a_view_opened_during_the_first_scan_lists_the_repeats_when_it_end
                 break
         assert rows(app) == []
         scan_may_run.set()
-        await settle(pilot, app, lambda: len(rows(app)) == 1)
+        await settle(pilot, app, lambda: len(rows(app)) == 1, rounds=500)  # a scan in a child process
         assert FOOTER in rows(app)[0] and "4 docs" in rows(app)[0] and app.screen is screen
         assert "1 passage in 3 or more documents" in str(screen.query_one("#repeats-status").render())
 
