@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 
+from corpus_tui.core.export import export
 from corpus_tui.core.front_matter import parse_front_matter
 
 FRONT = "---\ntitle: A Title\nauthor: Someone\n---\nBody line one.\nMore body.\n"
@@ -123,3 +124,23 @@ def test_parse_front_matter_unit():
     assert FRONT[parsed.body_start:].startswith("Body")
     assert parse_front_matter("no front matter").body_start == 0
     assert parse_front_matter("---\n---\nbody").body_start == len("---\n---\n")
+
+
+def test_yaml_nan_and_infinity_are_stored_as_their_yaml_text(scanned, tmp_path):
+    """A page whose front matter held `score: .nan` (as yaml.safe_dump writes a pandas NaN) was
+    stored as JSON's NaN: every later scan failed with "not an SQLite database or damaged
+    (malformed JSON)", the repeats were empty and export --dedup left out real articles (a trial)."""
+    pages = {f"site/{n}.txt": f"Menu\nPage {n} headline\n\nBody of page {n} with words.\n" for n in range(4)}
+    pages["site/zz.md"] = "---\ntitle: T\nscore: .nan\nhigh: .inf\nlow: -.inf\nlist: [.nan, 1.5]\n---\nBody text here.\n"
+    corpus, _ = scanned(pages)
+    document = corpus.document_by_path("site/zz.md")
+    assert document.meta == {"title": "T", "score": ".nan", "high": ".inf", "low": "-.inf", "list": [".nan", 1.5]}
+    assert corpus.scan().line().startswith("0 added, 0 changed, 5 unchanged")  # and every later scan works
+    assert corpus.document_by_path("site/1.txt").title == "Page 1 headline"  # the site-line step ran
+    out = tmp_path / "out.jsonl"
+    export(corpus, "jsonl", out)
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    assert len([json.loads(line, parse_constant=refuse) for line in out.read_text().splitlines()]) == 5

@@ -23,6 +23,7 @@ scan. Three guards make that hold for YAML written to hurt:
 from __future__ import annotations
 
 import datetime
+import math
 import json
 import re
 from dataclasses import dataclass, field
@@ -64,6 +65,10 @@ class _Converter:
         self.values += 1
         if self.values > MAX_VALUES:
             raise _Unusable(f"front matter has more than {MAX_VALUES:,} values (counting what its aliases repeat)")
+        if isinstance(value, float) and not math.isfinite(value):
+            # YAML's .nan and .inf are no JSON number: stored, they made SQLite's JSON functions
+            # fail on every later scan ("malformed JSON"), and the export wrote NaN. Their YAML text.
+            return ".nan" if value != value else ".inf" if value > 0 else "-.inf"
         if value is None or isinstance(value, (str, int, float)):  # bool is an int
             return value
         if not isinstance(value, (dict, list, tuple)):
@@ -85,6 +90,8 @@ def _json_key(key: Any) -> str:
     """A key as ``json.dumps`` writes it (``true``, ``null``, ``1.5``); dates in ISO form."""
     if isinstance(key, str):
         return key
+    if isinstance(key, float) and not math.isfinite(key):
+        return ".nan" if key != key else ".inf" if key > 0 else "-.inf"
     if key is None or isinstance(key, (bool, int, float)):
         return json.dumps(key)
     return _to_text(key)

@@ -181,7 +181,9 @@ def _document_fields(found: FoundFile, content: FileContent) -> dict[str, Any]:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    # allow_nan=False: SQLite's JSON functions (and every JSON reader) refuse NaN and Infinity;
+    # front matter's come as text (``front_matter``), so this is a last guard, never a stored NaN.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
 
 
 class _Scan:
