@@ -607,3 +607,29 @@ def numpy_or_alike():  # type: ignore[no-untyped-def]
     except ImportError:
         from types import SimpleNamespace
         return SimpleNamespace(int64=_IndexOnly, int32=_IndexOnly, uint16=_IndexOnly)
+
+
+def test_a_tag_with_a_semicolon_made_before_is_restored_by_import_and_renamed(scanned, tmp_path, run_script):
+    """Refusing ';' refused a restore of an export holding such a tag (made by an earlier
+    version), and a re-spelling of it (a review)."""
+    corpus, folder = scanned({"a.txt": "An article\n\nIts text.\n"})
+    doc = corpus.document_by_path("a.txt")
+    with corpus.write():  # as an earlier version made it
+        corpus.db.execute("INSERT INTO tags (name, key, color, description, hotkey, annotator, created_at) "
+                          "VALUES ('iraq;syria', 'iraq;syria', NULL, '', NULL, 'old', '2026-01-01T00:00:00Z')")
+    corpus.add_tag(doc.id, "iraq;syria")  # existing: fine
+    corpus.close()
+    backup = tmp_path / "backup.jsonl"
+    assert run_script("export", folder, "-o", backup).returncode == 0
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "a.txt").write_text("An article\n\nIts text.\n")
+    assert run_script("scan", fresh).returncode == 0
+    result = run_script("import", fresh, backup)
+    assert result.returncode == 0, result.stderr
+    assert run_script("import", folder, backup).returncode == 0  # into itself: nothing to change
+    with Corpus.open(fresh, annotator="tester", create=False) as restored:
+        assert [t.name for t in restored.document_tags(restored.document_by_path("a.txt").id)] == ["iraq;syria"]
+        assert restored.rename_tag("iraq;syria", "Iraq;Syria").name == "Iraq;Syria"  # another case of it
+        with pytest.raises(InvalidValue, match="holds ';'"):
+            restored.rename_tag("Iraq;Syria", "iraq;syria;war")

@@ -16,7 +16,7 @@ from .errors import InvalidValue
 from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
-from .safe_text import control_character_problem, tag_name_problem
+from .safe_text import control_character_problem
 from .tags import clean_tag_name, tag_key
 from .wording import json_problem
 
@@ -166,7 +166,9 @@ def _tags(data: dict[str, Any], fields: _Fields) -> list[tuple[str, str | None, 
         if not name.strip():
             raise _Bad(f"{fields.where}field 'tags[{n}]' is empty: tags must be non-empty strings")
         clean = clean_tag_name(name)
-        if problem := tag_name_problem(clean):
+        # Control characters only: ";" (refused where tags are made, for CSV's sake) may be in a tag
+        # an earlier corpus-tui made, and a backup (an export) must restore as it was.
+        if problem := control_character_problem(clean, "tag"):
             raise _Bad(f"{fields.where}{problem}")
         annotator, created = links.get(tag_key(clean), (None, None))
         tags.append((clean, annotator, created))

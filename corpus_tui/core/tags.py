@@ -20,7 +20,7 @@ from .arguments import strings, whole_numbers
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidValue
 from .models import Tag
-from .safe_text import quoted, tag_name_problem
+from .safe_text import control_character_problem, quoted, tag_name_problem
 from .store import now
 
 if TYPE_CHECKING:
@@ -255,7 +255,9 @@ class TagsMixin(CorpusBase):
     def rename_tag(self, name: str, new_name: str) -> Tag:
         """Rename a tag (its links stay); a name only another case of the same tag re-spells it."""
         new_name = clean_tag_name(new_name)
-        problem = tag_name_problem(new_name)
+        # Another case of the same name (re-spelling a tag made before ";" was refused) is fine.
+        same = tag_key(new_name) == tag_key(clean_tag_name(name))
+        problem = control_character_problem(new_name, "tag") if same else tag_name_problem(new_name)
         if problem:
             raise InvalidValue(problem)
         with self.write():
