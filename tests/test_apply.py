@@ -974,8 +974,13 @@ def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_scr
     crawl.mkdir()
     texts = ["one\u2028two", "three\x85four\u2029five", "six\u2028\x01seven"]
     (crawl / "a.jsonl").write_text("".join(json.dumps({"id": n, "text": t}) + "\n" for n, t in enumerate(texts))
-                                   + json.dumps({"id": 9, "text": "x\u2028y", "attributes": {}}) + "\n")
+                                   + json.dumps({"id": 9, "text": "x\u2028y", "attributes": {}}) + "\n"
+                                   # raw in the input (JSON allows it in a string): escaped in the output
+                                   + json.dumps({"id": 10, "text": "p\u2028q", "title": "r\x85s"},
+                                                ensure_ascii=False) + "\n", encoding="utf-8")
     assert run_script("apply", rules, crawl, "-o", tmp_path / "out").returncode == 0
     written = (tmp_path / "out" / "a.jsonl").read_text(encoding="utf-8")
-    assert len(written.splitlines()) == 4
-    assert [json.loads(line)["clean_text"] for line in written.splitlines()] == [*texts, "x\u2028y"]
+    assert len(written.splitlines()) == 5
+    records = [json.loads(line) for line in written.splitlines()]
+    assert [record["clean_text"] for record in records] == [*texts, "x\u2028y", "p\u2028q"]
+    assert records[-1]["text"] == "p\u2028q" and records[-1]["title"] == "r\x85s"

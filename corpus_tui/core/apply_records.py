@@ -338,8 +338,8 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
     """A record's JSONL output line (UTF-8), and its clean text.
 
     A record read from a JSONL line (``raw``) with no ``clean_text`` or ``attributes`` field
-    keeps that line as it was, byte for byte, with the two fields added before its closing
-    brace: a field is not parsed and written again, so a number keeps its digits
+    keeps that line as it was, byte for byte (but U+0085, U+2028 and U+2029, which JSON holds
+    only inside strings, escaped), with the two fields added before its closing brace: a field is not parsed and written again, so a number keeps its digits
     (``1.0000000000000001``, ``1e400``) and the work is the text's alone. Any other record
     (those fields to replace or add to, a line that is not UTF-8) is written again by
     ``json``, the fields in the same order. A lone surrogate in the clean text raises
@@ -352,6 +352,7 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
             except UnicodeDecodeError:  # UTF-16 or UTF-32, which json.loads reads too
                 kept = b""
             kept = kept.removeprefix(BOM)
+            kept = _escape_line_separators(kept)  # raw in a string of the input, the same value escaped
         if kept.endswith(b"}"):
             clean, marked = clean_and_ranges(job.bundle, record[job.text_field])
             spans = ", ".join([f"[{start}, {end}, {SCORE_JSON}]" for start, end in marked])
