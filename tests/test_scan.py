@@ -169,6 +169,25 @@ def test_symlink_leaving_folder_is_skipped(make_corpus, tmp_path, open_corpus):
     assert _paths(corpus) == ["a.txt", "in_link.txt", "inner/b.txt"]
 
 
+def test_a_link_whose_file_is_gone_is_missing_and_check_says_so(make_corpus, open_corpus):
+    """It stayed "ok", counted "outside the patterns", and check said every document matched its
+    file; the export then found it missing (a trial)."""
+    from corpus_tui.core.check import check_corpus
+
+    folder = make_corpus({"d1.txt": "Document number one here\n", "d2.txt": "Document number two here\n"})
+    os.symlink("d1.txt", folder / "link.txt")
+    corpus = open_corpus(folder)
+    corpus.scan()
+    (folder / "d1.txt").unlink()
+    report = check_corpus(folder)
+    assert "link.txt" in json.dumps(report.as_dict()), report.as_dict()
+    summary = corpus.scan()
+    assert (summary.missing, summary.vanished, summary.outside) == (2, 2, 0)
+    assert corpus.document_by_path("link.txt").state == "missing"
+    again = corpus.scan()  # missing before: counted, not found gone again
+    assert (again.missing, again.vanished) == (2, 0) and not again.changed_anything()
+
+
 def test_symlink_loop_does_not_hang(make_corpus, open_corpus):
     folder = make_corpus({"a.txt": "a", "sub/b.txt": "b"})
     os.symlink(folder, folder / "sub" / "loop")

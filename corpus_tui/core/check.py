@@ -240,7 +240,8 @@ def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], 
     ):
         found = on_disk.pop(path, None)
         if found is None:
-            if state != "missing" and not os.path.lexists(corpus.folder / path):
+            # exists, not lexists: a link whose file is gone is gone too (it was "outside the patterns")
+            if state != "missing" and not os.path.exists(corpus.folder / path):
                 missing.append(path)
         elif state == "missing" or found.size != size or (
                 found.mtime_ns != mtime_ns and _file_sha256(corpus.folder / path) != sha256):

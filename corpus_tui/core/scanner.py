@@ -90,6 +90,7 @@ class ScanSummary:
     renamed: int = 0
     missing: int = 0
     returned: int = 0  # missing before, found again unchanged (counted here, not as unchanged)
+    vanished: int = 0  # of ``missing``, those this scan found gone (the others were missing before)
     unreadable: int = 0
     outside: int = 0  # on disk, indexed before, but outside this scan's patterns: left as they were
     reanchored_spans: int = 0
@@ -112,9 +113,13 @@ class ScanSummary:
             parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
         if self.rule_marks:
             parts.append(f"{plural(self.rule_marks, 'range')} marked by rules")
-        if self.duplicate_pairs and (self.signed or self.added or self.changed or self.missing):
+        if self.duplicate_pairs and self.changed_anything():
             parts.append(f"{plural(self.duplicate_pairs, 'near-duplicate pair')} in the corpus")
         return ", ".join(parts)
+
+    def changed_anything(self) -> bool:
+        """Whether the scan found a file added, changed, renamed, gone or back, or signed one."""
+        return bool(self.added or self.changed or self.renamed or self.vanished or self.returned or self.signed)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,9 +275,11 @@ class _Scan:
                 with self.corpus.write():
                     build_passage_indexes(self.db)
         # A file still on disk that the patterns no longer match is left as it was, not "missing".
-        gone = {path: row for path, row in self.vanished.items() if not os.path.lexists(self.corpus.folder / path)}
+        # exists, not lexists: a link to a file that is gone is gone (it was "outside the patterns", ok)
+        gone = {path: row for path, row in self.vanished.items() if not os.path.exists(self.corpus.folder / path)}
         self.summary.outside = len(self.vanished) - len(gone)  # still there: the patterns left them out
         self.vanished = gone
+        self.summary.vanished = len(gone)
         with self.corpus.write():
             if self.vanished:
                 mark_signatures_pending(self.db)

@@ -554,9 +554,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             self.set_banner(error)
             return
         result = ScanSummary(**summary)
-        if announce and not (result.added or result.changed or result.renamed or result.missing or result.returned):
+        if announce and not result.changed_anything():
             self.notify("Scan: no file added, changed or removed.", markup=False)
-        if result.added or result.changed or result.renamed or result.missing:
+        # Not for files missing before (every scan counts them): only what this scan found.
+        if result.changed_anything():
             self.notify(f"Scan: {result.line()}", markup=False)
             self.reload_list()
             self._repeats_changed()  # opened during the scan: the repeats are counted at its end
@@ -575,7 +576,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.reload_list()
         if self.doc is not None:
             self.open_document(self.doc.id, cursor=self.reader.cursor)
-        if any(worker.group == "scan" and worker.is_running for worker in self.workers):
+        if self._scan_after_list or any(worker.group == "scan" and worker.is_running for worker in self.workers):
+            # One scan at a time: the opening one (started once the list is shown) or one under way.
+            # A second, started meanwhile, was cancelled as a worker but not as a process: it ran on
+            # unstopped, and quitting waited for it (a review).
             self.notify("Refreshed from the database (the folder's scan is under way).", markup=False)
             return
         self._scan_process = ScanProcess(self.corpus.folder, self.corpus.db_path, self.corpus.annotator)
