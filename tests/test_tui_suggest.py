@@ -179,6 +179,10 @@ async def test_a_long_document_is_scored_in_a_child_process_with_the_same_sugges
         await settle(pilot, app, lambda: app.suggestions == app.corpus.suggestions(app.doc.id))
         assert started[-2].stopped  # the first one's answer was for a document no longer open
         assert started[-1].process is not None and started[-1].process.returncode == 0
+        monkeypatch.setattr(scorer, "QUICK_CHARS", 100_000)  # a short document next, scored at once
+        await pilot.press("right_square_bracket")
+        await pilot.press("left_square_bracket")
+        assert started[-1].stopped  # the long one's child stopped as the short one opened (it ran on)
     assert all(p.process is None or p.process.returncode is not None for p in started)  # none left running
 
 

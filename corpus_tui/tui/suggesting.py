@@ -87,6 +87,7 @@ class SuggestingMixin:
         if self.doc is None:
             return
         self._scoring += 1  # an answer still on its way from a worker is for an older request
+        self.stop_scoring_process()  # its answer would be for an older request: it works for nothing
         if quick:
             try:
                 found = self.corpus.quick_suggestions(self.doc.id)
@@ -97,7 +98,6 @@ class SuggestingMixin:
                 self._suggestions_pending = False
                 self._draw_suggestions(inspector=False)  # opening a document redraws the inspector next
                 return
-        self.stop_scoring_process()  # its answer would be for an older request
         self._suggestions_pending = not self.suggestions
         if len(self.reader.text) > CHILD_SCORING_CHARS:
             self._scoring_process = ScoringProcess(self.corpus, self.doc.id)
