@@ -235,6 +235,12 @@ def test_the_context_fits_its_rows_with_the_copy_first():
     rows = sum(max(1, -(-len(line) // 60)) for line in text.split("\n"))
     assert rows <= 4 and "THE COPY" in text
     assert text.split("\n")[-1] != ""  # no empty row at the end
+    wide = fitted_context("\n".join(["漢字" * 40] * 3) + "\n", "複製された段落", "\n" + "漢字" * 40, 60, 4)
+    text = "".join(piece for piece, _ in wide)
+    from rich.cells import cell_len
+
+    assert "複製された段落" in text  # CJK takes two cells a character: counted so (it was pushed out)
+    assert sum(max(1, -(-cell_len(line) // 60)) for line in text.split("\n")) <= 4
     short = fitted_context("one\ntwo\nthree\nits line: ", "COPY", " rest\nafter\n", 60, 4)
     assert "".join(piece for piece, _ in short) == "two\nthree\nits line: COPY rest\nafter"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from textual import on, work
 from textual.worker import get_current_worker
@@ -372,17 +373,19 @@ def fitted_context(before: str, text: str, after: str, width: int, rows: int) ->
     """A copy in its place, as (text, style) pieces that fit ``rows`` rows of ``width`` cells:
     the copy first (it is what is judged; at 80x24 the lines before it, wrapped, pushed it out
     of the box), then up to ``CONTEXT_LINES`` lines before it and after it, each cut to one row.
-    The copy's own line before and after it is cut to a third of a row each."""
+    The copy's own line before and after it is cut to a third of a row each. Measured in cells:
+    a CJK character takes two."""
     width = max(width, 20)
     third = width // 3
     lines_before = [line.removesuffix("\r") for line in before.split("\n")]
-    lead, earlier = lines_before[-1], lines_before[-CONTEXT_LINES - 1 : -1]
-    lead = lead if len(lead) <= third else "…" + lead[-third + 1 :]
+    lead, earlier = _in_place(lines_before[-1]), lines_before[-CONTEXT_LINES - 1 : -1]
+    lead = lead if cell_len(lead) <= third else "…" + _cells_from_end(lead, third - 1)
     lines_after = after.split("\n")
-    tail, later = lines_after[0].removesuffix("\r"), [line.removesuffix("\r") for line in lines_after[1 : CONTEXT_LINES + 1]]
-    tail = tail if len(tail) <= third else tail[: third - 1] + "…"
-    shown = _in_place(lead + text + tail)
-    copy_rows = sum(max(1, -(-len(line) // width)) for line in shown.split("\n"))
+    tail = _in_place(lines_after[0].removesuffix("\r"))
+    later = [line.removesuffix("\r") for line in lines_after[1 : CONTEXT_LINES + 1]]
+    tail = tail if cell_len(tail) <= third else set_cell_size(tail, third - 1) + "…"
+    copy = _in_place(text)
+    copy_rows = sum(max(1, -(-cell_len(line) // width)) for line in (lead + copy + tail).split("\n"))
     room = max(0, rows - copy_rows)
     earlier = earlier[len(earlier) - min(len(earlier), room) :] if room else []
     later = later[: max(0, room - len(earlier))]
@@ -391,13 +394,17 @@ def fitted_context(before: str, text: str, after: str, width: int, rows: int) ->
 
     def row(line: str) -> str:
         line = _in_place(line)
-        return line if len(line) <= width else line[: width - 1] + "…"
+        return line if cell_len(line) <= width else set_cell_size(line, width - 1) + "…"
 
-    pieces = [("".join(row(line) + "\n" for line in earlier), "dim"), (_in_place(lead), "dim"),
-              (_in_place(text), "reverse"), (_in_place(tail), "dim")]
+    pieces = [("".join(row(line) + "\n" for line in earlier), "dim"), (lead, "dim"), (copy, "reverse"), (tail, "dim")]
     if later:
         pieces.append(("".join("\n" + row(line) for line in later), "dim"))
     return pieces
+
+
+def _cells_from_end(text: str, cells: int) -> str:
+    """The end of ``text`` that fits ``cells`` cells."""
+    return set_cell_size(text[::-1], cells)[::-1].lstrip("\u00a0 ") if text else text
 
 
 def _in_place(text: str) -> str:
