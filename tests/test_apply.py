@@ -956,7 +956,18 @@ def test_inputs_leave_out_hidden_files_and_refuse_an_output_folder_a_file_twice_
     assert_one_line_error(run_script("apply", rules, out, "-o", tmp_path / "again"),
                           f"{out}: an output folder of apply (it holds .apply-run.json)")
     assert_one_line_error(run_script("apply", rules, crawl, crawl / "sub", "-o", tmp_path / "twice"),
-                          "sub/b.jsonl: the same file as", "given through two inputs")
+                          "sub/b.jsonl: reached twice through the inputs given: give it once")
+    both = tmp_path / "both"  # a crawl and, below it, an earlier output written from it
+    shutil.copytree(out, both / "cleaned")
+    shutil.copytree(crawl, both / "crawl")
+    assert_one_line_error(run_script("apply", rules, both, "-o", tmp_path / "again"),
+                          f"{both / 'cleaned'}: an output folder of apply")
+    (crawl / "sub" / "hard.jsonl").hardlink_to(crawl / "a.jsonl")
+    assert_one_line_error(run_script("apply", rules, crawl, "-o", tmp_path / "twice"),
+                          "the same file as", "reached through two inputs")
+    (crawl / "sub" / "hard.jsonl").unlink()
+    assert_one_line_error(run_script("apply", rules, crawl / "a.jsonl", crawl / "a.jsonl", "-o", tmp_path / "twice"),
+                          "a.jsonl: reached twice through the inputs given: give it once")
     (crawl / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
     assert_one_line_error(run_script("apply", rules, crawl, "-o", tmp_path / "dead"),
                           "gone.jsonl: not a file apply reads (a link to nothing")
@@ -984,3 +995,20 @@ def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_scr
     records = [json.loads(line) for line in written.splitlines()]
     assert [record["clean_text"] for record in records] == [*texts, "x\u2028y", "p\u2028q"]
     assert records[-1]["text"] == "p\u2028q" and records[-1]["title"] == "r\x85s"
+
+
+def test_a_dedup_run_recorded_before_the_id_field_was_resumes(planted, tmp_path, run_script):
+    """Its decisions' record had no id field: the identical rerun of an interrupted run was
+    refused as "a run with other inputs, rules or options" (a review)."""
+    rules, shards, _ = planted
+    out = tmp_path / "out"
+    assert run_script("apply", rules, shards, "-o", out, "--dedup").returncode == 0
+    before = (out / "2.jsonl").read_bytes()
+    decisions = out / ".dedup" / "decisions.json"
+    record = json.loads(decisions.read_text())
+    del record["identity"]["id_field"]  # as the version before wrote it
+    decisions.write_text(json.dumps(record))
+    (out / "2.jsonl").unlink()  # interrupted before its last partition
+    result = run_script("apply", rules, shards, "-o", out, "--dedup")
+    assert result.returncode == 0, result.stderr
+    assert (out / "2.jsonl").read_bytes() == before

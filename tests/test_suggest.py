@@ -680,7 +680,12 @@ def test_the_python_api_says_what_is_wrong_with_its_arguments_and_reads_a_gold_p
             corpus.suggestions(document.id, min_score=bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidValue, match="a minimum score is a number"):
         corpus.apply_suggestions(min_score="0.9", dry_run=True)  # type: ignore[arg-type]
-    assert corpus.suggestions(document.id, min_score=1) == []  # an int is a number
+    assert corpus.suggestions(document.id, min_score=1) == []  # an int is a number, and so are these
+    from decimal import Decimal
+    from fractions import Fraction
+
+    assert corpus.suggestions(document.id, min_score=Decimal("0.5")) == corpus.suggestions(document.id, min_score=0.5)
+    assert corpus.suggestions(document.id, min_score=Fraction(1, 2)) == corpus.suggestions(document.id, min_score=0.5)
     with pytest.raises(InvalidValue, match="paths is a list of paths, not str"):
         list(corpus.suggest_all(paths=document.path))  # type: ignore[arg-type]
     twice = list(corpus.suggest_all(paths=[document.path, document.path]))  # --path a --path a
@@ -690,6 +695,6 @@ def test_the_python_api_says_what_is_wrong_with_its_arguments_and_reads_a_gold_p
     from corpus_tui.core.suggest.evaluate import read_gold
 
     assert corpus.evaluate_suggestions(str(gold)) == corpus.evaluate_suggestions(gold) \
-        == corpus.evaluate_suggestions(read_gold(gold))
+        == corpus.evaluate_suggestions(read_gold(gold)) == corpus.evaluate_suggestions(tuple(read_gold(gold)))
     with pytest.raises(InvalidValue, match="gold is a gold file's path, or a list of GoldPage"):
         corpus.evaluate_suggestions([{"path": document.path}])  # type: ignore[list-item]

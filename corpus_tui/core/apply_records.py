@@ -140,10 +140,11 @@ def _folder_inputs(given: str, folder: Path) -> list[Path]:
     scan leaves them (an editor's, a sync tool's; a crawl's ``.cache``). A folder apply wrote is
     refused: its outputs are records apply wrote, and its ``.apply-run.json`` was read as one.
     A link to nothing with an input's name is an error, not a file silently skipped."""
-    if (folder / RUN_RECORD).exists() or (folder / ".dedup").is_dir():
-        raise InvalidValue(f"{given}: an output folder of apply (it holds {RUN_RECORD}): give the crawl it was "
-                           "written from, or copy the records elsewhere to apply rules to them again")
     files = []
+    outputs = [found.parent for found in folder.rglob(RUN_RECORD)] + ([folder] if (folder / ".dedup").is_dir() else [])
+    if outputs:  # given, or below what was given
+        raise InvalidValue(f"{outputs[0]}: an output folder of apply (it holds {RUN_RECORD}): give the crawl it was "
+                           "written from, or copy the records elsewhere to apply rules to them again")
     for path in folder.rglob("*"):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
@@ -159,15 +160,18 @@ def _folder_inputs(given: str, folder: Path) -> list[Path]:
 
 
 def _check_read_once(found: list[Partition]) -> None:
-    """One file given twice (``apply in in/sub``, or a link to it) would be written twice, under
-    two names: refused, naming both."""
-    seen: dict[Path, Partition] = {}
+    """One file given twice (``apply in in/sub``, or a link to it, hard or symbolic) would be
+    written twice, under two names: refused, naming both."""
+    seen: dict[tuple[int, int], Partition] = {}
     for partition in found:
-        real = Path(partition.source).resolve()
-        if real in seen:
-            raise InvalidValue(f"{partition.source}: the same file as {seen[real].source}, given through two "
-                               "inputs: give it once")
-        seen[real] = partition
+        info = os.stat(partition.source)
+        identity = (info.st_dev, info.st_ino)  # a link, hard or symbolic, is the file it names
+        if identity in seen:
+            first = seen[identity].source
+            how = ("reached twice through the inputs given" if first == partition.source
+                   else f"the same file as {first}, reached through two inputs")
+            raise InvalidValue(f"{partition.source}: {how}: give it once")
+        seen[identity] = partition
 
 
 def _check_parquet(source: str) -> None:
@@ -701,6 +705,8 @@ def _decided(engine: "_Engine", job: Job, partitions: list[Partition], progress:
     sources = [partition.source for partition in partitions]
     identity = run_identity(job, sources)
     saved = load_decisions(job.output, sources)
+    if saved is not None and "id_field" not in saved[0]:  # recorded before the id field was: a rerun resumes
+        saved = ({**saved[0], "id_field": job.id_field}, saved[1])
     if saved is not None and saved[0] == identity:
         if saved[1] is not None or all(output_path(job, partition).exists() for partition in partitions):
             return saved[1]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from numbers import Real
 from pathlib import Path
 from dataclasses import asdict, dataclass, replace
@@ -116,6 +117,7 @@ class SuggestMixin(CorpusBase):
         Every gold path must be a document of the corpus."""
         if isinstance(gold, (str, os.PathLike)):
             gold = read_gold(Path(gold))
+        gold = list(gold) if isinstance(gold, (list, tuple)) else gold
         if not isinstance(gold, list) or not all(isinstance(page, GoldPage) for page in gold):
             raise InvalidValue("gold is a gold file's path, or a list of GoldPage (read_gold), "
                                f"not {type(gold).__name__}")
@@ -160,7 +162,7 @@ class SuggestMixin(CorpusBase):
     def _threshold(self, min_score: float | None) -> float:
         if min_score is None:
             return self.suggestion_threshold()
-        if isinstance(min_score, bool) or not isinstance(min_score, Real):
+        if isinstance(min_score, bool) or not isinstance(min_score, (Real, Decimal)):
             raise InvalidValue(f"a minimum score is a number between 0 and 1, not {type(min_score).__name__} {min_score!r}")
         min_score = float(min_score)
         if not 0.0 <= min_score <= 1.0:
