@@ -553,7 +553,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if error or summary is None:
             self.set_banner(error)
             return
-        result = ScanSummary(**summary)
+        result = ScanSummary.from_dict(summary)
         if announce and not result.changed_anything():
             self.notify("Scan: no file added, changed or removed.", markup=False)
         # Not for files missing before (every scan counts them): only what this scan found.
