@@ -370,3 +370,41 @@ def test_json_that_python_cannot_read_is_a_line_of_the_file(fresh, exported, run
     assert refused.value.problems[0].startswith(f"{exported}:3: {problem}")
     assert_one_line_error(run_script("import", fresh.folder, exported), f"{exported}:3: {problem}")
     assert state(fresh) == before
+
+
+def test_duplicate_marks_are_restored_checked_and_kept_on_conflict(annotated, fresh, tmp_path):
+    """An analyst's duplicate marks did not come back: the round trip differed in duplicate_of
+    alone, and a file naming a document that is not there was accepted (a trial)."""
+    first, second = (annotated.document_by_path(p).id for p in ("000_017fdcef885307d4.txt", "001_07e63e06108ae30e.txt"))
+    annotated.mark_duplicate(second, first)
+    out = tmp_path / "marked.jsonl"
+    export(annotated, "jsonl", out)
+    summary = import_annotations(fresh, out)
+    assert summary.duplicates_set == 1 and "1 duplicate mark" in summary.line()
+    assert any(change.startswith("001_07e63e06108ae30e.txt: ") and "duplicate of 000_017fdcef885307d4.txt" in change
+               for change in summary.changes)
+    again = tmp_path / "again.jsonl"
+    export(fresh, "jsonl", again)
+    assert again.read_bytes() == out.read_bytes()
+    assert import_annotations(fresh, out).duplicates_set == 0  # idempotent
+    # Another mark here is a conflict, kept unless --prefer theirs.
+    third = fresh.document_by_path("002_a7de4bf8afd987b8.txt").id
+    fresh_second = fresh.document_by_path("001_07e63e06108ae30e.txt").id
+    fresh.mark_duplicate(fresh_second, third)
+    kept = import_annotations(fresh, out)
+    assert [(c.field, c.ours, c.theirs, c.kept) for c in kept.conflicts] == [
+        ("duplicate_of", "002_a7de4bf8afd987b8.txt", "000_017fdcef885307d4.txt", "ours")]
+    assert fresh.document(fresh_second).duplicate_of == third
+    import_annotations(fresh, out, prefer="theirs")
+    assert fresh.document(fresh_second).duplicate_of == fresh.document_by_path("000_017fdcef885307d4.txt").id
+    lines = out.read_text().splitlines()
+    bad = tmp_path / "bad.jsonl"
+    record = json.loads(lines[1])
+    bad.write_text(json.dumps({**record, "duplicate_of": "nope.txt"}) + "\n")
+    with pytest.raises(InvalidImport, match="bad.jsonl:1: 001_07e63e06108ae30e.txt: duplicate_of 'nope.txt': not a document"):
+        import_annotations(fresh, bad)
+    # The other way round would make the two each other's copy.
+    circle = json.loads(lines[0])
+    bad.write_text(json.dumps({**circle, "duplicate_of": "001_07e63e06108ae30e.txt"}) + "\n")
+    with pytest.raises(InvalidImport, match="cannot be each other's copy"):
+        import_annotations(fresh, bad, prefer="theirs")

@@ -51,6 +51,7 @@ from typing import IO, TYPE_CHECKING
 
 from .annotation_merge import Conflict, ImportSummary, Plan, chunks, plan_merge
 from .annotation_records import SCHEMA, Problems, read_records
+from .duplicates.clusters import rebuild_clusters
 from .errors import CorpusError, InvalidValue
 from .os_errors import os_reason
 from .store import now
@@ -171,6 +172,8 @@ def _apply(corpus: Corpus, plan: Plan) -> None:
     refresh_titles(db, {row["document_id"] for row in plan.span_rows if row["kind"] == "boilerplate"})
     for column, value, doc_id in plan.updates:
         db.execute(f"UPDATE documents SET {column} = ? WHERE id = ?", [value, doc_id])
+    if any(column == "duplicate_of" for column, _, _ in plan.updates):
+        rebuild_clusters(db)  # export --dedup and the clusters follow the marks
 
 
 __all__ = ["MATCHES", "PREFERENCES", "SCHEMA", "Conflict", "ImportSummary", "InvalidImport",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .anchoring import anchor_for
 from .annotation_records import Problems, Record
+from .safe_text import quoted
 from .store import now
 from .tags import tag_key
 from .wording import plural
@@ -52,6 +53,7 @@ class ImportSummary:
     tags_added: int = 0
     statuses_set: int = 0
     notes_set: int = 0
+    duplicates_set: int = 0  # duplicate marks (``duplicate_of``) restored
     conflicts: list[Conflict] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # "PATH: what changes", one per changed document
 
@@ -63,6 +65,8 @@ class ImportSummary:
             f"{plural(self.tags_added, 'tag')}, {plural(self.statuses_set, 'status', 'statuses')}, "
             f"{plural(self.notes_set, 'note')}"
         )
+        if self.duplicates_set:
+            text += f", {plural(self.duplicates_set, 'duplicate mark')}"
         if self.conflicts:
             text += f"; {plural(len(self.conflicts), 'conflict')}"
         return text + ("; dry run, nothing written" if self.dry_run else "")
@@ -94,7 +98,7 @@ def _targets(corpus: Corpus, records: list[Record], match: str, problems: Proble
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for part in chunks(keys):
         rows = corpus.query(
-            f"SELECT id, path, state, sha256, status, note FROM documents WHERE {column} IN "
+            f"SELECT id, path, state, sha256, status, note, duplicate_of FROM documents WHERE {column} IN "
             f"({', '.join('?' for _ in part)}) ORDER BY path",
             part,
         )
@@ -157,6 +161,10 @@ def plan_merge(
             live[row["document_id"]].append(row)
     vocabulary = {row["key"]: row["name"] for row in corpus.query("SELECT key, name FROM tags")}
     stamp = now()
+    # A duplicate mark names a document by its path where it was exported: the document a record of
+    # this file went to (matched by sha256 too), else the one with that path here.
+    exported = {record.path: targets[record.line] for record in records if record.path and record.line in targets}
+    marks = _DuplicateMarks(corpus)
     for record in records:
         doc = targets.get(record.line)
         if doc is None:
@@ -196,10 +204,58 @@ def plan_merge(
             setattr(summary, "statuses_set" if column == "status" else "notes_set",
                     getattr(summary, "statuses_set" if column == "status" else "notes_set") + 1)
             changes.append(f"status {ours} -> {theirs}" if column == "status" else "note set")
+        if record.duplicate_of is not None:
+            _plan_duplicate_mark(corpus, plan, record, doc, exported, marks, prefer, problems, summary, changes)
         if changes:
             summary.documents_changed += 1
             summary.changes.append(f"{doc['path']}: {', '.join(changes)}")
     return plan
+
+
+class _DuplicateMarks:
+    """Every document's duplicate mark (id -> id) as the import would leave it, to refuse a circle."""
+
+    def __init__(self, corpus: Corpus):
+        self.of = {row[0]: row[1] for row in corpus.db.execute(
+            "SELECT id, duplicate_of FROM documents WHERE duplicate_of IS NOT NULL")}
+
+    def makes_a_circle(self, document_id: int, of: int) -> bool:
+        seen, current = {of}, of
+        while (current := self.of.get(current)) is not None and current not in seen:  # type: ignore[assignment]
+            if current == document_id:
+                return True
+            seen.add(current)
+        return of == document_id
+
+
+def _plan_duplicate_mark(corpus: Corpus, plan: Plan, record: Record, doc: dict[str, Any],
+                         exported: dict[str, dict[str, Any]], marks: _DuplicateMarks, prefer: str | None,
+                         problems: Problems, summary: ImportSummary, changes: list[str]) -> None:
+    """The record's ``duplicate_of``, restored as a status is: a mark here is kept unless
+    ``--prefer theirs``; a circle of marks (two documents each other's copy) is a problem."""
+    path = record.duplicate_of
+    assert path is not None
+    target = exported.get(path) or next(iter(corpus.query("SELECT id, path FROM documents WHERE path = ?", [path])), None)
+    if target is None:
+        problems.add(record.line, f"{doc['path']}: duplicate_of {quoted(path)}: not a document of this corpus")
+        return
+    ours = doc["duplicate_of"]
+    if ours == target["id"]:
+        return
+    if ours is not None:
+        kept = "theirs" if prefer == "theirs" else "ours"
+        ours_path = corpus.db.execute("SELECT path FROM documents WHERE id = ?", [ours]).fetchone()[0]
+        summary.conflicts.append(Conflict(doc["path"], "duplicate_of", ours_path, target["path"], kept))
+        if kept == "ours":
+            return
+    if marks.makes_a_circle(doc["id"], target["id"]):
+        problems.add(record.line, f"{doc['path']}: duplicate_of {quoted(target['path'])}: that document is marked a "
+                     "duplicate of this one (or of a copy of it): two documents cannot be each other's copy")
+        return
+    marks.of[doc["id"]] = target["id"]
+    plan.updates.append(("duplicate_of", target["id"], doc["id"]))  # type: ignore[arg-type]
+    summary.duplicates_set += 1
+    changes.append(f"duplicate of {target['path']}")
 
 
 def _check_spans(record: Record, doc: dict[str, Any], text: str, problems: Problems) -> bool:

@@ -33,6 +33,7 @@ class Record:
     tags: list[tuple[str, str | None, str | None]]  # (name, annotator, created)
     spans: list[dict[str, Any]]
     boilerplate: list[dict[str, Any]]
+    duplicate_of: str | None = None  # the path of the document this one duplicates, in the exporting corpus
 
 
 class Problems:
@@ -106,7 +107,8 @@ def _parse(number: int, data: Any) -> Record:
     spans = [_span(item, "annotation", f"spans[{n}]", fields) for n, item in enumerate(fields.items(data, "spans"))]
     boilerplate = [_span(item, "boilerplate", f"boilerplate[{n}]", fields)
                    for n, item in enumerate(fields.items(data, "boilerplate"))]
-    return Record(number, path, sha256, status, note, tags, spans, boilerplate)
+    duplicate_of = fields.string(data, "duplicate_of") or None
+    return Record(number, path, sha256, status, note, tags, spans, boilerplate, duplicate_of)
 
 
 def _string(data: dict[str, Any], key: str, name: str | None = None, where: str = "") -> str | None:
