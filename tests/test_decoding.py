@@ -62,6 +62,25 @@ def test_decode_nul_in_first_8000_bytes_is_binary():
     assert decode(b"text with a stray \x00 in it", "utf-8").text == "text with a stray \x00 in it"
 
 
+def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(scanned, run_script):
+    """Following the scan's advice (utf-8) read UTF-16 text as "A␀n␀ ␀…", and latin-1 was taken
+    on a UTF-16 file with its BOM: every other character a NUL (a trial)."""
+    text = "An article in UTF-16, as some Windows tools write it.\n"
+    assert "set-encoding FOLDER PATH utf-16-le reads it" in decode(text.encode("utf-16-le")).problem
+    assert "set-encoding FOLDER PATH utf-16-be reads it" in decode(text.encode("utf-16-be")).problem
+    corpus, folder = scanned({"plain.txt": "A plain page.\n"})
+    (folder / "nobom.txt").write_bytes(text.encode("utf-16-le"))
+    (folder / "bom.txt").write_bytes(text.encode("utf-16"))
+    corpus.scan()
+    for path, encoding in (("nobom.txt", "utf-8"), ("bom.txt", "latin-1")):
+        with pytest.raises(InvalidValue, match=f"{path}: read as {encoding}, [45][0-9]% of its characters are NULs"):
+            corpus.set_encoding(path, encoding)
+    assert corpus.text(corpus.set_encoding("nobom.txt", "utf-16-le").id) == text
+    corpus.close()
+    result = run_script("set-encoding", folder, "bom.txt", "latin-1")
+    assert result.returncode != 0 and "NULs" in result.stderr
+
+
 def test_decode_nul_after_8000_bytes_is_text():
     assert decode(b"a" * 8000 + b"\x00").readable
 

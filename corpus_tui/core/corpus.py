@@ -204,6 +204,11 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
         if force:
             return
+        nuls = decoded.text.count("\x00") / max(1, len(decoded.text)) if decoded.text else 0.0
+        if nuls >= 0.1:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
+            raise InvalidValue(f"{doc.path}: read as {encoding}, {nuls:.0%} of its characters are NULs: not its "
+                               "encoding, most likely (UTF-16 without a BOM reads as utf-16-le or utf-16-be); "
+                               "the encoding was not changed (--force sets it all the same)")
         before = decode(data)
         try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM) and is UTF-8
             as_utf8 = data.decode("utf-8") if before.readable else None

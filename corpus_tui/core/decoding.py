@@ -48,6 +48,20 @@ def _strict(data: bytes, encoding: str) -> Decoded:
         return Decoded(None, encoding, problem=f"not valid {encoding} at byte {error.start}")
 
 
+def _text_with_nuls(data: bytes) -> str:
+    """The encoding to suggest for a file with a NUL: UTF-16 without its BOM when every other byte
+    is a NUL (on the odd bytes: little-endian, ASCII text's high bytes), else UTF-8 (a page with a
+    stray NUL). Suggesting utf-8 for UTF-16 text read it as "A␀n␀ ␀a␀…" (a trial)."""
+    sample = data[:BINARY_SNIFF_BYTES]
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 16:
+        if odd.count(0) >= 0.4 * len(odd) and even.count(0) <= 0.05 * len(even):
+            return "utf-16-le"
+        if even.count(0) >= 0.4 * len(even) and odd.count(0) <= 0.05 * len(odd):
+            return "utf-16-be"
+    return "utf-8"
+
+
 def decode(data: bytes, override: str | None = None) -> Decoded:
     """Decode ``data`` by the rules above; ``override`` forces one codec."""
     if override:
@@ -62,7 +76,7 @@ def decode(data: bytes, override: str | None = None) -> Decoded:
     nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
     if nul != -1:
         return Decoded(None, None, problem=f"binary file (NUL byte at offset {nul}); if it is text, "
-                                           "corpus-tui set-encoding FOLDER PATH utf-8 reads it")
+                                           f"corpus-tui set-encoding FOLDER PATH {_text_with_nuls(data)} reads it")
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
