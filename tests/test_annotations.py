@@ -633,3 +633,36 @@ def test_a_tag_with_a_semicolon_made_before_is_restored_by_import_and_renamed(sc
         assert restored.rename_tag("iraq;syria", "Iraq;Syria").name == "Iraq;Syria"  # another case of it
         with pytest.raises(InvalidValue, match="holds ';'"):
             restored.rename_tag("Iraq;Syria", "iraq;syria;war")
+
+
+def test_the_python_api_takes_what_a_notebook_passes_and_names_what_it_cannot(scanned, tmp_path):
+    """A trial of the API: a Path or ./path found no document (a database error for the Path), a
+    numpy hotkey was "not 1-9", a typo in kind listed nothing, an empty label was silently kept,
+    a string of rows was read character by character, and bad open() arguments were tracebacks."""
+    np = numpy_or_alike()
+    corpus, folder = scanned({"site/a.txt": "An article\n\nIts text.\n"})
+    doc = corpus.document_by_path("site/a.txt")
+    from pathlib import Path
+
+    assert corpus.document_by_path(Path("site/a.txt")).id == doc.id
+    assert corpus.document_by_path("./site/a.txt").id == doc.id
+    assert corpus.document_by_path(str(folder / "site" / "a.txt")).id == doc.id
+    with pytest.raises(InvalidValue, match="a document's path is text, not int 5"):
+        corpus.document_by_path(5)  # type: ignore[arg-type]
+    corpus.create_tag("war")
+    assert corpus.update_tag("war", hotkey=np.int64(3)).hotkey == 3
+    with pytest.raises(InvalidValue, match="kind is 'annotation' or 'boilerplate'"):
+        corpus.spans(doc.id, kind="annotations")
+    span = corpus.add_annotation(doc.id, 0, 2, "X")
+    for empty in ("", "   "):
+        with pytest.raises(InvalidSpan, match="an annotation needs a label"):
+            corpus.update_annotation(span.id, label=empty)
+    assert corpus.update_annotation(span.id, note="n").label == "X"
+    with pytest.raises(InvalidValue, match="not text: import_tags_file reads a file"):
+        corpus.import_tags("path,tag\nsite/a.txt,war\n")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="threshold must be a number"):
+        corpus.duplicate_pairs(threshold="0.5")  # type: ignore[arg-type]
+    for bad, says in ((dict(annotator=5), "an annotator is a name"), (dict(timeout="5"), "timeout is seconds"),
+                      (dict(annotator="a\x1bb"), "annotator 'a␛b' holds a control character")):
+        with pytest.raises(InvalidValue, match=says):
+            Corpus.open(folder, **bad)  # type: ignore[arg-type]

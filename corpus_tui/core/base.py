@@ -4,6 +4,8 @@ write transaction, the event log and reading single documents."""
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from .arguments import whole_numbers
-from .errors import ChangedElsewhere, DocumentNotFound
+from .errors import ChangedElsewhere, DocumentNotFound, InvalidValue
 from .models import Document, TextVersion
 from .store import now, translate, write_transaction
 
@@ -70,11 +72,31 @@ class CorpusBase:
             raise DocumentNotFound(f"no document with id {document_id}")
         return Document.from_row(rows[0])
 
-    def document_by_path(self, path: str) -> Document:
+    def document_by_path(self, path: str | os.PathLike[str]) -> Document:
+        """The document at ``path``, relative to the corpus folder as stored (``site/a.txt``); a
+        ``pathlib.Path``, a ``./`` in front, or an absolute path inside the folder name it too."""
+        if isinstance(path, os.PathLike):
+            path = os.fspath(path)
+        if not isinstance(path, str):
+            raise InvalidValue(f"a document's path is text, not {type(path).__name__} {path!r}")
         rows = self.query("SELECT * FROM documents WHERE path = ?", [path])
+        if not rows and (other := self._stored_form(path)) != path:
+            rows = self.query("SELECT * FROM documents WHERE path = ?", [other])
         if not rows:
             raise DocumentNotFound(f"{path}: not a document of this corpus")
         return Document.from_row(rows[0])
+
+    def _stored_form(self, path: str) -> str:
+        """``path`` as the database stores paths: relative to the folder, POSIX, normalized."""
+        given = Path(path)
+        if given.is_absolute():
+            for folder in (self.folder, self.folder.resolve()):
+                try:
+                    given = given.relative_to(folder)
+                    break
+                except ValueError:
+                    continue
+        return posixpath.normpath(given.as_posix())
 
     @whole_numbers("document_id")
     def text(self, document_id: int) -> str:

@@ -120,6 +120,10 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         ``check_wal=False`` skips that test, for a second connection of a process
         whose first one passed it. ``read_only=True`` writes nothing, ever.
         """
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
+            raise InvalidValue(f"timeout is seconds to wait for another process's write (a number from 0), "
+                               f"not {type(timeout).__name__} {timeout!r}")
+        annotator = resolve_annotator(annotator)  # a bad name is refused before anything is opened
         folder_path = check_folder(folder)
         db_path = database_path(folder_path, db)
         if check_wal:
@@ -133,7 +137,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         except BaseException:
             database.close()
             raise
-        return cls(folder_path, db_path, database, resolve_annotator(annotator))
+        return cls(folder_path, db_path, database, annotator)
 
     def close(self) -> None:
         self.db.close()

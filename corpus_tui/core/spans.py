@@ -19,7 +19,7 @@ from . import ranges
 from .arguments import strings, whole_numbers
 from .anchoring import CONTEXT_CHARS, Anchor, Candidate, suggest
 from .base import CorpusBase
-from .errors import ChangedElsewhere, InvalidSpan
+from .errors import ChangedElsewhere, InvalidSpan, InvalidValue
 from .models import Document, Span, TextVersion
 from .rules_taken_off import TAKING_OFF, rules_marking
 from .safe_text import control_character_problem
@@ -41,6 +41,8 @@ class SpansMixin(CorpusBase):
     def spans(self, document_id: int, kind: str | None = None) -> list[Span]:
         """The document's spans (``kind``: only ``"annotation"`` or ``"boilerplate"`` ones), stale
         ones included (``span.stale``), in text order."""
+        if kind is not None and kind not in ("annotation", "boilerplate"):  # a typo listed none, silently
+            raise InvalidValue(f"kind is 'annotation' or 'boilerplate' (or None: both), not {kind!r}")
         sql = "SELECT * FROM spans WHERE document_id = ?"
         params: list[Any] = [document_id]
         if kind:
@@ -94,10 +96,14 @@ class SpansMixin(CorpusBase):
     @strings("label", "note", error=InvalidSpan)
     @whole_numbers("span_id")
     def update_annotation(self, span_id: int, label: str | None = None, note: str | None = None) -> Span:
+        """Change an annotation's label or note (None leaves one as it is; an empty note clears it);
+        one undoable step. An empty label is refused, as ``add_annotation`` refuses it."""
+        if label is not None and not label.strip():
+            raise InvalidSpan("an annotation needs a label (None leaves the label as it is)")
         with self.write():
             old = self.span(span_id)
             changes: dict[str, Any] = {}
-            if label is not None and label.strip():
+            if label is not None:
                 if problem := control_character_problem(label.strip(), "label"):
                     raise InvalidSpan(problem)
                 changes["label"] = label.strip()

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import IO, TYPE_CHECKING, Any
 
-from .arguments import strings, whole_numbers
+from .arguments import strings, whole_number, whole_numbers
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidValue
 from .models import Tag
@@ -238,6 +238,7 @@ class TagsMixin(CorpusBase):
         if description is not ...:
             changes["description"] = " ".join((description or "").split())
         if hotkey is not ...:
+            hotkey = None if hotkey is None else whole_number(hotkey, "hotkey")  # numpy's too, as elsewhere
             _check_hotkey(hotkey)
             changes["hotkey"] = hotkey
         with self.write():
@@ -344,6 +345,10 @@ class TagsMixin(CorpusBase):
         """
         from . import tag_import, tag_jsonl  # deferred: tag_import imports this module
 
+        if isinstance(rows, (str, bytes)):  # its characters were read as rows ("26 invalid rows")
+            raise InvalidValue("rows are mappings or (path, tag) pairs, not text: import_tags_file reads a file")
+        if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame iterates its column names
+            raise InvalidValue("rows are mappings or (path, tag) pairs: pass a DataFrame as df.to_dict('records')")
         return tag_import.run_import(
             self, tag_jsonl.python_rows(rows), source=source, mode=mode, match=match,
             create_tags=create_tags, skip_invalid=skip_invalid, dry_run=dry_run,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from decimal import Decimal
+from numbers import Real
 from typing import Any
 
 from ..arguments import whole_numbers
@@ -39,6 +41,9 @@ class DuplicatePair:
 
 def check_threshold(threshold: float | None) -> float:
     value = DEFAULT_THRESHOLD if threshold is None else threshold
+    if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
+        raise InvalidValue(f"threshold must be a number from {STORE_MIN} to 1, not {type(value).__name__} {value!r}")
+    value = float(value)
     if not STORE_MIN <= value <= 1:
         raise InvalidValue(f"threshold {value} is out of range: use a containment from {STORE_MIN} to 1")
     return value
