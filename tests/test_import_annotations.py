@@ -210,6 +210,9 @@ BREAKAGES = {
     "needs a label": lambda r: r["spans"][0].update(label=" "),
     "label 'a␛b' holds a control character": lambda r: r["spans"][0].update(label="a\x1bb"),
     "tag 'x␀y' holds a control character": lambda r: r.update(tags=["x\x00y"]),
+    # Stored as they were, and exported again so (a trial).
+    "must be an ISO 8601 time": lambda r: r["spans"][0].update(created="yesterday"),
+    "annotator': 'a␛b' holds a control character": lambda r: r["spans"][0].update(annotator="a\x1bb"),
 }
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 from .errors import InvalidValue
 from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
-from .safe_text import control_character_problem
+from .safe_text import control_character_problem, quoted
 from .tags import clean_tag_name, tag_key
 from .wording import json_problem
 
@@ -129,6 +130,27 @@ class _Fields:
     def string(self, data: dict[str, Any], key: str, name: str | None = None) -> str | None:
         return _string(data, key, name, self.where)
 
+    def annotator(self, data: dict[str, Any], name: str) -> str | None:
+        """Who made it: a name (blank: none, so the importer's), never a control character."""
+        value = _string(data, "annotator", name, self.where)
+        if value is None or not value.strip():
+            return None
+        if problem := control_character_problem(value.strip(), f"field '{name}':"):
+            raise _Bad(f"{self.where}{problem}")
+        return value.strip()
+
+    def created(self, data: dict[str, Any], name: str) -> str | None:
+        """When: an ISO 8601 time as the export writes it ("yesterday" was stored as it was)."""
+        value = _string(data, "created", name, self.where)
+        if value is None:
+            return None
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise _Bad(f"{self.where}field '{name}' must be an ISO 8601 time such as "
+                       f"2026-01-31T12:00:00.000+00:00, not {quoted(value)}") from None
+        return value
+
     def items(self, data: dict[str, Any], key: str, name: str | None = None) -> list[Any]:
         """``data[key]`` when it is a list; empty when it is null or missing (``0`` is no list)."""
         value = data.get(key)
@@ -159,8 +181,8 @@ def _tags(data: dict[str, Any], fields: _Fields) -> list[tuple[str, str | None, 
         tag = fields.string(link, "tag", f"tag_links[{n}].tag")
         if tag is None:
             raise _Bad(f"{fields.where}field 'tag_links[{n}].tag' is missing")
-        links[tag_key(tag)] = (fields.string(link, "annotator", f"tag_links[{n}].annotator"),
-                               fields.string(link, "created", f"tag_links[{n}].created"))
+        links[tag_key(tag)] = (fields.annotator(link, f"tag_links[{n}].annotator"),
+                               fields.created(link, f"tag_links[{n}].created"))
     tags = []
     for n, name in enumerate(fields.items(data, "tags")):
         if not isinstance(name, str):
@@ -183,8 +205,8 @@ def _span(value: Any, kind: str, name: str, fields: _Fields) -> dict[str, Any]:
     span = {
         "kind": kind, "start": start, "end": end, "label": None, "note": None, "reason": None,
         "text": fields.string(item, "text", f"{name}.text"),
-        "annotator": fields.string(item, "annotator", f"{name}.annotator"),
-        "created": fields.string(item, "created", f"{name}.created"),
+        "annotator": fields.annotator(item, f"{name}.annotator"),
+        "created": fields.created(item, f"{name}.created"),
     }
     if kind == "annotation":
         label = fields.string(item, "label", f"{name}.label")
