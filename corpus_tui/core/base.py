@@ -67,6 +67,7 @@ class CorpusBase:
 
     @whole_numbers("document_id")
     def document(self, document_id: int) -> Document:
+        """The document with this id (``DocumentNotFound`` if there is none)."""
         rows = self.query("SELECT * FROM documents WHERE id = ?", [document_id])
         if not rows:
             raise DocumentNotFound(f"no document with id {document_id}")

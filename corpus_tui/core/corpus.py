@@ -140,6 +140,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         return cls(folder_path, db_path, database, annotator)
 
     def close(self) -> None:
+        """Close the database connection (``with Corpus.open(...) as corpus`` closes it too)."""
         self.db.close()
 
     def __enter__(self) -> "Corpus":
@@ -263,13 +264,16 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
     # -- small persistent UI state (last document, cursor) ----------------------
 
     def get_state(self, key: str, default: str | None = None) -> str | None:
+        """A value the app keeps in ``corpus_state`` (last document, cursor positions), or ``default``."""
         rows = self.query("SELECT value FROM corpus_state WHERE key = ?", [key])
         return rows[0]["value"] if rows else default
 
     def set_state(self, key: str, value: str) -> None:
+        """Keep a value in ``corpus_state`` (one transaction; not an undoable step)."""
         self.set_states({key: value})
 
     def delete_states(self, keys: Iterable[str]) -> None:
+        """Remove these keys from ``corpus_state``."""
         keys = list(keys)
         if keys:
             with self.write():

@@ -67,6 +67,7 @@ class RulesMixin(CorpusBase):
 
     @whole_numbers("rule_id")
     def rule(self, rule_id: int) -> Rule:
+        """The rule with this id, removed or not (``InvalidValue`` if there is none)."""
         if not -(2**63) <= rule_id < 2**63:  # beyond an SQLite INTEGER: no such rule
             raise InvalidValue(f"no rule with id {rule_id} (see corpus-tui rules list)")
         row = self.db.execute(_RULE_SQL + " WHERE r.id = ?", [rule_id]).fetchone()

@@ -52,6 +52,7 @@ class SpansMixin(CorpusBase):
 
     @whole_numbers("span_id")
     def span(self, span_id: int) -> Span:
+        """The span (annotation or boilerplate range) with this id (``InvalidSpan`` if none)."""
         rows = self.query("SELECT * FROM spans WHERE id = ?", [span_id])
         if not rows:
             raise InvalidSpan(f"no span with id {span_id}")
@@ -184,6 +185,7 @@ class SpansMixin(CorpusBase):
 
     @whole_numbers("document_id", "start", "end")
     def boilerplate_covers(self, document_id: int, start: int, end: int) -> bool:
+        """Whether live boilerplate marks cover all of ``[start, end)`` in the document."""
         live = [(s.start, s.end) for s in self.spans(document_id, "boilerplate") if not s.stale]
         return ranges.covers(live, (start, end))
 

@@ -92,11 +92,13 @@ class TagsMixin(CorpusBase):
 
     @strings("name")
     def find_tag(self, name: str) -> Tag | None:
+        """The tag of this name in any case (trimmed), or None."""
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE key = ?", [tag_key(clean_tag_name(name))])
         return _tag(rows[0]) if rows else None
 
     @whole_numbers("document_id")
     def document_tags(self, document_id: int) -> list[Tag]:
+        """The document's tags, by name."""
         rows = self.query(
             "SELECT tags.*, 0 AS count FROM document_tags JOIN tags ON tags.id = document_tags.tag_id "
             "WHERE document_tags.document_id = ? ORDER BY tags.key",
@@ -107,6 +109,8 @@ class TagsMixin(CorpusBase):
     @strings("name", "color", "description", nullable=("description",))
     @whole_numbers("hotkey")
     def create_tag(self, name: str, color: str | None = None, description: str = "", hotkey: int | None = None) -> Tag:
+        """Add a tag to the vocabulary (``color``: a name or ``#rrggbb``; ``hotkey``: 1-9, free).
+        A tag of this name (in any case) is returned as it is: ``update_tag`` changes one."""
         _check_hotkey(hotkey)
         color = check_color(color)
         with self.write():
@@ -131,6 +135,7 @@ class TagsMixin(CorpusBase):
         return found
 
     def tag_for_hotkey(self, hotkey: int) -> Tag | None:
+        """The tag the app's number key ``hotkey`` toggles, or None."""
         rows = self.query("SELECT *, 0 AS count FROM tags WHERE hotkey = ?", [hotkey])
         return _tag(rows[0]) if rows else None
 

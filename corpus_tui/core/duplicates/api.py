@@ -112,6 +112,7 @@ class DuplicatesMixin(CorpusBase):
         return row[0] if row else None
 
     def cluster_size(self, cluster: int) -> int:
+        """How many documents the cluster of near-duplicates numbered ``cluster`` holds."""
         row = self.db.execute("SELECT COUNT(*) FROM duplicate_clusters WHERE cluster = ?", [cluster]).fetchone()
         return int(row[0])
 
@@ -184,6 +185,7 @@ class DuplicatesMixin(CorpusBase):
             seen.add(current)
 
     def duplicate_of_path(self, document_id: int) -> str | None:
+        """The path of the document an analyst marked this one a duplicate of, or None."""
         row = self.db.execute(
             "SELECT o.path FROM documents d JOIN documents o ON o.id = d.duplicate_of WHERE d.id = ?", [document_id]
         ).fetchone()

@@ -85,6 +85,7 @@ class SuggestDecisionsMixin(CorpusBase):
 
     @whole_numbers("document_id")
     def rejected_fingerprints(self, document_id: int) -> set[int]:
+        """The fingerprints (``line_fingerprint``) of the document's lines rejected as suggestions."""
         return {row[0] for row in self.db.execute(
             "SELECT fingerprint FROM suggestion_rejections WHERE document_id = ?", [document_id])}
 
