@@ -38,6 +38,14 @@ async def test_ctrl_l_also_scans_the_folder_for_new_changed_and_removed_files(tm
         assert "Refreshed from the database; scanning the folder for new and changed files." in messages
         await settle(pilot, app, lambda: any(n.message == "Scan: no file added, changed or removed."
                                              for n in app._notifications), rounds=500)
+        assert app.doc.path == FIRST
+        with open(folder / FIRST, "a") as handle:  # the open document's file: it said "no file changed"
+            handle.write("A line added on disk.\n")
+        app._notifications.clear()
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: any(n.message.startswith("Scan: 0 added, 1 changed")
+                                             for n in app._notifications), rounds=500)
+        assert app.reader.text.endswith("A line added on disk.\n")
         (folder / "zz_new.txt").write_text("A new article\n\nIt arrived while the app was open.\n")
         second = (folder / SECOND).read_text()
         (folder / SECOND).unlink()

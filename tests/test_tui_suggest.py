@@ -219,6 +219,7 @@ async def test_keys_say_the_suggestions_are_on_their_way_not_that_there_are_none
         monkeypatch.setattr(scorer, "QUICK_CHARS", 10)  # scored in a worker, held there
         app.open_document(app.doc.id)
         await pilot.pause()
+        assert "being worked out…" in app.query_one(Inspector).text  # it said "none" meanwhile
         for key in ("Y", "full_stop", "y", "d"):
             await pilot.press(key)
             assert app._notifications and list(app._notifications)[-1].message == \

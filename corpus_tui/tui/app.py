@@ -574,8 +574,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         """Pick up changes other processes made (imports, another analyst) at once, and the
         folder's new, changed and removed files with a scan in the background."""
         self.reload_list()
-        if self.doc is not None:
-            self.open_document(self.doc.id, cursor=self.reader.cursor)
+        # From the database only: re-reading the open document's file here (open_document) left the
+        # scan nothing to find there ("no file changed" for the file just edited), and dropped a
+        # long document's suggestions to score them again. The scan reopens it if its file changed.
+        self.refresh_panels()
         if self._scan_after_list or any(worker.group == "scan" and worker.is_running for worker in self.workers):
             # One scan at a time: the opening one (started once the list is shown) or one under way.
             # A second, started meanwhile, was cancelled as a worker but not as a process: it ran on

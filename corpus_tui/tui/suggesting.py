@@ -20,7 +20,7 @@ from textual.timer import Timer
 
 from ..core.errors import CorpusError
 from ..core.suggest.decisions import line_fingerprint
-from ..core.suggest.scorer import Suggestion
+from ..core.suggest.scorer import Suggestion, suggestion_at
 from ..core.wording import plural
 from .reporting_child import ReportingChild
 
@@ -141,6 +141,7 @@ class SuggestingMixin:
     def _scoring_failed(self: "CorpusApp", request: int) -> None:  # type: ignore[misc]
         if request == self._scoring:
             self._suggestions_pending = False
+            self.refresh_inspector()
 
     def _show_suggestions(self: "CorpusApp", document_id: int, request: int,  # type: ignore[misc]
                           found: list[Suggestion]) -> None:
@@ -180,8 +181,7 @@ class SuggestingMixin:
     def suggestion_at_cursor(self: "CorpusApp") -> Suggestion | None:  # type: ignore[misc]
         if not self.show_suggestions:
             return None
-        cursor = self.reader.cursor
-        return next((s for s in self.suggestions if s.start <= cursor <= s.end), None)
+        return suggestion_at(self.suggestions, self.reader.cursor)
 
     def action_accept_suggestion(self: "CorpusApp") -> None:  # type: ignore[misc]
         suggestion = self._current_or_say()

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 from decimal import Decimal
 from numbers import Real
 from pathlib import Path
@@ -56,6 +58,14 @@ class Suggestion:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def suggestion_at(suggestions: Sequence[Suggestion], offset: int) -> Suggestion | None:
+    """The suggestion (of a document's, in document order) whose line holds ``offset``, its end
+    included (a cursor after its last character), by bisection: a 10 MB text has 50,000, and a
+    scan of them on every cursor move cost 2 ms a key."""
+    at = bisect_right(suggestions, offset, key=attrgetter("start")) - 1
+    return suggestions[at] if at >= 0 and suggestions[at].start <= offset <= suggestions[at].end else None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from ...core.duplicates.api import NearDuplicate
 from ...core.models import Document, Span, Tag
-from ...core.suggest.scorer import Suggestion
+from ...core.suggest.scorer import Suggestion, suggestion_at
 from ..colors import DEFAULT_CHIP_STYLE, label_color, tag_style
 from ...core.safe_text import one_line, path_line, visible
 from ...core.wording import plural
@@ -59,7 +59,8 @@ def _heading(text: str) -> Content:
 
 def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
-             duplicates: Sequence[NearDuplicate] = (), *, key: Callable[[str], str]) -> list[Content]:
+             duplicates: Sequence[NearDuplicate] = (), *, key: Callable[[str], str],
+             pending: bool = False) -> list[Content]:
     """The inspector's lines for one document (and its suggestions, when they are shown).
     ``key(binding_id)``: the keys that run a binding now (the user's config may set others)."""
     lines = [
@@ -108,11 +109,13 @@ def describe(doc: Document, tags: list[Tag], spans: list[Span], cursor: int,
 
     lines += [Content(""), _heading(f"suggestions ({len(suggestions)})" if shown
                                          else f"suggestions (hidden: {key('toggle_suggestions')} shows)")]
-    here = next((s for s in suggestions if s.start <= cursor <= s.end), None) if shown else None
+    here = suggestion_at(suggestions, cursor) if shown else None
     if here is not None:
         lines.append(Content.styled(f"▍ {here.score:.2f}: {one_line(here.reason, 120)}", SUGGESTION))
         lines.append(Content.styled(f"  {key('accept_suggestion')} accepts, {key('reject_suggestion')} rejects, "
                                     f"{key('accept_all_suggestions')} accepts all, {key('next_suggestion')} next", "dim"))
+    elif shown and not suggestions and pending:  # "none" was read as none (a trial): they are on their way
+        lines.append(Content.styled("being worked out…", "dim"))
     elif shown:
         lines.append(Content.styled(f"{key('next_suggestion')} goes to the next one" if suggestions else "none", "dim"))
 
@@ -157,8 +160,9 @@ class Inspector(ScrollView, can_focus=False):
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
              duplicates: Sequence[NearDuplicate] = ()) -> None:
         key = self.app.key_by_id  # type: ignore[attr-defined]  # the inspector is the corpus app's
-        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates, key=key) if doc is not None
-                      else [Content("No document")])
+        pending = bool(getattr(self.app, "_suggestions_pending", False))
+        self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates, key=key, pending=pending)
+                      if doc is not None else [Content("No document")])
         self._rewrap()
 
     def _rewrap(self) -> None:

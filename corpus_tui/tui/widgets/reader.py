@@ -9,7 +9,8 @@ after ``visible()`` — it never passes through markup.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +54,16 @@ class _Paint:
     end: int
     style: Style
     order: int  # later paints win where styles conflict
+
+
+def paints_overlapping(paints: list[_Paint], starts: list[int], reach: list[int], start: int, end: int) -> list[_Paint]:
+    """The ``paints`` (sorted by start) that overlap ``[start, end)``, in their order, by two
+    bisections: ``starts`` holds each one's start, ``reach`` the furthest end of those up to it
+    (never decreasing). Every row scanned all of them: 2 ms a row with a 10 MB document's 50,000
+    suggestions, 100 ms a frame when scrolling."""
+    first = bisect_right(reach, start)  # those before it all end at or before ``start``
+    last = bisect_left(starts, end)  # those from it on all start at or after ``end``
+    return [p for p in paints[first:last] if p.end > start]
 
 
 class Reader(ScrollView, can_focus=True):
@@ -114,6 +125,8 @@ class Reader(ScrollView, can_focus=True):
         self.line_mode = False
         self._sticky_x: int | None = None
         self._paints: list[_Paint] = []
+        self._paint_starts: list[int] = []  # each paint's start, in ``_paints``' order
+        self._paint_reach: list[int] = []  # the furthest end of the paints up to each: never decreases
         self.suggested: list[tuple[int, int]] = []  # suggested boilerplate ranges, in order
         self._labels: list[tuple[int, str]] = []
         self._dragging = False
@@ -219,6 +232,8 @@ class Reader(ScrollView, can_focus=True):
                 labels.append((visible.start() if visible else span.start, span.label or ""))
         paints += [_Paint(start, end, SUGGESTION_STYLE, -1) for start, end in self.suggested]
         self._paints = sorted(paints, key=lambda p: (p.start, p.order))
+        self._paint_starts = [p.start for p in self._paints]
+        self._paint_reach = list(accumulate((p.end for p in self._paints), max))
         self._labels = sorted(labels)
         if full:
             self.refresh()
@@ -294,7 +309,7 @@ class Reader(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width).apply_style(base)
 
     def _paints_for(self, start: int, end: int) -> list[_Paint]:
-        paints = [p for p in self._paints if p.start < end and p.end > start]
+        paints = paints_overlapping(self._paints, self._paint_starts, self._paint_reach, start, end)
         selected = self.selection()
         if selected and selected[0] < end and selected[1] > start:
             paints.append(_Paint(selected[0], selected[1], SELECTION_STYLE, 3))
