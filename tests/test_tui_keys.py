@@ -927,6 +927,10 @@ async def test_a_filter_that_means_nothing_lists_nothing_and_says_why(tmp_path):
         await settle(pilot, app, lambda: "unknown" in str(app.query_one("#filter").border_subtitle))
         assert app.doclist.rows == []
         assert "unknown status 'bogus'" in str(app.query_one("#filter").border_subtitle)
+        await pilot.press("enter")  # the border cut it at "(one …": left, the filter says it whole
+        said = list(app._notifications)[-1].message
+        assert said.startswith("Filter: unknown status 'bogus' (one of: new, ") and said.endswith(")")
+        await pilot.press("f")
         # The message quotes what was typed: it is shown as text, never taken as markup.
         for typed, shown in (("status:[/]", "'[/]'"), ("status:[b]x[/b]", "'[b]x[/b]'"),
                              ("status:[@click=app.quit]", "'[@click=app.quit]'")):

@@ -125,6 +125,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._inspected: tuple[Document, list, list] | None = None  # type: ignore[type-arg]
         self._annotation_draft: tuple[int, Any] | None = None  # (document, AnnotationInput) a refused save kept
         self._scan_after_list = False
+        self._filter_problem = ""  # what is wrong with the filter typed, if anything
         self._scan_process: ScanProcess | None = None
         self._session: str | None = None
         self._unclean_check: CheckReport | None = None
@@ -449,6 +450,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     @on(Input.Submitted, "#filter")
     @on(FilterBox.Left)
     def _filter_submitted(self) -> None:
+        if self._filter_problem:  # the border holds 60 characters of it: "(one of: …)" was never read
+            self.notify(f"Filter: {self._filter_problem}", severity="warning", markup=False, timeout=8)
         self.doclist.focus()
 
     def action_focus_filter(self) -> None:
@@ -492,6 +495,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             return  # a newer filter is on its way
         self._list_loaded_at = time.monotonic()
         self.query_one("#filter", Input).border_subtitle = plural(len(rows), "doc")
+        self._filter_problem = ""
         self.refresh_tag_styles()
         self.doclist.set_rows(rows)
         # The rows were read before any edit made while they loaded: those rows are re-read.
@@ -513,6 +517,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             # No rows for a filter that means nothing: the last good filter's rows stayed, and enter
             # opened one of them as if they matched this one.
             self.doclist.set_rows([])
+            self._filter_problem = message  # said whole when the filter is left (enter, tab, esc)
             # Content: the message quotes what was typed, which a str here would run as markup.
             self.query_one("#filter", Input).border_subtitle = Content(one_line(message, 60))
 
