@@ -302,6 +302,9 @@ async def test_find_in_document(tmp_path):
         assert app.reader.cursor == positions[1] and f"/mosul 2/{len(positions)}" in str(topbar.render())
         await pilot.press("N")
         assert app.reader.cursor == positions[0]
+        await pilot.press("b")  # a key that acts on the paragraph keeps them (b cleared them, as esc: a trial)
+        assert app.reader.matches == [(p, p + 5) for p in positions] and "/mosul 1/" in str(topbar.render())
+        await pilot.press("u")
         await pilot.press("slash", *"mosul", "escape")  # esc closes the box too, matches kept
         assert app.focused is app.reader and app.reader.matches
         await pilot.press("escape")  # in the text: clears them

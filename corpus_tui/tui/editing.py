@@ -112,7 +112,7 @@ class EditingMixin:
         marked: list[bool] = []
         self._write(lambda: marked.append(self.corpus.toggle_boilerplate(
             doc_id, *target, shown_version=self.shown_version, shown_ranges=ranges.within(on_screen, target))))
-        self.reader.action_clear_selection()
+        self.reader.drop_selection()
         if marked and marked[0]:
             self._offer_everywhere(doc_id, *target)
         else:
@@ -284,7 +284,7 @@ class EditingMixin:
             if answer is None:
                 return
             write(answer)
-            self.reader.action_clear_selection()
+            self.reader.drop_selection()
 
         self.push_screen(AnnotateDialog(quote, labels, label=draft[1].label if draft else "",
                                         note=draft[1].note if draft else "", save=write), save)
@@ -322,7 +322,7 @@ class EditingMixin:
             if not self._write(lambda: self.corpus.place_span(span_id, start, end, shown_version=shown_version),
                                "Placed the span"):
                 return False
-            self.reader.action_clear_selection()
+            self.reader.drop_selection()
             return True
 
         def drop(span_id: int) -> bool:

@@ -492,6 +492,13 @@ class Reader(ScrollView, can_focus=True):
                 self.set_matches([])
                 self.refind = None
             return
+        self.drop_selection()
+
+    def drop_selection(self) -> None:
+        """The selection a key acted on is done with: dropped, and nothing else (the find's
+        highlights stay: b on a paragraph, with no selection, cleared them as esc does)."""
+        if self.anchor is None and not self.line_mode:
+            return
         first, last = self._marked_rows()
         self.anchor, self.line_mode = None, False
         self.refresh_lines(first, last - first + 1)
