@@ -698,3 +698,26 @@ def test_the_python_api_says_what_is_wrong_with_its_arguments_and_reads_a_gold_p
         == corpus.evaluate_suggestions(read_gold(gold)) == corpus.evaluate_suggestions(tuple(read_gold(gold)))
     with pytest.raises(InvalidValue, match="gold is a gold file's path, or a list of GoldPage"):
         corpus.evaluate_suggestions([{"path": document.path}])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("long_from", [0, 10**9])
+def test_marks_in_a_long_text_get_their_quotes_read_once_and_undo_checks_them_so(seeds_copy, open_corpus,
+                                                                                 monkeypatch, long_from):
+    """SQL's substr walks a text from its start, row by row: accepting the 51,000 suggestions of a
+    10 MB document took 330 s. Past LONG_TEXT_CHARS the text is read once: the same rows."""
+    from corpus_tui.core import propagate
+
+    monkeypatch.setattr(propagate, "LONG_TEXT_CHARS", long_from)  # 0: every seed is "long"
+    corpus = open_corpus(seeds_copy)
+    corpus.scan()
+    document = corpus.document_by_path(next(p.name for p in seeds_copy.iterdir() if p.name.startswith("002")))
+    text = corpus.text(document.id)
+    batch = corpus.apply_suggestions(paths=[document.path])
+    marks = [(s.start, s.end, s.quote, s.prefix, s.suffix) for s in corpus.spans(document.id, "boilerplate")]
+    assert batch.ranges and marks
+    assert all(quote == text[start:end] and prefix == text[max(0, start - len(prefix)) : start]
+               and suffix == text[end : end + len(suffix)] for start, end, quote, prefix, suffix in marks)
+    corpus.undo()
+    assert corpus.spans(document.id, "boilerplate") == []
+    corpus.redo()
+    assert [(s.start, s.end, s.quote) for s in corpus.spans(document.id, "boilerplate")] == [m[:3] for m in marks]

@@ -27,7 +27,7 @@ and ``refresh_titles``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -202,8 +202,21 @@ def _span_rows(db: Any, span_ids: list[int]) -> list[dict[str, Any]]:
     return [rows[span_id] for span_id in span_ids]
 
 
+# From this length a document's anchors are sliced from its text read once: SQL's substr finds a
+# character offset by walking the UTF-8 text from its start, and each call reads the whole text's
+# pages, so 51,000 marks in a 10 MB document (its suggestions accepted) took 330 s.
+LONG_TEXT_CHARS = 200_000
+
+
 def _fill_anchors(db: Any, rows: list[dict[str, Any]]) -> None:
-    """Quote and context of new rows, read with SQL substr a chunk at a time (not whole texts)."""
+    """Quote and context of new rows, read with SQL substr a chunk at a time (not whole texts of
+    the many short documents a mark everywhere touches); a long document's text is read once."""
+    long_ones = _long_documents(db, rows)
+    for text, its_rows in _long_texts(db, rows, long_ones):
+        for row in its_rows:
+            anchor = anchor_for(text, row["start"], row["end"])
+            row.update(quote=anchor.quote, prefix=anchor.prefix, suffix=anchor.suffix)
+    rows = [row for row in rows if row["document_id"] not in long_ones]
     for chunk in _chunks(list(range(len(rows)))):
         asks = []
         for index in chunk:
@@ -227,6 +240,30 @@ def _fill_anchors(db: Any, rows: list[dict[str, Any]]) -> None:
                 row.update(quote=anchor.quote, prefix=anchor.prefix, suffix=anchor.suffix)
             else:
                 row.update(quote=piece[lead : lead + size], prefix=piece[:lead], suffix=piece[lead + size :])
+
+
+def _long_documents(db: Any, rows: list[dict[str, Any]]) -> set[int]:
+    """The documents of these rows whose text is over ``LONG_TEXT_CHARS``: their rows are read
+    from the text in Python (``_long_texts``), not walked by SQL's substr row by row."""
+    documents = sorted({row["document_id"] for row in rows})
+    found: set[int] = set()
+    for chunk in _chunks(documents):
+        found.update(document_id for (document_id,) in db.conn.execute(
+            "SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?)) AND char_count > ?",
+            [json.dumps(chunk), LONG_TEXT_CHARS]))
+    return found
+
+
+def _long_texts(db: Any, rows: list[dict[str, Any]], long_ones: set[int]
+                ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each long document's text, read once, with its rows."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["document_id"] in long_ones:
+            grouped.setdefault(row["document_id"], []).append(row)
+    for document_id, its_rows in grouped.items():
+        found = db.execute("SELECT text FROM document_texts WHERE document_id = ?", [document_id]).fetchone()
+        yield (found[0] if found else ""), its_rows
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -316,7 +353,12 @@ def _misplaced(db: Any, rows: list[dict[str, Any]]) -> set[int]:
     """The documents of the rows whose quote is not the text at their offsets now (one query a
     chunk: SQLite's substr counts code points, as offsets do)."""
     found: set[int] = set()
-    checks = [[row["document_id"], row["start"], row["end"] - row["start"], row["quote"]] for row in rows]
+    long_ones = _long_documents(db, rows)
+    for text, its_rows in _long_texts(db, rows, long_ones):  # read once, not walked by substr per row
+        if any(text[row["start"] : row["end"]] != row["quote"] for row in its_rows):
+            found.add(its_rows[0]["document_id"])
+    checks = [[row["document_id"], row["start"], row["end"] - row["start"], row["quote"]]
+              for row in rows if row["document_id"] not in long_ones]
     for chunk in _chunks(checks):
         found.update(document for (document,) in db.execute(
             "SELECT DISTINCT json_extract(j.value, '$[0]') FROM json_each(?) AS j "
