@@ -14,15 +14,20 @@ from corpus_tui.tui.screens.repeats import RepeatsScreen
 FOOTER = "Subscribe to our newsletter for more stories"
 
 
-def site(tmp_path):  # type: ignore[no-untyped-def]
-    folder = tmp_path / "site"
+def scanned_folder(tmp_path, pages: dict[str, str], name: str = "site"):  # type: ignore[no-untyped-def]
+    """A folder of these pages (name: text), scanned."""
+    folder = tmp_path / name
     folder.mkdir()
-    for name in "abcd":
-        (folder / f"{name}.txt").write_text(f"Story {name} begins here with words.\n\n{FOOTER}\n")
-    (folder / "e.txt").write_text("A story without the footer at all.\n")
+    for page, text in pages.items():
+        (folder / page).write_text(text)
     with Corpus.open(folder, annotator="tester") as corpus:
         corpus.scan()
     return folder
+
+
+def site(tmp_path):  # type: ignore[no-untyped-def]
+    pages = {f"{name}.txt": f"Story {name} begins here with words.\n\n{FOOTER}\n" for name in "abcd"}
+    return scanned_folder(tmp_path, {**pages, "e.txt": "A story without the footer at all.\n"})
 
 
 def site_with_two_passages(tmp_path):  # type: ignore[no-untyped-def]
@@ -136,12 +141,8 @@ async def test_a_view_opened_during_the_first_scan_lists_the_repeats_when_it_end
 
 
 async def test_hostile_passage_text_is_shown_as_text(tmp_path):
-    folder = tmp_path / "hostile"
-    folder.mkdir()
-    for name in "abc":
-        (folder / f"{name}.txt").write_text(f"Body {name} here.\n\n[bold]Share[/] \x1b]0;X\x07 [@click=app.quit]this[/]\n")
-    with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
+    folder = scanned_folder(tmp_path, {f"{name}.txt": f"Body {name} here.\n\n[bold]Share[/] \x1b]0;X\x07 "
+                                                     "[@click=app.quit]this[/]\n" for name in "abc"}, "hostile")
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("R")
@@ -172,6 +173,15 @@ async def test_m_in_the_view_marks_every_copy_and_u_undoes_it_in_one_step(tmp_pa
         await pilot.press("u")
         await settle(pilot, app, lambda: "0 marked" in rows(app)[0])
         assert boilerplate(folder) == {}
+        # Marked again, then the rule removed with its marks in the rules screen over the view: its
+        # rows still said "4 marked" (a trial).
+        await pilot.press("m")
+        await settle(pilot, app, lambda: "4 marked" in rows(app)[0])
+        await pilot.press("r", "x", "y")
+        assert len(boilerplate(folder)) == 0
+        await pilot.press("escape")
+        assert isinstance(app.screen, RepeatsScreen)
+        await settle(pilot, app, lambda: " 0 marked" in rows(app)[0])
 
 
 async def test_stepping_through_copies_shows_each_copy_in_its_place(tmp_path):
@@ -203,12 +213,8 @@ async def test_at_80x24_the_copy_stays_in_the_box_under_long_lines(tmp_path):
     long_line = "A long paragraph of the article that goes on and on about the news of the day. " * 3
     appeal = ("Subscribe to our newsletter: every small gift from readers like you keeps this "
               "independent project alive and free")
-    folder = tmp_path / "site"
-    folder.mkdir()
-    for name in "abcd":
-        (folder / f"{name}.txt").write_text(f"Story {name}\n\n{long_line}\n\n{appeal}\n\nThe end of {name}.\n")
-    with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
+    folder = scanned_folder(tmp_path, {f"{name}.txt": f"Story {name}\n\n{long_line}\n\n{appeal}\n\nThe end of {name}.\n"
+                                       for name in "abcd"})
     app = app_on(folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("R")
@@ -424,22 +430,6 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert not isinstance(app.screen, RulesScreen)
     with Corpus.open(folder, annotator="tester") as corpus:
         assert corpus.rules() == []
-
-
-async def test_the_repeats_view_counts_again_after_a_rule_is_removed_from_the_rules_screen_over_it(tmp_path):
-    """Its rows said "4 marked" after the rule and its marks were removed (a trial)."""
-    folder = site(tmp_path)
-    app = app_on(folder)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("R")
-        await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("enter", "m")
-        await settle(pilot, app, lambda: "4 marked" in rows(app)[0])
-        await pilot.press("r", "x", "y")
-        assert len(boilerplate(folder)) == 0
-        await pilot.press("escape")
-        assert isinstance(app.screen, RepeatsScreen)
-        await settle(pilot, app, lambda: " 0 marked" in rows(app)[0])
 
 
 async def test_j_and_k_move_in_the_rules_screen_as_in_the_repeats_view(tmp_path):
