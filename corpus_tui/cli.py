@@ -19,7 +19,7 @@ from . import lean_start  # noqa: F401  (first: sqlite-utils without numpy and p
 from .cli_output import StdoutFailed, flush_stdout, out, quiet_stdout, say
 from .cli_types import Number
 from .core import Corpus, CorpusError
-from .core.corpus import check_folder, database_path, find_documents
+from .core.corpus import MAX_TIMEOUT, check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
 from .core.os_errors import os_reason
 from .core.stats import format_stats
@@ -32,7 +32,7 @@ PROGRESS_THRESHOLD = 200  # files: below this a scan is quick enough to stay sil
 def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--db, --annotator and --timeout, shared by every command that opens a corpus."""
     command = click.option(
-        "--timeout", type=Number(0.0, 86_400.0), default=DEFAULT_TIMEOUT, show_default=True,
+        "--timeout", type=Number(0.0, float(MAX_TIMEOUT)), default=DEFAULT_TIMEOUT, show_default=True,
         help="Seconds to wait for a database another process is writing.",
     )(command)
     command = click.option(

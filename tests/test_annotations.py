@@ -663,6 +663,7 @@ def test_the_python_api_takes_what_a_notebook_passes_and_names_what_it_cannot(sc
     with pytest.raises(InvalidValue, match="threshold must be a number"):
         corpus.duplicate_pairs(threshold="0.5")  # type: ignore[arg-type]
     for bad, says in ((dict(annotator=5), "an annotator is a name"), (dict(timeout="5"), "timeout is seconds"),
+                      (dict(timeout=float("inf")), "from 0 to 86,400"), (dict(timeout=1e7), "from 0 to 86,400"),
                       (dict(annotator="a\x1bb"), "annotator 'a␛b' holds a control character")):
         with pytest.raises(InvalidValue, match=says):
             Corpus.open(folder, **bad)  # type: ignore[arg-type]

@@ -72,13 +72,19 @@ def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(sc
     (folder / "nobom.txt").write_bytes(text.encode("utf-16-le"))
     (folder / "bom.txt").write_bytes(text.encode("utf-16"))
     corpus.scan()
-    for path, encoding in (("nobom.txt", "utf-8"), ("bom.txt", "latin-1")):
-        with pytest.raises(InvalidValue, match=f"{path}: read as {encoding}, [45][0-9]% of its characters are NULs"):
+    russian = "Привет, мир. Это текст на русском языке, записанный в UTF-16 без BOM.\n" * 3
+    assert "set-encoding FOLDER PATH utf-16-le reads it" in decode(russian.encode("utf-16-le")).problem
+    assert "set-encoding FOLDER PATH utf-16-be reads it" in decode(russian.encode("utf-16-be")).problem
+    (folder / "ru.txt").write_bytes(russian.encode("utf-16-le"))  # NULs only in its spaces (a review)
+    corpus.scan()
+    for path, encoding in (("nobom.txt", "utf-8"), ("bom.txt", "latin-1"), ("ru.txt", "utf-8")):
+        with pytest.raises(InvalidValue, match=f"{path}: read as {encoding}, [0-9]+% of its characters are NULs or"):
             corpus.set_encoding(path, encoding)
+    assert corpus.text(corpus.set_encoding("ru.txt", "utf-16-le").id) == russian
     assert corpus.text(corpus.set_encoding("nobom.txt", "utf-16-le").id) == text
     corpus.close()
     result = run_script("set-encoding", folder, "bom.txt", "latin-1")
-    assert result.returncode != 0 and "NULs" in result.stderr
+    assert result.returncode != 0 and "NULs or other control characters" in result.stderr
 
 
 def test_decode_nul_after_8000_bytes_is_text():

@@ -161,8 +161,7 @@ def plan_merge(
             live[row["document_id"]].append(row)
     vocabulary = {row["key"]: row["name"] for row in corpus.query("SELECT key, name FROM tags")}
     stamp = now()
-    # A duplicate mark names a document by its path where it was exported: the document a record of
-    # this file went to (matched by sha256 too), else the one with that path here.
+    # A duplicate mark names a document by its path where it was exported (``_plan_duplicate_mark``).
     exported = {record.path: targets[record.line] for record in records if record.path and record.line in targets}
     marks = _DuplicateMarks(corpus)
     for record in records:
@@ -205,7 +204,8 @@ def plan_merge(
                     getattr(summary, "statuses_set" if column == "status" else "notes_set") + 1)
             changes.append(f"status {ours} -> {theirs}" if column == "status" else "note set")
         if record.duplicate_of is not None:
-            _plan_duplicate_mark(corpus, plan, record, doc, exported, marks, prefer, problems, summary, changes)
+            _plan_duplicate_mark(corpus, plan, record, doc, exported, marks, prefer, problems, summary, changes,
+                                 by_path=match == "path")
         if changes:
             summary.documents_changed += 1
             summary.changes.append(f"{doc['path']}: {', '.join(changes)}")
@@ -230,14 +230,22 @@ class _DuplicateMarks:
 
 def _plan_duplicate_mark(corpus: Corpus, plan: Plan, record: Record, doc: dict[str, Any],
                          exported: dict[str, dict[str, Any]], marks: _DuplicateMarks, prefer: str | None,
-                         problems: Problems, summary: ImportSummary, changes: list[str]) -> None:
+                         problems: Problems, summary: ImportSummary, changes: list[str], by_path: bool) -> None:
     """The record's ``duplicate_of``, restored as a status is: a mark here is kept unless
-    ``--prefer theirs``; a circle of marks (two documents each other's copy) is a problem."""
+    ``--prefer theirs``; a circle of marks (two documents each other's copy) is a problem.
+    The mark names a path of the exporting corpus: matched by path, the document of that path
+    here; by sha256, the document the file's record of that path went to (a path here may be
+    another document: a mark landed on an unrelated file), which must be in the file."""
     path = record.duplicate_of
     assert path is not None
-    target = exported.get(path) or next(iter(corpus.query("SELECT id, path FROM documents WHERE path = ?", [path])), None)
+    if by_path:
+        target = next(iter(corpus.query("SELECT id, path FROM documents WHERE path = ?", [path])), None)
+    else:
+        target = exported.get(path)
     if target is None:
-        problems.add(record.line, f"{doc['path']}: duplicate_of {quoted(path)}: not a document of this corpus")
+        why = ("not a document of this corpus" if by_path else
+               "not among this file's documents, which --match sha256 needs to find it (export it too)")
+        problems.add(record.line, f"{doc['path']}: duplicate_of {quoted(path)}: {why}")
         return
     ours = doc["duplicate_of"]
     if ours == target["id"]:

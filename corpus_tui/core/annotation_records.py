@@ -17,7 +17,7 @@ from .errors import InvalidValue
 from .json_types import json_kind
 from .os_errors import os_reason
 from .schema import STATUSES
-from .safe_text import control_character_problem, quoted
+from .safe_text import control_character_problem
 from .tags import clean_tag_name, tag_key
 from .wording import json_problem
 
@@ -131,24 +131,24 @@ class _Fields:
         return _string(data, key, name, self.where)
 
     def annotator(self, data: dict[str, Any], name: str) -> str | None:
-        """Who made it: a name (blank: none, so the importer's), never a control character."""
+        """Who made it: a printable name, else None, so the importer's (a blank one; one with a
+        control character, which an earlier version stored and exported: not a reason to refuse
+        restoring a backup, nor to store it again)."""
         value = _string(data, "annotator", name, self.where)
-        if value is None or not value.strip():
+        if value is None or not value.strip() or control_character_problem(value.strip(), "annotator"):
             return None
-        if problem := control_character_problem(value.strip(), f"field '{name}':"):
-            raise _Bad(f"{self.where}{problem}")
         return value.strip()
 
     def created(self, data: dict[str, Any], name: str) -> str | None:
-        """When: an ISO 8601 time as the export writes it ("yesterday" was stored as it was)."""
+        """When: an ISO 8601 time as the export writes it, else None, so the import's time
+        ("yesterday" was stored as it was; an earlier version exports what it stored)."""
         value = _string(data, "created", name, self.where)
         if value is None:
             return None
         try:
             datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise _Bad(f"{self.where}field '{name}' must be an ISO 8601 time such as "
-                       f"2026-01-31T12:00:00.000+00:00, not {quoted(value)}") from None
+            return None
         return value
 
     def items(self, data: dict[str, Any], key: str, name: str | None = None) -> list[Any]:

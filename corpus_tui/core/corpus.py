@@ -24,7 +24,7 @@ from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, FoundFile, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
-from .decoding import decode
+from .decoding import control_share, decode
 from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
@@ -97,6 +97,9 @@ def refuse_damaged_wal(folder: Path, db_path: Path) -> None:
         )
 
 
+MAX_TIMEOUT = 86_400  # seconds (the CLI's --timeout limit)
+
+
 class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, PropagateMixin, RulesMixin,
              SuggestMixin, SuggestDecisionsMixin, DuplicatesMixin):
     """A corpus folder and its annotation database. Use ``Corpus.open``."""
@@ -120,9 +123,10 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         ``check_wal=False`` skips that test, for a second connection of a process
         whose first one passed it. ``read_only=True`` writes nothing, ever.
         """
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
-            raise InvalidValue(f"timeout is seconds to wait for another process's write (a number from 0), "
-                               f"not {type(timeout).__name__} {timeout!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= MAX_TIMEOUT:
+            # SQLite takes milliseconds in a C int: a day is the CLI's limit (1e7 s was "never wait").
+            raise InvalidValue(f"timeout is seconds to wait for another process's write, from 0 to "
+                               f"{MAX_TIMEOUT:,}, not {type(timeout).__name__} {timeout!r}")
         annotator = resolve_annotator(annotator)  # a bad name is refused before anything is opened
         folder_path = check_folder(folder)
         db_path = database_path(folder_path, db)
@@ -209,11 +213,11 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
         if force:
             return
-        nuls = decoded.text.count("\x00") / max(1, len(decoded.text)) if decoded.text else 0.0
-        if nuls >= 0.1:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
-            raise InvalidValue(f"{doc.path}: read as {encoding}, {nuls:.0%} of its characters are NULs: not its "
-                               "encoding, most likely (UTF-16 without a BOM reads as utf-16-le or utf-16-be); "
-                               "the encoding was not changed (--force sets it all the same)")
+        controls = control_share(decoded.text or "")
+        if controls >= 0.05:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
+            raise InvalidValue(f"{doc.path}: read as {encoding}, {controls:.0%} of its characters are NULs or other "
+                               "control characters: not its encoding, most likely (UTF-16 without a BOM reads as "
+                               "utf-16-le or utf-16-be); the encoding was not changed (--force sets it all the same)")
         before = decode(data)
         try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM) and is UTF-8
             as_utf8 = data.decode("utf-8") if before.readable else None

@@ -13,6 +13,7 @@ No newline translation happens anywhere: CRLF stays two characters.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 BINARY_SNIFF_BYTES = 8000
@@ -49,17 +50,31 @@ def _strict(data: bytes, encoding: str) -> Decoded:
 
 
 def _text_with_nuls(data: bytes) -> str:
-    """The encoding to suggest for a file with a NUL: UTF-16 without its BOM when every other byte
-    is a NUL (on the odd bytes: little-endian, ASCII text's high bytes), else UTF-8 (a page with a
-    stray NUL). Suggesting utf-8 for UTF-16 text read it as "A␀n␀ ␀a␀…" (a trial)."""
-    sample = data[:BINARY_SNIFF_BYTES]
-    even, odd = sample[0::2], sample[1::2]
-    if len(sample) >= 16:
-        if odd.count(0) >= 0.4 * len(odd) and even.count(0) <= 0.05 * len(even):
-            return "utf-16-le"
-        if even.count(0) >= 0.4 * len(even) and odd.count(0) <= 0.05 * len(odd):
-            return "utf-16-be"
-    return "utf-8"
+    """The encoding to suggest for a file with a NUL: UTF-16 without its BOM when a byte order
+    reads the start as text with hardly a control character (ASCII text puts a NUL in every
+    other byte, Cyrillic only in its spaces), the one of them that reads more spaces and line
+    breaks (the other makes them U+2000 and U+0A00); else UTF-8 (a page with a stray NUL).
+    Suggesting utf-8 for UTF-16 text read it as "A␀n␀ ␀a␀…" (a trial)."""
+    sample = data[: BINARY_SNIFF_BYTES - BINARY_SNIFF_BYTES % 2]
+    best, best_breaks = "utf-8", 0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        breaks = text.count(" ") + text.count("\n")
+        if len(text) >= 8 and control_share(text) < 0.01 and breaks > best_breaks:
+            best, best_breaks = encoding, breaks
+    return best
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 but tab, line feed and carriage return
+
+
+def control_share(text: str) -> float:
+    """The share of ``text`` that is control characters other than tab and line breaks (NUL
+    among them): text has almost none; bytes read in the wrong encoding have many."""
+    return len(_CONTROLS.findall(text)) / len(text) if text else 0.0
 
 
 def decode(data: bytes, override: str | None = None) -> Decoded:
