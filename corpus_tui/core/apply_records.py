@@ -59,6 +59,7 @@ from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
 from .apply_shuffle import partial_path
 from .durable import replace_durably
 from .errors import InvalidValue
+from .export.json_formats import escape_separators, escape_separators_utf8
 from .wording import json_problem, plural
 
 ATTRIBUTE = "corpus_tui__boilerplate"
@@ -314,8 +315,9 @@ def _duplicate_line(source: str, line: int, record: Any, id_field: str, kept_sou
 def _json_line(record: dict[str, Any], lenient: bool = False) -> str:
     """One JSONL line; dates and times as ISO 8601 (Parquet input), anything else JSON cannot
     hold (bytes, a lone surrogate) is a TypeError or UnicodeEncodeError: the record is rejected."""
-    line = json.dumps(record, ensure_ascii=False, default=str if lenient else _plain)
-    line = line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"  # _escape_line_separators
+    # U+0085, U+2028 and U+2029 escaped, as the export writes them: JSON allows them raw, but
+    # str.splitlines (and some JavaScript) cut the record in two there.
+    line = escape_separators(json.dumps(record, ensure_ascii=False, default=str if lenient else _plain)) + "\n"
     if lenient:
         return line.encode("utf-8", "backslashreplace").decode("utf-8")
     line.encode("utf-8")  # a lone surrogate cannot be written as UTF-8
@@ -343,7 +345,8 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
 
     A record read from a JSONL line (``raw``) with no ``clean_text`` or ``attributes`` field
     keeps that line as it was, byte for byte (but U+0085, U+2028 and U+2029, which JSON holds
-    only inside strings, escaped), with the two fields added before its closing brace: a field is not parsed and written again, so a number keeps its digits
+    only inside strings, escaped), with the two fields added before its closing brace: a field
+    is not parsed and written again, so a number keeps its digits
     (``1.0000000000000001``, ``1e400``) and the work is the text's alone. Any other record
     (those fields to replace or add to, a line that is not UTF-8) is written again by
     ``json``, the fields in the same order. A lone surrogate in the clean text raises
@@ -356,7 +359,7 @@ def _record_line(job: Job, record: dict[str, Any], raw: bytes | None) -> tuple[b
             except UnicodeDecodeError:  # UTF-16 or UTF-32, which json.loads reads too
                 kept = b""
             kept = kept.removeprefix(BOM)
-            kept = _escape_line_separators(kept)  # raw in a string of the input, the same value escaped
+            kept = escape_separators_utf8(kept)  # raw in a string of the input, the same value escaped
         if kept.endswith(b"}"):
             clean, marked = clean_and_ranges(job.bundle, record[job.text_field])
             spans = ", ".join([f"[{start}, {end}, {SCORE_JSON}]" for start, end in marked])
@@ -375,23 +378,12 @@ def json_string_utf8(text: str) -> bytes:
     output would on ``.encode()``."""
     data = text.encode("utf-8")
     if data.translate(None, _NOT_RARE_CONTROLS):
-        return _escape_line_separators(encode_basestring(text).encode("utf-8"))
+        return escape_separators_utf8(encode_basestring(text).encode("utf-8"))
     if b"\\" in data:
         data = data.replace(b"\\", b"\\\\")
     if b'"' in data:
         data = data.replace(b'"', b'\\"')
-    return _escape_line_separators(b"".join((b'"', data.replace(b"\n", b"\\n"), b'"')))
-
-
-def _escape_line_separators(encoded: bytes) -> bytes:
-    """U+0085, U+2028 and U+2029 escaped, as the export writes them: JSON allows them raw, but
-    ``str.splitlines`` (and some JavaScript) breaks a line there, so a reader of the output
-    would see a record cut in two (an escaped one in the input came out raw in ``clean_text``).
-    In UTF-8 their bytes cannot be part of another character: a plain replace finds them alone."""
-    if b"\xe2\x80" not in encoded and b"\xc2\x85" not in encoded:
-        return encoded
-    return encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029").replace(
-        b"\xc2\x85", b"\\u0085")
+    return escape_separators_utf8(b"".join((b'"', data.replace(b"\n", b"\\n"), b'"')))
 
 
 # Every byte but the control characters json escapes other than the line feed: deleting these

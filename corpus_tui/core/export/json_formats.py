@@ -53,6 +53,15 @@ def escape_separators(text: str) -> str:
     return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def escape_separators_utf8(encoded: bytes) -> bytes:
+    """``escape_separators`` on UTF-8 bytes (``apply`` keeps a record's own bytes). Their
+    encodings cannot be part of another character's: a plain replace finds them alone."""
+    if b"\xe2\x80" not in encoded and b"\xc2\x85" not in encoded:
+        return encoded
+    return encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029").replace(
+        b"\xc2\x85", b"\\u0085")
+
+
 def or_null(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
