@@ -394,7 +394,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def refresh_inspector(self) -> None:
         if self._inspected is not None:
             self.query_one(Inspector).show(*self._inspected, self.reader.cursor, self.suggestions,
-                                           self.show_suggestions, self.near_duplicates)
+                                           self.show_suggestions, self.near_duplicates, self._suggestions_pending)
 
     def _refresh_list_row(self, document_id: int | None = None) -> None:
         document_id = document_id if document_id is not None else self.doc.id if self.doc is not None else None
@@ -419,7 +419,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         """Mark the annotation under the cursor in the inspector (no database read)."""
         if self._inspected is not None:
             self.query_one(Inspector).show(*self._inspected, event.offset, self.suggestions, self.show_suggestions,
-                                           self.near_duplicates)
+                                           self.near_duplicates, self._suggestions_pending)
 
     def step_document(self, step: int) -> None:
         row = self.doclist.neighbour(self.doc.id if self.doc else None, step)

@@ -326,7 +326,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.action_undo(redo=True)
 
     def action_undo(self, redo: bool = False) -> None:
-        said = self.undo(redo=True) if redo else self.undo()
+        said = self.undo(redo=redo)
         if self.showing is None:
             self.refresh_list(cursor=self.listing.cursor, said=said)
             return

@@ -112,7 +112,7 @@ class RulesScreen(ModalScreen[None]):
 
     def action_undo(self, redo: bool = False) -> None:
         self.asking = None
-        self._show(self.undo(redo=True) if redo else self.undo())
+        self._show(self.undo(redo=redo))
 
     def action_redo(self) -> None:
         self.action_undo(redo=True)

@@ -158,9 +158,9 @@ class Inspector(ScrollView, can_focus=False):
 
     def show(self, doc: Document | None, tags: list[Tag], spans: list[Span], cursor: int = 0,
              suggestions: Sequence[Suggestion] = (), shown: bool = True,
-             duplicates: Sequence[NearDuplicate] = ()) -> None:
+             duplicates: Sequence[NearDuplicate] = (), pending: bool = False) -> None:
+        """``pending``: the document's suggestions are still being worked out."""
         key = self.app.key_by_id  # type: ignore[attr-defined]  # the inspector is the corpus app's
-        pending = bool(getattr(self.app, "_suggestions_pending", False))
         self.lines = (describe(doc, tags, spans, cursor, suggestions, shown, duplicates, key=key, pending=pending)
                       if doc is not None else [Content("No document")])
         self._rewrap()
