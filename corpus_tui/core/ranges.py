@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 Range = tuple[int, int]
 
@@ -45,6 +47,16 @@ def covers(ranges: Iterable[Range], target: Range) -> bool:
         if position >= end:
             return True
     return position >= end
+
+
+def inside_one(merged: Sequence[Range], target: Range) -> bool:
+    """Whether ``target`` lies inside one of ``merged`` (sorted, never overlapping: as marks are
+    kept), by bisection: the lines of a 10 MB text against its 44,000 marks, one by one."""
+    at = bisect_right(merged, target[0], key=_START) - 1
+    return at >= 0 and target[1] <= merged[at][1]
+
+
+_START = itemgetter(0)
 
 
 def total_length(ranges: Iterable[Range]) -> int:

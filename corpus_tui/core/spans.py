@@ -276,10 +276,8 @@ class SpansMixin(CorpusBase):
 
     def _span_target(self, document_id: int, start: int, end: int) -> Document:
         doc = self.document(document_id)
-        if doc.state == "unreadable":
-            raise InvalidSpan(f"{doc.path}: unreadable documents cannot be annotated")
-        if not (0 <= start < end <= doc.char_count):
-            raise InvalidSpan(f"{doc.path}: {span_problem(start, end, doc.char_count)}")
+        if problem := target_problem(doc.path, doc.state, doc.char_count, start, end):
+            raise InvalidSpan(problem)
         return doc
 
     def _anchor(self, document_id: int, start: int, end: int) -> Anchor:
@@ -327,6 +325,15 @@ class SpansMixin(CorpusBase):
                 payload["rules_off"] = rules_off
         self.log_event(action, document_id, payload)
         return added
+
+
+def target_problem(path: str, state: str, length: int, start: int, end: int) -> str | None:
+    """Why ``[start, end)`` cannot be marked or annotated in this document, or None."""
+    if state == "unreadable":
+        return f"{path}: unreadable documents cannot be annotated"
+    if not 0 <= start < end <= length:
+        return f"{path}: {span_problem(start, end, length)}"
+    return None
 
 
 def span_problem(start: int, end: int, length: int) -> str:

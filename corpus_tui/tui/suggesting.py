@@ -12,13 +12,13 @@ then scored again in the background once the keys pause (``rescore_soon``).
 from __future__ import annotations
 
 import sqlite3
-from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.timer import Timer
 
 from ..core.errors import CorpusError
+from ..core.ranges import inside_one
 from ..core.suggest.decisions import line_fingerprint
 from ..core.suggest.scorer import Suggestion, suggestion_at
 from ..core.wording import plural
@@ -166,13 +166,7 @@ class SuggestingMixin:
         seen, self._marks_seen = self._marks_seen, marked
         if seen is None or seen == marked:  # just opened (its scoring is under way), or unchanged
             return
-        starts = [start for start, _ in marked]  # marks are merged: sorted, never overlapping
-
-        def covered(suggestion: Suggestion) -> bool:
-            at = bisect_right(starts, suggestion.start) - 1
-            return at >= 0 and suggestion.end <= marked[at][1]
-
-        kept = [s for s in self.suggestions if not covered(s)]
+        kept = [s for s in self.suggestions if not inside_one(marked, (s.start, s.end))]  # marks are merged
         if len(kept) != len(self.suggestions):
             self.suggestions = kept
             self._draw_suggestions()

@@ -22,7 +22,7 @@ from ..history import reanchored_rows
 from ..models import TextVersion
 from ..normalize import fingerprint, normalize
 from ..propagate import SUGGEST_ACCEPT_ACTION, plan_marks, plan_payload, replay, write_plan
-from ..spans import span_problem
+from ..spans import target_problem
 from ..rules import apply_rules
 from ..store import now
 from ..undone import undone_events
@@ -128,11 +128,8 @@ class SuggestDecisionsMixin(CorpusBase):
         for document_id, start, end, _ in ranges:
             if document_id not in found:
                 raise DocumentNotFound(f"no document with id {document_id}")
-            path, state, length = found[document_id]
-            if state == "unreadable":
-                raise InvalidSpan(f"{path}: unreadable documents cannot be annotated")
-            if not 0 <= start < end <= length:
-                raise InvalidSpan(f"{path}: {span_problem(start, end, length)}")
+            if problem := target_problem(*found[document_id], start, end):
+                raise InvalidSpan(problem)
         return ranges
 
     def _not_rejected(self, ranges: list[SuggestedRange]) -> list[SuggestedRange]:
