@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .anchoring import anchor_for
 from .annotation_records import Problems, Record
+from .duplicates.clusters import makes_a_circle
 from .safe_text import quoted
 from .store import now
 from .tags import tag_key
@@ -220,12 +221,7 @@ class _DuplicateMarks:
             "SELECT id, duplicate_of FROM documents WHERE duplicate_of IS NOT NULL")}
 
     def makes_a_circle(self, document_id: int, of: int) -> bool:
-        seen, current = {of}, of
-        while (current := self.of.get(current)) is not None and current not in seen:  # type: ignore[assignment]
-            if current == document_id:
-                return True
-            seen.add(current)
-        return of == document_id
+        return makes_a_circle(self.of.get, document_id, of)
 
 
 def _plan_duplicate_mark(corpus: Corpus, plan: Plan, record: Record, doc: dict[str, Any],

@@ -12,7 +12,7 @@ from ..arguments import whole_numbers
 from ..base import CorpusBase
 from ..errors import ChangedElsewhere, InvalidValue
 from ..safe_text import quoted
-from .clusters import Cluster, clusters, dedup_decisions, links, rebuild_clusters
+from .clusters import Cluster, clusters, dedup_decisions, links, makes_a_circle, rebuild_clusters
 from .pairs import DEFAULT_THRESHOLD, STORE_MIN
 from .refresh import RefreshSummary, refresh
 
@@ -169,20 +169,15 @@ class DuplicatesMixin(CorpusBase):
         return True
 
     def _refuse_a_circle(self, document_id: int, of: int) -> None:
-        """InvalidValue when ``of`` is marked a duplicate of this document, or of one marked a
-        duplicate of it, and so on: each would be the other's copy, and no tool could tell which
-        to keep (export --dedup kept one, --clusters named the other)."""
-        seen, current = {of}, of
-        while True:
-            row = self.db.execute("SELECT duplicate_of FROM documents WHERE id = ?", [current]).fetchone()
-            current = row[0] if row else None
-            if current is None or current in seen:
-                return
-            if current == document_id:
-                raise InvalidValue(f"{quoted(self.document(of).path)} is itself marked a duplicate of "
-                                   f"{quoted(self.document(document_id).path)} (or of a copy of it): clear that mark "
-                                   "first (on that document) to make this one the copy")
-            seen.add(current)
+        """InvalidValue when the mark would make two documents each other's copy (``makes_a_circle``)."""
+        def marked(document: int) -> int | None:
+            row = self.db.execute("SELECT duplicate_of FROM documents WHERE id = ?", [document]).fetchone()
+            return row[0] if row else None
+
+        if makes_a_circle(marked, document_id, of):
+            raise InvalidValue(f"{quoted(self.document(of).path)} is itself marked a duplicate of "
+                               f"{quoted(self.document(document_id).path)} (or of a copy of it): clear that mark "
+                               "first (on that document) to make this one the copy")
 
     def duplicate_of_path(self, document_id: int) -> str | None:
         """The path of the document an analyst marked this one a duplicate of, or None."""

@@ -13,7 +13,7 @@ longest body, else the first path. Never one marked a duplicate when another is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,3 +190,16 @@ def rebuild_clusters(db: Any) -> None:
         ((member.id, cluster.number, int(member.id == cluster.keep.id))
          for cluster in clusters(db) for member in cluster.members),
     )
+
+
+def makes_a_circle(duplicate_of: Callable[[int], int | None], document_id: int, of: int) -> bool:
+    """Whether marking ``document_id`` a duplicate of ``of`` makes two documents each other's copy:
+    ``of`` is it, or is marked (through a chain of marks) a duplicate of it. ``duplicate_of(id)``:
+    a document's mark, or None. No tool could tell which to keep (export --dedup kept one,
+    --clusters named the other)."""
+    seen, current = {of}, of
+    while (current := duplicate_of(current)) is not None and current not in seen:  # type: ignore[assignment]
+        if current == document_id:
+            return True
+        seen.add(current)
+    return of == document_id
