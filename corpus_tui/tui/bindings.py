@@ -53,7 +53,7 @@ APP_BINDINGS = [
     Binding("s", "cycle_sort", "Sort list", id="cycle_sort", show=False),
     Binding("backslash", "toggle_list", "Toggle list", id="toggle_list", show=False),
     Binding("i", "toggle_inspector", "Toggle inspector", id="toggle_inspector", show=False),
-    Binding("ctrl+l", "reload", "Refresh", id="reload", show=False),
+    Binding("ctrl+l", "reload", "Refresh, rescan the folder", id="reload", show=False),
     Binding("question_mark", "help", "Help", id="help"),
     Binding("q", "quit", "Quit", id="quit"),
 ]
