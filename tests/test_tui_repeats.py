@@ -312,6 +312,61 @@ async def test_esc_from_a_passages_documents_comes_back_to_that_passage_and_m_wa
         assert "Share this page" in app.screen.showing.text
 
 
+async def test_m_typed_right_after_enter_marks_one_copy_not_every_copy(tmp_path):
+    """enter then m in one burst, before the passage's documents were listed: m took the rows
+    for the passages still and marked all 2,000 copies (a review, in tmux)."""
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        screen, listed = app.screen, threading.Event()
+        load_copies = screen.load_copies
+        screen.load_copies = lambda *args: listed.wait(10) and load_copies(*args)  # a slow listing
+        await pilot.press("enter", "enter", "m")
+        assert "listing the passage's documents" in str(screen.query_one("#repeats-status").render())
+        listed.set()
+        await settle(pilot, app, lambda: screen.showing is not None and len(rows(app)) == 4)
+        assert boilerplate(folder) == {}
+        await pilot.press("m")  # now it is the copy under the cursor
+        await settle(pilot, app, lambda: "marked" in rows(app)[0])
+        assert sorted(boilerplate(folder)) == ["a.txt"]
+        # esc while a passage's documents are on their way: back to the passages, on it
+        listed.clear()
+        await pilot.press("escape")
+        await settle(pilot, app, lambda: screen.showing is None and screen.listed)
+        await pilot.press("enter", "escape")
+        listed.set()
+        await settle(pilot, app, lambda: screen.listed and screen.opening is None)
+        await pilot.pause(0.2)
+        assert screen.showing is None and "Subscribe" in rows(app)[0]
+
+
+async def test_closing_the_view_while_it_marks_every_copy_keeps_the_mark_and_says_so(tmp_path):
+    """esc while "marking every copy…": its progress report went to the closed view, raised
+    inside the transaction, and the mark was rolled back without a word (a review)."""
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        screen, closed = app.screen, threading.Event()
+        mark_all = screen.mark_all
+
+        def mark_after_close(repeat_id, progress):  # type: ignore[no-untyped-def]
+            closed.wait(10)
+            progress(1, 4)  # a report to the view that is gone
+            return mark_all(repeat_id, progress)
+
+        screen.mark_all = mark_after_close
+        await pilot.press("enter", "m")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RepeatsScreen)
+        closed.set()
+        await settle(pilot, app, lambda: any("Repeats: marked 4 ranges" in n.message for n in app._notifications))
+        assert sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+
+
 async def test_after_b_the_app_offers_M_which_marks_every_copy(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)

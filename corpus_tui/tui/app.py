@@ -40,6 +40,7 @@ from .bindings import APP_BINDINGS, DOCUMENT_BINDINGS, FOOTER_FIRST, NAVIGATION_
 from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
 from .editing import EditingMixin, undone
+from .from_worker import Deferred, run_deferred, soon
 from ..core.safe_text import middle_cut, one_line, path_line
 from ..core.wording import agreeing, plural
 from .scan_process import ScanProcess
@@ -414,6 +415,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         except CorpusError:
             pass  # losing a cursor position is not worth interrupting the analyst
 
+    @on(Deferred)
+    def _deferred(self, message: Deferred) -> None:
+        run_deferred(message)
+
     @on(Reader.CursorMoved)
     def _cursor_moved(self, event: Reader.CursorMoved) -> None:
         """Mark the annotation under the cursor in the inspector (no database read)."""
@@ -674,8 +679,11 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             try:
                 with self.worker_corpus() as corpus:
                     done = corpus.mark_everywhere(repeat_id, progress=progress)
-            except CorpusError as error:
+            except (CorpusError, sqlite3.Error) as error:
+                if isinstance(error, sqlite3.Error):
+                    error = translate(error, self.corpus.db_path)
                 return f"Not saved: {error}"
+            soon(self, self._marked_in_repeats)  # the reader and the list below the view (or left by it)
             if not done.ranges:
                 return "every copy is marked already: nothing changed"
             return (f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} "
@@ -703,6 +711,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         screen = RepeatsScreen(load_ids, load_rows, count_marked, copies, mark_all, mark_one, self.undo_in_screen,
                                context)
         self.push_screen(screen, chosen)
+
+    def _marked_in_repeats(self) -> None:
+        self.refresh_panels()
+        self.reload_list()
 
     def undo_in_screen(self, redo: bool = False) -> str:
         """``u`` (``ctrl+r`` with ``redo``) in the repeats and rules screens: undo or redo, and what

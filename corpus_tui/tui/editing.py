@@ -20,6 +20,7 @@ from ..core.history import Event
 from ..core.store import translate
 from ..core.safe_text import one_line
 from ..core.wording import plural
+from .from_worker import soon
 from .screens.annotate import AnnotateDialog, AnnotationInput
 from .screens.note import NoteDialog
 from .screens.stale_spans import StaleSpansScreen
@@ -186,19 +187,22 @@ class EditingMixin:
 
     @work(thread=True, exclusive=True, group="mark-everywhere")
     def mark_everywhere(self: "CorpusApp", repeat_ids: list[int]) -> None:  # type: ignore[misc]
-        """In a worker: a passage in 100,000 documents must not freeze the keys while it commits."""
+        """In a worker: a passage in 100,000 documents must not freeze the keys while it commits.
+        What it shows goes by ``soon``: a report that failed (the app closing) would roll it back."""
         def progress(done: int, total: int) -> None:
-            self.call_from_thread(self._show_work, f"marking copies: {done:,}/{total:,} documents")
+            soon(self, self._show_work, f"marking copies: {done:,}/{total:,} documents")
 
-        self.call_from_thread(self._show_work, "marking every copy…")
+        soon(self, self._show_work, "marking every copy…")
         try:
             with self.worker_corpus() as corpus:
                 summary = corpus.mark_all_everywhere(repeat_ids, progress=progress)
-        except CorpusError as error:
-            self.call_from_thread(self._show_work, None)
-            self.call_from_thread(self.notify, f"Not saved: {error}", severity="error", markup=False)
+        except (CorpusError, sqlite3.Error) as error:
+            if isinstance(error, sqlite3.Error):
+                error = translate(error, self.corpus.db_path)
+            soon(self, self._show_work, None)
+            soon(self, self.notify, f"Not saved: {error}", severity="error", markup=False)
             return
-        self.call_from_thread(self._marked_everywhere, summary)
+        soon(self, self._marked_everywhere, summary)
 
     def _show_work(self: "CorpusApp", note: str | None) -> None:  # type: ignore[misc]
         self.work_note = note

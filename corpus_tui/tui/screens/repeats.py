@@ -12,13 +12,14 @@ to the next, ``down`` skips one (each copy its own undo step)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from textual import on, work
 from textual.worker import get_current_worker
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
@@ -30,6 +31,7 @@ from ...core.safe_text import one_line, path_line
 from ...core.safe_text import visible as with_glyphs
 from ...core.wording import plural
 from ..bindings import key_for
+from ..from_worker import soon, while_shown
 from ..widgets.lazy_list import LazyList, Piece
 
 FIRST_ROWS = 100  # rows read with the ids, so the first paint needs no second trip
@@ -100,6 +102,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.generation = 0  # bumped by every new listing: answers for an older one are dropped
         self.listed = False  # the passages are on screen (not a passage's documents, nor a listing on its way)
         self._open_when_listed = False  # enter came before the passages were listed
+        self.opening: Repeat | None = None  # the passage whose documents are on their way
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -148,6 +151,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         ``on_passage``: the passage the cursor goes back to (else the row ``cursor``). Until the
         list is shown, the rows on screen are not the passages': m and enter wait for it."""
         self.listed = False
+        self.opening = None
         self.generation += 1
         self.query_one(LoadingIndicator).add_class("busy")
         self._load(self.generation, self.min_docs, self.filter_box.value, cursor, said, on_passage)
@@ -242,6 +246,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         if generation != self.generation:
             return
         self.query_one(LoadingIndicator).remove_class("busy")
+        self.opening = None
         self.showing, self.copies = repeat, copies
         self.listing.reset(len(copies), cursor)
         self._status(f"{said} · {self._copies_status()}" if said else self._copies_status())
@@ -275,6 +280,8 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     @on(LazyList.Chosen, "#repeats-list")
     def _chosen(self, event: LazyList.Chosen) -> None:
         if self.showing is None:
+            if self.opening is not None:
+                return  # its documents are on their way: they come with the cursor on the first
             if not self.listed:  # the rows on screen are a passage's documents still, or an older listing:
                 self._open_when_listed = True  # enter opens the one under the cursor once they are listed
                 return
@@ -285,17 +292,23 @@ class RepeatsScreen(ModalScreen[Copy | None]):
     def _open_passage(self, index: int) -> None:
         repeat = self.loaded.get(self.ids[index]) if index < len(self.ids) else None
         if repeat is not None:
+            # Until its documents are shown, the rows are still the passages: m must not mark
+            # all of this one's copies for the one copy it will mean (enter m typed at once).
+            self.listed, self.opening = False, repeat
             self.generation += 1
             self.query_one(LoadingIndicator).add_class("busy")
+            self._status(f"listing the documents of “{one_line(repeat.text, 60)}”…")
             self._open_copies(self.generation, repeat)
 
     def action_mark(self) -> None:
         index = self.listing.cursor
         if self.showing is None:
-            if not self.listed:
+            if self.opening is not None:
+                self._status("listing the passage's documents… (m then marks the copy under the cursor)")
+            elif not self.listed:
                 self._status("listing the passages… (m marks the one under the cursor once they are shown)")
             elif index < len(self.ids):
-                self._mark_all(self.ids[index])
+                self._mark_all(self.app, self.ids[index])
             return
         if index >= len(self.copies):
             return
@@ -307,14 +320,25 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.listing.action_cursor(1)  # brat's safe mode: the next copy
 
     @work(thread=True, exclusive=True, group="repeats-mark")
-    def _mark_all(self, repeat_id: int) -> None:
-        """In a worker: a passage in 100,000 documents commits while the keys keep answering."""
-        def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self._status, f"marking every copy: {done:,}/{total:,} documents")
+    def _mark_all(self, app: App[Any], repeat_id: int) -> None:
+        """In a worker: a passage in 100,000 documents commits while the keys keep answering.
+        The view may be closed before it commits (esc, q): the mark goes on, and what it did
+        is then said by the app (``soon``, ``while_shown``)."""
+        status = while_shown(self, self._status)
 
-        self.app.call_from_thread(self._status, "marking every copy…")
+        def progress(done: int, total: int) -> None:
+            soon(app, status, f"marking every copy: {done:,}/{total:,} documents")
+
+        soon(app, status, "marking every copy…")
         said = self.mark_all(repeat_id, progress)
-        self.app.call_from_thread(self._after_change, said)
+        soon(app, self._marked_all, app, said)
+
+    def _marked_all(self, app: App[Any], said: str) -> None:
+        if self.is_attached:
+            self._after_change(said)
+        else:
+            app.notify(f"Repeats: {said}", severity="error" if said.startswith("Not saved") else "information",
+                       markup=False, timeout=6)
 
     def _after_change(self, said: str) -> None:
         if self.showing is None:
@@ -349,6 +373,9 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         self.refresh_list()
 
     def action_back(self) -> None:
+        if self.opening is not None:  # back before its documents came: the passages, on it
+            self.refresh_list(on_passage=self.opening.id)
+            return
         if self.showing is not None:
             passage, self.showing = self.showing.id, None
             self.refresh_list(on_passage=passage)  # re-read (copies may have been marked meanwhile), on it
