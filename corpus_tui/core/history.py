@@ -14,10 +14,13 @@ from typing import Any
 from .arguments import whole_numbers
 from .anchoring import Anchor, find
 from .duplicates.clusters import rebuild_clusters
+from .history_checks import documents_changed_since, overlapping_boilerplate
 from .base import CorpusBase
 from .errors import InvalidValue
 from .propagate import MULTI_DOCUMENT_ACTIONS, replay
+from .safe_text import one_line, quoted
 from .titles import refresh_titles
+from .wording import plural
 
 UNDOABLE = frozenset({
     "span.add", "span.remove", "span.update", "span.place", "boilerplate.mark", "boilerplate.unmark",
@@ -105,30 +108,11 @@ class HistoryMixin(CorpusBase):
         payload, doc_id = event.payload, event.document_id
         action = event.action
         if action in MULTI_DOCUMENT_ACTIONS:  # mark everywhere, removing a rule: many documents at once
-            replay(self.db, payload, forward, reanchored_rows)
+            self._replay_spans(payload, forward)
         elif action.startswith(("span.", "boilerplate.")):
-            remove, insert = ("before", "after") if forward else ("after", "before")
-            for row in payload[remove]:
-                self.db.execute("DELETE FROM spans WHERE id = ?", [row["id"]])
-            rows = payload[insert]
-            if rows and doc_id is not None:
-                rows = reanchored_rows(self.text(doc_id), rows)
-            self.insert_span_rows(rows)  # type: ignore[attr-defined]
-            if doc_id is not None and any(row["kind"] == "boilerplate" for row in payload["before"] + payload["after"]):
-                refresh_titles(self.db, [doc_id])  # the title follows the marks
+            self._apply_spans(event, forward)
         elif action in ("tag.add", "tag.remove"):
-            adding = (action == "tag.add") == forward
-            if adding:
-                link = payload.get("link") or {"annotator": event.annotator, "created_at": event.at}
-                self.db.execute(  # the link comes back as it was, provenance (import) included
-                    "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at, import_id) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [doc_id, payload["tag_id"], link["annotator"], link["created_at"], link.get("import_id")],
-                )
-            else:
-                self.db.execute(
-                    "DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, payload["tag_id"]]
-                )
+            self._apply_tag(event, forward)
         elif action == "suggestion.reject":
             row = payload["row"]
             if forward:
@@ -140,6 +124,8 @@ class HistoryMixin(CorpusBase):
                 self.db.execute("DELETE FROM suggestion_rejections WHERE id = ?", [row["id"]])
         elif action == "duplicate.mark":
             of = payload["after"] if forward else payload["before"]
+            if doc_id is not None and self._changed_since(doc_id, "duplicate_of", payload, forward):
+                return
             if of is not None and doc_id is not None:
                 try:  # another annotator may have marked the other document a copy of this one since
                     self._refuse_a_circle(doc_id, of)  # type: ignore[attr-defined]
@@ -154,8 +140,104 @@ class HistoryMixin(CorpusBase):
             rebuild_clusters(self.db)
         elif action in ("status.set", "note.set"):
             column = "status" if action == "status.set" else "note"
+            if doc_id is None or self._changed_since(doc_id, column, payload, forward):
+                return
             value = payload["after"] if forward else payload["before"]
             self.db.execute(f"UPDATE documents SET {column} = ? WHERE id = ?", [value, doc_id])
+
+    def _changed_since(self, doc_id: int, column: str, payload: dict[str, Any], forward: bool) -> bool:
+        """Whether a document's status, note or duplicate mark is no longer what the step left
+        (someone else set it since): then it is left as it is, and ``history_kept`` says so."""
+        row = self.db.execute(f"SELECT {column} FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            return True  # the document is gone
+        left = payload["before"] if forward else payload["after"]
+        if row[0] == left:
+            return False
+        if row[0] == (payload["after"] if forward else payload["before"]):
+            return True  # already as the step would leave it: nothing to do, nothing to say
+        what = {"duplicate_of": "duplicate mark"}.get(column, column)
+        self.history_kept = (f"the {what} of {self._path_of(doc_id)} was left as it is: "
+                             "it was changed since (by another annotator or process)")
+        return True
+
+    def _apply_spans(self, event: Event, forward: bool) -> None:
+        """One document's spans back as they were before (or after) the step, unless they changed since."""
+        payload, doc_id = event.payload, event.document_id
+        remove, insert = ("before", "after") if forward else ("after", "before")
+        removing, rows = payload[remove], payload[insert]
+        changed = documents_changed_since(self.db, removing, rows)
+        if changed:
+            self.history_kept = f"{self._path_of(doc_id or 0)} was left as it is: {next(iter(changed.values()))}"
+            return
+        self.db.execute("SAVEPOINT history_step")
+        for row in removing:
+            self.db.execute("DELETE FROM spans WHERE id = ?", [row["id"]])
+        if rows and doc_id is not None:
+            rows = reanchored_rows(self.text(doc_id), rows)
+        restored = self.insert_span_rows(rows)  # type: ignore[attr-defined]
+        if overlapping_boilerplate(self.db, [span.id for span in restored]):
+            self.db.execute("ROLLBACK TO history_step")
+            self.history_kept = (f"{self._path_of(doc_id or 0)} was left as it is: "
+                                 "another boilerplate mark covers some of its words now")
+        elif doc_id is not None and any(row["kind"] == "boilerplate" for row in payload["before"] + payload["after"]):
+            refresh_titles(self.db, [doc_id])  # the title follows the marks
+        self.db.execute("RELEASE history_step")
+
+    def _replay_spans(self, payload: dict[str, Any], forward: bool) -> None:
+        """A step over many documents (``replay``): those whose spans changed since are left as
+        they are, the others follow."""
+        columns = payload["columns"]
+        out_key, in_key = ("before", "after") if forward else ("after", "before")
+        restoring = [dict(zip(columns, values)) for values in payload[in_key]]
+        changed = documents_changed_since(self.db, (dict(zip(columns, values)) for values in payload[out_key]),
+                                          restoring)
+        self.db.execute("SAVEPOINT history_step")
+        rules_left = replay(self.db, payload, forward, reanchored_rows, skip=set(changed))
+        overlaps = overlapping_boilerplate(self.db, [row["id"] for row in restoring if row["document_id"] not in changed])
+        if overlaps:  # marked by someone else since, over the words it would mark again: theirs stands
+            self.db.execute("ROLLBACK TO history_step")
+            changed |= dict.fromkeys(overlaps, "another boilerplate mark covers some of its words now")
+            rules_left = replay(self.db, payload, forward, reanchored_rows, skip=set(changed))
+        self.db.execute("RELEASE history_step")
+        kept = []
+        if changed:
+            first, why = next(iter(changed.items()))
+            more = f" and {plural(len(changed) - 1, 'other')}" if len(changed) > 1 else ""
+            kept.append(f"{self._path_of(first)}{more} left as {'they are' if more else 'it is'}: {why}")
+        if rules_left:
+            kept.append(f"{'rules' if len(rules_left) > 1 else 'rule'} {', '.join(map(str, rules_left))} left as "
+                        "it is: removed or restored since by another annotator or process")
+        self.history_kept = "; ".join(kept) or None
+
+    def _apply_tag(self, event: Event, forward: bool) -> None:
+        payload, doc_id = event.payload, event.document_id
+        adding = (event.action == "tag.add") == forward
+        link = payload.get("link") or {"annotator": event.annotator, "created_at": event.at}
+        if adding:
+            if self.db.execute("SELECT 1 FROM tags WHERE id = ?", [payload["tag_id"]]).fetchone() is None:
+                self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was not put back on "
+                                     f"{self._path_of(doc_id or 0)}: the tag was merged or deleted since")
+                return
+            import_id = link.get("import_id")
+            if import_id is not None and self.db.execute(  # an undone import no longer owns it
+                    "SELECT 1 FROM imports WHERE id = ? AND undone_at IS NULL", [import_id]).fetchone() is None:
+                import_id = None
+            self.db.execute(  # the link comes back as it was, provenance (import) included
+                "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at, import_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [doc_id, payload["tag_id"], link["annotator"], link["created_at"], import_id],
+            )
+            return
+        now = self.db.execute("SELECT annotator, created_at FROM document_tags WHERE document_id = ? AND tag_id = ?",
+                              [doc_id, payload["tag_id"]]).fetchone()
+        if now is None:
+            return  # untagged since: as the step would leave it
+        if payload.get("link") and tuple(now) != (link["annotator"], link["created_at"]):
+            self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was left on {self._path_of(doc_id or 0)}: "
+                                 f"{one_line(now[0], 40)} tagged it again since")
+            return
+        self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, payload["tag_id"]])
 
 
 def reanchored_rows(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

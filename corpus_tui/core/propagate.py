@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -300,16 +301,21 @@ def plan_payload(db: Any, plan: MarkPlan, **extra: Any) -> dict[str, Any]:
 
 
 def replay(db: Any, payload: dict[str, Any], forward: bool,
-           reanchored: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+           reanchored: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]],
+           skip: AbstractSet[int] = frozenset()) -> list[int]:
     """Undo (``forward=False``) or redo a multi-document span event, inside a write transaction.
 
     ``reanchored(text, rows)`` moves restored rows to where their quote is now; it is
     only called for documents whose text changed since the event (sha256 differs).
+    ``skip``: documents left as they are (their spans changed since: ``history_checks``).
+    Returns the rules left as they are: removed or restored by someone else since the step.
     """
     columns = payload["columns"]
     out_key, in_key = ("before", "after") if forward else ("after", "before")
-    removed = [dict(zip(columns, values)) for values in payload[out_key]]
-    inserted = [{"rule_id": None} | dict(zip(columns, values)) for values in payload[in_key]]
+    removed = [row for row in (dict(zip(columns, values)) for values in payload[out_key])
+               if row["document_id"] not in skip]
+    inserted = [row for row in ({"rule_id": None} | dict(zip(columns, values)) for values in payload[in_key])
+                if row["document_id"] not in skip]
     _delete_rows(db, removed)
     then = {int(doc): sha for doc, sha in payload["sha256"]}
     now_sha = dict(_sha256s(db, sorted(then)))
@@ -341,12 +347,25 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
         inserted = kept
     _insert_rows(db, inserted)
     # "rule": the rule one passage's marking made; "rules": those of several marked together.
+    rules_left = []
     for rule in ([payload["rule"]] if payload.get("rule") else []) + payload.get("rules", []):
+        found = db.execute("SELECT removed_at FROM rules WHERE id = ?", [rule["id"]]).fetchone()
+        if found is None or not _rule_as_left(rule, found[0], forward):
+            rules_left.append(rule["id"])  # removed or restored since by someone else: theirs stands
+            continue
         stamp = rule["removed_at_after" if forward else "removed_at_before"]
         if not forward and rule.get("created"):  # undoing the marking that made it: removed now
             stamp = now()
         db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule["id"]])
     refresh_titles(db, [doc for doc in then if doc in now_sha])
+    return rules_left
+
+
+def _rule_as_left(rule: dict[str, Any], removed_at: str | None, forward: bool) -> bool:
+    """Whether a rule is as the step left it (undo: as it made it; redo: as its undo did)."""
+    if forward and rule.get("created"):
+        return removed_at is not None  # the undo of the marking that made it removed it
+    return removed_at == rule["removed_at_before" if forward else "removed_at_after"]
 
 
 def _misplaced(db: Any, rows: list[dict[str, Any]]) -> set[int]:

@@ -279,7 +279,8 @@ class TagsMixin(CorpusBase):
     def merge_tags(self, sources: Iterable[str], target: str) -> dict[str, Any]:
         """Move every link of ``sources`` to ``target``, then delete the sources.
 
-        A document that had both keeps one link (the target's). Links keep their
+        A document that had both keeps one link: the target's, or the source's when only that
+        one was made by hand (not by an import, whose undo would take it). Links keep their
         annotator, time and import; the target takes a source's colour,
         description and hotkey when it has none of its own.
         """
@@ -296,6 +297,14 @@ class TagsMixin(CorpusBase):
                     "SELECT document_id, ?, annotator, created_at, import_id FROM document_tags WHERE tag_id = ?",
                     [into.id, tag.id],
                 ).rowcount
+                # A document with both links keeps the target's, unless only the source's was made
+                # by hand: undoing the import must not take away a tag someone set by hand.
+                self.db.execute(
+                    "UPDATE document_tags SET annotator = hand.annotator, created_at = hand.created_at, "
+                    "import_id = NULL FROM (SELECT document_id, annotator, created_at FROM document_tags "
+                    "WHERE tag_id = ? AND import_id IS NULL) AS hand "
+                    "WHERE document_tags.tag_id = ? AND document_tags.document_id = hand.document_id "
+                    "AND document_tags.import_id IS NOT NULL", [tag.id, into.id])
                 # so that undoing an earlier import restores the link under its new tag
                 self.db.execute("UPDATE OR IGNORE import_removed_links SET tag_id = ? WHERE tag_id = ?", [into.id, tag.id])
                 self.db.execute("DELETE FROM tags WHERE id = ?", [tag.id])
