@@ -842,6 +842,13 @@ def test_undo_names_another_processs_action_and_the_copies_it_marked():
                   {"columns": ["id", "document_id"], "after": [[1, 7], [2, 7], [3, 9]]})
     assert undone(batch, "Undid", "tester", made_here=False) == (
         "Undid mark everywhere: 3 ranges in 2 documents (made by another process: the CLI or a script)")
+    # After a restart, the app's own earlier actions were said to be another process's (a trial):
+    # logged before this session opened, they are said to be from before it.
+    earlier = Event(5, "2026-01-01T10:00:00.000+00:00", "tester", "status.set", 1, {})
+    assert undone(earlier, "Undid", "tester", made_here=False, since="2026-01-02T09:00:00.000+00:00") == (
+        "Undid status change (made before this session: in the app or the CLI)")
+    assert undone(earlier, "Undid", "tester", made_here=False, since="2026-01-01T09:00:00.000+00:00").endswith(
+        "(made by another process: the CLI or a script)")
 
 
 def test_made_here_tells_this_processs_events_from_anothers(tmp_path):

@@ -30,7 +30,7 @@ from textual.worker import WorkerFailed
 from ..core import Corpus, CorpusError, ScanSummary
 from ..core.check import CheckReport, Problem, check_open_corpus
 from ..core.sessions import begin_session, end_session, unclean_sessions
-from ..core.store import translate
+from ..core.store import now, translate
 from ..core.listing import SORTS, document_row, list_documents, progress
 from ..core.models import Document, TextVersion
 from ..core.repeats import Repeat
@@ -103,6 +103,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             keep_binding_order()
             self.set_keymap(self.keymap)
         self.corpus = corpus
+        self.opened_at = now()  # what the history logged before this is from an earlier session
         self.scan_on_open = scan_on_open
         self.doc: Document | None = None
         self.shown_version: TextVersion | None = None  # the open document's text on screen (Document.version)
@@ -729,7 +730,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         if event is None:
             return "Nothing to redo." if redo else "Nothing to undo."
         self.load_suggestions()
-        said = undone(event, "Redid" if redo else "Undid", self.corpus.annotator, self.corpus.made_here(event.id))
+        said = undone(event, "Redid" if redo else "Undid", self.corpus.annotator, self.corpus.made_here(event.id),
+                      self.opened_at)
         return f"{said}. But {self.corpus.history_kept}." if self.corpus.history_kept else said
 
     def action_rules(self) -> None:

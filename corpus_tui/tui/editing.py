@@ -51,10 +51,11 @@ DOCUMENT_ACTIONS = frozenset({
 })
 
 
-def undone(event: Event, verb: str, annotator: str, made_here: bool = True) -> str:
+def undone(event: Event, verb: str, annotator: str, made_here: bool = True, since: str | None = None) -> str:
     """What ``u`` (verb "Undid") or ``ctrl+r`` ("Redid") just did; one history serves every
     process of the corpus, so another's action is named with who did it, or where (the CLI, a
-    script: ``made_here`` False), and an action over many documents says how many."""
+    script: ``made_here`` False; an earlier session: logged before ``since``, when this app
+    opened), and an action over many documents says how many."""
     if isinstance(event.payload.get("documents"), list):  # mark_copies: m on some copies, not everywhere
         what = f"marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
     else:
@@ -68,8 +69,12 @@ def undone(event: Event, verb: str, annotator: str, made_here: bool = True) -> s
         size = f": {plural(len(after), 'range')} in {plural(documents, 'document')}"
     if event.annotator != annotator:
         by = f" (by {one_line(event.annotator, 30)})"
+    elif made_here:
+        by = ""
+    elif since is not None and event.at < since:
+        by = " (made before this session: in the app or the CLI)"
     else:
-        by = "" if made_here else " (made by another process: the CLI or a script)"
+        by = " (made by another process: the CLI or a script)"
     return f"{verb} {what}{size}{by}"
 
 
@@ -412,7 +417,7 @@ class EditingMixin:
         if event.document_id is None or event.action == "duplicate.mark":  # rows of other documents differ too
             self.reload_list()
         self.load_suggestions()  # an undone mark or rejection is suggested again
-        self.notify(undone(event, verb, self.corpus.annotator, self.corpus.made_here(event.id)), markup=False,
+        self.notify(undone(event, verb, self.corpus.annotator, self.corpus.made_here(event.id), self.opened_at), markup=False,
                     timeout=4)
         if self.corpus.history_kept:
             self.notify(f"But {self.corpus.history_kept}.", severity="warning", markup=False, timeout=8)
