@@ -126,3 +126,32 @@ async def test_a_line_break_in_a_file_name_shows_as_its_glyph_and_a_missing_file
                 assert "new␊line.txt" in inspector and "new␊line.txt" in top
             await pilot.press("]")
             await settle(pilot, app)
+
+
+async def test_the_note_editor_shows_control_characters_as_glyphs_and_changes_nothing_unedited(tmp_path):
+    """The note editor sent a note's escape sequences raw to the terminal (it set the tmux pane's
+    title), and esc without typing rewrote a note holding CRLF and LF, U+2028 or a form feed (a
+    review): the editor's own line breaks counted as an edit."""
+    from textual.widgets import TextArea
+
+    folder = hostile_corpus(tmp_path)
+    note = "mixed\r\nand\nbreaks \x1b]2;pwned\x07 \u2028 \x0c \u200b end"
+    with Corpus.open(folder, annotator="tester") as corpus:
+        doc = corpus.documents()[0]
+        corpus.set_note(doc.id, note)
+        events = len(corpus.events(doc.id))
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("m")
+        area = app.screen.query_one(TextArea)
+        shown = "\n".join(area.get_line(row).plain for row in range(area.document.line_count))
+        assert "␛]2;pwned␇ ▯ ␌ ▯ end" in shown
+        assert not any(raw in shown for raw in RAW_CONTROLS if raw != "\t")
+        await pilot.press("escape")
+        with Corpus.open(folder, annotator="tester") as corpus:
+            assert corpus.document(doc.id).note == note and len(corpus.events(doc.id)) == events
+        await pilot.press("m", "end", "!", "escape")  # an edit keeps every character it did not touch
+        await settle(pilot, app)
+        with Corpus.open(folder, annotator="tester") as corpus:
+            assert corpus.document(doc.id).note.replace("\r\n", "\n") == note.replace("\r\n", "\n") + "!"

@@ -14,6 +14,8 @@ for the CLI's messages (one line each, whatever a file name holds), and
 
 from __future__ import annotations
 
+import re
+
 TAB_GLYPH = "→"
 FORMAT_GLYPH = "▯"
 C1_GLYPH = "�"
@@ -44,6 +46,10 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 # Data shown on a terminal keeps its line breaks and tabs: they move the cursor, change nothing else.
 _TERMINAL_TABLE = {code: glyph for code, glyph in _TABLE.items() if code not in (0x0A, 0x09)}
+# An editor shows line breaks and tabs as such; a CR is kept only in a CRLF (``editable``).
+_EDITOR_TABLE = _TERMINAL_TABLE
+_CRLF = re.compile(re.escape(_TABLE[0x0D]) + "\n")
+_GLYPHS = frozenset(_TABLE.values())
 
 
 # Characters drawn one cell wide: Latin, Greek, Cyrillic, general punctuation
@@ -73,6 +79,45 @@ def visible(text: str) -> str:
     'a→b␛[31m'
     """
     return text.translate(_TABLE)
+
+
+def editable(text: str) -> str:
+    """``text`` for an editor (the note editor): every control and format character as its glyph
+    (``visible``), but line breaks (``\\n``, ``\\r\\n``) and tabs, which an editor shows as such.
+    ``restored`` turns an edit of it back into text with the original characters.
+
+    >>> editable("a\\x1b[31m\\r\\nb\\tc\\rd")
+    'a␛[31m\\r\\nb\\tc␍d'
+    """
+    return _CRLF.sub(_keep_crlf, text.translate(_EDITOR_TABLE))
+
+
+def restored(edited: str, original: str) -> str:
+    """An edit of ``editable(original)``, with the glyphs put back to the characters they showed.
+
+    Each glyph is put back in order when the edit holds as many of it as the original showed;
+    when the count changed (one was deleted or typed), only when every character it showed was
+    the same one: otherwise the glyphs stay (a literal one typed cannot be told from another).
+    """
+    shown: dict[str, list[str]] = {}  # glyph -> the characters it showed (or itself), in order
+    for at, character in enumerate(original):
+        if character == "\r" and original[at + 1 : at + 2] == "\n":
+            continue  # a CRLF's CR is kept as it is, not shown
+        glyph = _EDITOR_TABLE.get(ord(character))
+        if glyph is not None or character in _GLYPHS:
+            shown.setdefault(glyph or character, []).append(character)
+    for glyph, characters in shown.items():
+        count = edited.count(glyph)
+        if count == len(characters):
+            pieces = edited.split(glyph)
+            edited = pieces[0] + "".join(c + piece for c, piece in zip(characters, pieces[1:]))
+        elif len(set(characters)) == 1:
+            edited = edited.replace(glyph, characters[0])
+    return edited
+
+
+def _keep_crlf(match: "re.Match[str]") -> str:
+    return "\r\n"
 
 
 def quoted(text: str) -> str:
