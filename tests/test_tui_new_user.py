@@ -151,7 +151,9 @@ async def test_the_inspector_wraps_long_values_instead_of_cutting_them(tmp_path)
         problem = corpus.document_by_path("a.md").problem
     assert problem and len(problem) > 40
     app = app_on(folder)
-    async with app.run_test(size=(120, 40)):
+    async with app.run_test(size=(120, 40)) as pilot:
+        # Its suggestions worked out first: "being worked out…" ends in an ellipsis of its own.
+        await settle(pilot, app, lambda: not app._suggestions_pending)
         inspector = app.query_one(Inspector)
         width = inspector.scrollable_content_region.width
         drawn = [inspector.render_line(y).text.rstrip() for y in range(inspector.scrollable_content_region.height)]

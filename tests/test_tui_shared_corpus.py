@@ -509,3 +509,31 @@ async def test_a_tag_key_never_reverses_a_tag_another_process_changed_since_it_w
         assert any("Untagged #syria" in m for m in messages(app))
         await pilot.press("q")
     assert db_rows(folder, "SELECT COUNT(*) AS n FROM document_tags") == [{"n": 0}]
+
+
+async def test_a_scan_that_found_another_file_changed_keeps_the_selection_the_find_and_the_list_cursor(tmp_path):
+    """ctrl+l (or the opening scan) that found a new file reopened the open document: the
+    selection, the find's matches and the list's cursor were gone, and the next b marked a
+    whole paragraph, enter opened the open document again (a review)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"the", "enter")
+        await pilot.press("shift+right", "shift+right", "shift+right")
+        selection, matches = app.reader.selection(), list(app.reader.matches)
+        assert selection is not None and matches
+        app.doclist.focus()
+        await pilot.press("j", "j")
+        highlighted = app.doclist.rows[app.doclist.cursor].id
+        app.reader.focus()
+        (folder / "zz_new.txt").write_text("A new page the crawler added.\n")
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: any("Scan: 1 added" in line for line in messages(app)))
+        assert app.reader.selection() == selection and app.reader.matches == matches
+        assert app.doclist.rows[app.doclist.cursor].id == highlighted
+        # Its own file changed: then it is shown anew, as before.
+        path = folder / app.doc.path
+        path.write_text("Rewritten on disk.\n" + path.read_text())
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: "Rewritten on disk." in app.reader.text)

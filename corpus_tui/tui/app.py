@@ -573,7 +573,22 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             self.reload_list()
             self._repeats_changed()  # opened during the scan: the repeats are counted at its end
             if self.doc is not None:
-                self.open_document(self.doc.id, cursor=self.reader.cursor)
+                self._follow_the_scan()
+
+    def _follow_the_scan(self) -> None:
+        """After a scan that changed something: the open document is opened again only when its
+        own file changed (a new text, missing, back); otherwise its panels are read again, and the
+        selection, the find's matches and the cursor stay (a scan that found another file
+        changed wiped them, and the next b marked a whole paragraph: a review)."""
+        assert self.doc is not None
+        try:
+            now = self.corpus.document(self.doc.id)
+        except CorpusError:
+            now = None
+        if now is None or now.version != self.shown_version or now.state != self.doc.state:
+            self.open_document(self.doc.id, cursor=self.reader.cursor)
+        else:
+            self.refresh_panels()
 
     def _repeats_changed(self) -> None:
         """The repeats view under the screen on top, if open, lists the passages again."""

@@ -84,12 +84,17 @@ class DocumentList(ScrollView, can_focus=True):
         self.tag_styles: dict[str, Style] = {}  # tag name -> chip style, for tags with a colour
 
     def set_rows(self, rows: list[DocRow]) -> None:
+        highlighted = self.rows[self.cursor].id if self.cursor < len(self.rows) else None
         self.rows = rows
         self._positions = {row.id: index for index, row in enumerate(rows)}
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
-        if self.current_id is not None:
-            # On the open document; a filter that leaves it out starts at the top, not on whatever
-            # row took its old place (enter then opened an unrelated document).
+        if highlighted in self._positions:
+            # On the row it was on: a list read again (a scan's progress, ctrl+l) must not move
+            # the cursor off the document about to be opened with enter (a review).
+            self.cursor = self._positions[highlighted]
+        elif self.current_id is not None:
+            # Else on the open document; a filter that leaves it out starts at the top, not on
+            # whatever row took its old place (enter then opened an unrelated document).
             self.cursor = self.index_of(self.current_id, 0)
         self.virtual_size = Size(self.size.width, len(rows))
         self._keep_visible()
