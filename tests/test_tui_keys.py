@@ -323,6 +323,27 @@ async def test_corpus_search_jumps_to_document_and_match(tmp_path):
         assert app.reader.text[app.reader.cursor :].startswith("Hammam")
 
 
+async def test_corpus_search_enter_before_the_typed_querys_hits_opens_one_of_them(tmp_path):
+    """More words typed and enter pressed before their hits came: enter opened a hit of the
+    previous query, which did not hold the new words (a review)."""
+    import threading
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+f", *"Mosul")
+        screen = app.screen
+        await settle(pilot, app, lambda: len(screen.hits) > 1)
+        first = screen.hits[0].path
+        answered, run_search = threading.Event(), screen.run_search
+        screen.run_search = lambda query: answered.wait(10) and run_search(query)  # a slow search
+        await pilot.press(*" Hammam", "enter")
+        assert isinstance(app.screen, type(screen)) and "searching…" in str(screen.query_one("#search-status").render())
+        answered.set()
+        await settle(pilot, app, lambda: app.screen is not screen)
+        assert app.doc.path == "003_e3a33125ca4d3b23.txt" != first
+
+
 async def test_undo_and_redo_every_kind_of_action(tmp_path):
     folder = seeds_copy(tmp_path)
     app = app_on(folder)

@@ -52,6 +52,8 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
         self.run_search = run_search
         self.initial_query = query
         self.hits: list[SearchHit] = []
+        self.shown_query: str | None = None  # the query whose hits are listed
+        self._open_when_shown = False  # enter came before the typed query's hits
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -82,7 +84,7 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
         if query != self.query_one("#search-input", Input).value:
             return  # a newer query is on its way
         self._busy(False)
-        self.hits = hits
+        self.hits, self.shown_query = hits, query
         results = self.query_one("#search-results", OptionList)
         results.set_options(
             Option(Content.styled(one_line(hit.title or hit.path, 90), "bold") + Content("\n") + _snippet(hit))
@@ -98,19 +100,31 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
         else:
             status = plural(len(hits), "document")
         self.query_one("#search-status", Static).update(Content(status))
+        if self._open_when_shown:
+            self._open_when_shown = False
+            self._submit()
 
     def action_move(self, step: int) -> None:
         move_highlight(self.query_one("#search-results", OptionList), step)
 
     @on(Input.Submitted, "#search-input")
     def _submit(self) -> None:
+        typed = self.query_one("#search-input", Input).value
+        if not typed.strip():
+            return
+        if self.shown_query != typed:
+            # The hits listed are an older query's (typed on): enter opens this one's first hit
+            # once it is found, not the old one's (a review).
+            self._open_when_shown = True
+            self.query_one("#search-status", Static).update(Content("searching… (enter opens the first document found)"))
+            return
         results = self.query_one("#search-results", OptionList)
         if results.highlighted is not None and self.hits:
             self.dismiss((self.hits[results.highlighted], self.query_one("#search-input", Input).value))
 
     @on(OptionList.OptionSelected, "#search-results")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss((self.hits[event.option_index], self.query_one("#search-input", Input).value))
+        self.dismiss((self.hits[event.option_index], self.shown_query or ""))  # the query that found it
 
     def action_cancel(self) -> None:
         self.dismiss(None)
