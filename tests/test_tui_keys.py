@@ -411,6 +411,15 @@ async def test_help_and_command_palette(tmp_path):
         assert app.reader.wrap is not wrapped
         names = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Line selection on / off", "Next match of the find"} <= names
+        # Over a dialog the document's commands are not offered: "Next doc" from the palette over
+        # the note editor moved the document under it, "Note" opened a second editor (a review).
+        await pilot.press("m")
+        from corpus_tui.tui.screens.note import NoteDialog
+
+        assert isinstance(app.screen, NoteDialog)
+        over_dialog = {command.title for command in app.get_system_commands(app.screen)}
+        assert not over_dialog & {"Next doc", "Note", "Reviewed", "Line selection on / off"}
+        assert "Quit" in " ".join(over_dialog)
 
 
 async def test_a_burst_of_j_in_the_help_scrolls_as_many_lines(tmp_path):

@@ -842,6 +842,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:
+            # Over a dialog or a view, the reader's commands would act under it: the palette
+            # moved to the next document under the note editor, opened dialogs twice (a review).
+            return
         for binding in DOCUMENT_BINDINGS + APP_BINDINGS:
             if binding.action.startswith("hotkey_tag") or binding.action == "quit":
                 continue
