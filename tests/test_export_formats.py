@@ -330,6 +330,37 @@ def test_brat_offsets_index_the_txt_beside_them(corpus, tmp_path):
     assert (out / "sub/deeper/extra.txt").read_bytes() == EXTRA["sub/deeper/extra.md"].encode()
 
 
+def test_brat_lines_survive_every_line_break_brat_reads_and_labels_keep_their_own_types(make_corpus, open_corpus,
+                                                                                          tmp_path):
+    """A span holding U+2028, U+0085, VT or FF was written raw: brat reads the .ann with
+    str.splitlines, which cut the T line in two. And 'Place name', 'Place/name' and a label
+    'Boilerplate' all became one type (a trial, reading the files as brat does)."""
+    breaks = "\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"
+    text = "Start " + "".join(f"w{index}{char}" for index, char in enumerate(breaks)) + "end\n"
+    folder = make_corpus({"a.txt": text})
+    corpus = open_corpus(folder, annotator="tester")
+    corpus.scan()
+    doc = corpus.documents()[0]
+    corpus.add_annotation(doc.id, 0, len(text) - 1, "Place name", note="a\u2028note")
+    for label in ("Place/name", "Place_name", "Boilerplate"):
+        corpus.add_annotation(doc.id, 0, 5, label)
+    corpus.mark_boilerplate(doc.id, 6, 9)
+    out = tmp_path / "brat"
+    export(corpus, "brat", out)
+    ann = (out / "a.ann").read_text(encoding="utf-8")
+    lines = ann.splitlines()  # as brat reads it
+    assert len(lines) == 6 and all(line[0] in "T#" and line.count("\t") == 2 for line in lines)
+    entities, notes = parse_ann(ann)
+    for kind, fragments, quoted in entities.values():
+        assert all(not set(text[s:e]) & set(breaks + "\r\n") for s, e in fragments)
+        assert quoted == " ".join(text[s:e] for s, e in fragments)
+    types = {kind for kind, _, _ in entities.values()}
+    assert types == {"Boilerplate", "Boilerplate_2", "Place_name", "Place_name_2", "Place_name_3"}
+    # The label that is a type name already keeps it; the others, sorted, take the numbers.
+    visual = (out / "visual.conf").read_text(encoding="utf-8")
+    assert visual == "[labels]\nBoilerplate_2 | Boilerplate\nPlace_name_2 | Place name\nPlace_name_3 | Place/name\n"
+
+
 # -- parquet ------------------------------------------------------------------------------------------
 
 

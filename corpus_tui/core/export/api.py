@@ -418,7 +418,12 @@ def _write(
     else:
         marker = {"format": fmt, "schema": SCHEMA, "tool": "corpus-tui"}
         with out.atomic_folder(path, force, marker) as folder:
-            feed(FOLDER_FORMATS[fmt](folder, selected_paths(corpus, filters)))
+            if fmt == "brat":  # type names told apart by every label the corpus has (brat.BratWriter)
+                labels = [row["label"] or "" for row in corpus.query(
+                    "SELECT DISTINCT label FROM spans WHERE kind = 'annotation'")]
+                feed(BratWriter(folder, selected_paths(corpus, filters), labels))
+            else:
+                feed(FOLDER_FORMATS[fmt](folder, selected_paths(corpus, filters)))
 
 
 __all__ = ["ALL_FORMATS", "FORMATS", "STREAM_FORMATS", "ExportSummary", "export"]
