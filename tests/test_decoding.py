@@ -60,6 +60,10 @@ def test_decode_nul_in_first_8000_bytes_is_binary():
     assert "binary" in decoded.problem and "3" in decoded.problem
     assert "set-encoding FOLDER PATH utf-8 reads it" in decoded.problem  # the way to read a page with a stray NUL
     assert decode(b"text with a stray \x00 in it", "utf-8").text == "text with a stray \x00 in it"
+    # One NUL before a space reads as U+0020 in UTF-16-BE: the hint said utf-16-be, and
+    # set-encoding took it, storing CJK noise (a trial). Valid UTF-8 with a stray NUL is UTF-8.
+    page = b"Header line\n\nText with NUL\x00 inside and more plain english words here, a whole page of them.\n"
+    assert "set-encoding FOLDER PATH utf-8 reads it" in decode(page).problem
 
 
 def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(scanned, run_script):
@@ -81,6 +85,11 @@ def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(sc
         with pytest.raises(InvalidValue, match=f"{path}: read as {encoding}, [0-9]+% of its characters are NULs or"):
             corpus.set_encoding(path, encoding)
     assert corpus.text(corpus.set_encoding("ru.txt", "utf-16-le").id) == russian
+    stray = b"Header line\n\nText with NUL\x00 inside and more plain english words.\n"
+    (folder / "stray.txt").write_bytes(stray + b" " * (len(stray) % 2))  # utf-16 reads it (an even length)
+    corpus.scan()
+    with pytest.raises(InvalidValue, match="stray.txt: the file is valid UTF-8 and utf-16-be reads it otherwise"):
+        corpus.set_encoding("stray.txt", "utf-16-be")
     assert corpus.text(corpus.set_encoding("nobom.txt", "utf-16-le").id) == text
     corpus.close()
     result = run_script("set-encoding", folder, "bom.txt", "latin-1")

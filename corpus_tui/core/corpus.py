@@ -24,7 +24,7 @@ from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, FoundFile, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
-from .decoding import control_share, decode
+from .decoding import control_share, decode, stray_nuls
 from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
@@ -219,8 +219,9 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
                                "control characters: not its encoding, most likely (UTF-16 without a BOM reads as "
                                "utf-16-le or utf-16-be); the encoding was not changed (--force sets it all the same)")
         before = decode(data)
-        try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM) and is UTF-8
-            as_utf8 = data.decode("utf-8") if before.readable else None
+        try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM), or one
+            # with a stray NUL or two (``stray_nuls``), that is UTF-8
+            as_utf8 = data.decode("utf-8") if before.readable or stray_nuls(data) else None
         except UnicodeDecodeError:
             as_utf8 = None
         if as_utf8 is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):

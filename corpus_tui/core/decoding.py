@@ -54,8 +54,12 @@ def _text_with_nuls(data: bytes) -> str:
     reads the start as text with hardly a control character (ASCII text puts a NUL in every
     other byte, Cyrillic only in its spaces), the one of them that reads more spaces and line
     breaks (the other makes them U+2000 and U+0A00); else UTF-8 (a page with a stray NUL).
-    Suggesting utf-8 for UTF-16 text read it as "A␀n␀ ␀a␀…" (a trial)."""
+    Suggesting utf-8 for UTF-16 text read it as "A␀n␀ ␀a␀…" (a trial); and utf-16-be for a
+    UTF-8 page with one NUL before a space read it as CJK noise (another): valid UTF-8 with
+    few NULs (``stray_nuls``) is UTF-8."""
     sample = data[: BINARY_SNIFF_BYTES - BINARY_SNIFF_BYTES % 2]
+    if stray_nuls(sample):
+        return "utf-8"
     best, best_breaks = "utf-8", 0
     for encoding in ("utf-16-le", "utf-16-be"):
         try:
@@ -66,6 +70,20 @@ def _text_with_nuls(data: bytes) -> str:
         if len(text) >= 8 and control_share(text) < 0.01 and breaks > best_breaks:
             best, best_breaks = encoding, breaks
     return best
+
+
+def stray_nuls(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text with a stray NUL or two: valid UTF-8 (its end may cut a
+    character) with two NULs or under 1% of its bytes. UTF-16 of ASCII text is valid UTF-8 too, but
+    every other byte of it is a NUL; of Cyrillic or Greek too, with a NUL in every space (7% of
+    its bytes and more); of CJK scripts it is not valid UTF-8 at all."""
+    if data.count(b"\x00") > max(2, 0.01 * len(data)):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(data) - 3 and error.reason == "unexpected end of data"
+    return True
 
 
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 but tab, line feed and carriage return
