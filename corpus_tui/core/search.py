@@ -30,10 +30,29 @@ class SearchHit:
     snippet: str  # plain text; the match is between \x02 and \x03
 
 
+# FTS5's time grows with the square of a query's terms (2,000 words: 12 s on five documents):
+# a pasted paragraph is searched by its first different words, which find it as surely.
+MAX_QUERY_WORDS = 64
+
+
+def query_words(user_text: str) -> list[str]:
+    """The words searched: each once (FTS5 folds case), the first ``MAX_QUERY_WORDS`` of them."""
+    first: dict[str, str] = {}
+    for word in _WORD.findall(user_text):
+        first.setdefault(word.casefold(), word)
+        if len(first) == MAX_QUERY_WORDS:
+            break
+    return list(first.values())
+
+
+def words_left_out(user_text: str) -> int:
+    """How many different words of ``user_text`` a search leaves out (past ``MAX_QUERY_WORDS``)."""
+    return max(0, len({word.casefold() for word in _WORD.findall(user_text)}) - MAX_QUERY_WORDS)
+
+
 def fts_query(user_text: str) -> str:
     """Quote every word so user input is never FTS5 syntax: words must all appear."""
-    words = _WORD.findall(user_text)
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    return " ".join('"' + word.replace('"', '""') + '"' for word in query_words(user_text))
 
 
 def find_all(text: str, needle: str, limit: int = MAX_MATCHES) -> list[tuple[int, int]]:
@@ -138,6 +157,7 @@ class SearchResults:
     hits: list[SearchHit]
     ranked: bool  # False: too many matches to rank, hits are in document order
     matched: int = 0  # documents matching, counted up to RANK_LIMIT + 1 (more: "over RANK_LIMIT")
+    words_left_out: int = 0  # different words past MAX_QUERY_WORDS, not searched
 
 
 def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> SearchResults:
@@ -152,15 +172,18 @@ def search_corpus(corpus: "CorpusBase", user_text: str, limit: int = 200) -> Sea
     order = "ORDER BY rank" if ranked else "ORDER BY document_texts_fts.rowid"
     rows = corpus.db.execute(
         "SELECT d.id, d.path, d.title, CASE WHEN d.char_count > ? THEN NULL "  # CASE: snippet() not even run
+        # snippet() reads a text with a NUL only up to it, then jumps to the match: 40 characters
+        # vanished from "NUL[␀] BEL[␇] … Homs" (a trial). Those are cut here, as long ones are.
+        "WHEN instr(CAST((SELECT text FROM document_texts WHERE document_id = d.id) AS BLOB), x'00') THEN NULL "
         "ELSE coalesce(snippet(document_texts_fts, 0, char(2), char(3), '…', ?), '') END "
         "FROM document_texts_fts JOIN documents d ON d.id = document_texts_fts.rowid "
         f"WHERE document_texts_fts MATCH ? {order} LIMIT ?",
         [SNIPPET_MAX_CHARS, SNIPPET_TOKENS, query, limit],
     ).fetchall()
-    words = _WORD.findall(user_text)
+    words = query_words(user_text)
     return SearchResults([SearchHit(doc_id, path, title, snippet if snippet is not None else
                                     long_text_snippet(corpus, doc_id, words))
-                          for doc_id, path, title, snippet in rows], ranked, matched)
+                          for doc_id, path, title, snippet in rows], ranked, matched, words_left_out(user_text))
 
 
 def long_text_snippet(corpus: "CorpusBase", document_id: int, words: list[str]) -> str:

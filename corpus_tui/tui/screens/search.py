@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.search import RANK_LIMIT, SearchHit, SearchResults
+from ...core.search import MAX_QUERY_WORDS, RANK_LIMIT, SearchHit, SearchResults
 from ...core.safe_text import one_line
 from .option_keys import move_highlight
 from ...core.wording import plural
@@ -75,12 +75,13 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
     def search(self, query: str) -> None:
         self.app.call_from_thread(self._busy, True)
         results = self.run_search(query) if query.strip() else SearchResults([], True)
-        self.app.call_from_thread(self._show, query, results.hits, results.ranked, results.matched)
+        self.app.call_from_thread(self._show, query, results.hits, results.ranked, results.matched,
+                                  results.words_left_out)
 
     def _busy(self, busy: bool) -> None:
         self.query_one(LoadingIndicator).set_class(busy, "busy")
 
-    def _show(self, query: str, hits: list[SearchHit], ranked: bool, matched: int) -> None:
+    def _show(self, query: str, hits: list[SearchHit], ranked: bool, matched: int, left_out: int = 0) -> None:
         if query != self.query_one("#search-input", Input).value:
             return  # a newer query is on its way
         self._busy(False)
@@ -99,6 +100,8 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
             status = f"first {len(hits)} of {total} documents" + ("" if ranked else " in path order (too many to rank)")
         else:
             status = plural(len(hits), "document")
+        if left_out:
+            status += f" · searched for its first {MAX_QUERY_WORDS} different words ({plural(left_out, 'word')} left out)"
         self.query_one("#search-status", Static).update(Content(status))
         if self._open_when_shown:
             self._open_when_shown = False
