@@ -48,6 +48,13 @@ def test_visible_maps_controls_one_for_one():
     assert single_cell(shown) and not single_cell("中")
 
 
+def test_one_line_makes_line_breaks_spaces_but_shows_a_lone_cr():
+    """The inspector and search snippets showed a lone CR as a blank, where the reader shows ␍."""
+    from corpus_tui.core.safe_text import one_line
+
+    assert one_line("lone CR[\r] end\r\nnext\nlast") == "lone CR[␍] end next last"
+
+
 def test_paragraph_is_the_lines_between_blank_lines():
     text = "title\n\nfirst line\nsecond line\n\nlast"
     layout = TextLayout(text, 80)

@@ -150,8 +150,9 @@ def middle_cut(text: str, limit: int) -> str:
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    """A short single-line rendering (names, notes, tags in lists)."""
-    flat = visible(text.replace("\n", " ").replace("\r", " "))
+    """A short single-line rendering (names, notes, tags in lists): a line break (LF, CRLF) is a
+    space; a lone CR is not one, and shows as its glyph, as the reader shows it (a trial)."""
+    flat = visible(text.replace("\r\n", " ").replace("\n", " "))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
