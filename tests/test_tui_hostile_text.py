@@ -155,3 +155,24 @@ async def test_the_note_editor_shows_control_characters_as_glyphs_and_changes_no
         await settle(pilot, app)
         with Corpus.open(folder, annotator="tester") as corpus:
             assert corpus.document(doc.id).note.replace("\r\n", "\n") == note.replace("\r\n", "\n") + "!"
+
+
+async def test_a_character_with_its_combining_accent_is_one_stop_for_the_cursor(tmp_path):
+    """l onto a combining accent drew no cursor at all, and shift+right over "Café" (an e and
+    U+0301) selected "Cafe" while the screen showed the accent selected (a trial)."""
+    folder = tmp_path / "accents"
+    folder.mkdir()
+    text = "Cafe\u0301 au lait\n"
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("l", "l", "l", "l")  # C a f é: the accent is no stop of its own
+        assert app.reader.cursor == 5 and text[app.reader.cursor] == " "
+        await pilot.press("h")
+        assert app.reader.cursor == 3  # back on the e that carries it
+        await pilot.press("0", "shift+right", "shift+right", "shift+right", "shift+right")
+        start, end = app.reader.selection()
+        assert text[start:end] == "Cafe\u0301"

@@ -14,6 +14,7 @@ from itertools import accumulate
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -368,7 +369,7 @@ class Reader(ScrollView, can_focus=True):
             self.anchor = self.cursor
         elif not select and not self.line_mode:
             self.anchor = None
-        self.cursor = max(0, min(offset, len(self.text)))
+        self.cursor = self._on_a_cell(max(0, min(offset, len(self.text))), -1)
         top = self.scroll_offset.y
         self._scroll_to_cursor(center=center)
         if self.scroll_offset.y == top:
@@ -427,7 +428,17 @@ class Reader(ScrollView, can_focus=True):
             offset = self.cursor + 2
         elif step < 0 and offset > 0 and self.text.startswith("\r\n", offset - 1):
             offset -= 1
-        self.move_to(offset, select)
+        self.move_to(self._on_a_cell(offset, step), select)
+
+    def _on_a_cell(self, offset: int, step: int) -> int:
+        """``offset``, or the nearest one in the direction of ``step`` that is not a character
+        drawn in no cell (a combining accent, a variation selector): the cursor there showed
+        nowhere, and a selection ending there took "Cafe" of "Café" while the screen showed
+        the accent selected (a trial). A character with its marks is one stop."""
+        text = self.text
+        while 0 < offset < len(text) and get_character_cell_size(visible(text[offset])) == 0:
+            offset += 1 if step > 0 else -1
+        return offset
 
     def action_cursor_down(self) -> None:
         self._vertical(1)
