@@ -133,7 +133,7 @@ def test_orphans_and_a_search_index_out_of_step(scanned: Path):
     conn.close()
     result = run_check(scanned)
     assert result.returncode == 1
-    assert f"{db}: 1 tag links without a document or tag" in result.stdout
+    assert f"{db}: 1 tag link without a document or tag" in result.stdout
     assert "search index is out of step" in result.stdout
     assert "points to a missing documents row" in result.stdout
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, check_folder, database_path
-from .discovery import DEFAULT_INCLUDE, discover
+from .discovery import DEFAULT_INCLUDE, FoundFile, corpus_file_stat, discover
 from .errors import CorpusError, DatabaseMissing
 from .safe_text import visible
 from .store import DEFAULT_TIMEOUT, connect
@@ -42,17 +42,21 @@ from .wording import agreeing, plural
 
 LISTED_PER_KIND = 20  # files listed one a line before "... and N more"
 
-# (what is wrong, SQL counting the rows it concerns)
+# (what is wrong, for one row and for several; SQL counting the rows it concerns)
 ORPHAN_QUERIES = (
-    ("texts without a document", "SELECT COUNT(*) FROM document_texts WHERE document_id NOT IN (SELECT id FROM documents)"),
-    ("spans without a document", "SELECT COUNT(*) FROM spans WHERE document_id NOT IN (SELECT id FROM documents)"),
-    ("tag links without a document or tag",
+    ("text without a document", "texts without a document",
+     "SELECT COUNT(*) FROM document_texts WHERE document_id NOT IN (SELECT id FROM documents)"),
+    ("span without a document", "spans without a document",
+     "SELECT COUNT(*) FROM spans WHERE document_id NOT IN (SELECT id FROM documents)"),
+    ("tag link without a document or tag", "tag links without a document or tag",
      "SELECT COUNT(*) FROM document_tags WHERE document_id NOT IN (SELECT id FROM documents) "
      "OR tag_id NOT IN (SELECT id FROM tags)"),
-    ("readable documents without a text",
-     "SELECT COUNT(*) FROM documents WHERE state != 'unreadable' "
+    # A missing file's document keeps its last text, if it ever had one: one never readable (a
+    # binary file, deleted since) has none, and that is no damage (check said so: a review).
+    ("readable document without a text", "readable documents without a text",
+     "SELECT COUNT(*) FROM documents WHERE (state = 'ok' OR (state = 'missing' AND char_count > 0)) "
      "AND id NOT IN (SELECT document_id FROM document_texts)"),
-    ("spans outside their document's text",
+    ("span outside its document's text", "spans outside their document's text",
      "SELECT COUNT(*) FROM spans JOIN documents ON documents.id = spans.document_id "
      "WHERE spans.anchor != 'stale' AND spans.\"end\" > documents.char_count"),
 )
@@ -199,10 +203,10 @@ def _check_database(corpus: Corpus, report: CheckReport) -> None:
         return
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:LISTED_PER_KIND]:
         report.problems.append(Problem("integrity", where, f"row {rowid} of {table} points to a missing {parent} row"))
-    for what, sql in ORPHAN_QUERIES:
+    for one, many, sql in ORPHAN_QUERIES:
         orphans = db.execute(sql).fetchone()[0]
         if orphans:
-            report.problems.append(Problem("orphans", where, f"{orphans} {what}"))
+            report.problems.append(Problem("orphans", where, plural(orphans, one, many)))
     search_index = _search_index_ok(db.conn)
     if search_index is None:
         report.notes.append("the search index was not checked: its check needs a (rolled back) write, "
@@ -233,17 +237,27 @@ def _search_index_ok(conn: sqlite3.Connection) -> bool | None:
 
 
 def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
-    on_disk = {found.path: found for found in discover(corpus.folder, include, exclude, corpus.db_path)}
+    on_disk: dict[str, FoundFile] = {}
+    for found in discover(corpus.folder, include, exclude, corpus.db_path):
+        # Two files for one stored path (a name not UTF-8, escaped): the scan reads the other one.
+        if found.path not in on_disk or on_disk[found.path].name_problem is not None:
+            on_disk[found.path] = found
     missing, changed = [], []
     for path, state, size, mtime_ns, sha256 in corpus.db.execute(
         "SELECT path, state, size, mtime_ns, sha256 FROM documents ORDER BY path"
     ):
         found = on_disk.pop(path, None)
         if found is None:
-            # exists, not lexists: a link whose file is gone is gone too (it was "outside the patterns")
-            if state != "missing" and not os.path.exists(corpus.folder / path):
-                missing.append(path)
-        elif state == "missing" or found.size != size or (
+            # Gone (a link to nothing, now a folder or a link out of the folder counts as gone), or
+            # outside this check's patterns: a scan with --include indexed it, so it is compared too
+            # ("ok" was said of a changed .html a scan with --include '*.html' had read: a review).
+            info = corpus_file_stat(corpus.folder, path)
+            if info is None:
+                if state != "missing":
+                    missing.append(path)
+                continue
+            found = FoundFile(path, info.st_size, info.st_mtime_ns)
+        if state == "missing" or found.size != size or (
                 found.mtime_ns != mtime_ns and _file_sha256(corpus.folder / path) != sha256):
             # Only its time changed (touch, cp -r) is no change: a scan finds it unchanged too.
             changed.append(path)

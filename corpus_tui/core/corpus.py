@@ -21,10 +21,10 @@ from typing import Any
 
 from . import scanner, schema, stats
 from .annotator import resolve_annotator
-from .discovery import DEFAULT_INCLUDE, FoundFile, discover
+from .discovery import DEFAULT_INCLUDE, FoundFile, corpus_file_stat, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
-from .decoding import control_share, decode, stray_nuls
+from .decoding import control_share, decode, encoding_problem, stray_nuls
 from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
 from .history import HistoryMixin
 from .models import Document
@@ -196,10 +196,9 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         return self.document(doc.id)
 
     def _check_encoding(self, doc: Document, encoding: str, force: bool = False) -> None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InvalidValue(f"{doc.path}: unknown encoding {encoding!r}; the encoding was not changed") from None
+        problem = encoding_problem(encoding)
+        if problem:
+            raise InvalidValue(f"{doc.path}: {problem}; the encoding was not changed")
         try:
             data = (self.folder / doc.path).read_bytes()  # opened read-only, as every original
         except OSError as error:
@@ -244,9 +243,8 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         Returns None when nothing changed. A file that disappeared is marked missing.
         """
         doc = self.document(document_id)
-        try:
-            stat = os.stat(self.folder / doc.path)
-        except OSError:
+        stat = corpus_file_stat(self.folder, doc.path)  # a folder or a link out of the corpus is no file of it
+        if stat is None:
             if doc.state != "missing":
                 with self.write():
                     self.db.execute("UPDATE documents SET state = 'missing' WHERE id = ?", [doc.id])

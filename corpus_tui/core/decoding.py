@@ -42,6 +42,19 @@ class Decoded:
         return self.text is not None
 
 
+def encoding_problem(encoding: str) -> str | None:
+    """Why ``encoding`` cannot decode a file, or None: unknown, or a codec that is not a text
+    encoding (``hex``, ``base64``, ``rot13``: ``codecs.lookup`` knows them, and decoding with one
+    raised a traceback at every scan: a review)."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        return f"unknown encoding {encoding!r}"
+    if not getattr(info, "_is_text_encoding", True):  # what bytes.decode itself refuses these by
+        return f"{encoding!r} is not a text encoding"
+    return None
+
+
 def _strict(data: bytes, encoding: str) -> Decoded:
     try:
         return Decoded(data.decode(encoding), encoding)
@@ -98,10 +111,9 @@ def control_share(text: str) -> float:
 def decode(data: bytes, override: str | None = None) -> Decoded:
     """Decode ``data`` by the rules above; ``override`` forces one codec."""
     if override:
-        try:
-            codecs.lookup(override)
-        except LookupError:
-            return Decoded(None, override, problem=f"unknown encoding {override!r}")
+        problem = encoding_problem(override)
+        if problem:
+            return Decoded(None, override, problem=problem)
         return _strict(data, override)
     for bom, encoding in _BOMS:
         if data.startswith(bom):

@@ -10,6 +10,7 @@ relative POSIX path, one without against the file name.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -55,6 +56,24 @@ def _matches(rel_path: str, patterns: Iterable[str]) -> bool:
 
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root + os.sep)
+
+
+def corpus_file_stat(folder: Path | str, path: str, known: os.stat_result | None = None) -> os.stat_result | None:
+    """The stat of a document's file when it is still one as ``discover`` finds them: a regular
+    file (links followed) that is inside the folder; None otherwise (gone, now a folder, now a
+    link that leaves the folder). ``known``: its ``os.stat`` already taken. A scan and an
+    export's re-read took a file replaced by a folder for unchanged, and read (and exported) a
+    private file a link had been put in its place to (a review)."""
+    full = os.path.join(folder, path)
+    try:
+        info = known if known is not None else os.stat(full)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if not _inside(os.path.realpath(full), os.path.realpath(folder)):
+        return None
+    return info
 
 
 def discover(

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .decoding import Decoded, decode
-from .discovery import FoundFile
+from .discovery import FoundFile, corpus_file_stat
 from .child_process import die_with_parent, start_method
 from .front_matter import FrontMatter, parse_front_matter
 from .duplicates.signatures import mark_signatures_pending
@@ -168,6 +168,12 @@ def read_file(folder: Path, found: FoundFile, override: str | None,
     return FileContent(digest, decoded, front, title, front.problem, passage_rows(decoded.text, front.body_start))
 
 
+def _mtime_to_keep(found: FoundFile, content: FileContent) -> int:
+    """The modification time a scan stores: -1 when the file could not be read at all (no
+    hash), so the next scan reads it again instead of taking it for unchanged."""
+    return found.mtime_ns if content.sha256 is not None else -1
+
+
 def _line_count(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
@@ -179,7 +185,7 @@ def _document_fields(found: FoundFile, content: FileContent) -> dict[str, Any]:
         "state": "ok" if text is not None else "unreadable",
         "problem": content.problem,
         "size": found.size,
-        "mtime_ns": found.mtime_ns,
+        "mtime_ns": _mtime_to_keep(found, content),
         "sha256": content.sha256,
         "encoding": content.decoded.encoding,
         "encoding_guessed": int(content.decoded.guessed),
@@ -203,8 +209,8 @@ class _Scan:
         self.corpus = corpus
         self.partial = partial
         self.db = corpus.db
-        self.found = found
         self.summary = ScanSummary()
+        self.found = self._one_file_a_path(found)
         self.data_version = self._data_version()
         found_paths = {f.path for f in found}
         # A partial scan (a document opened in the app whose file changed) reads the rows of its
@@ -227,8 +233,29 @@ class _Scan:
         self.movable: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if not partial:
             for path, row in self.known.items():
-                if path not in found_paths and row["sha256"]:
+                # Only rows whose file is gone: one only outside this scan's patterns is still
+                # there, and a copy of it must not take its annotations (``--include '*.txt'``
+                # after ``cp page.md page.txt``: a review).
+                if path not in found_paths and row["sha256"] and corpus_file_stat(corpus.folder, path) is None:
                     self.movable[row["sha256"]].append(row)
+
+    def _one_file_a_path(self, found: list[FoundFile]) -> list[FoundFile]:
+        """The files, one for each stored path: a name that is not UTF-8 is stored escapedly
+        (``caf\\xe9.txt``), and a file may be named just so; two rows for one path failed the
+        whole scan ("UNIQUE constraint failed", no file named: a review). The escaped one is
+        left out, and said."""
+        by_path: dict[str, FoundFile] = {}
+        for file in found:
+            other = by_path.get(file.path)
+            if other is None:
+                by_path[file.path] = file
+                continue
+            if other.name_problem is not None and file.name_problem is None:
+                by_path[file.path] = file
+            self.summary.problems.append(f"{file.path}: two files are stored under this name (one's name is not "
+                                         "valid UTF-8, and reads as the other's): rename the one that is not "
+                                         "to read it")
+        return list(by_path.values()) if len(by_path) < len(found) else found
 
     def run(self, progress: Callable[[int, int], None] | None) -> ScanSummary:
         total = len(self.found)
@@ -282,8 +309,8 @@ class _Scan:
                 with self.corpus.write():
                     build_passage_indexes(self.db)
         # A file still on disk that the patterns no longer match is left as it was, not "missing".
-        # exists, not lexists: a link to a file that is gone is gone (it was "outside the patterns", ok)
-        gone = {path: row for path, row in self.vanished.items() if not os.path.exists(self.corpus.folder / path)}
+        # A file now a folder, a link to nothing or out of the folder is gone (``corpus_file_stat``).
+        gone = {path: row for path, row in self.vanished.items() if corpus_file_stat(self.corpus.folder, path) is None}
         self.summary.outside = len(self.vanished) - len(gone)  # still there: the patterns left them out
         self.vanished = gone
         self.summary.vanished = len(gone)
@@ -467,11 +494,15 @@ class _Scan:
         if content.text is None:
             if row["state"] == "ok":
                 self.index_changed = True  # its copies stop counting
-            # Keep the last readable text and its spans; just say why it cannot be read now.
+            # Keep the last readable text and its spans; just say why it cannot be read now. A read
+            # that failed (the file moved away for a moment, a permission) is tried again at the
+            # next scan, and the last known bytes' hash stays, so a rename still finds the
+            # document: it stayed unreadable for good, and a rename then lost it (a review).
             self.db.execute(
                 "UPDATE documents SET path = ?, state = 'unreadable', problem = ?, size = ?, mtime_ns = ?, "
-                "sha256 = ?, scanned_at = ? WHERE id = ?",
-                [found.path, content.problem, found.size, found.mtime_ns, content.sha256, now(), doc_id],
+                "sha256 = COALESCE(?, sha256), scanned_at = ? WHERE id = ?",
+                [found.path, content.problem, found.size, _mtime_to_keep(found, content), content.sha256, now(),
+                 doc_id],
             )
             return
         fields = _document_fields(found, content)

@@ -11,6 +11,8 @@ import os
 import sqlite3
 from typing import Any
 
+from ..discovery import corpus_file_stat
+
 Changed = list[tuple[str, int, int]]  # path, size, mtime_ns of files that changed
 Vanished = list[int]  # ids of documents whose file is gone
 
@@ -34,5 +36,8 @@ def find_changes(conn: sqlite3.Connection, folder: str, where: str, params: list
             vanished.append(doc_id)
             continue
         if found.st_size != size or found.st_mtime_ns != mtime_ns:
+            if corpus_file_stat(folder, path, found) is None:  # now a folder, or a link out of the corpus
+                vanished.append(doc_id)
+                continue
             changed.append((path, found.st_size, found.st_mtime_ns))
     return changed, vanished

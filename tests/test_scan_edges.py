@@ -1,0 +1,131 @@
+"""What a scan, check and an export's re-read do with files that stop being files of the corpus,
+with copies outside the scan's patterns, a read that fails for a moment, and odd names and
+encodings. Each case was found by a review of the scanner; before the fix each attached a
+document's annotations to the wrong file, read a file from outside the folder, or failed."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from corpus_tui import Corpus
+from corpus_tui.core.check import check_corpus
+from corpus_tui.core.corpus import find_documents
+
+
+def annotated(make_corpus):  # type: ignore[no-untyped-def]
+    folder = make_corpus({"a.txt": "Alpha page\n\nBody of alpha.\n", "b.txt": "Beta page\n\nBody of beta.\n",
+                          "c.txt": "Gamma page\n\nBody of gamma.\n"})
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        doc = corpus.document_by_path("a.txt")
+        corpus.add_tag(doc.id, "keep")
+        corpus.set_note(doc.id, "alpha note")
+    return folder
+
+
+def states(folder) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    with Corpus.open(folder, annotator="tester", create=False) as corpus:
+        return {doc.path: doc.state for doc in corpus.documents()}
+
+
+def test_a_copy_outside_the_patterns_does_not_take_the_originals_annotations(make_corpus):
+    """cp page.md page.txt, then scan --include '*.txt': page.md's row became page.txt's."""
+    folder = make_corpus({"page.md": "Page\n\nBody of the page.\n"})
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        corpus.add_tag(corpus.document_by_path("page.md").id, "keep")
+        (folder / "page.txt").write_bytes((folder / "page.md").read_bytes())
+        summary = corpus.scan(include=["*.txt"])
+        assert (summary.added, summary.renamed, summary.outside) == (1, 0, 1)
+        assert [t.name for t in corpus.document_tags(corpus.document_by_path("page.md").id)] == ["keep"]
+        assert corpus.document_tags(corpus.document_by_path("page.txt").id) == []
+
+
+def test_a_file_replaced_by_a_folder_or_by_a_link_out_of_the_corpus_is_missing(make_corpus, tmp_path, run_script):
+    folder = annotated(make_corpus)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("PRIVATE file outside the corpus\n")
+    (folder / "a.txt").unlink()
+    (folder / "a.txt").mkdir()
+    (folder / "b.txt").unlink()
+    (folder / "b.txt").symlink_to(outside / "secret.txt")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    assert states(folder)["a.txt"] == states(folder)["b.txt"] == "missing"  # "ok", with their old texts
+    report = check_corpus(folder)
+    assert report.ok  # the database says what the disk holds
+
+
+def test_an_export_never_reads_a_file_a_link_out_of_the_folder_put_in_a_documents_place(make_corpus, tmp_path,
+                                                                                          run_script):
+    folder = annotated(make_corpus)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PRIVATE file outside the corpus\n")
+    (folder / "b.txt").unlink()
+    (folder / "b.txt").symlink_to(secret)
+    result = run_script("export", folder, "-o", "-", "--allow-stale", "--include-missing")
+    assert result.returncode == 0, result.stderr
+    assert "PRIVATE" not in result.stdout
+    records = {record["path"]: record for record in map(json.loads, result.stdout.splitlines())}
+    assert records["b.txt"]["text"] == "Beta page\n\nBody of beta.\n"  # its last text, as a missing file's
+    assert states(folder)["b.txt"] == "missing"
+
+
+def test_a_read_that_failed_for_a_moment_is_tried_again_and_a_rename_still_finds_the_document(make_corpus):
+    """A file away while the scan read it stayed 'unreadable' for good, and a rename after that
+    made a new blank document (the annotations stayed on the missing row)."""
+    folder = annotated(make_corpus)
+    os.utime(folder / "a.txt", ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    with Corpus.open(folder, annotator="tester") as corpus:
+        found = find_documents(folder)  # the scan's listing, taken before the file moves away
+        os.rename(folder / "a.txt", folder / "a.away")
+        assert corpus.scan(found=found).unreadable == 1
+        os.rename(folder / "a.away", folder / "a.txt")
+        summary = corpus.scan()
+        assert (summary.unreadable, corpus.document_by_path("a.txt").state) == (0, "ok")
+        found = find_documents(folder)
+        os.rename(folder / "a.txt", folder / "a.away")
+        corpus.scan(found=found)
+        os.rename(folder / "a.away", folder / "renamed.txt")
+        summary = corpus.scan()
+        assert (summary.renamed, summary.added) == (1, 0)
+        assert [t.name for t in corpus.document_tags(corpus.document_by_path("renamed.txt").id)] == ["keep"]
+
+
+def test_check_compares_files_a_scan_read_under_other_patterns_and_counts_no_false_orphan(make_corpus):
+    folder = make_corpus({"a.html": "<p>One</p>\n", "b.txt": "Two\n", "blob.txt": b"\x00\x01binary"})
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan(include=["*.html", "*.txt"])
+        (folder / "blob.txt").unlink()  # never readable, deleted: no text, and that is no damage
+        corpus.scan(include=["*.html", "*.txt"])
+    assert check_corpus(folder).ok
+    (folder / "a.html").write_text("<p>One, rewritten at another length</p>\n")
+    report = check_corpus(folder)
+    assert [(problem.kind, problem.path) for problem in report.problems] == [("changed-file", "a.html")]
+
+
+def test_a_codec_that_is_not_a_text_encoding_is_refused_and_never_breaks_a_scan(make_corpus, run_script):
+    folder = make_corpus({"a.txt": "hello there\n"})
+    assert run_script("scan", folder).returncode == 0
+    for args in (("hex",), ("base64", "--force")):
+        result = run_script("set-encoding", folder, "a.txt", *args)
+        assert result.returncode == 1 and result.stderr.strip().endswith(
+            f"a.txt: '{args[0]}' is not a text encoding; the encoding was not changed")
+        assert "Traceback" not in result.stderr
+
+
+def test_a_name_that_is_not_utf8_and_reads_as_another_files_does_not_fail_the_scan(tmp_path, run_script):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "caf\\xe9.txt").write_text("the one whose name is text\n")
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(b"the one whose name is not UTF-8\n")
+    result = run_script("scan", folder)
+    assert result.returncode == 0, result.stderr  # "UNIQUE constraint failed: documents.path"
+    assert "caf\\xe9.txt: two files are stored under this name" in result.stderr
+    with Corpus.open(folder, annotator="tester", create=False) as corpus:
+        (doc,) = corpus.documents()
+        assert corpus.text(doc.id) == "the one whose name is text\n"
+    assert run_script("check", folder).returncode == 0
