@@ -49,9 +49,9 @@ def test_decode_cp1252_fallback_is_guessed():
 
 
 def test_decode_latin1_fallback_for_bytes_cp1252_leaves_undefined():
-    decoded = decode(b"caf\xe9 \x81")  # 0x81 is undefined in cp1252
+    decoded = decode(b"caf\xe9 \x81")  # 0x81 is undefined in cp1252: read as Latin-1, that byte alone
     assert decoded.text == "café \x81"
-    assert (decoded.encoding, decoded.guessed) == ("latin-1", True)
+    assert (decoded.encoding, decoded.guessed) == ("cp1252", True)
 
 
 def test_decode_nul_in_first_8000_bytes_is_binary():
@@ -372,3 +372,32 @@ def test_cli_set_encoding_of_a_missing_file_is_refused_unless_forced(make_corpus
     (folder / "a.txt").unlink()  # gone since the last scan, which still says it is there
     unscanned = run_script("set-encoding", folder, "a.txt", "utf-16", "--force")
     assert unscanned.stdout == "a.txt: missing from disk; it will be decoded as utf-16 at its next scan\n"
+
+
+def test_guesses_read_each_byte_as_well_as_they_can():
+    """A cp1252 page with one byte cp1252 leaves undefined was read wholly as Latin-1 (its curly
+    quotes, euro sign and dash became C1 controls), and a UTF-8 page with one bad byte became
+    noise from start to end as cp1252, with no encoding to read it right (a review)."""
+    page = decode(b"\x93Quoted\x94 price \x80 5 \x96 caf\xe9 \x81 end")
+    assert (page.text, page.encoding, page.guessed) == ("“Quoted” price € 5 – café \x81 end", "cp1252", True)
+    assert decode(b"\x81", "cp1252").text == "\x81"  # set-encoding cp1252 reads it the same way
+    russian = ("Новости дня. В Мосуле продолжаются бои. " * 3).encode() + b"\xff" + " café".encode()
+    damaged = decode(russian)
+    assert damaged.text == ("Новости дня. В Мосуле продолжаются бои. " * 3) + "\ufffd café"
+    assert (damaged.encoding, damaged.guessed, damaged.problem) == ("utf-8", True, "1 byte not valid UTF-8, shown as \ufffd")
+    assert decode("café crème brûlée".encode("cp1252")).encoding == "cp1252"  # no multi-byte character: cp1252
+    # set-encoding utf-8 on a file with its BOM: the BOM is no part of the text, as without it.
+    assert decode(b"\xef\xbb\xbf---\ntitle: x\n---\nbody", "utf-8").text == "---\ntitle: x\n---\nbody"
+    # UTF-32 without a BOM was told to try utf-8, which set-encoding then refused.
+    text = "An article in UTF-32, as few tools write it.\n"
+    assert "set-encoding FOLDER PATH utf-32-le reads it" in decode(text.encode("utf-32-le")).problem
+    assert "set-encoding FOLDER PATH utf-32-be reads it" in decode(text.encode("utf-32-be")).problem
+
+
+def test_a_markdown_page_opening_with_a_rule_keeps_its_first_paragraphs():
+    from corpus_tui.core.front_matter import parse_front_matter
+
+    page = "---\n\nWar in Mosul: day three\n\nThe fighting went on.\n\n---\n\nMore text.\n"
+    assert parse_front_matter(page).body_start == 0 and parse_front_matter(page).problem is None
+    assert parse_front_matter("---\n\ntitle: x\n---\nbody").meta == {"title": "x"}  # a blank line, still metadata
+    assert parse_front_matter("---\ntitle: [x\n---\nbody").problem  # a broken block is still one

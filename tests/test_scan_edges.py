@@ -129,3 +129,21 @@ def test_a_name_that_is_not_utf8_and_reads_as_another_files_does_not_fail_the_sc
         (doc,) = corpus.documents()
         assert corpus.text(doc.id) == "the one whose name is text\n"
     assert run_script("check", folder).returncode == 0
+
+
+def test_a_rename_keeps_the_encoding_set_for_the_document(make_corpus):
+    """A cp1251 page renamed was read again without its set-encoding choice: cp1252 noise, its
+    span stale, and later scans never fixed it (same size and time)."""
+    page = "Новости дня\n\nВ Мосуле продолжаются бои.\n".encode("cp1251")
+    folder = make_corpus({"ru.txt": page, "b.txt": "Beta\n"})
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        doc = corpus.set_encoding("ru.txt", "cp1251")
+        text = corpus.text(doc.id)
+        start = text.index("продолжаются")
+        corpus.add_annotation(doc.id, start, start + len("продолжаются"), "EVENT")
+        os.rename(folder / "ru.txt", folder / "ru-renamed.txt")
+        summary = corpus.scan()
+        assert (summary.renamed, summary.stale_spans) == (1, 0)
+        moved = corpus.document_by_path("ru-renamed.txt")
+        assert (moved.id, moved.encoding, corpus.text(moved.id)) == (doc.id, "cp1251", text)

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import scanner, schema, stats
 from .annotator import resolve_annotator
-from .discovery import DEFAULT_INCLUDE, FoundFile, corpus_file_stat, discover
+from .discovery import DEFAULT_INCLUDE, NAME_NOT_UTF8, FoundFile, corpus_file_stat, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
 from .decoding import control_share, decode, encoding_problem, stray_nuls
@@ -243,6 +243,8 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         Returns None when nothing changed. A file that disappeared is marked missing.
         """
         doc = self.document(document_id)
+        if doc.problem == NAME_NOT_UTF8:
+            return None  # stored under an escaped name, no file has: opening it marked it missing (a review)
         stat = corpus_file_stat(self.folder, doc.path)  # a folder or a link out of the corpus is no file of it
         if stat is None:
             if doc.state != "missing":

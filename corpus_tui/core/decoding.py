@@ -4,9 +4,11 @@ Rules (documented in the README):
 - a byte-order mark selects UTF-8, UTF-16 or UTF-32 and is not part of the text;
 - without one, a NUL byte in the first 8,000 bytes (git's rule) means binary;
 - otherwise strict UTF-8;
-- otherwise a *guessed* fallback: Windows-1252, or Latin-1 for the five bytes
-  cp1252 leaves undefined. Detectors misread short cp1252/Latin-1 text, so we do
-  not pretend to detect; the user can override the encoding per file.
+- otherwise, *guessed*: UTF-8 with its bad bytes as U+FFFD when it holds ten well-formed
+  multi-byte characters or more for each (``_damaged_utf8``); else Windows-1252, with
+  Latin-1 for the five bytes cp1252 leaves undefined, byte by byte. Detectors misread
+  short cp1252/Latin-1 text, so we do not pretend to detect; the user can override
+  the encoding per file.
 No newline translation happens anywhere: CRLF stays two characters.
 """
 
@@ -56,8 +58,12 @@ def encoding_problem(encoding: str) -> str | None:
 
 
 def _strict(data: bytes, encoding: str) -> Decoded:
+    codec = codecs.lookup(encoding).name
+    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"  # a byte-order mark is not part of the text, whoever chose UTF-8
+    errors = CP1252_UNDEFINED_AS_LATIN1 if codec == "cp1252" else "strict"
     try:
-        return Decoded(data.decode(encoding), encoding)
+        return Decoded(data.decode(encoding, errors), encoding)
     except UnicodeDecodeError as error:
         return Decoded(None, encoding, problem=f"not valid {encoding} at byte {error.start}")
 
@@ -70,11 +76,11 @@ def _text_with_nuls(data: bytes) -> str:
     Suggesting utf-8 for UTF-16 text read it as "A␀n␀ ␀a␀…" (a trial); and utf-16-be for a
     UTF-8 page with one NUL before a space read it as CJK noise (another): valid UTF-8 with
     few NULs (``stray_nuls``) is UTF-8."""
-    sample = data[: BINARY_SNIFF_BYTES - BINARY_SNIFF_BYTES % 2]
+    sample = data[: BINARY_SNIFF_BYTES - BINARY_SNIFF_BYTES % 4]
     if stray_nuls(sample):
         return "utf-8"
     best, best_breaks = "utf-8", 0
-    for encoding in ("utf-16-le", "utf-16-be"):
+    for encoding in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):  # UTF-32 text is not UTF-16
         try:
             text = sample.decode(encoding)
         except UnicodeDecodeError:
@@ -126,7 +132,37 @@ def decode(data: bytes, override: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        return Decoded(data.decode("cp1252"), "cp1252", guessed=True)
-    except UnicodeDecodeError:
-        return Decoded(data.decode("latin-1"), "latin-1", guessed=True)
+    damaged = _damaged_utf8(data)
+    if damaged is not None:
+        return damaged
+    return Decoded(data.decode("cp1252", CP1252_UNDEFINED_AS_LATIN1), "cp1252", guessed=True)
+
+
+# A page of UTF-8 text with a stray bad byte (a cut multi-byte character, a byte of another
+# encoding pasted in) read as cp1252 was noise from start to end ("ÐÐ¾Ð²Ð¾Ñ…"), and no encoding
+# read it right (a review). It is UTF-8 when it holds many well-formed multi-byte characters for
+# each bad byte: cp1252 text has none (its accented letters are single bytes, each one invalid).
+UTF8_CHARACTERS_PER_BAD_BYTE = 10
+
+
+def _damaged_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 with each bad byte as U+FFFD (one character each), guessed; or None."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")  # a U+FFFD the file holds is no bad byte
+    multibyte = sum(1 for char in text if char > "\x7f") - text.count("\ufffd")
+    if bad < 1 or multibyte < UTF8_CHARACTERS_PER_BAD_BYTE * bad:
+        return None
+    return Decoded(text, "utf-8", guessed=True,
+                   problem=f"{bad} {'byte' if bad == 1 else 'bytes'} not valid UTF-8, shown as \ufffd")
+
+
+def _latin1_for_undefined(error: UnicodeError) -> tuple[str, int]:
+    """The five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as Latin-1,
+    one byte at a time: a whole page read as Latin-1 for one of them made its curly quotes,
+    euro signs and dashes C1 control characters (a review)."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+CP1252_UNDEFINED_AS_LATIN1 = "corpus-tui-cp1252-latin1"
+codecs.register_error(CP1252_UNDEFINED_AS_LATIN1, _latin1_for_undefined)

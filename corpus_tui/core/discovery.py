@@ -28,6 +28,9 @@ class FoundFile:
     name_problem: str | None = None  # set when the name cannot be stored as text
 
 
+NAME_NOT_UTF8 = "file name is not valid UTF-8; rename the file to read it"
+
+
 def _storable(rel: str) -> tuple[str, str | None]:
     """File names that are not valid UTF-8 cannot be stored or shown faithfully:
     keep an escaped form and say why the file cannot be used."""
@@ -36,7 +39,7 @@ def _storable(rel: str) -> tuple[str, str | None]:
         return rel, None
     except UnicodeEncodeError:
         shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        return shown, "file name is not valid UTF-8; rename the file to read it"
+        return shown, NAME_NOT_UTF8
 
 
 def is_scanned_name(rel_path: str) -> bool:

@@ -171,4 +171,9 @@ def parse_front_matter(text: str) -> FrontMatter:
         converter = _Converter()
         return FrontMatter({str(key): converter.convert(value, 2) for key, value in meta.items()}, body_start)
     except _Unusable as problem:
+        if not block[: block.find("\n") + 1].strip():
+            # "---" then a blank line: a Markdown page opening with a rule, not metadata (Pandoc's
+            # rule), unless it reads as metadata. Its paragraphs up to the next rule were taken
+            # for a broken block: gone from its title and body, and warned about (a review).
+            return FrontMatter()
         return FrontMatter({}, body_start, str(problem))

@@ -434,6 +434,12 @@ class _Scan:
         if row is None:
             moved = self._moved_from(content.sha256)
             if moved is not None:
+                if moved["encoding_override"]:
+                    # Read for a new path, so without the encoding set for the document: read
+                    # again with it (a renamed cp1251 page was stored as cp1252 noise: a review).
+                    content = read_file(self.corpus.folder, found, moved["encoding_override"], self.site_lines.known)
+                    if content.text is None:
+                        self.summary.unreadable += 1
                 self._update(moved, found, content, renamed=True)
                 self.summary.renamed += 1
             else:
