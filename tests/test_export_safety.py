@@ -156,6 +156,23 @@ def test_interrupted_export_leaves_nothing(corpus, tmp_path, fmt, name):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
 
 
+def test_an_interrupt_right_after_the_temporary_folder_is_made_leaves_nothing(corpus, tmp_path, monkeypatch):
+    """Ctrl-C landing just after the temporary folder was made (inside mkdtemp, before the
+    cleanup knew of it) left an empty 'int.brat.tmp-…' folder behind (a trial)."""
+    from corpus_tui.core.export import output
+
+    made = os.mkdir
+
+    def mkdir_then_interrupted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made(path, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output.os, "mkdir", mkdir_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export(corpus, "brat", tmp_path / "int.brat")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+
+
 def test_progress_reports_every_document(corpus, tmp_path):
     seen = []
     export(corpus, "jsonl", tmp_path / "out.jsonl", progress=lambda done, total: seen.append((done, total)))

@@ -19,6 +19,7 @@ import codecs
 import json
 import os
 import select
+import secrets
 import shutil
 import stat
 import sys
@@ -208,9 +209,17 @@ def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Itera
     An ``OSError`` on the way (from the caller's writes too) becomes ``WriteFailed``.
     """
     with write_errors(output):
-        temporary = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
+        # Named before it is made, so an interrupt at any point after (Ctrl-C inside mkdtemp,
+        # after its mkdir: a trial saw the folder left behind) finds it to remove.
+        temporary: Path | None = output.parent / f"{output.name}.tmp-{secrets.token_hex(6)}"
         old: Path | None = None
         try:
+            try:
+                os.mkdir(temporary, 0o700)  # type: ignore[arg-type]
+            except FileExistsError:
+                temporary = None  # another's: never removed here
+                raise
+            assert temporary is not None
             yield temporary
             (temporary / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
             os.chmod(temporary, 0o777 & ~_umask())
@@ -227,7 +236,7 @@ def atomic_folder(output: Path, force: bool, marker: dict[str, object]) -> Itera
                     os.replace(old / "previous", output)  # put the earlier export back
                 raise
         finally:
-            if temporary.exists():
+            if temporary is not None and temporary.exists():
                 shutil.rmtree(temporary, ignore_errors=True)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
