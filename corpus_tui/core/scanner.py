@@ -317,12 +317,10 @@ class _Scan:
         with self.corpus.write():
             if self.vanished:
                 mark_signatures_pending(self.db)
-                ids = [row["id"] for row in self.vanished.values()]
-                for chunk in range(0, len(ids), 500):
-                    part = ids[chunk : chunk + 500]
-                    self.db.execute(
-                        f"UPDATE documents SET state = 'missing' WHERE id IN ({', '.join('?' for _ in part)})", part
-                    )
+                # Only a row still at the path found gone: another process's scan may have moved
+                # it to its file's new name since (it was marked missing with its file there).
+                self.db.conn.executemany("UPDATE documents SET state = 'missing' WHERE id = ? AND path = ?",
+                                         [(row["id"], path) for path, row in self.vanished.items()])
             self.summary.missing = self.db.execute(
                 "SELECT COUNT(*) FROM documents WHERE state = 'missing'"
             ).fetchone()[0]
