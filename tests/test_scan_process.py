@@ -45,7 +45,7 @@ def test_a_stopped_scan_never_starts(tmp_path):
 def test_stopping_a_scan_in_flight_rolls_its_batch_back_and_the_next_scan_finishes(tmp_path):
     folder = tmp_path / "big"
     folder.mkdir()
-    files = 12_000  # twelve batches, read by the scanner's own reader process (over its threshold)
+    files = 5_000  # five batches, read by the scanner's own reader process (over its threshold)
     for i in range(files):
         (folder / f"{i:05}.txt").write_text(f"document {i}\n" + "some words here\n" * 20)
     Corpus.open(folder, annotator="tester").close()
