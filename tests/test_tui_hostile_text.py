@@ -176,3 +176,23 @@ async def test_a_character_with_its_combining_accent_is_one_stop_for_the_cursor(
         await pilot.press("0", "shift+right", "shift+right", "shift+right", "shift+right")
         start, end = app.reader.selection()
         assert text[start:end] == "Cafe\u0301"
+
+
+async def test_a_selection_that_holds_a_line_break_shows_it_past_the_line(tmp_path):
+    """shift+right over "Mosul.⏎Second" selected the CRLF (right) but nothing past "Mosul." was
+    drawn: the span looked as if it stopped at the line's end (a trial)."""
+    from corpus_tui.tui.widgets.reader import SELECTION_STYLE
+
+    folder = tmp_path / "crlf"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"Mosul.\r\nSecond line\r\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press(*["shift+right"] * 7)  # "Mosul." and the line break (one stop)
+        assert app.reader.selection() == (0, 8)
+        row = [segment for segment in app.reader.render_line(0) if segment.text]
+        after = next(index for index, segment in enumerate(row) if segment.text.endswith("Mosul."))
+        assert row[after + 1].text == " " and row[after + 1].style.reverse == SELECTION_STYLE.reverse is True

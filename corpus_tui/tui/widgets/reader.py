@@ -350,6 +350,14 @@ class Reader(ScrollView, can_focus=True):
         cursor_paint = next((p for p in paints if p.order == 4), None)
         if cursor_paint is not None and self.cursor >= end:
             segments.append(Segment(" ", cursor_paint.style))  # cursor on the line break
+        elif self.text.startswith(("\n", "\r\n"), end):
+            # A selection or a span that holds the line break shows it, one cell past the text, as
+            # vim does: a span crossing a line looked as if it stopped at the line's end (a trial).
+            style = Style()
+            for paint in sorted((p for p in paints if p.start <= end < p.end), key=lambda p: p.order):
+                style += paint.style
+            if style:
+                segments.append(Segment(" ", style))
         return segments
 
     def _label_segments(self, start: int, end: int) -> list[Segment]:
