@@ -142,3 +142,13 @@ def test_a_long_text_full_of_the_word_gets_its_snippet_at_once(scanned, monkeypa
     assert search.long_text_snippet(corpus, edge, ["test"]).endswith("a real \x02test\x03 here")
     # No whole-word match this way (FTS5 folds diacritics): the text's start
     assert search.long_text_snippet(corpus, corpus.document_by_path("accent.txt").id, ["cafe"]).startswith("café café")
+
+
+def test_find_matches_an_accented_letter_in_either_unicode_form():
+    """/München (one ü) did not find "Mu\\u0308nchen" (u and a combining diaeresis), which looks
+    the same on screen; corpus search did (a trial). Offsets are the text's own."""
+    text = "In Mu\u0308nchen and München, MÜNCHEN too; Cafe\u0301."
+    expected = [(3, 11), (16, 23), (25, 32)]
+    assert find_all(text, "München") == find_all(text, "Mu\u0308nchen") == expected
+    assert find_all(text, "café") == [(38, 43)] and text[38:43] == "Cafe\u0301"
+    assert find_around(text, "münchen", 30).spans == expected

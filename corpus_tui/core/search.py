@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -55,11 +56,23 @@ def fts_query(user_text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in query_words(user_text))
 
 
+def needle_pattern(needle: str) -> re.Pattern[str]:
+    """A find's pattern: the needle literally, case-insensitive, and each accented letter in
+    either Unicode form (``ü`` or ``u`` + U+0308): scraped text holds both, and ``/München``
+    did not find the decomposed München it looked identical to (a trial). Offsets stay the
+    text's own: nothing is normalized, both spellings are matched."""
+    pieces = []
+    for char in unicodedata.normalize("NFC", needle):
+        decomposed = unicodedata.normalize("NFD", char)
+        pieces.append(f"(?:{re.escape(char)}|{re.escape(decomposed)})" if decomposed != char else re.escape(char))
+    return re.compile("".join(pieces), re.IGNORECASE)
+
+
 def find_all(text: str, needle: str, limit: int = MAX_MATCHES) -> list[tuple[int, int]]:
     """Case-insensitive literal matches as [start, end) offsets into ``text``."""
     if not needle:
         return []
-    pattern = re.compile(re.escape(needle), re.IGNORECASE)
+    pattern = needle_pattern(needle)
     matches = []
     for match in pattern.finditer(text):
         if match.end() > match.start():
@@ -87,7 +100,7 @@ def find_around(text: str, needle: str, origin: int, limit: int | None = None) -
     if not needle:
         return Matches([], True)
     limit = MAX_MATCHES if limit is None else limit
-    pattern = re.compile(re.escape(needle), re.IGNORECASE)
+    pattern = needle_pattern(needle)
     if _overlaps_itself(needle):
         return _around_from_start(pattern, text, origin, limit)
     after: list[tuple[int, int]] = []
