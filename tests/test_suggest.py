@@ -721,3 +721,19 @@ def test_marks_in_a_long_text_get_their_quotes_read_once_and_undo_checks_them_so
     assert corpus.spans(document.id, "boilerplate") == []
     corpus.redo()
     assert [(s.start, s.end, s.quote) for s in corpus.spans(document.id, "boilerplate")] == [m[:3] for m in marks]
+
+
+def test_a_long_document_does_not_teach(scanned, monkeypatch):
+    """A 10 MB document with marks was featurized whole (145,000 lines) before the first
+    suggestion of any document showed, and its lines were every example the learner had."""
+    from corpus_tui.core.suggest import learner
+
+    corpus, _ = scanned({"short.txt": "Share this page\nFollow us\n\nThe article itself.\n",
+                         "long.txt": "Share this page\nFollow us\n\n" + "A long article line.\n" * 50})
+    for path in ("short.txt", "long.txt"):
+        doc = corpus.document_by_path(path)
+        corpus.mark_boilerplate(doc.id, 0, len("Share this page"))
+    taught = lambda: {document for _, document in zip(*learner.corpus_examples(corpus))}  # noqa: E731
+    assert taught() == {corpus.document_by_path(p).id for p in ("short.txt", "long.txt")}
+    monkeypatch.setattr(learner, "MAX_TEACHING_CHARS", 500)  # long.txt is over it now
+    assert taught() == {corpus.document_by_path("short.txt").id}

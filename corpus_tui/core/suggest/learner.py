@@ -28,6 +28,9 @@ from .model import LineModel
 
 MAX_DOCUMENTS = 100  # the most recently decided documents that teach (bounded fitting time)
 MAX_EXAMPLES = 4000  # lines from them, most recent documents first: fitting stays under a second
+# A longer document does not teach: its lines alone would be all the examples (145,000 lines in
+# 10 MB), and reading its features took seconds before the first suggestion of any document.
+MAX_TEACHING_CHARS = 500_000
 MIN_EXAMPLES = 20  # fewer decisions than this: no correction
 MIN_EACH = 10  # ... or fewer than this of either kind: a document or two must not swing the model
 EPOCHS = 4
@@ -175,8 +178,8 @@ def corpus_examples(corpus: Any) -> tuple[list[tuple[LineFeatures, int]], list[i
         "SELECT d.id, d.body_start, d.status FROM documents AS d WHERE d.state = 'ok' AND ("
         "  d.status = 'reviewed' OR EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = d.id "
         "    AND s.kind = 'boilerplate' AND s.anchor != 'stale') "
-        "  OR EXISTS (SELECT 1 FROM suggestion_rejections AS r WHERE r.document_id = d.id)) "
-        "ORDER BY d.id DESC LIMIT ?", [MAX_DOCUMENTS],
+        "  OR EXISTS (SELECT 1 FROM suggestion_rejections AS r WHERE r.document_id = d.id)"
+        ") AND d.char_count <= ? ORDER BY d.id DESC LIMIT ?", [MAX_TEACHING_CHARS, MAX_DOCUMENTS],
     ).fetchall()
     from .decisions import line_fingerprint  # here: decisions imports the scorer's neighbours
 
