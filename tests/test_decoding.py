@@ -384,7 +384,7 @@ def test_guesses_read_each_byte_as_well_as_they_can():
     russian = ("Новости дня. В Мосуле продолжаются бои. " * 3).encode() + b"\xff" + " café".encode()
     damaged = decode(russian)
     assert damaged.text == ("Новости дня. В Мосуле продолжаются бои. " * 3) + "\ufffd café"
-    assert (damaged.encoding, damaged.guessed, damaged.problem) == ("utf-8", True, "1 byte not valid UTF-8, shown as \ufffd")
+    assert (damaged.encoding, damaged.guessed, damaged.problem) == ("utf-8", True, "1 byte sequence not valid UTF-8, each shown as \ufffd")
     assert decode("café crème brûlée".encode("cp1252")).encoding == "cp1252"  # no multi-byte character: cp1252
     # set-encoding utf-8 on a file with its BOM: the BOM is no part of the text, as without it.
     assert decode(b"\xef\xbb\xbf---\ntitle: x\n---\nbody", "utf-8").text == "---\ntitle: x\n---\nbody"

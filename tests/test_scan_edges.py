@@ -109,11 +109,14 @@ def test_check_compares_files_a_scan_read_under_other_patterns_and_counts_no_fal
 def test_a_codec_that_is_not_a_text_encoding_is_refused_and_never_breaks_a_scan(make_corpus, run_script):
     folder = make_corpus({"a.txt": "hello there\n"})
     assert run_script("scan", folder).returncode == 0
-    for args in (("hex",), ("base64", "--force")):
+    for args in (("hex",), ("base64", "--force"), ("undefined",), ("punycode", "--force"), ("idna",)):
         result = run_script("set-encoding", folder, "a.txt", *args)
         assert result.returncode == 1 and result.stderr.strip().endswith(
             f"a.txt: '{args[0]}' is not a text encoding; the encoding was not changed")
         assert "Traceback" not in result.stderr
+    from corpus_tui.core.decoding import decode  # one stored by an earlier version: unreadable, said
+
+    assert decode(b"a b", "punycode").problem.startswith("'punycode' is not a text encoding")
 
 
 def test_a_name_that_is_not_utf8_and_reads_as_another_files_does_not_fail_the_scan(tmp_path, run_script):

@@ -46,6 +46,7 @@ def test_a_pasted_paragraph_is_searched_by_its_first_different_words(corpus):
     """Every word, repeats too, was a term: FTS5's time grows with their square (2,000 words took
     12 s on five documents, 20,000 ran for minutes: a review)."""
     assert fts_query("Mosul mosul MOSUL offensive Mosul") == '"Mosul" "offensive"'
+    assert fts_query("Straße STRASSE") == '"Straße" "STRASSE"'  # two tokens to FTS5: casefold made them one
     pasted = "Mosul offensive begins " * 2000 + " ".join(f"w{n}" for n in range(200))
     assert len(search.query_words(pasted)) == search.MAX_QUERY_WORDS == 64
     results = search_corpus(corpus, pasted)

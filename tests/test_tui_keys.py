@@ -342,6 +342,17 @@ async def test_corpus_search_enter_before_the_typed_querys_hits_opens_one_of_the
         answered.set()
         await settle(pilot, app, lambda: app.screen is not screen)
         assert app.doc.path == "003_e3a33125ca4d3b23.txt" != first
+        # enter, then typing on before the hits came: the enter was for what was typed then, and
+        # the later hits must not open by themselves (the keys typed after went to the reader).
+        await pilot.press("ctrl+f")
+        screen = app.screen
+        answered.clear()
+        screen.run_search = lambda query: answered.wait(10) and run_search(query)
+        await pilot.press(*"Mosul", "enter", *" Iraqi")
+        answered.set()
+        await settle(pilot, app, lambda: screen.shown_query == "Mosul Iraqi")
+        await pilot.pause(0.2)
+        assert app.screen is screen
 
 
 async def test_undo_and_redo_every_kind_of_action(tmp_path):

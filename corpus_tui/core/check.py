@@ -242,7 +242,7 @@ def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], 
         # Two files for one stored path (a name not UTF-8, escaped): the scan reads the other one.
         if found.path not in on_disk or on_disk[found.path].name_problem is not None:
             on_disk[found.path] = found
-    missing, changed = [], []
+    missing, changed, changed_outside = [], [], []
     for path, state, size, mtime_ns, sha256 in corpus.db.execute(
         "SELECT path, state, size, mtime_ns, sha256 FROM documents ORDER BY path"
     ):
@@ -256,13 +256,17 @@ def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], 
                 if state != "missing":
                     missing.append(path)
                 continue
-            found = FoundFile(path, info.st_size, info.st_mtime_ns)
+            if info.st_size != size or (info.st_mtime_ns != mtime_ns and _file_sha256(corpus.folder / path) != sha256):
+                changed_outside.append(path)  # a scan with these patterns re-reads it; a plain one does not
+            continue
         if state == "missing" or found.size != size or (
                 found.mtime_ns != mtime_ns and _file_sha256(corpus.folder / path) != sha256):
             # Only its time changed (touch, cp -r) is no change: a scan finds it unchanged too.
             changed.append(path)
     _listed(report, "missing-file", missing, "the file is gone but the database says it is there (run scan)")
     _listed(report, "changed-file", changed, "the file changed since the last scan (run scan to re-read it)")
+    _listed(report, "changed-file", changed_outside, "the file changed since the last scan, which read it with "
+            "other patterns than these (run scan with the --include that names it, or check with it)")
     _listed(report, "unscanned-file", sorted(on_disk), "not scanned yet (run scan)")
 
 

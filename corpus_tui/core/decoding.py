@@ -52,9 +52,13 @@ def encoding_problem(encoding: str) -> str | None:
         info = codecs.lookup(encoding)
     except LookupError:
         return f"unknown encoding {encoding!r}"
-    if not getattr(info, "_is_text_encoding", True):  # what bytes.decode itself refuses these by
+    if not getattr(info, "_is_text_encoding", True) or info.name in NOT_FOR_FILES:  # what bytes.decode refuses these by
         return f"{encoding!r} is not a text encoding"
     return None
+
+
+# Codecs that say they are text encodings but read no file: domain names, and one that fails always.
+NOT_FOR_FILES = frozenset({"punycode", "idna", "undefined"})
 
 
 def _strict(data: bytes, encoding: str) -> Decoded:
@@ -66,6 +70,8 @@ def _strict(data: bytes, encoding: str) -> Decoded:
         return Decoded(data.decode(encoding, errors), encoding)
     except UnicodeDecodeError as error:
         return Decoded(None, encoding, problem=f"not valid {encoding} at byte {error.start}")
+    except UnicodeError as error:  # codecs such as punycode, idna and undefined raise no position
+        return Decoded(None, encoding, problem=f"cannot be read as {encoding} ({error})")
 
 
 def _text_with_nuls(data: bytes) -> str:
@@ -153,7 +159,7 @@ def _damaged_utf8(data: bytes) -> Decoded | None:
     if bad < 1 or multibyte < UTF8_CHARACTERS_PER_BAD_BYTE * bad:
         return None
     return Decoded(text, "utf-8", guessed=True,
-                   problem=f"{bad} {'byte' if bad == 1 else 'bytes'} not valid UTF-8, shown as \ufffd")
+                   problem=f"{bad} {'byte sequence' if bad == 1 else 'byte sequences'} not valid UTF-8, each shown as \ufffd")
 
 
 def _latin1_for_undefined(error: UnicodeError) -> tuple[str, int]:

@@ -14,7 +14,7 @@ from typing import Any
 from .arguments import whole_numbers
 from .anchoring import Anchor, find
 from .duplicates.clusters import rebuild_clusters
-from .history_checks import documents_changed_since, overlapping_boilerplate
+from .history_checks import THERE_AGAIN, documents_changed_since, overlapping_boilerplate
 from .base import CorpusBase
 from .errors import InvalidValue
 from .propagate import MULTI_DOCUMENT_ACTIONS, replay
@@ -72,6 +72,11 @@ class HistoryMixin(CorpusBase):
         return done, undone
 
     history_kept: str | None = None  # what the last undo or redo left as it was, and why (said by the app)
+    # What the undo or redo in progress left as it was: the whole step, documents of a step over
+    # many, rules (logged with it: its next redo or undo leaves the same).
+    _left_whole = False
+    _left_documents: set[int] = set()
+    _left_rules: set[int] = set()
 
     def _path_of(self, document_id: int) -> str:
         row = self.db.execute("SELECT path FROM documents WHERE id = ?", [document_id]).fetchone()
@@ -80,35 +85,66 @@ class HistoryMixin(CorpusBase):
     def undo(self) -> Event | None:
         """Revert this annotator's last action; returns it, or None when nothing is left.
         ``history_kept`` then says what it had to leave as it was, if anything."""
-        self.history_kept = None
         with self.write():
             done, _ = self._stacks()
             if not done:
                 return None
-            event = done[-1]
-            self._apply(event, forward=False)
-            self.log_event("undo", event.document_id, {"target": event.id, "action": event.action}
-                           | ({"kept": self.history_kept} if self.history_kept else {}))
-        return event
+            return self._step(done[-1], forward=False)
 
     def redo(self) -> Event | None:
         """Re-apply the last undone action; returns it, or None (``history_kept``: as for undo)."""
-        self.history_kept = None
         with self.write():
             _, undone = self._stacks()
             if not undone:
                 return None
-            event = undone[-1]
-            self._apply(event, forward=True)
-            self.log_event("redo", event.document_id, {"target": event.id, "action": event.action}
-                           | ({"kept": self.history_kept} if self.history_kept else {}))
+            return self._step(undone[-1], forward=True)
+
+    def _step(self, event: Event, forward: bool) -> Event:
+        """Undo or redo ``event`` inside the caller's transaction, and log it with what it left.
+
+        What an undo left as it was (someone else had changed it), its redo right after leaves
+        too, and the other way round: the redo found things as the step had found them, because
+        the other annotator made them so, and put the step back over their change without a word
+        (a trial). Once anything else was logged in between, the plain checks decide again.
+        """
+        self.history_kept = None
+        self._left_whole, self._left_documents, self._left_rules = False, set(), set()
+        before = self._left_by_the_last_turn(event.id)
+        if before.get("left"):
+            self._left_whole = True
+            self.history_kept = (f"{self._step_place(event)} was left as it is, as the "
+                                 f"{'undo' if forward else 'redo'} before left it (someone else had changed it)")
+        else:
+            self._apply(event, forward, set(before.get("left_documents", ())), set(before.get("left_rules", ())))
+        left: dict[str, Any] = {"left": True} if self._left_whole else {}
+        if self._left_documents:
+            left["left_documents"] = sorted(self._left_documents)
+        if self._left_rules:
+            left["left_rules"] = sorted(self._left_rules)
+        self.log_event("redo" if forward else "undo", event.document_id, {"target": event.id, "action": event.action}
+                       | ({"kept": self.history_kept} if self.history_kept else {}) | left)
         return event
 
-    def _apply(self, event: Event, forward: bool) -> None:
+    def _left_by_the_last_turn(self, event_id: int) -> dict[str, Any]:
+        """What the last undo or redo of this event left (its payload), when nothing was logged
+        since it: then the other's change it left is still what is there. Once something else
+        happened (the other annotator undid their change, a scan), {}: the plain checks decide."""
+        row = self.db.execute(
+            "SELECT id, payload FROM events WHERE action IN ('undo', 'redo') AND json_extract(payload, '$.target') = ? "
+            "ORDER BY id DESC LIMIT 1", [event_id]).fetchone()
+        if row is None:
+            return {}
+        later = self.db.execute("SELECT 1 FROM events WHERE id > ? LIMIT 1", [row[0]]).fetchone()
+        return {} if later is not None else json.loads(row[1])
+
+    def _step_place(self, event: Event) -> str:
+        return self._path_of(event.document_id) if event.document_id is not None else "the step"
+
+    def _apply(self, event: Event, forward: bool, skip_documents: set[int], skip_rules: set[int]) -> None:
         payload, doc_id = event.payload, event.document_id
         action = event.action
         if action in MULTI_DOCUMENT_ACTIONS:  # mark everywhere, removing a rule: many documents at once
-            self._replay_spans(payload, forward)
+            self._replay_spans(payload, forward, skip_documents, skip_rules)
         elif action.startswith(("span.", "boilerplate.")):
             self._apply_spans(event, forward)
         elif action in ("tag.add", "tag.remove"):
@@ -135,6 +171,7 @@ class HistoryMixin(CorpusBase):
                     self.history_kept = (f"the duplicate mark was left as it is: marking "
                                          f"{self._path_of(doc_id)} a copy of {self._path_of(of)} again would make "
                                          "each the other's copy (another annotator marked it so since)")
+                    self._left_whole = True
                     return
             self.db.execute("UPDATE documents SET duplicate_of = ? WHERE id = ?", [of, doc_id])
             rebuild_clusters(self.db)
@@ -149,11 +186,12 @@ class HistoryMixin(CorpusBase):
         """Whether a document's status, note or duplicate mark is no longer what the step left
         (someone else set it since): then it is left as it is, and ``history_kept`` says so."""
         row = self.db.execute(f"SELECT {column} FROM documents WHERE id = ?", [doc_id]).fetchone()
+        left = payload["before"] if forward else payload["after"]
+        if row is not None and row[0] == left:
+            return False
+        self._left_whole = True
         if row is None:
             return True  # the document is gone
-        left = payload["before"] if forward else payload["after"]
-        if row[0] == left:
-            return False
         if row[0] == (payload["after"] if forward else payload["before"]):
             return True  # already as the step would leave it: nothing to do, nothing to say
         what = {"duplicate_of": "duplicate mark"}.get(column, column)
@@ -168,7 +206,9 @@ class HistoryMixin(CorpusBase):
         removing, rows = payload[remove], payload[insert]
         changed = documents_changed_since(self.db, removing, rows)
         if changed:
-            self.history_kept = f"{self._path_of(doc_id or 0)} was left as it is: {next(iter(changed.values()))}"
+            why = next(iter(changed.values()))
+            self.history_kept = f"{self._path_of(doc_id or 0)} was left as it is: {why}"
+            self._left_whole = why != THERE_AGAIN
             return
         self.db.execute("SAVEPOINT history_step")
         for row in removing:
@@ -180,26 +220,32 @@ class HistoryMixin(CorpusBase):
             self.db.execute("ROLLBACK TO history_step")
             self.history_kept = (f"{self._path_of(doc_id or 0)} was left as it is: "
                                  "another boilerplate mark covers some of its words now")
+            self._left_whole = True
         elif doc_id is not None and any(row["kind"] == "boilerplate" for row in payload["before"] + payload["after"]):
             refresh_titles(self.db, [doc_id])  # the title follows the marks
         self.db.execute("RELEASE history_step")
 
-    def _replay_spans(self, payload: dict[str, Any], forward: bool) -> None:
+    def _replay_spans(self, payload: dict[str, Any], forward: bool, skip_documents: set[int],
+                      skip_rules: set[int]) -> None:
         """A step over many documents (``replay``): those whose spans changed since are left as
-        they are, the others follow."""
+        they are, the others follow; so are those the last undo or redo of it left."""
         columns = payload["columns"]
         out_key, in_key = ("before", "after") if forward else ("after", "before")
         restoring = [dict(zip(columns, values)) for values in payload[in_key]]
         changed = documents_changed_since(self.db, (dict(zip(columns, values)) for values in payload[out_key]),
                                           restoring)
+        changed |= {document: "as the last undo or redo of it left it (someone else had changed it)"
+                    for document in skip_documents if document not in changed}
         self.db.execute("SAVEPOINT history_step")
-        rules_left = replay(self.db, payload, forward, reanchored_rows, skip=set(changed))
+        rules_left = replay(self.db, payload, forward, reanchored_rows, skip=set(changed), skip_rules=skip_rules)
         overlaps = overlapping_boilerplate(self.db, [row["id"] for row in restoring if row["document_id"] not in changed])
         if overlaps:  # marked by someone else since, over the words it would mark again: theirs stands
             self.db.execute("ROLLBACK TO history_step")
             changed |= dict.fromkeys(overlaps, "another boilerplate mark covers some of its words now")
-            rules_left = replay(self.db, payload, forward, reanchored_rows, skip=set(changed))
+            rules_left = replay(self.db, payload, forward, reanchored_rows, skip=set(changed), skip_rules=skip_rules)
         self.db.execute("RELEASE history_step")
+        self._left_documents = {document for document, why in changed.items() if why != THERE_AGAIN}
+        self._left_rules = set(rules_left)
         kept = []
         if changed:
             first, why = next(iter(changed.items()))
@@ -214,30 +260,58 @@ class HistoryMixin(CorpusBase):
         payload, doc_id = event.payload, event.document_id
         adding = (event.action == "tag.add") == forward
         link = payload.get("link") or {"annotator": event.annotator, "created_at": event.at}
+        tag_id = self._tag_now(payload["tag_id"])
+        if tag_id is None:
+            self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was left as it is on "
+                                 f"{self._path_of(doc_id or 0)}: the tag was deleted since")
+            self._left_whole = True
+            return
         if adding:
-            if self.db.execute("SELECT 1 FROM tags WHERE id = ?", [payload["tag_id"]]).fetchone() is None:
-                self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was not put back on "
-                                     f"{self._path_of(doc_id or 0)}: the tag was merged or deleted since")
-                return
             import_id = link.get("import_id")
             if import_id is not None and self.db.execute(  # an undone import no longer owns it
                     "SELECT 1 FROM imports WHERE id = ? AND undone_at IS NULL", [import_id]).fetchone() is None:
                 import_id = None
-            self.db.execute(  # the link comes back as it was, provenance (import) included
+            added = self.db.execute(  # the link comes back as it was, provenance (import) included
                 "INSERT OR IGNORE INTO document_tags (document_id, tag_id, annotator, created_at, import_id) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [doc_id, payload["tag_id"], link["annotator"], link["created_at"], import_id],
-            )
+                [doc_id, tag_id, link["annotator"], link["created_at"], import_id],
+            ).rowcount
+            if not added:  # tagged since: by someone else (theirs stays, a redo too), or its own link is back
+                there = self.db.execute("SELECT annotator, created_at FROM document_tags WHERE document_id = ? "
+                                        "AND tag_id = ?", [doc_id, tag_id]).fetchone()
+                self._left_whole = there is not None and tuple(there) != (link["annotator"], link["created_at"])
             return
         now = self.db.execute("SELECT annotator, created_at FROM document_tags WHERE document_id = ? AND tag_id = ?",
-                              [doc_id, payload["tag_id"]]).fetchone()
+                              [doc_id, tag_id]).fetchone()
         if now is None:
-            return  # untagged since: as the step would leave it
-        if payload.get("link") and tuple(now) != (link["annotator"], link["created_at"]):
-            self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was left on {self._path_of(doc_id or 0)}: "
-                                 f"{one_line(now[0], 40)} tagged it again since")
+            self._left_whole = True  # untagged since (by someone): as the step would leave it
             return
-        self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, payload["tag_id"]])
+        if payload.get("link") and tuple(now) != (link["annotator"], link["created_at"]):
+            if tag_id != payload["tag_id"]:
+                name = self.db.execute("SELECT name FROM tags WHERE id = ?", [tag_id]).fetchone()[0]
+                self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was merged into {quoted(name)} since, and "
+                                     f"{self._path_of(doc_id or 0)} has {quoted(name)} by a link of its own: left on it")
+            else:
+                self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was left on "
+                                     f"{self._path_of(doc_id or 0)}: {one_line(now[0], 40)} tagged it again since")
+            self._left_whole = True
+            return
+        self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, tag_id])
+
+    def _tag_now(self, tag_id: int) -> int | None:
+        """The tag a step's tag is now: itself, or the tag it was merged into (links move with a
+        merge, so undoing a tag merged away since takes its link off the tag it is now under);
+        None when it was deleted."""
+        for _ in range(100):  # merged into a tag merged in turn: a chain, never a loop (ids are new)
+            if self.db.execute("SELECT 1 FROM tags WHERE id = ?", [tag_id]).fetchone() is not None:
+                return tag_id
+            merged = self.db.execute(
+                "SELECT json_extract(payload, '$.target_id') FROM events WHERE action = 'tag.merge' "
+                "AND json_extract(payload, '$.source_id') = ? ORDER BY id DESC LIMIT 1", [tag_id]).fetchone()
+            if merged is None or merged[0] is None:
+                return None
+            tag_id = int(merged[0])
+        return None
 
 
 def reanchored_rows(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ same rule as for ``b``, the tag keys and the note editor: what another process c
 never overwritten without a word.
 
 What counts as changed: a row the step would remove is gone, or holds another label, note,
-kind or quote (a scan moving a row with its words, re-anchoring it, is not a change); a row
-it would restore exists again. After restoring, a live boilerplate range overlapping another
+kind or quote (a scan moving a row with its words, re-anchoring it, is not a change; nor a
+rule's mark its rule made again at a scan); a row it would restore exists again. After restoring, a live boilerplate range overlapping another
 live one (``overlapping_boilerplate``) means someone marked those words since.
 """
 
@@ -22,6 +22,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 SAME_SPAN_FIELDS = ("document_id", "kind", "label", "note", "quote")
+# Why a document is left when the step's own rows are back (another's undo restored them): the
+# step is done there already, and its next undo or redo is free to act (``HistoryMixin._step``).
+THERE_AGAIN = "a range it removed is there again"
 _CHUNK = 500
 
 
@@ -37,7 +40,8 @@ def documents_changed_since(db: Any, removing: Iterable[dict[str, Any]],
         for span_id in chunk:
             row = expected[span_id]
             if span_id not in now:
-                changed.setdefault(row["document_id"], "a range it made was removed, cut or merged since")
+                if not _remade_by_its_rule(db, row):
+                    changed.setdefault(row["document_id"], "a range it made was removed, cut or merged since")
             elif tuple(now[span_id]) != tuple(row[field] for field in SAME_SPAN_FIELDS):
                 changed.setdefault(row["document_id"], "a range it made was changed since")
     # A row the step changes in place (a label, a stale mark placed) is removed and restored by id.
@@ -45,8 +49,16 @@ def documents_changed_since(db: Any, removing: Iterable[dict[str, Any]],
     for chunk in _chunks(list(back)):
         for (span_id,) in db.execute("SELECT id FROM spans WHERE id IN (SELECT value FROM json_each(?))",
                                      [json.dumps(chunk)]):
-            changed.setdefault(back[span_id], "a range it removed is there again")
+            changed.setdefault(back[span_id], THERE_AGAIN)
     return changed
+
+
+def _remade_by_its_rule(db: Any, row: dict[str, Any]) -> bool:
+    """Whether a rule's mark that is gone was made again by its rule (a scan of the changed text
+    marks the rule's passage anew, as a new row): the rule's doing, not a change by someone."""
+    return row.get("rule_id") is not None and db.execute(
+        "SELECT 1 FROM spans WHERE document_id = ? AND rule_id = ? AND kind = 'boilerplate' AND quote = ? "
+        "AND anchor != 'stale'", [row["document_id"], row["rule_id"], row["quote"]]).fetchone() is not None
 
 
 def overlapping_boilerplate(db: Any, span_ids: Iterable[int]) -> set[int]:

@@ -302,12 +302,13 @@ def plan_payload(db: Any, plan: MarkPlan, **extra: Any) -> dict[str, Any]:
 
 def replay(db: Any, payload: dict[str, Any], forward: bool,
            reanchored: Callable[[str, list[dict[str, Any]]], list[dict[str, Any]]],
-           skip: AbstractSet[int] = frozenset()) -> list[int]:
+           skip: AbstractSet[int] = frozenset(), skip_rules: AbstractSet[int] = frozenset()) -> list[int]:
     """Undo (``forward=False``) or redo a multi-document span event, inside a write transaction.
 
     ``reanchored(text, rows)`` moves restored rows to where their quote is now; it is
     only called for documents whose text changed since the event (sha256 differs).
-    ``skip``: documents left as they are (their spans changed since: ``history_checks``).
+    ``skip``: documents left as they are (their spans changed since: ``history_checks``);
+    ``skip_rules``: rules left as they are (the last undo or redo of the step left them).
     Returns the rules left as they are: removed or restored by someone else since the step.
     """
     columns = payload["columns"]
@@ -350,9 +351,14 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
     rules_left = []
     for rule in ([payload["rule"]] if payload.get("rule") else []) + payload.get("rules", []):
         found = db.execute("SELECT removed_at FROM rules WHERE id = ?", [rule["id"]]).fetchone()
-        if found is None or not _rule_as_left(rule, found[0], forward):
-            rules_left.append(rule["id"])  # removed or restored since by someone else: theirs stands
+        if found is None or rule["id"] in skip_rules:
+            rules_left.append(rule["id"])
             continue
+        if not _rule_as_left(rule, found[0], forward):
+            if (found[0] is not None) != (rule["removed_at_after" if forward else "removed_at_before"] is not None
+                                          or (not forward and bool(rule.get("created")))):
+                rules_left.append(rule["id"])  # removed or restored since by someone else: theirs stands
+            continue  # else already as the step would leave it (another's undo restored it so)
         stamp = rule["removed_at_after" if forward else "removed_at_before"]
         if not forward and rule.get("created"):  # undoing the marking that made it: removed now
             stamp = now()

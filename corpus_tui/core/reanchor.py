@@ -3,6 +3,8 @@ context are found again (the rule in ``anchoring``) or becomes stale."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,6 +58,14 @@ def _remerge_boilerplate(corpus: "SpansMixin", doc_id: int, text: str) -> None:
     merged = ranges.merge((s.start, s.end) for s in live)
     if len(merged) == len(live):
         return
+    # Only the ranges that now touch are replaced: a mark that stands alone keeps its row (its
+    # id), so undoing it still finds it (every mark got a new id, and an undo of one the scan
+    # never touched was refused as "changed since": a review).
+    starts = [piece[0] for piece in merged]  # sorted: each mark is inside the last piece starting at or before it
+    inside = Counter(merged[bisect_right(starts, s.start) - 1] for s in live)
+    alone = {piece for piece in merged if inside[piece] == 1}  # a merged range that is one mark's own
+    live = [s for s in live if (s.start, s.end) not in alone]
+    merged = [piece for piece in merged if piece not in alone]
     corpus.db.execute(
         f"DELETE FROM spans WHERE id IN ({', '.join('?' for _ in live)})", [s.id for s in live]
     )

@@ -14,8 +14,6 @@ for the CLI's messages (one line each, whatever a file name holds), and
 
 from __future__ import annotations
 
-import re
-
 TAB_GLYPH = "→"
 FORMAT_GLYPH = "▯"
 C1_GLYPH = "�"
@@ -48,7 +46,6 @@ _TABLE = _build_table()
 _TERMINAL_TABLE = {code: glyph for code, glyph in _TABLE.items() if code not in (0x0A, 0x09)}
 # An editor shows line breaks and tabs as such; a CR is kept only in a CRLF (``editable``).
 _EDITOR_TABLE = _TERMINAL_TABLE
-_CRLF = re.compile(re.escape(_TABLE[0x0D]) + "\n")
 _GLYPHS = frozenset(_TABLE.values())
 
 
@@ -89,7 +86,7 @@ def editable(text: str) -> str:
     >>> editable("a\\x1b[31m\\r\\nb\\tc\\rd")
     'a␛[31m\\r\\nb\\tc␍d'
     """
-    return _CRLF.sub(_keep_crlf, text.translate(_EDITOR_TABLE))
+    return "\r\n".join(piece.translate(_EDITOR_TABLE) for piece in text.split("\r\n"))
 
 
 def restored(edited: str, original: str) -> str:
@@ -114,10 +111,6 @@ def restored(edited: str, original: str) -> str:
         elif len(set(characters)) == 1:
             edited = edited.replace(glyph, characters[0])
     return edited
-
-
-def _keep_crlf(match: "re.Match[str]") -> str:
-    return "\r\n"
 
 
 def quoted(text: str) -> str:

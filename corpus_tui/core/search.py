@@ -37,10 +37,11 @@ MAX_QUERY_WORDS = 64
 
 
 def query_words(user_text: str) -> list[str]:
-    """The words searched: each once (FTS5 folds case), the first ``MAX_QUERY_WORDS`` of them."""
+    """The words searched: each once (FTS5 folds case as ``str.lower`` does: ``casefold`` would
+    take STRASSE for Straße, which its tokens are not), the first ``MAX_QUERY_WORDS`` of them."""
     first: dict[str, str] = {}
     for word in _WORD.findall(user_text):
-        first.setdefault(word.casefold(), word)
+        first.setdefault(word.lower(), word)
         if len(first) == MAX_QUERY_WORDS:
             break
     return list(first.values())
@@ -48,7 +49,7 @@ def query_words(user_text: str) -> list[str]:
 
 def words_left_out(user_text: str) -> int:
     """How many different words of ``user_text`` a search leaves out (past ``MAX_QUERY_WORDS``)."""
-    return max(0, len({word.casefold() for word in _WORD.findall(user_text)}) - MAX_QUERY_WORDS)
+    return max(0, len({word.lower() for word in _WORD.findall(user_text)}) - MAX_QUERY_WORDS)
 
 
 def fts_query(user_text: str) -> str:

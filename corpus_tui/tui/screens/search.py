@@ -69,6 +69,7 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
 
     @on(Input.Changed, "#search-input")
     def _changed(self, event: Input.Changed) -> None:
+        self._open_when_shown = False  # typed on after enter: enter was for what was typed then
         self.search(event.value)
 
     @work(thread=True, exclusive=True, group="search")
