@@ -355,6 +355,20 @@ async def test_corpus_search_enter_before_the_typed_querys_hits_opens_one_of_the
         assert app.screen is screen
 
 
+async def test_a_paste_of_several_lines_into_corpus_search_is_searched_whole(tmp_path):
+    """Textual's Input kept the first line of a paste: a pasted paragraph was searched by its
+    first line, without a word (a trial)."""
+    from textual import events
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+f")
+        box = app.screen.query_one("#search-input")
+        box.post_message(events.Paste("Mosul\nHammam al-Alil\r\n  camp"))
+        await settle(pilot, app, lambda: box.value == "Mosul Hammam al-Alil camp")
+
+
 async def test_undo_and_redo_every_kind_of_action(tmp_path):
     folder = seeds_copy(tmp_path)
     app = app_on(folder)
@@ -890,6 +904,8 @@ def test_undo_names_another_processs_action_and_the_copies_it_marked():
         "Undid status change (made before this session: in the app or the CLI)")
     assert undone(earlier, "Undid", "tester", made_here=False, since="2026-01-01T09:00:00.000+00:00").endswith(
         "(made by another process: the CLI or a script)")
+    tagged = Event(6, "t", "tester", "tag.add", 1, {"tag_id": 3, "tag": "war [b]", "link": {}})
+    assert undone(tagged, "Undid", "tester") == "Undid tag #war [b]"  # "Undid tag" named none (a trial)
 
 
 def test_made_here_tells_this_processs_events_from_anothers(tmp_path):

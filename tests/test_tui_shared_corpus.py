@@ -419,7 +419,8 @@ async def test_a_note_another_window_saved_meanwhile_is_not_replaced_unasked(tmp
         await pilot.press(*"mine", "escape")
         await settle(pilot, app)
         assert isinstance(app.screen, NoteDialog)  # still open, with the text typed
-        assert any("the note was changed by another process since the editor opened" in m for m in messages(app))
+        assert any("the note was changed by another process since the editor opened (it now reads 'written in B')"
+                   in m for m in messages(app))  # theirs, which the dialog hides from the inspector
         assert db_rows(folder, "SELECT note FROM documents WHERE path = ?", (FIRST,)) == [{"note": "written in B"}]
         # Changed again before the second esc: that esc answered for B's text, not for C's
         # (the second esc used to replace whatever was there, unchecked).
@@ -537,3 +538,27 @@ async def test_a_scan_that_found_another_file_changed_keeps_the_selection_the_fi
         path.write_text("Rewritten on disk.\n" + path.read_text())
         await pilot.press("ctrl+l")
         await settle(pilot, app, lambda: "Rewritten on disk." in app.reader.text)
+
+
+async def test_another_process_changing_the_open_file_statuses_or_the_folder_shows_where_it_should(tmp_path):
+    """Three things a two-analyst trial saw: after the open file changed on disk, the cursor kept
+    its number and sat on other words; the header's "reviewed N/M" ignored another process's
+    statuses; and ctrl+l pressed while another app's scan found a new file kept it out of the list."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        text = app.reader.text
+        app.reader.move_to(text.index("Global Research"))
+        path = folder / app.doc.path
+        path.write_text("INSERTED HEADLINE LINE\n\n" + path.read_text())
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: app.reader.text.startswith("INSERTED"))
+        assert app.reader.text[app.reader.cursor:].startswith("Global Research")
+        other_process(folder, "for d in c.documents()[1:3]: c.set_status(d.id, 'reviewed')")
+        await pilot.press("right_square_bracket")
+        assert app._progress[0] == 2
+        (folder / "zz_added.txt").write_text("A page another app's scan found first.\n")
+        other_process(folder, "c.scan()")
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, lambda: any(row.path == "zz_added.txt" for row in app.doclist.rows))

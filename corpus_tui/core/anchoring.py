@@ -279,3 +279,25 @@ def _blank_after(text: str, pos: int) -> bool:
     while i < n and i - pos < _WHITESPACE_RUN and text[i].isspace():
         i += 1
     return i >= n
+
+
+CURSOR_QUOTE_CHARS = 24
+
+
+def follow_offset(old: str, new: str, offset: int) -> int:
+    """Where a place in ``old`` (a cursor) is in ``new``, the same document changed on disk: by
+    the rule above, on the characters after it and their context; else the nearest copy of those
+    characters when there is only one; else the same offset, within the text. A reader's cursor
+    stayed at its number, and the next key acted on other words (a trial)."""
+    if old == new:
+        return offset
+    end = min(len(old), offset + CURSOR_QUOTE_CHARS)
+    if end > offset:
+        located = find(new, anchor_for(old, offset, end), offset)
+        if located.start is not None:
+            return located.start
+        quote = old[offset:end]
+        first = new.find(quote)
+        if first != -1 and new.find(quote, first + 1) == -1:
+            return first
+    return min(offset, len(new))

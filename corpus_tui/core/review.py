@@ -5,6 +5,7 @@ from __future__ import annotations
 from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import ChangedElsewhere, InvalidValue
+from .safe_text import one_line, quoted
 from .schema import STATUSES
 
 
@@ -34,7 +35,8 @@ class ReviewMixin(CorpusBase):
             if before == note:
                 return False
             if expected is not None and before != expected:
-                raise ChangedElsewhere("the note was changed by another process since the editor opened: "
+                theirs = f"it now reads {quoted(one_line(before, 80))}" if before else "it was cleared"
+                raise ChangedElsewhere(f"the note was changed by another process since the editor opened ({theirs}): "
                                        "nothing saved; your text is still in the editor, and esc again keeps it "
                                        "over theirs (u brings theirs back)")
             self.db.execute("UPDATE documents SET note = ? WHERE id = ?", [note, document_id])

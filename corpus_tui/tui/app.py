@@ -32,6 +32,7 @@ from ..core.check import CheckReport, Problem, check_open_corpus
 from ..core.sessions import begin_session, end_session, unclean_sessions
 from ..core.store import now, translate
 from ..core.listing import SORTS, document_row, list_documents, progress
+from ..core.anchoring import follow_offset
 from ..core.models import Document, TextVersion
 from ..core.repeats import Repeat
 from ..core.suggest.scorer import Suggestion
@@ -331,11 +332,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         except (CorpusError, sqlite3.Error) as error:
             self.show_database_error(error)
             return
+        same, shown = self.doc is not None and self.doc.id == doc.id, self.reader.text
         self.doc = doc
         if cursor is None:
             saved = self.corpus.get_state(f"cursor:{doc.id}")
             cursor = int(saved) if saved and saved.isdigit() else 0
         version, text = self.corpus.versioned_text(doc.id)
+        if same and text != shown:  # its file changed: the cursor stays on its words, not its number
+            cursor = follow_offset(shown, text, cursor)
         self.shown_version = version  # what the offsets of every key's change are taken from
         spans = self.corpus.spans(doc.id)
         self.suggestions = []
@@ -380,7 +384,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             version, text = self.corpus.versioned_text(self.doc.id)
             self.shown_version = version
             spans = self.corpus.spans(self.doc.id)
-            self.reader.show(text, spans, min(self.reader.cursor, len(text)))
+            self.reader.show(text, spans, follow_offset(self.reader.text, text, self.reader.cursor))
             self.suggestions = []
             self.load_suggestions()
             self.set_banner("The file changed on disk: showing it as it is now.")
@@ -391,6 +395,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.near_duplicates = self.load_near_duplicates()
         self.refresh_inspector()
         self._refresh_list_row()
+        # Another process may have set statuses (0.7 ms at 100,000 documents): the header's
+        # "reviewed N/M" stayed as it was until this app changed one (a trial).
+        self._progress = progress(self.corpus)
         self.update_topbar()
 
     def refresh_inspector(self) -> None:
@@ -567,6 +574,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         result = ScanSummary.from_dict(summary)
         if announce and not result.changed_anything():
             self.notify("Scan: no file added, changed or removed.", markup=False)
+            # Another app's scan may have found them first, after this one read the list: the
+            # list is read again (it kept a file added meanwhile out until the next ctrl+l).
+            self.reload_list()
         # Not for files missing before (every scan counts them): only what this scan found.
         if result.changed_anything():
             self.notify(f"Scan: {result.line()}", markup=False)

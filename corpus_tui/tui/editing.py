@@ -60,6 +60,8 @@ def undone(event: Event, verb: str, annotator: str, made_here: bool = True, sinc
         what = f"marking {plural(len(event.payload['documents']), 'copy', 'copies')}"
     else:
         what = ACTION_NAMES.get(event.action, event.action)
+    if event.action in ("tag.add", "tag.remove") and isinstance(event.payload.get("tag"), str):
+        what += f" #{one_line(event.payload['tag'], 40)}"  # "Undid tag" named none (a trial)
     size = ""
     after, columns = event.payload.get("after"), event.payload.get("columns")
     if (event.document_id is None and "documents" not in event.payload and isinstance(after, list) and after

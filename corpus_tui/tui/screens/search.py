@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,6 +25,22 @@ def _snippet(hit: SearchHit) -> Content:
         text = one_line(piece, 200)
         parts.append(Content.styled(text, "bold reverse") if index % 2 else Content(text))
     return Content("").join(parts)
+
+
+class QueryInput(Input):
+    """The search box: a paste of several lines is searched whole, its line breaks as spaces
+    (Textual's Input keeps the first line only: a pasted paragraph lost all but its first line,
+    without a word: a trial)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if event.text:
+            text = " ".join(event.text.split())
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.prevent_default()  # Input's own handler would paste the first line again
+        event.stop()
 
 
 class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
@@ -58,7 +74,7 @@ class SearchScreen(ModalScreen[tuple[SearchHit, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Search the corpus"
-            yield Input(self.initial_query, placeholder="words to find in every document…", id="search-input")
+            yield QueryInput(self.initial_query, placeholder="words to find in every document…", id="search-input")
             yield LoadingIndicator()
             yield Static("", id="search-status")
             yield OptionList(id="search-results", markup=False)
