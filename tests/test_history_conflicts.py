@@ -225,3 +225,30 @@ def test_what_an_undo_left_as_it_was_its_redo_leaves_too(two):  # type: ignore[n
     alice.redo()
     assert [len(boilerplate(alice, doc)) for doc in (1, 2, 3)] == [1, 0, 1]
     assert alice.history_kept and "'b.txt' left as it is" in alice.history_kept
+
+
+def test_a_value_another_undo_restored_leaves_the_next_turns_free(two):  # type: ignore[no-untyped-def]
+    """alice set reviewed, bob skipped; alice's undo left it; bob undid his; alice's redo found
+    it reviewed already, and from then on every undo and redo of hers said someone else had
+    changed it, for good (a review)."""
+    alice, bob = two
+    alice.set_status(1, "reviewed")
+    bob.set_status(1, "skipped")
+    alice.undo()
+    bob.undo()
+    alice.redo()
+    assert alice.undo().action == "status.set" and alice.history_kept is None
+    assert alice.document(1).status == "new"
+
+
+def test_a_tag_id_freed_by_a_merge_and_given_to_a_new_tag_is_not_the_old_tag(two):  # type: ignore[no-untyped-def]
+    """SQLite gives a freed highest id to the next tag made: a redo of 'spam', merged into 'keep'
+    since, put the link on the new, unrelated tag 'sensitive' (a review)."""
+    alice, bob = two
+    bob.create_tag("keep")
+    alice.add_tag(1, "spam")
+    alice.undo()
+    bob.merge_tags(["spam"], "keep")
+    bob.create_tag("sensitive")  # takes spam's id
+    assert alice.redo().action == "tag.add"
+    assert [tag.name for tag in alice.document_tags(1)] == ["keep"]

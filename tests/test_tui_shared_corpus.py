@@ -562,3 +562,20 @@ async def test_another_process_changing_the_open_file_statuses_or_the_folder_sho
         other_process(folder, "c.scan()")
         await pilot.press("ctrl+l")
         await settle(pilot, app, lambda: any(row.path == "zz_added.txt" for row in app.doclist.rows))
+
+
+async def test_a_search_hit_in_the_open_document_lands_on_its_words_after_another_scan(tmp_path):
+    """The cursor of a search hit is in the stored text already: following it from the text on
+    screen shifted it a second time, onto other words (a review)."""
+    from corpus_tui.core.search import first_match
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        path = folder / app.doc.path
+        path.write_text("Three new lines.\nAt the top.\nOf the file.\n" + path.read_text())
+        other_process(folder, "c.scan()")
+        stored = app.corpus.text(app.doc.id)
+        app.open_document(app.doc.id, cursor=first_match(stored, "Global Research"))
+        assert app.reader.text[app.reader.cursor:].startswith("Global Research")

@@ -189,11 +189,16 @@ class HistoryMixin(CorpusBase):
         left = payload["before"] if forward else payload["after"]
         if row is not None and row[0] == left:
             return False
-        self._left_whole = True
         if row is None:
+            self._left_whole = True
             return True  # the document is gone
         if row[0] == (payload["after"] if forward else payload["before"]):
-            return True  # already as the step would leave it: nothing to do, nothing to say
+            # Already as the step would leave it: nothing to do, nothing to say. Left for the
+            # next turn too when another's step made it so (their value: a redo must not undo
+            # it), not when another's undo did (a value restored: the next turn is free).
+            self._left_whole = self._last_change_was_a_step(doc_id)
+            return True
+        self._left_whole = True
         what = {"duplicate_of": "duplicate mark"}.get(column, column)
         self.history_kept = (f"the {what} of {self._path_of(doc_id)} was left as it is: "
                              "it was changed since (by another annotator or process)")
@@ -260,7 +265,7 @@ class HistoryMixin(CorpusBase):
         payload, doc_id = event.payload, event.document_id
         adding = (event.action == "tag.add") == forward
         link = payload.get("link") or {"annotator": event.annotator, "created_at": event.at}
-        tag_id = self._tag_now(payload["tag_id"])
+        tag_id = self._tag_now(payload["tag_id"], event.id)
         if tag_id is None:
             self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was left as it is on "
                                  f"{self._path_of(doc_id or 0)}: the tag was deleted since")
@@ -284,7 +289,7 @@ class HistoryMixin(CorpusBase):
         now = self.db.execute("SELECT annotator, created_at FROM document_tags WHERE document_id = ? AND tag_id = ?",
                               [doc_id, tag_id]).fetchone()
         if now is None:
-            self._left_whole = True  # untagged since (by someone): as the step would leave it
+            self._left_whole = self._last_change_was_a_step(doc_id or 0)  # untagged since: as the step would leave it
             return
         if payload.get("link") and tuple(now) != (link["annotator"], link["created_at"]):
             if tag_id != payload["tag_id"]:
@@ -298,20 +303,32 @@ class HistoryMixin(CorpusBase):
             return
         self.db.execute("DELETE FROM document_tags WHERE document_id = ? AND tag_id = ?", [doc_id, tag_id])
 
-    def _tag_now(self, tag_id: int) -> int | None:
-        """The tag a step's tag is now: itself, or the tag it was merged into (links move with a
-        merge, so undoing a tag merged away since takes its link off the tag it is now under);
-        None when it was deleted."""
-        for _ in range(100):  # merged into a tag merged in turn: a chain, never a loop (ids are new)
-            if self.db.execute("SELECT 1 FROM tags WHERE id = ?", [tag_id]).fetchone() is not None:
-                return tag_id
-            merged = self.db.execute(
-                "SELECT json_extract(payload, '$.target_id') FROM events WHERE action = 'tag.merge' "
-                "AND json_extract(payload, '$.source_id') = ? ORDER BY id DESC LIMIT 1", [tag_id]).fetchone()
-            if merged is None or merged[0] is None:
+    def _tag_now(self, tag_id: int, since: int) -> int | None:
+        """The tag a step's tag (logged as event ``since``) is now: itself, or the tag it was
+        merged into (links move with a merge, so undoing a tag merged away since takes its link
+        off the tag it is now under); None when it was deleted. By the merges and deletions
+        logged after the step: a freed id is given to the next tag made, an unrelated one (a
+        redo put a link on it: a review)."""
+        for _ in range(100):  # merged into a tag merged in turn: a chain
+            ended = self.db.execute(
+                "SELECT id, action, json_extract(payload, '$.target_id') FROM events WHERE id > ? AND ("
+                "(action = 'tag.merge' AND json_extract(payload, '$.source_id') = ?) OR "
+                "(action = 'tag.delete' AND json_extract(payload, '$.tag.id') = ?)) ORDER BY id LIMIT 1",
+                [since, tag_id, tag_id]).fetchone()
+            if ended is None:
+                exists = self.db.execute("SELECT 1 FROM tags WHERE id = ?", [tag_id]).fetchone() is not None
+                return tag_id if exists else None
+            if ended[1] == "tag.delete" or ended[2] is None:
                 return None
-            tag_id = int(merged[0])
+            since, tag_id = ended[0], int(ended[2])
         return None
+
+    def _last_change_was_a_step(self, doc_id: int) -> bool:
+        """Whether the last event logged for a document is someone's step (their change of it),
+        not an undo or redo (a change taken back)."""
+        row = self.db.execute("SELECT action FROM events WHERE document_id = ? ORDER BY id DESC LIMIT 1",
+                              [doc_id]).fetchone()
+        return row is not None and row[0] not in ("undo", "redo")
 
 
 def reanchored_rows(text: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -322,8 +322,10 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.query_one(Inspector).show(None, [], [])
         self.set_banner("No documents yet." if self.scan_on_open else "No documents in this corpus.")
 
-    def open_document(self, document_id: int, cursor: int | None = None) -> None:
-        """Show a document, re-reading it first if its file changed on disk."""
+    def open_document(self, document_id: int, cursor: int | None = None, follow: bool = False) -> None:
+        """Show a document, re-reading it first if its file changed on disk. ``follow``: the
+        cursor is the reader's own, in the text on screen: it follows its words into the new
+        text (a search hit's or a copy's is in the stored text already)."""
         self.remember_position()
         self.drop_everywhere_offer()  # M offers for a mark in the document on screen only
         try:
@@ -338,7 +340,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             saved = self.corpus.get_state(f"cursor:{doc.id}")
             cursor = int(saved) if saved and saved.isdigit() else 0
         version, text = self.corpus.versioned_text(doc.id)
-        if same and text != shown:  # its file changed: the cursor stays on its words, not its number
+        if follow and same and text != shown:  # its file changed: the cursor stays on its words, not its number
             cursor = follow_offset(shown, text, cursor)
         self.shown_version = version  # what the offsets of every key's change are taken from
         spans = self.corpus.spans(doc.id)
@@ -596,7 +598,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         except CorpusError:
             now = None
         if now is None or now.version != self.shown_version or now.state != self.doc.state:
-            self.open_document(self.doc.id, cursor=self.reader.cursor)
+            self.open_document(self.doc.id, cursor=self.reader.cursor, follow=True)
         else:
             self.refresh_panels()
 

@@ -42,6 +42,9 @@ ACTION_NAMES = {
 }
 
 
+# The library says "nothing changed" for a script; here "Not changed" says it.
+_LIBRARY_TAIL = "nothing changed; the screen shows it now"
+
 # Actions that need an open document: dimmed in the footer when there is none.
 DOCUMENT_ACTIONS = frozenset({
     "toggle_boilerplate", "boilerplate_to_end", "tag_picker", "annotate", "remove_span",
@@ -92,9 +95,10 @@ class EditingMixin:
             change()
         except ChangedElsewhere as error:
             self.refresh_panels()
-            # The library says "nothing changed" for a script; here "Not changed" says it.
-            self.notify(f"Not changed: {str(error).replace('nothing changed; ', '')}.", severity="warning",
-                        markup=False)
+            said = str(error)
+            if said.endswith(_LIBRARY_TAIL):  # its own words only: a quoted note may hold the same
+                said = said[: -len(_LIBRARY_TAIL)] + _LIBRARY_TAIL.removeprefix("nothing changed; ")
+            self.notify(f"Not changed: {said}.", severity="warning", markup=False)
             return False
         except (CorpusError, sqlite3.Error) as error:
             if isinstance(error, sqlite3.Error):
