@@ -19,6 +19,7 @@ from . import lean_start  # noqa: F401  (first: sqlite-utils without numpy and p
 from .cli_output import StdoutFailed, flush_stdout, out, quiet_stdout, say
 from .cli_types import Number
 from .core import Corpus, CorpusError
+from .core.errors import NoDocuments
 from .core.corpus import MAX_TIMEOUT, check_folder, database_path, find_documents
 from .core.discovery import DEFAULT_INCLUDE
 from .core.os_errors import os_reason
@@ -96,7 +97,14 @@ def scan(folder: str, include: tuple[str, ...], exclude: tuple[str, ...], as_jso
 
     Example: corpus-tui scan seeds --include '*.txt' --exclude 'drafts/*'
     """
-    found = find_documents(folder, include, exclude, db)
+    try:
+        found = find_documents(folder, include, exclude, db)
+    except NoDocuments:
+        if not database_path(check_folder(folder), db).exists():
+            raise
+        with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
+            corpus.scan(include, exclude)  # says how many documents the corpus knows here, and why none is marked
+        raise
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout) as corpus:
         summary = corpus.scan(progress=_progress_printer(len(found)), found=found,
                               duplicates_progress=_progress_printer(len(found), "signing", "documents"))

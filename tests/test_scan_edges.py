@@ -165,3 +165,37 @@ def test_two_scans_at_once_after_a_rename_leave_the_renamed_document_ok(make_cor
         assert scanner.scan(first, found).renamed == 1  # A runs to its end
         late.run(None)  # then B goes on
         assert first.document_by_path("renamed.txt").state == "ok"
+
+
+def test_what_a_scan_says_of_guessed_readings_renamed_overrides_and_copies(make_corpus):
+    """Three things a trial saw: a UTF-8 page with a stray bad byte was read right but not
+    warned of; a renamed UTF-16 page with its encoding set was called binary and counted
+    unreadable (it was read right); and of two identical copies, the renamed annotated one was
+    joined to the other's row, its tag and note left on a missing document."""
+    page = "Zürich, São Paulo, Ελληνικά, русский язык, a page of many accented words.\n".encode()
+    folder = make_corpus({"bad.txt": page + b"bad byte: \xff end\n",
+                          "u.txt": "UTF-16 text: Привет мир, hello world.\n".encode("utf-16-le"),
+                          "x1.txt": "Identical copy of a page.\n", "x2.txt": "Identical copy of a page.\n"})
+    with Corpus.open(folder, annotator="tester") as corpus:
+        summary = corpus.scan()
+        assert "bad.txt: 1 byte sequence not valid UTF-8, each shown as \ufffd" in summary.problems
+        advice = next(problem for problem in summary.problems if problem.startswith("u.txt"))
+        assert f"corpus-tui set-encoding {folder} u.txt utf-16-le reads it" in advice  # to paste as it is
+        corpus.set_encoding("u.txt", "utf-16-le")
+        corpus.add_tag(corpus.document_by_path("x2.txt").id, "keepme")
+        os.rename(folder / "u.txt", folder / "v.txt")
+        os.rename(folder / "x2.txt", folder / "y.txt")
+        (folder / "x1.txt").unlink()
+        summary = corpus.scan()
+        assert (summary.renamed, summary.unreadable, summary.problems) == (2, 0, [])
+        assert [t.name for t in corpus.document_tags(corpus.document_by_path("y.txt").id)] == ["keepme"]
+
+
+def test_a_scan_of_a_folder_whose_files_are_all_gone_says_what_the_corpus_knows(make_corpus, run_script):
+    """check said "run scan", and scan said only "no documents found" (a trial)."""
+    folder = make_corpus({"only.txt": "Only page here about Mosul.\n"})
+    assert run_script("scan", folder).returncode == 0
+    (folder / "only.txt").rename(folder / "only.bak")
+    result = run_script("scan", folder)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert "the corpus knows 1 document here: nothing was marked missing" in result.stderr

@@ -91,7 +91,7 @@ class CheckReport:
     def line(self) -> str:
         if self.ok:
             return (f"ok: {self.database}: {plural(self.documents, 'document')}, {plural(self.spans, 'span')}, "
-                    "integrity ok, WAL ok, documents match their files")
+                    "integrity ok, WAL ok, documents match their files by size and time")
         return f"{plural(len(self.problems), 'problem')} in {self.database}"
 
     def as_dict(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
 from .decoding import control_share, decode, encoding_problem, stray_nuls
 from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
+from .wording import plural
 from .history import HistoryMixin
 from .models import Document
 from .passage_index import record_index_version
@@ -166,7 +167,18 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         """Index new and changed files, then sign them for near-duplicates (``progress``:
         files read; ``duplicates_progress``: documents signed); see ``scanner`` for the rules."""
         if found is None:
-            found = find_documents(self.folder, include, exclude, self.db_path)
+            try:
+                found = find_documents(self.folder, include, exclude, self.db_path)
+            except NoDocuments as error:
+                known = self.db.execute("SELECT COUNT(*) FROM documents WHERE state != 'missing'").fetchone()[0]
+                if not known:
+                    raise
+                # Every file gone at once is more likely a folder not mounted than a corpus
+                # deleted: nothing is marked missing; said so (check sent the user to scan, and
+                # scan said only "no documents found": a trial).
+                raise NoDocuments(f"{error}; the corpus knows {plural(known, 'document')} here: nothing was "
+                                  "marked missing (is the folder the right one, or mounted?); 'corpus-tui check' "
+                                  "lists the files it misses") from None
         summary = scanner.scan(self, found, progress)
         signed = self.refresh_duplicates(progress=duplicates_progress)
         # The corpus's pairs, as 'duplicates' lists them (not only the pairs of the documents

@@ -12,6 +12,7 @@ the next scan picks it up.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import json
 import multiprocessing
 import os
@@ -158,14 +159,18 @@ def read_file(folder: Path, found: FoundFile, override: str | None,
         return FileContent(None, Decoded(None, None, problem=reason), FrontMatter(), None, reason)
     digest = hashlib.sha256(data).hexdigest()
     decoded = decode(data, override)
+    said = decoded.problem and decoded.problem.replace(  # advice to paste as it is, not to fill in
+        "FOLDER PATH", f"{shlex.quote(str(folder))} {shlex.quote(found.path)}")
     if decoded.text is None:
-        return FileContent(digest, decoded, FrontMatter(), None, decoded.problem)
+        return FileContent(digest, decoded, FrontMatter(), None, said)
     front = parse_front_matter(decoded.text) if decoded.text.startswith("---") else FrontMatter()
     # No marks count here: a new document has none, and a changed one is retitled
     # once its spans are re-anchored (``_Scan._update``).
     skipped = sites.get(document_source(found.path, front.meta), frozenset()) if sites else frozenset()
     title = document_title(decoded.text, front.meta, front.body_start, skipped=skipped)
-    return FileContent(digest, decoded, front, title, front.problem, passage_rows(decoded.text, front.body_start))
+    # A reading that needed a guess says so (a stray bad UTF-8 byte: its warning was dropped).
+    problem = "; ".join(filter(None, (said, front.problem))) or None
+    return FileContent(digest, decoded, front, title, problem, passage_rows(decoded.text, front.body_start))
 
 
 def _mtime_to_keep(found: FoundFile, content: FileContent) -> int:
@@ -425,19 +430,18 @@ class _Scan:
                 self.summary.unchanged += 1
             return
         row = self.known.get(found.path)
+        moved = self._moved_from(content.sha256, found.path) if row is None else None
+        if moved is not None and moved["encoding_override"]:
+            # Read for a new path, so without the encoding set for the document: read again
+            # with it (a renamed cp1251 page was stored as cp1252 noise: a review), before
+            # anything is said of it (a UTF-16 one was called binary and counted unreadable).
+            content = read_file(self.corpus.folder, found, moved["encoding_override"], self.site_lines.known)
         if content.problem:
             self.summary.problems.append(f"{found.path}: {content.problem}")
         if content.text is None:
             self.summary.unreadable += 1
         if row is None:
-            moved = self._moved_from(content.sha256)
             if moved is not None:
-                if moved["encoding_override"]:
-                    # Read for a new path, so without the encoding set for the document: read
-                    # again with it (a renamed cp1251 page was stored as cp1252 noise: a review).
-                    content = read_file(self.corpus.folder, found, moved["encoding_override"], self.site_lines.known)
-                    if content.text is None:
-                        self.summary.unreadable += 1
                 self._update(moved, found, content, renamed=True)
                 self.summary.renamed += 1
             else:
@@ -461,13 +465,29 @@ class _Scan:
             else:
                 self.summary.changed += 1
 
-    def _moved_from(self, sha256: str | None) -> dict[str, Any] | None:
+    def _moved_from(self, sha256: str | None, path: str) -> dict[str, Any] | None:
+        """The gone document this new file is, by its bytes. Of several with the same bytes (two
+        copies of a page), the one with the same file name, else one that holds work: the
+        first one found took a renamed copy's tags and note to the wrong row (a trial)."""
         candidates = self.movable.get(sha256 or "")
         if not candidates:
             return None
-        row = candidates.pop(0)
+        index = 0
+        if len(candidates) > 1:
+            name = path.rsplit("/", 1)[-1]
+            named = [n for n, row in enumerate(candidates) if row["path"].rsplit("/", 1)[-1] == name]
+            worked = [n for n, row in enumerate(candidates) if self._holds_work(row["id"])]
+            index = (named or worked or [0])[0]
+        row = candidates.pop(index)
         self.vanished.pop(row["path"], None)
         return row
+
+    def _holds_work(self, document_id: int) -> bool:
+        return self.db.execute(
+            "SELECT (status != 'new' OR note != '' OR duplicate_of IS NOT NULL "
+            "OR EXISTS (SELECT 1 FROM spans WHERE document_id = ?) "
+            "OR EXISTS (SELECT 1 FROM document_tags WHERE document_id = ?)) FROM documents WHERE id = ?",
+            [document_id, document_id, document_id]).fetchone()[0] == 1
 
     def _insert(self, found: FoundFile, content: FileContent) -> None:
         self.signatures_pending = True
