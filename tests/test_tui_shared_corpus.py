@@ -579,3 +579,22 @@ async def test_a_search_hit_in_the_open_document_lands_on_its_words_after_anothe
         stored = app.corpus.text(app.doc.id)
         app.open_document(app.doc.id, cursor=first_match(stored, "Global Research"))
         assert app.reader.text[app.reader.cursor:].startswith("Global Research")
+
+
+async def test_the_tag_picker_never_makes_again_a_tag_another_process_deleted(tmp_path):
+    """enter on a tag another process had just deleted made it again, with no hotkey and no word
+    (a trial): the other analyst's deletion was undone for good."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.create_tag("sports")
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await settle(pilot, app)
+        other_process(folder, "c.delete_tag('sports')")
+        await pilot.press(*"spo", "enter")
+        await settle(pilot, app)
+        assert any("Not changed: tag 'sports' was deleted or renamed by another process since it was shown" in m
+                   for m in messages(app))
+    assert db_rows(folder, "SELECT name FROM tags") == []

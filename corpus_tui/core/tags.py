@@ -204,13 +204,18 @@ class TagsMixin(CorpusBase):
 
     @strings("name")
     @whole_numbers("document_id")
-    def toggle_tag(self, document_id: int, name: str, shown: bool | None = None) -> bool:
+    def toggle_tag(self, document_id: int, name: str, shown: bool | None = None, shown_id: int | None = None) -> bool:
         """Add the tag, or remove it when present, in one transaction. True when the document now
         has it. ``shown``: whether the screen showed the document with the tag; when another
         process added or removed it since, nothing changes and ``ChangedElsewhere`` says so
-        (toggling would have undone their change: the opposite of what was meant)."""
+        (toggling would have undone their change: the opposite of what was meant). ``shown_id``:
+        the tag as the screen showed it in the vocabulary; deleted or renamed since, it is not
+        made again (the picker re-created a tag another process had just deleted: a trial)."""
         with self.write():
             tag = self.find_tag(name)
+            if shown_id is not None and (tag is None or tag.id != shown_id):
+                raise ChangedElsewhere(f"tag {quoted(name)} was deleted or renamed by another process since it was "
+                                       "shown: nothing changed; the screen shows it now")
             has = tag is not None and self.db.execute(
                 "SELECT 1 FROM document_tags WHERE document_id = ? AND tag_id = ?", [document_id, tag.id]).fetchone() is not None
             if shown is not None and has != shown:

@@ -246,8 +246,8 @@ class EditingMixin:
             return
         doc_id = self.doc.id
 
-        def toggle(name: str, shown: bool) -> None:
-            self._write(lambda: self.corpus.toggle_tag(doc_id, name, shown=shown))
+        def toggle(name: str, shown: bool, shown_id: int | None = None) -> None:
+            self._write(lambda: self.corpus.toggle_tag(doc_id, name, shown=shown, shown_id=shown_id))
 
         self.push_screen(TagPicker(self.corpus.tags, lambda: {t.id for t in self.corpus.document_tags(doc_id)}, toggle))
 

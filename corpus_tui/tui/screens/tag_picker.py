@@ -45,12 +45,12 @@ class TagPicker(ModalScreen[None]):
         self,
         tags: Callable[[], list[Tag]],
         current: Callable[[], set[int]],
-        toggle: Callable[[str, bool], None],
+        toggle: Callable[[str, bool, int | None], None],
     ) -> None:
         super().__init__()
         self._tags = tags
         self._current = current
-        self._toggle = toggle  # (name, whether it was shown set): another process may have changed it
+        self._toggle = toggle  # (name, whether it was shown set, its id if listed): another process may have changed it
         self._shown: set[int] = set()  # the tags shown set ([x]) on the document
         # The vocabulary with its counts, read when the picker opens and after each toggle, not
         # at each key typed in the filter: a large corpus counts its tags in milliseconds each time.
@@ -125,8 +125,9 @@ class TagPicker(ModalScreen[None]):
             return
         option = options.get_option_at_index(options.highlighted)
         name = self._name_of(option.id or "")
-        shown = not (option.id or "").startswith(CREATE_PREFIX) and int(option.id or 0) in self._shown
-        self._toggle(name, shown)
+        existing = not (option.id or "").startswith(CREATE_PREFIX)
+        shown = existing and int(option.id or 0) in self._shown
+        self._toggle(name, shown, int(option.id or 0) if existing else None)
         self._vocabulary = self._tags()
         box = self.query_one("#tag-filter", Input)
         if box.value:  # typed: the box empties for the next tag, whether this one was new or not
