@@ -376,6 +376,10 @@ async def test_a_narrow_terminal_keeps_the_documents_name_in_the_top_bar(tmp_pat
         await pilot.pause()
         bar = str(app.query_one("#topbar").render())
         assert "corpus-tui" not in bar and bar.endswith("307d4.txt") and len(bar) <= 42
+        # The find's place stays too: a long name pushed "/the 3/17" off the bar (a trial).
+        await pilot.press("slash", *"the", "enter", "n")
+        bar = str(app.query_one("#topbar").render())
+        assert " · /the 2/" in bar and bar.rstrip().endswith(str(len(app.reader.matches))) and len(bar) <= 42
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert str(app.query_one("#topbar").render()).startswith("corpus-tui · ")
@@ -529,3 +533,19 @@ def test_the_inspector_of_a_document_with_front_matter_keeps_its_flags(scanned):
     doc = corpus.document_by_path("a.md")
     lines = " ".join(line.plain for line in describe(doc, [], [], 0, [], False, [], key=lambda binding: "K"))
     assert "title: A page" in lines and "none (K to add)" in lines and "suggestions (hidden: K shows)" in lines
+
+
+async def test_after_a_restart_the_list_cursor_is_on_the_document_that_reopened(tmp_path):
+    """The list is read in two pages at start-up; the first did not hold the reopened document,
+    and the second kept the cursor on the first row: enter then opened another document (a trial)."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(260):
+        (folder / f"{n:04}.txt").write_text(f"Page {n} of the corpus.\n")
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        corpus.set_states({"last_document": str(corpus.document_by_path("0250.txt").id)})
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app, lambda: len(app.doclist.rows) == 260)
+        assert app.doc.path == "0250.txt" and app.doclist.rows[app.doclist.cursor].path == "0250.txt"

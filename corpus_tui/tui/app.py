@@ -282,27 +282,34 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         brand = "corpus-tui · "
         width = width if width is not None else self.size.width  # 0 before the first layout
         room = width - 2 if width > 0 else 0  # the bar's padding; 0: nothing to fit yet
-        # A narrow terminal keeps the document's name: the app's name goes first, then the
-        # folder's and the name's middle (so its end, often a unique id, stays).
-        fixed = len(f" · reviewed {reviewed:,}/{total:,}") + (3 if path else 0)
-        if room and len(brand) + len(folder) + fixed + len(path) > room:
-            brand = ""
-            if len(folder) + fixed + len(path) > room:
-                folder = one_line(folder, 12)
-                path = middle_cut(path, max(8, room - len(folder) - fixed))
-        parts = [Content.styled(brand.removesuffix(" · "), "bold")] if brand else []
-        parts += [Content(f"{' · ' if brand else ''}{folder}"), Content(f" · reviewed {reviewed:,}/{total:,}")]
-        if path:
-            parts.append(Content(f" · {path}"))
+        find = ""
         if self.reader.matches:  # as vim shows the search and where in it you are
             query = one_line(self.query_one(FindBar).value, 30)
             if self.reader.matches_complete:
                 current = f"{self.reader.current_match + 1}/" if self.reader.current_match >= 0 else ""
-                parts.append(Content.styled(f" · /{query} {current}{len(self.reader.matches)}", "bold"))
+                find = f" · /{query} {current}{len(self.reader.matches)}"
             else:  # where in the text's matches is not known: only the nearest are held
-                parts.append(Content.styled(f" · /{query} over {len(self.reader.matches):,}", "bold"))
-        if self.work_note:
-            parts.append(Content.styled(f" · {self.work_note}", "italic"))
+                find = f" · /{query} over {len(self.reader.matches):,}"
+        work = f" · {self.work_note}" if self.work_note else ""
+        # A narrow terminal keeps the find's place and the document's name: the app's name goes
+        # first, then the folder's and the name's middle (so its end, often a unique id, stays).
+        # (A long name pushed "/the 3/17" off the bar: a trial.)
+        fixed = len(f" · reviewed {reviewed:,}/{total:,}") + (3 if path else 0) + len(find) + len(work)
+        if room and len(brand) + len(folder) + fixed + len(path) > room:
+            brand = ""
+            if len(folder) + fixed + len(path) > room:
+                folder = one_line(folder, 12)
+                budget = room - len(folder) - fixed
+                # Under 8 cells the name says nothing: it goes (the inspector shows it), the rest fits.
+                path = middle_cut(path, budget) if budget >= 8 else ""
+        parts = [Content.styled(brand.removesuffix(" · "), "bold")] if brand else []
+        parts += [Content(f"{' · ' if brand else ''}{folder}"), Content(f" · reviewed {reviewed:,}/{total:,}")]
+        if path:
+            parts.append(Content(f" · {path}"))
+        if find:
+            parts.append(Content.styled(find, "bold"))
+        if work:
+            parts.append(Content.styled(work, "italic"))
         self.query_one("#topbar", Static).update(Content("").join(parts), layout=False)
 
     def set_banner(self, message: str | None) -> None:

@@ -78,13 +78,16 @@ class DocumentList(ScrollView, can_focus=True):
         self.rows: list[DocRow] = []
         self.cursor = 0
         self.current_id: int | None = None
+        self.moved = False  # the cursor was moved off the open document (keys in the list)
         self._base_style = Style()
         self._width = 0
         self._positions: dict[int, int] = {}
         self.tag_styles: dict[str, Style] = {}  # tag name -> chip style, for tags with a colour
 
     def set_rows(self, rows: list[DocRow]) -> None:
-        highlighted = self.rows[self.cursor].id if self.cursor < len(self.rows) else None
+        # The row the analyst moved the cursor to (not one it sits on for want of the open one:
+        # at start-up the list is read in two pages, and the first holds no reopened document).
+        highlighted = self.rows[self.cursor].id if self.moved and self.cursor < len(self.rows) else None
         self.rows = rows
         self._positions = {row.id: index for index, row in enumerate(rows)}
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
@@ -112,6 +115,7 @@ class DocumentList(ScrollView, can_focus=True):
 
     def set_current(self, document_id: int) -> None:
         old_rows = (self.cursor, self.index_of(self.current_id, self.cursor) if self.current_id else self.cursor)
+        self.moved = False  # back on the open document
         self.current_id = document_id
         self.cursor = self.index_of(document_id, self.cursor)
         self._move_refresh(old_rows)
@@ -194,12 +198,14 @@ class DocumentList(ScrollView, can_focus=True):
 
     def action_cursor(self, step: int) -> None:
         if self.rows:
+            self.moved = True
             old = self.cursor
             self.cursor = max(0, min(len(self.rows) - 1, self.cursor + step))
             self._move_refresh((old,))
 
     def action_jump(self, index: int) -> None:
         if self.rows:
+            self.moved = True
             old = self.cursor
             self.cursor = index % len(self.rows)
             self._move_refresh((old,))
