@@ -102,16 +102,17 @@ class ScanSummary:
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        parts = [f"{self.added} added", f"{self.changed} changed", f"{self.unchanged} unchanged"]
+        # Thousands separated, as the app's header and the exports count (a trial saw "1500 added").
+        parts = [f"{self.added:,} added", f"{self.changed:,} changed", f"{self.unchanged:,} unchanged"]
         if self.renamed:
-            parts.append(f"{self.renamed} renamed")
+            parts.append(f"{self.renamed:,} renamed")
         if self.returned:
-            parts.append(f"{self.returned} back from missing")
-        parts += [f"{self.missing} missing", f"{self.unreadable} unreadable"]
+            parts.append(f"{self.returned:,} back from missing")
+        parts += [f"{self.missing:,} missing", f"{self.unreadable:,} unreadable"]
         if self.outside:
-            parts.append(f"{self.outside} outside the patterns, left as they were")
+            parts.append(f"{self.outside:,} outside the patterns, left as they were")
         if self.reanchored_spans or self.stale_spans:
-            parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans} stale")
+            parts.append(f"{plural(self.reanchored_spans, 'span')} re-anchored, {self.stale_spans:,} stale")
         if self.rule_marks:
             parts.append(f"{plural(self.rule_marks, 'range')} marked by rules")
         if self.duplicate_pairs and self.changed_anything():
