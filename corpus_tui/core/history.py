@@ -129,9 +129,9 @@ class HistoryMixin(CorpusBase):
         """What the last undo or redo of this event left (its payload), when nothing was logged
         since it: then the other's change it left is still what is there. Once something else
         happened (the other annotator undid their change, a scan), {}: the plain checks decide."""
-        row = self.db.execute(
-            "SELECT id, payload FROM events WHERE action IN ('undo', 'redo') AND json_extract(payload, '$.target') = ? "
-            "ORDER BY id DESC LIMIT 1", [event_id]).fetchone()
+        row = self.db.execute(  # its turns come after it: a range of ids, not the whole log
+            "SELECT id, payload FROM events WHERE id > ? AND action IN ('undo', 'redo') "
+            "AND json_extract(payload, '$.target') = ? ORDER BY id DESC LIMIT 1", [event_id, event_id]).fetchone()
         if row is None:
             return {}
         later = self.db.execute("SELECT 1 FROM events WHERE id > ? LIMIT 1", [row[0]]).fetchone()

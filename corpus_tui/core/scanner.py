@@ -476,9 +476,10 @@ class _Scan:
         index = 0
         if len(candidates) > 1:
             name = path.rsplit("/", 1)[-1]
-            named = [n for n, row in enumerate(candidates) if row["path"].rsplit("/", 1)[-1] == name]
-            worked = [n for n, row in enumerate(candidates) if self._holds_work(row["id"])]
-            index = (named or worked or [0])[0]
+            named = next((n for n, row in enumerate(candidates) if row["path"].rsplit("/", 1)[-1] == name), None)
+            if named is None:  # a few looked at, not all: a thousand identical pages would cost a million queries
+                named = next((n for n, row in enumerate(candidates[:20]) if self._holds_work(row["id"])), None)
+            index = named or 0
         row = candidates.pop(index)
         self.vanished.pop(row["path"], None)
         return row
