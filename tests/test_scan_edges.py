@@ -180,7 +180,7 @@ def test_what_a_scan_says_of_guessed_readings_renamed_overrides_and_copies(make_
         summary = corpus.scan()
         assert "bad.txt: 1 byte sequence not valid UTF-8, each shown as \ufffd" in summary.problems
         advice = next(problem for problem in summary.problems if problem.startswith("u.txt"))
-        assert f"corpus-tui set-encoding {folder} u.txt utf-16-le reads it" in advice  # to paste as it is
+        assert f"corpus-tui set-encoding {folder.resolve()} u.txt utf-16-le reads it" in advice  # to paste as it is
         corpus.set_encoding("u.txt", "utf-16-le")
         corpus.add_tag(corpus.document_by_path("x2.txt").id, "keepme")
         os.rename(folder / "u.txt", folder / "v.txt")
@@ -199,3 +199,27 @@ def test_a_scan_of_a_folder_whose_files_are_all_gone_says_what_the_corpus_knows(
     result = run_script("scan", folder)
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
     assert "the corpus knows 1 document here: nothing was marked missing" in result.stderr
+
+
+def test_of_identical_gone_copies_a_moved_one_takes_the_row_most_like_it(make_corpus):
+    """Two identical pages: a moved one was joined to the first gone row with its name, not the
+    one with its tag and note; and two copies whose folders were renamed swapped their tags (a
+    review). The name counts first, then the file's time (a move keeps it), then work."""
+    page = "Identical copy page text about the Euphrates valley.\n"
+    folder = make_corpus({"a/page.txt": page, "b/page.txt": page, "p/x.txt": page + "x", "q/x.txt": page + "x"})
+    os.utime(folder / "p/x.txt", ns=(1_600_000_000_000_000_000,) * 2)
+    os.utime(folder / "q/x.txt", ns=(1_700_000_000_000_000_000,) * 2)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.scan()
+        corpus.add_tag(corpus.document_by_path("b/page.txt").id, "keep")
+        corpus.add_tag(corpus.document_by_path("p/x.txt").id, "from-p")
+        corpus.add_tag(corpus.document_by_path("q/x.txt").id, "from-q")
+        (folder / "a/page.txt").unlink()
+        (folder / "c").mkdir()
+        (folder / "b/page.txt").rename(folder / "c/page.txt")
+        (folder / "p").rename(folder / "s")
+        (folder / "q").rename(folder / "r")
+        corpus.scan()
+        tags = {path: [t.name for t in corpus.document_tags(corpus.document_by_path(path).id)]
+                for path in ("c/page.txt", "s/x.txt", "r/x.txt")}
+    assert tags == {"c/page.txt": ["keep"], "s/x.txt": ["from-p"], "r/x.txt": ["from-q"]}

@@ -73,3 +73,13 @@ def test_a_boilerplate_share_short_of_all_never_reads_100_percent():
     from corpus_tui.tui.widgets.document_list import boilerplate_percent
 
     assert [boilerplate_percent(s) for s in (0.0, 0.001, 0.06, 0.996, 1.0)] == ["0%", "<1%", "6%", ">99%", "100%"]
+
+
+def test_middle_cut_counts_terminal_cells():
+    """A CJK name is twice as wide as it is long: the top bar lost the name and the find (a review)."""
+    from corpus_tui.core.safe_text import cells, middle_cut
+
+    name = "中文文件名非常长的标题关于摩苏尔战役的报道和分析文章.txt"
+    cut = middle_cut(name, 20)
+    assert cells(cut) <= 20 and cut.endswith("文章.txt") and "…" in cut
+    assert middle_cut("000_017fdcef885307d4.txt", 12) == "000_0…d4.txt"

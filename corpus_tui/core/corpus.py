@@ -177,7 +177,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
                 # deleted: nothing is marked missing; said so (check sent the user to scan, and
                 # scan said only "no documents found": a trial).
                 raise NoDocuments(f"{error}; the corpus knows {plural(known, 'document')} here: nothing was "
-                                  "marked missing (is the folder the right one, or mounted?); 'corpus-tui check' "
+                                  "marked missing (the wrong folder or patterns, or a folder not mounted?); 'corpus-tui check' "
                                   "lists the files it misses") from None
         summary = scanner.scan(self, found, progress)
         signed = self.refresh_duplicates(progress=duplicates_progress)

@@ -14,6 +14,8 @@ for the CLI's messages (one line each, whatever a file name holds), and
 
 from __future__ import annotations
 
+import unicodedata
+
 TAB_GLYPH = "→"
 FORMAT_GLYPH = "▯"
 C1_GLYPH = "�"
@@ -134,12 +136,34 @@ def for_terminal(text: str) -> str:
 
 
 def middle_cut(text: str, limit: int) -> str:
-    """``text`` (one line already) in at most ``limit`` characters, its middle cut: a path's
-    end (the file name, often a unique id) stays readable."""
-    if len(text) <= limit:
+    """``text`` (one line already) in at most ``limit`` terminal cells, its middle cut: a path's
+    end (the file name, often a unique id) stays readable. Counted in cells, not characters:
+    a CJK name is twice as wide as it is long (a top bar lost the name and the find: a review)."""
+    if cells(text) <= limit:
         return text
-    head = (limit - 1) // 2
-    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+    room = max(0, limit - 1)
+    head, used = "", 0
+    for char in text:  # the first half of the room, by cells
+        width = _char_cells(char)
+        if used + width > room // 2:
+            break
+        head, used = head + char, used + width
+    tail, used_tail = "", 0
+    for char in reversed(text):
+        width = _char_cells(char)
+        if used + used_tail + width > room:
+            break
+        tail, used_tail = char + tail, used_tail + width
+    return head + "…" + tail
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes (wide East Asian characters two, others one)."""
+    return len(text) if text.isascii() else sum(map(_char_cells, text))
+
+
+def _char_cells(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -160,8 +160,8 @@ def read_file(folder: Path, found: FoundFile, override: str | None,
         return FileContent(None, Decoded(None, None, problem=reason), FrontMatter(), None, reason)
     digest = hashlib.sha256(data).hexdigest()
     decoded = decode(data, override)
-    said = decoded.problem and decoded.problem.replace(  # advice to paste as it is, not to fill in
-        "FOLDER PATH", f"{shlex.quote(str(folder))} {shlex.quote(found.path)}")
+    said = decoded.problem and decoded.problem.replace(  # advice to paste as it is, from anywhere
+        "FOLDER PATH", f"{shlex.quote(os.path.abspath(folder))} {shlex.quote(found.path)}")
     if decoded.text is None:
         return FileContent(digest, decoded, FrontMatter(), None, said)
     front = parse_front_matter(decoded.text) if decoded.text.startswith("---") else FrontMatter()
@@ -431,7 +431,7 @@ class _Scan:
                 self.summary.unchanged += 1
             return
         row = self.known.get(found.path)
-        moved = self._moved_from(content.sha256, found.path) if row is None else None
+        moved = self._moved_from(content.sha256, found) if row is None else None
         if moved is not None and moved["encoding_override"]:
             # Read for a new path, so without the encoding set for the document: read again
             # with it (a renamed cp1251 page was stored as cp1252 noise: a review), before
@@ -466,20 +466,26 @@ class _Scan:
             else:
                 self.summary.changed += 1
 
-    def _moved_from(self, sha256: str | None, path: str) -> dict[str, Any] | None:
+    def _moved_from(self, sha256: str | None, found: FoundFile) -> dict[str, Any] | None:
         """The gone document this new file is, by its bytes. Of several with the same bytes (two
-        copies of a page), the one with the same file name, else one that holds work: the
-        first one found took a renamed copy's tags and note to the wrong row (a trial)."""
+        copies of a page), the one that shares most with it: its file name, then its size and
+        modification time (a move keeps them), then the one that holds work. The first one found
+        took a renamed copy's tags and note to the wrong row, and two copies whose folders were
+        renamed swapped theirs (a trial, a review)."""
         candidates = self.movable.get(sha256 or "")
         if not candidates:
             return None
         index = 0
         if len(candidates) > 1:
-            name = path.rsplit("/", 1)[-1]
-            named = next((n for n, row in enumerate(candidates) if row["path"].rsplit("/", 1)[-1] == name), None)
-            if named is None:  # a few looked at, not all: a thousand identical pages would cost a million queries
-                named = next((n for n, row in enumerate(candidates[:20]) if self._holds_work(row["id"])), None)
-            index = named or 0
+            name = found.path.rsplit("/", 1)[-1]
+
+            def likeness(row: dict[str, Any]) -> tuple[bool, bool]:
+                return row["path"].rsplit("/", 1)[-1] == name, row["mtime_ns"] == found.mtime_ns
+
+            best = max(map(likeness, candidates))
+            alike = [n for n, row in enumerate(candidates) if likeness(row) == best]
+            # A few looked at for work, not all: a thousand identical pages would cost a million queries.
+            index = next((n for n in alike[:20] if self._holds_work(candidates[n]["id"])), alike[0])
         row = candidates.pop(index)
         self.vanished.pop(row["path"], None)
         return row

@@ -42,7 +42,7 @@ from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
 from .editing import EditingMixin, undone
 from .from_worker import Deferred, run_deferred, soon
-from ..core.safe_text import middle_cut, one_line, path_line
+from ..core.safe_text import cells, middle_cut, one_line, path_line
 from ..core.wording import agreeing, plural
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
@@ -294,12 +294,12 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         # A narrow terminal keeps the find's place and the document's name: the app's name goes
         # first, then the folder's and the name's middle (so its end, often a unique id, stays).
         # (A long name pushed "/the 3/17" off the bar: a trial.)
-        fixed = len(f" · reviewed {reviewed:,}/{total:,}") + (3 if path else 0) + len(find) + len(work)
-        if room and len(brand) + len(folder) + fixed + len(path) > room:
+        fixed = len(f" · reviewed {reviewed:,}/{total:,}") + (3 if path else 0) + cells(find) + cells(work)
+        if room and len(brand) + cells(folder) + fixed + cells(path) > room:
             brand = ""
-            if len(folder) + fixed + len(path) > room:
-                folder = one_line(folder, 12)
-                budget = room - len(folder) - fixed
+            if cells(folder) + fixed + cells(path) > room:
+                folder = middle_cut(folder, 12)
+                budget = room - cells(folder) - fixed
                 # Under 8 cells the name says nothing: it goes (the inspector shows it), the rest fits.
                 path = middle_cut(path, budget) if budget >= 8 else ""
         parts = [Content.styled(brand.removesuffix(" · "), "bold")] if brand else []
