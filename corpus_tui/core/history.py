@@ -126,16 +126,29 @@ class HistoryMixin(CorpusBase):
         return event
 
     def _left_by_the_last_turn(self, event_id: int) -> dict[str, Any]:
-        """What the last undo or redo of this event left (its payload), when nothing was logged
-        since it: then the other's change it left is still what is there. Once something else
-        happened (the other annotator undid their change, a scan), {}: the plain checks decide."""
+        """What the last undo or redo of this event left (its payload), when nothing touched its
+        documents since: then the other's change it left is still what is there. Once something
+        did (the other annotator undid their change, a scan), {}: the plain checks decide."""
         row = self.db.execute(  # its turns come after it: a range of ids, not the whole log
-            "SELECT id, payload FROM events WHERE id > ? AND action IN ('undo', 'redo') "
+            "SELECT id, payload, document_id FROM events WHERE id > ? AND action IN ('undo', 'redo') "
             "AND json_extract(payload, '$.target') = ? ORDER BY id DESC LIMIT 1", [event_id, event_id]).fetchone()
         if row is None:
             return {}
-        later = self.db.execute("SELECT 1 FROM events WHERE id > ? LIMIT 1", [row[0]]).fetchone()
-        return {} if later is not None else json.loads(row[1])
+        left = json.loads(row[1])
+        # Only what touched the same documents since counts (their undo, a scan of them, a step
+        # over many): an unrelated note elsewhere between an undo and its redo let the redo put
+        # the step back over the other's change (a fuzz).
+        documents = [row[2]] if row[2] is not None else left.get("left_documents", [])
+        # A step over many documents counts when it lists one of them (its "sha256" pairs); other
+        # events of no document (a tag merged, a rule removed, an undo of a step over many) count.
+        later = self.db.execute(
+            "SELECT 1 FROM events AS e WHERE e.id > ? AND (e.document_id IN (SELECT value FROM json_each(?)) "
+            "OR (e.document_id IS NULL AND (e.action NOT IN (SELECT value FROM json_each(?)) OR EXISTS ("
+            "  SELECT 1 FROM json_each(e.payload, '$.sha256') AS d "
+            "  WHERE json_extract(d.value, '$[0]') IN (SELECT value FROM json_each(?)))))) LIMIT 1",
+            [row[0], json.dumps(documents), json.dumps(list(MULTI_DOCUMENT_ACTIONS)), json.dumps(documents)],
+        ).fetchone()
+        return {} if later is not None else left
 
     def _step_place(self, event: Event) -> str:
         return self._path_of(event.document_id) if event.document_id is not None else "the step"
@@ -193,10 +206,14 @@ class HistoryMixin(CorpusBase):
             self._left_whole = True
             return True  # the document is gone
         if row[0] == (payload["after"] if forward else payload["before"]):
-            # Already as the step would leave it: nothing to do, nothing to say. Left for the
-            # next turn too when another's step made it so (their value: a redo must not undo
-            # it), not when another's undo did (a value restored: the next turn is free).
+            # Already as the step would leave it: nothing to do. Left for the next turn too when
+            # another's step made it so (their value: a redo must not undo it), and said; not
+            # when another's undo did (a value restored: the next turn is free).
             self._left_whole = self._last_change_was_a_step(doc_id)
+            if self._left_whole:
+                what = {"duplicate_of": "duplicate mark"}.get(column, column)
+                self.history_kept = (f"the {what} of {self._path_of(doc_id)} was already so: someone else "
+                                     "set it since (their change stays, a redo too)")
             return True
         self._left_whole = True
         what = {"duplicate_of": "duplicate mark"}.get(column, column)
@@ -285,11 +302,17 @@ class HistoryMixin(CorpusBase):
                 there = self.db.execute("SELECT annotator, created_at FROM document_tags WHERE document_id = ? "
                                         "AND tag_id = ?", [doc_id, tag_id]).fetchone()
                 self._left_whole = there is not None and tuple(there) != (link["annotator"], link["created_at"])
+                if self._left_whole:
+                    self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was already on "
+                                         f"{self._path_of(doc_id or 0)}: someone else tagged it since (theirs stays)")
             return
         now = self.db.execute("SELECT annotator, created_at FROM document_tags WHERE document_id = ? AND tag_id = ?",
                               [doc_id, tag_id]).fetchone()
-        if now is None:
-            self._left_whole = self._last_change_was_a_step(doc_id or 0)  # untagged since: as the step would leave it
+        if now is None:  # untagged since: as the step would leave it
+            self._left_whole = self._last_change_was_a_step(doc_id or 0)
+            if self._left_whole:
+                self.history_kept = (f"tag {quoted(payload.get('tag', '?'))} was already off "
+                                     f"{self._path_of(doc_id or 0)}: someone else took it off since (a redo leaves it off too)")
             return
         if payload.get("link") and tuple(now) != (link["annotator"], link["created_at"]):
             if tag_id != payload["tag_id"]:
