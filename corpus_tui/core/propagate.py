@@ -354,14 +354,13 @@ def replay(db: Any, payload: dict[str, Any], forward: bool,
         if found is None or rule["id"] in skip_rules:
             rules_left.append(rule["id"])
             continue
-        if not _rule_as_left(rule, found[0], forward):
-            if (found[0] is not None) != (rule["removed_at_after" if forward else "removed_at_before"] is not None
-                                          or (not forward and bool(rule.get("created")))):
-                rules_left.append(rule["id"])  # removed or restored since by someone else: theirs stands
-            continue  # else already as the step would leave it (another's undo restored it so)
         stamp = rule["removed_at_after" if forward else "removed_at_before"]
         if not forward and rule.get("created"):  # undoing the marking that made it: removed now
             stamp = now()
+        if not _rule_as_left(rule, found[0], forward):
+            if (found[0] is not None) != (stamp is not None):
+                rules_left.append(rule["id"])  # removed or restored since by someone else: theirs stands
+            continue  # else already as the step would leave it (another's undo restored it so)
         db.execute("UPDATE rules SET removed_at = ? WHERE id = ?", [stamp, rule["id"]])
     refresh_titles(db, [doc for doc in then if doc in now_sha])
     return rules_left

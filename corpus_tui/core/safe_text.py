@@ -46,8 +46,6 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 # Data shown on a terminal keeps its line breaks and tabs: they move the cursor, change nothing else.
 _TERMINAL_TABLE = {code: glyph for code, glyph in _TABLE.items() if code not in (0x0A, 0x09)}
-# An editor shows line breaks and tabs as such; a CR is kept only in a CRLF (``editable``).
-_EDITOR_TABLE = _TERMINAL_TABLE
 _GLYPHS = frozenset(_TABLE.values())
 
 
@@ -88,7 +86,7 @@ def editable(text: str) -> str:
     >>> editable("a\\x1b[31m\\r\\nb\\tc\\rd")
     'a␛[31m\\r\\nb\\tc␍d'
     """
-    return "\r\n".join(piece.translate(_EDITOR_TABLE) for piece in text.split("\r\n"))
+    return "\r\n".join(map(for_terminal, text.split("\r\n")))
 
 
 def restored(edited: str, original: str) -> str:
@@ -102,7 +100,7 @@ def restored(edited: str, original: str) -> str:
     for at, character in enumerate(original):
         if character == "\r" and original[at + 1 : at + 2] == "\n":
             continue  # a CRLF's CR is kept as it is, not shown
-        glyph = _EDITOR_TABLE.get(ord(character))
+        glyph = _TERMINAL_TABLE.get(ord(character))
         if glyph is not None or character in _GLYPHS:
             shown.setdefault(glyph or character, []).append(character)
     for glyph, characters in shown.items():
