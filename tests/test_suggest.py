@@ -737,3 +737,20 @@ def test_a_long_document_does_not_teach(scanned, monkeypatch):
     assert taught() == {corpus.document_by_path(p).id for p in ("short.txt", "long.txt")}
     monkeypatch.setattr(learner, "MAX_TEACHING_CHARS", 500)  # long.txt is over it now
     assert taught() == {corpus.document_by_path("short.txt").id}
+
+
+def test_the_documents_decided_last_teach_not_the_ones_scanned_last(scanned, monkeypatch):
+    """Ordered by id, a decision on an early document taught nothing once 100 later documents
+    were decided (a review): the learner takes the documents whose decisions are newest."""
+    from corpus_tui.core.suggest import learner
+
+    monkeypatch.setattr(learner, "MAX_DOCUMENTS", 3)
+    corpus, _ = scanned({f"{n}.txt": f"Home | News | Contact\n\nThe article body of page {n}, in full.\n"
+                         for n in range(5)})
+    ids = [corpus.document_by_path(f"{n}.txt").id for n in range(5)]
+    for document_id in ids[1:]:
+        corpus.set_status(document_id, "reviewed")
+    taught = lambda: set(learner.corpus_examples(corpus)[1])  # noqa: E731
+    assert taught() == set(ids[2:])  # the three decided last
+    corpus.mark_boilerplate(ids[0], 0, len("Home | News | Contact"))  # the newest decision: the first document
+    assert ids[0] in taught() and ids[1] not in taught()

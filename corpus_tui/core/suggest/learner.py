@@ -179,7 +179,10 @@ def corpus_examples(corpus: Any) -> tuple[list[tuple[LineFeatures, int]], list[i
         "  d.status = 'reviewed' OR EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = d.id "
         "    AND s.kind = 'boilerplate' AND s.anchor != 'stale') "
         "  OR EXISTS (SELECT 1 FROM suggestion_rejections AS r WHERE r.document_id = d.id)"
-        ") AND d.char_count <= ? ORDER BY d.id DESC LIMIT ?", [MAX_TEACHING_CHARS, MAX_DOCUMENTS],
+        # The documents decided last (their newest event), not scanned last: a decision on an
+        # early document taught nothing once 100 later ones were decided (a review).
+        ") AND d.char_count <= ? ORDER BY (SELECT MAX(e.id) FROM events AS e WHERE e.document_id = d.id) DESC "
+        "NULLS LAST, d.id DESC LIMIT ?", [MAX_TEACHING_CHARS, MAX_DOCUMENTS],
     ).fetchall()
     from .decisions import line_fingerprint  # here: decisions imports the scorer's neighbours
 
