@@ -231,6 +231,20 @@ def test_a_bad_line_stops_the_whole_import(fresh, exported, run_script, reason):
     assert state(fresh) == before and fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
 
 
+def test_a_new_tag_holding_a_semicolon_is_refused_and_an_existing_one_linked(fresh, exported):
+    """Every other way to make a tag refuses ";" (the CSV export would write it as two tags);
+    an import made one (a trial). A tag an older corpus-tui made with it is still linked."""
+    rewrite(exported, 0, lambda r: r.update(tags=["x;y"]))
+    before = state(fresh)
+    with pytest.raises(InvalidImport, match=r":1: tag 'x;y' holds ';'"):
+        import_annotations(fresh, exported)
+    assert state(fresh) == before
+    fresh.db.execute("INSERT INTO tags (name, key, annotator, created_at) VALUES ('x;y', 'x;y', 'old', 'then')")
+    import_annotations(fresh, exported)
+    path = json.loads(exported.read_text(encoding="utf-8").splitlines()[0])["path"]
+    assert "x;y" in [tag.name for tag in fresh.document_tags(fresh.document_by_path(path).id)]
+
+
 def test_every_problem_is_collected(fresh, exported):
     rewrite(exported, 0, lambda r: r.update(path="nope.txt"))
     rewrite(exported, 1, lambda r: r.update(status="done"))

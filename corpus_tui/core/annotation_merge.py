@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .anchoring import anchor_for
 from .annotation_records import Problems, Record
 from .duplicates.clusters import makes_a_circle
-from .safe_text import quoted
+from .safe_text import quoted, tag_name_problem
 from .store import now
 from .tags import tag_key
 from .wording import plural
@@ -179,6 +179,11 @@ def plan_merge(
                 continue
             tag_keys[doc["id"]].add(key)
             if key not in vocabulary:
+                # A tag an older corpus-tui made with ";" is linked to as it is; a new one is not
+                # made: the CSV export would write it as two tags (a trial).
+                if problem := tag_name_problem(name):
+                    problems.add(record.line, f"{problem}; rename it in the file")
+                    continue
                 vocabulary[key] = plan.new_tags[key] = name
             plan.links.append((doc["id"], key, annotator or corpus.annotator, created or stamp))
             summary.tags_added += 1
