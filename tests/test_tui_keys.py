@@ -523,6 +523,24 @@ async def test_the_list_shown_for_the_filter_folds_again_on_a_narrow_terminal(tm
         await pilot.resize_terminal(65, 30)
         await pilot.pause()
         assert app.screen.has_class("-hide-list")
+        assert app.focused is app.reader  # not the hidden filter box, where `\\` and `q` were typed (a trial)
+        await pilot.press("backslash")
+        assert not app.screen.has_class("-hide-list")
+
+
+async def test_hiding_the_list_that_has_focus_leaves_the_keys_to_the_reader(tmp_path):
+    """With focus on the list, `\\` hid it and focus went to its filter box: `q` was typed there
+    and did not quit, and `\\` could not bring the list back (a trial)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        app.doclist.focus()
+        await pilot.press("backslash")
+        assert app.screen.has_class("-hide-list") and app.focused is app.reader
+        await pilot.press("backslash")
+        assert not app.screen.has_class("-hide-list")
+        assert app.query_one("#filter").value == ""
 
 
 async def test_panels_fold_at_80_columns(tmp_path):

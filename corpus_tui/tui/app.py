@@ -268,7 +268,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def _fit_panels(self, width: int) -> None:
         main = self.screen_stack[0]  # the panels' screen, also while a dialog is open over it
         main.set_class(self._user_panels.get("inspector", width < NARROW_WIDTH), "-hide-inspector")
-        main.set_class(self._user_panels.get("list", width < TINY_WIDTH), "-hide-list")
+        self._hide_list(main, self._user_panels.get("list", width < TINY_WIDTH))
+
+    def _hide_list(self, screen: Screen, hidden: bool) -> None:
+        screen.set_class(hidden, "-hide-list")
+        focused = screen.focused
+        if hidden and focused is not None and any(node.id == "left" for node in focused.ancestors_with_self):
+            # Focus left on a hidden list went to its filter box: `q` and `\` were typed into it.
+            screen.set_focus(self.reader)
 
     def refresh_progress(self) -> None:
         """Recount reviewed documents: after status changes, scans and reloads, not per key."""
@@ -824,7 +831,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     def action_toggle_list(self) -> None:
         hidden = not self.screen.has_class("-hide-list")
         self._user_panels["list"] = hidden
-        self.screen.set_class(hidden, "-hide-list")
+        self._hide_list(self.screen, hidden)
 
     def action_toggle_inspector(self) -> None:
         hidden = not self.screen.has_class("-hide-inspector")
