@@ -361,6 +361,31 @@ def test_brat_lines_survive_every_line_break_brat_reads_and_labels_keep_their_ow
     assert visual == "[labels]\nBoilerplate_2 | Boilerplate\nPlace_name_2 | Place name\nPlace_name_3 | Place/name\n"
 
 
+def test_brat_type_names_are_ones_brat_reads(make_corpus, open_corpus, tmp_path):
+    """brat keeps ASCII letters, digits, "_" and "-" in a type name and reads a line of hyphens in
+    annotation.conf as a separator: '人名', 'Ünï', '-' and '---' were types brat did not define,
+    so their spans were errors there (a trial, with brat's own rules)."""
+    import re
+
+    folder = make_corpus({"a.txt": "Mosul and Raqqa and Idlib\n"})
+    corpus = open_corpus(folder, annotator="tester")
+    corpus.scan()
+    doc = corpus.documents()[0]
+    labels = ("人名", "Ünï", "-", "---", "ä")
+    for label in labels:
+        corpus.add_annotation(doc.id, 0, 5, label)
+    out = tmp_path / "brat"
+    export(corpus, "brat", out)
+    entities, _ = parse_ann((out / "a.ann").read_text(encoding="utf-8"))
+    types = [kind for kind, _, _ in entities.values()]
+    assert len(set(types)) == len(labels)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", kind) and kind.strip("-") for kind in types), types
+    conf = (out / "annotation.conf").read_text(encoding="utf-8")
+    assert set(types) <= set(conf.split("[relations]")[0].split("\n")[1:])
+    visual = (out / "visual.conf").read_text(encoding="utf-8")
+    assert all(f" | {label}\n" in visual for label in labels)  # brat shows each as its label
+
+
 # -- parquet ------------------------------------------------------------------------------------------
 
 

@@ -10,8 +10,9 @@ are every character Python's ``str.splitlines`` breaks at (brat reads the
 ``.ann`` with it): CR, LF, VT, FF, FS, GS, RS, NEL, U+2028 and U+2029; a span
 holding one raw would cut its line in two. Notes and boilerplate reasons become
 ``#<n>\\tAnnotatorNotes T<n>\\t<note>`` (line breaks and tabs in a note become
-spaces). brat type names cannot hold spaces or punctuation: other characters
-than letters, digits, ``_`` and ``-`` become ``_``; two labels that would make
+spaces). brat type names are ASCII letters, digits, ``_`` and ``-`` (brat's own
+``normalize_to_storage_form``): every other character becomes ``_``, and a name of hyphens
+alone (a separator line in brat's ``annotation.conf``) becomes underscores; two labels that would make
 the same name (``Place name``, ``Place/name``; a label ``Boilerplate``) are told
 apart by a number (``Place_name_2``): a label that is a type name already keeps it,
 then the corpus's labels in sorted order take the plain name first. An ``annotation.conf`` at the top lists every entity type used,
@@ -29,12 +30,13 @@ from .folders import output_names, target
 from .records import DocumentRecord
 
 BOILERPLATE_TYPE = "Boilerplate"
-_NOT_TYPE_CHAR = re.compile(r"[^\w-]")
+_NOT_TYPE_CHAR = re.compile(r"[^A-Za-z0-9_-]")  # \w let "人名" and "Ünï" through: brat refuses them
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")  # str.splitlines' breaks
 
 
 def brat_type(label: str) -> str:
-    return _NOT_TYPE_CHAR.sub("_", label) or "_"
+    name = _NOT_TYPE_CHAR.sub("_", label)
+    return "_" * max(len(name), 1) if not name.strip("-") else name  # "" and "---" too
 
 
 def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
