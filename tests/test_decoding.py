@@ -58,12 +58,28 @@ def test_decode_nul_in_first_8000_bytes_is_binary():
     decoded = decode(b"abc\x00def")
     assert decoded.text is None and not decoded.readable
     assert "binary" in decoded.problem and "3" in decoded.problem
-    assert "set-encoding FOLDER PATH utf-8 reads it" in decoded.problem  # the way to read a page with a stray NUL
+    # One character in seven a NUL: set-encoding refuses utf-8 without --force, so the advice says it.
+    assert "set-encoding FOLDER PATH utf-8 --force reads it all the same" in decoded.problem
     assert decode(b"text with a stray \x00 in it", "utf-8").text == "text with a stray \x00 in it"
     # One NUL before a space reads as U+0020 in UTF-16-BE: the hint said utf-16-be, and
     # set-encoding took it, storing CJK noise (a trial). Valid UTF-8 with a stray NUL is UTF-8.
     page = b"Header line\n\nText with NUL\x00 inside and more plain english words here, a whole page of them.\n"
     assert "set-encoding FOLDER PATH utf-8 reads it" in decode(page).problem
+
+
+def test_the_advice_for_a_file_of_control_characters_is_one_set_encoding_takes(scanned):
+    """The scan advised `set-encoding … utf-8` for a file of control characters, and set-encoding
+    refused it (14% control characters: not its encoding): the advice now says --force (a trial)."""
+    data = b"ab\x00\x01\x02\x03\x04\x05cd\x06\x07\x08efgh\x0e\x0f\x10\x11 ijk\x00lm\n"
+    problem = decode(data).problem
+    assert "control characters: not text, most likely" in problem
+    assert problem.endswith("set-encoding FOLDER PATH utf-8 --force reads it all the same")
+    corpus, _ = scanned({"ctrl.txt": data, "page.txt": b"A page with one stray \x00 in it.\n"})
+    with pytest.raises(InvalidValue, match="--force sets it all the same"):
+        corpus.set_encoding("ctrl.txt", "utf-8")
+    corpus.set_encoding("ctrl.txt", "utf-8", force=True)  # as advised
+    assert "--force" not in decode(b"A page with one stray \x00 in it.\n").problem
+    corpus.set_encoding("page.txt", "utf-8")  # as advised, without
 
 
 def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(scanned, run_script):

@@ -24,7 +24,7 @@ from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, NAME_NOT_UTF8, FoundFile, corpus_file_stat, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
-from .decoding import control_share, decode, encoding_problem, stray_nuls
+from .decoding import MOST_LIKELY_NOT_TEXT, control_share, decode, encoding_problem, stray_nuls
 from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
 from .wording import plural
 from .history import HistoryMixin
@@ -225,7 +225,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
         if force:
             return
         controls = control_share(decoded.text or "")
-        if controls >= 0.05:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
+        if controls >= MOST_LIKELY_NOT_TEXT:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
             raise InvalidValue(f"{doc.path}: read as {encoding}, {controls:.0%} of its characters are NULs or other "
                                "control characters: not its encoding, most likely (UTF-16 without a BOM reads as "
                                "utf-16-le or utf-16-be); the encoding was not changed (--force sets it all the same)")

@@ -97,6 +97,21 @@ def _text_with_nuls(data: bytes) -> str:
     return best
 
 
+# From this share of control characters ``set-encoding`` refuses an encoding without --force.
+MOST_LIKELY_NOT_TEXT = 0.05
+
+
+def _binary_advice(data: bytes) -> str:
+    """What to run if the file is text after all: the advice gave ``set-encoding … utf-8`` for a
+    file of control characters, which that command then refused (a trial)."""
+    encoding = _text_with_nuls(data)
+    sample = data[:BINARY_SNIFF_BYTES].decode(encoding, "replace")
+    if control_share(sample) < MOST_LIKELY_NOT_TEXT:
+        return f"if it is text, corpus-tui set-encoding FOLDER PATH {encoding} reads it"
+    return (f"read as {encoding}, {control_share(sample):.0%} of it is control characters: not text, most "
+            f"likely; corpus-tui set-encoding FOLDER PATH {encoding} --force reads it all the same")
+
+
 def stray_nuls(data: bytes) -> bool:
     """Whether ``data`` is UTF-8 text with a stray NUL or two: valid UTF-8 (its end may cut a
     character) with two NULs or under 1% of its bytes. UTF-16 of ASCII text is valid UTF-8 too, but
@@ -132,8 +147,7 @@ def decode(data: bytes, override: str | None = None) -> Decoded:
             return _strict(data, encoding)
     nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
     if nul != -1:
-        return Decoded(None, None, problem=f"binary file (NUL byte at offset {nul}); if it is text, "
-                                           f"corpus-tui set-encoding FOLDER PATH {_text_with_nuls(data)} reads it")
+        return Decoded(None, None, problem=f"binary file (NUL byte at offset {nul}); {_binary_advice(data)}")
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
