@@ -157,6 +157,30 @@ def test_replace_with_no_tags_clears_a_document(corpus, folder, tmp_path, run_cl
     assert links(corpus) == []
 
 
+def test_the_csv_export_imports_back_guarded_cells_and_untagged_rows_too(scanned, open_corpus, tmp_path, run_cli):
+    """The export's path and tags columns are an import-tags file, but the formula guard ("'" before
+    = + - @) was read as part of the names, and an untagged document's empty cell was an error
+    in add mode that refused the whole file (a trial). A "'" before other text stays."""
+    from corpus_tui.core.export import export
+
+    files = {"-x.txt": "minus\n", "=SUM(A1).txt": "formula\n", "@y.txt": "at\n", "plain.txt": "plain\n",
+             "'quoted.txt": "quote\n"}
+    source, _ = scanned(files)
+    for path, names in {"-x.txt": ["=HYPERLINK", "iraq"], "=SUM(A1).txt": ["+war"], "'quoted.txt": ["'tis"]}.items():
+        source.add_tags(source.document_by_path(path).id, names)
+    exported = tmp_path / "tags.csv"
+    export(source, "csv", exported)
+    assert "'=SUM(A1).txt" in exported.read_text(encoding="utf-8")  # guarded, as a spreadsheet needs
+    target = tmp_path / "target"
+    target.mkdir()
+    for path, text in files.items():
+        (target / path).write_text(text, encoding="utf-8")
+    fresh = open_corpus(target)
+    fresh.scan()
+    imported(run_cli, target, exported, "--create-tags")
+    assert links(fresh) == links(source)
+
+
 def test_remove_mode(corpus, folder, tmp_path, run_cli):
     doc = corpus.document_by_path("rt/c.txt")
     corpus.add_tags(doc.id, ["a", "b"])

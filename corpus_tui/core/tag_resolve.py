@@ -180,9 +180,6 @@ def spool(db: Any, rows: Iterable[RawRow], resolver: Resolver, problems: Problem
         if isinstance(action, str):
             problems.add(line, action)
             continue
-        if not names and not replace:
-            problems.add(line, "no tags")
-            continue
         found = documents(kind, ref)
         if isinstance(found, str):
             problems.add(line, found)

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from .export.table import FORMULA_STARTS
+
 FORMATS = ("csv", "tsv", "jsonl")
 NAMING = ("path", "id", "sha256")  # a row names its document by the first of these it fills
 READ_CHUNK = 1 << 20  # bytes read (and decoded) at a time
@@ -113,12 +115,12 @@ class _Header:
                 return _problem(line, f"malformed row: {len(cells)} fields, the header has {self.width}")
             cells = cells + [""] * (self.width - len(cells))  # a short row: the missing cells are empty
         for kind, index in self.naming:
-            ref = cells[index].strip()
+            ref = unguarded(cells[index]).strip()
             if ref:
                 break
         else:
             kind, ref = self.naming[0][0], ""
-        value = cells[self.tags]
+        value = unguarded(cells[self.tags])
         if self.single:
             if not value or value.isspace():
                 return _problem(line, "empty tag")
@@ -129,6 +131,16 @@ class _Header:
         if self.action is not None:
             action = cells[self.action].strip().lower() or None
         return RawRow(line, kind, ref, tags, action)
+
+
+_FORMULA_STARTS = tuple("'" + start for start in FORMULA_STARTS)
+
+
+def unguarded(cell: str) -> str:
+    """A cell without the ``'`` a spreadsheet and the csv export put before ``= + - @``, tab or
+    CR so that it is not run as a formula: the export's ``path`` and ``tags`` columns are
+    an import-tags file, and ``'=SUM(A1).txt`` named no document (a trial)."""
+    return cell[1:] if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def _csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[RawRow]:
