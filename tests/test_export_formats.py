@@ -191,6 +191,21 @@ def test_doccano_records(corpus, tmp_path):
     assert records["004_75dea042fe9fdb9a.txt"]["label"] == [] and records["004_75dea042fe9fdb9a.txt"]["cats"] == []
 
 
+def test_prodigy_and_doccano_hold_a_span_once_when_only_its_notes_differ(corpus, tmp_path):
+    """Neither format carries notes: two spans differing only in them were the same span twice
+    there (a trial); Label Studio's regions and brat keep both, with their notes."""
+    doc = corpus.document_by_path("004_75dea042fe9fdb9a.txt")
+    corpus.add_annotation(doc.id, 0, 5, "DUP", note="first")
+    corpus.add_annotation(doc.id, 0, 5, "DUP", note="second")
+    corpus.add_annotation(doc.id, 0, 5, "OTHER")
+    export(corpus, "prodigy", tmp_path / "p.jsonl")
+    export(corpus, "doccano", tmp_path / "d.jsonl")
+    task = next(t for t in read_jsonl(tmp_path / "p.jsonl") if t["meta"]["path"] == doc.path)
+    assert task["spans"] == [{"start": 0, "end": 5, "label": "DUP"}, {"start": 0, "end": 5, "label": "OTHER"}]
+    record = next(r for r in read_jsonl(tmp_path / "d.jsonl") if r["path"] == doc.path)
+    assert record["label"] == [[0, 5, "DUP"], [0, 5, "OTHER"]]
+
+
 # -- csv ------------------------------------------------------------------------------------------
 
 

@@ -134,10 +134,16 @@ def native_line(record: DocumentRecord) -> bytes:
     ))
 
 
+def labelled_ranges(record: DocumentRecord) -> list[tuple[int, int, str | None]]:
+    """The spans as ``(start, end, label)``, each once: two spans that differ only in their notes
+    (which these formats do not carry) were the same span twice there (a trial)."""
+    return list(dict.fromkeys((s.start, s.end, s.label) for s in record.spans))
+
+
 def prodigy_line(record: DocumentRecord) -> bytes:
     task = {
         "text": record.text,
-        "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in record.spans],
+        "spans": [{"start": start, "end": end, "label": label} for start, end, label in labelled_ranges(record)],
         "meta": {
             "id": record.id, "path": record.path, "title": record.title, "status": record.status,
             "tags": record.tags, "note": record.note, "sha256": record.sha256,
@@ -156,7 +162,7 @@ def doccano_line(record: DocumentRecord, spans: str = "label") -> bytes:
     ``entities`` (intent detection and slot filling)."""
     example = {
         "text": record.text,
-        spans: [[s.start, s.end, s.label] for s in record.spans],
+        spans: [list(span) for span in labelled_ranges(record)],
         "cats": record.tags,
         "id": record.id,
         "path": record.path,
