@@ -104,7 +104,7 @@ def export_command(folder: str, fmt: str, output: str | None, statuses: tuple[st
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         try:
             summary = export(
-                corpus, fmt, "-" if to_stdout else Path(str(output)),
+                corpus, fmt, "-" if to_stdout else Path(output) if str(output).strip() else str(output),
                 statuses=statuses, tags=tags, exclude_tags=exclude_tags, only_annotated=only_annotated,
                 include_missing=include_missing, dedup=dedup, allow_stale=allow_stale, force=force,
                 progress=_progress_printer(), jobs=jobs,

@@ -224,6 +224,9 @@ def test_summary_on_stdout_when_writing_a_file(corpus, run_script, tmp_path):
 
 @pytest.mark.parametrize("args, needles", [
     (["-o", "{tmp}/exists.jsonl"], ["exists.jsonl", "already exists", "--force"]),
+    # --force was suggested, then said "is a folder" (a trial); "" was the current folder
+    (["-o", "{tmp}/a-folder"], ["a-folder: is a folder; this format writes a file"]),
+    (["-f", "brat", "-o", ""], ["the output path is empty"]),
     (["-f", "markdown"], ["markdown", "-o PATH"]),
     (["-f", "brat", "-o", "-"], ["brat", "-o PATH"]),
     (["--tag", "nope", "-o", "{tmp}/new.jsonl"], ["unknown tag 'nope'"]),
@@ -235,6 +238,7 @@ def test_summary_on_stdout_when_writing_a_file(corpus, run_script, tmp_path):
 ])
 def test_cli_errors_are_one_line_and_write_nothing(corpus, tmp_path, run_script, args, needles):
     (tmp_path / "exists.jsonl").write_text("keep")
+    (tmp_path / "a-folder").mkdir()
     before = sorted(p.name for p in tmp_path.iterdir())
     args = [a.format(tmp=tmp_path, corpus=corpus.folder) for a in args]
     result = run_script("export", corpus.folder, *args)

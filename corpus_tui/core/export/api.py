@@ -160,6 +160,8 @@ def export(
     if fmt not in ALL_FORMATS:
         raise InvalidValue(f"unknown export format {fmt!r} (one of: {', '.join(ALL_FORMATS)})")
     key = line_format(fmt, text_columns=text_columns, doccano_spans=doccano_spans, offsets=label_studio_offsets)
+    if isinstance(output, str) and not output.strip():  # Path("") is ".": the current folder (a trial)
+        raise InvalidValue("the output path is empty: give a file or a folder (-o PATH), or - for stdout")
     to_stdout = isinstance(output, str) and output == "-"
     if to_stdout and fmt not in STREAM_FORMATS:
         kind = "a file" if fmt == "parquet" else "a folder"

@@ -122,8 +122,8 @@ def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder:
     if not os.path.lexists(output):
         return
     refuse_special_file(output)
-    if not force:
-        raise OutputExists(output)
+    # What --force could not replace is said first: "already exists (use --force …)" for a folder
+    # given to a file format was followed, with --force, by "is a folder" (a trial).
     is_folder = output.is_dir() and not output.is_symlink()
     if folder_output and not is_folder:
         raise BadOutput(f"{output}: is a file; this format writes a folder")
@@ -131,6 +131,8 @@ def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder:
         raise BadOutput(f"{output}: is a folder; this format writes a file")
     if is_folder and any(output.iterdir()) and not (output / MARKER).is_file():
         raise BadOutput(f"{output}: is a folder corpus-tui did not write; refusing to replace it")
+    if not force:
+        raise OutputExists(output)
 
 
 @contextmanager
