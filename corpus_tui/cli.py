@@ -50,7 +50,20 @@ def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
 FOLDER = click.argument("folder", type=click.Path(file_okay=True, dir_okay=True), default=".")
 
 
-@click.group(cls=DefaultGroup, default="open", default_if_no_args=True)
+class _Interrupted(Exception):
+    """Ctrl-C in a command, past click: click turns it into ``Abort`` after an empty line, so one
+    interrupt was said two ways, "interrupted" or a blank line and "aborted" (a trial)."""
+
+
+class _Commands(DefaultGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
+@click.group(cls=_Commands, default="open", default_if_no_args=True)
 @click.version_option(package_name="corpus-tui")
 def cli() -> None:
     """Read, tag, annotate and mark boilerplate in a folder of text documents.
@@ -275,7 +288,7 @@ def main() -> None:
     except sqlite3.Error as error:
         say(f"corpus-tui: database error: {error}")
         sys.exit(1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
         say("corpus-tui: interrupted")
         sys.exit(130)
     except StdoutFailed as error:  # most commands write stdout with a plain out()

@@ -155,3 +155,22 @@ def test_ctrl_c_while_the_cli_loads_is_one_line_not_a_traceback(monkeypatch, cap
     with pytest.raises(SystemExit) as stopped:
         entry.main()
     assert stopped.value.code == 130 and capsys.readouterr().err == "corpus-tui: interrupted\n"
+
+
+def test_ctrl_c_in_a_command_is_said_one_way(monkeypatch, capsys, seeds_copy):
+    """Inside a command click turned Ctrl-C into Abort after an empty line: the same interrupt
+    was "corpus-tui: interrupted" or a blank line and "corpus-tui: aborted" (a trial)."""
+    import sys
+
+    from corpus_tui import cli as cli_module
+    from corpus_tui.core import Corpus
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Corpus, "stats", interrupted)
+    monkeypatch.setattr(sys, "argv", ["corpus-tui", "stats", str(seeds_copy)])
+    Corpus.open(seeds_copy).close()
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main()
+    assert stopped.value.code == 130 and capsys.readouterr().err == "corpus-tui: interrupted\n"

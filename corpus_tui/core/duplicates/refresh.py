@@ -73,8 +73,12 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
     # (the first of a group of equal signatures) is linked again.
     to_pair = documents_to_pair(db)
     gone = unreadable_with_pairs(db)
-    affected = sorted(set(to_pair) | neighbours(db, to_pair + gone) - set(gone))
-    index = SignatureIndex(db) if affected else None
+    index = SignatureIndex(db) if to_pair or gone else None
+    # And the copies that share a signature with one of them: a copy with a smaller id (a file
+    # moved onto a missing row) becomes the group's first, and the old first's pairs must go,
+    # or the corpus kept a pair a fresh scan does not make (a review).
+    group = set(to_pair) | (_signature_groups(index, to_pair) if index is not None else set())
+    affected = sorted(group | neighbours(db, sorted(group) + gone) - set(gone))
     pairs = find_pairs(db, affected, index=index) if affected else []
     with corpus.write():
         forget_pairs(db, gone)
@@ -86,6 +90,15 @@ def refresh(corpus: Any, everything: bool = False, progress: Callable[[int, int]
         clear_pending(db, generation)
         rebuild_clusters(db)
     return RefreshSummary(signed, len(pairs), sum(1 for pair in pairs if pair.containment >= DEFAULT_THRESHOLD))
+
+
+def _signature_groups(index: SignatureIndex, document_ids: list[int]) -> set[int]:
+    """Every document whose signature is one of these documents' (their groups, whole)."""
+    found: set[int] = set()
+    for first in {index.representative[i] for i in document_ids if i in index.representative}:
+        found.add(first)
+        found.update(index.members.get(first, ()))
+    return found
 
 
 def _signed_blocks(corpus: Any, ids: list[int], workers: int | None,
