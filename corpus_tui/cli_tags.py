@@ -114,7 +114,8 @@ def _import_file(corpus: Corpus, file: str, as_json: bool, **options: Any) -> No
             result = corpus.import_tags_file(file, **options)
     except InvalidRows as error:
         error = error.worded_for("--skip-invalid")
-        _echo_problems(error.problems, error.count)
+        if error.count > 1:  # one problem is the error line itself
+            _echo_problems(error.problems, error.count)
         if as_json:
             _echo_json({"error": str(error), "problems": error.problems, "problem_count": error.count})
         raise error from None

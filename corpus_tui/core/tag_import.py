@@ -58,7 +58,10 @@ class InvalidRows(CorpusError):
                  skip_option: str = "skip_invalid=True"):
         rows = f"{count} invalid row{'' if count == 1 else 's'}"
         hint = "" if fatal else f" ({skip_option} imports the valid rows)"  # the CLI names its option
-        super().__init__(f"{source}: {'cannot read the file' if fatal else rows}; nothing was imported{hint}")
+        if count == 1 and problems:  # the problem is the message: one line, as every error (a trial)
+            super().__init__(f"{problems[0]}; nothing was imported{hint}")
+        else:
+            super().__init__(f"{source}: {'cannot read the file' if fatal else rows}; nothing was imported{hint}")
         self.source, self.problems, self.count, self.fatal = source, problems, count, fatal
 
     def worded_for(self, skip_option: str) -> "InvalidRows":
