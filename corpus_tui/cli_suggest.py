@@ -146,7 +146,7 @@ def evaluate_command(folder: str, gold_path: Path, min_score: float | None, as_j
         row = figures[name]
         shown = {key: "n/a" if row[key] is None else f"{row[key]:.3f}" for key in ("precision", "recall", "f")}
         out(f"{name:<12} precision {shown['precision']}  recall {shown['recall']}  F {shown['f']}  "
-            f"({row['labelled']} labelled)")
+            f"({row['labelled']:,} labelled)")
 
 
 def register(cli: click.Group) -> None:

@@ -754,3 +754,14 @@ def test_the_documents_decided_last_teach_not_the_ones_scanned_last(scanned, mon
     assert taught() == set(ids[2:])  # the three decided last
     corpus.mark_boilerplate(ids[0], 0, len("Home | News | Contact"))  # the newest decision: the first document
     assert ids[0] in taught() and ids[1] not in taught()
+
+
+def test_the_first_bad_line_of_a_gold_file_is_the_one_named(scanned, tmp_path):
+    """Line 2's missing key was named before line 1's unknown document: the file's checks ran
+    before the documents were looked up (a trial)."""
+    corpus, _ = scanned({"a.txt": "Share this\nThe article.\n"})
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"path": "nope.txt", "boilerplate_lines": [1], "content_lines": [2]}) + "\n"
+                    + json.dumps({"path": "a.txt", "boilerplate_lines": [1]}) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidValue, match=r"gold.jsonl:1: .*nope.txt"):
+        corpus.evaluate_suggestions(gold)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,11 @@ class GoldPage:
         return InvalidValue(f"{self.where}: {problem}" if self.where else problem)
 
 
-def read_gold(path: Path) -> list[GoldPage]:
-    """Every document of a gold file; InvalidValue naming the file and line on a bad one."""
+def read_gold(path: Path, check: Callable[[GoldPage], object] | None = None) -> list[GoldPage]:
+    """Every document of a gold file; InvalidValue naming the file and line on a bad one.
+    ``check`` (raising ``page.located``'s error) runs on each page as it is read, so the first
+    bad line is the one named, whichever check finds it (a trial: line 2's missing key was
+    named before line 1's unknown document)."""
     try:
         handle = open(path, "rb")
     except OSError as error:
@@ -56,6 +60,8 @@ def read_gold(path: Path) -> list[GoldPage]:
             if page.path in seen:
                 raise InvalidValue(f"{path}:{number}: {quoted(page.path)} is labelled twice")
             seen.add(page.path)
+            if check is not None:
+                check(page)
             pages.append(page)
     if not any(page.boilerplate_lines or page.content_lines for page in pages):
         # Figures of 0.000 would read as a total failure of the suggestions, not as no gold.

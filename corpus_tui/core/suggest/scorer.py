@@ -126,7 +126,7 @@ class SuggestMixin(CorpusBase):
         (``evaluate``): ``read_gold``'s pages, or the path of a gold file, which is read so.
         Every gold path must be a document of the corpus."""
         if isinstance(gold, (str, os.PathLike)):
-            gold = read_gold(Path(gold))
+            gold = read_gold(Path(gold), check=self._gold_document)
         gold = list(gold) if isinstance(gold, (list, tuple)) else gold
         if not isinstance(gold, list) or not all(isinstance(page, GoldPage) for page in gold):
             raise InvalidValue("gold is a gold file's path, or a list of GoldPage (read_gold), "
