@@ -144,11 +144,13 @@ def _list_imports(corpus: Corpus, as_json: bool) -> None:
     if not records:
         out("no imports yet")
         return
-    out(f"{'id':>4}  {'at':<19}  {'annotator':<12} {'mode':<8} {'added':>7} {'removed':>7}  file")
+    # As wide as the longest name: "classifier-v2" was cut to "classifier-v" (a trial).
+    width = max(len("annotator"), *(len(r.annotator) for r in records))
+    out(f"{'id':>4}  {'at':<19}  {'annotator':<{width}} {'mode':<8} {'added':>7} {'removed':>7}  file")
     for r in records:
         undone = f"  (undone {r.undone_at[:19].replace('T', ' ')})" if r.undone_at else ""
-        out(f"{r.id:>4}  {r.at[:19].replace('T', ' '):<19}  {r.annotator[:12]:<12} {r.mode:<8} "
-                   f"{r.added:>7} {r.removed:>7}  {r.file_name}{undone}")
+        out(f"{r.id:>4}  {r.at[:19].replace('T', ' '):<19}  {r.annotator:<{width}} {r.mode:<8} "
+            f"{r.added:>7,} {r.removed:>7,}  {r.file_name}{undone}")
 
 
 # -- tags ------------------------------------------------------------------------------------------
@@ -279,7 +281,8 @@ def tags_merge(folder: str, names: tuple[str, ...], db: str | None, annotator: s
     with _open(folder, db, annotator, timeout) as corpus:
         summary = corpus.merge_tags(names[:-1], names[-1])
     out(f"merged {', '.join(quoted(n) for n in summary['merged'])} into {quoted(summary['target'])}: "
-               f"{summary['moved']} links moved, {summary['already']} documents already had it")
+        f"{plural(summary['moved'], 'link')} moved, {plural(summary['already'], 'document')} "
+        f"already had it")
 
 
 @tags_group.command("delete")

@@ -313,6 +313,10 @@ def test_list_imports(corpus, folder, tmp_path, run_cli):
     listed = json.loads(imported(run_cli, folder, "--list", "--json").output)
     assert [(r["id"], r["added"], r["tags_created"], r["undone_by"]) for r in listed] == [(1, 1, ["x"], "tester")]
     assert "(undone " in imported(run_cli, folder, "--list").output
+    imported(run_cli, folder, write(tmp_path, "u.csv", "path,tag\nrt/c.txt,y\n"), "--create-tags",
+             "--annotator", "classifier-v2.1")
+    table = imported(run_cli, folder, "--list").output.splitlines()
+    assert " classifier-v2.1 add " in table[1]  # the whole name: it was cut to 12 characters (a trial)
 
 
 def test_one_of_file_undo_or_list(folder, run_cli):

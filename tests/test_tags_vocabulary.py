@@ -146,7 +146,7 @@ def test_merge_keeps_every_link(corpus, ids, run_cli):
     corpus.add_tag(ids["a.txt"], "syira")  # both: keeps one link
     corpus.import_tags([("b.txt", "syira"), ("c.txt", "siria")], create_tags=True)
     out = ok(run_cli, "tags", "merge", corpus.folder, "syira", "siria", "Syria")
-    assert out == "merged 'syira', 'siria' into 'Syria': 2 links moved, 1 documents already had it\n"
+    assert out == "merged 'syira', 'siria' into 'Syria': 2 links moved, 1 document already had it\n"
     assert links(corpus) == [("a.txt", "Syria", "tester", None), ("b.txt", "Syria", "tester", 1),
                              ("c.txt", "Syria", "tester", 1)]
     (tag,) = corpus.tags()
