@@ -1039,3 +1039,36 @@ async def test_an_annotation_starting_on_a_blank_line_has_its_label_in_the_margi
         await settle(pilot, app)
         rows = [app.reader.render_line(y).text for y in range(30)]
         assert any("◂byline" in row and "By [South Front]" in row for row in rows)
+
+
+async def test_a_burst_of_keys_edits_a_text_box_in_the_order_typed(tmp_path):
+    """Textual typed a burst's letters before the editing keys ahead of them ran (those go up
+    to the app as bindings): over a slow link `xyz`, backspace, `qq` became `xyzq`, and ctrl+a
+    `W` put the W at the end (a trial). Keys posted at once, as a terminal read delivers them."""
+    from textual import events
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", *"xyz")
+        box = app.query_one("#filter")
+
+        def burst(*keys: tuple[str, str | None]) -> None:
+            for key, character in keys:
+                app.post_message(events.Key(key, character))
+
+        burst(("backspace", None), ("q", "q"), ("q", "q"))
+        await pilot.pause()
+        assert box.value == "xyqq"
+        burst(("home", None), ("W", "W"))
+        await pilot.pause()
+        assert box.value == "Wxyqq"
+        await pilot.press("escape", "m")  # the note editor: a text area
+        await pilot.pause()
+        area = app.screen.query_one("#note-text")
+        burst(*[(c, c) for c in "abc"])
+        await pilot.pause()
+        burst(("backspace", None), ("d", "d"))
+        await pilot.pause()
+        assert area.text == "abd"

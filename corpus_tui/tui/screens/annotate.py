@@ -16,6 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from ...core.safe_text import one_line
+from ..widgets.keys_in_order import LineInput
 
 
 COMPACT_BELOW = 20  # terminal rows under which the dialog is drawn compact
@@ -53,9 +54,9 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
         with Vertical() as box:
             box.border_title = "Annotate"
             yield Static(Content(f"“{one_line(self.quote, 180)}”"), classes="quote")
-            yield Input(self.initial_label, placeholder="label (tab completes)", id="label",
+            yield LineInput(self.initial_label, placeholder="label (tab completes)", id="label",
                         suggester=SuggestFromList(self.labels, case_sensitive=False))
-            yield Input(self.initial_note, placeholder="note (optional)", id="note")
+            yield LineInput(self.initial_note, placeholder="note (optional)", id="note")
             known = ", ".join(one_line(label, 20) for label in self.labels[:8])
             yield Static(Content(f"labels: {known}" if known else "no labels yet: type one"), classes="hint",
                          id="labels-hint")

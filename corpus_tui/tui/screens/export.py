@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from ...core import CorpusError
+from ..widgets.keys_in_order import LineInput
 from ...core.export.api import ALL_FORMATS, ExportSummary
 from ...core.export.output import OutputExists
 from ...core.safe_text import one_line
@@ -93,7 +94,7 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
             box.border_title = "Export"
             yield OptionList(*(Option(Content(f"{fmt:<12} {DESCRIPTIONS[fmt]}"), id=fmt) for fmt in ALL_FORMATS),
                              id="export-format", markup=False)
-            yield Input(str(default_output(self.folder, self.fmt)), id="export-path")
+            yield LineInput(str(default_output(self.folder, self.fmt)), id="export-path")
             yield Checkbox("Overwrite an existing output", id="export-force")
             for option, label in SELECTION_OPTIONS.items():
                 yield Checkbox(label, id=f"export-{option.replace('_', '-')}", classes="selection")

@@ -32,6 +32,7 @@ from ...core.safe_text import visible as with_glyphs
 from ...core.wording import plural
 from ..bindings import key_for
 from ..from_worker import soon, while_shown
+from ..widgets.keys_in_order import LineInput
 from ..widgets.lazy_list import LazyList, Piece
 
 FIRST_ROWS = 100  # rows read with the ids, so the first paint needs no second trip
@@ -108,7 +109,7 @@ class RepeatsScreen(ModalScreen[Copy | None]):
         with Vertical() as box:
             box.border_title = (f"Repeated passages (enter documents, m mark all, {key_for(self.app, 'undo', 'u')} undo, "
                                 "+/- minimum, / filter, esc close)")
-            yield Input(placeholder="filter: text in the passage… (enter or ↓: to the list)", id="repeats-filter")
+            yield LineInput(placeholder="filter: text in the passage… (enter or ↓: to the list)", id="repeats-filter")
             yield LoadingIndicator()
             yield Static("", id="repeats-status")
             yield LazyList(self._row, id="repeats-list")

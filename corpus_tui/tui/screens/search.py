@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.keys_in_order import LineInput
 from ...core.search import MAX_QUERY_WORDS, RANK_LIMIT, SearchHit, SearchResults
 from ...core.safe_text import one_line
 from .option_keys import move_highlight
@@ -27,7 +28,7 @@ def _snippet(hit: SearchHit) -> Content:
     return Content("").join(parts)
 
 
-class QueryInput(Input):
+class QueryInput(LineInput):
     """The search box: a paste of several lines is searched whole, its line breaks as spaces
     (Textual's Input keeps the first line only: a pasted paragraph lost all but its first line,
     without a word: a trial)."""

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core.models import Tag
 from ...core.safe_text import one_line
+from ..widgets.keys_in_order import LineInput
 from .option_keys import move_highlight
 
 CREATE_PREFIX = "\x00create:"
@@ -60,7 +61,7 @@ class TagPicker(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Tags"
-            yield Input(placeholder="filter or new tag…", id="tag-filter")
+            yield LineInput(placeholder="filter or new tag…", id="tag-filter")
             yield OptionList(id="tag-options", markup=False)
             yield Static("enter toggles, or creates a new tag · esc closes", classes="hint")
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
+from .keys_in_order import LineInput
 
 PLACEHOLDER = "filter: words tag:X …"  # fits the list's width; the README and help say the rest
 
 
-class FilterBox(Input):
+class FilterBox(LineInput):
     BINDINGS = [Binding("escape", "leave", "Back to the list", show=False)]
 
     class Left(Message):

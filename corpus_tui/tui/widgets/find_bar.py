@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
+from .keys_in_order import LineInput
 
 
-class FindBar(Input):
+class FindBar(LineInput):
     BINDINGS = [
         Binding("enter", "close", "Back to the text", show=False),
         Binding("escape", "close", "Close find", show=False),
