@@ -171,6 +171,8 @@ def import_command(folder: str, file: str, match: str, prefer: str | None, dry_r
     if as_json:
         echo(json.dumps(summary.as_dict(), ensure_ascii=False), f"{done}; its summary was not printed")
         return
+    for warning in summary.warnings:
+        say(f"warning: {warning}")
     for conflict in summary.conflicts:
         hint = "" if prefer else "; --prefer theirs takes the file's"
         say(f"conflict: {conflict.line()}{hint}")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .anchoring import anchor_for
 from .annotation_records import Problems, Record
 from .duplicates.clusters import makes_a_circle
-from .safe_text import quoted, tag_name_problem
+from .safe_text import quoted
 from .store import now
 from .tags import tag_key
 from .wording import plural
@@ -57,6 +57,7 @@ class ImportSummary:
     duplicates_set: int = 0  # duplicate marks (``duplicate_of``) restored
     conflicts: list[Conflict] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # "PATH: what changes", one per changed document
+    warnings: list[str] = field(default_factory=list)  # said, not refused
 
     def line(self) -> str:
         verb = "would change" if self.dry_run else "changed"
@@ -179,11 +180,11 @@ def plan_merge(
                 continue
             tag_keys[doc["id"]].add(key)
             if key not in vocabulary:
-                # A tag an older corpus-tui made with ";" is linked to as it is; a new one is not
-                # made: the CSV export would write it as two tags (a trial).
-                if problem := tag_name_problem(name):
-                    problems.add(record.line, f"{problem}; rename it in the file")
-                    continue
+                # A backup's tag that an earlier corpus-tui made with ";" is restored as it was (a
+                # restore refused was worse), and said: the CSV export writes it as two tags.
+                if ";" in name:
+                    summary.warnings.append(f"tag {quoted(name)} holds ';', which the csv export and import-tags "
+                                            "read as two tags: 'corpus-tui tags rename' gives it another name")
                 vocabulary[key] = plan.new_tags[key] = name
             plan.links.append((doc["id"], key, annotator or corpus.annotator, created or stamp))
             summary.tags_added += 1
