@@ -509,7 +509,7 @@ def test_a_label_or_tag_with_a_control_character_is_refused_when_made(corpus):
     assert [t.name for t in corpus.tags()] == ["fine"] and corpus.span(span.id).label == "ok"
 
 
-def test_a_tag_name_with_a_semicolon_is_refused_where_tags_are_made(corpus, tmp_path, run_script):
+def test_a_tag_name_with_a_semicolon_is_refused_where_tags_are_made(corpus, tmp_path, run_main):
     """The CSV export joins a document's tags with ';' and import-tags' path,tags splits on it:
     'iraq;syria' was written so and read back as two tags (a review)."""
     doc = corpus.document_by_path("a.txt")
@@ -521,7 +521,7 @@ def test_a_tag_name_with_a_semicolon_is_refused_where_tags_are_made(corpus, tmp_
     rows = tmp_path / "tags.jsonl"
     rows.write_text(json.dumps({"path": "a.txt", "tags": ["iraq;syria"]}) + "\n")
     corpus.close()
-    result = run_script("import-tags", corpus.folder, rows, "--create-tags")  # an invalid row, named
+    result = run_main("import-tags", corpus.folder, rows, "--create-tags")  # an invalid row, named
     assert result.returncode != 0 and "tags.jsonl:1: tag 'iraq;syria' holds ';'" in result.stderr
     assert "nothing was imported" in result.stderr and "Traceback" not in result.stderr
     with Corpus.open(corpus.folder, annotator="tester", create=False) as again:
@@ -609,7 +609,7 @@ def numpy_or_alike():  # type: ignore[no-untyped-def]
         return SimpleNamespace(int64=_IndexOnly, int32=_IndexOnly, uint16=_IndexOnly)
 
 
-def test_a_tag_with_a_semicolon_made_before_is_restored_by_import_and_renamed(scanned, tmp_path, run_script):
+def test_a_tag_with_a_semicolon_made_before_is_restored_by_import_and_renamed(scanned, tmp_path, run_main):
     """Refusing ';' refused a restore of an export holding such a tag (made by an earlier
     version), and a re-spelling of it (a review)."""
     corpus, folder = scanned({"a.txt": "An article\n\nIts text.\n"})
@@ -620,14 +620,14 @@ def test_a_tag_with_a_semicolon_made_before_is_restored_by_import_and_renamed(sc
     corpus.add_tag(doc.id, "iraq;syria")  # existing: fine
     corpus.close()
     backup = tmp_path / "backup.jsonl"
-    assert run_script("export", folder, "-o", backup).returncode == 0
+    assert run_main("export", folder, "-o", backup).returncode == 0
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     (fresh / "a.txt").write_text("An article\n\nIts text.\n")
-    assert run_script("scan", fresh).returncode == 0
-    result = run_script("import", fresh, backup)
+    assert run_main("scan", fresh).returncode == 0
+    result = run_main("import", fresh, backup)
     assert result.returncode == 0, result.stderr
-    assert run_script("import", folder, backup).returncode == 0  # into itself: nothing to change
+    assert run_main("import", folder, backup).returncode == 0  # into itself: nothing to change
     with Corpus.open(fresh, annotator="tester", create=False) as restored:
         assert [t.name for t in restored.document_tags(restored.document_by_path("a.txt").id)] == ["iraq;syria"]
         assert restored.rename_tag("iraq;syria", "Iraq;Syria").name == "Iraq;Syria"  # another case of it

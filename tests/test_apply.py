@@ -79,18 +79,18 @@ def test_apply_bundle_gives_exports_clean_text_and_the_marked_ranges(ruled_seeds
     (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": [],
                  "suggestions": {"model": {"format": 2}, "threshold": 0.5}}), "suggestions"),
 ])
-def test_a_bad_bundle_is_refused_in_one_line_and_nothing_is_written(tmp_path, run_script, data, says):
+def test_a_bad_bundle_is_refused_in_one_line_and_nothing_is_written(tmp_path, run_main, data, says):
     rules = tmp_path / "rules.json"
     rules.write_text(data)
     with pytest.raises(BadBundle, match=says):
         load_bundle(rules)
     write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "hello"}])
-    result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", tmp_path / "out")
+    result = run_main("apply", rules, tmp_path / "in.jsonl", "-o", tmp_path / "out")
     assert_one_line_error(result, "rules.json")
     assert not (tmp_path / "out").exists()
 
 
-def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(ruled_seeds, tmp_path, run_script):
+def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(ruled_seeds, tmp_path, run_main):
     seeds, bundle, texts, exported = ruled_seeds
     (tmp_path / "rules.json").write_text(json.dumps(bundle))
     shards = tmp_path / "crawl"
@@ -99,7 +99,7 @@ def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(r
                for path, text in texts.items()]
     write_jsonl(shards / "2024" / "a.jsonl", records[:3] + ['{"id": "cut", "text": "a record cut sh', json.dumps([1, 2])])
     write_jsonl(shards / "b.jsonl", records[3:] + [{"id": "n", "text": 5}])
-    result = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "out", "--json")
+    result = run_main("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "out", "--json")
     assert result.returncode == 0
     summary = json.loads(result.stdout)
     assert (summary["records"], summary["rejected"], summary["partitions"]) == (5, 3, 2)
@@ -118,7 +118,7 @@ def test_apply_writes_records_with_clean_text_and_dolma_attributes_and_rejects(r
     # Cut short: said "Invalid control character" (its line break), which is not what is wrong.
     assert rejects[0]["error"] == "not JSON: Unterminated string starting at column 23"
     assert json.loads(open(out / "b.rejects.jsonl").read())["id"] == "n"
-    again = run_script("apply", tmp_path / "rules.json", shards, "-o", out, "--json")
+    again = run_main("apply", tmp_path / "rules.json", shards, "-o", out, "--json")
     assert json.loads(again.stdout)["skipped"] == 2  # a rerun resumes: finished partitions stay
 
 
@@ -146,7 +146,7 @@ def test_a_partition_killed_midway_leaves_nothing_and_is_redone(ruled_seeds, tmp
     assert run_local(job, partitions, workers=1).records == 5
 
 
-def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_path, run_script):
+def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_path, run_main):
     pytest.importorskip("dask.distributed")
     _, bundle, texts, _ = ruled_seeds
     (tmp_path / "rules.json").write_text(json.dumps(bundle))
@@ -155,8 +155,8 @@ def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_
     items = list(texts.items())
     for n in range(3):
         write_jsonl(shards / f"{n}.jsonl", [{"id": p, "text": t} for p, t in items[n::3]] + ["oops"])
-    local = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "local")
-    dask = run_script("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "dask", "--engine", "dask", "-j", "2")
+    local = run_main("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "local")
+    dask = run_main("apply", tmp_path / "rules.json", shards, "-o", tmp_path / "dask", "--engine", "dask", "-j", "2")
     assert local.returncode == dask.returncode == 0, dask.stderr
     assert "dask engine" in dask.stderr
     names = sorted(p.name for p in (tmp_path / "local").iterdir())
@@ -165,14 +165,14 @@ def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
 
 
-def test_parquet_in_and_out(ruled_seeds, tmp_path, run_script):
+def test_parquet_in_and_out(ruled_seeds, tmp_path, run_main):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
     _, bundle, texts, exported = ruled_seeds
     (tmp_path / "rules.json").write_text(json.dumps(bundle))
     pq.write_table(pa.Table.from_pylist([{"id": p, "text": t} for p, t in texts.items()]), tmp_path / "in.parquet")
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.parquet", "-o", tmp_path / "out",
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.parquet", "-o", tmp_path / "out",
                         "--format", "parquet")
     assert result.returncode == 0, result.stderr
     rows = pq.read_table(tmp_path / "out" / "in.parquet").to_pylist()
@@ -181,17 +181,17 @@ def test_parquet_in_and_out(ruled_seeds, tmp_path, run_script):
                                                             for b in exported[rows[0]["id"]]["boilerplate"]]
 
 
-def test_rules_export_cli(ruled_seeds, tmp_path, run_script):
+def test_rules_export_cli(ruled_seeds, tmp_path, run_main):
     seeds, _, _, _ = ruled_seeds
-    result = run_script("rules", "export", seeds, "-o", tmp_path / "r.json")
+    result = run_main("rules", "export", seeds, "-o", tmp_path / "r.json")
     assert result.returncode == 0 and "wrote 1 rule to" in result.stderr
     assert load_bundle(tmp_path / "r.json").rules[0].reason == "donation appeal"
-    again = run_script("rules", "export", seeds, "-o", tmp_path / "r.json")
+    again = run_main("rules", "export", seeds, "-o", tmp_path / "r.json")
     assert_one_line_error(again, "already exists")
     shutil.rmtree(seeds)
 
 
-def test_hostile_records_are_rejected_one_by_one(tmp_path, run_script):
+def test_hostile_records_are_rejected_one_by_one(tmp_path, run_main):
     (tmp_path / "rules.json").write_text(json.dumps(
         {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}))
     lines = [
@@ -202,7 +202,7 @@ def test_hostile_records_are_rejected_one_by_one(tmp_path, run_script):
         json.dumps({"id": 5, "text": "x", "attributes": json.dumps({"other": [[0, 1, 1.0]]})}),
     ]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", "--json")
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", "--json")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert (json.loads(result.stdout)["records"], json.loads(result.stdout)["rejected"]) == (2, 3)
     rejects = {r["line"]: r["error"] for r in map(json.loads, open(tmp_path / "out" / "in.rejects.jsonl"))}
@@ -212,17 +212,17 @@ def test_hostile_records_are_rejected_one_by_one(tmp_path, run_script):
     assert kept[1]["attributes"] == {"other": [[0, 1, 1.0]], ATTRIBUTE: []}  # JSON text read, kept, added to
 
 
-def test_a_deeply_nested_or_overflowing_bundle_is_one_line(tmp_path, run_script):
+def test_a_deeply_nested_or_overflowing_bundle_is_one_line(tmp_path, run_main):
     for name, data in (("deep.json", "[" * 100_000), ("inf.json", json.dumps(
             {"format": "corpus-tui-rules", "version": 1, "normalization": 1,
              "rules": [{"id": float("inf"), "fingerprint": "1"}]}))):
         (tmp_path / name).write_text(data)
         (tmp_path / "in.jsonl").write_text('{"text": "a"}\n')
-        assert_one_line_error(run_script("apply", tmp_path / name, tmp_path / "in.jsonl", "-o", tmp_path / "o"),
+        assert_one_line_error(run_main("apply", tmp_path / name, tmp_path / "in.jsonl", "-o", tmp_path / "o"),
                               name)
 
 
-def test_parquet_output_rejects_a_record_that_does_not_fit_its_columns(tmp_path, run_script):
+def test_parquet_output_rejects_a_record_that_does_not_fit_its_columns(tmp_path, run_main):
     pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -230,7 +230,7 @@ def test_parquet_output_rejects_a_record_that_does_not_fit_its_columns(tmp_path,
         {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}))
     write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "a", "note": None}, {"id": 2, "text": "b", "note": "n"},
                                         {"id": 3, "text": "c", "extra": 5}, {"id": "x", "text": "d"}])
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
                         "--format", "parquet", "--json")
     assert result.returncode == 0, result.stderr
     assert (json.loads(result.stdout)["records"], json.loads(result.stdout)["rejected"]) == (2, 2)
@@ -310,10 +310,10 @@ def _written_ids(out):  # type: ignore[no-untyped-def]
             for line in open(out / name)]
 
 
-def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, tmp_path, run_script):
+def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, tmp_path, run_main):
     rules, shards, expected = planted
     out = tmp_path / "out"
-    result = run_script("apply", rules, shards, "-o", out, "--dedup", "--json")
+    result = run_main("apply", rules, shards, "-o", out, "--dedup", "--json")
     assert result.returncode == 0, result.stderr
     listed = {}
     for path in out.glob("*.duplicates.jsonl"):
@@ -330,7 +330,7 @@ def test_dedup_leaves_out_near_duplicates_across_shards_and_lists_them(planted, 
     assert {"short-1", "short-2"} <= set(written)
     # the signatures are done with once every partition is written; the decisions stay for a rerun
     assert [p.name for p in (out / ".dedup").iterdir()] == ["decisions.json"]
-    again = run_script("apply", rules, shards, "-o", out, "--dedup", "--json")
+    again = run_main("apply", rules, shards, "-o", out, "--dedup", "--json")
     assert json.loads(again.stdout)["skipped"] == 3
 
 
@@ -365,11 +365,11 @@ def test_dedup_split_into_many_tasks_and_runs_decides_the_same(planted, tmp_path
     assert listed["few"] == listed["many"]
 
 
-def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_script):
+def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_main):
     pytest.importorskip("dask.distributed")
     rules, shards, _ = planted
-    local = run_script("apply", rules, shards, "-o", tmp_path / "local", "--dedup", "-j", "2")
-    dask = run_script("apply", rules, shards, "-o", tmp_path / "dask", "--dedup", "--engine", "dask", "-j", "2")
+    local = run_main("apply", rules, shards, "-o", tmp_path / "local", "--dedup", "-j", "2")
+    dask = run_main("apply", rules, shards, "-o", tmp_path / "dask", "--dedup", "--engine", "dask", "-j", "2")
     assert local.returncode == dask.returncode == 0, dask.stderr
     names = sorted(str(p.relative_to(tmp_path / "local")) for p in (tmp_path / "local").rglob("*") if p.is_file())
     assert names == sorted(str(p.relative_to(tmp_path / "dask")) for p in (tmp_path / "dask").rglob("*") if p.is_file())
@@ -378,13 +378,13 @@ def test_dedup_gives_the_same_bytes_with_the_dask_engine(planted, tmp_path, run_
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
 
 
-def test_dedup_compares_clean_text_so_shared_boilerplate_does_not_make_copies(ruled_seeds, tmp_path, run_script):
+def test_dedup_compares_clean_text_so_shared_boilerplate_does_not_make_copies(ruled_seeds, tmp_path, run_main):
     """Two different articles that share a long rule-marked appeal are not near-duplicates once
     it is removed; without the rules they would share its shingles."""
     _, bundle, texts, _ = ruled_seeds
     (tmp_path / "rules.json").write_text(json.dumps(bundle))
     write_jsonl(tmp_path / "in.jsonl", [{"id": path, "text": text} for path, text in texts.items()])
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
                         "--dedup", "--json")
     assert result.returncode == 0, result.stderr
     # the seeds' one near-duplicate pair (000 reposted as 001) is the only one left out
@@ -393,7 +393,7 @@ def test_dedup_compares_clean_text_so_shared_boilerplate_does_not_make_copies(ru
         == {p for p in texts if p.startswith(("000", "001"))}
 
 
-def test_a_record_the_partition_rejects_is_never_what_a_cluster_keeps(tmp_path, run_script):
+def test_a_record_the_partition_rejects_is_never_what_a_cluster_keeps(tmp_path, run_main):
     import random
 
     rng = random.Random(3)
@@ -402,7 +402,7 @@ def test_a_record_the_partition_rejects_is_never_what_a_cluster_keeps(tmp_path, 
     lines = [json.dumps({"id": "bad", "text": text + " and more words at the end", "attributes": [1]}),
              json.dumps({"id": "good", "text": text})]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
                         "--dedup", "--json")
     summary = json.loads(result.stdout)
     assert (summary["records"], summary["rejected"], summary["dropped"]) == (1, 1, 0)
@@ -425,12 +425,12 @@ def _written_ids_of(path):  # type: ignore[no-untyped-def]
     ({"min_words": -1}, "min_words -1"),
 ])
 @pytest.mark.parametrize("dedup", [["--dedup"], []])
-def test_near_duplicate_settings_it_cannot_use_are_refused_in_one_line_naming_the_file(tmp_path, run_script,
+def test_near_duplicate_settings_it_cannot_use_are_refused_in_one_line_naming_the_file(tmp_path, run_main,
                                                                                       settings, says, dedup):
     """With or without --dedup (a bundle is checked whole when it is read), naming the file."""
     (tmp_path / "rules.json").write_text(json.dumps({**NO_RULES, "near_duplicates": settings}))
     write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "hello"}])
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", *dedup)
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out", *dedup)
     assert_one_line_error(result, f"{tmp_path / 'rules.json'}: \"near_duplicates\"", says)
     assert not (tmp_path / "out").exists()
 
@@ -476,7 +476,7 @@ def test_a_damaged_work_file_is_one_line_naming_it_and_removing_the_folder_goes_
         run_local(Job(load_bundle(rules), str(out)), find_partitions([str(shards)]), workers=1, dedup=True)
     path = out / ".dedup" / damaged
     path.write_bytes(path.read_bytes()[:-5])
-    result = run_script("apply", rules, shards, "-o", out, "--dedup")
+    result = run_script("apply", rules, shards, "-o", out, "--dedup")  # a process: this one's stages are patched
     assert_one_line_error(result, f"{path}: {what}", f"remove {out / '.dedup'} and run again")
     assert not list(out.glob("*.jsonl"))
     shutil.rmtree(out / ".dedup")
@@ -574,41 +574,41 @@ def test_decisions_of_another_run_killed_before_writing_are_never_taken_for_thes
     assert _written_ids(out) == expected
 
 
-def test_finished_partitions_of_another_input_or_run_are_not_resumed(planted, tmp_path, run_script):
+def test_finished_partitions_of_another_input_or_run_are_not_resumed(planted, tmp_path, run_main):
     rules, shards, _ = planted
     out = tmp_path / "out"
-    assert run_script("apply", rules, shards, "-o", out, "--dedup").returncode == 0
+    assert run_main("apply", rules, shards, "-o", out, "--dedup").returncode == 0
     (out / "2.jsonl").unlink()  # as if killed before the last partition was written
     with open(shards / "1.jsonl", "a") as handle:  # and an input changed meanwhile
         handle.write(json.dumps({"id": "late", "text": "a late record"}) + "\n")
     before = sorted(p.name for p in out.iterdir())
-    assert_one_line_error(run_script("apply", rules, shards, "-o", out, "--dedup"), "give a new output folder")
-    assert_one_line_error(run_script("apply", rules, shards, "-o", out), "run with --dedup again")
+    assert_one_line_error(run_main("apply", rules, shards, "-o", out, "--dedup"), "give a new output folder")
+    assert_one_line_error(run_main("apply", rules, shards, "-o", out), "run with --dedup again")
     assert sorted(p.name for p in out.iterdir()) == before
     plain = tmp_path / "plain"
-    assert run_script("apply", rules, shards, "-o", plain).returncode == 0
+    assert run_main("apply", rules, shards, "-o", plain).returncode == 0
     (plain / "2.jsonl").unlink()
-    assert_one_line_error(run_script("apply", rules, shards, "-o", plain, "--dedup"), "without --dedup")
+    assert_one_line_error(run_main("apply", rules, shards, "-o", plain, "--dedup"), "without --dedup")
 
 
-def test_a_dedup_run_in_the_other_format_or_id_field_into_a_written_folder_is_refused(planted, tmp_path, run_script):
+def test_a_dedup_run_in_the_other_format_or_id_field_into_a_written_folder_is_refused(planted, tmp_path, run_main):
     """It wrote beside the first run's partitions and replaced their rejects file, the only
     record of what was left out; with another id field it named left-out records otherwise."""
     pytest.importorskip("pyarrow")
     rules, shards, _ = planted
     for first in ([], ["--dedup"]):
         out = tmp_path / f"out{len(first)}"
-        assert run_script("apply", rules, shards, "-o", out, *first).returncode == 0
+        assert run_main("apply", rules, shards, "-o", out, *first).returncode == 0
         before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-        result = run_script("apply", rules, shards, "-o", out, "--dedup", "--format", "parquet")
+        result = run_main("apply", rules, shards, "-o", out, "--dedup", "--format", "parquet")
         assert_one_line_error(result, "give a new output folder")
         assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     (out / "2.jsonl").unlink()  # a --dedup run to resume, with another id field
-    assert_one_line_error(run_script("apply", rules, shards, "-o", out, "--dedup", "--id-field", "text"),
+    assert_one_line_error(run_main("apply", rules, shards, "-o", out, "--dedup", "--id-field", "text"),
                           "give a new output folder")
 
 
-def test_parquet_output_sees_a_dropped_first_record_as_when_it_was_signed(tmp_path, run_script):
+def test_parquet_output_sees_a_dropped_first_record_as_when_it_was_signed(tmp_path, run_main):
     """A Parquet partition's columns are its first record's: when that record is left out, the
     others must still fit the columns they were checked against, or a kept record is lost."""
     pytest.importorskip("pyarrow")
@@ -625,7 +625,7 @@ def test_parquet_output_sees_a_dropped_first_record_as_when_it_was_signed(tmp_pa
                                               {"id": "y-copy", "text": y, "url": "u"}])
     write_jsonl(tmp_path / "in" / "1.jsonl", [{"id": "x", "text": x, "url": "u"}, {"id": "z", "text": "short"},
                                               {"id": "y-long", "text": y + " with more words at its end", "url": "u"}])
-    result = run_script("apply", tmp_path / "rules.json", tmp_path / "in", "-o", tmp_path / "out", "--dedup",
+    result = run_main("apply", tmp_path / "rules.json", tmp_path / "in", "-o", tmp_path / "out", "--dedup",
                         "--format", "parquet", "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
@@ -635,7 +635,7 @@ def test_parquet_output_sees_a_dropped_first_record_as_when_it_was_signed(tmp_pa
     assert written == {"x-long", "z", "y-long"}
 
 
-def test_a_source_path_that_is_not_utf8_is_listed_not_a_crash(tmp_path, run_script):
+def test_a_source_path_that_is_not_utf8_is_listed_not_a_crash(tmp_path, run_main):
     import os
     import random
 
@@ -646,7 +646,7 @@ def test_a_source_path_that_is_not_utf8_is_listed_not_a_crash(tmp_path, run_scri
     folder.mkdir()
     name = os.fsdecode(b"caf\xe9.jsonl")
     write_jsonl(folder / name, [{"id": 1, "text": text}, {"id": 2, "text": text}])
-    result = run_script("apply", tmp_path / "rules.json", folder, "-o", tmp_path / "out", "--dedup", "--json")
+    result = run_main("apply", tmp_path / "rules.json", folder, "-o", tmp_path / "out", "--dedup", "--json")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert json.loads(result.stdout)["dropped"] == 1
 
@@ -750,7 +750,7 @@ def test_a_clean_text_is_written_as_json_writes_it(text):
     assert json_string_utf8(text) == expected
 
 
-def test_inputs_that_would_be_lost_or_are_not_inputs_are_refused_in_one_line(ruled_seeds, tmp_path, run_script):
+def test_inputs_that_would_be_lost_or_are_not_inputs_are_refused_in_one_line(ruled_seeds, tmp_path, run_main):
     """An input named like another's side file (x.rejects.jsonl beside x.jsonl: an earlier run's
     output folder given back) was read, then overwritten by x's rejects: its records gone, exit 0.
     A folder with no input and a file apply does not read ended as an empty success."""
@@ -761,18 +761,18 @@ def test_inputs_that_would_be_lost_or_are_not_inputs_are_refused_in_one_line(rul
     (shards / "x.jsonl").write_text('{"id": "a", "text": "hello world"}\nnot json\n', encoding="utf-8")
     (shards / "x.rejects.jsonl").write_text('{"id": "b", "text": "a record of its own"}\n', encoding="utf-8")
     out = tmp_path / "out"
-    assert_one_line_error(run_script("apply", rules, shards, "-o", out),
+    assert_one_line_error(run_main("apply", rules, shards, "-o", out),
                           f"{shards / 'x.rejects.jsonl'}: apply writes x.rejects.jsonl for {shards / 'x.jsonl'}")
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("text", encoding="utf-8")
-    assert_one_line_error(run_script("apply", rules, empty, "-o", out), f"{empty}: no input file in this folder")
-    assert_one_line_error(run_script("apply", rules, empty / "notes.txt", "-o", out),
+    assert_one_line_error(run_main("apply", rules, empty, "-o", out), f"{empty}: no input file in this folder")
+    assert_one_line_error(run_main("apply", rules, empty / "notes.txt", "-o", out),
                           "notes.txt: not an input apply reads: its name must end in .jsonl, .json, .ndjson or .parquet")
     assert not out.exists()
 
 
-def test_a_rerun_with_other_rules_or_a_changed_input_is_refused_not_resumed(ruled_seeds, tmp_path, run_script):
+def test_a_rerun_with_other_rules_or_a_changed_input_is_refused_not_resumed(ruled_seeds, tmp_path, run_main):
     """A rerun into the same folder with another bundle said '1 partition already done, skipped',
     exit 0, and left the old rules' clean_text there."""
     _, bundle, texts, _ = ruled_seeds
@@ -782,26 +782,26 @@ def test_a_rerun_with_other_rules_or_a_changed_input_is_refused_not_resumed(rule
     (tmp_path / "rules.json").write_text(json.dumps(bundle))
     (tmp_path / "none.json").write_text(json.dumps({**bundle, "rules": []}))
     out = tmp_path / "out"
-    assert run_script("apply", tmp_path / "none.json", crawl, "-o", out).returncode == 0
+    assert run_main("apply", tmp_path / "none.json", crawl, "-o", out).returncode == 0
     before = (out / "part.jsonl").read_bytes()
-    assert_one_line_error(run_script("apply", tmp_path / "rules.json", crawl, "-o", out),
+    assert_one_line_error(run_main("apply", tmp_path / "rules.json", crawl, "-o", out),
                           "its finished partitions were written by a run with other rules or options")
     assert (out / "part.jsonl").read_bytes() == before
     if importlib.util.find_spec("pyarrow") is not None:  # the other format: it wrote beside, replacing the rejects
-        assert_one_line_error(run_script("apply", tmp_path / "none.json", crawl, "-o", out, "--format", "parquet"),
+        assert_one_line_error(run_main("apply", tmp_path / "none.json", crawl, "-o", out, "--format", "parquet"),
                               "its finished partitions were written by a run with other rules or options")
         assert not (out / "part.parquet").exists()
-    again = run_script("apply", tmp_path / "none.json", crawl, "-o", out)  # the same run resumes
+    again = run_main("apply", tmp_path / "none.json", crawl, "-o", out)  # the same run resumes
     assert again.returncode == 0 and "1 partition already done, skipped" in again.stderr
     write_jsonl(crawl / "more.jsonl", [{"id": "x", "text": "A new shard."}])  # a new input: written
-    grown = run_script("apply", tmp_path / "none.json", crawl, "-o", out)
+    grown = run_main("apply", tmp_path / "none.json", crawl, "-o", out)
     assert grown.returncode == 0 and (out / "more.jsonl").exists()
     write_jsonl(crawl / "part.jsonl", [{"id": "y", "text": "Changed since."}])
-    assert_one_line_error(run_script("apply", tmp_path / "none.json", crawl, "-o", out),
+    assert_one_line_error(run_main("apply", tmp_path / "none.json", crawl, "-o", out),
                           "part.jsonl: changed since", "was written from it")
 
 
-def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, run_script):
+def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, run_main):
     """Accepted, its rerun read its own outputs as inputs (out/out__p.jsonl)."""
     crawl = tmp_path / "crawl"
     crawl.mkdir()
@@ -809,10 +809,10 @@ def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, run_script
     (tmp_path / "r.json").write_text(json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
                                                  "rules": []}))
     for output in (crawl / "out", crawl):
-        assert_one_line_error(run_script("apply", tmp_path / "r.json", crawl, "-o", output),
+        assert_one_line_error(run_main("apply", tmp_path / "r.json", crawl, "-o", output),
                               "the output folder is inside the input folder")
     for output in (crawl, tmp_path):  # an input file in the output folder: its output would be it
-        assert_one_line_error(run_script("apply", tmp_path / "r.json", crawl / "p.jsonl", "-o", output),
+        assert_one_line_error(run_main("apply", tmp_path / "r.json", crawl / "p.jsonl", "-o", output),
                               "the output folder holds the input")
     assert sorted(p.name for p in crawl.iterdir()) == ["p.jsonl"]
 
@@ -858,27 +858,27 @@ def test_a_parquet_input_keeps_its_own_column_types_in_the_parquet_output(tmp_pa
     assert table.column("clean_text").to_pylist() == [f"text {n} here" for n in range(4)]
 
 
-def test_a_parquet_input_that_does_not_read_every_record_rejected_and_o_dash_are_errors(tmp_path, run_script):
+def test_a_parquet_input_that_does_not_read_every_record_rejected_and_o_dash_are_errors(tmp_path, run_main):
     """A cut Parquet file was a traceback; a wrong --text-field rejected every record with exit 0
     (a script took it for success); -o - made a folder named '-'."""
     (tmp_path / "rules.json").write_text(json.dumps(NO_RULES))
     rules, out = tmp_path / "rules.json", tmp_path / "out"
     if importlib.util.find_spec("pyarrow") is not None:
         (tmp_path / "cut.parquet").write_bytes(b"PAR1 not really")
-        assert_one_line_error(run_script("apply", rules, tmp_path / "cut.parquet", "-o", out),
+        assert_one_line_error(run_main("apply", rules, tmp_path / "cut.parquet", "-o", out),
                               "cut.parquet: not a Parquet file apply can read")
         assert not out.exists()
     write_jsonl(tmp_path / "in.jsonl", [{"id": n, "text": f"record {n}"} for n in range(3)])
-    result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", out, "--text-field", "body")
+    result = run_main("apply", rules, tmp_path / "in.jsonl", "-o", out, "--text-field", "body")
     assert_one_line_error(result, "every record read was rejected (3;")  # no success-like summary before it
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["in.rejects.jsonl"]
-    fixed = run_script("apply", rules, tmp_path / "in.jsonl", "-o", out)  # the corrected command, same folder
+    fixed = run_main("apply", rules, tmp_path / "in.jsonl", "-o", out)  # the corrected command, same folder
     assert fixed.returncode == 0, fixed.stderr
     assert [json.loads(line)["clean_text"] for line in open(out / "in.jsonl")] == [f"record {n}" for n in range(3)]
     assert not (out / "in.rejects.jsonl").exists()  # the failed run's: nothing was rejected this time
     (tmp_path / "array.json").write_text(json.dumps([{"id": 1, "text": "one"}, {"id": 2, "text": "two"}], indent=1))
-    assert run_script("apply", rules, tmp_path / "array.json", "-o", tmp_path / "out2").returncode == 1
-    result = run_script("apply", rules, tmp_path / "in.jsonl", "-o", "-", cwd=tmp_path)
+    assert run_main("apply", rules, tmp_path / "array.json", "-o", tmp_path / "out2").returncode == 1
+    result = run_main("apply", rules, tmp_path / "in.jsonl", "-o", "-", cwd=tmp_path)
     assert result.returncode == 2 and not (tmp_path / "-").exists()
 
 
@@ -939,7 +939,7 @@ def test_apply_killed_leaves_no_worker_behind(ruled_seeds, tmp_path):
         apply.wait()
 
 
-def test_inputs_leave_out_hidden_files_and_refuse_an_output_folder_a_file_twice_and_a_dead_link(tmp_path, run_script):
+def test_inputs_leave_out_hidden_files_and_refuse_an_output_folder_a_file_twice_and_a_dead_link(tmp_path, run_main):
     """A trial and a review: an earlier output folder given back was read (its .apply-run.json
     among the inputs), a crawl's .cache and .hidden.jsonl were written out, one file reached
     through two inputs was written twice, and a link to nothing was skipped without a word."""
@@ -951,32 +951,32 @@ def test_inputs_leave_out_hidden_files_and_refuse_an_output_folder_a_file_twice_
     for name in ("a.jsonl", "sub/b.jsonl", ".hidden.jsonl", ".cache/tmp.jsonl"):
         write_jsonl(crawl / name, [{"id": name, "text": f"the text of {name}"}])
     out = tmp_path / "out"
-    assert run_script("apply", rules, crawl, "-o", out).returncode == 0
+    assert run_main("apply", rules, crawl, "-o", out).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [".apply-run.json", "a.jsonl", "sub__b.jsonl"]
-    assert_one_line_error(run_script("apply", rules, out, "-o", tmp_path / "again"),
+    assert_one_line_error(run_main("apply", rules, out, "-o", tmp_path / "again"),
                           f"{out}: an output folder of apply (it holds .apply-run.json)")
-    assert_one_line_error(run_script("apply", rules, crawl, crawl / "sub", "-o", tmp_path / "twice"),
+    assert_one_line_error(run_main("apply", rules, crawl, crawl / "sub", "-o", tmp_path / "twice"),
                           "sub/b.jsonl: reached twice through the inputs given: give it once")
     both = tmp_path / "both"  # a crawl and, below it, an earlier output written from it
     shutil.copytree(out, both / "cleaned")
     shutil.copytree(crawl, both / "crawl")
-    assert_one_line_error(run_script("apply", rules, both, "-o", tmp_path / "again"),
+    assert_one_line_error(run_main("apply", rules, both, "-o", tmp_path / "again"),
                           f"{both / 'cleaned'}: an output folder of apply")
     (crawl / "sub" / "hard.jsonl").hardlink_to(crawl / "a.jsonl")
-    assert_one_line_error(run_script("apply", rules, crawl, "-o", tmp_path / "twice"),
+    assert_one_line_error(run_main("apply", rules, crawl, "-o", tmp_path / "twice"),
                           "the same file as", "reached through two inputs")
     (crawl / "sub" / "hard.jsonl").unlink()
-    assert_one_line_error(run_script("apply", rules, crawl / "a.jsonl", crawl / "a.jsonl", "-o", tmp_path / "twice"),
+    assert_one_line_error(run_main("apply", rules, crawl / "a.jsonl", crawl / "a.jsonl", "-o", tmp_path / "twice"),
                           "a.jsonl: reached twice through the inputs given: give it once")
     (crawl / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
-    assert_one_line_error(run_script("apply", rules, crawl, "-o", tmp_path / "dead"),
+    assert_one_line_error(run_main("apply", rules, crawl, "-o", tmp_path / "dead"),
                           "gone.jsonl: not a file apply reads (a link to nothing")
-    assert_one_line_error(run_script("apply", rules, crawl / "gone.jsonl", "-o", tmp_path / "dead"),
+    assert_one_line_error(run_main("apply", rules, crawl / "gone.jsonl", "-o", tmp_path / "dead"),
                           "gone.jsonl: not a file or folder apply reads")
     assert not (tmp_path / "again").exists() and not (tmp_path / "twice").exists() and not (tmp_path / "dead").exists()
 
 
-def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_script):
+def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_main):
     """An escaped U+2028 in a record came out raw in clean_text: str.splitlines cut the record
     in two, where the export writes it escaped (a trial)."""
     rules = tmp_path / "rules.json"
@@ -989,7 +989,7 @@ def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_scr
                                    # raw in the input (JSON allows it in a string): escaped in the output
                                    + json.dumps({"id": 10, "text": "p\u2028q", "title": "r\x85s"},
                                                 ensure_ascii=False) + "\n", encoding="utf-8")
-    assert run_script("apply", rules, crawl, "-o", tmp_path / "out").returncode == 0
+    assert run_main("apply", rules, crawl, "-o", tmp_path / "out").returncode == 0
     written = (tmp_path / "out" / "a.jsonl").read_text(encoding="utf-8")
     assert len(written.splitlines()) == 5
     records = [json.loads(line) for line in written.splitlines()]
@@ -997,18 +997,18 @@ def test_line_separators_in_the_clean_text_are_written_escaped(tmp_path, run_scr
     assert records[-1]["text"] == "p\u2028q" and records[-1]["title"] == "r\x85s"
 
 
-def test_a_dedup_run_recorded_before_the_id_field_was_resumes(planted, tmp_path, run_script):
+def test_a_dedup_run_recorded_before_the_id_field_was_resumes(planted, tmp_path, run_main):
     """Its decisions' record had no id field: the identical rerun of an interrupted run was
     refused as "a run with other inputs, rules or options" (a review)."""
     rules, shards, _ = planted
     out = tmp_path / "out"
-    assert run_script("apply", rules, shards, "-o", out, "--dedup").returncode == 0
+    assert run_main("apply", rules, shards, "-o", out, "--dedup").returncode == 0
     before = (out / "2.jsonl").read_bytes()
     decisions = out / ".dedup" / "decisions.json"
     record = json.loads(decisions.read_text())
     del record["identity"]["id_field"]  # as the version before wrote it
     decisions.write_text(json.dumps(record))
     (out / "2.jsonl").unlink()  # interrupted before its last partition
-    result = run_script("apply", rules, shards, "-o", out, "--dedup")
+    result = run_main("apply", rules, shards, "-o", out, "--dedup")
     assert result.returncode == 0, result.stderr
     assert (out / "2.jsonl").read_bytes() == before

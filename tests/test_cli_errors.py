@@ -1,7 +1,8 @@
 """Every failure a user can cause: one stderr line naming the path, non-zero exit.
 
-These run the real console entry point (``python -m corpus_tui``), because the
-one-line translation happens in ``corpus_tui.cli.main``.
+These run the console entry point's ``main()``, where the one-line translation happens: in
+this process (``run_main``), and for a few, as a user runs it (``python -m corpus_tui``,
+``run_script``).
 """
 
 from __future__ import annotations
@@ -12,56 +13,56 @@ from conftest import assert_one_line_error
 
 
 @pytest.mark.parametrize("command", ["scan", "stats"])
-def test_folder_does_not_exist(tmp_path, run_script, command):
+def test_folder_does_not_exist(tmp_path, run_main, command):
     missing = tmp_path / "no-such-folder"
-    result = run_script(command, missing)
+    result = run_main(command, missing)
     assert_one_line_error(result, str(missing), "no such folder")
     assert not missing.exists()
 
 
 @pytest.mark.parametrize("command", ["scan", "stats"])
-def test_file_given_where_folder_expected(make_corpus, run_script, command):
+def test_file_given_where_folder_expected(make_corpus, run_main, command):
     folder = make_corpus({"a.txt": "text"})
-    result = run_script(command, folder / "a.txt")
+    result = run_main(command, folder / "a.txt")
     assert_one_line_error(result, str(folder / "a.txt"), "not a folder")
     assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
 
 
-def test_folder_without_documents_changes_nothing(tmp_path, run_script):
+def test_folder_without_documents_changes_nothing(tmp_path, run_main):
     folder = tmp_path / "empty"
     folder.mkdir()
     (folder / "picture.png").write_bytes(b"\x89PNG")
-    result = run_script("scan", folder)
+    result = run_main("scan", folder)
     assert_one_line_error(result, str(folder), "no documents")
     assert sorted(p.name for p in folder.iterdir()) == ["picture.png"]
     assert not (folder / "annotations.db").exists()
 
 
-def test_stats_on_never_scanned_folder(make_corpus, run_script):
+def test_stats_on_never_scanned_folder(make_corpus, run_main):
     folder = make_corpus({"a.txt": "text"})
-    result = run_script("stats", folder)
+    result = run_main("stats", folder)
     assert_one_line_error(result, str(folder / "annotations.db"), "scan")
     assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
 
 
-def test_set_encoding_on_never_scanned_folder(make_corpus, run_script):
+def test_set_encoding_on_never_scanned_folder(make_corpus, run_main):
     folder = make_corpus({"a.txt": "text"})
-    result = run_script("set-encoding", folder, "a.txt", "latin-1")
+    result = run_main("set-encoding", folder, "a.txt", "latin-1")
     assert_one_line_error(result, str(folder / "annotations.db"))
     assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
 
 
-def test_set_encoding_unknown_document(make_corpus, run_cli, run_script):
+def test_set_encoding_unknown_document(make_corpus, run_cli, run_main):
     folder = make_corpus({"a.txt": "text"})
     assert run_cli("scan", folder).exit_code == 0
-    result = run_script("set-encoding", folder, "nope.txt", "latin-1")
+    result = run_main("set-encoding", folder, "nope.txt", "latin-1")
     assert_one_line_error(result, "nope.txt")
 
 
-def test_db_in_missing_folder(make_corpus, tmp_path, run_script):
+def test_db_in_missing_folder(make_corpus, tmp_path, run_main):
     folder = make_corpus({"a.txt": "text"})
     db = tmp_path / "missing-dir" / "x.db"
-    result = run_script("scan", folder, "--db", db)
+    result = run_main("scan", folder, "--db", db)
     assert_one_line_error(result, str(db.parent))
     assert not db.parent.exists()
 
@@ -119,19 +120,19 @@ def test_number_options_say_what_they_take(args, wanted):
     assert wanted in raised.value.format_message()
 
 
-def test_a_number_option_error_is_one_line_and_help_shows_the_range_in_words(tmp_path, run_script):
-    result = run_script("repeats", tmp_path, "--min-docs", "abc")
+def test_a_number_option_error_is_one_line_and_help_shows_the_range_in_words(tmp_path, run_main):
+    result = run_main("repeats", tmp_path, "--min-docs", "abc")
     assert_one_line_error(result, "takes a whole number, 2 or more, not 'abc'")
     assert result.returncode == 2
-    shown = " ".join(run_script("repeats", "--help").stdout.split())
+    shown = " ".join(run_main("repeats", "--help").stdout.split())
     assert "--min-docs NUMBER" in shown and "[default: 3; 2 or more]" in shown
 
 
-def test_scan_without_a_folder_is_refused_and_writes_nothing(make_corpus, run_script):
+def test_scan_without_a_folder_is_refused_and_writes_nothing(make_corpus, run_main):
     """A scan writes a database into its folder: typed without one, it did so into the current
     folder, recursively (a new user's other corpora and export folders became documents)."""
     folder = make_corpus({"a.txt": "text"})
-    result = run_script("scan", cwd=folder)
+    result = run_main("scan", cwd=folder)
     assert_one_line_error(result, "Missing argument 'FOLDER'")
     assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
 

@@ -82,7 +82,7 @@ def test_the_advice_for_a_file_of_control_characters_is_one_set_encoding_takes(s
     corpus.set_encoding("page.txt", "utf-8")  # as advised, without
 
 
-def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(scanned, run_script):
+def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(scanned, run_main):
     """Following the scan's advice (utf-8) read UTF-16 text as "A␀n␀ ␀…", and latin-1 was taken
     on a UTF-16 file with its BOM: every other character a NUL (a trial)."""
     text = "An article in UTF-16, as some Windows tools write it.\n"
@@ -108,7 +108,7 @@ def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(sc
         corpus.set_encoding("stray.txt", "utf-16-be")
     assert corpus.text(corpus.set_encoding("nobom.txt", "utf-16-le").id) == text
     corpus.close()
-    result = run_script("set-encoding", folder, "bom.txt", "latin-1")
+    result = run_main("set-encoding", folder, "bom.txt", "latin-1")
     assert result.returncode != 0 and "NULs or other control characters" in result.stderr
 
 
@@ -307,10 +307,10 @@ def test_the_override_of_a_missing_file_is_kept_for_its_return(scanned):
     assert (row["state"], row["encoding"], row["text"]) == ("ok", "latin-1", "café")
 
 
-def test_cli_set_encoding_unknown_is_one_line_and_changes_nothing(make_corpus, run_cli, run_script):
+def test_cli_set_encoding_unknown_is_one_line_and_changes_nothing(make_corpus, run_cli, run_main):
     folder = make_corpus({"a.txt": "naïve text".encode("utf-8")})
     assert run_cli("scan", folder).exit_code == 0
-    result = run_script("set-encoding", folder, "a.txt", "klingon")
+    result = run_main("set-encoding", folder, "a.txt", "klingon")
     assert_one_line_error(result, "a.txt: unknown encoding 'klingon'")
     stats = run_cli("stats", folder)
     assert "unreadable" not in stats.output, stats.output
@@ -340,10 +340,10 @@ def test_cli_set_encoding_and_clear(make_corpus, run_cli, open_corpus):
     assert (row["encoding_override"], row["encoding"], row["encoding_guessed"]) == (None, "cp1252", 1)
 
 
-def test_cli_set_encoding_undecodable_is_one_line_error(make_corpus, run_cli, run_script, open_corpus):
+def test_cli_set_encoding_undecodable_is_one_line_error(make_corpus, run_cli, run_main, open_corpus):
     folder = make_corpus({"a.txt": b"caf\xe9"})
     assert run_cli("scan", folder).exit_code == 0
-    result = run_script("set-encoding", folder, "a.txt", "utf-8")
+    result = run_main("set-encoding", folder, "a.txt", "utf-8")
     assert_one_line_error(result, "a.txt: not valid utf-8 at byte 3", "not changed")
     row = _doc_row(open_corpus(folder), "a.txt")  # refused: the document reads as before
     assert (row["state"], row["encoding_override"], row["encoding"]) == ("ok", None, "cp1252")
@@ -369,24 +369,24 @@ def test_cli_set_encoding_says_how_many_spans_went_stale(make_corpus, run_cli, o
                                      "(place or drop it in the app: p)")
 
 
-def test_cli_set_encoding_of_a_missing_file_is_refused_unless_forced(make_corpus, run_cli, run_script, open_corpus):
+def test_cli_set_encoding_of_a_missing_file_is_refused_unless_forced(make_corpus, run_cli, run_main, open_corpus):
     """On a file gone from disk set-encoding said 'decoded as utf-8' (not what was asked), exit 0,
     and stored an override nothing had checked."""
     folder = make_corpus({"a.txt": b"Title\n\nbody\n", "b.txt": b"other\n"})
     assert run_cli("scan", folder).exit_code == 0
     (folder / "a.txt").unlink()
     assert run_cli("scan", folder).exit_code == 0
-    refused = run_script("set-encoding", folder, "a.txt", "utf-16")
+    refused = run_main("set-encoding", folder, "a.txt", "utf-16")
     assert_one_line_error(refused, "a.txt: it is missing, so utf-16 cannot be checked; the encoding was not changed")
     assert _doc_row(open_corpus(folder), "a.txt")["encoding_override"] is None
-    forced = run_script("set-encoding", folder, "a.txt", "latin-1", "--force")
+    forced = run_main("set-encoding", folder, "a.txt", "latin-1", "--force")
     assert forced.returncode == 0, forced.stderr
     assert forced.stdout == "a.txt: missing from disk; it will be decoded as latin-1 at its next scan\n"
     (folder / "a.txt").write_bytes(b"caf\xe9\n")
     assert run_cli("scan", folder).exit_code == 0
     assert _doc_row(open_corpus(folder), "a.txt")["text"] == "café\n"
     (folder / "a.txt").unlink()  # gone since the last scan, which still says it is there
-    unscanned = run_script("set-encoding", folder, "a.txt", "utf-16", "--force")
+    unscanned = run_main("set-encoding", folder, "a.txt", "utf-16", "--force")
     assert unscanned.stdout == "a.txt: missing from disk; it will be decoded as utf-16 at its next scan\n"
 
 

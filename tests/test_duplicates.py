@@ -421,20 +421,20 @@ def test_diff_rows_flag_the_words_that_differ_and_fold_equal_runs():
     assert "".join(p for p, _ in rows[0].pieces) == "It said \"no\" today."
 
 
-def test_cli_duplicates_pairs_clusters_and_errors(seeds_copy, run_script):
-    assert run_script("scan", seeds_copy).returncode == 0
-    pairs = run_script("duplicates", seeds_copy, "--json")
+def test_cli_duplicates_pairs_clusters_and_errors(seeds_copy, run_main):
+    assert run_main("scan", seeds_copy).returncode == 0
+    pairs = run_main("duplicates", seeds_copy, "--json")
     assert pairs.returncode == 0
     [record] = [json.loads(line) for line in pairs.stdout.splitlines()]
     assert (record["a"], record["b"]) == (FIRST, SECOND) and set(record) == {"a", "b", "jaccard", "containment"}
-    clusters = run_script("duplicates", seeds_copy, "--clusters", "--json")
+    clusters = run_main("duplicates", seeds_copy, "--clusters", "--json")
     assert [json.loads(line) for line in clusters.stdout.splitlines()] == [
         {"documents": [FIRST, SECOND], "keep": FIRST}]
-    table = run_script("duplicates", seeds_copy)
+    table = run_main("duplicates", seeds_copy)
     assert FIRST in table.stdout and "contain" in table.stdout
-    assert run_script("duplicates", seeds_copy, "--threshold", "0.9").stdout.startswith("no near-duplicates")
-    assert_one_line_error(run_script("duplicates", seeds_copy, "--threshold", "0.1"), "--threshold")
-    dedup = run_script("export", seeds_copy, "--dedup", "-o", seeds_copy.parent / "out.jsonl")
+    assert run_main("duplicates", seeds_copy, "--threshold", "0.9").stdout.startswith("no near-duplicates")
+    assert_one_line_error(run_main("duplicates", seeds_copy, "--threshold", "0.1"), "--threshold")
+    dedup = run_main("export", seeds_copy, "--dedup", "-o", seeds_copy.parent / "out.jsonl")
     assert dedup.returncode == 0 and "1 near-duplicate left out" in dedup.stdout + dedup.stderr
 
 

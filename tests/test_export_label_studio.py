@@ -236,14 +236,14 @@ def test_no_document_is_an_empty_array(corpus, tmp_path):
 # -- the command line: where the config goes, and nothing half-written ---------------------------
 
 
-def test_config_placement_on_the_command_line(corpus, tmp_path, run_script):
+def test_config_placement_on_the_command_line(corpus, tmp_path, run_main):
     folder = corpus.folder
-    result = run_script("export", folder, "-f", "label-studio")  # tasks on stdout: no config, said on stderr
+    result = run_main("export", folder, "-f", "label-studio")  # tasks on stdout: no config, said on stderr
     assert result.returncode == 0 and json.loads(result.stdout)[0]["data"]["path"] == "a-crlf.txt"
     assert "no labelling config (--label-config PATH writes it)" in result.stderr
-    result = run_script("export", folder, "-f", "label-studio", "--label-config", tmp_path / "cfg.xml")
+    result = run_main("export", folder, "-f", "label-studio", "--label-config", tmp_path / "cfg.xml")
     assert result.returncode == 0 and ET.parse(tmp_path / "cfg.xml").getroot().tag == "View"
-    result = run_script("export", folder, "-f", "label-studio", "-o", tmp_path / "t.json", "--label-config", "-")
+    result = run_main("export", folder, "-f", "label-studio", "-o", tmp_path / "t.json", "--label-config", "-")
     assert result.returncode == 0 and ET.fromstring(result.stdout).tag == "View"  # the summary went to stderr
     assert "labelling config to stdout" in result.stderr and not (tmp_path / "t.label-config.xml").exists()
     assert json.loads((tmp_path / "t.json").read_bytes())
@@ -256,28 +256,28 @@ def test_config_placement_on_the_command_line(corpus, tmp_path, run_script):
     (["-f", "csv", "--doccano-spans", "entities"], "for the doccano format"),
     (["-f", "doccano", "--label-studio-offsets", "utf-16"], "for the label-studio format"),
 ])
-def test_options_for_another_format_are_one_line_errors(corpus, run_script, args, needle):
-    assert_one_line_error(run_script("export", corpus.folder, *args), needle)
+def test_options_for_another_format_are_one_line_errors(corpus, run_main, args, needle):
+    assert_one_line_error(run_main("export", corpus.folder, *args), needle)
 
 
-def test_an_existing_config_stops_the_export_before_anything_is_written(corpus, tmp_path, run_script):
+def test_an_existing_config_stops_the_export_before_anything_is_written(corpus, tmp_path, run_main):
     (tmp_path / "tasks.label-config.xml").write_text("mine", encoding="utf-8")
-    result = run_script("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json")
+    result = run_main("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json")
     assert_one_line_error(result, "tasks.label-config.xml: already exists (use --force")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "tasks.label-config.xml"]
-    result = run_script("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json", "--force")
+    result = run_main("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json", "--force")
     assert result.returncode == 0 and "<View>" in (tmp_path / "tasks.label-config.xml").read_text()
 
 
-def test_a_label_xml_cannot_hold_stops_the_export_and_leaves_nothing(corpus, tmp_path, run_script):
+def test_a_label_xml_cannot_hold_stops_the_export_and_leaves_nothing(corpus, tmp_path, run_main):
     doc = corpus.document_by_path("c-empty-handed.txt")
     span = corpus.add_annotation(doc.id, 0, 7, "placeholder")
     with corpus.write():  # a label an older version let in (refused where made now)
         corpus.db.execute("UPDATE spans SET label = 'bad\x1blabel' WHERE id = ?", [span.id])
-    result = run_script("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json")
+    result = run_main("export", corpus.folder, "-f", "label-studio", "-o", tmp_path / "tasks.json")
     assert_one_line_error(result, "label 'bad␛label' holds a control character")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
-    result = run_script("export", corpus.folder, "-f", "label-studio")  # to stdout: not a byte written
+    result = run_main("export", corpus.folder, "-f", "label-studio")  # to stdout: not a byte written
     assert result.returncode == 1 and result.stdout == ""
 
 

@@ -239,11 +239,11 @@ def test_a_busy_write_lock_means_no_workers_not_a_wait(corpus, tmp_path):
     assert waited < api.WRITE_LOCK_WAIT_MS / 1000 + 3
 
 
-def test_cli_jobs_option(corpus, tmp_path, run_script):
+def test_cli_jobs_option(corpus, tmp_path, run_main):
     alone = exported(corpus, tmp_path, "jsonl", 1)[0]
-    result = run_script("export", corpus.folder, "--jobs", "2", "-o", tmp_path / "cli.jsonl")
+    result = run_main("export", corpus.folder, "--jobs", "2", "-o", tmp_path / "cli.jsonl")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cli.jsonl").read_bytes() == alone
     assert "1 left out with stale spans" in result.stdout
     assert [json.loads(line)["path"] for line in alone.splitlines()][-1] == "sub/odd \u2028name.txt"
-    assert_one_line_error(run_script("export", corpus.folder, "--jobs", "0"), "--jobs")
+    assert_one_line_error(run_main("export", corpus.folder, "--jobs", "0"), "--jobs")

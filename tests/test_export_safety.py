@@ -89,7 +89,7 @@ def test_file_changed_since_scan_is_reread_and_spans_reanchored(corpus, tmp_path
     assert record["text"][span["start"]:span["end"]] == "actual" and span["start"] == 1 + TEXT.index("actual")
 
 
-def test_stale_document_left_out_unless_allow_stale(corpus, tmp_path, run_script):
+def test_stale_document_left_out_unless_allow_stale(corpus, tmp_path, run_main):
     # The footer changed next to "actual": its context is gone, so it is stale; "Home | News" keeps its.
     (corpus.folder / "a.txt").write_text("Home | News\n\nThe actual article text is here.\n\n(c) 2017\n")
     summary = export(corpus, "jsonl", tmp_path / "strict.jsonl")
@@ -99,7 +99,7 @@ def test_stale_document_left_out_unless_allow_stale(corpus, tmp_path, run_script
     record = json.loads((tmp_path / "loose.jsonl").read_text().splitlines()[0])
     assert record["path"] == "a.txt" and record["spans"] == [] and summary.stale_spans_omitted == 1
     assert [b["text"] for b in record["boilerplate"]] == ["Home | News"]  # re-anchored, still exported
-    result = run_script("export", corpus.folder, "-o", tmp_path / "cli.jsonl")
+    result = run_main("export", corpus.folder, "-o", tmp_path / "cli.jsonl")
     assert result.returncode == 0
     assert result.stderr.startswith("warning: a.txt: left out") and "--allow-stale" in result.stderr
     # With --only-annotated it vanished without a word: its one annotation is stale (a review).
@@ -200,23 +200,23 @@ def test_parquet_without_pyarrow_is_a_clean_error(corpus, tmp_path, run_script, 
     (fake / "pyarrow").mkdir(parents=True)
     (fake / "pyarrow" / "__init__.py").write_text("raise ImportError('no pyarrow here')\n")
     monkeypatch.setenv("PYTHONPATH", str(fake) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    result = run_script("export", corpus.folder, "--format", "parquet", "-o", tmp_path / "out.parquet")
-    assert_one_line_error(result, "pyarrow", "corpus-tui[parquet]")
+    result = run_script("export", corpus.folder, "--format", "parquet", "-o", tmp_path / "out.parquet")  # a process
+    assert_one_line_error(result, "pyarrow", "corpus-tui[parquet]")                            # without pyarrow
     assert not (tmp_path / "out.parquet").exists()
 
 
 # -- the command line --------------------------------------------------------------------------------
 
 
-def test_stdout_holds_only_data_and_summary_goes_to_stderr(corpus, run_script):
-    result = run_script("export", corpus.folder, "--format", "jsonl")
+def test_stdout_holds_only_data_and_summary_goes_to_stderr(corpus, run_main):
+    result = run_main("export", corpus.folder, "--format", "jsonl")
     assert result.returncode == 0
     assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == ["a.txt", "b.txt", "c.txt"]
     assert result.stderr.startswith("exported 3 documents") and result.stderr.count("\n") == 1
 
 
-def test_summary_on_stdout_when_writing_a_file(corpus, run_script, tmp_path):
-    result = run_script("export", corpus.folder, "-f", "csv", "-o", tmp_path / "out.csv", "--json")
+def test_summary_on_stdout_when_writing_a_file(corpus, run_main, tmp_path):
+    result = run_main("export", corpus.folder, "-f", "csv", "-o", tmp_path / "out.csv", "--json")
     assert result.returncode == 0 and result.stderr == ""
     summary = json.loads(result.stdout)
     assert (summary["documents"], summary["format"], summary["unreadable_left_out"]) == (3, "csv", 1)
@@ -236,12 +236,12 @@ def test_summary_on_stdout_when_writing_a_file(corpus, run_script, tmp_path):
     # a file a scan would read as a document (a new user's trial: it became one)
     (["-o", "{corpus}/notes.md"], ["inside the corpus folder with a name a scan reads", "pick another name"]),
 ])
-def test_cli_errors_are_one_line_and_write_nothing(corpus, tmp_path, run_script, args, needles):
+def test_cli_errors_are_one_line_and_write_nothing(corpus, tmp_path, run_main, args, needles):
     (tmp_path / "exists.jsonl").write_text("keep")
     (tmp_path / "a-folder").mkdir()
     before = sorted(p.name for p in tmp_path.iterdir())
     args = [a.format(tmp=tmp_path, corpus=corpus.folder) for a in args]
-    result = run_script("export", corpus.folder, *args)
+    result = run_main("export", corpus.folder, *args)
     assert_one_line_error(result, *needles)
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before
@@ -249,9 +249,9 @@ def test_cli_errors_are_one_line_and_write_nothing(corpus, tmp_path, run_script,
     assert not (corpus.folder / "notes.md").exists()
 
 
-def test_export_of_a_never_scanned_folder(make_corpus, run_script, tmp_path):
+def test_export_of_a_never_scanned_folder(make_corpus, run_main, tmp_path):
     folder = make_corpus({"a.txt": "text"}, name="fresh")
-    result = run_script("export", folder, "-o", tmp_path / "out.jsonl")
+    result = run_main("export", folder, "-o", tmp_path / "out.jsonl")
     assert_one_line_error(result, "annotations.db", "scan")
     assert not (tmp_path / "out.jsonl").exists() and not (folder / "annotations.db").exists()
 
@@ -267,14 +267,14 @@ def test_the_summary_names_the_flags_that_include_what_was_left_out_for_the_cli_
         summary.line(command="corpus-tui export")  # the app's toast: there is no flag to add there
 
 
-def test_an_output_that_is_a_pipe_or_a_device_is_never_replaced(corpus, tmp_path, run_script):
+def test_an_output_that_is_a_pipe_or_a_device_is_never_replaced(corpus, tmp_path, run_main):
     """``export -o /dev/null --force`` renamed the finished export over /dev/null: a regular file
     where the device was, for every program of the machine (tmux stopped starting)."""
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     for args in (["export", corpus.folder, "-o", fifo, "--force"], ["rules", "export", corpus.folder, "-o", fifo,
                                                                     "--force"]):
-        assert_one_line_error(run_script(*args), "is not a regular file (a device, a pipe or a socket)")
+        assert_one_line_error(run_main(*args), "is not a regular file (a device, a pipe or a socket)")
         assert os.path.exists(fifo) and not os.path.isfile(fifo)
     with pytest.raises(BadOutput, match="is never replaced"):
         export(corpus, "jsonl", fifo, force=True)

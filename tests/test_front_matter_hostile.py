@@ -37,10 +37,10 @@ CRASHED = {  # the scan died of these: SIGSEGV in libyaml, before the fix
 
 
 @pytest.mark.parametrize("name", sorted(CRASHED))
-def test_deep_nesting_is_a_problem_of_the_document(name, make_corpus, run_script, open_corpus):
+def test_deep_nesting_is_a_problem_of_the_document(name, make_corpus, run_main, open_corpus):
     """Through a real scan in its own process: a crash there must not take pytest with it."""
     folder = make_corpus({"deep.md": front(CRASHED[name]), "fine.md": front("title: Fine")})
-    result = run_script("scan", folder)
+    result = run_main("scan", folder)
     assert result.returncode == 0, (result.returncode, result.stderr[-300:])
     assert "2 added" in result.stdout
     corpus = open_corpus(folder)

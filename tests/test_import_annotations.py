@@ -89,7 +89,7 @@ def test_import_twice_changes_nothing(fresh, exported):
     assert state(fresh) == before and fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
 
 
-def test_round_trip_through_the_cli_with_stdin(annotated, fresh, run_script, tmp_path):
+def test_round_trip_through_the_cli_with_stdin(annotated, fresh, run_main, tmp_path):
     import subprocess
     import sys
 
@@ -98,7 +98,7 @@ def test_round_trip_through_the_cli_with_stdin(annotated, fresh, run_script, tmp
     result = subprocess.run([sys.executable, "-m", "corpus_tui", "import", fresh.folder, "-"],
                             input=exported, capture_output=True, check=True)
     assert result.stdout.decode().startswith("6 records read, changed 4 documents")
-    again = run_script("export", fresh.folder, "-o", tmp_path / "again.jsonl")
+    again = run_main("export", fresh.folder, "-o", tmp_path / "again.jsonl")
     assert again.returncode == 0 and (tmp_path / "again.jsonl").read_bytes() == exported
 
 
@@ -153,12 +153,12 @@ def test_unset_values_on_our_side_are_not_conflicts(fresh, exported):
     assert summary.conflicts == [] and fresh.document(doc.id).status == "in_progress"
 
 
-def test_dry_run_reports_and_writes_nothing(fresh, exported, run_script):
+def test_dry_run_reports_and_writes_nothing(fresh, exported, run_main):
     before = state(fresh)
     summary = import_annotations(fresh, exported, dry_run=True)
     assert summary.dry_run and summary.documents_changed == 4 and summary.spans_added == 5
     assert state(fresh) == before
-    result = run_script("import", fresh.folder, exported, "--dry-run")
+    result = run_main("import", fresh.folder, exported, "--dry-run")
     assert result.returncode == 0 and result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{SEED}: +tag civil war, +tag Iraq, +2 spans")
@@ -214,7 +214,7 @@ BREAKAGES = {
 
 
 @pytest.mark.parametrize("reason", sorted(BREAKAGES))
-def test_a_bad_line_stops_the_whole_import(fresh, exported, run_script, reason):
+def test_a_bad_line_stops_the_whole_import(fresh, exported, run_main, reason):
     if reason == "not valid JSON":
         lines = exported.read_text(encoding="utf-8").splitlines()
         lines[2] = lines[2][:-1]
@@ -225,7 +225,7 @@ def test_a_bad_line_stops_the_whole_import(fresh, exported, run_script, reason):
     events = fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
     with pytest.raises(InvalidImport, match=reason):
         import_annotations(fresh, exported)
-    result = run_script("import", fresh.folder, exported)
+    result = run_main("import", fresh.folder, exported)
     line = assert_one_line_error(result, f"{exported}:", reason)
     assert line.startswith("corpus-tui: error: ")
     assert state(fresh) == before and fresh.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == events
@@ -254,14 +254,14 @@ def test_every_problem_is_collected(fresh, exported):
     assert str(caught.value).startswith(f"{exported}:1: nope.txt")
 
 
-def test_the_cli_says_how_many_more_problems_and_the_dry_run_lists_them_all(fresh, exported, run_script):
+def test_the_cli_says_how_many_more_problems_and_the_dry_run_lists_them_all(fresh, exported, run_main):
     rewrite(exported, 0, lambda r: r.update(path="nope.txt"))
     rewrite(exported, 1, lambda r: r.update(status="done"))
     rewrite(exported, 2, lambda r: r.update(status="later"))
-    result = run_script("import", fresh.folder, exported)
+    result = run_main("import", fresh.folder, exported)
     assert_one_line_error(result, f"{exported}:1: nope.txt", "(and 2 more problems: --dry-run lists them all; "
                                   "nothing was imported)")
-    result = run_script("import", fresh.folder, exported, "--dry-run")
+    result = run_main("import", fresh.folder, exported, "--dry-run")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert [line.split(":")[:2] for line in result.stdout.splitlines()] == [["problem", f" {exported}"]] * 3
     assert ":1: nope.txt" in result.stdout and ":2: " in result.stdout and "'later'" in result.stdout
@@ -269,7 +269,7 @@ def test_the_cli_says_how_many_more_problems_and_the_dry_run_lists_them_all(fres
     assert f"{exported}:1: nope.txt" in line and "(3 problems in all, listed on stdout; nothing was imported)" in line
     rewrite(exported, 1, lambda r: r.update(status="new"))
     rewrite(exported, 2, lambda r: r.update(status="new"))
-    result = run_script("import", fresh.folder, exported, "--dry-run")  # one problem: listed all the same
+    result = run_main("import", fresh.folder, exported, "--dry-run")  # one problem: listed all the same
     assert result.stdout.startswith(f"problem: {exported}:1: nope.txt") and len(result.stdout.splitlines()) == 1
 
 
@@ -294,9 +294,9 @@ def test_a_document_named_twice_is_refused(fresh, exported):
     (["{tmp}"], "is a folder"),
     (["{exported}", "--prefer", "mine"], "mine"),
 ])
-def test_cli_file_errors(fresh, exported, tmp_path, run_script, args, needle):
+def test_cli_file_errors(fresh, exported, tmp_path, run_main, args, needle):
     before = state(fresh)
-    result = run_script("import", fresh.folder, *[a.format(tmp=tmp_path, exported=exported) for a in args])
+    result = run_main("import", fresh.folder, *[a.format(tmp=tmp_path, exported=exported) for a in args])
     assert_one_line_error(result, needle)
     assert state(fresh) == before
 
@@ -360,10 +360,10 @@ def test_a_field_of_the_wrong_type_is_refused(fresh, exported, change, problem):
     assert state(fresh) == before
 
 
-def test_no_spans_as_zero_is_refused_by_the_cli(fresh, exported, run_script):
+def test_no_spans_as_zero_is_refused_by_the_cli(fresh, exported, run_main):
     rewrite(exported, 0, _set("spans", value=0))
     before = state(fresh)
-    result = run_script("import", fresh.folder, exported)
+    result = run_main("import", fresh.folder, exported)
     assert_one_line_error(result, f"{exported}:1: {SEED}: field 'spans' must be a list, not 0")
     assert state(fresh) == before
 
@@ -372,7 +372,7 @@ def test_no_spans_as_zero_is_refused_by_the_cli(fresh, exported, run_script):
     ("[" * 100_000, "not valid JSON here: nested too deeply"),
     ('{"schema": 1, "id": ' + "7" * 5000 + "}", "not valid JSON here: Exceeds the limit (4300 digits)"),
 ], ids=["100,000 [", "5,000 digits"])
-def test_json_that_python_cannot_read_is_a_line_of_the_file(fresh, exported, run_script, line, problem):
+def test_json_that_python_cannot_read_is_a_line_of_the_file(fresh, exported, run_main, line, problem):
     lines = exported.read_text(encoding="utf-8").splitlines()
     lines[2] = line
     exported.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -380,7 +380,7 @@ def test_json_that_python_cannot_read_is_a_line_of_the_file(fresh, exported, run
     with pytest.raises(InvalidImport) as refused:
         import_annotations(fresh, exported)
     assert refused.value.problems[0].startswith(f"{exported}:3: {problem}")
-    assert_one_line_error(run_script("import", fresh.folder, exported), f"{exported}:3: {problem}")
+    assert_one_line_error(run_main("import", fresh.folder, exported), f"{exported}:3: {problem}")
     assert state(fresh) == before
 
 

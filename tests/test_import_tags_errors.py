@@ -93,13 +93,13 @@ JSONL_ROWS = [
 
 @pytest.mark.parametrize("name, header, rows", [("t.csv", "path,id,sha256,tag,action\n", CSV_ROWS),
                                                 ("t.jsonl", "", JSONL_ROWS)])
-def test_every_invalid_row_kind_is_listed_and_nothing_applied(corpus, tmp_path, run_script, name, header, rows):
+def test_every_invalid_row_kind_is_listed_and_nothing_applied(corpus, tmp_path, run_main, name, header, rows):
     path = tmp_path / name
     path.write_text(header + "".join(row + "\n" for row, _ in rows), encoding="utf-8")
     first = 2 if header else 1
     expected = [f"{path}:{number}: {reason}" for number, (_, reason) in enumerate(rows, first) if reason]
     before = state(corpus)
-    assert_rejected(run_script("import-tags", corpus.folder, path), *expected)
+    assert_rejected(run_main("import-tags", corpus.folder, path), *expected)
     assert state(corpus) == before
 
 
@@ -143,20 +143,20 @@ def test_missing_column(corpus, tmp_path, header, reason):
     assert state(corpus) == before
 
 
-def test_missing_column_through_the_console_script(corpus, tmp_path, run_script):
+def test_missing_column_through_the_console_script(corpus, tmp_path, run_main):
     path = tmp_path / "t.csv"
     path.write_text("path,label\nrt/c.txt,war\n")
-    result = run_script("import-tags", corpus.folder, path, "--skip-invalid")
+    result = run_main("import-tags", corpus.folder, path, "--skip-invalid")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr_lines == [  # one problem: one line (it was the problem, then "cannot read the file")
         f"corpus-tui: error: {path}:1: missing column: need 'tag' or 'tags' (found: path, label); nothing was imported"]
 
 
-def test_every_problem_listed_first_50_then_a_count(corpus, tmp_path, run_script):
+def test_every_problem_listed_first_50_then_a_count(corpus, tmp_path, run_main):
     path = tmp_path / "t.csv"
     path.write_text("path,tag\n" + GOOD + "".join(f"missing{i}.txt,war\n" for i in range(60)))
     before = state(corpus)
-    result = run_script("import-tags", corpus.folder, path)
+    result = run_main("import-tags", corpus.folder, path)
     assert result.returncode == 1
     lines = result.stderr_lines
     assert len(lines) == 52
@@ -167,10 +167,10 @@ def test_every_problem_listed_first_50_then_a_count(corpus, tmp_path, run_script
     assert state(corpus) == before
 
 
-def test_skip_invalid_applies_the_valid_rows_and_reports_the_rest(corpus, tmp_path, run_script):
+def test_skip_invalid_applies_the_valid_rows_and_reports_the_rest(corpus, tmp_path, run_main):
     path = tmp_path / "t.csv"
     path.write_text("path,tag\n" + GOOD + "nope.txt,war\nrt/c.txt,Syra\nrt/c.txt,syria\n")
-    result = run_script("import-tags", corpus.folder, path, "--skip-invalid")
+    result = run_main("import-tags", corpus.folder, path, "--skip-invalid")
     assert result.returncode == 0
     assert result.stderr_lines == [f"{path}:3: no document with path 'nope.txt'",
                                    f"{path}:4: unknown tag 'Syra' (closest: Syria); --create-tags adds new tags"]
@@ -178,11 +178,11 @@ def test_skip_invalid_applies_the_valid_rows_and_reports_the_rest(corpus, tmp_pa
     assert corpus.query("SELECT rows_read, rows_invalid FROM imports") == [{"rows_read": 2, "rows_invalid": 2}]
 
 
-def test_invalid_utf8_names_the_line(corpus, tmp_path, run_script):
+def test_invalid_utf8_names_the_line(corpus, tmp_path, run_main):
     path = tmp_path / "t.csv"
     path.write_bytes(b"path,tag\n" + GOOD.encode() + b"rt/c.txt,caf\xe9\n")
     before = state(corpus)
-    result = run_script("import-tags", corpus.folder, path, "--skip-invalid")
+    result = run_main("import-tags", corpus.folder, path, "--skip-invalid")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr_lines == [f"corpus-tui: error: {path}:3: not valid UTF-8 (byte 0xe9 at byte 13 of the line); "
                                    "save the file as UTF-8; nothing was imported"]
@@ -196,15 +196,15 @@ def test_dry_run_reports_problems_too(corpus, tmp_path, run_cli):
     assert result.exit_code == 1 and result.exception.problems == [f"{path}:2: no document with path 'nope.txt'"]
 
 
-def test_missing_file_and_unscanned_folder(corpus, make_corpus, tmp_path, run_script):
-    assert_one_line_error(run_script("import-tags", corpus.folder, tmp_path / "nope.csv"), "nope.csv", "cannot read")
+def test_missing_file_and_unscanned_folder(corpus, make_corpus, tmp_path, run_main):
+    assert_one_line_error(run_main("import-tags", corpus.folder, tmp_path / "nope.csv"), "nope.csv", "cannot read")
     fresh = make_corpus({"a.txt": "x"}, name="fresh")
-    assert_one_line_error(run_script("import-tags", fresh, tmp_path / "nope.csv"), "annotations.db")
+    assert_one_line_error(run_main("import-tags", fresh, tmp_path / "nope.csv"), "annotations.db")
     assert not (fresh / "annotations.db").exists()
 
 
-def test_undo_errors_are_one_line(corpus, run_script):
-    assert_one_line_error(run_script("import-tags", corpus.folder, "--undo", "7"), "no import #7")
+def test_undo_errors_are_one_line(corpus, run_main):
+    assert_one_line_error(run_main("import-tags", corpus.folder, "--undo", "7"), "no import #7")
 
 
 # -- another process holding the write lock --------------------------------------------------------------
@@ -227,15 +227,15 @@ def csv_file(tmp_path):
     return path
 
 
-def test_locked_database_fails_clearly_with_nothing_applied(corpus, held_lock, csv_file, run_script):
+def test_locked_database_fails_clearly_with_nothing_applied(corpus, held_lock, csv_file, run_main):
     before = state(corpus)
-    result = run_script("import-tags", corpus.folder, csv_file, "--timeout", "0.3")
+    result = run_main("import-tags", corpus.folder, csv_file, "--timeout", "0.3")
     assert_one_line_error(result, str(corpus.db_path), "locked")
     held_lock.execute("ROLLBACK")
     assert state(corpus) == before
 
 
-def test_import_waits_for_the_lock_and_succeeds(corpus, held_lock, csv_file, run_script):
+def test_import_waits_for_the_lock_and_succeeds(corpus, held_lock, csv_file, run_main):
     def release() -> None:
         time.sleep(0.3)
         held_lock.execute("ROLLBACK")
@@ -243,7 +243,7 @@ def test_import_waits_for_the_lock_and_succeeds(corpus, held_lock, csv_file, run
     thread = threading.Thread(target=release)
     thread.start()
     try:
-        result = run_script("import-tags", corpus.folder, csv_file, "--timeout", "5")
+        result = run_main("import-tags", corpus.folder, csv_file, "--timeout", "5")
     finally:
         thread.join()
     assert (result.returncode, result.stderr) == (0, "")

@@ -177,19 +177,19 @@ def test_bad_arguments_are_errors(seeds_copy, open_corpus):
         corpus.repeat(12345)
 
 
-def test_cli_lists_repeats_as_a_table_and_as_json_lines(seeds_copy, run_script):
-    assert run_script("scan", seeds_copy).returncode == 0
-    listed = run_script("repeats", seeds_copy, "--min-docs", "2", "--contains", "support the project")
+def test_cli_lists_repeats_as_a_table_and_as_json_lines(seeds_copy, run_main):
+    assert run_main("scan", seeds_copy).returncode == 0
+    listed = run_main("repeats", seeds_copy, "--min-docs", "2", "--contains", "support the project")
     assert listed.returncode == 0 and "support the project" in listed.stdout and "(repost?)" in listed.stdout
-    as_json = run_script("repeats", seeds_copy, "--min-docs", "2", "--json", "--limit", "3")
+    as_json = run_main("repeats", seeds_copy, "--min-docs", "2", "--json", "--limit", "3")
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert len(records) == 3
     assert {"id", "text", "documents", "sources", "marked"} <= set(records[0])
     assert records == sorted(records, key=lambda r: -r["documents"])
-    assert_one_line_error(run_script("repeats", seeds_copy, "--min-docs", "1"), "--min-docs")
-    nothing = run_script("repeats", seeds_copy)  # 3 documents by default: none in the seeds
+    assert_one_line_error(run_main("repeats", seeds_copy, "--min-docs", "1"), "--min-docs")
+    nothing = run_main("repeats", seeds_copy)  # 3 documents by default: none in the seeds
     assert nothing.returncode == 0 and nothing.stdout == "no passage is in 3 or more documents\n"
-    holding = run_script("repeats", seeds_copy, "--min-docs", "2", "--contains", "no such words")
+    holding = run_main("repeats", seeds_copy, "--min-docs", "2", "--contains", "no such words")
     assert holding.stdout == "no passage holding 'no such words' is in 2 or more documents\n"
 
 
@@ -220,10 +220,10 @@ def test_a_file_that_becomes_unreadable_stops_counting(make_corpus, open_corpus)
     assert repeat.documents == 3 and len(corpus.repeat_copies(repeat.id)) == 3
 
 
-def test_ids_beyond_64_bits_are_one_line_errors(seeds_copy, run_script):
-    assert run_script("scan", seeds_copy).returncode == 0
-    assert_one_line_error(run_script("repeats", seeds_copy, "--mark", str(2**70)), "no repeated passage")
-    assert_one_line_error(run_script("rules", "remove", seeds_copy, str(2**70)), "no rule with id")
+def test_ids_beyond_64_bits_are_one_line_errors(seeds_copy, run_main):
+    assert run_main("scan", seeds_copy).returncode == 0
+    assert_one_line_error(run_main("repeats", seeds_copy, "--mark", str(2**70)), "no repeated passage")
+    assert_one_line_error(run_main("rules", "remove", seeds_copy, str(2**70)), "no rule with id")
 
 
 def test_repeat_ids_list_in_the_order_of_repeats_and_repeats_by_id_reads_any_of_them(tmp_path):

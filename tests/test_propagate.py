@@ -135,29 +135,29 @@ def test_mark_copies_marks_one_document_one_undo_step(seeds):
         seeds.mark_copies(repeat_id, [999])
 
 
-def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_script, open_corpus):
-    assert run_script("scan", seeds_copy).returncode == 0
+def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_main, open_corpus):
+    assert run_main("scan", seeds_copy).returncode == 0
     with open_corpus(seeds_copy) as corpus:
         repeat_id = appeal_id(corpus)
-    dry = run_script("repeats", seeds_copy, "--mark", repeat_id, "--dry-run", "--json")
+    dry = run_main("repeats", seeds_copy, "--mark", repeat_id, "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout) == {"repeat_id": repeat_id, "documents": 2, "ranges": 2, "rule_id": None,
                                       "dry_run": True, "rule_ranges": 0}
-    assert_one_line_error(run_script("repeats", seeds_copy, "--mark", repeat_id, "12345"), "12345")
-    assert_one_line_error(run_script("repeats", seeds_copy, "--mark", "abc"), "abc")
-    assert_one_line_error(run_script("repeats", seeds_copy, "--reason", "appeal"), "--reason only goes with --mark ID")
-    assert_one_line_error(run_script("repeats", seeds_copy, "--mark", repeat_id, "--limit", "1", "--min-docs", "2"),
+    assert_one_line_error(run_main("repeats", seeds_copy, "--mark", repeat_id, "12345"), "12345")
+    assert_one_line_error(run_main("repeats", seeds_copy, "--mark", "abc"), "abc")
+    assert_one_line_error(run_main("repeats", seeds_copy, "--reason", "appeal"), "--reason only goes with --mark ID")
+    assert_one_line_error(run_main("repeats", seeds_copy, "--mark", repeat_id, "--limit", "1", "--min-docs", "2"),
                           "--min-docs and --limit only go with a listing, not with --mark")
-    assert_one_line_error(run_script("repeats", seeds_copy, "--mark"), "--mark")
+    assert_one_line_error(run_main("repeats", seeds_copy, "--mark"), "--mark")
     with open_corpus(seeds_copy) as corpus:
         assert corpus.repeat(repeat_id).marked == 0 and corpus.rules() == []  # nothing written
-    done = run_script("repeats", seeds_copy, "--mark", repeat_id, "--reason", "appeal")
+    done = run_main("repeats", seeds_copy, "--mark", repeat_id, "--reason", "appeal")
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{repeat_id}: marked 2 ranges in 2 documents, rule 1\n"
     with open_corpus(seeds_copy) as corpus:
         assert corpus.repeat(repeat_id).marked == 2
         assert {s.reason for d, _, _ in corpus.repeat_copies(repeat_id) for s in corpus.spans(d)} == {"appeal"}
-    again = run_script("repeats", seeds_copy, "--mark", repeat_id)
+    again = run_main("repeats", seeds_copy, "--mark", repeat_id)
     assert again.stdout == f"{repeat_id}: marked 0 ranges in 0 documents, rule 1 (its copies were marked already)\n"
 
 

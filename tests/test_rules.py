@@ -123,30 +123,30 @@ def test_exports_give_rule_marks_reason_rule_id_and_leave_others_as_they_were(ma
     assert [b["reason"] for b in records["a.txt"]["boilerplate"]] == ["by hand"]
 
 
-def test_cli_rules_list_and_remove(marked, run_script):
+def test_cli_rules_list_and_remove(marked, run_main):
     corpus, folder, _, summary = marked
     corpus.close()
-    listed = run_script("rules", "list", folder, "--json")
+    listed = run_main("rules", "list", folder, "--json")
     assert listed.returncode == 0, listed.stderr
     (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert (record["id"], record["marks"], record["active"], record["text"]) == (
         summary.rule_id, 3, True, FOOTER.strip())
-    table = run_script("rules", "list", folder)
+    table = run_main("rules", "list", folder)
     assert "newsletter" in table.stdout and "Support our newsletter" in table.stdout
-    assert_one_line_error(run_script("rules", "remove", folder, "99"), "no rule with id 99")
-    kept = run_script("rules", "remove", folder, str(summary.rule_id), "--keep-marks")
+    assert_one_line_error(run_main("rules", "remove", folder, "99"), "no rule with id 99")
+    kept = run_main("rules", "remove", folder, str(summary.rule_id), "--keep-marks")
     assert kept.returncode == 0 and kept.stdout == f"rule {summary.rule_id} removed\n"
-    assert run_script("rules", "list", folder).stdout == "no rules\n"
+    assert run_main("rules", "list", folder).stdout == "no rules\n"
     # A removed rule whose marks were kept can still have them removed, once.
-    again = run_script("rules", "remove", folder, str(summary.rule_id))
+    again = run_main("rules", "remove", folder, str(summary.rule_id))
     assert again.returncode == 0 and again.stdout == f"rule {summary.rule_id} removed, and 3 ranges it made\n"
-    assert_one_line_error(run_script("rules", "remove", folder, str(summary.rule_id)), "removed already")
+    assert_one_line_error(run_main("rules", "remove", folder, str(summary.rule_id)), "removed already")
 
 
-def test_cli_rules_remove_with_marks(marked, run_script, open_corpus):
+def test_cli_rules_remove_with_marks(marked, run_main, open_corpus):
     corpus, folder, _, summary = marked
     corpus.close()
-    done = run_script("rules", "remove", folder, str(summary.rule_id))
+    done = run_main("rules", "remove", folder, str(summary.rule_id))
     assert done.stdout == f"rule {summary.rule_id} removed, and 3 ranges it made\n"
     with open_corpus(folder) as again:
         assert rule_spans(again, summary.rule_id) == []

@@ -42,7 +42,7 @@ def test_a_copy_outside_the_patterns_does_not_take_the_originals_annotations(mak
         assert corpus.document_tags(corpus.document_by_path("page.txt").id) == []
 
 
-def test_a_file_replaced_by_a_folder_or_by_a_link_out_of_the_corpus_is_missing(make_corpus, tmp_path, run_script):
+def test_a_file_replaced_by_a_folder_or_by_a_link_out_of_the_corpus_is_missing(make_corpus, tmp_path, run_main):
     folder = annotated(make_corpus)
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -59,13 +59,13 @@ def test_a_file_replaced_by_a_folder_or_by_a_link_out_of_the_corpus_is_missing(m
 
 
 def test_an_export_never_reads_a_file_a_link_out_of_the_folder_put_in_a_documents_place(make_corpus, tmp_path,
-                                                                                          run_script):
+                                                                                          run_main):
     folder = annotated(make_corpus)
     secret = tmp_path / "secret.txt"
     secret.write_text("PRIVATE file outside the corpus\n")
     (folder / "b.txt").unlink()
     (folder / "b.txt").symlink_to(secret)
-    result = run_script("export", folder, "-o", "-", "--allow-stale", "--include-missing")
+    result = run_main("export", folder, "-o", "-", "--allow-stale", "--include-missing")
     assert result.returncode == 0, result.stderr
     assert "PRIVATE" not in result.stdout
     records = {record["path"]: record for record in map(json.loads, result.stdout.splitlines())}
@@ -106,11 +106,11 @@ def test_check_compares_files_a_scan_read_under_other_patterns_and_counts_no_fal
     assert [(problem.kind, problem.path) for problem in report.problems] == [("changed-file", "a.html")]
 
 
-def test_a_codec_that_is_not_a_text_encoding_is_refused_and_never_breaks_a_scan(make_corpus, run_script):
+def test_a_codec_that_is_not_a_text_encoding_is_refused_and_never_breaks_a_scan(make_corpus, run_main):
     folder = make_corpus({"a.txt": "hello there\n"})
-    assert run_script("scan", folder).returncode == 0
+    assert run_main("scan", folder).returncode == 0
     for args in (("hex",), ("base64", "--force"), ("undefined",), ("punycode", "--force"), ("idna",)):
-        result = run_script("set-encoding", folder, "a.txt", *args)
+        result = run_main("set-encoding", folder, "a.txt", *args)
         assert result.returncode == 1 and result.stderr.strip().endswith(
             f"a.txt: '{args[0]}' is not a text encoding; the encoding was not changed")
         assert "Traceback" not in result.stderr
@@ -119,19 +119,19 @@ def test_a_codec_that_is_not_a_text_encoding_is_refused_and_never_breaks_a_scan(
     assert decode(b"a b", "punycode").problem.startswith("'punycode' is not a text encoding")
 
 
-def test_a_name_that_is_not_utf8_and_reads_as_another_files_does_not_fail_the_scan(tmp_path, run_script):
+def test_a_name_that_is_not_utf8_and_reads_as_another_files_does_not_fail_the_scan(tmp_path, run_main):
     folder = tmp_path / "names"
     folder.mkdir()
     (folder / "caf\\xe9.txt").write_text("the one whose name is text\n")
     with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "wb") as handle:
         handle.write(b"the one whose name is not UTF-8\n")
-    result = run_script("scan", folder)
+    result = run_main("scan", folder)
     assert result.returncode == 0, result.stderr  # "UNIQUE constraint failed: documents.path"
     assert "caf\\xe9.txt: two files are stored under this name" in result.stderr
     with Corpus.open(folder, annotator="tester", create=False) as corpus:
         (doc,) = corpus.documents()
         assert corpus.text(doc.id) == "the one whose name is text\n"
-    assert run_script("check", folder).returncode == 0
+    assert run_main("check", folder).returncode == 0
 
 
 def test_a_rename_keeps_the_encoding_set_for_the_document(make_corpus):
@@ -191,12 +191,12 @@ def test_what_a_scan_says_of_guessed_readings_renamed_overrides_and_copies(make_
         assert [t.name for t in corpus.document_tags(corpus.document_by_path("y.txt").id)] == ["keepme"]
 
 
-def test_a_scan_of_a_folder_whose_files_are_all_gone_says_what_the_corpus_knows(make_corpus, run_script):
+def test_a_scan_of_a_folder_whose_files_are_all_gone_says_what_the_corpus_knows(make_corpus, run_main):
     """check said "run scan", and scan said only "no documents found" (a trial)."""
     folder = make_corpus({"only.txt": "Only page here about Mosul.\n"})
-    assert run_script("scan", folder).returncode == 0
+    assert run_main("scan", folder).returncode == 0
     (folder / "only.txt").rename(folder / "only.bak")
-    result = run_script("scan", folder)
+    result = run_main("scan", folder)
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
     assert "the corpus knows 1 document here: nothing was marked missing" in result.stderr
 

@@ -96,12 +96,12 @@ def test_newer_schema_refused_by_library(scanned_seeds, seeds_copy):
 
 
 @pytest.mark.parametrize("command", ["scan", "stats"])
-def test_newer_schema_refused_by_cli(scanned_seeds, seeds_copy, run_script, command):
+def test_newer_schema_refused_by_cli(scanned_seeds, seeds_copy, run_main, command):
     db = scanned_seeds.db_path
     scanned_seeds.close()
     _bump_version(db)
     digest = sha256(db)
-    result = run_script(command, seeds_copy)
+    result = run_main(command, seeds_copy)
     assert_one_line_error(result, str(db), "999")
     assert sha256(db) == digest
 
@@ -116,11 +116,11 @@ def test_newer_schema_in_rollback_journal_mode_is_not_rewritten(scanned_seeds, s
     assert sha256(db) == digest
 
 
-def test_non_sqlite_file_as_db_is_refused(seeds_copy, tmp_path, run_script):
+def test_non_sqlite_file_as_db_is_refused(seeds_copy, tmp_path, run_main):
     fake = tmp_path / "notes.db"
     fake.write_bytes(b"this is just some text, not a database\n" * 10)
     digest = sha256(fake)
-    result = run_script("scan", seeds_copy, "--db", fake)
+    result = run_main("scan", seeds_copy, "--db", fake)
     assert_one_line_error(result, str(fake), "not an SQLite database")
     assert sha256(fake) == digest
     assert not (seeds_copy / "annotations.db").exists()
@@ -142,8 +142,8 @@ def held_lock(scanned_seeds):
     other.close()
 
 
-def test_locked_database_cli_gives_one_line(seeds_copy, scanned_seeds, held_lock, run_script):
-    result = run_script("scan", seeds_copy, "--timeout", "0.2")
+def test_locked_database_cli_gives_one_line(seeds_copy, scanned_seeds, held_lock, run_main):
+    result = run_main("scan", seeds_copy, "--timeout", "0.2")
     assert_one_line_error(result, str(scanned_seeds.db_path), "locked")
 
 

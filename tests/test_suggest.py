@@ -99,28 +99,28 @@ def test_a_line_in_twenty_documents_is_suggested_because_it_repeats(scanned):
     assert suggestion.score >= 0.97 and suggestion.reason == "in 20 documents from 1 source"
 
 
-def test_cli_suggest_prints_json_lines_and_a_table(seeds_copy, run_script):
-    assert run_script("scan", seeds_copy).returncode == 0
-    as_json = run_script("suggest", seeds_copy, "--json")
+def test_cli_suggest_prints_json_lines_and_a_table(seeds_copy, run_main):
+    assert run_main("scan", seeds_copy).returncode == 0
+    as_json = run_main("suggest", seeds_copy, "--json")
     records = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert as_json.returncode == 0 and records and all(set(r) == {"path", "suggestions"} for r in records)
     assert all(set(s) == {"start", "end", "score", "reason"} for r in records for s in r["suggestions"])
-    one = run_script("suggest", seeds_copy, "--path", records[0]["path"], "--json")
+    one = run_main("suggest", seeds_copy, "--path", records[0]["path"], "--json")
     assert [json.loads(line) for line in one.stdout.splitlines()] == [records[0]]
-    everything = run_script("suggest", seeds_copy, "--json", "--min-score", "0")
+    everything = run_main("suggest", seeds_copy, "--json", "--min-score", "0")
     assert sum(len(json.loads(l)["suggestions"]) for l in everything.stdout.splitlines()) > \
         sum(len(r["suggestions"]) for r in records)
-    table = run_script("suggest", seeds_copy)
+    table = run_main("suggest", seeds_copy)
     assert "a counter or price line" in table.stdout and "0 $" in table.stdout
-    none = run_script("suggest", seeds_copy, "--min-score", "0.9999")  # a table of nothing said so
+    none = run_main("suggest", seeds_copy, "--min-score", "0.9999")  # a table of nothing said so
     assert none.returncode == 0 and none.stdout == "no suggestions at a score of 0.9999 or more in 5 documents\n"
-    assert run_script("suggest", seeds_copy, "--min-score", "0.9999", "--json").stdout == ""
-    assert_one_line_error(run_script("suggest", seeds_copy, "--path", "nope.txt"), "nope.txt")
-    assert_one_line_error(run_script("suggest", seeds_copy, "--min-score", "2"), "--min-score")
+    assert run_main("suggest", seeds_copy, "--min-score", "0.9999", "--json").stdout == ""
+    assert_one_line_error(run_main("suggest", seeds_copy, "--path", "nope.txt"), "nope.txt")
+    assert_one_line_error(run_main("suggest", seeds_copy, "--min-score", "2"), "--min-score")
 
 
-def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_path):
-    assert run_script("scan", seeds_copy).returncode == 0
+def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_main, tmp_path):
+    assert run_main("scan", seeds_copy).returncode == 0
     path = next(p.name for p in seeds_copy.iterdir() if p.name.startswith("002"))
     lines = (seeds_copy / path).read_text().split("\n")
     counter = lines.index("0 $") + 1
@@ -128,15 +128,15 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"path": path, "url": "ignored", "boilerplate_lines": [counter],
                                 "content_lines": [article]}) + "\n\n")
-    result = run_script("evaluate", seeds_copy, "--gold", gold, "--json")
+    result = run_main("evaluate", seeds_copy, "--gold", gold, "--json")
     figures = json.loads(result.stdout)
     assert figures["lines"] == 2 and figures["boilerplate"]["precision"] == 1.0
     assert figures["boilerplate"]["recall"] == 1.0 and figures["content"]["f"] == 1.0
-    assert "boilerplate  precision 1.000" in run_script("evaluate", seeds_copy, "--gold", gold).stdout
+    assert "boilerplate  precision 1.000" in run_main("evaluate", seeds_copy, "--gold", gold).stdout
     assert figures["blank_labels"] == 0
     gold.write_text(json.dumps({"path": path, "boilerplate_lines": [counter, counter + 4],  # line 5 is blank
                                 "content_lines": [article]}) + "\n")
-    said = run_script("evaluate", seeds_copy, "--gold", gold).stdout.splitlines()[0]
+    said = run_main("evaluate", seeds_copy, "--gold", gold).stdout.splitlines()[0]
     assert said.endswith("(1 label on blank lines, not scored)") and said.startswith("2 labelled lines")
     bad = tmp_path / "bad.jsonl"
     cut_short = json.dumps({"path": path, "boilerplate_lines": [1], "content_lines": [7]})[:-1]
@@ -164,11 +164,11 @@ def test_cli_evaluate_scores_labelled_lines_only(seeds_copy, run_script, tmp_pat
     ]:
         bad.write_bytes(content.encode("utf-8", "surrogateescape") if "\xff" not in content
                         else content.encode("latin-1"))
-        assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", bad), needle)
+        assert_one_line_error(run_main("evaluate", seeds_copy, "--gold", bad), needle)
     bom = tmp_path / "bom.jsonl"  # as Windows tools write it: scored like the same file without
     bom.write_bytes(b"\xef\xbb\xbf" + gold.read_bytes())
-    assert run_script("evaluate", seeds_copy, "--gold", bom).stdout.splitlines()[0] == said
-    assert_one_line_error(run_script("evaluate", seeds_copy, "--gold", tmp_path / "missing.jsonl"), "missing.jsonl")
+    assert run_main("evaluate", seeds_copy, "--gold", bom).stdout.splitlines()[0] == said
+    assert_one_line_error(run_main("evaluate", seeds_copy, "--gold", tmp_path / "missing.jsonl"), "missing.jsonl")
 
 
 def test_a_rejected_line_is_not_suggested_again_and_undo_brings_it_back(seeds_copy, open_corpus):
@@ -358,7 +358,7 @@ def test_reverting_a_batch_brings_back_no_copy_the_analyst_unmarked_outside_it(s
     assert not corpus.boilerplate_covers(a, start, start + len(footer))
 
 
-def test_a_mark_everywhere_says_how_many_of_its_ranges_its_rule_owns(scanned, run_script):
+def test_a_mark_everywhere_says_how_many_of_its_ranges_its_rule_owns(scanned, run_main):
     """A range merged with a mark made before stays that mark's: 'rules list' counted 0 marks
     for a rule the command had just said marked 236 ranges (a new user's trial)."""
     footer = "Share this: Twitter | Facebook | Email | Print"
@@ -368,26 +368,26 @@ def test_a_mark_everywhere_says_how_many_of_its_ranges_its_rule_owns(scanned, ru
     corpus.mark_boilerplate(a, start, start + 5)
     (repeat,) = [r for r in corpus.repeats() if r.text == footer]
     corpus.close()
-    done = run_script("repeats", folder, "--mark", str(repeat.id))
+    done = run_main("repeats", folder, "--mark", str(repeat.id))
     assert done.stdout == (f"{repeat.id}: marked 4 ranges in 4 documents, rule 1 (3 of them the rule's; the others "
                            "hold marks made before, which stay yours)\n")
 
 
-def test_cli_apply_lists_and_reverts(seeds_copy, run_script):
-    assert run_script("scan", seeds_copy).returncode == 0
-    dry = run_script("suggest", seeds_copy, "--apply", "--dry-run")
+def test_cli_apply_lists_and_reverts(seeds_copy, run_main):
+    assert run_main("scan", seeds_copy).returncode == 0
+    dry = run_main("suggest", seeds_copy, "--apply", "--dry-run")
     assert dry.returncode == 0 and dry.stdout.startswith("would mark ")
-    applied = run_script("suggest", seeds_copy, "--apply", "--json")
+    applied = run_main("suggest", seeds_copy, "--apply", "--json")
     batch = json.loads(applied.stdout)
-    listed = run_script("suggest", seeds_copy, "--applied")
+    listed = run_main("suggest", seeds_copy, "--applied")
     assert str(batch["event_id"]) in listed.stdout and "(reverted)" not in listed.stdout
     assert listed.stdout.splitlines()[0].split() == ["batch", "applied", "at", "by", "marks"]
-    reverted = run_script("suggest", seeds_copy, "--revert", str(batch["event_id"]))
+    reverted = run_main("suggest", seeds_copy, "--revert", str(batch["event_id"]))
     assert reverted.returncode == 0 and reverted.stdout.startswith(f"reverted batch {batch['event_id']}")
-    assert "(reverted)" in run_script("suggest", seeds_copy, "--applied").stdout
-    assert_one_line_error(run_script("suggest", seeds_copy, "--revert", "99999"), "no batch")
-    assert_one_line_error(run_script("suggest", seeds_copy, "--dry-run"), "--dry-run")
-    assert_one_line_error(run_script("suggest", seeds_copy, "--apply", "--applied"), "one of")
+    assert "(reverted)" in run_main("suggest", seeds_copy, "--applied").stdout
+    assert_one_line_error(run_main("suggest", seeds_copy, "--revert", "99999"), "no batch")
+    assert_one_line_error(run_main("suggest", seeds_copy, "--dry-run"), "--dry-run")
+    assert_one_line_error(run_main("suggest", seeds_copy, "--apply", "--applied"), "one of")
 
 
 def test_schema_v5_keeps_rejections_and_an_older_corpus_is_upgraded(seeds_copy, open_corpus):
@@ -506,15 +506,15 @@ def test_evaluate_counts_the_lines_of_a_file_that_ends_in_a_newline(make_corpus,
         corpus.evaluate_suggestions([])
 
 
-def test_evaluate_says_n_a_for_a_figure_no_label_defines(make_corpus, run_script, tmp_path):
+def test_evaluate_says_n_a_for_a_figure_no_label_defines(make_corpus, run_main, tmp_path):
     """With no boilerplate line labelled, its figures printed 0.000: a total failure, not 'no gold'."""
     folder = make_corpus({"a.txt": "Home\nNews\n\nThe article reads well.\n"})
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"path": "a.txt", "boilerplate_lines": [], "content_lines": [4]}\n', encoding="utf-8")
-    assert run_script("scan", folder).returncode == 0
-    shown = run_script("evaluate", folder, "--gold", gold)
+    assert run_main("scan", folder).returncode == 0
+    shown = run_main("evaluate", folder, "--gold", gold)
     assert "boilerplate  precision n/a  recall n/a  F n/a  (0 labelled)" in shown.stdout, shown.stdout + shown.stderr
-    as_json = json.loads(run_script("evaluate", folder, "--gold", gold, "--json").stdout)
+    as_json = json.loads(run_main("evaluate", folder, "--gold", gold, "--json").stdout)
     assert as_json["boilerplate"]["recall"] is None and as_json["content"]["recall"] == 1.0
 
 

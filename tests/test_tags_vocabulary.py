@@ -83,9 +83,9 @@ def test_add_errors(corpus, run_cli, args, needle):
     assert [t.name for t in corpus.tags()] == ["Existing"]
 
 
-def test_add_error_through_the_console_script(corpus, run_script):
+def test_add_error_through_the_console_script(corpus, run_main):
     corpus.create_tag("Existing")
-    assert_one_line_error(run_script("tags", "add", corpus.folder, "EXISTING"), "tag 'Existing' already exists")
+    assert_one_line_error(run_main("tags", "add", corpus.folder, "EXISTING"), "tag 'Existing' already exists")
 
 
 def test_set_moves_a_hotkey_and_clears(corpus, run_cli):
@@ -106,9 +106,9 @@ def test_set_needs_something_to_set(corpus, run_cli):
     assert result.exit_code == 2 and "nothing to set" in result.output
 
 
-def test_unknown_tag_names_the_closest(corpus, run_script):
+def test_unknown_tag_names_the_closest(corpus, run_main):
     corpus.create_tag("propaganda")
-    result = run_script("tags", "set", corpus.folder, "propoganda", "--hotkey", "2")
+    result = run_main("tags", "set", corpus.folder, "propoganda", "--hotkey", "2")
     assert_one_line_error(result, "unknown tag 'propoganda' (closest: propaganda)")
     for call in (lambda: corpus.delete_tag("propoganda"), lambda: corpus.rename_tag("propoganda", "x"),
                  lambda: corpus.merge_tags(["propoganda"], "propaganda"), lambda: corpus.tag("PROPOGANDA")):
@@ -175,11 +175,11 @@ def test_merge_errors(corpus):
     assert [t.name for t in corpus.tags()] == ["a"]
 
 
-def test_delete_needs_force_when_in_use(corpus, ids, run_cli, run_script):
+def test_delete_needs_force_when_in_use(corpus, ids, run_cli, run_main):
     corpus.add_tags(ids["a.txt"], ["used"])
     corpus.add_tags(ids["b.txt"], ["used"])
     corpus.create_tag("unused")
-    assert_one_line_error(run_script("tags", "delete", corpus.folder, "used"), "is on 2 documents", "--force")
+    assert_one_line_error(run_main("tags", "delete", corpus.folder, "used"), "is on 2 documents", "--force")
     assert ok(run_cli, "tags", "delete", corpus.folder, "unused") == "deleted tag 'unused'\n"
     assert ok(run_cli, "tags", "delete", corpus.folder, "USED", "--force") == \
         "deleted tag 'used' (removed from 2 documents)\n"
@@ -222,10 +222,10 @@ def test_new_databases_are_created_at_v1_and_migrated(make_corpus):
         assert "document_tags_import" in {i.name for i in corpus.db["document_tags"].indexes}
 
 
-def test_a_tag_name_with_a_control_character_is_printed_with_the_apps_glyph(corpus, run_script):
+def test_a_tag_name_with_a_control_character_is_printed_with_the_apps_glyph(corpus, run_main):
     """'added tag 'bad\\x07tag'': messages showed Python's escapes, not the glyphs the README names."""
-    assert_one_line_error(run_script("tags", "add", corpus.folder, "bad\atag"),
+    assert_one_line_error(run_main("tags", "add", corpus.folder, "bad\atag"),
                           "tag 'bad␇tag' holds a control character (␇): names are printable text")
     with corpus.write():  # a tag an older version let in
         corpus.db.execute("INSERT INTO tags (name, key, annotator, created_at) VALUES ('bad\atag', 'bad\atag', 'x', 'y')")
-    assert_one_line_error(run_script("tags", "add", corpus.folder, "bad\atag"), "tag 'bad␇tag' already exists")
+    assert_one_line_error(run_main("tags", "add", corpus.folder, "bad\atag"), "tag 'bad␇tag' already exists")
