@@ -1072,3 +1072,73 @@ async def test_a_burst_of_keys_edits_a_text_box_in_the_order_typed(tmp_path):
         burst(("backspace", None), ("d", "d"))
         await pilot.pause()
         assert area.text == "abd"
+
+
+def post_burst(app, *keys: str) -> None:
+    """Keys as one read of the terminal delivers them: posted at once, none handled yet."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(_character_to_key(key), key))
+        else:
+            app.post_message(events.Key(key, {"escape": "\x1b", "enter": "\r", "tab": "\t"}.get(key)))
+
+
+async def test_a_burst_in_a_dialog_runs_its_keys_in_order(tmp_path):
+    """A dialog's arrow keys bubble up to it, while enter was the box's own: ↓ enter typed
+    together toggled the tag above the one meant (and `el` ↓ enter made a tag `el`), opened the
+    first search hit, and ctrl+s jj in the note editor saved "hellojj" (trials)."""
+    folder = seeds_copy(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        for name in ("alpha", "beta", "gamma"):
+            corpus.create_tag(name)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        post_burst(app, "down", "down", "enter", "escape")
+        await settle(pilot, app, lambda: app.screen is app.screen_stack[0])
+        assert [tag.name for tag in app.corpus.document_tags(app.doc.id)] == ["gamma"]
+        await pilot.press("ctrl+f", *"Mosul")
+        screen = app.screen
+        await settle(pilot, app, lambda: len(screen.hits) > 2)
+        second = screen.hits[1].path
+        post_burst(app, "down", "enter")
+        await settle(pilot, app, lambda: app.screen is not screen)
+        assert app.doc.path == second
+        await pilot.press("m")
+        await pilot.pause()
+        post_burst(app, *"hello", "ctrl+s", "j", "j")
+        await settle(pilot, app, lambda: app.screen is app.screen_stack[0])
+        await pilot.pause(0.1)
+        assert app.corpus.document(app.doc.id).note == "hello"  # the j's were commands again
+
+
+async def test_esc_and_a_key_read_together_are_esc_then_the_key(tmp_path):
+    """A terminal sends esc and a key typed right after it in one read, which Textual takes for
+    alt+key: `/the` esc `n` typed "then" into the find box and left it open (a trial)."""
+    from textual import events
+
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"the", "enter")
+        await pilot.press("slash", *"Mosul")
+        app.post_message(events.Key("alt+n", "n"))  # esc closes the find box; n: the next match
+        await settle(pilot, app, lambda: app.focused is app.reader)
+        assert app.focused is app.reader and app.reader.current_match >= 0
+
+
+async def test_a_box_keeps_its_text_when_it_gets_the_focus_again(tmp_path):
+    """Textual selected a box's text when it got the focus back, so the next letter replaced it
+    (`f` back in the filter, then `x`, left `x` alone: a trial)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", *"iraq", "escape", "f", "x")
+        assert app.query_one("#filter").value == "iraqx"

@@ -15,8 +15,14 @@ the app:
   when it has been (enter closes the find box: what follows is a command again);
 - if no box takes the focus (the action had nothing to open), they are let go after
   ``HOLD_SECONDS`` the same way;
-- in a box, the keys after tab, shift+tab, enter or esc (``LEAVES_A_BOX``) wait the same way
-  until it has been handled: they are for the next box, or are commands again.
+- in a box, the keys after one that is not text (enter, esc, tab, backspace, the arrows, ctrl+…)
+  wait the same way until it has been handled: Textual runs such a key's binding once it has
+  bubbled up to the app, after the letters behind it were typed (``xyz``, backspace, ``qq``
+  read ``xyzq``; ↓ enter in the tag picker took the row above), and after enter, esc or tab
+  the keys are for the next box, or commands again. Tab and shift+tab hold the keys after them
+  from any widget (the export dialog's format list: the path typed after tab was lost);
+- in a box, alt+X is esc then X: a terminal sends esc and a key typed right after it as one
+  read, which Textual takes for alt+X (esc, ``j`` typed ``j`` into the note and left it open).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.screen import Screen
+from textual.keys import _character_to_key
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
@@ -38,7 +45,7 @@ OPENS_A_BOX = frozenset({
     "filter",  # the repeats view's / back to its box
 })
 # Keys that move the focus out of a box, or close it: what is typed after them is for elsewhere.
-LEAVES_A_BOX = frozenset({"tab", "shift+tab", "enter", "escape"})
+MOVES_FOCUS = frozenset({"tab", "shift+tab"})
 HOLD_SECONDS = 1.0
 SETTLE_SECONDS = 0.005  # how often a paced hand-over looks whether the last key was handled
 SETTLE_AT_MOST = 3.0  # a screen that never goes quiet (a progress bar) does not stall the keys for ever
@@ -78,13 +85,34 @@ class TypeaheadMixin:
                 self._held_keys.append(event)
                 return
             if isinstance(event, events.Key):
+                split = self._escape_then_key(event)
+                if split is not None:
+                    for part in split:
+                        await self.on_event(part)
+                    return
                 if self._opens_a_box(event.key):
                     self.hold_keys()
-                elif event.key in LEAVES_A_BOX and isinstance(self.focused, TEXT_WIDGETS):
+                elif self._moves_on_later(event):
                     await super().on_event(event)  # type: ignore[misc]
                     self._hold_until_handled()
                     return
         await super().on_event(event)  # type: ignore[misc]
+
+    def _moves_on_later(self: "CorpusApp", event: events.Key) -> bool:  # type: ignore[misc]
+        """Whether the keys after this one must wait for it: a key that is not text in a box
+        (its binding runs when it has bubbled up), or tab and shift+tab anywhere."""
+        return event.key in MOVES_FOCUS or (not event.is_printable and isinstance(self.focused, TEXT_WIDGETS))
+
+    def _escape_then_key(self: "CorpusApp", event: events.Key) -> list[events.Key] | None:  # type: ignore[misc]
+        """alt+X in a box, when nothing binds it: esc, then X (see the module docstring)."""
+        character = event.character
+        if not (event.key.startswith("alt+") and character and len(character) == 1 and character.isprintable()
+                and isinstance(self.focused, TEXT_WIDGETS)):
+            return None
+        chain = binding_chains(self.screen)[0]
+        if any(bindings.key_to_bindings.get(event.key) for _, bindings in chain):
+            return None
+        return [events.Key("escape", "\x1b"), events.Key(_character_to_key(character), character)]
 
     def _hold_until_handled(self: "CorpusApp") -> None:  # type: ignore[misc]
         """The keys read after one that may move the focus out of a box wait until it has been
@@ -144,6 +172,9 @@ class TypeaheadMixin:
             # Text for a box moves nothing; any other key, or a letter that is a command (the box
             # closed, the reader has the focus), may open a screen or move the focus.
             self._pending_settle = not is_text_key(event) or not isinstance(self.focused, TEXT_WIDGETS)
+            if isinstance(event, events.Key) and (split := self._escape_then_key(event)) is not None:
+                self._held_keys[:0] = split  # type: ignore[index]
+                continue
             if isinstance(event, events.Key) and self._opens_a_box(event.key):
                 await super().on_event(event)  # type: ignore[misc]
                 self.hold_keys()  # the rest wait for the box it opens

@@ -16,7 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from ...core.safe_text import one_line
-from ..widgets.keys_in_order import LineInput
+from ..widgets.line_input import LineInput
 
 
 COMPACT_BELOW = 20  # terminal rows under which the dialog is drawn compact

@@ -21,7 +21,7 @@ from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from ...core import CorpusError
-from ..widgets.keys_in_order import LineInput
+from ..widgets.line_input import LineInput
 from ...core.export.api import ALL_FORMATS, ExportSummary
 from ...core.export.output import OutputExists
 from ...core.safe_text import one_line

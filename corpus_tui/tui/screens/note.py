@@ -20,7 +20,6 @@ from textual.widgets import Static, TextArea
 
 from ...core.safe_text import editable, restored
 from ..bindings import key_for
-from ..widgets.keys_in_order import TextBox
 
 
 class NoteDialog(ModalScreen[str | None]):
@@ -59,7 +58,7 @@ class NoteDialog(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = "Note"
             yield Static(Content(self.doc_title), classes="hint")
-            yield TextBox(editable(self.note), id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(editable(self.note), id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Static(Content(f"esc or ctrl+s keeps the note · {key_for(self.app, 'undo', 'u')} undoes it afterwards"),
                          classes="hint")
 

@@ -32,7 +32,7 @@ from ...core.safe_text import visible as with_glyphs
 from ...core.wording import plural
 from ..bindings import key_for
 from ..from_worker import soon, while_shown
-from ..widgets.keys_in_order import LineInput
+from ..widgets.line_input import LineInput
 from ..widgets.lazy_list import LazyList, Piece
 
 FIRST_ROWS = 100  # rows read with the ids, so the first paint needs no second trip

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..widgets.keys_in_order import LineInput
+from ..widgets.line_input import LineInput
 from ...core.search import MAX_QUERY_WORDS, RANK_LIMIT, SearchHit, SearchResults
 from ...core.safe_text import one_line
 from .option_keys import move_highlight

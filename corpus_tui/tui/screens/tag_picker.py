@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core.models import Tag
 from ...core.safe_text import one_line
-from ..widgets.keys_in_order import LineInput
+from ..widgets.line_input import LineInput
 from .option_keys import move_highlight
 
 CREATE_PREFIX = "\x00create:"

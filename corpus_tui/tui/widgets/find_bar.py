@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.message import Message
-from .keys_in_order import LineInput
+from .line_input import LineInput
 
 
 class FindBar(LineInput):
