@@ -164,9 +164,11 @@ def test_the_csv_export_imports_back_guarded_cells_and_untagged_rows_too(scanned
     from corpus_tui.core.export import export
 
     files = {"-x.txt": "minus\n", "=SUM(A1).txt": "formula\n", "@y.txt": "at\n", "plain.txt": "plain\n",
-             "'quoted.txt": "quote\n"}
+             "'quoted.txt": "quote\n", "'=a.txt": "guarded name\n", "=a.txt": "its look-alike\n"}
     source, _ = scanned(files)
-    for path, names in {"-x.txt": ["=HYPERLINK", "iraq"], "=SUM(A1).txt": ["+war"], "'quoted.txt": ["'tis"]}.items():
+    # '=a.txt and =a.txt were both written '=a.txt, and read back as =a.txt (a review)
+    for path, names in {"-x.txt": ["=HYPERLINK", "iraq"], "=SUM(A1).txt": ["+war"], "'quoted.txt": ["'tis"],
+                        "'=a.txt": ["''=odd"], "=a.txt": ["'=odd"]}.items():
         source.add_tags(source.document_by_path(path).id, names)
     exported = tmp_path / "tags.csv"
     export(source, "csv", exported)

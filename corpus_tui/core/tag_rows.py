@@ -133,14 +133,11 @@ class _Header:
         return RawRow(line, kind, ref, tags, action)
 
 
-_FORMULA_STARTS = tuple("'" + start for start in FORMULA_STARTS)
-
-
 def unguarded(cell: str) -> str:
-    """A cell without the ``'`` a spreadsheet and the csv export put before ``= + - @``, tab or
-    CR so that it is not run as a formula: the export's ``path`` and ``tags`` columns are
-    an import-tags file, and ``'=SUM(A1).txt`` named no document (a trial)."""
-    return cell[1:] if cell.startswith(_FORMULA_STARTS) else cell
+    """A cell without the ``'`` a spreadsheet and the csv export (``safe_cell``) put before
+    ``= + - @``, tab or CR, and before a value guarded so already: the export's ``path`` and
+    ``tags`` columns are an import-tags file, and ``'=SUM(A1).txt`` named no document (a trial)."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
 def _csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[RawRow]:

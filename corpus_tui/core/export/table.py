@@ -28,8 +28,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: str) -> str:
-    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula, and when
+    it is a guarded value already (``'=x``, ``''=x``): taking one ``'`` off (import-tags, or
+    the README's pandas line) then gives every value back, ``'=a.txt`` as well as ``=a.txt``
+    (both were ``'=a.txt``: a review)."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
 
 
 def check_text_columns(columns: Sequence[str]) -> tuple[str, ...]:
