@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from conftest import UNDO_SCHEMA_V7, assert_one_line_error
@@ -752,8 +753,13 @@ def test_the_documents_decided_last_teach_not_the_ones_scanned_last(scanned, mon
         corpus.set_status(document_id, "reviewed")
     taught = lambda: set(learner.corpus_examples(corpus)[1])  # noqa: E731
     assert taught() == set(ids[2:])  # the three decided last
+    time.sleep(0.002)  # decisions are ordered by their times, to the millisecond
     corpus.mark_boilerplate(ids[0], 0, len("Home | News | Contact"))  # the newest decision: the first document
     assert ids[0] in taught() and ids[1] not in taught()
+    time.sleep(0.002)
+    # A suggestion accepted is a decision too, though its event names no document (a review).
+    corpus.accept_suggestions([(ids[1], 0, len("Home | News | Contact"), "navigation")])
+    assert ids[1] in taught() and ids[2] not in taught()
 
 
 def test_the_first_bad_line_of_a_gold_file_is_the_one_named(scanned, tmp_path):

@@ -179,10 +179,17 @@ def corpus_examples(corpus: Any) -> tuple[list[tuple[LineFeatures, int]], list[i
         "  d.status = 'reviewed' OR EXISTS (SELECT 1 FROM spans AS s WHERE s.document_id = d.id "
         "    AND s.kind = 'boilerplate' AND s.anchor != 'stale') "
         "  OR EXISTS (SELECT 1 FROM suggestion_rejections AS r WHERE r.document_id = d.id)"
-        # The documents decided last (their newest event), not scanned last: a decision on an
-        # early document taught nothing once 100 later ones were decided (a review).
-        ") AND d.char_count <= ? ORDER BY (SELECT MAX(e.id) FROM events AS e WHERE e.document_id = d.id) DESC "
-        "NULLS LAST, d.id DESC LIMIT ?", [MAX_TEACHING_CHARS, MAX_DOCUMENTS],
+        ") AND d.char_count <= ? "
+        # The documents decided last, not scanned last (a decision on an early document taught
+        # nothing once 100 later ones were decided: a review): the newest of its marks (made by
+        # hand, accepted, or everywhere), rejections and status changes, by their times (the
+        # events of a batch name no document).
+        "ORDER BY MAX("
+        "  COALESCE((SELECT MAX(s.created_at) FROM spans AS s WHERE s.document_id = d.id "
+        "            AND s.kind = 'boilerplate' AND s.anchor != 'stale'), ''), "
+        "  COALESCE((SELECT MAX(r.created_at) FROM suggestion_rejections AS r WHERE r.document_id = d.id), ''), "
+        "  COALESCE((SELECT MAX(e.at) FROM events AS e WHERE e.document_id = d.id AND e.action = 'status.set'), '')"
+        ") DESC, d.id DESC LIMIT ?", [MAX_TEACHING_CHARS, MAX_DOCUMENTS],
     ).fetchall()
     from .decisions import line_fingerprint  # here: decisions imports the scorer's neighbours
 
