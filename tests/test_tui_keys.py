@@ -682,6 +682,9 @@ async def test_export_refuses_to_overwrite_without_the_checkbox(tmp_path):
         assert "already exists; tick “Overwrite an existing output”" in said and "--force" not in said
         await pilot.press("x")  # another path: the message was about the last one
         assert str(app.screen.query_one("#export-status").render()) == ""
+        await pilot.press("ctrl+u", "enter")  # no path: it was the current folder (a review)
+        await settle(pilot, app)
+        assert "the output path is empty" in str(app.screen.query_one("#export-status").render())
     assert target.read_text() == "keep me"
 
 

@@ -131,6 +131,9 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
     def _start(self) -> None:
         if self._exporting:
             return
+        if not self.query_one("#export-path", Input).value.strip():  # Path("") is "." (a review)
+            self._status("the output path is empty: give a file or a folder")
+            return
         self._exporting = True
         self._cancel.clear()
         self.query_one(ProgressBar).add_class("busy")
