@@ -72,14 +72,29 @@ def test_the_advice_for_a_file_of_control_characters_is_one_set_encoding_takes(s
     refused it (14% control characters: not its encoding): the advice now says --force (a trial)."""
     data = b"ab\x00\x01\x02\x03\x04\x05cd\x06\x07\x08efgh\x0e\x0f\x10\x11 ijk\x00lm\n"
     problem = decode(data).problem
-    assert "control characters: not text, most likely" in problem
-    assert problem.endswith("set-encoding FOLDER PATH utf-8 --force reads it all the same")
+    assert problem.endswith("as utf-8 it is not text, most likely; corpus-tui set-encoding FOLDER PATH utf-8 --force "
+                            "reads it all the same")
     corpus, _ = scanned({"ctrl.txt": data, "page.txt": b"A page with one stray \x00 in it.\n"})
     with pytest.raises(InvalidValue, match="--force sets it all the same"):
         corpus.set_encoding("ctrl.txt", "utf-8")
     corpus.set_encoding("ctrl.txt", "utf-8", force=True)  # as advised
     assert "--force" not in decode(b"A page with one stray \x00 in it.\n").problem
     corpus.set_encoding("page.txt", "utf-8")  # as advised, without
+
+
+def test_a_binary_files_advice_is_checked_as_set_encoding_checks_it(scanned):
+    """The advice named utf-8 for Latin-1 text with a NUL (not UTF-8 at all: refused even with
+    --force), and for text whose control characters came after the first 8,000 bytes it looked
+    at (refused without --force: a review). Each advice, followed, now works."""
+    latin = "Caf\xe9 cr\xe8me, d\xe9j\xe0 vu \x00 and more text of the page.\n".encode("latin-1")
+    tail = b"A line of ordinary text.\n" * 315 + b"\x00" + bytes(range(1, 9)) * 3000
+    assert "corpus-tui set-encoding FOLDER PATH cp1252 reads it" in decode(latin).problem
+    assert "utf-8 --force reads it all the same" in decode(tail).problem
+    corpus, _ = scanned({"latin.txt": latin, "tail.txt": tail})
+    assert corpus.set_encoding("latin.txt", "cp1252").state == "ok"
+    with pytest.raises(InvalidValue, match="--force sets it all the same"):
+        corpus.set_encoding("tail.txt", "utf-8")
+    assert corpus.set_encoding("tail.txt", "utf-8", force=True).state == "ok"
 
 
 def test_utf16_without_a_bom_is_suggested_as_such_and_latin1_on_it_is_refused(scanned, run_main):

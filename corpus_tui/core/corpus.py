@@ -12,7 +12,6 @@ Textual. Example::
 
 from __future__ import annotations
 
-import codecs
 import os
 import shlex
 from collections.abc import Callable, Iterable
@@ -24,7 +23,7 @@ from .annotator import resolve_annotator
 from .discovery import DEFAULT_INCLUDE, NAME_NOT_UTF8, FoundFile, corpus_file_stat, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
-from .decoding import MOST_LIKELY_NOT_TEXT, control_share, decode, encoding_problem, stray_nuls
+from .decoding import encoding_problem, refused_reading
 from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAFolder
 from .wording import plural
 from .history import HistoryMixin
@@ -219,35 +218,13 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             reason = "it is missing" if isinstance(error, FileNotFoundError) else f"it cannot be read ({error.strerror})"
             raise InvalidValue(f"{doc.path}: {reason}, so {encoding} cannot be checked; the encoding was not changed "
                                "(--force stores it all the same, for its next scan)") from None
-        decoded = decode(data, encoding)
-        if not decoded.readable:
-            raise InvalidValue(f"{doc.path}: {decoded.problem}; the encoding was not changed")
-        if force:
-            return
-        controls = control_share(decoded.text or "")
-        if controls >= MOST_LIKELY_NOT_TEXT:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
-            raise InvalidValue(f"{doc.path}: read as {encoding}, {controls:.0%} of its characters are NULs or other "
-                               "control characters: not its encoding, most likely (UTF-16 without a BOM reads as "
-                               "utf-16-le or utf-16-be); the encoding was not changed (--force sets it all the same)")
-        before = decode(data)
-        try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM), or one
-            # with a stray NUL or two (``stray_nuls``), that is UTF-8
-            as_utf8 = data.decode("utf-8") if before.readable or stray_nuls(data) else None
-        except UnicodeDecodeError:
-            as_utf8 = None
-        if as_utf8 is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):
-            raise InvalidValue(f"{doc.path}: the file is valid UTF-8 and {encoding} reads it otherwise; "
-                               "the encoding was not changed (--force sets it all the same)")
-        # Text has spaces and line breaks, whatever its language; an 8-bit file read two bytes a
-        # character (utf-16) has almost none. Measured against the file as it reads now, or, when
-        # it cannot (a stray NUL: binary to the rules), against its bytes one a character.
-        baseline, baseline_name = (before.text, before.encoding) if before.text is not None else \
-            (data.decode("latin-1"), "bytes")
-        if decoded.text and _space_share(baseline) >= 0.05 and _space_share(decoded.text) < 0.01:
-            raise InvalidValue(
-                f"{doc.path}: read as {encoding} it has almost no spaces or line breaks "
-                f"({_space_share(decoded.text):.0%}, against {_space_share(baseline):.0%} as {baseline_name}): "
-                "not its encoding, most likely; the encoding was not changed (--force sets it all the same)")
+        refusal = refused_reading(data, encoding)
+        if refusal is not None:
+            reason, forceable = refusal
+            if not forceable:
+                raise InvalidValue(f"{doc.path}: {reason}; the encoding was not changed")
+            if not force:
+                raise InvalidValue(f"{doc.path}: {reason}; the encoding was not changed (--force sets it all the same)")
 
     def refresh_document(self, document_id: int) -> scanner.ScanSummary | None:
         """Re-read one document if its file changed on disk (re-anchoring its spans).
@@ -316,7 +293,3 @@ def record_current_rules(db: Any) -> None:
     record_signature_settings(db)
 
 
-def _space_share(text: str) -> float:
-    """The share of whitespace in the start of a text (``set_encoding``'s noise check)."""
-    sample = text[:20000]
-    return sum(map(str.isspace, sample)) / max(len(sample), 1)

@@ -101,15 +101,59 @@ def _text_with_nuls(data: bytes) -> str:
 MOST_LIKELY_NOT_TEXT = 0.05
 
 
+def refused_reading(data: bytes, encoding: str) -> tuple[str, bool] | None:
+    """Why ``set-encoding`` refuses to read these bytes as ``encoding``, and whether --force
+    reads them so all the same; None when it takes it. Also what a binary file's advice is
+    checked against, so that the command it names works (a review: it named ``utf-8`` for
+    Latin-1 text with a NUL, and for a file whose control characters came after 8,000 bytes)."""
+    decoded = decode(data, encoding)
+    if not decoded.readable:
+        return f"{decoded.problem}", False
+    controls = control_share(decoded.text or "")
+    if controls >= MOST_LIKELY_NOT_TEXT:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
+        return (f"read as {encoding}, {controls:.0%} of its characters are NULs or other control characters: not "
+                "its encoding, most likely (UTF-16 without a BOM reads as utf-16-le or utf-16-be)"), True
+    # How it reads without an override: a binary file, as not at all (its advice is made here).
+    before = Decoded(None, None) if data.find(b"\x00", 0, BINARY_SNIFF_BYTES) != -1 else decode(data)
+    try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM), or one
+        # with a stray NUL or two (``stray_nuls``), that is UTF-8
+        as_utf8 = data.decode("utf-8") if before.readable or stray_nuls(data) else None
+    except UnicodeDecodeError:
+        as_utf8 = None
+    if as_utf8 is not None and decoded.text not in (as_utf8, as_utf8.removeprefix("\ufeff")):
+        return f"the file is valid UTF-8 and {encoding} reads it otherwise", True
+    # Text has spaces and line breaks, whatever its language; an 8-bit file read two bytes a
+    # character (utf-16) has almost none. Measured against the file as it reads now, or, when
+    # it cannot (a stray NUL: binary to the rules), against its bytes one a character.
+    baseline, baseline_name = (before.text, before.encoding) if before.text is not None else \
+        (data.decode("latin-1"), "bytes")
+    if decoded.text and _space_share(baseline) >= 0.05 and _space_share(decoded.text) < 0.01:
+        return (f"read as {encoding} it has almost no spaces or line breaks ({_space_share(decoded.text):.0%}, "
+                f"against {_space_share(baseline):.0%} as {baseline_name}): not its encoding, most likely"), True
+    return None
+
+
+def _space_share(text: str) -> float:
+    """The share of whitespace in the start of a text (``refused_reading``'s noise check)."""
+    sample = text[:20000]
+    return sum(map(str.isspace, sample)) / max(len(sample), 1)
+
+
 def _binary_advice(data: bytes) -> str:
-    """What to run if the file is text after all: the advice gave ``set-encoding … utf-8`` for a
-    file of control characters, which that command then refused (a trial)."""
-    encoding = _text_with_nuls(data)
-    sample = data[:BINARY_SNIFF_BYTES].decode(encoding, "replace")
-    if control_share(sample) < MOST_LIKELY_NOT_TEXT:
-        return f"if it is text, corpus-tui set-encoding FOLDER PATH {encoding} reads it"
-    return (f"read as {encoding}, {control_share(sample):.0%} of it is control characters: not text, most "
-            f"likely; corpus-tui set-encoding FOLDER PATH {encoding} --force reads it all the same")
+    """What to run if the file is text after all: the encoding its NULs suggest (UTF-8 text with
+    a stray NUL, or cp1252 when it is not UTF-8), checked as ``set-encoding`` will check it."""
+    suggested = _text_with_nuls(data)
+    forced: str | None = None
+    for encoding in (suggested, "cp1252") if suggested == "utf-8" else (suggested,):
+        refusal = refused_reading(data, encoding)
+        if refusal is None:
+            return f"if it is text, corpus-tui set-encoding FOLDER PATH {encoding} reads it"
+        if refusal[1] and forced is None:
+            forced = encoding
+    if forced is None:  # no encoding tried reads it at all
+        return "if it is text, corpus-tui set-encoding FOLDER PATH ENCODING reads it, given its encoding"
+    return (f"as {forced} it is not text, most likely; corpus-tui set-encoding FOLDER PATH {forced} --force "
+            "reads it all the same")
 
 
 def stray_nuls(data: bytes) -> bool:
