@@ -29,7 +29,7 @@ class NoteDialog(ModalScreen[str | None]):
     DEFAULT_CSS = """
     NoteDialog { align: center middle; }
     NoteDialog > Vertical {
-        width: 72; max-width: 100%; height: 16;
+        width: 72; max-width: 100%; height: 16; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     NoteDialog TextArea { height: 1fr; }
