@@ -28,15 +28,14 @@ os.environ.setdefault(
     "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "corpus-tui-hypothesis")
 )
 
-# The costliest test files, in seconds (``pytest --durations=0``, summed per file, 2026-12-02):
+# The costliest test files, in seconds (``pytest --durations=0``, summed per file, 2026-12-03):
 # they start first, so that no worker is left running one of them alone at the end (the
 # longest-first order of scheduling; ``--no-loadscope-reorder`` keeps this order). Only the
 # order depends on these figures; a file not listed runs after them, in its usual place.
 COSTLIEST_FILES = {
-    "test_reliability.py": 80, "test_apply.py": 57, "test_tui_keys.py": 49, "test_fault_injection_store.py": 47,
-    "test_fault_injection_io.py": 42, "test_tui_new_user.py": 37, "test_tmux_e2e.py": 35,
-    "test_import_annotations.py": 32, "test_shared_corpus.py": 27, "test_export_parallel.py": 21,
-    "test_tui_repeats.py": 20, "test_suggest.py": 19,
+    "test_tui_keys.py": 92, "test_reliability.py": 89, "test_fault_injection_store.py": 41,
+    "test_tui_repeats.py": 35, "test_tmux_e2e.py": 35, "test_fault_injection_io.py": 32, "test_tui_new_user.py": 32,
+    "test_tui_shared_corpus.py": 31, "test_apply.py": 28, "test_shared_corpus.py": 14, "test_normalize.py": 14,
 }
 
 

@@ -44,7 +44,7 @@ OPENS_A_BOX = frozenset({
     "find", "focus_filter", "tag_picker", "annotate", "edit_note", "search_corpus", "repeats",
     "filter",  # the repeats view's / back to its box
 })
-# Keys that move the focus out of a box, or close it: what is typed after them is for elsewhere.
+# Keys that move the focus from any widget: what is typed after them is for the next one.
 MOVES_FOCUS = frozenset({"tab", "shift+tab"})
 HOLD_SECONDS = 1.0
 SETTLE_SECONDS = 0.005  # how often a paced hand-over looks whether the last key was handled
