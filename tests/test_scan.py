@@ -309,7 +309,8 @@ def test_only_changed_file_is_reread(seeds_copy, open_corpus, monkeypatch):
     calls = []
     real = scanner.read_file
     monkeypatch.setattr(scanner, "read_file",
-                        lambda folder, found, o, sites=None: calls.append(found.path) or real(folder, found, o, sites))
+                        lambda folder, found, o, sites=None, place=None: calls.append(found.path)
+                        or real(folder, found, o, sites, place))
     summary = corpus.scan()
     assert calls == [SEED_NAMES[2]]
     assert (summary.changed, summary.unchanged) == (1, 4)

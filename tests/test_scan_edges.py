@@ -223,3 +223,20 @@ def test_of_identical_gone_copies_a_moved_one_takes_the_row_most_like_it(make_co
         tags = {path: [t.name for t in corpus.document_tags(corpus.document_by_path(path).id)]
                 for path in ("c/page.txt", "s/x.txt", "r/x.txt")}
     assert tags == {"c/page.txt": ["keep"], "s/x.txt": ["from-p"], "r/x.txt": ["from-q"]}
+
+
+def test_the_advice_names_the_database_when_it_is_not_the_folders_own(make_corpus, tmp_path, run_main):
+    """With --db elsewhere, the set-encoding command the scan advised found no corpus (it named
+    the folder alone): the advice names the database too, and works as pasted."""
+    import shlex
+
+    folder = make_corpus({"u.txt": "UTF-16 text: Привет мир, hello world.\n".encode("utf-16-le")})
+    database = tmp_path / "elsewhere.db"
+    with Corpus.open(folder, db=database, annotator="tester") as corpus:
+        advice = corpus.scan().problems[0]
+    command = advice.split("corpus-tui ", 1)[1].removesuffix(" reads it")
+    assert command.startswith(f"set-encoding --db {database} {folder.resolve()} u.txt utf-16-le")
+    result = run_main(*shlex.split(command))
+    assert result.returncode == 0, result.stderr
+    with Corpus.open(folder, db=database, annotator="tester") as corpus:
+        assert corpus.document_by_path("u.txt").state == "ok"

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import scanner, schema, stats
 from .annotator import resolve_annotator
-from .discovery import DEFAULT_INCLUDE, NAME_NOT_UTF8, FoundFile, corpus_file_stat, discover
+from .discovery import DEFAULT_DB_NAME, DEFAULT_INCLUDE, NAME_NOT_UTF8, FoundFile, corpus_file_stat, discover
 from .duplicates.api import DuplicatesMixin
 from .duplicates.signatures import record_settings as record_signature_settings
 from .decoding import encoding_problem, refused_reading
@@ -40,9 +40,6 @@ from .store import DEFAULT_TIMEOUT, connect, write_transaction
 from .tags import TagsMixin
 from .titles import record_title_rule
 from .wal_check import confirmed_wal_problems
-
-DEFAULT_DB_NAME = "annotations.db"
-
 
 def check_folder(folder: str | Path) -> Path:
     path = Path(folder)

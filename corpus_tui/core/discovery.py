@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 DEFAULT_INCLUDE: tuple[str, ...] = ("*.txt", "*.md", "*.markdown")
+DEFAULT_DB_NAME = "annotations.db"  # the corpus's database in its folder, unless --db names another
 DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 

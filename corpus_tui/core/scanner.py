@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .decoding import Decoded, decode
-from .discovery import FoundFile, corpus_file_stat
+from .discovery import DEFAULT_DB_NAME, FoundFile, corpus_file_stat
 from .child_process import die_with_parent, start_method
 from .front_matter import FrontMatter, parse_front_matter
 from .duplicates.signatures import mark_signatures_pending
@@ -150,8 +150,18 @@ class FileContent:
         return self.decoded.text
 
 
+def advice_place(folder: Path, database: Path | None = None) -> str:
+    """What a message's ``corpus-tui set-encoding FOLDER PATH`` names the folder by: its absolute
+    path, after ``--db DATABASE`` when the corpus's database is not the folder's own (without
+    it the command advised found no corpus)."""
+    place = shlex.quote(os.path.abspath(folder))
+    if database is not None and os.path.abspath(database) != os.path.abspath(Path(folder) / DEFAULT_DB_NAME):
+        place = f"--db {shlex.quote(os.path.abspath(database))} {place}"
+    return place
+
+
 def read_file(folder: Path, found: FoundFile, override: str | None,
-              sites: Mapping[str, AbstractSet[str]] | None = None) -> FileContent:
+              sites: Mapping[str, AbstractSet[str]] | None = None, place: str | None = None) -> FileContent:
     try:
         with open(folder / found.path, "rb") as handle:  # originals are only ever read
             data = handle.read()
@@ -161,7 +171,7 @@ def read_file(folder: Path, found: FoundFile, override: str | None,
     digest = hashlib.sha256(data).hexdigest()
     decoded = decode(data, override)
     said = decoded.problem and decoded.problem.replace(  # advice to paste as it is, from anywhere
-        "FOLDER PATH", f"{shlex.quote(os.path.abspath(folder))} {shlex.quote(found.path)}")
+        "FOLDER PATH", f"{place or advice_place(folder)} {shlex.quote(found.path)}")
     if decoded.text is None:
         return FileContent(digest, decoded, FrontMatter(), None, said)
     front = parse_front_matter(decoded.text) if decoded.text.startswith("---") else FrontMatter()
@@ -276,7 +286,9 @@ class _Scan:
             # With a reader process, the next batches are read, hashed and decoded
             # on the other core while this process writes the current one.
             sites = self.site_lines
-            pending = [reader.submit(read_files, self.corpus.folder, job, sites.known) for job in jobs[:READ_AHEAD]]
+            place = advice_place(self.corpus.folder, self.corpus.db_path)
+            pending = [reader.submit(read_files, self.corpus.folder, job, sites.known, place)
+                       for job in jobs[:READ_AHEAD]]
             for index, batch in enumerate(batches):
                 contents, found_lines = pending.pop(0).result()
                 sites.add(found_lines)
@@ -284,7 +296,8 @@ class _Scan:
                     if content.title is not None and "title" not in content.front.meta:
                         sites.count(document_source(path, content.front.meta), content.title)
                 if index + READ_AHEAD < len(batches):
-                    pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD], sites.known))
+                    pending.append(reader.submit(read_files, self.corpus.folder, jobs[index + READ_AHEAD],
+                                                 sites.known, place))
                 with self.corpus.write():
                     sites.save(self.db)  # with the batch: an interrupted scan keeps what it found
                     if contents and not self.partial:
@@ -436,7 +449,8 @@ class _Scan:
             # Read for a new path, so without the encoding set for the document: read again
             # with it (a renamed cp1251 page was stored as cp1252 noise: a review), before
             # anything is said of it (a UTF-16 one was called binary and counted unreadable).
-            content = read_file(self.corpus.folder, found, moved["encoding_override"], self.site_lines.known)
+            content = read_file(self.corpus.folder, found, moved["encoding_override"], self.site_lines.known,
+                                advice_place(self.corpus.folder, self.corpus.db_path))
         if content.problem:
             self.summary.problems.append(f"{found.path}: {content.problem}")
         if content.text is None:
@@ -581,7 +595,7 @@ class _Scan:
 
 
 def read_files(folder: Path, jobs: list[tuple[FoundFile, str | None]],
-               sites: Mapping[str, AbstractSet[str]] | None = None
+               sites: Mapping[str, AbstractSet[str]] | None = None, place: str | None = None
                ) -> tuple[dict[str, FileContent], dict[str, set[str]]]:
     """Read, hash and decode files (in the reader process for large scans). Titles pass over
     the ``sites`` lines known when the batch was handed out, and over the lines that title 3
@@ -594,7 +608,7 @@ def read_files(folder: Path, jobs: list[tuple[FoundFile, str | None]],
             problem = found.name_problem
             contents[found.path] = FileContent(None, Decoded(None, None, problem=problem), FrontMatter(), None, problem)
         else:
-            contents[found.path] = read_file(folder, found, override, sites)
+            contents[found.path] = read_file(folder, found, override, sites, place)
     return contents, _batch_site_lines(contents, sites or {})
 
 
