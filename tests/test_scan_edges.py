@@ -240,3 +240,36 @@ def test_the_advice_names_the_database_when_it_is_not_the_folders_own(make_corpu
     assert result.returncode == 0, result.stderr
     with Corpus.open(folder, db=database, annotator="tester") as corpus:
         assert corpus.document_by_path("u.txt").state == "ok"
+
+
+def test_a_folder_the_scan_cannot_enter_leaves_its_documents_as_they_were(scanned, monkeypatch):
+    """A sub-folder whose permissions changed hid its files from the scan, which marked their
+    documents missing without a word (left alone at two stops). Now they stay as they were, and
+    the scan says why. (The test runs as any user: the system's refusal is simulated.)"""
+    import os as os_module
+
+    corpus, folder = scanned({"top.txt": "A page at the top.\n", "sub/a.txt": "A page in the folder.\n"})
+    corpus.add_tag(corpus.document_by_path("sub/a.txt").id, "keep")
+    locked = str(folder / "sub")
+    real_scandir, real_stat = os_module.scandir, os_module.stat
+
+    def scandir(path="."):  # type: ignore[no-untyped-def]
+        if os_module.fspath(path).rstrip("/").endswith("/sub"):
+            raise PermissionError(13, "Permission denied", os_module.fspath(path))
+        return real_scandir(path)
+
+    def stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os_module.fspath(path).startswith(locked + "/"):
+            raise PermissionError(13, "Permission denied", os_module.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os_module, "scandir", scandir)
+    monkeypatch.setattr(os_module, "stat", stat)
+    summary = corpus.scan()
+    assert summary.problems == ["sub/a.txt: cannot be reached (permission denied): left as it was"]
+    assert (summary.vanished, summary.outside) == (0, 0)
+    document = corpus.document_by_path("sub/a.txt")
+    assert document.state == "ok" and [t.name for t in corpus.document_tags(document.id)] == ["keep"]
+    monkeypatch.undo()
+    (folder / "sub" / "a.txt").unlink()  # gone for real: missing, as ever
+    assert corpus.scan().vanished == 1 and corpus.document_by_path("sub/a.txt").state == "missing"
