@@ -432,3 +432,13 @@ def test_a_markdown_page_opening_with_a_rule_keeps_its_first_paragraphs():
     assert parse_front_matter(page).body_start == 0 and parse_front_matter(page).problem is None
     assert parse_front_matter("---\n\ntitle: x\n---\nbody").meta == {"title": "x"}  # a blank line, still metadata
     assert parse_front_matter("---\ntitle: [x\n---\nbody").problem  # a broken block is still one
+
+
+def test_a_file_with_a_bom_is_measured_as_its_bom_reads_it(scanned):
+    """The check took every file with a NUL for binary before looking for a BOM, so UTF-16 with
+    its BOM was measured as bytes, and utf-16-be on it (noise) was stored (a review)."""
+    data = codecs.BOM_UTF16_LE + ("abcdefghijklmn\n" * 400).encode("utf-16-le")
+    corpus, _ = scanned({"list.txt": data})
+    with pytest.raises(InvalidValue, match=r"almost no spaces or line breaks \(0%, against 7% as utf-16\)"):
+        corpus.set_encoding("list.txt", "utf-16-be")
+    assert corpus.text(corpus.document_by_path("list.txt").id).startswith("abcdefghijklmn\n")

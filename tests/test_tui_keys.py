@@ -1134,6 +1134,10 @@ async def test_esc_and_a_key_read_together_are_esc_then_the_key(tmp_path):
         app.post_message(events.Key("alt+n", "n"))  # esc closes the find box; n: the next match
         await settle(pilot, app, lambda: app.focused is app.reader)
         assert app.focused is app.reader and app.reader.current_match >= 0
+        before = app.reader.cursor
+        app.post_message(events.Key("alt+j", "j"))  # in the reader: esc, then j (both were lost)
+        await settle(pilot, app, lambda: app.reader.cursor != before)
+        assert app.reader.cursor > before  # a line down
 
 
 async def test_a_box_keeps_its_text_when_it_gets_the_focus_again(tmp_path):
@@ -1145,3 +1149,13 @@ async def test_a_box_keeps_its_text_when_it_gets_the_focus_again(tmp_path):
         await settle(pilot, app)
         await pilot.press("f", *"iraq", "escape", "f", "x")
         assert app.query_one("#filter").value == "iraqx"
+
+
+async def test_typing_after_tab_replaces_the_export_dialogs_default_path(tmp_path):
+    """The default path is there to be replaced: with the text kept on focus (as other boxes
+    now keep theirs), tab then a path added it to the end of the default (a review)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "tab", *"x.jsonl")
+        assert app.screen.query_one("#export-path").value == "x.jsonl"

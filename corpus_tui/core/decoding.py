@@ -113,8 +113,10 @@ def refused_reading(data: bytes, encoding: str) -> tuple[str, bool] | None:
     if controls >= MOST_LIKELY_NOT_TEXT:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
         return (f"read as {encoding}, {controls:.0%} of its characters are NULs or other control characters: not "
                 "its encoding, most likely (UTF-16 without a BOM reads as utf-16-le or utf-16-be)"), True
-    # How it reads without an override: a binary file, as not at all (its advice is made here).
-    before = Decoded(None, None) if data.find(b"\x00", 0, BINARY_SNIFF_BYTES) != -1 else decode(data)
+    # How it reads without an override (a BOM first, as ``decode``); a binary file, as not at all:
+    # its advice is made here.
+    binary = not data.startswith(tuple(bom for bom, _ in _BOMS)) and data.find(b"\x00", 0, BINARY_SNIFF_BYTES) != -1
+    before = Decoded(None, None) if binary else decode(data)
     try:  # a file that reads without an override (no NUL: not UTF-16 without its BOM), or one
         # with a stray NUL or two (``stray_nuls``), that is UTF-8
         as_utf8 = data.decode("utf-8") if before.readable or stray_nuls(data) else None

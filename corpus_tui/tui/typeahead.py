@@ -21,8 +21,10 @@ the app:
   read ``xyzq``; ↓ enter in the tag picker took the row above), and after enter, esc or tab
   the keys are for the next box, or commands again. Tab and shift+tab hold the keys after them
   from any widget (the export dialog's format list: the path typed after tab was lost);
-- in a box, alt+X is esc then X: a terminal sends esc and a key typed right after it as one
-  read, which Textual takes for alt+X (esc, ``j`` typed ``j`` into the note and left it open).
+- alt+X that nothing binds is esc then X: a terminal sends esc and a key typed right after it
+  as one read, which Textual takes for alt+X (esc, ``j`` typed ``j`` into the note and left it
+  open; in the reader both keys were lost). Only for letters: before another key (``/``, a
+  space, backspace) Textual's parser drops the esc.
 """
 
 from __future__ import annotations
@@ -104,10 +106,10 @@ class TypeaheadMixin:
         return event.key in MOVES_FOCUS or (not event.is_printable and isinstance(self.focused, TEXT_WIDGETS))
 
     def _escape_then_key(self: "CorpusApp", event: events.Key) -> list[events.Key] | None:  # type: ignore[misc]
-        """alt+X in a box, when nothing binds it: esc, then X (see the module docstring)."""
+        """alt+X, when nothing binds it: esc, then X (see the module docstring). Textual reads an
+        esc before a letter so; before other keys it drops the esc, which cannot be undone here."""
         character = event.character
-        if not (event.key.startswith("alt+") and character and len(character) == 1 and character.isprintable()
-                and isinstance(self.focused, TEXT_WIDGETS)):
+        if not (event.key.startswith("alt+") and character and len(character) == 1 and character.isprintable()):
             return None
         chain = binding_chains(self.screen)[0]
         if any(bindings.key_to_bindings.get(event.key) for _, bindings in chain):

@@ -94,7 +94,8 @@ class ExportScreen(ModalScreen[ExportSummary | None]):
             box.border_title = "Export"
             yield OptionList(*(Option(Content(f"{fmt:<12} {DESCRIPTIONS[fmt]}"), id=fmt) for fmt in ALL_FORMATS),
                              id="export-format", markup=False)
-            yield LineInput(str(default_output(self.folder, self.fmt)), id="export-path")
+            # A default to replace: typing after tab replaces it whole (select_on_focus).
+            yield LineInput(str(default_output(self.folder, self.fmt)), id="export-path", select_on_focus=True)
             yield Checkbox("Overwrite an existing output", id="export-force")
             for option, label in SELECTION_OPTIONS.items():
                 yield Checkbox(label, id=f"export-{option.replace('_', '-')}", classes="selection")
