@@ -1159,3 +1159,31 @@ async def test_typing_after_tab_replaces_the_export_dialogs_default_path(tmp_pat
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e", "tab", *"x.jsonl")
         assert app.screen.query_one("#export-path").value == "x.jsonl"
+
+
+async def test_a_burst_into_the_export_dialog_reaches_its_path(tmp_path):
+    """`e` tab typed together: tab went to the screen underneath, before the dialog was there;
+    and in its format list, enter (which moves to the path) let the keys after it go to the
+    list: the path typed was lost, or lost its first `/` (trials)."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        post_burst(app, "e", "tab", *"x.jsonl")
+        await settle(pilot, app, lambda: app.screen.query("#export-path")
+                     and app.screen.query_one("#export-path").value == "x.jsonl")
+        await pilot.press("escape")
+        await settle(pilot, app, lambda: app.screen is app.screen_stack[0])
+        post_burst(app, "e", "enter", *"/tmp/y.jsonl")
+        await settle(pilot, app, lambda: app.screen.query("#export-path")
+                     and app.screen.query_one("#export-path").value.endswith("y.jsonl"))
+        assert app.screen.query_one("#export-path").value == "/tmp/y.jsonl"
+
+
+async def test_a_box_given_the_focus_again_has_its_cursor_at_the_end(tmp_path):
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", *"abc", "left", "left", "escape", "f", "X")
+        assert app.query_one("#filter").value == "abcX"  # it was "aXbc" (a trial)

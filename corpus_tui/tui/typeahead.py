@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 OPENS_A_BOX = frozenset({
     "find", "focus_filter", "tag_picker", "annotate", "edit_note", "search_corpus", "repeats",
     "filter",  # the repeats view's / back to its box
+    "export",  # a dialog whose list has the focus first: `e` tab went to the screen underneath
 })
 # Keys that move the focus from any widget: what is typed after them is for the next one.
 MOVES_FOCUS = frozenset({"tab", "shift+tab"})
@@ -80,6 +81,7 @@ class TypeaheadMixin:
     _handing_over = False  # the box has the focus: the held keys are going to it
     _pending_settle = False  # a key that may move the focus was handed over: wait for it
     _settle_since: float | None = None  # when the hand-over started waiting for quiet
+    _held_on: Screen | None = None  # the screen on top when the keys began to be held
 
     async def on_event(self: "CorpusApp", event: events.Event) -> None:  # type: ignore[misc]
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -102,8 +104,12 @@ class TypeaheadMixin:
 
     def _moves_on_later(self: "CorpusApp", event: events.Key) -> bool:  # type: ignore[misc]
         """Whether the keys after this one must wait for it: a key that is not text in a box
-        (its binding runs when it has bubbled up), or tab and shift+tab anywhere."""
-        return event.key in MOVES_FOCUS or (not event.is_printable and isinstance(self.focused, TEXT_WIDGETS))
+        (its binding runs when it has bubbled up) or in a dialog (enter in the export dialog's
+        list moves to the path: what was typed after it was lost), or tab and shift+tab anywhere."""
+        if event.key in MOVES_FOCUS:
+            return True
+        return not event.is_printable and (isinstance(self.focused, TEXT_WIDGETS)
+                                           or self.screen is not self.screen_stack[0])
 
     def _escape_then_key(self: "CorpusApp", event: events.Key) -> list[events.Key] | None:  # type: ignore[misc]
         """alt+X, when nothing binds it: esc, then X (see the module docstring). Textual reads an
@@ -143,6 +149,7 @@ class TypeaheadMixin:
         """Hold the keys read from now on until a box (an Input or TextArea) has the focus."""
         if self._held_keys is None:
             self._held_keys = []
+        self._held_on = self.screen
         self._handing_over = False
         self._restart_hold_timer()
 
@@ -152,7 +159,9 @@ class TypeaheadMixin:
         self._hold_timer = self.set_timer(HOLD_SECONDS, self._hand_over)
 
     async def on_descendant_focus(self: "CorpusApp", event: events.DescendantFocus) -> None:  # type: ignore[misc]
-        if self._held_keys is not None and not self._handing_over and isinstance(event.widget, TEXT_WIDGETS):
+        # A box, or any widget of a dialog opened since the keys were held (the export dialog's list).
+        if self._held_keys is not None and not self._handing_over and (
+                isinstance(event.widget, TEXT_WIDGETS) or event.widget.screen is not self._held_on):
             await self._hand_over()
 
     async def _hand_over(self: "CorpusApp") -> None:  # type: ignore[misc]

@@ -13,3 +13,7 @@ class LineInput(Input):
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def on_focus(self) -> None:
+        if not self.select_on_focus:  # the cursor stayed where it was left (a trial)
+            self.cursor_position = len(self.value)
