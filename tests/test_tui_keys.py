@@ -1187,3 +1187,21 @@ async def test_a_box_given_the_focus_again_has_its_cursor_at_the_end(tmp_path):
         await settle(pilot, app)
         await pilot.press("f", *"abc", "left", "left", "escape", "f", "X")
         assert app.query_one("#filter").value == "abcX"  # it was "aXbc" (a trial)
+
+
+async def test_keys_typed_during_a_first_scan_go_to_the_reader_and_an_empty_filter_says_so(tmp_path):
+    """On a slow first start Textual focused the filter box until the list was loaded, so keys
+    typed then went into it; and a filter that matched nothing left "No documents yet." while
+    the header counted the corpus (a trial)."""
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    for number in range(30):
+        (folder / f"{number:03}.txt").write_text(f"Page {number}\n\nSome text of page {number}.\n")
+    app = app_on(folder, scan_on_open=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.focused is app.reader
+        await pilot.press("f", *"zzz", "enter")
+        await settle(pilot, app, lambda: app._progress[1] == 30 and app._banner != "No documents yet.")
+        assert app._banner == "No document matches the filter (f to change it)."
+        await pilot.press("f", "ctrl+u", "enter")
+        await settle(pilot, app, lambda: app.doc is not None)

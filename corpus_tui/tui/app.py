@@ -89,6 +89,14 @@ def settle_memory() -> None:
 
 _BINDINGS_BY_ID = {binding.id: binding for binding in all_bindings() if binding.id}
 
+class MainScreen(Screen[None]):
+    """The panels' screen. The reader has the keys from its first frame: Textual focused the
+    first focusable widget, the list's filter box, until the app had started, and keys typed on
+    a slow start went into it ("f" as text, the list then filtered to nothing: a trial)."""
+
+    AUTO_FOCUS = "#reader"
+
+
 class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "corpus-tui"
@@ -256,6 +264,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             # after its widgets went has nothing to update.
             return
         super()._handle_exception(error)
+
+    def get_default_screen(self) -> Screen:  # type: ignore[type-arg]
+        return MainScreen(id="_default")
 
     def _document_exists(self, document_id: int) -> bool:
         return bool(self.corpus.query("SELECT 1 FROM documents WHERE id = ?", [document_id]))
@@ -534,6 +545,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self.refresh_progress()
         if self.doc is None and rows:
             self.open_document(rows[0].id)
+        elif self.doc is None and self.filter_text.strip() and self._progress[1]:
+            # "No documents yet." under a filter that matched none of the corpus's (a trial).
+            self.set_banner(f"No document matches the filter ({self.key_by_id('focus_filter')} to change it).")
         if self._scan_after_list:
             # Only now: the rescan should not compete with the first paint and list load.
             self._scan_after_list = False
