@@ -439,6 +439,22 @@ def test_a_file_with_a_bom_is_measured_as_its_bom_reads_it(scanned):
     its BOM was measured as bytes, and utf-16-be on it (noise) was stored (a review)."""
     data = codecs.BOM_UTF16_LE + ("abcdefghijklmn\n" * 400).encode("utf-16-le")
     corpus, _ = scanned({"list.txt": data})
-    with pytest.raises(InvalidValue, match=r"almost no spaces or line breaks \(0%, against 7% as utf-16\)"):
+    with pytest.raises(InvalidValue, match="its byte-order mark says the other byte order"):
         corpus.set_encoding("list.txt", "utf-16-be")
     assert corpus.text(corpus.document_by_path("list.txt").id).startswith("abcdefghijklmn\n")
+
+
+@pytest.mark.parametrize("text", ["The quick brown fox jumps over the lazy dog.\nA second line.\n" * 20,
+                                  "Съешь же ещё этих мягких французских булок, да выпей чаю.\n" * 20])
+def test_utf16_in_the_other_byte_order_is_refused_and_its_own_order_drops_its_mark(scanned, text):
+    """Read in the other byte order, every space is U+2000, which str.isspace counts: the noise
+    check passed, and utf-16-be noise was stored for a UTF-16-LE page with or without its BOM;
+    and utf-16-le on a file with its BOM kept U+FEFF as the text's first character (a review)."""
+    with_bom = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    corpus, _ = scanned({"bom.txt": with_bom, "plain.txt": text.encode("utf-16-le")})
+    with pytest.raises(InvalidValue, match="its byte-order mark says the other byte order"):
+        corpus.set_encoding("bom.txt", "utf-16-be")
+    with pytest.raises(InvalidValue, match="almost no spaces or line breaks"):
+        corpus.set_encoding("plain.txt", "utf-16-be")
+    corpus.set_encoding("bom.txt", "utf-16-le")
+    assert corpus.text(corpus.document_by_path("bom.txt").id) == text

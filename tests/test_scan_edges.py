@@ -270,6 +270,12 @@ def test_a_folder_the_scan_cannot_enter_leaves_its_documents_as_they_were(scanne
     assert (summary.vanished, summary.outside) == (0, 0)
     document = corpus.document_by_path("sub/a.txt")
     assert document.state == "ok" and [t.name for t in corpus.document_tags(document.id)] == ["keep"]
+    # check said "the file is gone ... (run scan)", which the scan never cleared (a review)
+    from corpus_tui.core.check import check_corpus
+
+    [problem] = check_corpus(folder).problems
+    assert (problem.kind, problem.path) == ("unreachable-file", "sub/a.txt")
+    assert problem.message.startswith("cannot be reached (permission denied)")
     monkeypatch.undo()
     (folder / "sub" / "a.txt").unlink()  # gone for real: missing, as ever
     assert corpus.scan().vanished == 1 and corpus.document_by_path("sub/a.txt").state == "missing"

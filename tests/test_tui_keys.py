@@ -1187,6 +1187,16 @@ async def test_a_box_given_the_focus_again_has_its_cursor_at_the_end(tmp_path):
         await settle(pilot, app)
         await pilot.press("f", *"abc", "left", "left", "escape", "f", "X")
         assert app.query_one("#filter").value == "abcX"  # it was "aXbc" (a trial)
+        # The terminal losing and getting back the focus (another window) is not the box's: its
+        # cursor stays (a review: it went to the end).
+        from textual import events
+
+        await pilot.press("left", "left")
+        app.post_message(events.AppBlur())
+        app.post_message(events.AppFocus())
+        await pilot.pause()
+        await pilot.press("Y")
+        assert app.query_one("#filter").value == "abYcX"
 
 
 async def test_keys_typed_during_a_first_scan_go_to_the_reader_and_an_empty_filter_says_so(tmp_path):

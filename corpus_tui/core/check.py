@@ -24,7 +24,6 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, check_folder, database_path
-from .discovery import DEFAULT_INCLUDE, FoundFile, corpus_file_stat, discover
+from .discovery import DEFAULT_INCLUDE, FoundFile, cannot_tell, corpus_file_stat, discover
 from .errors import CorpusError, DatabaseMissing
 from .safe_text import visible
 from .store import DEFAULT_TIMEOUT, connect
@@ -253,7 +252,11 @@ def _check_files(corpus: Corpus, report: CheckReport, include: tuple[str, ...], 
             # ("ok" was said of a changed .html a scan with --include '*.html' had read: a review).
             info = corpus_file_stat(corpus.folder, path)
             if info is None:
-                if state != "missing":
+                reason = cannot_tell(corpus.folder, path)
+                if reason is not None:  # as the scan says it: not gone, and a scan cannot help (a review)
+                    report.problems.append(Problem("unreachable-file", path, f"cannot be reached ({reason}); a scan "
+                                                   "leaves it as it was until its folder may be entered again"))
+                elif state != "missing":
                     missing.append(path)
                 continue
             if info.st_size != size or (info.st_mtime_ns != mtime_ns and _file_sha256(corpus.folder / path) != sha256):

@@ -61,13 +61,19 @@ def encoding_problem(encoding: str) -> str | None:
 NOT_FOR_FILES = frozenset({"punycode", "idna", "undefined"})
 
 
+_ONE_BYTE_ORDER = frozenset({"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"})
+
+
 def _strict(data: bytes, encoding: str) -> Decoded:
     codec = codecs.lookup(encoding).name
     if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"  # a byte-order mark is not part of the text, whoever chose UTF-8
     errors = CP1252_UNDEFINED_AS_LATIN1 if codec == "cp1252" else "strict"
     try:
-        return Decoded(data.decode(encoding, errors), encoding)
+        text = data.decode(encoding, errors)
+        if codec in _ONE_BYTE_ORDER and text.startswith("\ufeff"):
+            text = text[1:]  # the mark of the order named, as utf-8-sig leaves it out (a review)
+        return Decoded(text, encoding)
     except UnicodeDecodeError as error:
         return Decoded(None, encoding, problem=f"not valid {encoding} at byte {error.start}")
     except UnicodeError as error:  # codecs such as punycode, idna and undefined raise no position
@@ -109,6 +115,8 @@ def refused_reading(data: bytes, encoding: str) -> tuple[str, bool] | None:
     decoded = decode(data, encoding)
     if not decoded.readable:
         return f"{decoded.problem}", False
+    if decoded.text and decoded.text[0] == "\ufffe":  # a byte-order mark read in the other order
+        return f"read as {encoding} its byte-order mark says the other byte order", True
     controls = control_share(decoded.text or "")
     if controls >= MOST_LIKELY_NOT_TEXT:  # latin-1 reads anything: UTF-16 read so is a NUL every other character
         return (f"read as {encoding}, {controls:.0%} of its characters are NULs or other control characters: not "
@@ -135,10 +143,15 @@ def refused_reading(data: bytes, encoding: str) -> tuple[str, bool] | None:
     return None
 
 
+_SPACES = frozenset(" \t\n\r\u3000")  # and CJK's ideographic space
+
+
 def _space_share(text: str) -> float:
-    """The share of whitespace in the start of a text (``refused_reading``'s noise check)."""
+    """The share of spaces and line breaks in the start of a text (``refused_reading``'s noise
+    check). Not ``str.isspace``: UTF-16 read in the other byte order makes every space U+2000,
+    which it counts, so that reading passed the check (a review)."""
     sample = text[:20000]
-    return sum(map(str.isspace, sample)) / max(len(sample), 1)
+    return sum(char in _SPACES for char in sample) / max(len(sample), 1)
 
 
 def _binary_advice(data: bytes) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from .os_errors import os_reason
+
 DEFAULT_INCLUDE: tuple[str, ...] = ("*.txt", "*.md", "*.markdown")
 DEFAULT_DB_NAME = "annotations.db"  # the corpus's database in its folder, unless --db names another
 DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -78,6 +80,18 @@ def corpus_file_stat(folder: Path | str, path: str, known: os.stat_result | None
     if not _inside(os.path.realpath(full), os.path.realpath(folder)):
         return None
     return info
+
+
+def cannot_tell(folder: Path, path: str) -> str | None:
+    """Why a file the scan did not find cannot be said to be gone: the system refused to look
+    (a folder without the permission to enter it), rather than said it is not there."""
+    try:
+        os.stat(os.path.join(folder, path))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        return os_reason(error)
+    return None
 
 
 def discover(

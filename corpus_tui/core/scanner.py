@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .decoding import Decoded, decode
-from .discovery import DEFAULT_DB_NAME, FoundFile, corpus_file_stat
+from .discovery import DEFAULT_DB_NAME, FoundFile, cannot_tell, corpus_file_stat
 from .child_process import die_with_parent, start_method
 from .front_matter import FrontMatter, parse_front_matter
 from .duplicates.signatures import mark_signatures_pending
-from .os_errors import os_reason
 from .passage_index import (
     build_passage_indexes,
     documents_to_reindex,
@@ -185,18 +184,6 @@ def read_file(folder: Path, found: FoundFile, override: str | None,
     return FileContent(digest, decoded, front, title, problem, passage_rows(decoded.text, front.body_start))
 
 
-def _cannot_tell(folder: Path, path: str) -> str | None:
-    """Why a file the scan did not find cannot be said to be gone: the system refused to look
-    (a folder without the permission to enter it), rather than said it is not there."""
-    try:
-        os.stat(os.path.join(folder, path))
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        return os_reason(error)
-    return None
-
-
 def _mtime_to_keep(found: FoundFile, content: FileContent) -> int:
     """The modification time a scan stores: -1 when the file could not be read at all (no
     hash), so the next scan reads it again instead of taking it for unchanged."""
@@ -345,7 +332,7 @@ class _Scan:
         gone = {path: row for path, row in self.vanished.items() if corpus_file_stat(self.corpus.folder, path) is None}
         # One the scan could not reach (a folder it may not enter) may be there all the same: left as it
         # was, and said, rather than marked missing without a word.
-        unreachable = {path: reason for path in gone if (reason := _cannot_tell(self.corpus.folder, path))}
+        unreachable = {path: reason for path in gone if (reason := cannot_tell(self.corpus.folder, path))}
         for path, reason in unreachable.items():
             del gone[path]
             self.summary.problems.append(f"{path}: cannot be reached ({reason}): left as it was")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input
 
 
@@ -14,6 +15,8 @@ class LineInput(Input):
         kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def on_focus(self) -> None:
-        if not self.select_on_focus:  # the cursor stayed where it was left (a trial)
+    def on_focus(self, event: events.Focus) -> None:
+        # The cursor stayed where it was left (a trial). Not when the terminal itself gets the
+        # focus back (another window, a tmux pane): the box never lost it (a review).
+        if not self.select_on_focus and not event.from_app_focus:
             self.cursor_position = len(self.value)
