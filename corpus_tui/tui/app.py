@@ -89,6 +89,7 @@ def settle_memory() -> None:
 
 _BINDINGS_BY_ID = {binding.id: binding for binding in all_bindings() if binding.id}
 
+
 class MainScreen(Screen[None]):
     """The panels' screen. The reader has the keys from its first frame: Textual focused the
     first focusable widget, the list's filter box, until the app had started, and keys typed on
