@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from corpus_tui import Corpus
-from tui_support import FIRST, SECOND, app_on, db_rows, seeds_copy, settle
+from tui_support import FIRST, SECOND, app_on, db_rows, numbered_pages, seeds_copy, settle
 
 def paragraph_of(text: str, needle: str) -> tuple[int, int]:
     start = text.index(needle)
@@ -1203,10 +1203,7 @@ async def test_keys_typed_during_a_first_scan_go_to_the_reader_and_an_empty_filt
     """On a slow first start Textual focused the filter box until the list was loaded, so keys
     typed then went into it; and a filter that matched nothing left "No documents yet." while
     the header counted the corpus (a trial)."""
-    folder = tmp_path / "fresh"
-    folder.mkdir()
-    for number in range(30):
-        (folder / f"{number:03}.txt").write_text(f"Page {number}\n\nSome text of page {number}.\n")
+    folder = numbered_pages(tmp_path, 30, lambda n: f"Page {n}\n\nSome text of page {n}.\n", scanned=False)
     app = app_on(folder, scan_on_open=True)
     async with app.run_test(size=(120, 30)) as pilot:
         assert app.focused is app.reader

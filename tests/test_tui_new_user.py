@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
-from tui_support import FIRST, app_on, db_rows, seeds_copy, settle
+from tui_support import FIRST, app_on, db_rows, numbered_pages, seeds_copy, settle
 
 from corpus_tui import Corpus
 from corpus_tui.config import ConfigError, config_path, load_config
@@ -476,12 +476,7 @@ async def test_long_tags_give_way_to_the_title_and_the_status_columns(tmp_path):
 
 async def test_the_document_list_never_scrolls_sideways(tmp_path):
     """Once a long list scrolled, a horizontal scrollbar appeared under it and hid its last row."""
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for number in range(120):
-        (folder / f"{number:03d}.txt").write_text(f"A title that is long enough to fill the row {number}\n\nBody.\n")
-    with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
+    folder = numbered_pages(tmp_path, 120, lambda n: f"A title that is long enough to fill the row {n}\n\nBody.\n")
     app = app_on(folder)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
@@ -538,12 +533,8 @@ def test_the_inspector_of_a_document_with_front_matter_keeps_its_flags(scanned):
 async def test_after_a_restart_the_list_cursor_is_on_the_document_that_reopened(tmp_path):
     """The list is read in two pages at start-up; the first did not hold the reopened document,
     and the second kept the cursor on the first row: enter then opened another document (a trial)."""
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for n in range(260):
-        (folder / f"{n:04}.txt").write_text(f"Page {n} of the corpus.\n")
+    folder = numbered_pages(tmp_path, 260, lambda n: f"Page {n} of the corpus.\n")
     with Corpus.open(folder, annotator="tester") as corpus:
-        corpus.scan()
         corpus.set_states({"last_document": str(corpus.document_by_path("0250.txt").id)})
     app = app_on(folder)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import copy_seeds
@@ -16,6 +17,19 @@ SECOND = "001_07e63e06108ae30e.txt"
 def seeds_copy(tmp_path: Path, scanned: bool = True) -> Path:
     folder = tmp_path / "seeds"
     copy_seeds(folder)
+    if scanned:
+        with Corpus.open(folder, annotator="tester") as corpus:
+            corpus.scan()
+    return folder
+
+
+def numbered_pages(tmp_path: Path, count: int, page: Callable[[int], str], scanned: bool = True) -> Path:
+    """A folder of ``count`` documents ``0000.txt``, ``0001.txt``…, each ``page(number)``; scanned
+    unless told not to."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(count):
+        (folder / f"{number:04}.txt").write_text(page(number))
     if scanned:
         with Corpus.open(folder, annotator="tester") as corpus:
             corpus.scan()

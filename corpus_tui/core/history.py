@@ -200,6 +200,7 @@ class HistoryMixin(CorpusBase):
         (someone else set it since): then it is left as it is, and ``history_kept`` says so."""
         row = self.db.execute(f"SELECT {column} FROM documents WHERE id = ?", [doc_id]).fetchone()
         left = payload["before"] if forward else payload["after"]
+        what = {"duplicate_of": "duplicate mark"}.get(column, column)
         if row is not None and row[0] == left:
             return False
         if row is None:
@@ -211,12 +212,10 @@ class HistoryMixin(CorpusBase):
             # when another's undo did (a value restored: the next turn is free).
             self._left_whole = self._last_change_was_a_step(doc_id)
             if self._left_whole:
-                what = {"duplicate_of": "duplicate mark"}.get(column, column)
                 self.history_kept = (f"the {what} of {self._path_of(doc_id)} was already so: someone else "
                                      "set it since (their change stays, a redo too)")
             return True
         self._left_whole = True
-        what = {"duplicate_of": "duplicate mark"}.get(column, column)
         self.history_kept = (f"the {what} of {self._path_of(doc_id)} was left as it is: "
                              "it was changed since (by another annotator or process)")
         return True
