@@ -179,3 +179,27 @@ async def test_a_burst_in_an_open_dialog_moves_with_tab_label_then_note(tmp_path
         burst(app, "abc\tdef\r")
         await settle(pilot, app, rounds=500, condition=lambda: bool(db_rows(folder, "SELECT * FROM spans")))
         assert db_rows(folder, "SELECT label, note FROM spans") == [{"label": "abc", "note": "def"}]
+
+
+async def test_a_refused_on_a_blank_line_drops_the_label_typed_after_it(tmp_path):
+    """``a`` with nothing to annotate opens no box: the label typed behind it must not run as
+    commands (``r`` reviewed, ``s`` sorted, ``n``…), as vim flushes typeahead when a command fails."""
+    folder = seeds_copy(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        text = app.reader.text
+        app.reader.move_to(text.index("\n\n") + 1)  # the blank line between two paragraphs
+        await settle(pilot, app)
+        assert app.reader.target() is None
+        sort, before = app.sort, events_of(folder)
+        burst(app, "arsx")
+        await settle(pilot, app, rounds=200, condition=lambda: any(
+            "Nothing to annotate" in n.message for n in app._notifications))
+        await pilot.pause(1.2)  # past the hold: nothing let go later either
+        await settle(pilot, app)
+        assert [n.message for n in app._notifications if "Nothing to annotate" in n.message] == [
+            "Nothing to annotate here: select text or move to a paragraph. (3 keys typed after a dropped, not run.)"]
+        assert status_of(folder) != "reviewed" and app.sort == sort and events_of(folder) == before
+        burst(app, "r")  # a key read after the refusal is a command again
+        await settle(pilot, app, rounds=200, condition=lambda: status_of(folder) == "reviewed")

@@ -273,7 +273,9 @@ class EditingMixin:
     def action_annotate(self: "CorpusApp") -> None:  # type: ignore[misc]
         target = self.reader.target()
         if self.doc is None or target is None:
-            self.notify("Nothing to annotate here: select text or move to a paragraph.", markup=False)
+            dropped = self.drop_held_keys()
+            typed = f" ({plural(dropped, 'key')} typed after a dropped, not run.)" if dropped else ""
+            self.notify(f"Nothing to annotate here: select text or move to a paragraph.{typed}", markup=False)
             return
         doc_id, shown_version = self.doc.id, self.shown_version  # the text the box was opened on
         labels = self.corpus.labels()

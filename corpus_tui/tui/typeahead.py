@@ -13,8 +13,10 @@ the app:
   one step at a time: a key that is not text (enter, esc, tab, ctrl+…) is handed
   over only when the keys before it have been handled, and the keys after it only
   when it has been (enter closes the find box: what follows is a command again);
-- if no box takes the focus (the action had nothing to open), they are let go after
-  ``HOLD_SECONDS`` the same way;
+- if the action refuses (``a`` with nothing to annotate), the keys held are dropped
+  (``drop_held_keys``), as vim flushes what was typed ahead when a command fails: they were
+  the box's text, and run as commands they would change statuses and tags; if no box takes
+  the focus otherwise, they are let go after ``HOLD_SECONDS`` the same way;
 - in a box, the keys after one that is not text (enter, esc, tab, backspace, the arrows, ctrl+…)
   wait the same way until it has been handled: Textual runs such a key's binding once it has
   bubbled up to the app, after the letters behind it were typed (``xyz``, backspace, ``qq``
@@ -152,6 +154,18 @@ class TypeaheadMixin:
         self._held_on = self.screen
         self._handing_over = False
         self._restart_hold_timer()
+
+    def drop_held_keys(self: "CorpusApp") -> int:  # type: ignore[misc]
+        """The box-opening action refused: drop the keys read after its key (the box's text);
+        how many were dropped. Keys read from now on are commands again."""
+        if self._held_keys is None or self._handing_over:
+            return 0
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        dropped = len(self._held_keys)
+        self._held_keys, self._held_on = None, None
+        return dropped
 
     def _restart_hold_timer(self: "CorpusApp") -> None:  # type: ignore[misc]
         if self._hold_timer is not None:
