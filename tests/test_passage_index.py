@@ -300,3 +300,52 @@ def test_contains_takes_a_paragraphs_line_breaks_for_spaces_as_its_listing_shows
     assert menu.text == "Menu\r\nHome\nScience\tLocal"
     assert corpus.repeat_ids(contains="MENU  home") == [menu.id]
     assert corpus.repeats(contains="menuhome") == []
+
+
+
+def test_contains_folds_case_in_any_script_and_runs_of_spaces_in_the_text(scanned):
+    """SQLite's lower() folds ASCII only, and two spaces in a line were compared as two (a review)."""
+    corpus, _ = scanned({f"{n}.txt": f"Поддержите наш проект сегодня\n\nSupport  the project today\n\nStory {n}.\n"
+                         for n in "abc"})
+    appeal, support = (corpus.repeats(contains=text) for text in ("поддержите", "support the project"))
+    assert [r.text for r in appeal] == ["Поддержите наш проект сегодня"]
+    assert [r.text for r in support] == ["Support  the project today"]
+    assert corpus.repeat_ids(contains="Support  the") == [support[0].id]  # copied from the listing
+    assert corpus.repeat_ids(contains="STRASSE") == [] and corpus.repeats(contains="проектс") == []
+
+def test_a_document_found_missing_when_opened_stops_counting_at_the_next_scan(scanned):
+    """The app marks a file it finds gone as missing (``refresh_document``); the repeats were
+    not recounted then, and every later scan saw nothing vanish: the count stayed for good."""
+    corpus, folder = scanned({f"{name}.txt": f"Story {name}.\n\nPlease support our work with a donation\n"
+                              for name in "abc"})
+    (repeat,) = corpus.repeats(min_docs=2)
+    assert repeat.documents == 3
+    (folder / "b.txt").unlink()
+    assert corpus.refresh_document(corpus.document_by_path("b.txt").id) is None
+    assert corpus.document_by_path("b.txt").state == "missing"
+    assert "missing" in corpus.scan().line() and [r.documents for r in corpus.repeats(min_docs=2)] == [2]
+
+
+def test_a_scan_stopped_before_its_recount_leaves_it_to_the_next(scanned, monkeypatch, open_corpus):
+    from corpus_tui.core import scanner
+    from corpus_tui.core.check import check_corpus
+
+    corpus, folder = scanned({f"{name}.txt": f"Story {name}.\n\nPlease support our work with a donation\n"
+                              for name in "abcd"})
+    (folder / "c.txt").unlink()
+    (folder / "d.txt").unlink()
+
+    def stopped(self) -> None:  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # ctrl+c, or a kill, between the last batch and the recount
+
+    with monkeypatch.context() as patched:
+        patched.setattr(scanner._Scan, "_follow_passage_index", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            corpus.scan()
+    assert [r.documents for r in corpus.repeats(min_docs=2)] == [4]  # what was committed before the stop
+    report = check_corpus(folder)
+    assert report.ok and any("recount" in note for note in report.notes)
+    summary = corpus.scan()
+    assert (summary.vanished, summary.unchanged) == (0, 2)  # nothing new for this scan, and yet:
+    assert [r.documents for r in corpus.repeats(min_docs=2)] == [2]
+    assert not any("recount" in note for note in check_corpus(folder).notes)

@@ -390,3 +390,23 @@ def test_a_rules_mark_gone_stale_is_replaced_when_the_rule_marks_its_passage_aga
     text = corpus.text(b.id)
     assert [(s.start, s.end, s.rule_id, s.stale) for s in corpus.spans(b.id, "boilerplate")] == [
         (text.index("Support"), text.index("Support") + len(FOOTER) - 1, summary.rule_id, False)]
+
+
+def test_a_document_away_when_marked_everywhere_gets_the_mark_when_it_comes_back_unchanged(scanned, tmp_path):
+    """The rule is active: a copy that was missing while the passage was marked everywhere is
+    marked when it comes back with the same bytes, not left unmarked in the export."""
+    corpus, folder = scanned({f"{name}.txt": STORY.format(name) + FOOTER for name in "abcd"})
+    kept = tmp_path / "kept.txt"
+    (folder / "d.txt").rename(kept)
+    corpus.scan()
+    (repeat,) = corpus.repeats()
+    summary = corpus.mark_everywhere(repeat.id)
+    assert summary.documents == 3
+    kept.rename(folder / "d.txt")
+    result = corpus.scan()
+    assert (result.returned, result.rule_marks) == (1, 1)
+    doc = corpus.document_by_path("d.txt")
+    (span,) = corpus.spans(doc.id, "boilerplate")
+    assert span.rule_id == summary.rule_id
+    assert [r.marked for r in corpus.repeats()] == [4]
+    assert corpus.scan().rule_marks == 0  # marked once

@@ -34,6 +34,7 @@ from typing import Any
 from .corpus import Corpus, check_folder, database_path
 from .discovery import DEFAULT_INCLUDE, FoundFile, cannot_tell, corpus_file_stat, discover
 from .errors import CorpusError, DatabaseMissing
+from .passage_index import repeats_owed
 from .safe_text import visible
 from .store import DEFAULT_TIMEOUT, connect
 from .wal_check import confirmed_wal_problems, keep_wal_copy
@@ -214,6 +215,9 @@ def _check_database(corpus: Corpus, report: CheckReport) -> None:
         report.problems.append(Problem(
             "search-index", where, "the search index is out of step with the texts (corpus search may miss documents)"
         ))
+    if repeats_owed(db):
+        report.notes.append("the repeated passages' counts wait for a recount (a scan is running, or one was "
+                            "stopped before its end, or a file was found missing): the next scan makes it")
     report.documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     report.spans = db.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
 

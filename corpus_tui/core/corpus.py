@@ -28,7 +28,7 @@ from .errors import DamagedWal, FolderNotFound, InvalidValue, NoDocuments, NotAF
 from .wording import plural
 from .history import HistoryMixin
 from .models import Document
-from .passage_index import record_index_version
+from .passage_index import owe_repeats, record_index_version
 from .propagate import PropagateMixin
 from .repeats import RepeatsMixin
 from .review import ReviewMixin
@@ -236,6 +236,7 @@ class Corpus(SpansMixin, TagsMixin, ReviewMixin, HistoryMixin, RepeatsMixin, Pro
             if doc.state != "missing":
                 with self.write():
                     self.db.execute("UPDATE documents SET state = 'missing' WHERE id = ?", [doc.id])
+                    owe_repeats(self.db)  # its copies stop counting: recounted by the next scan
             return None
         if doc.state != "missing" and (stat.st_size, stat.st_mtime_ns) == (doc.size, doc.mtime_ns):
             return None

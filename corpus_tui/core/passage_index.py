@@ -122,12 +122,29 @@ def refresh_sources(db: Any) -> None:
     db.conn.executemany("UPDATE documents SET source = ? WHERE id = ?", changes)
 
 
+# corpus_state: a change the repeats count (passages, a document's state or source) was committed
+# and the recount after it may not have been: a scan killed before its end, or a document found
+# missing when the app opened it. Written in the change's own transaction; the next scan recounts.
+REPEATS_OWED_KEY = "repeats_owed"
+
+
+def owe_repeats(db: Any) -> None:
+    """Inside the write transaction of a change the repeats count."""
+    db.execute("INSERT OR REPLACE INTO corpus_state (key, value) VALUES (?, '1')", [REPEATS_OWED_KEY])
+
+
+def repeats_owed(db: Any) -> bool:
+    return db.execute("SELECT 1 FROM corpus_state WHERE key = ?", [REPEATS_OWED_KEY]).fetchone() is not None
+
+
 def rebuild_repeats(db: Any) -> None:
     """Recount every fingerprint found in two or more documents that are on disk.
 
     One copy to show each: the first in the smallest document id (the first document
     indexed with it). Missing files do not count: their text is only what was last scanned.
+    Inside the caller's write transaction, which also settles what ``owe_repeats`` noted.
     """
+    db.execute("DELETE FROM corpus_state WHERE key = ?", [REPEATS_OWED_KEY])
     db.execute("DELETE FROM repeats")
     # The documents on disk and their sources, as a table of their own for this statement: it
     # looks one up for each of ~700,000 copies at 100,000 documents, and the rows of

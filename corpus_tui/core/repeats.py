@@ -45,11 +45,25 @@ def _listing_filter(min_docs: int, contains: str | None) -> tuple[str, list[Any]
         raise InvalidValue(f"min_docs must be 2 or more, not {min_docs}")
     where, params = "r.documents >= ?", [min_docs]
     if contains:
-        # A paragraph's line breaks are spaces, as its listing shows it ("Menu Home Science").
-        where += (" AND instr(replace(replace(replace(lower(substr(t.text, r.start + 1, r.\"end\" - r.start)), "
-                  "char(13) || char(10), ' '), char(10), ' '), char(9), ' '), lower(?)) > 0")
-        params.append(" ".join(contains.split()) or contains)
+        where += ' AND holds_folded(substr(t.text, r.start + 1, r."end" - r.start), ?)'
+        params.append(_folded(contains) or contains)
     return where, params
+
+
+def _folded(text: str) -> str:
+    """What ``--contains`` compares: case folded (SQLite's lower() folds ASCII only: "поддержите"
+    missed "Поддержите"), each run of spaces, tabs or line breaks one space, on both sides: a
+    paragraph's line breaks, or two spaces in a line, read as one in the listing."""
+    return " ".join(text.casefold().split())
+
+
+def _holds_folded(text: str | None, folded_needle: str) -> bool:
+    return text is not None and folded_needle in _folded(text)
+
+
+def _register_filter(db: Any) -> None:
+    # On the connection of the call: cheap, and a connection opened elsewhere (a worker's) has it too.
+    db.conn.create_function("holds_folded", 2, _holds_folded, deterministic=True)
 
 
 class RepeatsMixin(CorpusBase):
@@ -57,10 +71,11 @@ class RepeatsMixin(CorpusBase):
     def repeats(self, min_docs: int = DEFAULT_MIN_DOCS, limit: int | None = None,
                 contains: str | None = None) -> list[Repeat]:
         """Passages found in at least ``min_docs`` documents, most documents first;
-        ``contains`` keeps those whose shown copy holds that text (case-insensitive; a run of
-        spaces, tabs or line breaks is one space, as the listing shows a paragraph)."""
+        ``contains`` keeps those whose shown copy holds that text (case folded, in any script; a
+        run of spaces, tabs or line breaks is one space, in the text and in ``contains``)."""
         if limit is not None and limit < 1:
             raise InvalidValue(f"limit must be 1 or more, not {limit}")
+        _register_filter(self.db)
         return self._repeats_where(*_listing_filter(min_docs, contains), limit)
 
     @whole_numbers("min_docs")
@@ -69,6 +84,7 @@ class RepeatsMixin(CorpusBase):
         or marked counts: what a view of 100,000 passages reads first (``repeats_by_id`` then
         fills the rows on screen)."""
         where, params = _listing_filter(min_docs, contains)
+        _register_filter(self.db)
         join = "JOIN document_texts AS t ON t.document_id = r.document_id " if contains else ""
         return [row[0] for row in self.db.execute(
             f"SELECT r.fingerprint FROM repeats AS r {join}WHERE {where} "

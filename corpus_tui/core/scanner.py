@@ -37,12 +37,14 @@ from .passage_index import (
     documents_to_reindex,
     drop_passage_indexes,
     index_is_current,
+    owe_repeats,
     passage_indexes_missing,
     passage_rows,
     rebuild_repeats,
     record_index_version,
     refresh_sources,
     reindex,
+    repeats_owed,
     store_passages,
 )
 from .reanchor import reanchor_document
@@ -308,6 +310,7 @@ class _Scan:
                         set_site_lines_pending(self.db)
                         self.site_lines_pending = True
                     self._catch_up(batch)
+                    changed_before, self.index_changed = self.index_changed, False
                     self.new_ids = []
                     self.retitle = []
                     self.indexed = []
@@ -321,6 +324,9 @@ class _Scan:
                     if self.signatures_pending:
                         mark_signatures_pending(self.db)
                         self.signatures_pending = False
+                    if self.index_changed:  # with every such batch: another scan may have recounted since
+                        owe_repeats(self.db)
+                    self.index_changed |= changed_before
                 done += len(batch)
                 if progress:
                     progress(done, total)
@@ -342,6 +348,7 @@ class _Scan:
         with self.corpus.write():
             if self.vanished:
                 mark_signatures_pending(self.db)
+                owe_repeats(self.db)
                 # Only a row still at the path found gone: another process's scan may have moved
                 # it to its file's new name since (it was marked missing with its file there).
                 self.db.conn.executemany("UPDATE documents SET state = 'missing' WHERE id = ? AND path = ?",
@@ -384,7 +391,9 @@ class _Scan:
                     refresh_sources(self.db)
                 record_index_version(self.db)
             self.index_changed = True
-        if self.index_changed or self.vanished:
+        # Or a change committed before without its recount (a scan killed first, a document the app
+        # found missing): the next scan makes up for it.
+        if self.index_changed or self.vanished or repeats_owed(self.db):
             with self.corpus.write():
                 rebuild_repeats(self.db)
 
@@ -573,10 +582,14 @@ class _Scan:
         # retitled at the end of the batch, or by re-anchoring.
         if same_content and not renamed and row["state"] != "unreadable":
             self.retitle.append(doc_id)
+            if row["state"] == "missing":
+                self.indexed.append(doc_id)  # a rule made while it was missing marks it now
             return
         old_text = self.corpus.text(doc_id)
         if old_text == content.text:
             self.retitle.append(doc_id)
+            if row["state"] != "ok":
+                self.indexed.append(doc_id)  # a rule made while it was missing or unreadable marks it now
             return
         if self.db.execute("SELECT 1 FROM document_texts WHERE document_id = ?", [doc_id]).fetchone():
             # the update trigger re-indexes the text for search
