@@ -32,6 +32,7 @@ from reliability.workspace import Workspace  # noqa: E402
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads process trees from /proc")
 
 TRIALS = 3  # the bench runs many more (bench/bench_reliability.py)
+LATE_KILL_SEEDS = (2, 15, 22)  # one trial each: killed at 96%, 97%, 96% of the unkilled run
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,8 @@ def assert_clean(outcome: Outcome) -> None:
     assert outcome.trials > 0
 
 
-def kill_trials(workspace: Workspace, kind: str, trials: int = TRIALS) -> Outcome:
-    return run_kind(workspace, kind, trials, seed=7, log=lambda message: None, calibration_runs=1).outcome
+def kill_trials(workspace: Workspace, kind: str, trials: int = TRIALS, seed: int = 7) -> Outcome:
+    return run_kind(workspace, kind, trials, seed=seed, log=lambda message: None, calibration_runs=1).outcome
 
 
 # -- the counters count: a harness that cannot fail proves nothing ---------------------
@@ -88,9 +89,17 @@ def test_the_ack_check_sees_a_lost_action_and_a_change_without_its_event(workspa
 
 
 def test_killed_library_writer_loses_no_acknowledged_action(workspace: Workspace):
-    outcome = kill_trials(workspace, "library")
-    assert_clean(outcome)
-    assert outcome.acked > 0  # some kills landed after actions were acknowledged
+    outcomes = [kill_trials(workspace, "library")]
+    # Some kill must land after actions were acknowledged, or nothing acknowledged was at stake. On
+    # a loaded machine the writer can start slower than in its unkilled run and every kill land
+    # before its first action: a trial more, measured again, follows the machine.
+    for late in LATE_KILL_SEEDS:
+        if any(outcome.acked for outcome in outcomes):
+            break
+        outcomes.append(kill_trials(workspace, "library", trials=1, seed=late))
+    for outcome in outcomes:
+        assert_clean(outcome)
+    assert any(outcome.acked for outcome in outcomes)
 
 
 def test_killed_import_tags_is_all_or_nothing(workspace: Workspace):
