@@ -196,3 +196,58 @@ async def test_a_selection_that_holds_a_line_break_shows_it_past_the_line(tmp_pa
         row = [segment for segment in app.reader.render_line(0) if segment.text]
         after = next(index for index, segment in enumerate(row) if segment.text.endswith("Mosul."))
         assert row[after + 1].text == " " and row[after + 1].style.reverse == SELECTION_STYLE.reverse is True
+
+
+async def test_a_message_quoting_a_file_name_shows_its_escapes_as_glyphs(tmp_path):
+    """The export's warnings and the library's errors quote paths as they are; a toast sent them
+    to the terminal raw (a file name set the terminal's title: a review). Every notify maps them."""
+    folder = hostile_corpus(tmp_path)
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        app.notify("e\x1b]0;OWNED\x1b\\.txt: left out [b]x[/b]\x07", title="\x1b[31mT")
+        app.screen.notify("from a screen \x1b[2J")
+        await settle(pilot, app, condition=lambda: len(app._notifications) >= 2)
+        shown = [(n.message, n.title) for n in app._notifications][-2:]
+        assert shown == [("e␛]0;OWNED␛\\.txt: left out [b]x[/b]␇", "␛[31mT"), ("from a screen ␛[2J", "")]
+        assert all(not n.markup for n in app._notifications)
+
+
+async def test_a_text_box_draws_control_and_format_characters_as_glyphs_one_for_one(tmp_path):
+    """The export path box held a folder name's escape sequence raw (it set the terminal's title)."""
+    from textual.widgets import Input
+
+    folder = hostile_corpus(tmp_path)
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        await settle(pilot, app, condition=lambda: isinstance(app.focused, Input))
+        box = app.focused
+        box.value = "a\x1b]0;T\x07b\u202ec"
+        box.cursor_position = 4
+        await settle(pilot, app)
+        line = box.render_line(0).text
+        assert "a␛]0;T␇b▯c" in line and not any(char in line for char in RAW_CONTROLS)
+        assert box.value == "a\x1b]0;T\x07b\u202ec"  # what is searched for is the text, not its glyphs
+
+
+async def test_annotate_suggests_a_label_holding_a_format_character_as_shown_and_saves_the_label(tmp_path):
+    from textual.widgets import Input
+
+    folder = hostile_corpus(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        corpus.add_annotation(corpus.documents()[0].id, 7, 10, "rtl\u202elab")
+    app = make_app(folder, annotator="tester", scan_on_open=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a")
+        await settle(pilot, app, condition=lambda: isinstance(app.focused, Input))
+        await pilot.press("r", "t")
+        await settle(pilot, app, condition=lambda: app.focused._suggestion == "rtl▯lab")
+        assert "rtl▯lab" in app.focused.render_line(0).text and "\u202e" not in app.focused.render_line(0).text
+        await pilot.press("tab", "enter")
+        await settle(pilot, app)
+    with Corpus.open(folder) as corpus:
+        labels = [s.label for s in corpus.spans(corpus.documents()[0].id, "annotation")]
+    assert labels.count("rtl\u202elab") == 2 and "rtl▯lab" not in labels

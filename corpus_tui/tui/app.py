@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import WorkerFailed
@@ -42,7 +43,7 @@ from .keymap import all_bindings, keep_binding_order
 from .colors import tag_style
 from .editing import EditingMixin, undone
 from .from_worker import Deferred, run_deferred, soon
-from ..core.safe_text import cells, middle_cut, one_line, path_line
+from ..core.safe_text import cells, for_terminal, middle_cut, one_line, path_line
 from ..core.wording import agreeing, plural
 from .scan_process import ScanProcess
 from ..core.export.api import ExportSummary, export
@@ -145,6 +146,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
         self._banner_changes: ScanSummary | None = None  # what the open document's refresh found
 
     # -- layout -----------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every message, whatever data it quotes (a path, a label, an error from the library), with
+        its control characters as glyphs and never read as markup: a file name's escape sequence
+        set the terminal's title from a toast (a review). Screens' and widgets' notify come here."""
+        super().notify(for_terminal(message), title=for_terminal(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
-from ...core.safe_text import one_line
+from ...core.safe_text import one_line, visible
 from ..widgets.line_input import LineInput
 
 
@@ -49,13 +49,17 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
         self.initial_label = label
         self.initial_note = note
         self.save = save  # writes the annotation at once; True once committed
+        # Labels are suggested as shown (a format character as its glyph: raw, a right-to-left
+        # override reached the terminal); a suggestion taken is the stored label again.
+        self.label_shown_as = {visible(known): known for known in reversed(labels)}
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Annotate"
             yield Static(Content(f"“{one_line(self.quote, 180)}”"), classes="quote")
             yield LineInput(self.initial_label, placeholder="label (tab completes)", id="label",
-                        suggester=SuggestFromList(self.labels, case_sensitive=False))
+                        suggester=SuggestFromList(list(dict.fromkeys(map(visible, self.labels))),
+                                                  case_sensitive=False))
             yield LineInput(self.initial_note, placeholder="note (optional)", id="note")
             known = ", ".join(one_line(label, 20) for label in self.labels[:8])
             yield Static(Content(f"labels: {known}" if known else "no labels yet: type one"), classes="hint",
@@ -91,9 +95,13 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
         else:
             self.query_one("#error", Static).update(Content("a label is required"))
 
+    def _label(self) -> str:
+        typed = self.query_one("#label", Input).value.strip()
+        return self.label_shown_as.get(typed, typed)
+
     @on(Input.Submitted, "#note")
     def _save(self) -> None:
-        label = self.query_one("#label", Input).value.strip()
+        label = self._label()
         if not label:
             self.query_one("#error", Static).update(Content("a label is required"))
             self.query_one("#label", Input).focus()
@@ -106,7 +114,7 @@ class AnnotateDialog(ModalScreen[AnnotationInput | None]):
     def keep_draft(self) -> bool:
         """Save what was typed (the app is quitting); False if it cannot be: a note without a
         label (said on the dialog, which stays open with the text), or a write that failed."""
-        label = self.query_one("#label", Input).value.strip()
+        label = self._label()
         note = self.query_one("#note", Input).value.strip()
         if not label and not note:
             return True  # nothing typed

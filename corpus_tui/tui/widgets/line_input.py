@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.widgets import Input
+
+from ...core.safe_text import visible
 
 
 class LineInput(Input):
     """An ``Input`` that keeps its text when it gets the focus again, the cursor at its end:
     Textual selected it all, so the first key typed replaced it (`f` back in the filter, then
-    `x`, left `x` alone: a trial). Keys typed in a burst keep their order (``typeahead``)."""
+    `x`, left `x` alone: a trial). Keys typed in a burst keep their order (``typeahead``).
+    Its text is drawn with control and format characters as glyphs, one for one (the cursor
+    stays where it is): Textual's box sent them to the terminal as they were, so a folder name's
+    escape sequence in the export path set the terminal's title (a review)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("select_on_focus", False)
@@ -20,3 +26,10 @@ class LineInput(Input):
         # focus back (another window, a tmux pane): the box never lost it (a review).
         if not self.select_on_focus and not event.from_app_focus:
             self.cursor_position = len(self.value)
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        text = Text(visible(self.value), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text
