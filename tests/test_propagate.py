@@ -142,7 +142,7 @@ def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_main, 
     dry = run_main("repeats", seeds_copy, "--mark", repeat_id, "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout) == {"repeat_id": repeat_id, "documents": 2, "ranges": 2, "rule_id": None,
-                                      "dry_run": True, "rule_ranges": 0}
+                                      "dry_run": True, "rule_ranges": 0, "rule_created": False}
     assert_one_line_error(run_main("repeats", seeds_copy, "--mark", repeat_id, "12345"), "12345")
     assert_one_line_error(run_main("repeats", seeds_copy, "--mark", "abc"), "abc")
     assert_one_line_error(run_main("repeats", seeds_copy, "--reason", "appeal"), "--reason only goes with --mark ID")
@@ -159,6 +159,10 @@ def test_cli_marks_everywhere_and_its_errors_are_one_line(seeds_copy, run_main, 
         assert {s.reason for d, _, _ in corpus.repeat_copies(repeat_id) for s in corpus.spans(d)} == {"appeal"}
     again = run_main("repeats", seeds_copy, "--mark", repeat_id)
     assert again.stdout == f"{repeat_id}: marked 0 ranges in 0 documents, rule 1 (its copies were marked already)\n"
+    with open_corpus(seeds_copy) as corpus:  # marked by hand everywhere, no rule yet: one is made, and said
+        corpus.remove_rule(1, remove_marks=False)
+    made = run_main("repeats", seeds_copy, "--mark", repeat_id, "--json")
+    assert json.loads(made.stdout)["rule_created"] is True and json.loads(made.stdout)["ranges"] == 0
 
 
 def _most_frequent_everywhere(folder: Path, open_corpus) -> None:  # type: ignore[no-untyped-def]

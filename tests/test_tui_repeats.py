@@ -611,3 +611,47 @@ async def test_remapped_keys_show_in_the_offers_messages_and_screens_and_work_th
         await settle(pilot, app, lambda: len(boilerplate(folder)) <= 1)
         await pilot.press("U")  # undone in the rules screen with the remapped key
         await settle(pilot, app, lambda: len(boilerplate(folder)) == 4)
+
+
+async def test_m_on_a_passage_marked_by_hand_everywhere_says_it_kept_a_rule_and_u_takes_it_back(tmp_path):
+    """It said "nothing changed", yet it made a rule (which marks later copies) and an undo step."""
+    folder = site(tmp_path)
+    with Corpus.open(folder, annotator="tester") as corpus:
+        (repeat,) = corpus.repeats()
+        corpus.mark_copies(repeat.id, [doc for doc, _, _ in corpus.repeat_copies(repeat.id)])
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R", "enter")
+        screen = app.screen
+        await settle(pilot, app, lambda: bool(rows(app)))
+
+        def status() -> str:
+            return str(screen.query_one("#repeats-status").render())
+
+        await pilot.press("m")
+        await settle(pilot, app, lambda: status().startswith(
+            "every copy is marked already; rule 1 kept, so documents added or changed later are marked at their "
+            "scan (u undoes)"))
+        assert [rule.id for rule in app.corpus.rules()] == [1]
+        await pilot.press("u")
+        await settle(pilot, app, lambda: status().startswith("Undid mark everywhere"))
+        assert app.corpus.rules() == []
+
+
+async def test_undo_of_one_copy_marked_in_the_view_opens_its_document(tmp_path):
+    """The step names no document (it is logged as a step over many): u changed a document off
+    screen and said only "Undid marking 1 copy" (a trial)."""
+    folder = site(tmp_path)
+    app = app_on(folder)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("R")
+        await settle(pilot, app, lambda: bool(rows(app)))
+        await pilot.press("enter", "enter")
+        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        await pilot.press("down", "down", "m")  # c.txt
+        assert sorted(boilerplate(folder)) == ["c.txt"]
+        await pilot.press("escape", "escape")
+        await settle(pilot, app, lambda: not isinstance(app.screen, RepeatsScreen))
+        assert app.doc.path != "c.txt"
+        await pilot.press("u")
+        await settle(pilot, app, lambda: app.doc.path == "c.txt" and not boilerplate(folder))

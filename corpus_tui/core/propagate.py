@@ -64,6 +64,7 @@ class PropagationSummary:
     # Of ``ranges``, those credited to the rule; the others merged with marks made before
     # (the analyst's, accepted suggestions), which stay theirs: ``_owner``.
     rule_ranges: int = 0
+    rule_created: bool = False  # ``rule_id`` was made by this call (one undo step, even with no range)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -438,7 +439,8 @@ class PropagateMixin(CorpusBase):
             if plan.added or created:  # nothing changed: no undo step
                 self.log_event(PROPAGATE_ACTION, None, plan_payload(self.db, plan, **extra))
         return PropagationSummary(repeat_id, len(plan.documents), len(plan.added), rule_id, False,
-                                  sum(1 for row in plan.added if rule_id is not None and row["rule_id"] == rule_id))
+                                  sum(1 for row in plan.added if rule_id is not None and row["rule_id"] == rule_id),
+                                  created)
 
     @strings("reason")
     @whole_numbers(lists=("repeat_ids",))

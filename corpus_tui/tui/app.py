@@ -750,6 +750,9 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
                     error = translate(error, self.corpus.db_path)
                 return f"Not saved: {error}"
             soon(self, self._marked_in_repeats)  # the reader and the list below the view (or left by it)
+            if not done.ranges and done.rule_created:  # a step all the same: u takes the rule back
+                return (f"every copy is marked already; rule {done.rule_id} kept, so documents added or changed "
+                        f"later are marked at their scan ({self.key_by_id('undo')} undoes)")
             if not done.ranges:
                 return "every copy is marked already: nothing changed"
             return (f"marked {plural(done.ranges, 'range')} in {plural(done.documents, 'document')} "

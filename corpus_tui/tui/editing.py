@@ -54,6 +54,24 @@ DOCUMENT_ACTIONS = frozenset({
 })
 
 
+def one_document_of(event: Event) -> int | None:
+    """The document a step changed, when it changed one: its own, or the only one of a step logged
+    over many (``m`` on one copy in the repeats view; a passage marked everywhere found in one
+    document), which undo then opens as it opens any other (it changed off screen: a trial)."""
+    if event.document_id is not None:
+        return event.document_id
+    documents = event.payload.get("documents")
+    if isinstance(documents, list):
+        return documents[0] if len(documents) == 1 and isinstance(documents[0], int) else None
+    columns = event.payload.get("columns")
+    if not (isinstance(columns, list) and "document_id" in columns):
+        return None
+    at = columns.index("document_id")
+    found = {row[at] for key in ("before", "after") if isinstance(event.payload.get(key), list)
+             for row in event.payload[key] if isinstance(row, list) and len(row) > at}
+    return found.pop() if len(found) == 1 and isinstance(next(iter(found)), int) else None
+
+
 def undone(event: Event, verb: str, annotator: str, made_here: bool = True, since: str | None = None) -> str:
     """What ``u`` (verb "Undid") or ``ctrl+r`` ("Redid") just did; one history serves every
     process of the corpus, so another's action is named with who did it, or where (the CLI, a
@@ -416,8 +434,9 @@ class EditingMixin:
         if event is None:
             self.notify("Nothing to undo." if verb == "Undid" else "Nothing to redo.", markup=False)
             return
-        if event.document_id is not None and (self.doc is None or event.document_id != self.doc.id):
-            self.open_document(event.document_id)
+        changed = one_document_of(event)
+        if changed is not None and (self.doc is None or changed != self.doc.id):
+            self.open_document(changed)
         else:
             self.refresh_panels()
         if event.action == "status.set":
