@@ -91,7 +91,10 @@ def _decide(folder: str, paths: list[str] | None, min_score: float | None, as_js
             if as_json:
                 out(json.dumps(summary.as_dict()))
             elif revert is not None:
-                out(f"reverted batch {revert}: {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')} unmarked")
+                kept = (f"; {plural(summary.kept_by_rules, 'range')} of their text marked again by the rules that "
+                        "hold those passages (corpus-tui rules list)" if summary.kept_by_rules else "")
+                out(f"reverted batch {revert}: {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')} "
+                    f"unmarked{kept}")
             elif dry_run:
                 out(f"would mark {plural(summary.ranges, 'range')} in {plural(summary.documents, 'document')}")
             elif summary.event_id is None:

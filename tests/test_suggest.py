@@ -323,7 +323,7 @@ def test_a_batch_whose_marks_changed_since_is_not_reverted(seeds_copy, open_corp
     assert corpus.query("SELECT * FROM spans ORDER BY id") == before
 
 
-def test_reverting_a_batch_keeps_the_copies_a_later_mark_everywhere_asked_for(scanned):
+def test_reverting_a_batch_keeps_the_copies_a_later_mark_everywhere_asked_for(scanned, run_main):
     """The batch had marked a footer first, so marking it everywhere wrote nothing (its rule
     kept); the revert then left every copy unmarked, the rule active and marking none (a new
     user's trial). The rule marks them now, as its scan would."""
@@ -335,7 +335,10 @@ def test_reverting_a_batch_keeps_the_copies_a_later_mark_everywhere_asked_for(sc
     (repeat,) = [r for r in corpus.repeats() if r.text == footer]
     summary = corpus.mark_everywhere(repeat.id, reason="share bar")
     assert (summary.ranges, summary.rule_ranges) == (0, 0) and summary.rule_id is not None
-    corpus.revert_batch(batch.event_id)
+    reverted = run_main("suggest", corpus.folder, "--revert", batch.event_id)
+    # It said all of the batch's ranges were unmarked, while the rule held them (a trial).
+    assert reverted.stdout == (f"reverted batch {batch.event_id}: 4 ranges in 4 documents unmarked; 4 ranges of their "
+                               "text marked again by the rules that hold those passages (corpus-tui rules list)\n")
     marks = corpus.query("SELECT rule_id, reason FROM spans WHERE kind = 'boilerplate'")
     assert marks == [{"rule_id": summary.rule_id, "reason": "share bar"}] * 4
 

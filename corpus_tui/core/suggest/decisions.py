@@ -38,6 +38,9 @@ class AcceptSummary:
     documents: int
     ranges: int  # boilerplate ranges inserted (merged with marks already there)
     dry_run: bool
+    # revert_batch: ranges marked again at once by the rules (marked everywhere) that hold
+    # passages the batch had marked: they stay boilerplate.
+    kept_by_rules: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -254,8 +257,8 @@ class SuggestDecisionsMixin(CorpusBase):
             # A rule (mark everywhere) may hold passages the batch had marked first: they stay
             # marked, by the rule now, as its scan would mark them (a revert dropped them). Only
             # inside the batch's ranges: a copy the analyst unmarked elsewhere stays unmarked.
-            apply_rules(self, sorted(reverted), within=reverted)
-        return AcceptSummary(event_id, batch.documents, batch.ranges, False)
+            kept, _ = apply_rules(self, sorted(reverted), within=reverted)
+        return AcceptSummary(event_id, batch.documents, batch.ranges, False, kept)
 
 
 def _placed_since(db: Any, event_id: int, span_ids: list[int]) -> set[int]:
