@@ -473,6 +473,10 @@ async def test_the_rules_screen_removes_a_rule_asking_whether_its_marks_go_too(t
         assert status.startswith("1 rule: ") and "1 removed rule whose marks remain" in status
         await pilot.press("down", "x", "y")  # this one's marks go with it, and it is gone
         assert listing.option_count == 1 and sorted(boilerplate(folder)) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+        await pilot.press("u")  # the marks it took away come back, and are counted (not what took their place)
+        assert str(app.screen.query_one("#rules-status").render()) == "Undid rule removal: 3 ranges in 3 documents"
+        await pilot.press("ctrl+r")
+        assert str(app.screen.query_one("#rules-status").render()) == "Redid rule removal: 3 ranges in 3 documents"
         await pilot.press("x")  # a removed rule: only its marks are left to decide on
         status = str(app.screen.query_one("#rules-status").render())
         assert "is removed: remove its 4 marks?" in status

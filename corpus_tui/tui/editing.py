@@ -84,12 +84,14 @@ def undone(event: Event, verb: str, annotator: str, made_here: bool = True, sinc
     if event.action in ("tag.add", "tag.remove") and isinstance(event.payload.get("tag"), str):
         what += f" #{one_line(event.payload['tag'], 40)}"  # "Undid tag" named none (a trial)
     size = ""
-    after, columns = event.payload.get("after"), event.payload.get("columns")
-    if (event.document_id is None and "documents" not in event.payload and isinstance(after, list) and after
+    # The marks the step made: a rule's removal is counted by those it took away ("after" holds
+    # what other rules marked in their place: the count said was theirs, or none: a trial).
+    made, columns = event.payload.get("before" if event.action == "rule.remove" else "after"), event.payload.get("columns")
+    if (event.document_id is None and "documents" not in event.payload and isinstance(made, list) and made
             and isinstance(columns, list) and "document_id" in columns):
         at = columns.index("document_id")
-        documents = len({row[at] for row in after if isinstance(row, list) and len(row) > at})
-        size = f": {plural(len(after), 'range')} in {plural(documents, 'document')}"
+        documents = len({row[at] for row in made if isinstance(row, list) and len(row) > at})
+        size = f": {plural(len(made), 'range')} in {plural(documents, 'document')}"
     if event.annotator != annotator:
         by = f" (by {one_line(event.annotator, 30)})"
     elif made_here:
