@@ -540,3 +540,15 @@ async def test_after_a_restart_the_list_cursor_is_on_the_document_that_reopened(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app, lambda: len(app.doclist.rows) == 260)
         assert app.doc.path == "0250.txt" and app.doclist.rows[app.doclist.cursor].path == "0250.txt"
+
+
+async def test_the_top_bar_names_the_folder_when_the_app_is_opened_inside_it(tmp_path, monkeypatch):
+    """`cd seeds && corpus-tui open` showed "corpus-tui · . · …" (a README trial)."""
+    from corpus_tui.tui.app import make_app
+
+    folder = seeds_copy(tmp_path)
+    monkeypatch.chdir(folder)
+    app = make_app(".", scan_on_open=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        assert str(app.query_one("#topbar").render()).startswith(f"corpus-tui · {folder.name} · ")

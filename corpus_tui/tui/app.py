@@ -114,6 +114,8 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
             keep_binding_order()
             self.set_keymap(self.keymap)
         self.corpus = corpus
+        # The top bar's name for it: `corpus-tui open` in the folder itself showed "." (a trial).
+        self._folder_name = corpus.folder.name or corpus.folder.resolve().name or str(corpus.folder)
         self.opened_at = now()  # what the history logged before this is from an earlier session
         self.scan_on_open = scan_on_open
         self.doc: Document | None = None
@@ -305,7 +307,7 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
 
     def update_topbar(self, width: int | None = None) -> None:
         reviewed, total = self._progress
-        folder = one_line(self.corpus.folder.name or str(self.corpus.folder), 40)
+        folder = one_line(self._folder_name, 40)
         path = path_line(self.doc.path, 80) if self.doc is not None else ""
         brand = "corpus-tui · "
         width = width if width is not None else self.size.width  # 0 before the first layout
