@@ -18,6 +18,7 @@ from corpus_tui import Corpus
 from corpus_tui.core.apply_records import ATTRIBUTE, Job, _loads, find_partitions, run_local
 from corpus_tui.core.bundle import BadBundle, apply_bundle, bundle_from_dict, clean_and_ranges, load_bundle, make_bundle
 from corpus_tui.core.export import export
+from corpus_tui.core.normalize import NORMALIZATION_VERSION
 
 APPEAL = "If you're able, and if you like our content and approach, please support the project."
 
@@ -72,11 +73,11 @@ def test_apply_bundle_gives_exports_clean_text_and_the_marked_ranges(ruled_seeds
     (json.dumps({"format": "other"}), "not a corpus-tui rules file"),
     (json.dumps({"format": "corpus-tui-rules", "version": 99}), "version 99"),
     (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 0, "rules": []}), "normalization 0"),
-    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION,
                  "rules": [{"id": 1, "fingerprint": "x"}]}), "rule 1"),
-    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION,
                  "rules": [{"id": 1, "fingerprint": str(2**64)}]}), "rule 1"),
-    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": [],
+    (json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION, "rules": [],
                  "suggestions": {"model": {"format": 2}, "threshold": 0.5}}), "suggestions"),
 ])
 def test_a_bad_bundle_is_refused_in_one_line_and_nothing_is_written(tmp_path, run_main, data, says):
@@ -193,7 +194,7 @@ def test_rules_export_cli(ruled_seeds, tmp_path, run_main):
 
 def test_hostile_records_are_rejected_one_by_one(tmp_path, run_main):
     (tmp_path / "rules.json").write_text(json.dumps(
-        {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}))
+        {"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION, "rules": []}))
     lines = [
         json.dumps({"id": 1, "text": "fine"}),
         '{"id": 2, "text": "lone \\ud800 surrogate"}',
@@ -214,7 +215,7 @@ def test_hostile_records_are_rejected_one_by_one(tmp_path, run_main):
 
 def test_a_deeply_nested_or_overflowing_bundle_is_one_line(tmp_path, run_main):
     for name, data in (("deep.json", "[" * 100_000), ("inf.json", json.dumps(
-            {"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+            {"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION,
              "rules": [{"id": float("inf"), "fingerprint": "1"}]}))):
         (tmp_path / name).write_text(data)
         (tmp_path / "in.jsonl").write_text('{"text": "a"}\n')
@@ -227,7 +228,7 @@ def test_parquet_output_rejects_a_record_that_does_not_fit_its_columns(tmp_path,
     import pyarrow.parquet as pq
 
     (tmp_path / "rules.json").write_text(json.dumps(
-        {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}))
+        {"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION, "rules": []}))
     write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "a", "note": None}, {"id": 2, "text": "b", "note": "n"},
                                         {"id": 3, "text": "c", "extra": 5}, {"id": "x", "text": "d"}])
     result = run_main("apply", tmp_path / "rules.json", tmp_path / "in.jsonl", "-o", tmp_path / "out",
@@ -248,7 +249,7 @@ def test_a_killed_workers_half_partition_is_cleared_and_written_again(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / ".in.jsonl.4242.partial").write_text("half")  # what a worker killed mid-write leaves
-    job = Job(bundle_from_dict({"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}),
+    job = Job(bundle_from_dict({"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION, "rules": []}),
               str(out))
     summary = run_dask(job, find_partitions([str(tmp_path / "in.jsonl")]), workers=1)
     assert summary.records == 1 and sorted(p.name for p in out.iterdir()) == [".apply-run.json", "in.jsonl"]
@@ -256,7 +257,7 @@ def test_a_killed_workers_half_partition_is_cleared_and_written_again(tmp_path):
 
 # -- --dedup: near-duplicates across the whole input ---------------------------------------------
 
-NO_RULES = {"format": "corpus-tui-rules", "version": 1, "normalization": 1, "rules": []}
+NO_RULES = {"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION, "rules": []}
 
 
 def _vocabulary(rng, size):  # type: ignore[no-untyped-def]
@@ -806,7 +807,7 @@ def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, run_main):
     crawl = tmp_path / "crawl"
     crawl.mkdir()
     write_jsonl(crawl / "p.jsonl", [{"id": 1, "text": "hello"}])
-    (tmp_path / "r.json").write_text(json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": 1,
+    (tmp_path / "r.json").write_text(json.dumps({"format": "corpus-tui-rules", "version": 1, "normalization": NORMALIZATION_VERSION,
                                                  "rules": []}))
     for output in (crawl / "out", crawl):
         assert_one_line_error(run_main("apply", tmp_path / "r.json", crawl, "-o", output),

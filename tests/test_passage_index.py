@@ -313,6 +313,16 @@ def test_contains_folds_case_in_any_script_and_runs_of_spaces_in_the_text(scanne
     assert corpus.repeat_ids(contains="Support  the") == [support[0].id]  # copied from the listing
     assert corpus.repeat_ids(contains="STRASSE") == [] and corpus.repeats(contains="проектс") == []
 
+
+def test_contains_takes_entities_quotes_and_dashes_as_the_normalization_does(scanned):
+    """The shown copy spelled "We&rsquo;ve": "we've reached" found nothing, and the message said no
+    such passage was repeated (a trial)."""
+    corpus, _ = scanned({f"{n}.txt": f"We&rsquo;ve reached 61,127 readers &mdash; donate now\n\nStory {n}.\n"
+                         for n in "abc"})
+    (appeal,) = corpus.repeats(contains="we've reached")
+    assert corpus.repeat_ids(contains="READERS — DONATE") == corpus.repeat_ids(contains="readers - donate") == [appeal.id]
+    assert corpus.repeat_ids(contains="61,127") == [appeal.id] and corpus.repeat_ids(contains="733") == []
+
 def test_a_document_found_missing_when_opened_stops_counting_at_the_next_scan(scanned):
     """The app marks a file it finds gone as missing (``refresh_document``); the repeats were
     not recounted then, and every later scan saw nothing vanish: the count stayed for good."""
@@ -349,3 +359,32 @@ def test_a_scan_stopped_before_its_recount_leaves_it_to_the_next(scanned, monkey
     assert (summary.vanished, summary.unchanged) == (0, 2)  # nothing new for this scan, and yet:
     assert [r.documents for r in corpus.repeats(min_docs=2)] == [2]
     assert not any("recount" in note for note in check_corpus(folder).notes)
+
+
+def test_an_index_of_normalization_version_1_is_redone_and_its_rules_and_rejections_follow(scanned):
+    """Version 2 made "61,127" one number. A corpus indexed by version 1 is re-indexed at its next
+    scan; its rules and rejected suggestions, kept as version-1 fingerprints, must follow, or the
+    rules would mark nothing more and rejected lines be suggested again."""
+    from corpus_tui.core.normalize import fingerprint, normalize
+
+    appeal = "We have reached 61,127 readers, please support us today"
+    counter = "Shared 1,204 times by readers"
+    corpus, folder = scanned({f"{n}.txt": f"Story {n} words here.\n\n{appeal}\n\n{counter}\n" for n in "abc"})
+    (repeat,) = [r for r in corpus.repeats() if r.text == appeal]
+    rule_id = corpus.mark_everywhere(repeat.id).rule_id
+    a = corpus.document_by_path("a.txt").id
+    start = corpus.text(a).index(counter)
+    corpus.reject_suggestion(a, start, start + len(counter))
+    with corpus.write():  # as version 1 left it
+        corpus.db.execute("UPDATE rules SET fingerprint = ?, normalization = 1",
+                          [fingerprint(normalize(appeal, version=1))])
+        corpus.db.execute("UPDATE suggestion_rejections SET fingerprint = ?",
+                          [fingerprint(normalize(counter, version=1))])
+        corpus.db.execute("UPDATE corpus_state SET value = '1' WHERE key = ?", [INDEX_STATE_KEY])
+    (folder / "d.txt").write_text(f"Story d.\n\n{appeal.replace('61,127', '733')}\n")
+    summary = corpus.scan()
+    assert (summary.added, summary.rule_marks) == (1, 1)  # the rule marks the copy with another count
+    (rule,) = corpus.rules()
+    assert (rule.id, rule.fingerprint, rule.normalization) == (rule_id, fingerprint(normalize(appeal)), 2)
+    assert corpus.rejected_fingerprints(a) == {fingerprint(normalize(counter))}
+    assert corpus.get_state(INDEX_STATE_KEY) == "2"

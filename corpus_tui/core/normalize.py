@@ -17,8 +17,11 @@ this order:
    ``alt`` (a link around an image, ``[![alt](img)](url)``, becomes ``alt``), reference-style
    ``[text][ref]`` and ``[text][]`` become ``text``; an autolink ``<https://…>`` keeps its URL
    without the angle brackets, because the same passage is printed elsewhere with the bare URL.
-5. Each run of digits (any script's decimal digits) becomes one ``0``: ``Posted on 2017-07-08``
-   = ``Posted on 2018-1-9``, ``string(949)`` = ``string(12)``, ``© 2017`` = ``© 2023``.
+5. Each run of digits (any script's decimal digits) becomes one ``0``, and so does a number
+   written with thousands separators: a run of digits followed by groups of a comma, period or
+   apostrophe and exactly three digits (``61,127``, ``1.000.000``, ``10'000``): ``Posted on
+   2017-07-08`` = ``Posted on 2018-1-9``, ``string(949)`` = ``string(12)``, ``© 2017`` =
+   ``© 2023``, ``61,127 readers`` = ``733 readers``. (``1,5`` and ``3.14159`` stay two runs.)
 6. Whitespace (every Unicode space, NBSP, tab, line break, line and paragraph separator:
    what ``str.split`` splits on) is collapsed to one space and stripped at both ends.
 
@@ -39,7 +42,7 @@ import operator
 import re
 import unicodedata
 
-NORMALIZATION_VERSION: int = 1
+NORMALIZATION_VERSION: int = 2  # 2: thousands separators (``61,127`` is one number)
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2039\u203a\u02bc`\u00b4"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
@@ -89,26 +92,33 @@ _MAX_ROUNDS = 4
 _INLINE_LINK = re.compile(r"(?:!\[|\[)([^\[\]]*+)\]\((?:[^()\n]++|\([^()\n]*+\))*+\)")
 _REFERENCE_LINK = re.compile(r"(?:!\[|\[)([^\[\]]*+)\]\[[^\[\]\n]*+\]")
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]*)>")
-_DIGITS = re.compile(r"\d+")
+# A run of digits and its thousands groups: a separator then exactly three digits.
+_DIGITS = re.compile(r"\d+(?:[,.']\d{3}(?!\d))*")
+_ZEROS = re.compile(rb"0+(?:[,.']000(?!0))*")  # the same, once every ASCII digit is a 0
+_DIGITS_V1 = re.compile(r"\d+")  # version 1: every run of digits alone
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, version: int = NORMALIZATION_VERSION) -> str:
     """The text that decides whether two passages are the same (rules in the module docstring).
+    ``version`` 1 is the rule of version 1 (no thousands groups), for what an index of that
+    version kept (``passage_index.refingerprint_decisions``).
 
     >>> normalize("“Support  SouthFront” – &copy; 2017")
     '"support southfront" - © 0'
     """
-    text = _normalize_once(text)
+    if version not in (1, NORMALIZATION_VERSION):
+        raise ValueError(f"no normalization version {version}")
+    text = _normalize_once(text, version)
     for _ in range(_MAX_ROUNDS):
         # Rare: the steps after unescaping spelled a new entity ("＆amp；" by NFKC, "&#٣;" by
         # the digit class); resolving it keeps normalize idempotent.
         if "&" not in text or html.unescape(text) == text:
             break
-        text = _normalize_once(text)
+        text = _normalize_once(text, version)
     return text
 
 
-def _normalize_once(text: str) -> str:
+def _normalize_once(text: str, version: int = NORMALIZATION_VERSION) -> str:
     if "&" in text:
         text = _unescape(text)
     if text.isascii():  # most lines: of the table's characters only ` is ASCII
@@ -119,6 +129,8 @@ def _normalize_once(text: str) -> str:
         text = _fold(text)
     if "]" in text or "<" in text:
         text = _drop_link_targets(text)
+    if version == 1:
+        return " ".join(_DIGITS_V1.sub("0", text).split())
     return " ".join(_one_zero_a_digit_run(text).split())
 
 
@@ -212,7 +224,7 @@ def _fold_bytes(encoded: bytes) -> bytes:
     folded = encoded.translate(_PLAIN_ASCII_TABLE)
     # (``48 in``: a memchr; ``bytes.find`` is about twice as fast as ``in`` with a bytes needle.)
     if 48 in folded:  # a "0"
-        folded = _one_zero_a_run_of_zeros(folded)
+        folded = _one_zero_a_number(folded)
     if folded.find(b"  ") >= 0 or folded[:1] == b" " or folded[-1:] == b" ":
         return b" ".join(folded.split())
     return folded
@@ -254,10 +266,18 @@ def _one_zero_a_digit_run(text: str) -> str:
     are 0-9), 5x faster than the regex, which other text needs (any script's digits)."""
     if not text.isascii():
         return _DIGITS.sub("0", text)
-    return _one_zero_a_run_of_zeros(text.encode("ascii").translate(_ASCII_DIGITS_TO_ZERO)).decode("ascii")
+    return _one_zero_a_number(text.encode("ascii").translate(_ASCII_DIGITS_TO_ZERO)).decode("ascii")
 
 
 _ASCII_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _one_zero_a_number(folded: bytes) -> bytes:
+    """Step 5 on bytes whose ASCII digits are all 0 already: each run of 0s, with its thousands
+    groups, becomes one 0. The regex only when a group may be there (three finds in C)."""
+    if folded.find(b",000") >= 0 or folded.find(b".000") >= 0 or folded.find(b"'000") >= 0:
+        return _ZEROS.sub(b"0", folded)
+    return _one_zero_a_run_of_zeros(folded)
 
 
 def _one_zero_a_run_of_zeros(folded: bytes) -> bytes:
@@ -287,6 +307,19 @@ def fingerprint_utf8(normalized: bytes) -> int:
 
 
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated itself: only its copies are
+
+
+def searchable(text: str) -> str:
+    """What a text filter compares (``repeats --contains``): entities resolved, quotes and dashes
+    unified, NFKC, case folded, whitespace collapsed, as ``normalize`` does them, but digits and
+    links kept, since what is typed names them (``2017`` is not every number).
+
+    >>> searchable("We&rsquo;ve  REACHED 61,127")
+    "we've reached 61,127"
+    """
+    if "&" in text:
+        text = _unescape(text)
+    return " ".join(unicodedata.normalize("NFKC", _unify(text)).casefold().split())
 
 
 def _unescape(text: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from typing import Any
 
-from .normalize import NORMALIZATION_VERSION
+from .normalize import NORMALIZATION_VERSION, fingerprint, normalize
 from .passages import ROW_WIDTH, passage_table
 from .sources import document_source
 
@@ -105,6 +105,50 @@ def reindex(db: Any, document_ids: Iterable[int]) -> None:
         ).fetchone()
         if row is not None:
             store_passages(db, document_id, passage_rows(row[0], row[1]))
+
+
+def refingerprint_decisions(db: Any, version: int) -> None:
+    """The rules and rejected suggestions of a corpus indexed by normalization ``version``,
+    fingerprinted by this one. Inside the write transaction that records the new version.
+
+    A rule is its passage's text as shown when it was made. A rejection names its document and
+    the fingerprint of the line rejected: the line is found again in the text now as the one
+    with that fingerprint by the old rule (its offsets first: they were the line's when it was
+    rejected); a rejection whose line is gone keeps its fingerprint, as it would have had.
+    """
+    if not 1 <= version < NORMALIZATION_VERSION:  # the versions ``normalize`` still knows
+        return
+    db.conn.executemany(
+        "UPDATE rules SET fingerprint = ?, normalization = ? WHERE id = ?",
+        [(fingerprint(normalize(text)), NORMALIZATION_VERSION, rule_id)
+         for rule_id, text in db.execute("SELECT id, text FROM rules WHERE normalization = ?", [version]).fetchall()])
+    rejected: dict[int, list[tuple[int, int, int, int]]] = {}
+    for row_id, document_id, old, start, end in db.execute(
+            'SELECT id, document_id, fingerprint, start, "end" FROM suggestion_rejections').fetchall():
+        rejected.setdefault(document_id, []).append((row_id, old, start, end))
+    changes = []
+    for document_id, rows in rejected.items():
+        found = db.execute("SELECT text FROM document_texts WHERE document_id = ?", [document_id]).fetchone()
+        if found is None:
+            continue
+        text = found[0]
+        lines: list[str] | None = None
+        for row_id, old, start, end in rows:
+            line = text[start:end]
+            if fingerprint(normalize(line, version)) != old:
+                if lines is None:
+                    lines = text.splitlines()
+                line = next((candidate for candidate in lines if fingerprint(normalize(candidate, version)) == old), "")
+            if line and (new := fingerprint(normalize(line))) != old:
+                changes.append((new, row_id))
+    # OR IGNORE: two lines rejected apart may now be one passage; the first rejection stands for both.
+    db.conn.executemany("UPDATE OR IGNORE suggestion_rejections SET fingerprint = ? WHERE id = ?", changes)
+
+
+def stored_index_version(db: Any) -> int | None:
+    """The normalization the stored passages were made by (None: no index was ever made)."""
+    row = db.execute("SELECT value FROM corpus_state WHERE key = ?", [INDEX_STATE_KEY]).fetchone()
+    return int(row[0]) if row is not None and str(row[0]).isdigit() else None
 
 
 def refresh_sources(db: Any) -> None:

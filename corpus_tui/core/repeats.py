@@ -18,6 +18,7 @@ from typing import Any
 from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import InvalidValue
+from .normalize import searchable
 from .sources import is_boilerplate_like
 
 DEFAULT_MIN_DOCS = 3
@@ -51,14 +52,15 @@ def _listing_filter(min_docs: int, contains: str | None) -> tuple[str, list[Any]
 
 
 def _folded(text: str) -> str:
-    """What ``--contains`` compares: case folded (SQLite's lower() folds ASCII only: "поддержите"
-    missed "Поддержите"), each run of spaces, tabs or line breaks one space, on both sides: a
-    paragraph's line breaks, or two spaces in a line, read as one in the listing."""
-    return " ".join(text.casefold().split())
+    """What ``--contains`` compares, on both sides (``normalize.searchable``): case folded in any
+    script (SQLite's lower() folds ASCII only: "поддержите" missed "Поддержите"), entities,
+    quotes and dashes as ``normalize`` takes them ("we've" finds "We&rsquo;ve"), each run of
+    spaces, tabs or line breaks one space (a paragraph's line breaks, two spaces in a line)."""
+    return searchable(text)
 
 
 def _holds_folded(text: str | None, folded_needle: str) -> bool:
-    return text is not None and folded_needle in _folded(text)
+    return text is not None and folded_needle in searchable(text)
 
 
 def _register_filter(db: Any) -> None:

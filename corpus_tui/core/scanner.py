@@ -43,8 +43,10 @@ from .passage_index import (
     rebuild_repeats,
     record_index_version,
     refresh_sources,
+    refingerprint_decisions,
     reindex,
     repeats_owed,
+    stored_index_version,
     store_passages,
 )
 from .reanchor import reanchor_document
@@ -280,6 +282,7 @@ class _Scan:
         batches = [self.found[start : start + BATCH_SIZE] for start in range(0, total, BATCH_SIZE)]
         jobs = [self._read_jobs(batch) for batch in batches]
         done = 0
+        self._upgrade_index()
         bulk_index = not self.partial and not self.known and total >= BULK_INDEX_MIN
         if bulk_index:
             with self.corpus.write():
@@ -377,18 +380,31 @@ class _Scan:
         self._follow_passage_index()
         return self.summary
 
-    def _follow_passage_index(self) -> None:
-        """Index a corpus indexed by another normalization (or none: one made before the
-        index), once; then recount the repeats if anything they count changed."""
-        if not self.partial and not index_is_current(self.db):
-            # A first scan indexed every document as it read it, by this normalization.
-            ids = documents_to_reindex(self.db) if self.known else []
-            for start in range(0, len(ids), BATCH_SIZE):
-                with self.corpus.write():
-                    reindex(self.db, ids[start : start + BATCH_SIZE])
+    def _upgrade_index(self) -> None:
+        """Index a corpus indexed by another normalization (or none: one made before the index)
+        again, once, before this scan reads its files: the analyst's rules and rejections follow
+        the new fingerprints, so the rules mark what this scan reads (a first scan indexes every
+        document as it reads it)."""
+        if self.partial or not self.known or index_is_current(self.db):
+            return
+        ids = documents_to_reindex(self.db)
+        for start in range(0, len(ids), BATCH_SIZE):
             with self.corpus.write():
-                if self.known:  # a first scan gave every document its source as it stored it
-                    refresh_sources(self.db)
+                reindex(self.db, ids[start : start + BATCH_SIZE])
+        with self.corpus.write():
+            refresh_sources(self.db)
+            old = stored_index_version(self.db)
+            if old is not None:
+                refingerprint_decisions(self.db, old)
+            record_index_version(self.db)
+            owe_repeats(self.db)
+        self.index_changed = True
+
+    def _follow_passage_index(self) -> None:
+        """Record the normalization of a first scan's index; then recount the repeats if anything
+        they count changed."""
+        if not self.partial and not index_is_current(self.db):
+            with self.corpus.write():
                 record_index_version(self.db)
             self.index_changed = True
         # Or a change committed before without its recount (a scan killed first, a document the app
