@@ -95,15 +95,17 @@ def rules_export(folder: str, output: str, force: bool, db: str | None, annotato
       corpus-tui rules export seeds -o seeds-rules.json
     """
     from .core.bundle import make_bundle
-    from .core.export.output import atomic_file
+    from .core.export.output import atomic_file, refuse_database_output
 
     with Corpus.open(folder, db=db, annotator=annotator, timeout=timeout, create=False) as corpus:
         bundle = make_bundle(corpus)
+        database = corpus.db_path
     text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
     if output == "-":
         out(text.rstrip("\n"))
         return
     target = Path(output)
+    refuse_database_output(target, False, database)  # --force would replace the work with the bundle
     with atomic_file(target, force) as temporary:
         temporary.write_text(text, encoding="utf-8")
     say(f"wrote {plural(len(bundle['rules']), 'rule')} to {target}")

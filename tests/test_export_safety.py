@@ -145,6 +145,32 @@ def test_folder_output_never_in_or_over_the_corpus(corpus, where):
         "a.txt", "b.txt", "bad.txt", "c.txt"]
 
 
+@pytest.mark.parametrize("how", [
+    ["-o", "{db}", "--force"], ["-f", "csv", "-o", "{db}", "--force"], ["-o", "{db}-wal", "--force"],
+    ["-f", "label-studio", "-o", "{other}", "--label-config", "{db}", "--force"],
+    ["-f", "text", "-o", "{dbfolder}", "--force", "--db", "{db}"],
+])
+def test_export_never_replaces_the_corpus_database(corpus, tmp_path, run_main, how):
+    """`export v -o v/annotations.db --force` wrote the export over the database: every tag,
+    span and status lost (a trial). Refused in one line, the database as it was."""
+    db, folder = corpus.db_path, corpus.folder
+    corpus.close()
+    args = [arg.format(db=db, other=tmp_path / "tasks.json", dbfolder=db.parent) for arg in how]
+    before = db.read_bytes()
+    result = run_main("export", folder, *args)
+    assert_one_line_error(result, "database")
+    assert db.read_bytes() == before
+    assert run_main("tags", "list", folder).returncode == 0
+
+
+def test_rules_export_never_replaces_the_corpus_database(corpus, run_main):
+    db, folder = corpus.db_path, corpus.folder
+    corpus.close()
+    before = db.read_bytes()
+    assert_one_line_error(run_main("rules", "export", folder, "-o", db, "--force"), "is the corpus's database")
+    assert db.read_bytes() == before
+
+
 @pytest.mark.parametrize("fmt, name", [("jsonl", "out.jsonl"), ("markdown", "md")])
 def test_interrupted_export_leaves_nothing(corpus, tmp_path, fmt, name):
     def cancel(done, total):

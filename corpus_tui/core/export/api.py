@@ -172,10 +172,10 @@ def export(
         require_pyarrow()
     path = None if to_stdout else Path(output)
     if path is not None:
-        out.check_target(path, fmt in FOLDER_FORMATS, force, corpus.folder)
+        out.check_target(path, fmt in FOLDER_FORMATS, force, corpus.folder, corpus.db_path)
     studio = LabelStudioOutput(config_target(path, label_config)) if fmt == "label-studio" else None
     if studio is not None and isinstance(studio.target, Path):
-        out.check_target(studio.target, False, force, corpus.folder)
+        out.check_target(studio.target, False, force, corpus.folder, corpus.db_path)
     check_jobs(jobs)
     filters = Filters(tuple(statuses), tuple(tags), tuple(exclude_tags), only_annotated, include_missing, dedup)
     try:

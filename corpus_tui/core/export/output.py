@@ -91,14 +91,28 @@ def _umask() -> int:
     return mask
 
 
-def check_target(output: Path, folder_output: bool, force: bool, corpus_folder: Path) -> None:
-    """Refuse an output that exists (without force), cannot be replaced, or sits in the corpus."""
+def check_target(output: Path, folder_output: bool, force: bool, corpus_folder: Path,
+                 database: Path | None = None) -> None:
+    """Refuse an output that exists (without force), cannot be replaced, sits in the corpus, or
+    is the corpus's database (or a folder holding it): --force replaced the database with the
+    export, every tag and span lost (a trial)."""
     try:
+        if database is not None:
+            refuse_database_output(output, folder_output, database)
         _check_target(output, folder_output, force, corpus_folder)
     except OSError as error:  # a folder it may not list, ...
         raise BadOutput(f"{output}: cannot check it as the output: {os_reason(error)}") from None
     except RuntimeError as error:  # pathlib: a symlink loop
         raise BadOutput(f"{output}: cannot check it as the output: {error}") from None
+
+
+def refuse_database_output(output: Path, folder_output: bool, database: Path) -> None:
+    db = database.resolve()
+    resolved = output.resolve()
+    if resolved in {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}:
+        raise BadOutput(f"{output}: is the corpus's database; pick another output")
+    if folder_output and resolved in db.parents:
+        raise BadOutput(f"{output}: holds the corpus's database; pick another output")
 
 
 def _check_target(output: Path, folder_output: bool, force: bool, corpus_folder: Path) -> None:
