@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), without its set-up
 from pathlib import Path
@@ -54,7 +54,7 @@ from .apply_dedup import (
     work_folder,
 )
 from .apply_lsh import SignatureFiles, find_equal, pair_bands, spill_bands, verify_shard
-from .child_process import die_with_parent
+from .child_process import WorkerPool, pool_worker
 from .bundle import RULE_SCORE, Bundle, apply_bundle, clean_and_ranges
 from .apply_shuffle import partial_path
 from .durable import replace_durably
@@ -808,7 +808,7 @@ class _LocalEngine(_Engine):
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: WorkerPool | None = None
 
     def map(self, function: Callable[..., Any], tasks: list[tuple[Any, ...]],
             progress: Callable[[int, int], None] | None) -> list[Any]:
@@ -824,8 +824,8 @@ class _LocalEngine(_Engine):
 
             # Workers that end with this process: after a kill -9 of apply they slept for good on
             # their task pipe, which each holds both ends of (a trial).
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=die_with_parent, initargs=(os.getpid(),))
+            self.pool = WorkerPool(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=pool_worker, initargs=(os.getpid(),))
         futures = {self.pool.submit(function, *task): index for index, task in enumerate(tasks)}
         for done, future in enumerate(as_completed(futures), 1):
             results[futures[future]] = future.result()
@@ -834,7 +834,11 @@ class _LocalEngine(_Engine):
         return results
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
+        if self.pool is None:
+            return
+        if exc[0] is not None:  # Ctrl-C, an error: the queued partitions are not waited for
+            self.pool.stop_now()
+        else:
             self.pool.shutdown(cancel_futures=True)
 
 

@@ -21,7 +21,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .decoding import Decoded, decode
 from .discovery import DEFAULT_DB_NAME, FoundFile, cannot_tell, corpus_file_stat
-from .child_process import die_with_parent, start_method
+from .child_process import WorkerPool, pool_worker, start_method
 from .front_matter import FrontMatter, parse_front_matter
 from .duplicates.signatures import mark_signatures_pending
 from .passage_index import (
@@ -702,14 +702,14 @@ def _reader_for(files_to_read: int) -> Any:
     """
     if files_to_read < PARALLEL_READ_THRESHOLD or (os.cpu_count() or 1) < 2:
         return _Inline()
-    return ProcessPoolExecutor(
+    return WorkerPool(
         max_workers=READERS, mp_context=multiprocessing.get_context(start_method()),
         initializer=_start_reader, initargs=(os.getpid(),),
     )
 
 
 def _start_reader(parent_pid: int) -> None:
-    die_with_parent(parent_pid)
+    pool_worker(parent_pid)
     # Below the writer: it is the one SQLite waits on, and readers fill whatever it leaves.
     try:
         os.nice(READER_NICENESS)

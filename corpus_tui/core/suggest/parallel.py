@@ -13,11 +13,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..child_process import die_with_parent
+from ..child_process import WorkerPool, pool_worker
 from ..models import Document
 from .scorer import Suggestion
 
@@ -47,7 +46,7 @@ def score_corpus(corpus: Any, min_score: float | None = None, paths: list[str] |
         return
     blocks = [documents[start : start + BLOCK] for start in range(0, len(documents), BLOCK)]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+    with WorkerPool(max_workers=workers, mp_context=context, initializer=_start_worker,
                              initargs=(os.getpid(), str(corpus.folder), str(corpus.db_path))) as pool:
         pending = [pool.submit(_score_block, [d.id for d in block], threshold)
                    for block in blocks[: workers * AHEAD]]
@@ -62,7 +61,7 @@ def score_corpus(corpus: Any, min_score: float | None = None, paths: list[str] |
 
 def _start_worker(parent_pid: int, folder: str, db_path: str) -> None:
     global _WORKER_CORPUS
-    die_with_parent(parent_pid)
+    pool_worker(parent_pid)
     from ..corpus import Corpus
 
     _WORKER_CORPUS = Corpus.open(Path(folder), db=Path(db_path), create=False, check_wal=False, read_only=True)
