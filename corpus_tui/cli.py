@@ -291,6 +291,15 @@ def main() -> None:
     except (KeyboardInterrupt, _Interrupted):
         say("corpus-tui: interrupted")
         sys.exit(130)
+    except UnicodeEncodeError as error:
+        # An argument that is not UTF-8 (the shell's bytes, as surrogates) or a JSON "\ud800": SQLite
+        # and every output refuse it, inside the transaction, which is rolled back.
+        if "surrogates" not in str(error.reason):
+            raise
+        held = "".join(f"\\u{ord(char):04x}" for char in error.object[error.start : error.end])
+        say(f"corpus-tui: error: a value holds {held}, which is not text (an argument that is not valid "
+            "UTF-8, or an unpaired surrogate in an input file); nothing was changed")
+        sys.exit(1)
     except StdoutFailed as error:  # most commands write stdout with a plain out()
         quiet_stdout()
         say(f"corpus-tui: error: stdout: {os_reason(error)}")

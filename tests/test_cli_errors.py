@@ -175,3 +175,50 @@ def test_ctrl_c_in_a_command_is_said_one_way(monkeypatch, capsys, seeds_copy):
     with pytest.raises(SystemExit) as stopped:
         cli_module.main()
     assert stopped.value.code == 130 and capsys.readouterr().err == "corpus-tui: interrupted\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["tags", "add", "{folder}", "a\udcffb"],
+    ["repeats", "{folder}", "--contains", "a\udcffb"],
+    ["export", "{folder}", "-o", "-", "--tag", "a\udcffb"],
+    ["import-tags", "{folder}", "{surrogate}", "--create-tags"],
+])
+def test_a_value_that_is_not_text_is_one_line_and_changes_nothing(seeds_copy, run_main, tmp_path, args):
+    """An argument that is not UTF-8 (the shell passes its bytes as surrogates) or "\\ud800" in a
+    JSON file: a 40-line traceback (a trial)."""
+    assert run_main("scan", seeds_copy).returncode == 0
+    surrogate = tmp_path / "tags.jsonl"
+    surrogate.write_text('{"path": "000_017fdcef885307d4.txt", "tags": ["\\ud800"]}\n')
+    before = (seeds_copy / "annotations.db").read_bytes()
+    result = run_main(*[arg.format(folder=seeds_copy, surrogate=surrogate) for arg in args])
+    assert_one_line_error(result, "which is not text")
+    assert (seeds_copy / "annotations.db").read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [["stats"], ["check"], ["tags", "list"], ["export", "-o", "-"], ["repeats"]])
+def test_an_empty_database_file_is_no_corpus_and_is_left_empty(seeds_copy, run_main, tmp_path, command):
+    """`: > e.db; corpus-tui check c --db e.db` wrote a whole schema into it (check "writes
+    nothing") and stats said "documents: 0" (a trial)."""
+    empty = tmp_path / "e.db"
+    empty.write_bytes(b"")
+    result = run_main(*command[:1], *command[1:2] if command[0] == "tags" else (), seeds_copy,
+                      *command[2 if command[0] == "tags" else 1:], "--db", empty)
+    said = result.stderr + result.stdout if command == ["check"] else result.stderr  # check: its problems on stdout
+    assert result.returncode != 0 and "holds no corpus yet" in said
+    assert said.count("\n") == 1 and "Traceback" not in result.stderr
+    assert empty.read_bytes() == b""
+
+
+@pytest.mark.parametrize("value", ["'abc'", "-1", "2.5"])
+def test_a_schema_version_that_is_no_version_number_is_one_line(seeds_copy, run_main, value):
+    import sqlite3
+
+    assert run_main("scan", seeds_copy).returncode == 0
+    db = seeds_copy / "annotations.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE schema_version SET version = {value}")
+    conn.close()
+    before = db.read_bytes()
+    for command in (["stats", seeds_copy], ["scan", seeds_copy], ["tags", "add", seeds_copy, "x"]):
+        assert_one_line_error(run_main(*command), "not a corpus-tui version")
+    assert db.read_bytes() == before

@@ -370,15 +370,25 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
 
 
 def read_version(db: sqlite_utils.Database) -> int:
-    """0 for a database with no corpus-tui tables yet."""
+    """0 for a database with no corpus-tui tables yet; NotOurDatabase for a version that is no
+    number (``int()`` of it was a traceback: a trial)."""
     if not db["schema_version"].exists():
         return 0
     row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0] or 0)
+    value = row[0]
+    if value is None:
+        return 0
+    if type(value) is not int or value < 1:
+        raise NotOurDatabase(f"its schema_version holds {str(value)[:40]!r}, not a corpus-tui version: the "
+                             "database is damaged or another application's; corpus-tui leaves it unchanged")
+    return value
 
 
 def check_version(db: sqlite_utils.Database, path: Path) -> int:
-    version = read_version(db)
+    try:
+        version = read_version(db)
+    except NotOurDatabase as error:
+        raise NotOurDatabase(f"{path}: {error}") from None
     if version > SCHEMA_VERSION:
         raise NewerSchema(
             f"{path}: database schema version {version} is newer than this corpus-tui "

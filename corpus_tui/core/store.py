@@ -107,8 +107,12 @@ def connect(path: Path, timeout: float = DEFAULT_TIMEOUT, create: bool = True,
         db = sqlite_utils.Database(conn, execute_plugins=False)
         # Refuse a newer or a foreign database before anything writes to it:
         # even switching the journal mode rewrites its header.
-        schema.check_version(db, path)
+        version = schema.check_version(db, path)
         schema.check_is_ours(db, path)
+        if not create and version == 0:
+            # An empty file (`: > corpus.db`, a scan stopped before its first commit): read-only
+            # commands turned it into a database with no corpus, and `check` said it wrote nothing.
+            raise DatabaseMissing(f"{path}: holds no corpus yet; run 'corpus-tui scan' first")
         if read_only:
             return db
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
