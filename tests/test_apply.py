@@ -147,6 +147,18 @@ def test_a_partition_killed_midway_leaves_nothing_and_is_redone(ruled_seeds, tmp
     assert run_local(job, partitions, workers=1).records == 5
 
 
+def test_a_scheduler_address_that_is_no_address_is_one_line(ruled_seeds, tmp_path, run_main):
+    pytest.importorskip("dask.distributed")
+    (tmp_path / "crawl").mkdir()
+    write_jsonl(tmp_path / "crawl" / "in.jsonl", [{"id": 1, "text": "hello"}])
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(ruled_seeds[1]))
+    result = run_main("apply", rules, tmp_path / "crawl", "-o", tmp_path / "out", "--engine", "dask",
+                      "--scheduler", "notanaddress")
+    assert_one_line_error(result, "--scheduler notanaddress: missing port number")
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_dask_engine_gives_the_same_bytes_as_the_local_one(ruled_seeds, tmp_path, run_main):
     pytest.importorskip("dask.distributed")
     _, bundle, texts, _ = ruled_seeds

@@ -854,7 +854,13 @@ class _DaskEngine(_Engine):
         if scheduler is None:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None)
-        self.client = Client(self.cluster if self.cluster is not None else scheduler)
+        if self.cluster is not None:
+            self.client = Client(self.cluster)
+            return
+        try:
+            self.client = Client(scheduler)
+        except ValueError as error:  # "missing port number in address ...": a traceback (a trial)
+            raise InvalidValue(f"--scheduler {scheduler}: {error} (a scheduler's address is tcp://HOST:PORT)") from None
 
     def map(self, function: Callable[..., Any], tasks: list[tuple[Any, ...]],
             progress: Callable[[int, int], None] | None) -> list[Any]:
