@@ -67,6 +67,7 @@ CSV_ROWS = [
 JSONL_ROWS = [
     ('{"path": "southfront/a.txt", "tags": ["war"]}', None),
     ('{"path": "rt/c.txt", "tags": [war]}', "malformed JSON: Expecting value at column 31"),
+    ('{"path": "rt/c.txt", "tags": ["war"]', "malformed JSON: Expecting ',' delimiter at column 37"),  # cut short
     ('{"path": "rt/c.txt", "tags": "war"}', "'tags' must be a list of strings, not a string"),
     ('{"path": "rt/c.txt", "tags": ["war", 7]}', "'tags' must be a list of strings, not 7 (item 2)"),
     ('["rt/c.txt"]', "not an object with 'path' (or 'id', 'sha256') and 'tags'"),

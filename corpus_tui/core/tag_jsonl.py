@@ -55,7 +55,8 @@ def jsonl_rows(lines: Iterable[str]) -> Iterator[RawRow]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            # Without its line break: a line cut short was "at column 1" (of the line after it).
+            value = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as error:
             yield _problem(number, f"malformed JSON: {json_problem(error)}")
             continue
