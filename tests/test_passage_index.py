@@ -388,3 +388,20 @@ def test_an_index_of_normalization_version_1_is_redone_and_its_rules_and_rejecti
     assert (rule.id, rule.fingerprint, rule.normalization) == (rule_id, fingerprint(normalize(appeal)), 2)
     assert corpus.rejected_fingerprints(a) == {fingerprint(normalize(counter))}
     assert corpus.get_state(INDEX_STATE_KEY) == "2"
+
+
+def test_an_index_of_an_earlier_normalization_is_refused_until_a_scan_redoes_it(scanned, run_main):
+    """Before its first scan by this version, an upgraded corpus listed version-1 passage ids, and
+    a rule marked from one stored a fingerprint no scan would match (an upgrade trial)."""
+    appeal = "We have reached 61,127 readers, please support us today"
+    corpus, folder = scanned({f"{n}.txt": f"Story {n} words here.\n\n{appeal}\n" for n in "abc"})
+    (repeat,) = corpus.repeats()
+    with corpus.write():
+        corpus.db.execute("UPDATE corpus_state SET value = '1' WHERE key = ?", [INDEX_STATE_KEY])
+    for call in (corpus.repeats, corpus.repeat_ids, lambda: corpus.mark_everywhere(repeat.id)):
+        with pytest.raises(InvalidValue, match=r"made by an earlier corpus-tui \(normalization 1\)"):
+            call()
+    assert_one_line_error(run_main("repeats", folder, "--mark", repeat.id), "scan the folder to index it again")
+    assert corpus.rules() == []
+    corpus.scan()
+    assert corpus.mark_everywhere(repeat.id).ranges == 3

@@ -410,3 +410,21 @@ def test_a_document_away_when_marked_everywhere_gets_the_mark_when_it_comes_back
     assert span.rule_id == summary.rule_id
     assert [r.marked for r in corpus.repeats()] == [4]
     assert corpus.scan().rule_marks == 0  # marked once
+
+
+def test_a_mark_taken_off_by_hand_stays_off_for_a_twin_rule_of_the_same_passage(scanned):
+    """An upgrade of the normalization made two rules one passage (61,127 and 733 readers): the
+    twin put back at the next change of the file the mark taken off the other's (a trial)."""
+    corpus, folder = scanned({f"{name}.txt": STORY.format(name) + FOOTER for name in "abc"})
+    (repeat,) = corpus.repeats()
+    first = corpus.mark_everywhere(repeat.id).rule_id
+    with corpus.write():  # the twin, as the upgrade leaves one
+        corpus.db.execute("INSERT INTO rules (fingerprint, normalization, text, reason, annotator, created_at) "
+                          "SELECT fingerprint, normalization, text, 'twin', annotator, created_at FROM rules WHERE id = ?",
+                          [first])
+    a = corpus.document_by_path("a.txt")
+    text = corpus.text(a.id)
+    corpus.unmark_boilerplate(a.id, text.index("Support"), len(text))
+    (folder / "a.txt").write_text(STORY.format("a") + "A line added.\n\n" + FOOTER)
+    assert corpus.scan().rule_marks == 0
+    assert corpus.spans(a.id, "boilerplate") == []

@@ -205,12 +205,34 @@ async def test_a_message_quoting_a_file_name_shows_its_escapes_as_glyphs(tmp_pat
     app = make_app(folder, annotator="tester", scan_on_open=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
-        app.notify("e\x1b]0;OWNED\x1b\\.txt: left out [b]x[/b]\x07", title="\x1b[31mT")
-        app.screen.notify("from a screen \x1b[2J")
+        app.notify("e\x1b]0;OWNED\x1b\\.txt: left out [b]x[/b]\x07", title="\x1b[31mT", markup=False)
+        app.screen.notify("from a screen \x1b[2J", markup=False)
         await settle(pilot, app, condition=lambda: len(app._notifications) >= 2)
         shown = [(n.message, n.title) for n in app._notifications][-2:]
         assert shown == [("e␛]0;OWNED␛\\.txt: left out [b]x[/b]␇", "␛[31mT"), ("from a screen ␛[2J", "")]
         assert all(not n.markup for n in app._notifications)
+        app.action_help_quit()  # Textual's own, with its markup: the key in bold, not "[b]ctrl+q[/b]"
+        await settle(pilot, app, condition=lambda: len(app._notifications) >= 3)
+        last = list(app._notifications)[-1]
+        assert last.markup and "[b]" in last.message
+
+
+def test_every_notify_of_the_app_passes_markup_false():
+    """The app's messages quote data: each must say markup=False (the glyph mapping depends on it)."""
+    import ast
+    from pathlib import Path
+
+    import corpus_tui.tui
+
+    missing = []
+    for path in Path(corpus_tui.tui.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "notify"
+                    and not (isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", "") == "super")
+                    and not any(k.arg == "markup" and isinstance(k.value, ast.Constant) and k.value.value is False
+                                for k in node.keywords)):
+                missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []
 
 
 async def test_a_text_box_draws_control_and_format_characters_as_glyphs_one_for_one(tmp_path):
@@ -230,6 +252,13 @@ async def test_a_text_box_draws_control_and_format_characters_as_glyphs_one_for_
         line = box.render_line(0).text
         assert "a␛]0;T␇b▯c" in line and not any(char in line for char in RAW_CONTROLS)
         assert box.value == "a\x1b]0;T\x07b\u202ec"  # what is searched for is the text, not its glyphs
+        # The cursor is measured on the text as drawn: Textual took these characters for no cell
+        # and scrolled the end of a long value, and the cursor, out of the box (a review).
+        box.value = "start" + "\x1b" * 200 + "END"
+        box.cursor_position = len(box.value)
+        await settle(pilot, app)
+        assert box._position_to_cell(len(box.value)) == 208
+        assert "END" in box.render_line(0).text
 
 
 async def test_annotate_suggests_a_label_holding_a_format_character_as_shown_and_saves_the_label(tmp_path):

@@ -18,7 +18,8 @@ from typing import Any
 from .arguments import whole_numbers
 from .base import CorpusBase
 from .errors import InvalidValue
-from .normalize import searchable
+from .normalize import NORMALIZATION_VERSION, searchable
+from .passage_index import stored_index_version
 from .sources import is_boilerplate_like
 
 DEFAULT_MIN_DOCS = 3
@@ -86,6 +87,7 @@ class RepeatsMixin(CorpusBase):
         or marked counts: what a view of 100,000 passages reads first (``repeats_by_id`` then
         fills the rows on screen)."""
         where, params = _listing_filter(min_docs, contains)
+        self._index_is_usable()
         _register_filter(self.db)
         join = "JOIN document_texts AS t ON t.document_id = r.document_id " if contains else ""
         return [row[0] for row in self.db.execute(
@@ -123,8 +125,18 @@ class RepeatsMixin(CorpusBase):
             raise InvalidValue(f"no repeated passage with id {repeat_id} (run a scan, or see corpus-tui repeats)")
         return found[0]
 
+    def _index_is_usable(self) -> None:
+        """Refuse the index of an earlier normalization: its passage ids are not this version's,
+        and a rule made from one stored a fingerprint no scan would match (an upgrade trial)."""
+        stored = stored_index_version(self.db)
+        if stored is not None and stored != NORMALIZATION_VERSION:
+            raise InvalidValue(f"the passage index was made by an earlier corpus-tui (normalization {stored}); "
+                               "scan the folder to index it again first (corpus-tui scan FOLDER, or ctrl+l in "
+                               "the app)")
+
     def _repeats_where(self, where: str, params: list[Any], limit: int | None,
                        count_marked: bool = True) -> list[Repeat]:
+        self._index_is_usable()
         sql = (
             'SELECT r.fingerprint, substr(t.text, r.start + 1, MIN(r."end" - r.start, ?)), r.documents, r.sources, '
             'r.document_id, r.start, r."end" FROM repeats AS r JOIN document_texts AS t ON t.document_id = r.document_id '

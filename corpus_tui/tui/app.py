@@ -150,12 +150,14 @@ class CorpusApp(TypeaheadMixin, EditingMixin, SuggestingMixin, DuplicatesMixin, 
     # -- layout -----------------------------------------------------------------
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        """Every message, whatever data it quotes (a path, a label, an error from the library), with
-        its control characters as glyphs and never read as markup: a file name's escape sequence
-        set the terminal's title from a toast (a review). Screens' and widgets' notify come here."""
-        super().notify(for_terminal(message), title=for_terminal(title), severity=severity, timeout=timeout,
-                       markup=False)
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A message of the app's (``markup=False``: every one of them, whatever data it quotes — a
+        path, a label, an error from the library) with its control characters as glyphs: a file
+        name's escape sequence set the terminal's title from a toast (a review). Textual's own
+        (markup, no data: "Press ctrl+q to quit") as they are. Screens' and widgets' come here."""
+        if not markup:
+            message, title = for_terminal(message), for_terminal(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")

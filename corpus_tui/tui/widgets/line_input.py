@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 from textual import events
 from textual.widgets import Input
@@ -33,3 +34,19 @@ class LineInput(Input):
             return super()._value
         text = Text(visible(self.value), no_wrap=True, overflow="ignore", end="")
         return self.highlighter(text) if self.highlighter is not None else text
+
+    # Where the cursor is, and what a click lands on, measured on the text as drawn: Textual measured
+    # the raw text, where these characters take no cell, so the box scrolled the cursor out of view.
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(visible(self.value[:position]))
+
+    def _cell_offset_to_index(self, offset: int) -> int:
+        scroll_x, _ = self.scroll_offset
+        offset += scroll_x
+        cell_offset = 0
+        for index, char in enumerate(visible(self.value)):
+            width = get_character_cell_size(char)
+            if cell_offset <= offset < cell_offset + width:
+                return index
+            cell_offset += width
+        return max(0, min(offset, len(self.value)))
