@@ -122,27 +122,37 @@ def refingerprint_decisions(db: Any, version: int) -> None:
         "UPDATE rules SET fingerprint = ?, normalization = ? WHERE id = ?",
         [(fingerprint(normalize(text)), NORMALIZATION_VERSION, rule_id)
          for rule_id, text in db.execute("SELECT id, text FROM rules WHERE normalization = ?", [version]).fetchall()])
-    rejected: dict[int, list[tuple[int, int, int, int]]] = {}
+    # The rejections, and the rows the history keeps of them (undo and redo put those back: the
+    # old fingerprint came back with a redo, and the line was suggested again: a review).
+    rejected: dict[int, list[tuple[str, int, int, int, int]]] = {}  # document -> (where, id, old, start, end)
     for row_id, document_id, old, start, end in db.execute(
             'SELECT id, document_id, fingerprint, start, "end" FROM suggestion_rejections').fetchall():
-        rejected.setdefault(document_id, []).append((row_id, old, start, end))
-    changes = []
+        rejected.setdefault(document_id, []).append(("table", row_id, old, start, end))
+    for event_id, payload in db.execute("SELECT id, payload FROM events WHERE action = 'suggestion.reject'").fetchall():
+        try:
+            row = json.loads(payload)["row"]
+            rejected.setdefault(int(row["document_id"]), []).append(
+                ("event", event_id, int(row["fingerprint"]), int(row["start"]), int(row["end"])))
+        except (ValueError, KeyError, TypeError):
+            continue  # not a row this version wrote: left as it is
+    table, events = [], []
     for document_id, rows in rejected.items():
         found = db.execute("SELECT text FROM document_texts WHERE document_id = ?", [document_id]).fetchone()
         if found is None:
             continue
         text = found[0]
         lines: list[str] | None = None
-        for row_id, old, start, end in rows:
+        for where, row_id, old, start, end in rows:
             line = text[start:end]
             if fingerprint(normalize(line, version)) != old:
                 if lines is None:
                     lines = text.splitlines()
                 line = next((candidate for candidate in lines if fingerprint(normalize(candidate, version)) == old), "")
             if line and (new := fingerprint(normalize(line))) != old:
-                changes.append((new, row_id))
+                (table if where == "table" else events).append((new, row_id))
     # OR IGNORE: two lines rejected apart may now be one passage; the first rejection stands for both.
-    db.conn.executemany("UPDATE OR IGNORE suggestion_rejections SET fingerprint = ? WHERE id = ?", changes)
+    db.conn.executemany("UPDATE OR IGNORE suggestion_rejections SET fingerprint = ? WHERE id = ?", table)
+    db.conn.executemany("UPDATE events SET payload = json_set(payload, '$.row.fingerprint', ?) WHERE id = ?", events)
 
 
 def stored_index_version(db: Any) -> int | None:
