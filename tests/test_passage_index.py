@@ -369,7 +369,8 @@ def test_an_index_of_normalization_version_1_is_redone_and_its_rules_and_rejecti
 
     appeal = "We have reached 61,127 readers, please support us today"
     counter = "Shared 1,204 times by readers"
-    corpus, folder = scanned({f"{n}.txt": f"Story {n} words here.\n\n{appeal}\n\n{counter}\n" for n in "abc"})
+    corpus, folder = scanned({f"{n}.txt": f"Story {n} words here.\n\n{appeal}\n\n{counter}\n" for n in "abc"}
+                             | {"e.txt": f"Story e.\n\n{appeal.replace('61,127', '98')}\n"})
     (repeat,) = [r for r in corpus.repeats() if r.text == appeal]
     rule_id = corpus.mark_everywhere(repeat.id).rule_id
     a = corpus.document_by_path("a.txt").id
@@ -384,8 +385,13 @@ def test_an_index_of_normalization_version_1_is_redone_and_its_rules_and_rejecti
                           "WHERE action = 'suggestion.reject'", [fingerprint(normalize(counter, version=1))])
         corpus.db.execute("UPDATE corpus_state SET value = '1' WHERE key = ?", [INDEX_STATE_KEY])
     (folder / "d.txt").write_text(f"Story d.\n\n{appeal.replace('61,127', '733')}\n")
+    e = corpus.document_by_path("e.txt").id
+    with corpus.write():  # version 1 took "98 readers" for another passage: the rule had not marked it
+        corpus.db.execute("DELETE FROM spans WHERE document_id = ?", [e])
     summary = corpus.scan()
-    assert (summary.added, summary.rule_marks) == (1, 1)  # the rule marks the copy with another count
+    # The rule marks the new copy with another count, and the copy version 1 kept apart.
+    assert (summary.added, summary.rule_marks) == (1, 2)
+    assert [s.rule_id for s in corpus.spans(e, "boilerplate")] == [rule_id]
     (rule,) = corpus.rules()
     assert (rule.id, rule.fingerprint, rule.normalization) == (rule_id, fingerprint(normalize(appeal)), 2)
     assert corpus.rejected_fingerprints(a) == {fingerprint(normalize(counter))}

@@ -399,6 +399,11 @@ class _Scan:
             record_index_version(self.db)
             owe_repeats(self.db)
         self.index_changed = True
+        # Every document was indexed anew: the rules mark what is now their passage there too (a
+        # rule made on "733 readers" marks "61,127 readers" since version 2), as in a changed file.
+        for start in range(0, len(ids), BATCH_SIZE):
+            with self.corpus.write():
+                self.summary.rule_marks += apply_rules(self.corpus, ids[start : start + BATCH_SIZE])[0]
 
     def _follow_passage_index(self) -> None:
         """Record the normalization of a first scan's index; then recount the repeats if anything
