@@ -52,6 +52,22 @@ def rows(app) -> list[str]:  # type: ignore[no-untyped-def]
     return app.screen.row_texts()
 
 
+async def repeats_status(pilot, app):  # type: ignore[no-untyped-def]
+    """Open the repeats view on its list: what its status line says, read when called."""
+    await pilot.press("R", "enter")
+    screen = app.screen
+    await settle(pilot, app, lambda: bool(rows(app)))
+    return lambda: str(screen.query_one("#repeats-status").render())
+
+
+async def copies_listed(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    """Open the repeats view on the documents of ``site``'s passage (four copies)."""
+    await pilot.press("R")
+    await settle(pilot, app, lambda: bool(rows(app)))
+    await pilot.press("enter", "enter")
+    await settle(pilot, app, lambda: len(rows(app)) == 4)
+
+
 async def test_R_lists_repeats_then_their_documents_and_opens_a_copy_at_the_passage(tmp_path):
     app = app_on(site(tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
@@ -192,10 +208,7 @@ async def test_stepping_through_copies_shows_each_copy_in_its_place(tmp_path):
         corpus.scan()
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("R")
-        await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("enter", "enter")
-        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        await copies_listed(pilot, app)
         context = app.screen.query_one("#repeats-context")
         assert context.has_class("shown")
         assert str(context.render()) == f"a.txt\nStory a begins here with words.\n\n{FOOTER}"
@@ -255,10 +268,7 @@ async def test_stepping_through_copies_marks_one_and_skips_another(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("R")
-        await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("enter", "enter")
-        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        await copies_listed(pilot, app)
         assert "0 marked (enter opens one, m marks the one under the cursor" in \
             str(app.screen.query_one("#repeats-status").render())
         await pilot.press("m", "down", "m")  # a: marked, b: skipped, c: marked
@@ -562,13 +572,7 @@ async def test_m_says_what_it_marked_and_that_a_marked_passage_needed_nothing(tm
     """The status line leads with what m did, kept when the list is read again under it."""
     app = app_on(site(tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("R", "enter")
-        screen = app.screen
-        await settle(pilot, app, lambda: bool(rows(app)))
-
-        def status() -> str:
-            return str(screen.query_one("#repeats-status").render())
-
+        status = await repeats_status(pilot, app)
         await pilot.press("m")
         await settle(pilot, app, lambda: "marked 4 ranges in 4 documents (u undoes) · 1 passage in 3" in status())
         await pilot.press("m")
@@ -625,13 +629,7 @@ async def test_m_on_a_passage_marked_by_hand_everywhere_says_it_kept_a_rule_and_
         corpus.mark_copies(repeat.id, [doc for doc, _, _ in corpus.repeat_copies(repeat.id)])
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("R", "enter")
-        screen = app.screen
-        await settle(pilot, app, lambda: bool(rows(app)))
-
-        def status() -> str:
-            return str(screen.query_one("#repeats-status").render())
-
+        status = await repeats_status(pilot, app)
         await pilot.press("m")
         await settle(pilot, app, lambda: status().startswith(
             "every copy is marked already; rule 1 kept, so documents added or changed later are marked at their "
@@ -648,10 +646,7 @@ async def test_undo_of_one_copy_marked_in_the_view_opens_its_document(tmp_path):
     folder = site(tmp_path)
     app = app_on(folder)
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("R")
-        await settle(pilot, app, lambda: bool(rows(app)))
-        await pilot.press("enter", "enter")
-        await settle(pilot, app, lambda: len(rows(app)) == 4)
+        await copies_listed(pilot, app)
         await pilot.press("down", "down", "m")  # c.txt
         assert sorted(boilerplate(folder)) == ["c.txt"]
         await pilot.press("escape", "escape")
