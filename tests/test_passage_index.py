@@ -416,7 +416,37 @@ def test_an_index_of_an_earlier_normalization_is_refused_until_a_scan_redoes_it(
     for call in (corpus.repeats, corpus.repeat_ids, lambda: corpus.mark_everywhere(repeat.id)):
         with pytest.raises(InvalidValue, match=r"made by an earlier corpus-tui \(normalization 1\)"):
             call()
-    assert_one_line_error(run_main("repeats", folder, "--mark", repeat.id), "scan the folder to index it again")
+    assert_one_line_error(run_main("repeats", folder, "--mark", repeat.id), "is redone by the next scan")
     assert corpus.rules() == []
     corpus.scan()
     assert corpus.mark_everywhere(repeat.id).ranges == 3
+
+
+
+def test_an_upgrade_stopped_before_its_rules_marked_every_document_is_finished_by_the_next_scan(
+        scanned, monkeypatch):
+    """The version was recorded first: a scan stopped while the rules marked the re-indexed
+    documents left the rest unmarked for good, no later scan reading those files anew (a review)."""
+    from corpus_tui.core import scanner
+
+    appeal = "We have reached 61,127 readers, please support us today"
+    corpus, _ = scanned({f"{n}.txt": f"Story {n}.\n\n{appeal.replace('61,127', str(n))}\n" for n in range(3)}
+                        | {"x.txt": f"Story x.\n\n{appeal}\n"})
+    (repeat,) = [r for r in corpus.repeats() if "readers" in r.text]
+    corpus.mark_everywhere(repeat.id)
+    x = corpus.document_by_path("x.txt").id
+    with corpus.write():  # version 1 kept "61,127" apart: the rule had not marked it
+        corpus.db.execute("DELETE FROM spans WHERE document_id = ?", [x])
+        corpus.db.execute("UPDATE corpus_state SET value = '1' WHERE key = ?", [INDEX_STATE_KEY])
+
+    def stopped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(scanner, "apply_rules", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            corpus.scan()
+    assert corpus.get_state(INDEX_STATE_KEY) == "2" and corpus.spans(x, "boilerplate") == []
+    assert corpus.scan().rule_marks == 1
+    assert len(corpus.spans(x, "boilerplate")) == 1
+    assert corpus.scan().rule_marks == 0

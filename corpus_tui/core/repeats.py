@@ -130,9 +130,9 @@ class RepeatsMixin(CorpusBase):
         and a rule made from one stored a fingerprint no scan would match (an upgrade trial)."""
         stored = stored_index_version(self.db)
         if stored is not None and stored != NORMALIZATION_VERSION:
-            raise InvalidValue(f"the passage index was made by an earlier corpus-tui (normalization {stored}); "
-                               "scan the folder to index it again first (corpus-tui scan FOLDER, or ctrl+l in "
-                               "the app)")
+            raise InvalidValue(f"the passage index was made by an earlier corpus-tui (normalization {stored}) and "
+                               "is redone by the next scan: wait for the one running, or scan the folder "
+                               "(corpus-tui scan FOLDER, or ctrl+l in the app)")
 
     def _repeats_where(self, where: str, params: list[Any], limit: int | None,
                        count_marked: bool = True) -> list[Repeat]:

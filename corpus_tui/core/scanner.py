@@ -38,6 +38,7 @@ from .passage_index import (
     drop_passage_indexes,
     index_is_current,
     owe_repeats,
+    owe_rules_everywhere,
     passage_indexes_missing,
     passage_rows,
     rebuild_repeats,
@@ -46,6 +47,8 @@ from .passage_index import (
     refingerprint_decisions,
     reindex,
     repeats_owed,
+    rules_done_everywhere,
+    rules_owed_everywhere,
     stored_index_version,
     store_passages,
 )
@@ -283,6 +286,7 @@ class _Scan:
         jobs = [self._read_jobs(batch) for batch in batches]
         done = 0
         self._upgrade_index()
+        self._apply_rules_owed()
         bulk_index = not self.partial and not self.known and total >= BULK_INDEX_MIN
         if bulk_index:
             with self.corpus.write():
@@ -398,12 +402,22 @@ class _Scan:
                 refingerprint_decisions(self.db, old)
             record_index_version(self.db)
             owe_repeats(self.db)
+            owe_rules_everywhere(self.db)
         self.index_changed = True
-        # Every document was indexed anew: the rules mark what is now their passage there too (a
-        # rule made on "733 readers" marks "61,127 readers" since version 2), as in a changed file.
+
+    def _apply_rules_owed(self) -> None:
+        """After an index redone by another normalization: the rules mark what is now their passage
+        in every document (a rule made on "733 readers" marks "61,127 readers" since version 2),
+        as in a changed file. Noted with the new version, done by this or the next full scan."""
+        if self.partial or not rules_owed_everywhere(self.db):
+            return
+        # On disk: one missing now is marked when it comes back, as after a mark everywhere.
+        ids = [row[0] for row in self.db.execute("SELECT id FROM documents WHERE state = 'ok' ORDER BY id")]
         for start in range(0, len(ids), BATCH_SIZE):
             with self.corpus.write():
                 self.summary.rule_marks += apply_rules(self.corpus, ids[start : start + BATCH_SIZE])[0]
+        with self.corpus.write():
+            rules_done_everywhere(self.db)
 
     def _follow_passage_index(self) -> None:
         """Record the normalization of a first scan's index; then recount the repeats if anything
