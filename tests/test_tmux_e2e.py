@@ -66,9 +66,40 @@ class Tmux:
         return subprocess.run([*self.tmux, "has-session", "-t", self.name], capture_output=True).returncode == 0
 
     def kill(self) -> None:
+        pane = subprocess.run([*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+                              capture_output=True, text=True).stdout.strip()
+        left = _descendants(int(pane)) if pane.isdigit() else []
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        # An app quitting as its terminal went can hang in Textual's shutdown (its output queue):
+        # four were found alive two hours after their tests, on a loaded machine.
+        deadline = time.monotonic() + 3
+        while left and time.monotonic() < deadline:
+            left = [pid for pid in left if Path(f"/proc/{pid}").exists()]
+            time.sleep(0.1)
+        for pid in left:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         if self.socket:  # tmux leaves its socket file behind: one a test, in /tmp, for ever
             Path(self.socket).unlink(missing_ok=True)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (Linux /proc; elsewhere none)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _quote(part: str) -> str:
