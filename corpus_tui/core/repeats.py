@@ -74,8 +74,9 @@ class RepeatsMixin(CorpusBase):
     def repeats(self, min_docs: int = DEFAULT_MIN_DOCS, limit: int | None = None,
                 contains: str | None = None) -> list[Repeat]:
         """Passages found in at least ``min_docs`` documents, most documents first;
-        ``contains`` keeps those whose shown copy holds that text (case folded, in any script; a
-        run of spaces, tabs or line breaks is one space, in the text and in ``contains``)."""
+        ``contains`` keeps those whose shown copy holds that text, both compared as
+        ``normalize.searchable`` makes them: case folded in any script, entities, quotes and
+        dashes unified, each run of spaces, tabs or line breaks one space; digits kept."""
         if limit is not None and limit < 1:
             raise InvalidValue(f"limit must be 1 or more, not {limit}")
         _register_filter(self.db)
