@@ -48,16 +48,10 @@ def _listing_filter(min_docs: int, contains: str | None) -> tuple[str, list[Any]
     where, params = "r.documents >= ?", [min_docs]
     if contains:
         where += ' AND holds_folded(substr(t.text, r.start + 1, r."end" - r.start), ?)'
-        params.append(_folded(contains) or contains)
+        # Both sides as ``normalize.searchable`` makes them: case folded in any script (SQLite's
+        # lower() folds ASCII only), entities, quotes and dashes unified, whitespace runs one space.
+        params.append(searchable(contains) or contains)
     return where, params
-
-
-def _folded(text: str) -> str:
-    """What ``--contains`` compares, on both sides (``normalize.searchable``): case folded in any
-    script (SQLite's lower() folds ASCII only: "поддержите" missed "Поддержите"), entities,
-    quotes and dashes as ``normalize`` takes them ("we've" finds "We&rsquo;ve"), each run of
-    spaces, tabs or line breaks one space (a paragraph's line breaks, two spaces in a line)."""
-    return searchable(text)
 
 
 def _holds_folded(text: str | None, folded_needle: str) -> bool:

@@ -63,13 +63,17 @@ def one_document_of(event: Event) -> int | None:
     documents = event.payload.get("documents")
     if isinstance(documents, list):
         return documents[0] if len(documents) == 1 and isinstance(documents[0], int) else None
-    columns = event.payload.get("columns")
-    if not (isinstance(columns, list) and "document_id" in columns):
-        return None
-    at = columns.index("document_id")
-    found = {row[at] for key in ("before", "after") if isinstance(event.payload.get(key), list)
-             for row in event.payload[key] if isinstance(row, list) and len(row) > at}
+    found = row_documents(event.payload, "before") | row_documents(event.payload, "after")
     return found.pop() if len(found) == 1 and isinstance(next(iter(found)), int) else None
+
+
+def row_documents(payload: dict, key: str) -> set:  # type: ignore[type-arg]
+    """The documents of the span rows a step over many logged under ``key`` ("before", "after")."""
+    rows, columns = payload.get(key), payload.get("columns")
+    if not (isinstance(rows, list) and isinstance(columns, list) and "document_id" in columns):
+        return set()
+    at = columns.index("document_id")
+    return {row[at] for row in rows if isinstance(row, list) and len(row) > at}
 
 
 def undone(event: Event, verb: str, annotator: str, made_here: bool = True, since: str | None = None) -> str:
@@ -86,12 +90,10 @@ def undone(event: Event, verb: str, annotator: str, made_here: bool = True, sinc
     size = ""
     # The marks the step made: a rule's removal is counted by those it took away ("after" holds
     # what other rules marked in their place: the count said was theirs, or none: a trial).
-    made, columns = event.payload.get("before" if event.action == "rule.remove" else "after"), event.payload.get("columns")
-    if (event.document_id is None and "documents" not in event.payload and isinstance(made, list) and made
-            and isinstance(columns, list) and "document_id" in columns):
-        at = columns.index("document_id")
-        documents = len({row[at] for row in made if isinstance(row, list) and len(row) > at})
-        size = f": {plural(len(made), 'range')} in {plural(documents, 'document')}"
+    key = "before" if event.action == "rule.remove" else "after"
+    documents = row_documents(event.payload, key)
+    if event.document_id is None and "documents" not in event.payload and documents:
+        size = f": {plural(len(event.payload[key]), 'range')} in {plural(len(documents), 'document')}"
     if event.annotator != annotator:
         by = f" (by {one_line(event.annotator, 30)})"
     elif made_here:
